@@ -1,0 +1,108 @@
+//! Findings: what every stage reports and every output renders.
+//!
+//! A [`Diagnostic`] is format-neutral: byte spans into one document, a code from the one
+//! table in [`codes`], a message that names the numbers involved, and a help line. Stages
+//! build diagnostics; only `output` decides how they look.
+
+pub mod codes;
+
+use crate::model::Span;
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A place in the document a finding points at, with what to say there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+impl Label {
+    pub fn new(span: Span, message: impl Into<String>) -> Self {
+        Label {
+            span,
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub severity: Severity,
+    /// One line, in Chinese, naming the numbers involved.
+    pub message: String,
+    /// The exact cell, or the exact part of a value, the finding is about.
+    pub primary: Label,
+    /// The other cells involved.
+    pub secondary: Vec<Label>,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// The 项目名称 of the form the finding belongs to.
+    pub form: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic with the severity its code has in the code table.
+    pub fn new(code: &'static codes::Code, message: impl Into<String>, primary: Label) -> Self {
+        Diagnostic {
+            code: code.code,
+            severity: code.severity,
+            message: message.into(),
+            primary,
+            secondary: Vec::new(),
+            help: code.help.map(str::to_owned),
+            form: None,
+        }
+    }
+
+    pub fn with_secondary(mut self, label: Label) -> Self {
+        self.secondary.push(label);
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_form(mut self, form: Option<&str>) -> Self {
+        self.form = form.map(str::to_owned);
+        self
+    }
+}
+
+/// Sorts findings the way every output shows them: by position, then code.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        (a.primary.span.start, a.primary.span.end, a.code).cmp(&(
+            b.primary.span.start,
+            b.primary.span.end,
+            b.code,
+        ))
+    });
+}

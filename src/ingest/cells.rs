@@ -1,0 +1,190 @@
+//! Lines and cells of a tab-separated text extraction.
+//!
+//! A cell keeps its column index (its position among the tab-separated fields) and the
+//! span of its trimmed content. Column indexes are a tie-breaker only: the same grid is
+//! printed with 7 to 21 tabs, so readers anchor on labels, not on columns.
+
+use crate::model::Span;
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone)]
+pub struct RawCell {
+    /// Index among the tab-separated fields of the line.
+    pub col: usize,
+    /// The trimmed content (empty cells have an empty span where they are).
+    pub span: Span,
+    /// The trimmed content, with any trailing HTML fragment cut off.
+    pub text: String,
+}
+
+impl RawCell {
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Line {
+    /// The line without its line ending.
+    pub span: Span,
+    /// Every tab-separated field, empty ones included.
+    pub cells: Vec<RawCell>,
+}
+
+impl Line {
+    pub fn non_empty(&self) -> impl Iterator<Item = &RawCell> {
+        self.cells.iter().filter(|c| !c.is_empty())
+    }
+
+    pub fn first(&self) -> Option<&RawCell> {
+        self.non_empty().next()
+    }
+
+    pub fn is_blank(&self) -> bool {
+        self.non_empty().next().is_none()
+    }
+
+    /// The first empty cell after column `col`: where a missing value would have been.
+    pub fn empty_slot_after(&self, col: usize) -> Option<Span> {
+        self.cells
+            .iter()
+            .find(|c| c.col > col && c.is_empty())
+            .map(|c| c.span)
+    }
+}
+
+/// Whitespace as these files use it: ASCII, full-width (U+3000) and no-break spaces.
+pub fn is_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{3000}' || c == '\u{a0}' || c == '\u{feff}'
+}
+
+/// Splits the text into lines (LF or CRLF) and the lines into cells.
+pub fn lines(text: &str) -> Vec<Line> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for raw in text.split('\n') {
+        let end = start + raw.len();
+        let content_end = if raw.ends_with('\r') { end - 1 } else { end };
+        out.push(split_line(text, start, content_end));
+        start = end + 1;
+    }
+    out
+}
+
+fn split_line(text: &str, start: usize, end: usize) -> Line {
+    let mut cells = Vec::new();
+    let mut cell_start = start;
+    let line = &text[start..end];
+    for (col, piece) in line.split('\t').enumerate() {
+        let piece_end = cell_start + piece.len();
+        cells.push(make_cell(text, col, cell_start, piece_end));
+        cell_start = piece_end + 1;
+    }
+    Line {
+        span: Span::new(start, end),
+        cells,
+    }
+}
+
+fn make_cell(text: &str, col: usize, start: usize, end: usize) -> RawCell {
+    let raw = &text[start..end];
+    let cut = html_cut(raw);
+    let raw = &raw[..cut];
+    let lead = raw.len() - raw.trim_start_matches(is_space).len();
+    let trimmed = raw.trim_matches(is_space);
+    let s = start + lead;
+    if trimmed.is_empty() {
+        // An empty cell still has a place: the gap between its tabs.
+        return RawCell {
+            col,
+            span: Span::empty(start),
+            text: String::new(),
+        };
+    }
+    RawCell {
+        col,
+        span: Span::new(s, s + trimmed.len()),
+        text: trimmed.to_owned(),
+    }
+}
+
+/// Where an HTML fragment starts in a cell. The text before the first tag is the real cell;
+/// what the tags hold repeats the cells that follow (LAYOUT.md §3). A value may itself start
+/// with `<` (`<10月`, `<3.05万元/套`), so only real tags count.
+fn html_cut(cell: &str) -> usize {
+    static TAG: OnceLock<regex::Regex> = OnceLock::new();
+    let tag = TAG.get_or_init(|| {
+        regex::Regex::new(r"(?i)</?\s*(td|th|tr|table|tbody|thead|b|br|p|span|div|font)\b[^<>]*>")
+            .expect("valid regex")
+    });
+    if !cell.contains('<') {
+        return cell.len();
+    }
+    tag.find(cell).map_or(cell.len(), |m| m.start())
+}
+
+/// Text with spaces inside words removed (`财政资 金` → `财政资金`); a space between two
+/// ASCII letters or digits is kept (`LED 屏` stays readable).
+pub fn squeeze(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if is_space(c) {
+            let mut j = i;
+            while j < chars.len() && is_space(chars[j]) {
+                j += 1;
+            }
+            let before = out.chars().last();
+            let after = chars.get(j).copied();
+            if let (Some(b), Some(a)) = (before, after) {
+                if b.is_ascii_alphanumeric() && a.is_ascii_alphanumeric() {
+                    out.push(' ');
+                }
+            }
+            i = j;
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_keep_columns_and_trimmed_spans() {
+        let text = "a\t 项目 \t\r\nb";
+        let ls = lines(text);
+        assert_eq!(ls.len(), 2);
+        let c = &ls[0].cells[1];
+        assert_eq!((c.col, c.text.as_str()), (1, "项目"));
+        assert_eq!(&text[c.span.start..c.span.end], "项目");
+        assert!(ls[0].cells[2].is_empty(), "the CR is not content");
+        assert_eq!(ls[1].cells[0].text, "b");
+    }
+
+    #[test]
+    fn html_is_cut_but_comparators_survive() {
+        let text =
+            "资金下达及时性 <td>及时</td>\t<10月\t<3.05万元/套\t质量指标 <td colspan=\"1\">x</td>";
+        let ls = lines(text);
+        let texts: Vec<_> = ls[0].cells.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["资金下达及时性", "<10月", "<3.05万元/套", "质量指标"]
+        );
+    }
+
+    #[test]
+    fn squeeze_removes_spaces_inside_chinese_words() {
+        assert_eq!(squeeze("市县（区）财政资 金"), "市县（区）财政资金");
+        assert_eq!(squeeze("绩效 指 标"), "绩效指标");
+        assert_eq!(squeeze("LED 屏"), "LED屏");
+        assert_eq!(squeeze("USB 3 接口"), "USB 3接口");
+    }
+}

@@ -1,0 +1,394 @@
+//! The label vocabulary: every printed spelling kpilint knows for every cell label, in one
+//! place. Issuers label the same cells differently; add a spelling here, not in the reader.
+//!
+//! Matching is done on the label with spaces removed and trailing colons stripped
+//! ([`normalize`]), so `绩效 指 标`, `项目资金 (元)` and `联系电话:` need no entries of their own.
+
+use super::cells::is_space;
+use crate::model::MoneyUnit;
+
+/// The header and block labels of a form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    ProjectName,
+    Department,
+    ImplementingUnit,
+    Attribute,
+    Period,
+    /// Start of the funds block; the spelling carries the money unit.
+    FundsBlock,
+    Overview,
+    Basis,
+    Necessity,
+    Measures,
+    Plan,
+    /// `实施期目标 | 年度目标`: says which column is which.
+    GoalHeader,
+    /// `总体目标`.
+    Goal,
+    /// `绩效指标` or `年度绩效指标`: the indicator grid starts.
+    GridHeader,
+    // Sign-off row.
+    Principal,
+    Handler,
+    Phone,
+    Date,
+    // Department form blocks.
+    DeptInfo,
+    DeptName,
+    Duties,
+    Strategy,
+    DeptBudget,
+    KeyTasks,
+    AnnualGoal,
+}
+
+/// Every spelling of every header label. Longer spellings first where one is a prefix of
+/// another, because matching takes the first hit.
+pub static HEADER_LABELS: &[(&str, Field)] = &[
+    ("项目名称", Field::ProjectName),
+    ("项目支出名称", Field::ProjectName),
+    ("主管部门及代码", Field::Department),
+    ("主管部门及编码", Field::Department),
+    ("主管部门", Field::Department),
+    ("实施单位", Field::ImplementingUnit),
+    ("项目属性", Field::Attribute),
+    ("项目期", Field::Period),
+    ("项目日期", Field::Period),
+    ("项目期限", Field::Period),
+    ("实施期限", Field::Period),
+    ("项目资金", Field::FundsBlock),
+    ("项目概况", Field::Overview),
+    ("立项依据", Field::Basis),
+    ("项目设立必要性", Field::Necessity),
+    ("保证项目实施的制度、措施", Field::Measures),
+    ("保证项目实施的制度,措施", Field::Measures),
+    ("项目实施计划", Field::Plan),
+    ("实施期目标", Field::GoalHeader),
+    ("中长期目标", Field::GoalHeader),
+    ("长期目标", Field::GoalHeader),
+    ("总体目标", Field::Goal),
+    ("年度绩效指标", Field::GridHeader),
+    ("绩效指标", Field::GridHeader),
+    ("负责人", Field::Principal),
+    ("项目负责人", Field::Principal),
+    ("经办人", Field::Handler),
+    ("联系电话", Field::Phone),
+    ("填报日期", Field::Date),
+    ("部门基本信息", Field::DeptInfo),
+    ("单位基本信息", Field::DeptInfo),
+    ("部门名称", Field::DeptName),
+    ("单位名称", Field::DeptName),
+    ("部门职责", Field::Duties),
+    ("单位职责", Field::Duties),
+    ("部门战略目标", Field::Strategy),
+    ("年度预算情况", Field::DeptBudget),
+    ("年度重点任务", Field::KeyTasks),
+    ("年度绩效目标", Field::AnnualGoal),
+    ("年度总体绩效目标", Field::AnnualGoal),
+];
+
+/// Watermarks and scanner stamps that printers put between and inside forms.
+pub static NOISE: &[&str] = &["仅供内部审核", "内部审核", "扫描全能王", "CS扫描全能王"];
+
+/// Which column of the funds block a label names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FundsRow {
+    Total,
+    Central,
+    Provincial,
+    Local,
+    SelfRaised,
+    Other,
+}
+
+/// Funds labels by their full spellings. A printed label matches when it is a prefix of one
+/// of these of at least three characters: extractions cut labels (`市县（区）财政资`, `单位自`).
+pub static FUNDS_LABELS: &[(&str, FundsRow)] = &[
+    ("实施期资金总额", FundsRow::Total),
+    ("年度资金总额", FundsRow::Total),
+    ("中期资金总额", FundsRow::Total),
+    ("资金总额", FundsRow::Total),
+    ("中央财政资金", FundsRow::Central),
+    ("省级财政资金", FundsRow::Provincial),
+    ("市县（区）财政资金", FundsRow::Local),
+    ("市级（区）财政资金", FundsRow::Local),
+    ("市县财政资金", FundsRow::Local),
+    ("市级财政资金", FundsRow::Local),
+    ("区县财政资金", FundsRow::Local),
+    ("单位自筹", FundsRow::SelfRaised),
+    ("单位自筹资金", FundsRow::SelfRaised),
+    ("其他资金", FundsRow::Other),
+];
+
+/// The canonical 一级指标.
+pub static LEVEL1: &[&str] = &["产出指标", "效益指标", "满意度指标", "成本指标"];
+
+/// Labels printed where a 一级 label belongs that no template has. They are read as
+/// labels (so they do not become indicator names) and reported.
+pub static NON_TEMPLATE_LEVEL1: &[&str] = &["其他指标"];
+
+/// 二级指标: canonical spelling, its 一级 parent, and the spellings forms print. A printed
+/// label matches a spelling it is a prefix of, if it keeps at least four characters
+/// (`服务对象满` and `可持续影响指` are cut-off labels, LAYOUT.md §13).
+pub static LEVEL2: &[(&str, &str, &[&str])] = &[
+    ("数量指标", "产出指标", &["数量指标"]),
+    ("质量指标", "产出指标", &["质量指标"]),
+    ("时效指标", "产出指标", &["时效指标"]),
+    // Under 产出指标 in the 2015 template; its own 一级 under the 2021 one (see below).
+    ("成本指标", "产出指标", &["成本指标"]),
+    ("经济成本指标", "成本指标", &["经济成本指标"]),
+    ("社会成本指标", "成本指标", &["社会成本指标"]),
+    ("生态环境成本指标", "成本指标", &["生态环境成本指标"]),
+    ("经济效益指标", "效益指标", &["经济效益指标"]),
+    ("社会效益指标", "效益指标", &["社会效益指标"]),
+    (
+        "生态效益指标",
+        "效益指标",
+        &["生态效益指标", "环境效益指标"],
+    ),
+    (
+        "可持续影响指标",
+        "效益指标",
+        &["可持续影响指标", "可持续性影响指标"],
+    ),
+    (
+        "服务对象满意度指标",
+        "满意度指标",
+        &["服务对象满意度指标", "社会公众或服务对象满意度指标"],
+    ),
+];
+
+/// A label with spaces removed, leading required-field marks and trailing colons stripped.
+pub fn normalize(label: &str) -> String {
+    let s: String = label.chars().filter(|&c| !is_space(c)).collect();
+    let s = s.trim_start_matches(['*', '★', '＊']);
+    s.trim_end_matches(['：', ':']).to_owned()
+}
+
+/// The header field a cell's text names, if the whole cell is that label.
+pub fn header_field(cell: &str) -> Option<Field> {
+    let n = normalize(cell);
+    let n = strip_unit_suffix(&n);
+    HEADER_LABELS
+        .iter()
+        .find(|(spelling, _)| *spelling == n)
+        .map(|&(_, f)| f)
+}
+
+/// Splits a cell that holds a label and its value (`实施单位 阳泉师范高等专科学校`,
+/// `填报日期：20250122150111`) into the field and the byte offset where the value starts.
+pub fn split_label_value(cell: &str) -> Option<(Field, usize)> {
+    for &(spelling, field) in HEADER_LABELS {
+        if let Some(end) = match_prefix_skipping_spaces(cell, spelling) {
+            let rest = &cell[end..];
+            let after_sep = rest.trim_start_matches(|c: char| is_space(c) || c == '：' || c == ':');
+            // The label must be followed by a separator, not run on into a word.
+            if after_sep.len() < rest.len() && !after_sep.is_empty() {
+                return Some((field, cell.len() - after_sep.len()));
+            }
+        }
+    }
+    None
+}
+
+/// If `cell` starts with `label` (spaces in the cell ignored), the byte offset after it.
+pub fn match_prefix_skipping_spaces(cell: &str, label: &str) -> Option<usize> {
+    let mut want = label.chars().peekable();
+    for (i, c) in cell.char_indices() {
+        match want.peek() {
+            None => return Some(i),
+            Some(&w) if w == c => {
+                want.next();
+            }
+            Some(_) if is_space(c) && i > 0 => {}
+            Some(_) => return None,
+        }
+    }
+    want.peek().is_none().then_some(cell.len())
+}
+
+/// `项目资金（元）` → the unit the funds block declares.
+pub fn funds_block_unit(label: &str) -> MoneyUnit {
+    if normalize(label).contains("万元") {
+        MoneyUnit::WanYuan
+    } else {
+        MoneyUnit::Yuan
+    }
+}
+
+fn strip_unit_suffix(label: &str) -> &str {
+    // `项目资金（元）`, `项目资金(万元)`: the unit is read separately.
+    for open in ['（', '('] {
+        if let Some(i) = label.find(open) {
+            if label.starts_with("项目资金") || label.starts_with("资金") {
+                return &label[..i];
+            }
+        }
+    }
+    label
+}
+
+/// The funds row a printed label names (`其中：中央财政资金`, `市县（区）财政资`).
+pub fn funds_row(cell: &str) -> Option<FundsRow> {
+    let n = normalize(cell);
+    let n = n.trim_start_matches("其中").trim_start_matches(['：', ':']);
+    if n.chars().count() < 3 {
+        return None;
+    }
+    FUNDS_LABELS
+        .iter()
+        .find(|(full, _)| full.starts_with(n) || n == *full)
+        .map(|&(_, row)| row)
+}
+
+/// Whether a funds label names the 年度 column's total (which marks where that column starts).
+pub fn is_annual_total(cell: &str) -> bool {
+    let n = normalize(cell);
+    n.starts_with("年度资金总额") || n.starts_with("年度预算")
+}
+
+/// What a grid token is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GridLabel {
+    Level1(&'static str),
+    Level2(&'static str),
+}
+
+/// Classifies a grid cell as a 一级 or 二级 label. `成本指标` is read as the 二级 label; the
+/// reader promotes it to 一级 when 经济成本指标 and friends sit under it.
+pub fn grid_label(cell: &str) -> Option<GridLabel> {
+    let n = normalize(cell);
+    if n.chars().count() < 4 {
+        return None;
+    }
+    for &(canonical, _, spellings) in LEVEL2 {
+        for s in spellings {
+            if s.starts_with(n.as_str()) || s.trim_end_matches("指标") == n {
+                return Some(GridLabel::Level2(canonical));
+            }
+        }
+    }
+    LEVEL1
+        .iter()
+        .chain(NON_TEMPLATE_LEVEL1)
+        .find(|l1| **l1 == n || l1.trim_end_matches("指标") == n)
+        .map(|l1| GridLabel::Level1(l1))
+}
+
+/// The 一级 parent of a canonical 二级 label.
+pub fn parent_of(level2: &str) -> Option<&'static str> {
+    LEVEL2
+        .iter()
+        .find(|(c, _, _)| *c == level2)
+        .map(|&(_, p, _)| p)
+}
+
+/// Grid header cells that name columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Level1,
+    Level2,
+    Level3,
+    Value,
+    /// Columns some issuers add: 绩效标准, 计量单位, 指标性质/计算符号, 权重, ...
+    Extra,
+}
+
+pub static GRID_COLUMNS: &[(&str, Column)] = &[
+    ("一级指标", Column::Level1),
+    ("二级指标", Column::Level2),
+    ("三级指标", Column::Level3),
+    ("指标值", Column::Value),
+    ("指标值及单位", Column::Value),
+    ("目标值", Column::Value),
+    ("预期值", Column::Value),
+    ("年度指标值", Column::Value),
+    ("实施期指标值", Column::Value),
+    ("绩效标准", Column::Extra),
+    ("计量单位", Column::Extra),
+    ("度量单位", Column::Extra),
+    ("指标性质", Column::Extra),
+    ("计算符号", Column::Extra),
+    ("指标值类型", Column::Extra),
+    ("权重", Column::Extra),
+    ("分值", Column::Extra),
+    ("指标解释", Column::Extra),
+    ("评（扣）分标准", Column::Extra),
+    ("评(扣)分标准", Column::Extra),
+];
+
+pub fn grid_column(cell: &str) -> Option<Column> {
+    let n = normalize(cell);
+    GRID_COLUMNS.iter().find(|(s, _)| *s == n).map(|&(_, c)| c)
+}
+
+/// Whether the whole line is a watermark or scanner stamp.
+pub fn is_noise(cell: &str) -> bool {
+    let n = normalize(cell);
+    NOISE.contains(&n.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_labels_survive_spacing_and_colons() {
+        assert_eq!(header_field("项目资金 (元)"), Some(Field::FundsBlock));
+        assert_eq!(header_field("项目资金（万元）"), Some(Field::FundsBlock));
+        assert_eq!(header_field("绩效 指 标"), Some(Field::GridHeader));
+        assert_eq!(header_field("联系电话:"), Some(Field::Phone));
+        assert_eq!(header_field("项目日期"), Some(Field::Period));
+        assert_eq!(header_field("项目名称以外"), None);
+        assert_eq!(funds_block_unit("项目资金（万元）"), MoneyUnit::WanYuan);
+    }
+
+    #[test]
+    fn label_and_value_sharing_a_cell() {
+        let cell = "实施单位 阳泉师范高等专科学校";
+        let (f, at) = split_label_value(cell).unwrap();
+        assert_eq!(
+            (f, &cell[at..]),
+            (Field::ImplementingUnit, "阳泉师范高等专科学校")
+        );
+        let cell = "填报日期：20250122150111";
+        let (f, at) = split_label_value(cell).unwrap();
+        assert_eq!((f, &cell[at..]), (Field::Date, "20250122150111"));
+        assert_eq!(
+            split_label_value("项目名称"),
+            None,
+            "a bare label has no value"
+        );
+    }
+
+    #[test]
+    fn funds_labels_match_cut_and_variant_spellings() {
+        assert_eq!(funds_row("其中：中央财政资金"), Some(FundsRow::Central));
+        assert_eq!(funds_row("市县（区）财政资 金"), Some(FundsRow::Local));
+        assert_eq!(funds_row("市县（区）财政资"), Some(FundsRow::Local));
+        assert_eq!(funds_row("市级（区）财政资金"), Some(FundsRow::Local));
+        assert_eq!(funds_row("单位自"), Some(FundsRow::SelfRaised));
+        assert_eq!(funds_row("实施期资金总额："), Some(FundsRow::Total));
+        assert_eq!(funds_row("金"), None);
+        assert_eq!(funds_row("筹金"), None);
+    }
+
+    #[test]
+    fn grid_labels_match_cut_spellings() {
+        use GridLabel::*;
+        assert_eq!(grid_label("服务对象满"), Some(Level2("服务对象满意度指标")));
+        assert_eq!(
+            grid_label("服务对象满意度指"),
+            Some(Level2("服务对象满意度指标"))
+        );
+        assert_eq!(grid_label("可持续影响"), Some(Level2("可持续影响指标")));
+        assert_eq!(grid_label("可持续性影响"), Some(Level2("可持续影响指标")));
+        assert_eq!(grid_label("经济效益"), Some(Level2("经济效益指标")));
+        assert_eq!(grid_label("成本指标"), Some(Level2("成本指标")));
+        assert_eq!(grid_label("满意度指标"), Some(Level1("满意度指标")));
+        assert_eq!(grid_label("产出指标"), Some(Level1("产出指标")));
+        assert_eq!(grid_label("惠及学生数"), None);
+        assert_eq!(grid_label("数量"), None, "too short to be sure");
+    }
+}

@@ -1,0 +1,143 @@
+//! Ingest: files to [`Document`]s.
+//!
+//! Owns reading bytes, detecting the encoding and recognising forms in each input format.
+//! It never panics on input and never fails a whole run: a file it cannot read becomes a
+//! document with a diagnostic. It must not apply rules: the only findings it makes are the
+//! structural ones it meets while reading (codes `I…` and `S…`).
+
+mod cells;
+mod decode;
+mod grid;
+pub mod labels;
+mod text;
+
+pub use text::{parse_amount, Amount};
+
+use crate::diagnostics::{codes, Diagnostic, Label};
+use crate::model::{Document, LineIndex, Span};
+use std::path::Path;
+
+/// One file read: the document (possibly empty), what went wrong while reading it, and
+/// whether it could be read at all (unreadable files make the run exit with 2).
+pub struct Ingested {
+    pub document: Document,
+    pub diagnostics: Vec<Diagnostic>,
+    pub unreadable: bool,
+}
+
+/// File extensions picked up when walking a folder.
+pub const EXTENSIONS: &[&str] = &["txt", "tsv"];
+
+/// Reads one file from disk.
+pub fn read_path(path: &Path) -> Ingested {
+    let display = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(bytes) => read_bytes(&display, &bytes),
+        Err(e) => unreadable(
+            &display,
+            Diagnostic::new(
+                &codes::UNREADABLE,
+                format!("无法读取文件：{}", io_reason(&e)),
+                Label::new(Span::empty(0), "文件"),
+            ),
+        ),
+    }
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "文件不存在".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "没有读取权限".to_owned(),
+        _ if e.raw_os_error() == Some(21) => "这是一个目录".to_owned(),
+        _ => e.to_string(),
+    }
+}
+
+/// Reads a file's bytes (from disk, an editor buffer or a test).
+pub fn read_bytes(path: &str, bytes: &[u8]) -> Ingested {
+    match decode::decode(bytes) {
+        Ok(d) => {
+            let mut ing = read_text(path, d.text, d.encoding);
+            ing.diagnostics.extend(d.diagnostics);
+            ing
+        }
+        Err(decode::DecodeError::Binary { offset }) => unreadable(
+            path,
+            Diagnostic::new(
+                &codes::BINARY,
+                format!("文件不是文本：第 {offset} 字节处有 NUL 字节"),
+                Label::new(Span::empty(0), "二进制内容"),
+            ),
+        ),
+        Err(decode::DecodeError::Undecodable) => unreadable(
+            path,
+            Diagnostic::new(
+                &codes::UNDECODABLE,
+                "文件既不是有效的 UTF-8，也不是 GB18030/GBK 编码",
+                Label::new(Span::empty(0), "无法解码"),
+            ),
+        ),
+    }
+}
+
+/// Reads decoded text.
+pub fn read_text(path: &str, text: String, encoding: &'static str) -> Ingested {
+    let line_index = LineIndex::new(&text);
+    let read = text::read(&text);
+    let mut diagnostics = read.diagnostics;
+    if text.trim().is_empty() {
+        diagnostics.push(Diagnostic::new(
+            &codes::EMPTY,
+            "文件为空（没有任何文字）",
+            Label::new(Span::empty(0), "空文件"),
+        ));
+    } else if read.forms.is_empty() {
+        let hint = if read.tables.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "（识别出 {} 张预算表，但没有绩效目标表）",
+                read.tables.len()
+            )
+        };
+        let first_line_end = text.find('\n').unwrap_or(text.len());
+        diagnostics.push(Diagnostic::new(
+            &codes::NO_FORMS,
+            format!("文件中未识别出绩效目标表{hint}"),
+            Label::new(
+                Span::new(
+                    0,
+                    crate::model::floor_char_boundary(&text, first_line_end.min(200)),
+                ),
+                "文件开头",
+            ),
+        ));
+    }
+    Ingested {
+        document: Document {
+            path: path.to_owned(),
+            text,
+            encoding,
+            line_index,
+            forms: read.forms,
+            tables: read.tables,
+        },
+        diagnostics,
+        unreadable: false,
+    }
+}
+
+fn unreadable(path: &str, diagnostic: Diagnostic) -> Ingested {
+    Ingested {
+        document: Document {
+            path: path.to_owned(),
+            text: String::new(),
+            encoding: "",
+            line_index: LineIndex::new(""),
+            forms: Vec::new(),
+            tables: Vec::new(),
+        },
+        diagnostics: vec![diagnostic],
+        unreadable: true,
+    }
+}

@@ -1,0 +1,952 @@
+//! The tab-separated text extraction: sections, forms, header fields, funds and grids.
+//!
+//! A form starts at its title line; everything up to the next title belongs to it. A page
+//! that repeats the title and header of the form before it (same 项目名称, same amounts)
+//! continues that form. Budget tables (预算公开表) are recognised and set aside. Labels,
+//! never column positions, anchor every cell (LAYOUT.md §8).
+
+use super::cells::{self, squeeze, Line, RawCell};
+use super::grid::{self, GridHeader};
+use super::labels::{self, Field, FundsRow};
+use crate::diagnostics::{codes, Diagnostic, Label};
+use crate::model::{
+    Cell, DepartmentRef, DepartmentSection, Form, FormKind, Funds, GridLayout, IndicatorHalf,
+    IndicatorRow, LabelledAmount, LabelledValue, MoneyUnit, SignOff, Span, TableSection,
+    TextFields,
+};
+use regex::Regex;
+use rust_decimal::Decimal;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Title {
+    Form(FormKind),
+    Table,
+    /// `第二部分 …`, markdown headings: prose, not a form.
+    Part,
+}
+
+fn title_of(line: &Line) -> Option<Title> {
+    let mut cells = line.non_empty();
+    let first = cells.next()?;
+    if cells.next().is_some() {
+        return None;
+    }
+    let t = squeeze(&first.text);
+    if t.starts_with('#') || part_re().is_match(&t) {
+        return Some(Title::Part);
+    }
+    if t.chars().count() > 60 {
+        return None;
+    }
+    let core = year_suffix_re().replace(&t, "");
+    if core.contains("绩效目标") && (core.ends_with("目标表") || core.ends_with("申报表"))
+    {
+        let kind = if core.contains("整体") {
+            FormKind::Department
+        } else {
+            FormKind::Project
+        };
+        return Some(Title::Form(kind));
+    }
+    if t.starts_with("预算公开表") || table_title_re().is_match(&t) {
+        return Some(Title::Table);
+    }
+    None
+}
+
+fn part_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"^第[一二三四五六七八九十]+部分").expect("valid regex"))
+}
+
+fn year_suffix_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"[（(]\d{4}\s*年?度?[)）]\s*$").expect("valid regex"))
+}
+
+fn table_title_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"^(表[一二三四五六七八九十]+)?\d{4}年.{2,40}表([（(].*[)）])?$")
+            .expect("valid regex")
+    })
+}
+
+fn year_line_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"^[（(]\s*(\d{4})\s*(?:年度)?\s*[)）]\s*(?:年度)?$").expect("valid regex")
+    })
+}
+
+/// What the reader found in one text.
+pub struct TextRead {
+    pub forms: Vec<Form>,
+    pub tables: Vec<TableSection>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub fn read(text: &str) -> TextRead {
+    let lines = cells::lines(text);
+    let mut out = TextRead {
+        forms: Vec::new(),
+        tables: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    let titles: Vec<(usize, Title)> = lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| title_of(l).map(|t| (i, t)))
+        .collect();
+    for (k, &(start, title)) in titles.iter().enumerate() {
+        let end = titles.get(k + 1).map_or(lines.len(), |t| t.0);
+        let body = &lines[start..end];
+        match title {
+            Title::Form(kind) => {
+                let (form, diags) = read_form(kind, body);
+                merge_or_push(&mut out.forms, form);
+                out.diagnostics.extend(diags);
+            }
+            Title::Table => {
+                let span = body[0].span.cover(body[body.len() - 1].span);
+                let title = squeeze(&body[0].first().map(|c| c.text.clone()).unwrap_or_default());
+                // `预算公开表1` is followed by the table's real title: one section.
+                let previous_is_marker = out.tables.last().is_some_and(|t: &TableSection| {
+                    t.title.starts_with("预算公开表")
+                        && t.span.end <= span.start
+                        && lines_between_blank(&lines, t.span, span)
+                });
+                match out.tables.last_mut() {
+                    Some(t) if previous_is_marker => {
+                        t.title = title;
+                        t.span = t.span.cover(span);
+                    }
+                    _ => out.tables.push(TableSection { title, span }),
+                }
+            }
+            Title::Part => {}
+        }
+    }
+    out
+}
+
+fn lines_between_blank(lines: &[Line], a: Span, b: Span) -> bool {
+    lines
+        .iter()
+        .filter(|l| l.span.start >= a.start && l.span.end <= b.start)
+        .skip(1)
+        .all(|l| {
+            l.is_blank()
+                || l.non_empty().all(|c| labels::is_noise(&c.text))
+                || l.non_empty().count() == 1
+        })
+}
+
+/// A continuation page repeats its form's 项目名称 and amounts; its rows join that form.
+fn merge_or_push(forms: &mut Vec<Form>, form: Form) {
+    if let Some(prev) = forms.last_mut() {
+        let same = form.kind == FormKind::Project
+            && prev.kind == FormKind::Project
+            && form.name.value.is_some()
+            && form.name.value == prev.name.value
+            && form.funds_annual.total.value == prev.funds_annual.total.value
+            && form.funds_implementation.total.value == prev.funds_implementation.total.value;
+        if same {
+            prev.span = prev.span.cover(form.span);
+            prev.continuations.push(form.span);
+            relabel_split_block(&mut prev.indicators, &form.indicators);
+            prev.indicators.extend(form.indicators);
+            return;
+        }
+    }
+    forms.push(form);
+}
+
+/// A merged 成本指标 cell split by a page break prints its label on the second page only,
+/// so the cost rows at the bottom of the first page inherit the block above them
+/// (LAYOUT.md §5). Rows at the end of page 1 whose values are money move to the block the
+/// continuation opens with.
+fn relabel_split_block(page1: &mut [IndicatorRow], page2: &[IndicatorRow]) {
+    fn pick(r: &IndicatorRow, side: usize) -> Option<&IndicatorHalf> {
+        if side == 0 {
+            r.implementation.as_ref()
+        } else {
+            r.annual.as_ref()
+        }
+    }
+    // A cost row says so in its value (元) or its name (成本, 费, 价).
+    let is_cost = |h: &IndicatorHalf| {
+        h.value
+            .get()
+            .is_some_and(|v| v.contains('元') || v.contains('价'))
+            || h.name
+                .get()
+                .is_some_and(|n| ["成本", "费", "价"].iter().any(|k| n.contains(k)))
+    };
+    let Some(first) = page2.first() else { return };
+    for side in 0..2 {
+        let Some(opening) = pick(first, side) else {
+            continue;
+        };
+        if opening.level2.get().map(String::as_str) != Some("成本指标") {
+            continue;
+        }
+        for row in page1.iter_mut().rev() {
+            let half = if side == 0 {
+                &mut row.implementation
+            } else {
+                &mut row.annual
+            };
+            let Some(h) = half else { break };
+            if h.level2.value == opening.level2.value || !is_cost(h) {
+                break;
+            }
+            h.level2 = opening.level2.clone();
+            h.level1 = opening.level1.clone();
+        }
+    }
+}
+
+/// Which block of the form the reader is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Header,
+    Funds,
+    Grid,
+    DeptInfo,
+    DeptBudget,
+    KeyTasks,
+    Done,
+}
+
+struct FormReader<'a> {
+    form: Form,
+    diagnostics: Vec<Diagnostic>,
+    funds_lines: Vec<&'a Line>,
+    grid_lines: Vec<&'a Line>,
+    grid_header: Option<GridHeader>,
+    budget_lines: Vec<&'a Line>,
+    annual_goal_col: Option<usize>,
+    /// A label whose value was not on its line: the value may fall onto the next one.
+    dangling: Option<(Field, Span)>,
+}
+
+fn read_form(kind: FormKind, body: &[Line]) -> (Form, Vec<Diagnostic>) {
+    let title_line = &body[0];
+    let title_cell = title_line.first().expect("a title line has a cell");
+    let last = body
+        .iter()
+        .rev()
+        .find(|l| !l.is_blank() && !l.non_empty().all(|c| labels::is_noise(&c.text)))
+        .unwrap_or(title_line);
+    let at = Span::empty(title_cell.span.end);
+    let mut r = FormReader {
+        form: Form {
+            kind,
+            span: title_line.span.cover(last.span),
+            title: Cell::new(squeeze(&title_cell.text), title_cell.span),
+            year: Cell::missing(at),
+            money_unit: MoneyUnit::Yuan,
+            name: Cell::missing(at),
+            department: Cell::missing(at),
+            implementing_unit: Cell::missing(at),
+            attribute: Cell::missing(at),
+            period: Cell::missing(at),
+            funds_implementation: Funds::default(),
+            funds_annual: Funds::default(),
+            texts: TextFields::default(),
+            grid_layout: GridLayout::TwoPeriods,
+            indicators: Vec::new(),
+            sign_off: SignOff::default(),
+            continuations: Vec::new(),
+            department_section: (kind == FormKind::Department).then(DepartmentSection::default),
+        },
+        diagnostics: Vec::new(),
+        funds_lines: Vec::new(),
+        grid_lines: Vec::new(),
+        grid_header: None,
+        budget_lines: Vec::new(),
+        annual_goal_col: None,
+        dangling: None,
+    };
+    r.set_missing_defaults(at);
+    let mut mode = Mode::Header;
+    for line in &body[1..] {
+        if line.is_blank() || line.non_empty().all(|c| labels::is_noise(&c.text)) {
+            continue;
+        }
+        mode = r.line(line, mode);
+    }
+    r.finish()
+}
+
+impl<'a> FormReader<'a> {
+    fn set_missing_defaults(&mut self, at: Span) {
+        let f = &mut self.form;
+        for funds in [&mut f.funds_implementation, &mut f.funds_annual] {
+            for c in [
+                &mut funds.total,
+                &mut funds.central,
+                &mut funds.provincial,
+                &mut funds.local,
+                &mut funds.self_raised,
+                &mut funds.other,
+            ] {
+                c.span = at;
+            }
+        }
+        let t = &mut f.texts;
+        for c in [
+            &mut t.overview,
+            &mut t.basis,
+            &mut t.necessity,
+            &mut t.measures,
+            &mut t.plan,
+            &mut t.goal_implementation,
+            &mut t.goal_annual,
+        ] {
+            c.span = at;
+        }
+        let s = &mut f.sign_off;
+        for c in [&mut s.principal, &mut s.handler, &mut s.phone, &mut s.date] {
+            c.span = at;
+        }
+    }
+
+    fn line(&mut self, line: &'a Line, mode: Mode) -> Mode {
+        let first = line.first().expect("non-blank line");
+        let field = labels::header_field(&first.text)
+            .or_else(|| labels::split_label_value(&first.text).map(|(f, _)| f));
+        // The year line: `(2025年度)`, `（2025年度）`, `(2025) 年度`.
+        if mode == Mode::Header && line.non_empty().count() == 1 {
+            if let Some(c) = year_line_re().captures(&squeeze(&first.text)) {
+                if let Ok(y) = c[1].parse() {
+                    self.form.year = Cell::new(y, first.span);
+                }
+                return mode;
+            }
+        }
+        match mode {
+            Mode::Done => return Mode::Done,
+            Mode::Grid => {
+                if matches!(field, Some(Field::Principal | Field::Handler)) {
+                    self.sign_off(line);
+                    return Mode::Done;
+                }
+                self.grid_lines.push(line);
+                return Mode::Grid;
+            }
+            Mode::Funds if !is_block_start(field) => {
+                self.funds_lines.push(line);
+                return Mode::Funds;
+            }
+            Mode::DeptInfo if !is_block_start(field) => {
+                self.dept_info(line);
+                return Mode::DeptInfo;
+            }
+            Mode::DeptBudget if !is_block_start(field) => {
+                self.budget_lines.push(line);
+                return Mode::DeptBudget;
+            }
+            Mode::KeyTasks if !is_block_start(field) => {
+                self.key_tasks(line);
+                return Mode::KeyTasks;
+            }
+            _ => {}
+        }
+        // A grid whose header lost its `绩效指标` cell starts at `一级指标`.
+        if field == Some(Field::GridHeader)
+            && line
+                .non_empty()
+                .any(|c| labels::grid_column(&c.text).is_some())
+            || labels::grid_column(&first.text) == Some(labels::Column::Level1)
+        {
+            let header = GridHeader::read(line);
+            self.form.grid_layout = header.layout;
+            self.grid_header = Some(header);
+            return Mode::Grid;
+        }
+        match field {
+            Some(Field::FundsBlock) => {
+                self.form.money_unit = labels::funds_block_unit(&first.text);
+                self.funds_lines.push(line);
+                Mode::Funds
+            }
+            Some(Field::DeptInfo) => {
+                self.dept_info(line);
+                Mode::DeptInfo
+            }
+            Some(Field::DeptBudget) => {
+                self.budget_lines.push(line);
+                Mode::DeptBudget
+            }
+            Some(Field::KeyTasks) => Mode::KeyTasks,
+            Some(Field::GoalHeader) => {
+                self.annual_goal_col = line.non_empty().nth(1).map(|c| c.col);
+                Mode::Header
+            }
+            Some(Field::Goal) => {
+                self.goals(line, first);
+                Mode::Header
+            }
+            Some(Field::Principal | Field::Handler) => {
+                self.sign_off(line);
+                Mode::Done
+            }
+            Some(_) => {
+                self.pairs(line);
+                Mode::Header
+            }
+            None => {
+                self.dangling_value(line);
+                mode
+            }
+        }
+    }
+
+    /// Label/value pairs along a header line (`主管部门及代码 | 051-… | 实施单位 | …`).
+    fn pairs(&mut self, line: &Line) {
+        let mut pending: Option<(Field, &RawCell)> = None;
+        self.dangling = None;
+        for cell in line.non_empty() {
+            if let Some(f) = labels::header_field(&cell.text) {
+                if let Some((pf, pc)) = pending.take() {
+                    self.missing(pf, line, pc);
+                }
+                pending = Some((f, cell));
+            } else if let Some((pf, _)) = pending.take() {
+                self.set(pf, &cell.text, cell.span);
+            } else if let Some((f, at)) = labels::split_label_value(&cell.text) {
+                let span = Span::new(cell.span.start + at, cell.span.end);
+                self.set(f, &cell.text[at..], span);
+            }
+        }
+        if let Some((pf, pc)) = pending {
+            self.missing(pf, line, pc);
+        }
+    }
+
+    fn missing(&mut self, field: Field, line: &Line, label: &RawCell) {
+        let gap = line
+            .empty_slot_after(label.col)
+            .unwrap_or(Span::empty(label.span.end));
+        if let Some(cell) = self.text_cell(field) {
+            cell.span = gap;
+        } else if field == Field::Department {
+            self.form.department.span = gap;
+        }
+        self.dangling = Some((field, gap));
+    }
+
+    /// `项目期` on one line and `1年` alone on the next (LAYOUT.md §18).
+    fn dangling_value(&mut self, line: &Line) {
+        let Some((field, _)) = self.dangling.take() else {
+            return;
+        };
+        let mut cells = line.non_empty();
+        if let (Some(only), None) = (cells.next(), cells.next()) {
+            self.set(field, &only.text, only.span);
+        }
+    }
+
+    fn text_cell(&mut self, field: Field) -> Option<&mut Cell<String>> {
+        let f = &mut self.form;
+        Some(match field {
+            Field::ProjectName => &mut f.name,
+            Field::ImplementingUnit => &mut f.implementing_unit,
+            Field::Attribute => &mut f.attribute,
+            Field::Period => &mut f.period,
+            Field::Overview => &mut f.texts.overview,
+            Field::Basis => &mut f.texts.basis,
+            Field::Necessity => &mut f.texts.necessity,
+            Field::Measures => &mut f.texts.measures,
+            Field::Plan => &mut f.texts.plan,
+            Field::Principal => &mut f.sign_off.principal,
+            Field::Handler => &mut f.sign_off.handler,
+            Field::Phone => &mut f.sign_off.phone,
+            Field::Date => &mut f.sign_off.date,
+            Field::Duties => &mut f.department_section.as_mut()?.duties,
+            Field::Strategy => &mut f.department_section.as_mut()?.strategy,
+            Field::AnnualGoal => &mut f.department_section.as_mut()?.annual_goal,
+            _ => return None,
+        })
+    }
+
+    fn set(&mut self, field: Field, text: &str, span: Span) {
+        let is_name = matches!(
+            field,
+            Field::ProjectName | Field::ImplementingUnit | Field::DeptName
+        );
+        let value = if is_name {
+            squeeze(text)
+        } else {
+            text.trim().to_owned()
+        };
+        match field {
+            Field::Department | Field::DeptName => {
+                self.form.department = Cell::new(split_department(&value), span);
+                if field == Field::DeptName {
+                    let name = self.form.department.value.as_ref().map(|d| d.name.clone());
+                    self.form.name = Cell { value: name, span };
+                }
+            }
+            _ => {
+                if let Some(cell) = self.text_cell(field) {
+                    if cell.is_missing() {
+                        *cell = Cell::new(value, span);
+                    }
+                }
+            }
+        }
+    }
+
+    fn goals(&mut self, line: &Line, label: &RawCell) {
+        let values: Vec<&RawCell> = line.non_empty().filter(|c| c.col > label.col).collect();
+        let t = &mut self.form.texts;
+        let gap = line
+            .empty_slot_after(label.col)
+            .unwrap_or(Span::empty(label.span.end));
+        t.goal_implementation.span = gap;
+        t.goal_annual.span = gap;
+        match values.as_slice() {
+            [] => {}
+            [only] => {
+                let annual = self.annual_goal_col.is_some_and(|c| only.col >= c);
+                let cell = Cell::new(only.text.clone(), only.span);
+                if annual {
+                    t.goal_annual = cell;
+                } else {
+                    t.goal_implementation = cell;
+                }
+            }
+            [first, .., last] => {
+                t.goal_implementation = Cell::new(first.text.clone(), first.span);
+                t.goal_annual = Cell::new(last.text.clone(), last.span);
+            }
+        }
+    }
+
+    fn sign_off(&mut self, line: &Line) {
+        self.pairs(line);
+    }
+
+    fn dept_info(&mut self, line: &Line) {
+        let cells: Vec<&RawCell> = line
+            .non_empty()
+            .filter(|c| labels::header_field(&c.text) != Some(Field::DeptInfo))
+            .collect();
+        let mut i = 0;
+        while i < cells.len() {
+            let label = cells[i];
+            let value = cells.get(i + 1).copied();
+            i += 2;
+            if labels::header_field(&label.text) == Some(Field::DeptName) {
+                if let Some(v) = value {
+                    self.set(Field::DeptName, &v.text, v.span);
+                }
+                continue;
+            }
+            let gap = Span::empty(label.span.end);
+            let entry = LabelledValue {
+                label: Cell::new(squeeze(&label.text), label.span),
+                value: value.map_or(Cell::missing(gap), |v| Cell::new(v.text.clone(), v.span)),
+            };
+            if let Some(s) = self.form.department_section.as_mut() {
+                s.info.push(entry);
+            }
+        }
+    }
+
+    fn key_tasks(&mut self, line: &Line) {
+        let text: Vec<&str> = line
+            .non_empty()
+            .filter(|c| !matches!(squeeze(&c.text).as_str(), "核心职能" | "重点任务"))
+            .map(|c| c.text.as_str())
+            .collect();
+        if text.is_empty() {
+            return;
+        }
+        let span = line
+            .non_empty()
+            .map(|c| c.span)
+            .reduce(Span::cover)
+            .unwrap_or(line.span);
+        if let Some(s) = self.form.department_section.as_mut() {
+            s.key_tasks = match s.key_tasks.value.take() {
+                Some(prev) => Cell::new(
+                    format!("{prev}{}", text.join("")),
+                    s.key_tasks.span.cover(span),
+                ),
+                None => Cell::new(text.join(""), span),
+            };
+        }
+    }
+
+    fn finish(mut self) -> (Form, Vec<Diagnostic>) {
+        let name = self.form.name.value.clone();
+        let name = name.as_deref();
+        self.read_funds(name);
+        self.read_budget(name);
+        let header = self
+            .grid_header
+            .take()
+            .unwrap_or_else(GridHeader::default_two_periods);
+        self.form.indicators =
+            grid::read_rows(&header, &self.grid_lines, name, &mut self.diagnostics);
+        if self.form.name.is_missing() && self.form.indicators.is_empty() {
+            self.diagnostics.push(Diagnostic::new(
+                &codes::UNRECOGNISED_FORM,
+                format!(
+                    "标题“{}”之后没有可识别的项目名称或绩效指标表",
+                    self.form.title.value.as_deref().unwrap_or("")
+                ),
+                Label::new(self.form.title.span, "表格标题"),
+            ));
+        }
+        for d in &mut self.diagnostics {
+            if d.form.is_none() {
+                d.form = name.map(str::to_owned);
+            }
+        }
+        (self.form, self.diagnostics)
+    }
+
+    fn read_funds(&mut self, form: Option<&str>) {
+        let Some(first) = self.funds_lines.first() else {
+            return;
+        };
+        let unit = self.form.money_unit;
+        let right_col = first
+            .non_empty()
+            .find(|c| labels::is_annual_total(&c.text))
+            .map(|c| c.col)
+            .unwrap_or(usize::MAX);
+        let lines = std::mem::take(&mut self.funds_lines);
+        for line in lines {
+            let mut pending: Option<(FundsRow, &RawCell)> = None;
+            for cell in line.non_empty() {
+                if labels::header_field(&cell.text) == Some(Field::FundsBlock) {
+                    continue;
+                }
+                if let Some(row) = labels::funds_row(&cell.text) {
+                    if let Some((prow, pcell)) = pending.take() {
+                        self.fund_missing(prow, pcell, line, right_col);
+                    }
+                    pending = Some((row, cell));
+                } else if let Some((row, at)) = shared_funds_cell(&cell.text) {
+                    let span = Span::new(cell.span.start + at, cell.span.end);
+                    self.fund_value(row, cell, &cell.text[at..], span, right_col, unit, form);
+                } else if let Some((row, label)) = pending.take() {
+                    self.fund_value(row, label, &cell.text, cell.span, right_col, unit, form);
+                }
+            }
+            if let Some((prow, pcell)) = pending {
+                self.fund_missing(prow, pcell, line, right_col);
+            }
+        }
+    }
+
+    fn funds_side(&mut self, label: &RawCell, right_col: usize) -> &mut Funds {
+        if label.col >= right_col {
+            &mut self.form.funds_annual
+        } else {
+            &mut self.form.funds_implementation
+        }
+    }
+
+    fn fund_missing(&mut self, row: FundsRow, label: &RawCell, line: &Line, right_col: usize) {
+        let gap = line
+            .empty_slot_after(label.col)
+            .unwrap_or(Span::empty(label.span.end));
+        let cell = fund_cell(self.funds_side(label, right_col), row);
+        if cell.is_missing() {
+            cell.span = gap;
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn fund_value(
+        &mut self,
+        row: FundsRow,
+        label: &RawCell,
+        text: &str,
+        span: Span,
+        right_col: usize,
+        unit: MoneyUnit,
+        form: Option<&str>,
+    ) {
+        let side_name = if label.col >= right_col {
+            "年度"
+        } else {
+            "实施期"
+        };
+        let amount = match parse_amount(text) {
+            Amount::Number(n) => (n * unit.scale()).normalize(),
+            Amount::Blank => return,
+            Amount::NotANumber => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::FUNDS_NOT_A_NUMBER,
+                        format!(
+                            "{side_name}“{}”的金额“{}”不是数字",
+                            squeeze(&label.text),
+                            text.trim()
+                        ),
+                        Label::new(span, "应为金额"),
+                    )
+                    .with_secondary(Label::new(label.span, "资金项"))
+                    .with_form(form),
+                );
+                return;
+            }
+        };
+        let cell = fund_cell(self.funds_side(label, right_col), row);
+        match cell.value {
+            None => *cell = Cell::new(amount, span),
+            Some(prev) if prev == amount => {}
+            Some(prev) => {
+                let first = cell.span;
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::FUNDS_CONFLICT,
+                        format!(
+                            "{side_name}“{}”出现两次：{} 元与 {} 元",
+                            squeeze(&label.text),
+                            prev.normalize(),
+                            amount.normalize()
+                        ),
+                        Label::new(span, "重复的金额"),
+                    )
+                    .with_secondary(Label::new(first, "先出现的金额（采用）"))
+                    .with_form(form),
+                );
+            }
+        }
+    }
+
+    fn read_budget(&mut self, form: Option<&str>) {
+        let Some(first) = self.budget_lines.first() else {
+            return;
+        };
+        let unit = if first.non_empty().any(|c| c.text.contains("万元")) {
+            MoneyUnit::WanYuan
+        } else {
+            MoneyUnit::Yuan
+        };
+        self.form.money_unit = unit;
+        let right_col = first
+            .non_empty()
+            .find(|c| squeeze(&c.text).contains("资金方向"))
+            .map_or(usize::MAX, |c| c.col);
+        let lines = std::mem::take(&mut self.budget_lines);
+        let mut by_source = Vec::new();
+        let mut by_direction = Vec::new();
+        for line in lines.iter().skip(1) {
+            let cells: Vec<&RawCell> = line.non_empty().collect();
+            let mut i = 0;
+            while i < cells.len() {
+                let label = cells[i];
+                let Some(value) = cells.get(i + 1) else { break };
+                i += 2;
+                let amount = match parse_amount(&value.text) {
+                    Amount::Number(n) => Cell::new((n * unit.scale()).normalize(), value.span),
+                    Amount::Blank => Cell::missing(value.span),
+                    Amount::NotANumber => {
+                        self.diagnostics.push(
+                            Diagnostic::new(
+                                &codes::FUNDS_NOT_A_NUMBER,
+                                format!("“{}”的金额“{}”不是数字", squeeze(&label.text), value.text),
+                                Label::new(value.span, "应为金额"),
+                            )
+                            .with_form(form),
+                        );
+                        Cell::missing(value.span)
+                    }
+                };
+                let entry = LabelledAmount {
+                    label: Cell::new(squeeze(&label.text), label.span),
+                    amount,
+                };
+                if label.col >= right_col {
+                    by_direction.push(entry);
+                } else {
+                    by_source.push(entry);
+                }
+            }
+        }
+        if let Some(s) = self.form.department_section.as_mut() {
+            s.funds_by_source = by_source;
+            s.funds_by_direction = by_direction;
+        }
+        // The department form's 合计 lines are its totals.
+        let total = |v: &[LabelledAmount]| {
+            v.iter()
+                .find(|e| e.label.value.as_deref() == Some("合计"))
+                .map(|e| e.amount.clone())
+        };
+        if let Some(s) = &self.form.department_section {
+            if let Some(t) = total(&s.funds_by_source) {
+                self.form.funds_annual.total = t;
+            }
+        }
+    }
+}
+
+fn is_block_start(field: Option<Field>) -> bool {
+    matches!(
+        field,
+        Some(
+            Field::Overview
+                | Field::Basis
+                | Field::Necessity
+                | Field::Measures
+                | Field::Plan
+                | Field::GoalHeader
+                | Field::Goal
+                | Field::GridHeader
+                | Field::Principal
+                | Field::ProjectName
+                | Field::Duties
+                | Field::Strategy
+                | Field::DeptBudget
+                | Field::KeyTasks
+                | Field::AnnualGoal
+        )
+    )
+}
+
+fn fund_cell(funds: &mut Funds, row: FundsRow) -> &mut Cell<Decimal> {
+    match row {
+        FundsRow::Total => &mut funds.total,
+        FundsRow::Central => &mut funds.central,
+        FundsRow::Provincial => &mut funds.provincial,
+        FundsRow::Local => &mut funds.local,
+        FundsRow::SelfRaised => &mut funds.self_raised,
+        FundsRow::Other => &mut funds.other,
+    }
+}
+
+/// `实施期资金总额： 1,000,000` — label and amount in one cell (LAYOUT.md §16).
+fn shared_funds_cell(text: &str) -> Option<(FundsRow, usize)> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"^(.*?[^\d\s,，.])[：:\s]*\s([-\d０-９][\d０-９,，.]*)$").expect("valid regex")
+    });
+    let c = re.captures(text)?;
+    let row = labels::funds_row(&c[1])?;
+    Some((row, c.get(2)?.start()))
+}
+
+pub enum Amount {
+    Number(Decimal),
+    Blank,
+    NotANumber,
+}
+
+/// A printed amount: thousands separators, full-width digits and a trailing 元 allowed;
+/// a dash or slash means the cell was left empty on purpose.
+pub fn parse_amount(text: &str) -> Amount {
+    let t: String = text
+        .chars()
+        .filter(|&c| !cells::is_space(c) && c != ',' && c != '，')
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '．' => '.',
+            '－' => '-',
+            _ => c,
+        })
+        .collect();
+    let t = t.strip_suffix('元').unwrap_or(&t);
+    if t.is_empty() || matches!(t, "-" | "—" | "——" | "/" | "／") {
+        return Amount::Blank;
+    }
+    match Decimal::from_str(t) {
+        Ok(n) => Amount::Number(n),
+        Err(_) => Amount::NotANumber,
+    }
+}
+
+fn split_department(text: &str) -> DepartmentRef {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"^([A-Za-z]?\d{2,})\s*(?:[-－—–]\s*|\s+)(.+)$").expect("valid regex")
+    });
+    match re.captures(text) {
+        Some(c) => DepartmentRef {
+            code: Some(c[1].to_owned()),
+            name: squeeze(&c[2]),
+        },
+        None => DepartmentRef {
+            code: None,
+            name: squeeze(text),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_accept_separators_and_reject_words() {
+        let n = |t| match parse_amount(t) {
+            Amount::Number(n) => Some(n.to_string()),
+            _ => None,
+        };
+        assert_eq!(n("312,200").as_deref(), Some("312200"));
+        assert_eq!(n("65,465.66").as_deref(), Some("65465.66"));
+        assert_eq!(n("１２３").as_deref(), Some("123"));
+        assert_eq!(n("400元").as_deref(), Some("400"));
+        assert!(matches!(parse_amount("—"), Amount::Blank));
+        assert!(matches!(parse_amount("四十万"), Amount::NotANumber));
+    }
+
+    #[test]
+    fn department_code_and_name_split() {
+        let d = split_department("051-阳泉市教育局");
+        assert_eq!(
+            (d.code.as_deref(), d.name.as_str()),
+            (Some("051"), "阳泉市教育局")
+        );
+        let d = split_department("D05-中国共产党阳泉市委员会组织部（阳泉市公务员局）");
+        assert_eq!(d.code.as_deref(), Some("D05"));
+        let d = split_department("904 文教科");
+        assert_eq!(
+            (d.code.as_deref(), d.name.as_str()),
+            (Some("904"), "文教科")
+        );
+        assert_eq!(split_department("阳泉市教育局").code, None);
+    }
+
+    #[test]
+    fn shared_label_and_amount() {
+        let (row, at) = shared_funds_cell("实施期资金总额： 1,000,000").unwrap();
+        assert_eq!(row, FundsRow::Total);
+        assert_eq!(&"实施期资金总额： 1,000,000"[at..], "1,000,000");
+        assert!(shared_funds_cell("市县（区）财政资 0").is_some());
+        assert!(shared_funds_cell("其中：中央财政资金").is_none());
+    }
+
+    #[test]
+    fn titles() {
+        let t = |s: &str| title_of(&cells::lines(s)[0]);
+        assert_eq!(
+            t("阳泉市市级预算部门（单位）项目支出绩效目标表  "),
+            Some(Title::Form(FormKind::Project))
+        );
+        assert_eq!(
+            t("市级预算部门（单位）整体支出绩效目标申报表"),
+            Some(Title::Form(FormKind::Department))
+        );
+        assert_eq!(
+            t("项目支出绩效目标表（2025年度）"),
+            Some(Title::Form(FormKind::Project))
+        );
+        assert_eq!(t("（项目绩效目标表公开情况见附件）"), None);
+        assert_eq!(t("预算公开表1"), Some(Title::Table));
+        assert_eq!(t("2025年项目支出预算表（本年预算）"), Some(Title::Table));
+        assert_eq!(t("表十二2025年项目支出预算表（本年预算）\t16"), None);
+    }
+}

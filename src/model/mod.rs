@@ -1,0 +1,321 @@
+//! The form model: what a performance-target form says, with a source span on every cell.
+//!
+//! The model is format-neutral: text extractions, spreadsheets and structured files all
+//! become a [`Document`] of [`Form`]s. It does no IO and knows nothing of how it was read,
+//! of rules, or of output formats. A cell the form should have but does not is a
+//! [`Cell`] whose value is `None` and whose span marks where it should have been, so that
+//! a finding about a missing cell still has a place to point at.
+
+mod span;
+
+pub use span::{floor_char_boundary, LineCol, LineIndex, Span};
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// One cell of a form: its value (if the form has one there) and where it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cell<T> {
+    pub value: Option<T>,
+    pub span: Span,
+}
+
+impl<T> Cell<T> {
+    pub fn new(value: T, span: Span) -> Self {
+        Cell {
+            value: Some(value),
+            span,
+        }
+    }
+
+    pub fn missing(at: Span) -> Self {
+        Cell {
+            value: None,
+            span: at,
+        }
+    }
+
+    pub fn is_missing(&self) -> bool {
+        self.value.is_none()
+    }
+
+    pub fn get(&self) -> Option<&T> {
+        self.value.as_ref()
+    }
+}
+
+impl<T> Default for Cell<T> {
+    fn default() -> Self {
+        Cell::missing(Span::default())
+    }
+}
+
+/// One input file after decoding: its text, where each line starts, and what was found in it.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Path as given on the command line (or the editor's URI), used in every report.
+    pub path: String,
+    /// The decoded text. All spans index into it.
+    pub text: String,
+    /// The encoding the bytes were decoded from (`UTF-8`, `GB18030`, ...).
+    pub encoding: &'static str,
+    pub line_index: LineIndex,
+    pub forms: Vec<Form>,
+    /// Budget tables (预算公开表) recognised and set aside; a later stage reads them.
+    pub tables: Vec<TableSection>,
+}
+
+impl Document {
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        self.line_index.line_col(&self.text, offset)
+    }
+
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.start..span.end).unwrap_or("")
+    }
+}
+
+/// A budget table of the disclosure, recognised by its title and skipped for now.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableSection {
+    pub title: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormKind {
+    /// 项目支出绩效目标表: one per project.
+    Project,
+    /// 部门（单位）整体支出绩效目标（申报）表: one per department or unit.
+    Department,
+}
+
+/// The unit a form declares for its fund amounts. Amounts in the model are always 元.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum MoneyUnit {
+    #[serde(rename = "元")]
+    Yuan,
+    #[serde(rename = "万元")]
+    WanYuan,
+}
+
+impl MoneyUnit {
+    /// How many 元 one declared unit is.
+    pub fn scale(self) -> Decimal {
+        match self {
+            MoneyUnit::Yuan => Decimal::ONE,
+            MoneyUnit::WanYuan => Decimal::from(10_000),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MoneyUnit::Yuan => "元",
+            MoneyUnit::WanYuan => "万元",
+        }
+    }
+}
+
+/// Which columns the indicator grid has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GridLayout {
+    /// 实施期 on the left, 年度 on the right (the usual project form).
+    TwoPeriods,
+    /// One 指标值 column (department forms, and single-period project forms of other issuers).
+    /// Its values are stored as the annual half.
+    SinglePeriod,
+}
+
+/// 主管部门及代码, split into its parts (`051-阳泉市教育局` → `051`, `阳泉市教育局`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DepartmentRef {
+    pub code: Option<String>,
+    pub name: String,
+}
+
+/// One column of the funds block, amounts in 元.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Funds {
+    /// 实施期资金总额 / 年度资金总额.
+    pub total: Cell<Decimal>,
+    /// 中央财政资金.
+    pub central: Cell<Decimal>,
+    /// 省级财政资金.
+    pub provincial: Cell<Decimal>,
+    /// 市县（区）财政资金.
+    pub local: Cell<Decimal>,
+    /// 单位自筹.
+    pub self_raised: Cell<Decimal>,
+    /// 其他资金 (usually left blank rather than 0).
+    pub other: Cell<Decimal>,
+}
+
+impl Funds {
+    /// The source cells in the order the form prints them, with their labels.
+    pub fn sources(&self) -> [(&'static str, &Cell<Decimal>); 5] {
+        [
+            ("中央财政资金", &self.central),
+            ("省级财政资金", &self.provincial),
+            ("市县（区）财政资金", &self.local),
+            ("单位自筹", &self.self_raised),
+            ("其他资金", &self.other),
+        ]
+    }
+}
+
+/// The text fields of a project form.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TextFields {
+    /// 项目概况.
+    pub overview: Cell<String>,
+    /// 立项依据.
+    pub basis: Cell<String>,
+    /// 项目设立必要性.
+    pub necessity: Cell<String>,
+    /// 保证项目实施的制度、措施.
+    pub measures: Cell<String>,
+    /// 项目实施计划.
+    pub plan: Cell<String>,
+    /// 总体目标, 实施期 column.
+    pub goal_implementation: Cell<String>,
+    /// 总体目标, 年度 column.
+    pub goal_annual: Cell<String>,
+}
+
+/// The sign-off row at the bottom of a form.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SignOff {
+    /// 负责人.
+    pub principal: Cell<String>,
+    /// 经办人.
+    pub handler: Cell<String>,
+    /// 联系电话.
+    pub phone: Cell<String>,
+    /// 填报日期.
+    pub date: Cell<String>,
+}
+
+/// One half (实施期 or 年度) of one printed row of the indicator grid.
+///
+/// The 一级 and 二级 labels are the ones in force for this row: printed on it, or inherited
+/// from the merged cell of its block. `level1`/`level2` spans point at the printed label.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndicatorHalf {
+    /// 一级指标 (canonical: 产出指标, 效益指标, 满意度指标, 成本指标).
+    pub level1: Cell<String>,
+    /// 二级指标 (canonical spelling, e.g. 数量指标, 社会效益指标, 服务对象满意度指标).
+    pub level2: Cell<String>,
+    /// 三级指标 name, as printed (spaces inside words removed).
+    pub name: Cell<String>,
+    /// 指标值 as printed; the value stage types it.
+    pub value: Cell<String>,
+    /// Columns some issuers add (计量单位, 指标性质, 权重, ...), by their header label.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extras: Vec<(String, Cell<String>)>,
+}
+
+impl IndicatorHalf {
+    /// A label-only row (an empty category such as `经济效益 | | `): nothing to check.
+    pub fn is_empty_category(&self) -> bool {
+        self.name.is_missing() && self.value.is_missing()
+    }
+}
+
+/// One printed row of the indicator grid. Rows stay in print order; the halves of one row
+/// need not describe the same indicator (forms list annual rows in their own order), so
+/// rules compare halves by name, not by row.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndicatorRow {
+    /// The whole printed line.
+    pub span: Span,
+    pub implementation: Option<IndicatorHalf>,
+    pub annual: Option<IndicatorHalf>,
+}
+
+/// A labelled line of the department form (部门基本信息, 年度预算情况).
+#[derive(Debug, Clone, Serialize)]
+pub struct LabelledValue {
+    pub label: Cell<String>,
+    pub value: Cell<String>,
+}
+
+/// A labelled amount of the department form's 年度预算情况 block, in 元.
+#[derive(Debug, Clone, Serialize)]
+pub struct LabelledAmount {
+    pub label: Cell<String>,
+    pub amount: Cell<Decimal>,
+}
+
+/// What only the department form (整体支出绩效目标申报表) has.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DepartmentSection {
+    /// 部门基本信息: 内设职能部门数, 核定的人员编制数, ...
+    pub info: Vec<LabelledValue>,
+    /// 部门职责.
+    pub duties: Cell<String>,
+    /// 部门战略目标.
+    pub strategy: Cell<String>,
+    /// 年度预算情况, 按资金来源划分 (合计 first).
+    pub funds_by_source: Vec<LabelledAmount>,
+    /// 年度预算情况, 按资金方向划分 (合计, 基本支出, 项目支出).
+    pub funds_by_direction: Vec<LabelledAmount>,
+    /// 年度重点任务.
+    pub key_tasks: Cell<String>,
+    /// 年度绩效目标.
+    pub annual_goal: Cell<String>,
+}
+
+/// One form, from its title line up to the next title.
+#[derive(Debug, Clone, Serialize)]
+pub struct Form {
+    pub kind: FormKind,
+    /// From the title line to the last line that belongs to the form.
+    pub span: Span,
+    pub title: Cell<String>,
+    /// Budget year from the year line (`(2025年度)`), if printed.
+    pub year: Cell<u16>,
+    /// The unit the form declares for its amounts.
+    pub money_unit: MoneyUnit,
+    /// 项目名称 (project forms) or 部门名称 (department forms).
+    pub name: Cell<String>,
+    /// 主管部门及代码.
+    pub department: Cell<DepartmentRef>,
+    /// 实施单位.
+    pub implementing_unit: Cell<String>,
+    /// 项目属性.
+    pub attribute: Cell<String>,
+    /// 项目期 as printed (`1年`, `99年`).
+    pub period: Cell<String>,
+    /// 实施期 column of the funds block (absent on single-period forms).
+    pub funds_implementation: Funds,
+    /// 年度 column of the funds block.
+    pub funds_annual: Funds,
+    pub texts: TextFields,
+    pub grid_layout: GridLayout,
+    pub indicators: Vec<IndicatorRow>,
+    pub sign_off: SignOff,
+    /// Later pages that repeat this form's title and header and continue its grid.
+    pub continuations: Vec<Span>,
+    pub department_section: Option<DepartmentSection>,
+}
+
+impl Form {
+    /// The name a report uses for this form.
+    pub fn display_name(&self) -> Option<&str> {
+        self.name.get().map(String::as_str)
+    }
+
+    /// The 实施期 halves that carry something.
+    pub fn implementation_halves(&self) -> impl Iterator<Item = &IndicatorHalf> {
+        self.indicators
+            .iter()
+            .filter_map(|r| r.implementation.as_ref())
+    }
+
+    /// The 年度 halves that carry something.
+    pub fn annual_halves(&self) -> impl Iterator<Item = &IndicatorHalf> {
+        self.indicators.iter().filter_map(|r| r.annual.as_ref())
+    }
+}

@@ -1,0 +1,125 @@
+//! Byte spans into a document's decoded text, and the line index that turns them into
+//! 1-based line/column pairs at the edge (JSON, the human report, later the LSP).
+//!
+//! Spans stay byte ranges everywhere inside kpilint: they are cheap, exact, and slice the
+//! source directly. Columns are counted in characters (not bytes, not display cells) because
+//! that is what the JSON contract promises; the human renderer works from byte offsets.
+
+use serde::Serialize;
+
+/// A half-open byte range `start..end` into the decoded text of one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub const fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+
+    /// An empty span at `at`: where a missing cell would have been.
+    pub const fn empty(at: usize) -> Self {
+        Span { start: at, end: at }
+    }
+
+    pub const fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub const fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// The smallest span covering both.
+    pub fn cover(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+}
+
+/// A 1-based line and column; columns count Unicode scalar values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct LineCol {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Maps byte offsets to line/column. Built once per document.
+#[derive(Debug, Clone, Default)]
+pub struct LineIndex {
+    /// Byte offset of the first character of each line.
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// 0-based line number containing `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+
+    pub fn line_start(&self, line0: usize) -> usize {
+        self.starts[line0]
+    }
+
+    pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let line0 = self.line_of(offset);
+        let start = self.starts[line0];
+        let column = text[start..offset].chars().count() + 1;
+        LineCol {
+            line: line0 as u32 + 1,
+            column: column as u32,
+        }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+}
+
+/// The largest char boundary `<= i` (std's version is unstable on our MSRV).
+pub fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    if i >= text.len() {
+        return text.len();
+    }
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let text = "项目名称\t测试\n第二行";
+        let idx = LineIndex::new(text);
+        let tab = text.find('\t').unwrap();
+        assert_eq!(idx.line_col(text, tab), LineCol { line: 1, column: 5 });
+        let second = text.find("第二").unwrap();
+        assert_eq!(idx.line_col(text, second), LineCol { line: 2, column: 1 });
+        assert_eq!(
+            idx.line_col(text, text.len()),
+            LineCol { line: 2, column: 4 }
+        );
+    }
+
+    #[test]
+    fn offsets_inside_a_character_snap_back() {
+        let text = "元";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_col(text, 1), LineCol { line: 1, column: 1 });
+    }
+}

@@ -1,0 +1,120 @@
+//! The human report: one miette snippet per finding, with the form it belongs to.
+
+use super::{form_at, FileReport, Summary};
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::model::Document;
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
+use std::fmt::Write;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+    pub width: usize,
+}
+
+pub fn render(reports: &[FileReport], style: Style) -> String {
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false)
+        .tab_width(4);
+    let mut out = String::new();
+    for r in reports {
+        if r.diagnostics.is_empty() {
+            continue;
+        }
+        let source = NamedSource::new(r.document.path.clone(), r.document.text.clone())
+            .with_language("text");
+        for d in &r.diagnostics {
+            render_one(&handler, &r.document, &source, d, &mut out);
+        }
+    }
+    out
+}
+
+/// A finding with a borrowed source, so one copy of a document serves all its findings.
+#[derive(Debug)]
+struct WithSource<'a> {
+    inner: MietteDiagnostic,
+    source: &'a NamedSource<String>,
+}
+
+impl std::fmt::Display for WithSource<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.inner, f)
+    }
+}
+
+impl std::error::Error for WithSource<'_> {}
+
+impl miette::Diagnostic for WithSource<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
+        self.inner.code()
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        self.inner.severity()
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
+        self.inner.help()
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.inner.labels()
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(self.source)
+    }
+}
+
+fn render_one(
+    handler: &GraphicalReportHandler,
+    doc: &Document,
+    source: &NamedSource<String>,
+    d: &Diagnostic,
+    out: &mut String,
+) {
+    let mut md = MietteDiagnostic::new(d.message.clone())
+        .with_code(d.code)
+        .with_severity(match d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        });
+    let mut help = d.help.clone().unwrap_or_default();
+    if let Some(form) = form_at(doc, d.primary.span.start) {
+        let line = doc.line_col(form.span.start).line;
+        let name = form.display_name().unwrap_or("（无项目名称）");
+        if !help.is_empty() {
+            help.push('\n');
+        }
+        let _ = write!(help, "所在表：{name}（第 {line} 行起）");
+    }
+    if !help.is_empty() {
+        md = md.with_help(help);
+    }
+    let mut labels = vec![LabeledSpan::new_primary_with_span(
+        Some(d.primary.message.clone()),
+        (d.primary.span.start, d.primary.span.len()),
+    )];
+    labels.extend(d.secondary.iter().map(|l| {
+        LabeledSpan::new_with_span(Some(l.message.clone()), (l.span.start, l.span.len()))
+    }));
+    if !doc.text.is_empty() {
+        md = md.with_labels(labels);
+    }
+    let _ = handler.render_report(out, &WithSource { inner: md, source });
+    out.push('\n');
+}
+
+pub fn summary(reports: &[FileReport]) -> String {
+    let s = Summary::of(reports);
+    let mut line = s.line();
+    if s.unreadable > 0 {
+        let _ = write!(line, " ({} unreadable)", s.unreadable);
+    }
+    line.push('\n');
+    line
+}

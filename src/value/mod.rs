@@ -1,0 +1,1 @@
+//! Indicator values (指标值).
