@@ -4,6 +4,8 @@
 mod check;
 mod dump;
 
+pub use check::{lint_file, lint_paths};
+
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -581,7 +581,7 @@ fn inherit(
         } else if let (Some(m), Some(left)) = (mirror, row.left.as_ref()) {
             // The annual half often leaves out the 二级 cell the left half prints on the
             // same row (LAYOUT.md §7); it then follows the left half's block.
-            if left.l2.is_some() || !own_labels {
+            if left.l2.is_some() || left.l1.is_some() || !own_labels {
                 cur_l2 = m[i].l2.or(cur_l2);
             }
         }

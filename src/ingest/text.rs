@@ -157,6 +157,18 @@ fn merge_or_push(forms: &mut Vec<Form>, form: Form) {
             prev.span = prev.span.cover(form.span);
             prev.continuations.push(form.span);
             relabel_split_block(&mut prev.indicators, &form.indicators);
+            // The sign-off row is printed on the last page.
+            let (a, b) = (&mut prev.sign_off, form.sign_off);
+            for (mine, theirs) in [
+                (&mut a.principal, b.principal),
+                (&mut a.handler, b.handler),
+                (&mut a.phone, b.phone),
+                (&mut a.date, b.date),
+            ] {
+                if mine.is_missing() {
+                    *mine = theirs;
+                }
+            }
             prev.indicators.extend(form.indicators);
             return;
         }
@@ -329,7 +341,16 @@ impl<'a> FormReader<'a> {
             }
         }
         match mode {
-            Mode::Done => return Mode::Done,
+            Mode::Done => {
+                // The sign-off row can wrap: `填报日期：` or its value on the next line.
+                if matches!(field, Some(Field::Date | Field::Phone | Field::Handler)) {
+                    self.sign_off(line);
+                } else {
+                    self.dangling_value(line);
+                }
+                self.dangling = None;
+                return Mode::Done;
+            }
             Mode::Grid => {
                 if matches!(field, Some(Field::Principal | Field::Handler)) {
                     self.sign_off(line);
@@ -408,19 +429,30 @@ impl<'a> FormReader<'a> {
 
     /// Label/value pairs along a header line (`主管部门及代码 | 051-… | 实施单位 | …`).
     fn pairs(&mut self, line: &Line) {
+        let cells: Vec<RawCell> = line.non_empty().cloned().collect();
+        self.pairs_in(line, &cells);
+    }
+
+    fn pairs_in(&mut self, line: &Line, cells: &[RawCell]) {
         let mut pending: Option<(Field, &RawCell)> = None;
         self.dangling = None;
-        for cell in line.non_empty() {
+        for cell in cells {
             if let Some(f) = labels::header_field(&cell.text) {
                 if let Some((pf, pc)) = pending.take() {
                     self.missing(pf, line, pc);
                 }
                 pending = Some((f, cell));
-            } else if let Some((pf, _)) = pending.take() {
-                self.set(pf, &cell.text, cell.span);
             } else if let Some((f, at)) = labels::split_label_value(&cell.text) {
+                // `填报日期：20250122150111` after an empty `联系电话：` is a new pair,
+                // not the phone number.
+                if let Some((pf, pc)) = pending.take() {
+                    self.missing(pf, line, pc);
+                }
                 let span = Span::new(cell.span.start + at, cell.span.end);
                 self.set(f, &cell.text[at..], span);
+                self.dangling = None;
+            } else if let Some((pf, _)) = pending.take() {
+                self.set(pf, &cell.text, cell.span);
             }
         }
         if let Some((pf, pc)) = pending {
@@ -528,8 +560,35 @@ impl<'a> FormReader<'a> {
         }
     }
 
+    /// The sign-off row; some extractions put all of it in one space-separated cell
+    /// (`负责人： 经办人： 联系电话： 填报日期： 20250107110714`).
     fn sign_off(&mut self, line: &Line) {
-        self.pairs(line);
+        let mut cells = Vec::new();
+        for cell in line.non_empty() {
+            let labels_inside = cell.text.matches(['：', ':']).count();
+            if labels_inside < 2 {
+                cells.push(cell.clone());
+                continue;
+            }
+            let mut offset = 0;
+            for word in cell.text.split(cells::is_space) {
+                let at = offset;
+                offset += word.len()
+                    + cell.text[at + word.len()..]
+                        .chars()
+                        .next()
+                        .map_or(0, char::len_utf8);
+                if !word.is_empty() {
+                    let start = cell.span.start + at;
+                    cells.push(RawCell {
+                        col: cell.col,
+                        span: Span::new(start, start + word.len()),
+                        text: word.to_owned(),
+                    });
+                }
+            }
+        }
+        self.pairs_in(line, &cells);
     }
 
     fn dept_info(&mut self, line: &Line) {

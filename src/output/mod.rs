@@ -3,6 +3,7 @@
 //! Owns every output shape; no other stage knows what JSON or a terminal looks like. It
 //! reads the model and diagnostics and never changes them.
 
+pub mod dump;
 pub mod human;
 pub mod json;
 

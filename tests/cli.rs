@@ -1,0 +1,204 @@
+//! The `kpilint` binary as a user runs it: exit codes, bad input, the JSON contract.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+const CORPUS: &str = "tests/corpus/000_cb0bcf906edd3817.txt";
+
+fn kpilint(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kpilint"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs")
+}
+
+fn json(args: &[&str]) -> (i32, Value) {
+    let out = kpilint(args);
+    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    (out.status.code().unwrap(), v)
+}
+
+#[test]
+fn the_disclosure_reports_every_form_and_exits_1_for_its_errors() {
+    let (code, v) = json(&["check", "--format", "json", CORPUS]);
+    assert_eq!(code, 1, "the disclosure has sheared rows (S003 errors)");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["summary"]["files"], 1);
+    assert_eq!(
+        v["summary"]["forms"], 224,
+        "223 project forms and one department form"
+    );
+    assert_eq!(v["files"][0]["forms"], 224);
+    assert_eq!(v["files"][0]["error"], Value::Null);
+    let diags = v["diagnostics"].as_array().unwrap();
+    assert_eq!(
+        v["summary"]["errors"].as_u64().unwrap() as usize,
+        diags.iter().filter(|d| d["severity"] == "error").count()
+    );
+    let d = diags
+        .iter()
+        .find(|d| d["line"] == 1197)
+        .expect("the sheared row on line 1197");
+    assert_eq!(d["code"], "S003");
+    assert_eq!(d["name"], "indicator-without-value");
+    assert_eq!(d["form"], "全市中小学教师专业技术职务评审");
+    assert!(d["message"].as_str().unwrap().contains("工作人员人数"));
+    assert!(d["help"].is_string());
+    // The label under the name cell: `工作人员人数` starts after six tabs... by characters.
+    let name_label = &d["labels"][1];
+    assert_eq!(name_label["line"], 1197);
+    let raw = std::fs::read_to_string(CORPUS).unwrap();
+    let line = raw.lines().nth(1196).unwrap();
+    let col = name_label["column"].as_u64().unwrap() as usize;
+    let rest: String = line.chars().skip(col - 1).take(6).collect();
+    assert_eq!(rest, "工作人员人数", "columns count characters");
+    // Findings are ordered by line.
+    let lines: Vec<u64> = diags.iter().map(|d| d["line"].as_u64().unwrap()).collect();
+    assert!(lines.windows(2).all(|w| w[0] <= w[1]));
+}
+
+#[test]
+fn human_report_names_the_code_the_form_and_ends_with_the_summary() {
+    let out = kpilint(&["check", CORPUS]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("S003"));
+    assert!(text.contains("所在表：全市中小学教师专业技术职务评审（第 1174 行起）"));
+    assert!(
+        !text.contains('\u{1b}'),
+        "no colour when NO_COLOR is set and stdout is a pipe"
+    );
+    let last = text.lines().last().unwrap();
+    assert!(last.starts_with("1 files, 224 forms, "), "{last}");
+    let quiet = kpilint(&["check", "--quiet", CORPUS]);
+    assert_eq!(String::from_utf8(quiet.stdout).unwrap().lines().count(), 1);
+}
+
+#[test]
+fn bad_input_gets_a_diagnostic_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n);
+    std::fs::write(p("empty.txt"), b"").unwrap();
+    std::fs::write(p("garbage.txt"), "这不是表格\n\t\t随便写的\n").unwrap();
+    std::fs::write(p("binary.txt"), b"PK\x03\x04\x00\x00\x00\xff\xfe").unwrap();
+    std::fs::write(
+        p("notes.md"),
+        "# not a form file, not picked up in a folder",
+    )
+    .unwrap();
+    std::fs::create_dir(p("sub")).unwrap();
+    std::fs::copy(CORPUS, p("sub/forms.tsv")).unwrap();
+    let folder = dir.path().to_str().unwrap();
+    let (code, v) = json(&["check", "--format", "json", folder]);
+    assert_eq!(code, 2, "an unreadable file makes the run exit 2");
+    let files = v["files"].as_array().unwrap();
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| {
+            Path::new(f["path"].as_str().unwrap())
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(
+        names,
+        ["binary.txt", "empty.txt", "garbage.txt", "forms.tsv"],
+        "sorted, .md skipped"
+    );
+    assert!(files[0]["error"].as_str().unwrap().contains("不是文本"));
+    assert_eq!(files[3]["forms"], 224, "the good file is still linted");
+    let codes: Vec<(&str, &str)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                Path::new(d["path"].as_str().unwrap())
+                    .file_name()
+                    .unwrap()
+                    .to_str()
+                    .unwrap(),
+                d["code"].as_str().unwrap(),
+            )
+        })
+        .filter(|(f, _)| *f != "forms.tsv")
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("binary.txt", "I002"),
+            ("empty.txt", "I004"),
+            ("garbage.txt", "I005")
+        ]
+    );
+}
+
+#[test]
+fn missing_files_and_directories_as_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.txt");
+    let (code, v) = json(&["check", "--format", "json", missing.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert_eq!(v["diagnostics"][0]["code"], "I001");
+    assert!(v["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("文件不存在"));
+    let out = kpilint(&["dump", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("I001"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(kpilint(&["check"]).status.code(), Some(2));
+    assert_eq!(
+        kpilint(&["check", "--format", "xml", CORPUS]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn a_clean_form_exits_0() {
+    let raw = std::fs::read_to_string(CORPUS).unwrap();
+    // The first project form (lines 902–932), on its own.
+    let form: Vec<&str> = raw.lines().skip(901).take(31).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("one.txt");
+    std::fs::write(&p, form.join("\n")).unwrap();
+    let (code, v) = json(&["check", "--format", "json", p.to_str().unwrap()]);
+    assert_eq!(
+        (code, &v["summary"]["forms"], &v["summary"]["errors"]),
+        (0, &Value::from(1), &Value::from(0))
+    );
+}
+
+#[test]
+fn dump_shows_both_halves() {
+    let (code, v) = json(&["dump", "--format", "json", CORPUS]);
+    assert_eq!(code, 0);
+    let forms = v["forms"].as_array().unwrap();
+    assert_eq!(forms.len(), 224);
+    let f = &forms[1];
+    assert_eq!(f["name"]["value"], "省级党员教育培训经费");
+    assert_eq!(f["funds"]["implementation"]["total"]["value"], "400");
+    assert_eq!(f["funds"]["annual"]["local"]["value"], "400");
+    let r = &f["indicators"][0];
+    assert_eq!(r["line"], 923);
+    assert_eq!(
+        r["implementation"]["name"]["value"],
+        "未纳入干部培训体系的党"
+    );
+    assert_eq!(r["annual"]["name"]["value"], "未纳入干部培训");
+    assert_eq!(r["annual"]["value"]["value"], "32人");
+    let text = String::from_utf8(kpilint(&["dump", CORPUS]).stdout).unwrap();
+    assert!(text.contains("产出指标 / 数量指标 / 未纳入干部培训体系的党 = 32人  ‖  产出指标 / 数量指标 / 未纳入干部培训 = 32人"));
+}
