@@ -50,9 +50,18 @@ impl GridHeader {
             .iter()
             .filter_map(|c| labels::grid_column(&c.text).map(|r| (c.col, r, c.text.as_str())))
             .collect();
+        // The 年度 half starts at the first label column after the first value column;
+        // extra columns (计量单位, 权重) after a value belong to the same half.
         let first_value = roles.iter().position(|r| r.1 == Column::Value);
         let right_col = first_value
-            .and_then(|i| roles.get(i + 1))
+            .and_then(|i| {
+                roles[i + 1..].iter().find(|r| {
+                    matches!(
+                        r.1,
+                        Column::Level1 | Column::Level2 | Column::Level3 | Column::Value
+                    )
+                })
+            })
             .map_or(usize::MAX, |r| r.0);
         let layout = if right_col == usize::MAX {
             GridLayout::SinglePeriod

@@ -109,6 +109,8 @@ pub static FUNDS_LABELS: &[(&str, FundsRow)] = &[
     ("年度资金总额", FundsRow::Total),
     ("中期资金总额", FundsRow::Total),
     ("资金总额", FundsRow::Total),
+    ("年度本级预算金额", FundsRow::Total),
+    ("年度预算金额", FundsRow::Total),
     ("中央财政资金", FundsRow::Central),
     ("省级财政资金", FundsRow::Provincial),
     ("市县（区）财政资金", FundsRow::Local),
@@ -245,7 +247,9 @@ pub fn funds_row(cell: &str) -> Option<FundsRow> {
 /// Whether a funds label names the 年度 column's total (which marks where that column starts).
 pub fn is_annual_total(cell: &str) -> bool {
     let n = normalize(cell);
-    n.starts_with("年度资金总额") || n.starts_with("年度预算")
+    ["年度资金总额", "年度预算", "年度本级预算"]
+        .iter()
+        .any(|p| n.starts_with(p))
 }
 
 /// What a grid token is.

@@ -676,6 +676,10 @@ impl<'a> FormReader<'a> {
         let Some(first) = self.funds_lines.first() else {
             return;
         };
+        // `年度本级预算金额（万元）`: a row label may declare the unit instead of the block.
+        if first.non_empty().any(|c| c.text.contains("万元")) {
+            self.form.money_unit = MoneyUnit::WanYuan;
+        }
         let unit = self.form.money_unit;
         let right_col = first
             .non_empty()
