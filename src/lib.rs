@@ -4,8 +4,8 @@
 //!
 //! 1. [`ingest`] reads files (text extractions now; spreadsheets and YAML later) into
 //! 2. the [`model`]: documents of forms, every cell with a source span;
-//! 3. [`value`] types each 指标值 (comparator, exact amount, unit);
-//! 4. rule packs evaluate over forms and documents (a later stage);
+//! 3. `value` will type each 指标值 (comparator, exact amount, unit; not yet built);
+//! 4. rule packs will evaluate over forms and documents (not yet built);
 //! 5. [`diagnostics`] are what every stage reports, and [`output`] renders them;
 //! 6. [`cli`] drives it all.
 //!
@@ -16,4 +16,3 @@ pub mod diagnostics;
 pub mod ingest;
 pub mod model;
 pub mod output;
-pub mod value;

@@ -1,1 +1,0 @@
-//! Indicator values (指标值).
