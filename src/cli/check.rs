@@ -60,6 +60,7 @@ pub fn lint_paths(paths: &[PathBuf]) -> Vec<FileReport> {
 pub fn lint_file(path: &Path) -> FileReport {
     let ing = ingest::read_path(path);
     let mut diagnostics = ing.diagnostics;
+    diagnostics.extend(crate::value::check_document(&ing.document));
     diagnostics::sort(&mut diagnostics);
     FileReport {
         document: ing.document,

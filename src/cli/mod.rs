@@ -3,6 +3,7 @@
 
 mod check;
 mod dump;
+mod parse;
 
 pub use check::{lint_file, lint_paths};
 
@@ -27,6 +28,18 @@ pub enum Command {
     Check(CheckArgs),
     /// Print the forms as kpilint reads them.
     Dump(DumpArgs),
+    /// Show what indicator values (指标值) parse to.
+    Parse(ParseArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ParseArgs {
+    /// Values as written on a form, e.g. `≥90%` `2000元/生/年` `2025年底前`.
+    #[arg(required = true)]
+    pub values: Vec<String>,
+    /// `json` prints one JSON object per value, one per line.
+    #[arg(long, value_enum, default_value_t = DumpFormat::Text)]
+    pub format: DumpFormat,
 }
 
 #[derive(clap::Args, Debug)]
@@ -79,5 +92,6 @@ pub fn run() -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Dump(args) => dump::run(&args),
+        Command::Parse(args) => parse::run(&args),
     }
 }

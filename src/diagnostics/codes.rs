@@ -67,6 +67,15 @@ codes! {
     FUNDS_CONFLICT = "S007", "funds-cell-conflict", Warning,
         "同一资金来源出现两次且金额不同",
         Some("删除重复的资金行，只保留正确金额");
+    REVERSED_UNIT = "V001", "reversed-unit", Error,
+        "指标值单位颠倒（如 人/元）",
+        Some("把金额放在前面：写作 N元/人，而不是 N人/元");
+    SPREADSHEET_DAMAGE = "V002", "spreadsheet-damaged-number", Error,
+        "数字被表格软件改成科学计数法",
+        Some("把单元格设为文本格式后重新填写完整数字");
+    UNRECOGNISED_VALUE = "V003", "unrecognised-value", Warning,
+        "指标值含数字但无法识别",
+        Some("写成“比较符号+数值+单位”，如 ≥90%、2000元/人/年、2025年12月底前");
 }
 
 /// Looks up a built-in code.

@@ -11,6 +11,7 @@ mod grid;
 pub mod labels;
 mod text;
 
+pub use cells::is_space;
 pub use text::{parse_amount, Amount};
 
 use crate::diagnostics::{codes, Diagnostic, Label};

@@ -6,6 +6,7 @@
 pub mod dump;
 pub mod human;
 pub mod json;
+pub mod value;
 
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::Document;

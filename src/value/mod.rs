@@ -1,0 +1,754 @@
+//! Indicator values (指标值): text to typed values.
+//!
+//! Parsing never fails: every cell becomes a [`Value`], and a cell that is not a well-formed
+//! value becomes [`Kind::Text`] (qualitative wording), [`Kind::Placeholder`] or
+//! [`Kind::Invalid`] with the reason and the span of the offending characters. Spans are byte
+//! ranges into the cell's own text; callers add the cell's offset. No IO.
+
+mod classify;
+mod normalize;
+pub mod unit;
+
+pub use classify::{fits, Fit};
+pub use unit::{Money, Term, TimeUnit, Unit};
+
+use crate::model::Span;
+use normalize::{normalize, Normalized};
+use pest::iterators::Pair;
+use pest::Parser as _;
+use regex::Regex;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "grammar/value.pest"]
+struct ValueParser;
+
+/// A comparator as written (`≥`, `不低于`, `以上` all become [`Cmp::Ge`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Cmp {
+    #[serde(rename = "≥")]
+    Ge,
+    #[serde(rename = "≤")]
+    Le,
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = "=")]
+    Eq,
+    #[serde(rename = "≈")]
+    About,
+}
+
+impl Cmp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Cmp::Ge => "≥",
+            Cmp::Le => "≤",
+            Cmp::Gt => ">",
+            Cmp::Lt => "<",
+            Cmp::Eq => "=",
+            Cmp::About => "≈",
+        }
+    }
+
+    fn from_word(w: &str) -> Cmp {
+        match w {
+            ">=" | "≥" | "大于等于" | "不低于" | "不少于" | "不小于" | "达到" | "以上"
+            | "及以上" => Cmp::Ge,
+            "<=" | "≤" | "小于等于" | "不高于" | "不超过" | "不多于" | "不大于" | "控制在"
+            | "以下" | "及以下" | "以内" | "之内" => Cmp::Le,
+            ">" | "高于" | "大于" | "超过" | "多于" => Cmp::Gt,
+            "<" | "低于" | "小于" | "少于" => Cmp::Lt,
+            "≈" | "约" | "左右" => Cmp::About,
+            _ => Cmp::Eq,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Quantity {
+    pub cmp: Option<Cmp>,
+    pub amount: Decimal,
+    /// The upper end of a range (`3-5次`).
+    pub upper: Option<Decimal>,
+    pub unit: Option<Unit>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Percent {
+    pub cmp: Option<Cmp>,
+    pub amount: Decimal,
+    pub upper: Option<Decimal>,
+    /// Written as a change (`提高10%`) rather than a level.
+    pub change: bool,
+}
+
+/// What a deadline's date means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    /// `前`, `之前`, `底前`: by then.
+    Before,
+    /// `底`, `末`: at the end of the period.
+    EndOf,
+    /// `内`, `全年`, `年度`, or just the date: during.
+    Within,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Deadline {
+    pub year: Option<u16>,
+    pub month: Option<u8>,
+    pub day: Option<u8>,
+    pub relation: Relation,
+    /// `每年12月底前`: every year.
+    pub recurring: bool,
+    /// `当年10月前`: the budget year, not a named one.
+    pub current_year: bool,
+    /// The end of a range (`2025年1月-12月`): year, month.
+    pub until: Option<(Option<u16>, Option<u8>)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Frequency {
+    pub cmp: Option<Cmp>,
+    pub count: Decimal,
+    pub per: TimeUnit,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Item {
+    pub label: Option<String>,
+    pub value: Option<Value>,
+    pub span: Span,
+}
+
+/// Why a value is not a well-formed value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// `1000人/元/学期`: people per money.
+    ReversedUnit,
+    /// `1. 3204E+10`: a number mangled by a spreadsheet.
+    SpreadsheetDamage,
+    /// A number glued to words or otherwise not a value (`100保障`, `2025年01367`).
+    Unrecognised,
+}
+
+impl Reason {
+    pub fn message(self) -> &'static str {
+        match self {
+            Reason::ReversedUnit => "单位颠倒：数量在前、金额在后",
+            Reason::SpreadsheetDamage => "数字被表格软件改成了科学计数法",
+            Reason::Unrecognised => "含有数字，但不是可识别的指标值",
+        }
+    }
+}
+
+/// Facts about a value that are not fatal but that rules and fixes use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "note")]
+pub enum Note {
+    /// A percentage above 100.
+    PercentOver100 { span: Span },
+    /// `100百分比`, `提高10%`: a percent spelled oddly.
+    OddPercent { span: Span },
+    /// The last part of a list has a label and no value (`…，二档`).
+    TruncatedList { span: Span },
+    /// `元/生.年`: a unit spelled with `.` or `·` where `/` is meant.
+    NonCanonicalUnit { span: Span, suggestion: String },
+    /// `≥12次年`: a rate written without its `/`.
+    MissingSlash { span: Span },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Kind {
+    Quantity(Quantity),
+    Percent(Percent),
+    Ratio {
+        base: String,
+        percent: Percent,
+    },
+    Deadline(Deadline),
+    Frequency(Frequency),
+    List {
+        items: Vec<Item>,
+    },
+    /// Qualitative wording (`及时`, `有效提升`).
+    Text,
+    /// Template residue (`XX`, `**`, `……`).
+    Placeholder {
+        span: Span,
+    },
+    Invalid {
+        reason: Reason,
+        span: Span,
+    },
+}
+
+impl Kind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Kind::Quantity(_) => "quantity",
+            Kind::Percent(_) => "percent",
+            Kind::Ratio { .. } => "ratio",
+            Kind::Deadline(_) => "deadline",
+            Kind::Frequency(_) => "frequency",
+            Kind::List { .. } => "list",
+            Kind::Text => "text",
+            Kind::Placeholder { .. } => "placeholder",
+            Kind::Invalid { .. } => "invalid",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Value {
+    /// The cell text as written.
+    pub text: String,
+    /// Where the value sits in `text` (all of it for a whole cell).
+    pub span: Span,
+    #[serde(flatten)]
+    pub kind: Kind,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Note>,
+}
+
+impl Value {
+    /// The comparator, amount and unit of a quantity or percent, for display and rules.
+    pub fn cmp(&self) -> Option<Cmp> {
+        match &self.kind {
+            Kind::Quantity(q) => q.cmp,
+            Kind::Percent(p) | Kind::Ratio { percent: p, .. } => p.cmp,
+            Kind::Frequency(f) => f.cmp,
+            _ => None,
+        }
+    }
+
+    pub fn amount(&self) -> Option<Decimal> {
+        match &self.kind {
+            Kind::Quantity(q) => Some(q.amount),
+            Kind::Percent(p) | Kind::Ratio { percent: p, .. } => Some(p.amount),
+            Kind::Frequency(f) => Some(f.count),
+            _ => None,
+        }
+    }
+
+    /// The canonical unit: `元/人/年`, `%`, `次/年`.
+    pub fn unit(&self) -> Option<String> {
+        match &self.kind {
+            Kind::Quantity(q) => q.unit.as_ref().map(Unit::canonical),
+            Kind::Percent(_) | Kind::Ratio { .. } => Some("%".to_owned()),
+            Kind::Frequency(f) => Some(format!("次/{}", f.per.spelling())),
+            _ => None,
+        }
+    }
+
+    /// Whether the text holds a digit (a value that looks numeric).
+    pub fn looks_numeric(&self) -> bool {
+        self.text
+            .chars()
+            .any(|c| c.is_ascii_digit() || ('０'..='９').contains(&c))
+    }
+}
+
+/// Parses one 指标值 cell.
+pub fn parse(text: &str) -> Value {
+    let n = normalize(text);
+    let whole = Span::new(0, text.len());
+    let value = |kind| Value {
+        text: text.to_owned(),
+        span: whole,
+        kind,
+        notes: Vec::new(),
+    };
+    if let Some((s, e)) = placeholder(&n.text) {
+        return value(Kind::Placeholder {
+            span: n.original(s, e),
+        });
+    }
+    if let Some(m) = spreadsheet_damage().find(&n.text) {
+        return value(Kind::Invalid {
+            reason: Reason::SpreadsheetDamage,
+            span: n.original(m.start(), m.end()),
+        });
+    }
+    if n.text.is_empty() {
+        return value(Kind::Text);
+    }
+    let mut b = Builder {
+        n: &n,
+        text,
+        notes: Vec::new(),
+    };
+    let kind = match ValueParser::parse(Rule::value, &n.text) {
+        Ok(mut pairs) => {
+            let top = pairs.next().and_then(|p| p.into_inner().next());
+            match top {
+                Some(p) if matches!(p.as_rule(), Rule::list | Rule::labelled) => b.list(p),
+                Some(p) => b.single(p),
+                None => Kind::Text,
+            }
+        }
+        Err(_) => b.fallback(),
+    };
+    Value {
+        text: text.to_owned(),
+        span: whole,
+        kind,
+        notes: b.notes,
+    }
+}
+
+/// Where a parse of `text` stops making sense, for pointing at it: the byte range in the
+/// original text of the first character the grammar could not take.
+pub fn error_position(text: &str) -> Option<Span> {
+    let n = normalize(text);
+    match ValueParser::parse(Rule::value, &n.text) {
+        Ok(_) => None,
+        Err(e) => {
+            let at = match e.location {
+                pest::error::InputLocation::Pos(p) => p,
+                pest::error::InputLocation::Span((s, _)) => s,
+            };
+            let end = n.text[at..]
+                .chars()
+                .next()
+                .map_or(at, |c| at + c.len_utf8());
+            Some(n.original(at, end))
+        }
+    }
+}
+
+fn placeholder(t: &str) -> Option<(usize, usize)> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE
+        .get_or_init(|| Regex::new(r"(?i)XX|××|\*\*|……|\.\.\.\.|＊＊|\?\?").expect("valid regex"));
+    re.find(t).map(|m| (m.start(), m.end()))
+}
+
+fn spreadsheet_damage() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"\d\.\d+[Ee][+-]?\d+").expect("valid regex"))
+}
+
+struct Builder<'a> {
+    n: &'a Normalized,
+    text: &'a str,
+    notes: Vec<Note>,
+}
+
+impl Builder<'_> {
+    fn span(&self, p: &Pair<'_, Rule>) -> Span {
+        let s = p.as_span();
+        self.n.original(s.start(), s.end())
+    }
+
+    fn fallback(&self) -> Kind {
+        if self.n.text.chars().any(|c| c.is_ascii_digit()) {
+            let span = error_position(self.text).unwrap_or(Span::new(0, self.text.len()));
+            Kind::Invalid {
+                reason: Reason::Unrecognised,
+                span,
+            }
+        } else {
+            Kind::Text
+        }
+    }
+
+    fn list(&mut self, p: Pair<'_, Rule>) -> Kind {
+        let mut items = Vec::new();
+        // A labelled single value is a list of one labelled item.
+        let parts: Vec<Pair<'_, Rule>> = if p.as_rule() == Rule::labelled {
+            vec![p]
+        } else {
+            p.into_inner().collect()
+        };
+        for item in parts {
+            let span = self.span(&item);
+            let mut label = None;
+            let mut value = None;
+            for part in item.into_inner() {
+                if part.as_rule() == Rule::item_label {
+                    label = Some(part.as_str().trim_end_matches(':').to_owned());
+                } else {
+                    let vspan = self.span(&part);
+                    let mut inner = Builder {
+                        n: self.n,
+                        text: self.text,
+                        notes: Vec::new(),
+                    };
+                    let kind = inner.single(part);
+                    self.notes.extend(inner.notes);
+                    value = Some(Value {
+                        text: self.text[vspan.start..vspan.end].to_owned(),
+                        span: vspan,
+                        kind,
+                        notes: Vec::new(),
+                    });
+                }
+            }
+            items.push(Item { label, value, span });
+        }
+        if items.iter().all(|i| i.value.is_none()) {
+            // `春季、秋季及时发放`: separators but no values. Try it as one value.
+            return match ValueParser::parse(Rule::single_value, &self.n.text) {
+                Ok(mut pairs) => match pairs.next().and_then(|p| p.into_inner().next()) {
+                    Some(p) => self.single(p),
+                    None => Kind::Text,
+                },
+                Err(_) => self.fallback(),
+            };
+        }
+        if let Some(last) = items.last() {
+            if last.value.is_none() {
+                self.notes.push(Note::TruncatedList { span: last.span });
+            }
+        }
+        Kind::List { items }
+    }
+
+    fn single(&mut self, p: Pair<'_, Rule>) -> Kind {
+        match p.as_rule() {
+            Rule::percent => Kind::Percent(self.percent(p)),
+            Rule::ratio => {
+                let mut base = String::new();
+                let mut percent = None;
+                for part in p.into_inner() {
+                    match part.as_rule() {
+                        Rule::ratio_base => base = part.as_str().to_owned(),
+                        Rule::percent => percent = Some(self.percent(part)),
+                        _ => {}
+                    }
+                }
+                match percent {
+                    Some(percent) => Kind::Ratio { base, percent },
+                    None => Kind::Text,
+                }
+            }
+            Rule::deadline => Kind::Deadline(self.deadline(p)),
+            Rule::frequency => self.frequency(p),
+            Rule::quantity => self.quantity(p),
+            _ => Kind::Text,
+        }
+    }
+
+    fn percent(&mut self, p: Pair<'_, Rule>) -> Percent {
+        let whole = self.span(&p);
+        let mut out = Percent {
+            cmp: None,
+            amount: Decimal::ZERO,
+            upper: None,
+            change: false,
+        };
+        let mut numbers = 0;
+        for part in p.into_inner() {
+            match part.as_rule() {
+                Rule::change_verb => out.change = true,
+                Rule::cmp | Rule::post_cmp => out.cmp = Some(Cmp::from_word(part.as_str())),
+                Rule::number => {
+                    let d = decimal(part.as_str());
+                    if numbers == 0 {
+                        out.amount = d;
+                    } else {
+                        out.upper = Some(d);
+                    }
+                    numbers += 1;
+                }
+                Rule::pct_sign if part.as_str() != "%" => {
+                    let span = self.span(&part);
+                    self.notes.push(Note::OddPercent { span });
+                }
+                _ => {}
+            }
+        }
+        if out.change {
+            self.notes.push(Note::OddPercent { span: whole });
+        }
+        let hundred = Decimal::from(100);
+        if out.amount > hundred || out.upper.is_some_and(|u| u > hundred) {
+            self.notes.push(Note::PercentOver100 { span: whole });
+        }
+        out
+    }
+
+    fn deadline(&mut self, p: Pair<'_, Rule>) -> Deadline {
+        let mut d = Deadline {
+            year: None,
+            month: None,
+            day: None,
+            relation: Relation::Within,
+            recurring: false,
+            current_year: false,
+            until: None,
+        };
+        fn date(
+            p: Pair<'_, Rule>,
+            year: &mut Option<u16>,
+            month: &mut Option<u8>,
+            day: &mut Option<u8>,
+        ) {
+            for part in p.into_inner() {
+                match part.as_rule() {
+                    Rule::year_num => *year = part.as_str().parse().ok(),
+                    Rule::month_num => *month = part.as_str().parse().ok(),
+                    Rule::day_num => *day = part.as_str().parse().ok(),
+                    _ => date(part, year, month, day),
+                }
+            }
+        }
+        let mut dates = 0;
+        for part in p.into_inner() {
+            match part.as_rule() {
+                Rule::deadline_prefix => match part.as_str() {
+                    "每年" | "约每年" => d.recurring = true,
+                    _ => d.current_year = true,
+                },
+                Rule::date_range => {
+                    let mut parts = part.into_inner();
+                    if let Some(first) = parts.next() {
+                        date(first, &mut d.year, &mut d.month, &mut d.day);
+                    }
+                    if let Some(second) = parts.next() {
+                        let (mut y, mut m, mut day) = (None, None, None);
+                        date(second, &mut y, &mut m, &mut day);
+                        d.until = Some((y.or(d.year), m));
+                    }
+                    d.relation = Relation::Within;
+                }
+                Rule::full_date | Rule::month_day | Rule::dot_date => {
+                    if dates == 0 {
+                        date(part, &mut d.year, &mut d.month, &mut d.day);
+                    } else {
+                        // The second date of `3月和10月` or `2023.07-2024.01`.
+                        let (mut y, mut m, mut day) = (None, None, None);
+                        date(part, &mut y, &mut m, &mut day);
+                        d.until = Some((y.or(d.year), m));
+                    }
+                    dates += 1;
+                }
+                Rule::year_num => d.year = part.as_str().parse().ok(),
+                Rule::deadline_rel => {
+                    d.relation = match part.as_str() {
+                        "底" | "末" | "年底" | "年末" => Relation::EndOf,
+                        "内" | "年内" | "全年" | "止" => Relation::Within,
+                        _ => Relation::Before,
+                    };
+                }
+                _ => {}
+            }
+        }
+        d
+    }
+
+    fn frequency(&mut self, p: Pair<'_, Rule>) -> Kind {
+        let text = p.as_str();
+        let whole = self.span(&p);
+        let mut cmp = None;
+        let mut count = None;
+        let mut per = None;
+        let mut seasons = 0u32;
+        let mut slash = false;
+        for part in p.clone().into_inner() {
+            match part.as_rule() {
+                Rule::cmp | Rule::post_cmp => cmp = Some(Cmp::from_word(part.as_str())),
+                Rule::number => count = Some(decimal(part.as_str())),
+                Rule::cn_num => count = Some(Decimal::from(cn_digit(part.as_str()))),
+                Rule::time_word => per = TimeUnit::from_word(part.as_str()),
+                Rule::season_list => {
+                    seasons = part
+                        .into_inner()
+                        .filter(|s| s.as_rule() == Rule::season)
+                        .count() as u32;
+                }
+                _ => {}
+            }
+        }
+        if text.starts_with(|c: char| c.is_ascii_digit() || "≥≤<>=≈".contains(c)) || cmp.is_some()
+        {
+            slash = text.contains('/');
+        }
+        if seasons > 0 {
+            // 春季秋季各一次: once each season, so per year.
+            let each = count.unwrap_or(Decimal::ONE);
+            return Kind::Frequency(Frequency {
+                cmp,
+                count: each * Decimal::from(seasons),
+                per: TimeUnit::Year,
+            });
+        }
+        if text.starts_with('按') {
+            return Kind::Frequency(Frequency {
+                cmp,
+                count: Decimal::ONE,
+                per: per.unwrap_or(TimeUnit::Month),
+            });
+        }
+        let numeric_form = !text.starts_with('每');
+        if numeric_form && !slash {
+            self.notes.push(Note::MissingSlash { span: whole });
+        }
+        Kind::Frequency(Frequency {
+            cmp,
+            count: count.unwrap_or(Decimal::ONE),
+            per: per.unwrap_or(TimeUnit::Year),
+        })
+    }
+
+    fn quantity(&mut self, p: Pair<'_, Rule>) -> Kind {
+        let mut q = Quantity {
+            cmp: None,
+            amount: Decimal::ZERO,
+            upper: None,
+            unit: None,
+        };
+        let mut numbers = 0;
+        let mut prefix_per = Vec::new();
+        let mut magnitude = Decimal::ONE;
+        for part in p.into_inner() {
+            match part.as_rule() {
+                Rule::cmp | Rule::post_cmp => q.cmp = Some(Cmp::from_word(part.as_str())),
+                Rule::number => {
+                    let d = decimal(part.as_str());
+                    if numbers == 0 {
+                        q.amount = d;
+                    } else {
+                        q.upper = Some(d);
+                    }
+                    numbers += 1;
+                }
+                Rule::per_prefix => {
+                    if let Some(w) = part.into_inner().next() {
+                        prefix_per.push(Term::from_word(w.as_str()));
+                    }
+                }
+                Rule::magnitude => {
+                    magnitude = match part.as_str() {
+                        "亿" => Decimal::from(100_000_000),
+                        "千" => Decimal::from(1_000),
+                        _ => Decimal::from(10_000),
+                    }
+                }
+                Rule::unit => {
+                    let start = part.as_span().start();
+                    let written = part.as_str().split('(').next().unwrap_or("").to_owned();
+                    let mut numerator = None;
+                    let mut per = Vec::new();
+                    let mut reversed_end = None;
+                    for t in part.into_inner() {
+                        let word = t.clone().into_inner().next().map_or("", |w| w.as_str());
+                        match t.as_rule() {
+                            Rule::numerator => numerator = Some(Term::from_word(word)),
+                            Rule::denominator => {
+                                let term = Term::from_word(word);
+                                if matches!(term, Term::Money(_)) && reversed_end.is_none() {
+                                    reversed_end = Some(t.as_span().end());
+                                }
+                                per.push(term);
+                            }
+                            _ => {}
+                        }
+                    }
+                    let Some(num) = numerator else { continue };
+                    per.append(&mut prefix_per);
+                    let unit = Unit::new(num, per);
+                    if unit.is_reversed() {
+                        // Underline `人/元`, the part that is upside down.
+                        let end = reversed_end.unwrap_or(start);
+                        return Kind::Invalid {
+                            reason: Reason::ReversedUnit,
+                            span: self.n.original(start, end),
+                        };
+                    }
+                    if written.contains(['.', '·', '•', '・']) {
+                        let suggestion = written.replace(['.', '·', '•', '・'], "/");
+                        let end = start + written.len();
+                        self.notes.push(Note::NonCanonicalUnit {
+                            span: self.n.original(start, end),
+                            suggestion,
+                        });
+                    }
+                    q.unit = Some(unit);
+                }
+                _ => {}
+            }
+        }
+        q.amount *= magnitude;
+        q.upper = q.upper.map(|u| u * magnitude);
+        Kind::Quantity(q)
+    }
+}
+
+fn decimal(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap_or(Decimal::ZERO)
+}
+
+fn cn_digit(s: &str) -> u32 {
+    match s {
+        "一" => 1,
+        "二" | "两" => 2,
+        "三" => 3,
+        "四" => 4,
+        "五" => 5,
+        "六" => 6,
+        "七" => 7,
+        "八" => 8,
+        "九" => 9,
+        "十" => 10,
+        _ => 1,
+    }
+}
+
+/// The findings the value stage makes on a document: values that cannot be typed at all.
+/// Everything else a value says (placeholders, percent over 100, wrong category) is for
+/// rule packs to judge.
+pub fn check_document(doc: &crate::model::Document) -> Vec<crate::diagnostics::Diagnostic> {
+    use crate::diagnostics::{codes, Diagnostic, Label};
+    let mut out = Vec::new();
+    for form in &doc.forms {
+        for row in &form.indicators {
+            for (period, half) in [("实施期", &row.implementation), ("年度", &row.annual)] {
+                let Some(h) = half else { continue };
+                let Some(text) = h.value.get() else { continue };
+                let v = parse(text);
+                let Kind::Invalid { reason, span } = v.kind else {
+                    continue;
+                };
+                let at = h.value.span.start;
+                let part = Span::new(at + span.start, at + span.end);
+                let name = h.name.get().map_or("（无名称）", String::as_str);
+                let (code, message, label) = match reason {
+                    Reason::ReversedUnit => (
+                        &codes::REVERSED_UNIT,
+                        format!(
+                            "{period}指标“{name}”的值“{text}”单位颠倒：“{}”应为金额在前",
+                            &text[span.start..span.end]
+                        ),
+                        "单位颠倒",
+                    ),
+                    Reason::SpreadsheetDamage => (
+                        &codes::SPREADSHEET_DAMAGE,
+                        format!("{period}指标“{name}”的值“{text}”是被表格软件改写的科学计数法"),
+                        "科学计数法",
+                    ),
+                    Reason::Unrecognised => (
+                        &codes::UNRECOGNISED_VALUE,
+                        format!("{period}指标“{name}”的值“{text}”含数字但无法识别"),
+                        "从这里开始无法识别",
+                    ),
+                };
+                out.push(
+                    Diagnostic::new(code, message, Label::new(part, label))
+                        .with_secondary(Label::new(h.name.span, "三级指标"))
+                        .with_form(form.display_name()),
+                );
+            }
+        }
+    }
+    out
+}
