@@ -375,7 +375,9 @@ impl Builder<'_> {
             let mut value = None;
             for part in item.into_inner() {
                 if part.as_rule() == Rule::item_label {
-                    label = Some(part.as_str().trim_end_matches(':').to_owned());
+                    let ls = self.span(&part);
+                    let written = &self.text[ls.start..ls.end];
+                    label = Some(written.trim_end_matches([':', '：']).to_owned());
                 } else {
                     let vspan = self.span(&part);
                     let mut inner = Builder {

@@ -1,0 +1,423 @@
+//! The value grammar over the shapes real forms use, comparator spellings, full-width
+//! input, ranges, and what must be recognised as broken rather than guessed around.
+
+use kpilint::value::{self, Kind, Note, Reason};
+use proptest::prelude::*;
+
+/// (input, kind, comparator, amount, canonical unit)
+fn check(input: &str, kind: &str, cmp: Option<&str>, amount: Option<&str>, unit: Option<&str>) {
+    let v = value::parse(input);
+    let got = (
+        v.kind.name(),
+        v.cmp().map(|c| c.symbol()),
+        v.amount().map(|a| a.normalize().to_string()),
+        v.unit(),
+    );
+    assert_eq!(
+        got,
+        (
+            kind,
+            cmp,
+            amount.map(str::to_owned),
+            unit.map(str::to_owned)
+        ),
+        "parsing {input:?}"
+    );
+}
+
+#[test]
+fn shapes_from_the_disclosure() {
+    check("≥90%", "percent", Some("≥"), Some("90"), Some("%"));
+    check("100%", "percent", None, Some("100"), Some("%"));
+    check("100百分比", "percent", None, Some("100"), Some("%"));
+    check("≥730人次", "quantity", Some("≥"), Some("730"), Some("人次"));
+    check(
+        "2000元/生/年",
+        "quantity",
+        None,
+        Some("2000"),
+        Some("元/人/年"),
+    );
+    check("95元/生.年", "quantity", None, Some("95"), Some("元/人/年"));
+    check(
+        "2150元/人/月",
+        "quantity",
+        None,
+        Some("2150"),
+        Some("元/人/月"),
+    );
+    check(
+        "750元/学期/生",
+        "quantity",
+        None,
+        Some("750"),
+        Some("元/人/学期"),
+    );
+    check(
+        "每生每年6000元",
+        "quantity",
+        None,
+        Some("6000"),
+        Some("元/人/年"),
+    );
+    check(
+        "≥0.49元/度",
+        "quantity",
+        Some("≥"),
+        Some("0.49"),
+        Some("元/度"),
+    );
+    check("≥3.5亿元", "quantity", Some("≥"), Some("3.5"), Some("亿元"));
+    check(
+        "≥5800平方米",
+        "quantity",
+        Some("≥"),
+        Some("5800"),
+        Some("平方米"),
+    );
+    check(
+        "≥8人天（人·小时）",
+        "quantity",
+        Some("≥"),
+        Some("8"),
+        Some("人天"),
+    );
+    check("2次/年", "frequency", None, Some("2"), Some("次/年"));
+    check(
+        "≥12次/年",
+        "frequency",
+        Some("≥"),
+        Some("12"),
+        Some("次/年"),
+    );
+    check("1学期", "quantity", None, Some("1"), Some("学期"));
+    check("1年", "quantity", None, Some("1"), Some("年"));
+    check("2025年底前", "deadline", None, None, None);
+    check("2025年12月31日前", "deadline", None, None, None);
+    check("2025年6月前", "deadline", None, None, None);
+    check("当年10月前", "deadline", None, None, None);
+    check(
+        "春季秋季各一次",
+        "frequency",
+        None,
+        Some("2"),
+        Some("次/年"),
+    );
+    check("按月发放", "frequency", None, Some("1"), Some("次/月"));
+    check("在校人数的20%", "ratio", None, Some("20"), Some("%"));
+    check("学费收入的75%", "ratio", None, Some("75"), Some("%"));
+    check("850元/生/年，取暖费95元/生/年", "list", None, None, None);
+    check("年生均小学1250元，初中1500元", "list", None, None, None);
+    check(
+        "副厅1625元/人/月，正处1000元/人/月",
+        "list",
+        None,
+        None,
+        None,
+    );
+    check("2025年XX月XX日-XX月XX日", "placeholder", None, None, None);
+    check("1000人/元/学期", "invalid", None, None, None);
+    check("及时", "text", None, None, None);
+    check("有效提升", "text", None, None, None);
+}
+
+#[test]
+fn comparators_in_every_spelling() {
+    for (written, symbol) in [
+        ("≥", "≥"),
+        ("≤", "≤"),
+        (">", ">"),
+        ("<", "<"),
+        ("=", "="),
+        ("＞", ">"),
+        ("＜", "<"),
+        ("≧", "≥"),
+        ("≦", "≤"),
+        (">=", "≥"),
+        ("<=", "≤"),
+        ("不低于", "≥"),
+        ("不少于", "≥"),
+        ("不高于", "≤"),
+        ("不超过", "≤"),
+        ("大于", ">"),
+        ("小于", "<"),
+        ("达到", "≥"),
+        ("约", "≈"),
+    ] {
+        check(
+            &format!("{written}95%"),
+            "percent",
+            Some(symbol),
+            Some("95"),
+            Some("%"),
+        );
+        check(
+            &format!("{written}30人"),
+            "quantity",
+            Some(symbol),
+            Some("30"),
+            Some("人"),
+        );
+    }
+    for (suffix, symbol) in [("以上", "≥"), ("以下", "≤"), ("以内", "≤"), ("左右", "≈")]
+    {
+        check(
+            &format!("90%{suffix}"),
+            "percent",
+            Some(symbol),
+            Some("90"),
+            Some("%"),
+        );
+        check(
+            &format!("5人{suffix}"),
+            "quantity",
+            Some(symbol),
+            Some("5"),
+            Some("人"),
+        );
+    }
+}
+
+#[test]
+fn full_width_digits_and_ranges() {
+    check("≥９０％", "percent", Some("≥"), Some("90"), Some("%"));
+    check(
+        "１２００元／人",
+        "quantity",
+        None,
+        Some("1200"),
+        Some("元/人"),
+    );
+    check("≥ 90 %", "percent", Some("≥"), Some("90"), Some("%"));
+    let v = value::parse("80%-90%");
+    let Kind::Percent(p) = &v.kind else {
+        panic!("{v:?}")
+    };
+    assert_eq!(
+        (p.amount.to_string(), p.upper.map(|u| u.to_string())),
+        ("80".into(), Some("90".into()))
+    );
+    let v = value::parse("3-5次");
+    let Kind::Quantity(q) = &v.kind else {
+        panic!("{v:?}")
+    };
+    assert_eq!(
+        (q.amount.to_string(), q.upper.map(|u| u.to_string())),
+        ("3".into(), Some("5".into()))
+    );
+}
+
+#[test]
+fn deadlines_carry_their_dates() {
+    let d = |s| match value::parse(s).kind {
+        Kind::Deadline(d) => (
+            d.year,
+            d.month,
+            d.day,
+            d.relation,
+            d.recurring,
+            d.current_year,
+        ),
+        k => panic!("{s}: {k:?}"),
+    };
+    use value::Relation::*;
+    assert_eq!(
+        d("2025年12月31日前"),
+        (Some(2025), Some(12), Some(31), Before, false, false)
+    );
+    assert_eq!(
+        d("2025年年底前"),
+        (Some(2025), None, None, Before, false, false)
+    );
+    assert_eq!(
+        d("2025年12月底"),
+        (Some(2025), Some(12), None, EndOf, false, false)
+    );
+    assert_eq!(d("当年10月前"), (None, Some(10), None, Before, false, true));
+    assert_eq!(
+        d("每年12月底前完成"),
+        (None, Some(12), None, Before, true, false)
+    );
+    assert_eq!(
+        d("2025年度"),
+        (Some(2025), None, None, Within, false, false)
+    );
+    assert_eq!(
+        d("2024年底前").0,
+        Some(2024),
+        "a wrong-year deadline keeps its year for the rule"
+    );
+}
+
+#[test]
+fn broken_values_are_recognised_not_guessed() {
+    let v = value::parse("1000人/元/学期");
+    let Kind::Invalid { reason, span } = v.kind else {
+        panic!()
+    };
+    assert_eq!(
+        (reason, &v.text[span.start..span.end]),
+        (Reason::ReversedUnit, "人/元")
+    );
+    let v = value::parse("1. 3204E+10");
+    assert!(matches!(
+        v.kind,
+        Kind::Invalid {
+            reason: Reason::SpreadsheetDamage,
+            ..
+        }
+    ));
+    let v = value::parse("≥XX%");
+    let Kind::Placeholder { span } = v.kind else {
+        panic!()
+    };
+    assert_eq!(&v.text[span.start..span.end], "XX");
+    for garbled in ["100保障", "提高100提高", "98%推进", "2025年01367"] {
+        let v = value::parse(garbled);
+        assert!(
+            matches!(
+                v.kind,
+                Kind::Invalid {
+                    reason: Reason::Unrecognised,
+                    ..
+                }
+            ),
+            "{garbled}: {v:?}"
+        );
+    }
+    let v = value::parse("120%");
+    assert!(matches!(v.notes[..], [Note::PercentOver100 { .. }]));
+    let v = value::parse("100百分比");
+    assert!(matches!(v.notes[..], [Note::OddPercent { .. }]));
+    let v = value::parse("分档资助：一档3000元/人/年，二档");
+    let Some(Note::TruncatedList { span }) = v.notes.first() else {
+        panic!("{v:?}")
+    };
+    assert_eq!(&v.text[span.start..span.end], "二档");
+    let v = value::parse("95元/生.年");
+    let Some(Note::NonCanonicalUnit { span, suggestion }) = v.notes.first() else {
+        panic!()
+    };
+    assert_eq!(
+        (&v.text[span.start..span.end], suggestion.as_str()),
+        ("元/生.年", "元/生/年")
+    );
+}
+
+#[test]
+fn lists_keep_labels_and_values() {
+    let v = value::parse("副厅1625元/人/月，正处1000元/人/月");
+    let Kind::List { items } = &v.kind else {
+        panic!()
+    };
+    let got: Vec<(Option<&str>, Option<String>)> = items
+        .iter()
+        .map(|i| {
+            (
+                i.label.as_deref(),
+                i.value
+                    .as_ref()
+                    .and_then(|v| v.amount())
+                    .map(|a| a.to_string()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Some("副厅"), Some("1625".into())),
+            (Some("正处"), Some("1000".into()))
+        ]
+    );
+    let second = &items[1];
+    assert_eq!(
+        &v.text[second.span.start..second.span.end],
+        "正处1000元/人/月"
+    );
+}
+
+#[test]
+fn json_of_the_issue_shapes() {
+    let inputs = [
+        "≥90%",
+        "100百分比",
+        "≥730人次",
+        "95元/生.年",
+        "750元/学期/生",
+        "每生每年6000元",
+        "≥8人天（人·小时）",
+        "≥12次/年",
+        "2025年底前",
+        "当年10月前",
+        "春季秋季各一次",
+        "在校人数的20%",
+        "850元/生/年，取暖费95元/生/年",
+        "2025年XX月XX日-XX月XX日",
+        "1000人/元/学期",
+        "1. 3204E+10",
+        "分档资助：一档3000元/人/年，二档",
+        "有效提升",
+    ];
+    let lines: Vec<String> = inputs
+        .iter()
+        .map(|i| serde_json::to_string(&kpilint::output::value::json(&value::parse(i))).unwrap())
+        .collect();
+    insta::assert_snapshot!(lines.join("\n"));
+}
+
+const UNITS: &[&str] = &[
+    "元",
+    "万元",
+    "人",
+    "人次",
+    "个",
+    "套",
+    "平方米",
+    "元/人",
+    "元/人/年",
+    "元/人/学期",
+    "万元/套",
+    "元/度",
+];
+const CMPS: &[&str] = &["", "≥", "≤", ">", "<", "="];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    /// Printing a parsed quantity and parsing it back gives the same value.
+    #[test]
+    fn quantities_round_trip(cmp in prop::sample::select(CMPS), whole in 0u64..10_000_000, frac in 0u32..100, unit in prop::sample::select(UNITS)) {
+        let input = format!("{cmp}{whole}.{frac:02}{unit}");
+        let v = value::parse(&input);
+        let Kind::Quantity(q) = &v.kind else { panic!("{input}: {v:?}") };
+        let printed = format!(
+            "{}{}{}",
+            q.cmp.map_or("", |c| c.symbol()),
+            q.amount.normalize(),
+            q.unit.as_ref().map(|u| u.canonical()).unwrap_or_default()
+        );
+        let again = value::parse(&printed);
+        prop_assert_eq!(&again.kind, &v.kind, "{} → {}", input, printed);
+    }
+
+    /// No input makes the parser panic, and every span it returns lies inside the input.
+    #[test]
+    fn any_text_parses_without_panic(s in "\\PC{0,40}") {
+        let v = value::parse(&s);
+        if let Kind::Invalid { span, .. } | Kind::Placeholder { span } = v.kind {
+            prop_assert!(span.end <= s.len() && s.is_char_boundary(span.start) && s.is_char_boundary(span.end));
+        }
+    }
+
+    #[test]
+    fn value_like_text_parses_without_panic(s in "[≥≤<>约每年月日前底元人次/.%0-9XX（）()，、生学期万亿-]{0,30}") {
+        let v = value::parse(&s);
+        for n in &v.notes {
+            let span = match n {
+                Note::PercentOver100 { span } | Note::OddPercent { span } | Note::TruncatedList { span }
+                | Note::NonCanonicalUnit { span, .. } | Note::MissingSlash { span } => span,
+            };
+            prop_assert!(span.end <= s.len() && s.is_char_boundary(span.start) && s.is_char_boundary(span.end));
+        }
+    }
+}
