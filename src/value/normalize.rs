@@ -4,19 +4,26 @@
 //! one spelling; spans are mapped back so a finding underlines the characters the user typed.
 
 use crate::model::Span;
+use std::borrow::Cow;
 
-pub struct Normalized {
-    pub text: String,
+pub struct Normalized<'a> {
+    /// Borrowed when nothing needed changing.
+    pub text: Cow<'a, str>,
     /// For each byte of `text`, the byte offset of the character it came from; one extra
-    /// entry at the end holds the original length.
+    /// entry at the end holds the original length. Empty when nothing changed, which is
+    /// most values: then offsets are the same in both texts.
     map: Vec<usize>,
     /// For each byte of `text`, the byte offset just after the character it came from.
     ends: Vec<usize>,
 }
 
-impl Normalized {
+impl Normalized<'_> {
     /// The span in the original text of `start..end` in the normalised one.
     pub fn original(&self, start: usize, end: usize) -> Span {
+        if self.map.is_empty() {
+            let end = end.min(self.text.len());
+            return Span::new(start.min(end), end);
+        }
         let last = self.map.len() - 1;
         let s = self.map[start.min(last)];
         let e = if end <= start {
@@ -52,7 +59,17 @@ fn ascii(c: char) -> Option<char> {
 }
 
 /// Normalises a value: full-width forms to ASCII, whitespace removed.
-pub fn normalize(text: &str) -> Normalized {
+pub fn normalize(text: &str) -> Normalized<'_> {
+    if !text
+        .chars()
+        .any(|c| crate::ingest::is_space(c) || ascii(c).is_some())
+    {
+        return Normalized {
+            text: Cow::Borrowed(text),
+            map: Vec::new(),
+            ends: Vec::new(),
+        };
+    }
     let mut out = String::with_capacity(text.len());
     let mut map = Vec::with_capacity(text.len() + 1);
     let mut ends = Vec::with_capacity(text.len());
@@ -69,7 +86,7 @@ pub fn normalize(text: &str) -> Normalized {
     }
     map.push(text.len());
     Normalized {
-        text: out,
+        text: Cow::Owned(out),
         map,
         ends,
     }
@@ -91,5 +108,7 @@ mod tests {
         assert_eq!(&raw[s.start..s.end], raw);
         let empty = normalize("");
         assert_eq!(empty.original(0, 0), Span::new(0, 0));
+        let plain = normalize("≥90%");
+        assert_eq!(plain.original(1, 3), Span::new(1, 3));
     }
 }
