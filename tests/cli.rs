@@ -205,7 +205,15 @@ fn dump_shows_both_halves() {
 
 #[test]
 fn parse_prints_one_json_object_per_value() {
-    let out = kpilint(&["parse", "--format", "json", "≥90%", "2000元/生/年", "1000人/元/学期", "及时"]);
+    let out = kpilint(&[
+        "parse",
+        "--format",
+        "json",
+        "≥90%",
+        "2000元/生/年",
+        "1000人/元/学期",
+        "及时",
+    ]);
     assert_eq!(out.status.code(), Some(0));
     let lines: Vec<Value> = String::from_utf8(out.stdout)
         .unwrap()
@@ -214,14 +222,34 @@ fn parse_prints_one_json_object_per_value() {
         .collect();
     assert_eq!(lines.len(), 4);
     assert_eq!(
-        (&lines[0]["kind"], &lines[0]["cmp"], &lines[0]["amount"], &lines[0]["unit"]),
-        (&Value::from("percent"), &Value::from("≥"), &Value::from("90"), &Value::from("%"))
+        (
+            &lines[0]["kind"],
+            &lines[0]["cmp"],
+            &lines[0]["amount"],
+            &lines[0]["unit"]
+        ),
+        (
+            &Value::from("percent"),
+            &Value::from("≥"),
+            &Value::from("90"),
+            &Value::from("%")
+        )
     );
     assert_eq!(lines[1]["unit"], "元/人/年");
     assert_eq!(lines[2]["kind"], "invalid");
-    assert_eq!(lines[2]["error_span"], serde_json::json!([4, 7]), "the 人/元 part, in characters");
-    assert_eq!((&lines[3]["kind"], &lines[3]["error"]), (&Value::from("text"), &Value::Null));
+    assert_eq!(
+        lines[2]["error_span"],
+        serde_json::json!([4, 7]),
+        "the 人/元 part, in characters"
+    );
+    assert_eq!(
+        (&lines[3]["kind"], &lines[3]["error"]),
+        (&Value::from("text"), &Value::Null)
+    );
     let text = String::from_utf8(kpilint(&["parse", "1000人/元/学期"]).stdout).unwrap();
     assert!(text.contains("单位颠倒"), "{text}");
-    assert!(text.contains("──┬──"), "the underline sits under 人/元: {text}");
+    assert!(
+        text.contains("──┬──"),
+        "the underline sits under 人/元: {text}"
+    );
 }
