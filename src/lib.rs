@@ -14,6 +14,8 @@
 pub mod cli;
 pub mod diagnostics;
 pub mod ingest;
+pub mod lint;
 pub mod model;
 pub mod output;
+pub mod rules;
 pub mod value;

@@ -169,8 +169,8 @@ fn usage_errors_exit_2() {
 #[test]
 fn a_clean_form_exits_0() {
     let raw = std::fs::read_to_string(CORPUS).unwrap();
-    // The first project form (lines 902–932), on its own.
-    let form: Vec<&str> = raw.lines().skip(901).take(31).collect();
+    // The second project form (lines 934–967), on its own: warnings and notes, no errors.
+    let form: Vec<&str> = raw.lines().skip(933).take(34).collect();
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("one.txt");
     std::fs::write(&p, form.join("\n")).unwrap();

@@ -1,36 +1,216 @@
 //! `kpilint check PATH…`
 
-use super::{CheckArgs, ColorChoice, Format, EXIT_ERRORS, EXIT_TROUBLE};
-use crate::diagnostics::{self, codes, Diagnostic, Label};
+use super::{config, CheckArgs, ColorChoice, Format, EXIT_ERRORS, EXIT_TROUBLE};
+use crate::diagnostics::{codes, Diagnostic, Label};
 use crate::ingest;
+use crate::lint::Linter;
 use crate::model::Span;
 use crate::output::{self, human, FileReport, Summary};
+use crate::rules::{RuleError, RuleSet, TraceLine};
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 pub fn run(args: &CheckArgs) -> ExitCode {
-    let reports = lint_paths(&args.paths);
+    let linter = match linter(args) {
+        Ok(l) => l,
+        Err(Setup::Usage(message)) => {
+            eprintln!("kpilint: {message}");
+            return ExitCode::from(EXIT_TROUBLE);
+        }
+        Err(Setup::BrokenPacks(reports)) => {
+            print_reports(args, &reports, &[]);
+            return ExitCode::from(EXIT_TROUBLE);
+        }
+    };
+    let mut reports = Vec::new();
+    let mut rule_errors: BTreeMap<String, RuleError> = BTreeMap::new();
+    let mut trace = Vec::new();
+    for path in &args.paths {
+        for file in expand(path) {
+            match file {
+                Ok(file) => {
+                    let linted = linter.lint_path(&file);
+                    reports.push(linted.report);
+                    for e in linted.rule_errors {
+                        rule_errors.entry(e.code.clone()).or_insert(e);
+                    }
+                    trace.extend(linted.trace);
+                }
+                Err((file, message)) => reports.push(unreadable(&file, message)),
+            }
+        }
+    }
+    // A rule that failed is reported once, against its pack.
+    let mut pack_reports: Vec<FileReport> = Vec::new();
+    for e in rule_errors.into_values() {
+        let Some(pack) = linter.rules.packs.iter().find(|p| p.name == e.pack) else {
+            continue;
+        };
+        match pack_reports
+            .iter_mut()
+            .find(|r| r.document.path == pack.document.path)
+        {
+            Some(r) => r.diagnostics.push(e.diagnostic),
+            None => pack_reports.push(FileReport {
+                document: pack.document.clone(),
+                diagnostics: vec![e.diagnostic],
+                unreadable: false,
+            }),
+        }
+    }
+    let rules_failed = !pack_reports.is_empty();
+    reports.extend(pack_reports);
+    print_reports(args, &reports, &trace);
     let summary = Summary::of(&reports);
+    if rules_failed {
+        return ExitCode::from(EXIT_TROUBLE);
+    }
+    exit_code(&summary)
+}
+
+enum Setup {
+    Usage(String),
+    BrokenPacks(Vec<FileReport>),
+}
+
+fn linter(args: &CheckArgs) -> Result<Linter, Setup> {
+    let cfg = if args.no_config {
+        config::Config::default()
+    } else {
+        let found = match &args.config {
+            Some(p) => Some(p.clone()),
+            None => {
+                let start = args
+                    .paths
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| PathBuf::from("."));
+                config::find(&start)
+            }
+        };
+        match found {
+            Some(p) => config::load(&p).map_err(Setup::Usage)?,
+            None => config::Config::default(),
+        }
+    };
+    let mut rules = RuleSet::builtin();
+    let extra: Vec<PathBuf> = cfg
+        .rules
+        .iter()
+        .map(|r| cfg.dir.join(r))
+        .chain(args.packs.iter().cloned())
+        .collect();
+    for path in pack_files(&extra).map_err(Setup::Usage)? {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| Setup::Usage(format!("无法读取规则包 {}：{e}", path.display())))?;
+        rules.add(&path.display().to_string(), &text);
+    }
+    if !rules.broken.is_empty() {
+        let reports = rules
+            .broken
+            .drain(..)
+            .map(|(document, diagnostics)| FileReport {
+                document,
+                diagnostics,
+                unreadable: false,
+            })
+            .collect();
+        return Err(Setup::BrokenPacks(reports));
+    }
+    let settings = cfg
+        .settings(&args.select, &args.ignore, &args.severity)
+        .map_err(Setup::Usage)?;
+    for code in settings
+        .select
+        .iter()
+        .chain(&settings.ignore)
+        .chain(settings.severity.keys())
+        .chain(settings.params.keys())
+    {
+        let known = rules.rules().any(|r| r.code.starts_with(code.as_str()))
+            || codes::ALL.iter().any(|c| c.code.starts_with(code.as_str()))
+            || code.eq_ignore_ascii_case("all");
+        if !known {
+            return Err(Setup::Usage(format!(
+                "未知的规则代码“{code}”（kpilint rules 列出全部规则）"
+            )));
+        }
+    }
+    if let Some(t) = &args.trace {
+        if rules.rule(t).is_none() {
+            return Err(Setup::Usage(format!("--trace：没有规则 {t}")));
+        }
+    }
+    let mut l = Linter::new(rules, settings);
+    l.trace = args.trace.clone();
+    Ok(l)
+}
+
+/// Pack files: files as given, folders walked for .yaml/.yml, sorted.
+pub fn pack_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found: Vec<PathBuf> = walkdir::WalkDir::new(p)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file())
+                .map(walkdir::DirEntry::into_path)
+                .filter(|f| matches!(f.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")))
+                .collect();
+            out.append(&mut found);
+        } else if p.is_file() {
+            out.push(p.clone());
+        } else {
+            return Err(format!("规则包不存在：{}", p.display()));
+        }
+    }
+    Ok(out)
+}
+
+fn print_reports(args: &CheckArgs, reports: &[FileReport], trace: &[TraceLine]) {
     let mut out = String::new();
     match args.format {
-        Format::Json => out = output::json::render(&reports),
+        Format::Json => out = output::json::render(reports),
         Format::Human => {
             if !args.quiet {
                 let style = human::Style {
                     color: use_color(args.color),
                     width: terminal_width(),
                 };
-                out.push_str(&human::render(&reports, style));
+                out.push_str(&human::render(reports, style));
+                out.push_str(&trace_text(args.trace.as_deref(), trace));
             }
-            out.push_str(&human::summary(&reports));
+            out.push_str(&human::summary(reports));
         }
     }
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth a panic.
     let _ = stdout.write_all(out.as_bytes());
     let _ = stdout.flush();
-    exit_code(&summary)
+}
+
+fn trace_text(code: Option<&str>, trace: &[TraceLine]) -> String {
+    let Some(code) = code else {
+        return String::new();
+    };
+    let mut s = format!("\n{code} 的逐表判断（{} 处）：\n", trace.len());
+    for t in trace {
+        s.push_str(&format!(
+            "  {} · {}：{}\n",
+            t.form.as_deref().unwrap_or("（无名称）"),
+            t.item,
+            t.outcome
+        ));
+        for (k, v) in &t.values {
+            s.push_str(&format!("      {k} = {v}\n"));
+        }
+    }
+    s.push('\n');
+    s
 }
 
 pub fn exit_code(s: &Summary) -> ExitCode {
@@ -43,13 +223,14 @@ pub fn exit_code(s: &Summary) -> ExitCode {
     }
 }
 
-/// Lints every file named or found under the folders named, in a stable order.
+/// Lints every file named or found under the folders named, with the built-in rules.
 pub fn lint_paths(paths: &[PathBuf]) -> Vec<FileReport> {
+    let linter = Linter::new(RuleSet::builtin(), Default::default());
     let mut reports = Vec::new();
     for path in paths {
         for file in expand(path) {
             reports.push(match file {
-                Ok(file) => lint_file(&file),
+                Ok(file) => linter.lint_path(&file).report,
                 Err((file, message)) => unreadable(&file, message),
             });
         }
@@ -57,16 +238,11 @@ pub fn lint_paths(paths: &[PathBuf]) -> Vec<FileReport> {
     reports
 }
 
+/// Lints one file with the built-in rules.
 pub fn lint_file(path: &Path) -> FileReport {
-    let ing = ingest::read_path(path);
-    let mut diagnostics = ing.diagnostics;
-    diagnostics.extend(crate::value::check_document(&ing.document));
-    diagnostics::sort(&mut diagnostics);
-    FileReport {
-        document: ing.document,
-        diagnostics,
-        unreadable: ing.unreadable,
-    }
+    Linter::new(RuleSet::builtin(), Default::default())
+        .lint_path(path)
+        .report
 }
 
 fn unreadable(path: &Path, message: String) -> FileReport {

@@ -2,8 +2,10 @@
 //! lives in the stages.
 
 mod check;
+pub mod config;
 mod dump;
 mod parse;
+mod rules;
 
 pub use check::{lint_file, lint_paths};
 
@@ -30,6 +32,28 @@ pub enum Command {
     Dump(DumpArgs),
     /// Show what indicator values (指标值) parse to.
     Parse(ParseArgs),
+    /// List the rules, or explain one: `kpilint rules explain F001`.
+    Rules(RulesArgs),
+    /// Run every rule's own examples (built-in packs, or the packs named).
+    TestRules(TestRulesArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RulesArgs {
+    /// `explain CODE` to show one rule in full.
+    pub action: Option<String>,
+    pub code: Option<String>,
+    /// Extra rule packs (files or folders of .yaml).
+    #[arg(long = "rules", value_name = "PATH")]
+    pub packs: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = DumpFormat::Text)]
+    pub format: DumpFormat,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct TestRulesArgs {
+    /// Pack files or folders; the built-in packs when none are given.
+    pub packs: Vec<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -55,6 +79,27 @@ pub struct CheckArgs {
     /// Print only the summary line.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Extra rule packs (files or folders of .yaml), added to the built-in ones.
+    #[arg(long = "rules", value_name = "PATH")]
+    pub packs: Vec<PathBuf>,
+    /// Run only these codes or prefixes (`F`, `V001`); comma-separated or repeated.
+    #[arg(long, value_delimiter = ',', value_name = "CODE")]
+    pub select: Vec<String>,
+    /// Do not run these codes or prefixes.
+    #[arg(long, value_delimiter = ',', value_name = "CODE")]
+    pub ignore: Vec<String>,
+    /// Change a rule's severity: `--severity V008=warning`.
+    #[arg(long, value_name = "CODE=LEVEL")]
+    pub severity: Vec<String>,
+    /// Use this kpilint.toml instead of looking for one above the linted path.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore any kpilint.toml.
+    #[arg(long)]
+    pub no_config: bool,
+    /// Say, for every form, whether the rule CODE applied and why not.
+    #[arg(long, value_name = "CODE")]
+    pub trace: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -93,5 +138,7 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Dump(args) => dump::run(&args),
         Command::Parse(args) => parse::run(&args),
+        Command::Rules(args) => rules::run(&args),
+        Command::TestRules(args) => rules::test(&args),
     }
 }

@@ -46,6 +46,24 @@ codes! {
     INVALID_BYTES = "I006", "invalid-bytes", Warning,
         "文件中有无效字节",
         Some("无效字节已替换为 �；请检查导出工具，重新导出为 UTF-8");
+    PACK_INVALID = "R001", "invalid-rule-pack", Error,
+        "规则包无法读取（YAML 错误、未知的键或缺少必需的键）",
+        Some("按 docs/rules.md 检查规则包的结构");
+    EXPRESSION_SYNTAX = "R002", "expression-syntax-error", Error,
+        "规则表达式有语法错误",
+        Some("检查括号是否配对、运算符两侧是否都有表达式");
+    EXPRESSION_TYPE = "R003", "expression-type-error", Error,
+        "规则表达式引用了不存在的变量、字段或函数",
+        Some("可用的字段与函数见 docs/rules.md");
+    DUPLICATE_RULE = "R004", "duplicate-rule-code", Error,
+        "规则代码重复",
+        Some("每条规则的代码必须唯一，改用未使用的代码");
+    RULE_EVALUATION = "R005", "rule-evaluation-error", Error,
+        "规则运行出错",
+        Some("检查表达式在该表上得到的值；本条规则在该处未生效");
+    RULE_METADATA = "R006", "invalid-rule-metadata", Error,
+        "规则的代码或名称格式不合规",
+        Some("代码写作 F001，名称写作 funds-sources-mismatch");
     UNRECOGNISED_FORM = "S001", "unrecognised-form", Error,
         "有表头但无法识别表格内容",
         Some("检查标题行之后是否有“项目名称”等表头和“绩效指标”表格");
@@ -67,15 +85,6 @@ codes! {
     FUNDS_CONFLICT = "S007", "funds-cell-conflict", Warning,
         "同一资金来源出现两次且金额不同",
         Some("删除重复的资金行，只保留正确金额");
-    REVERSED_UNIT = "V001", "reversed-unit", Error,
-        "指标值单位颠倒（如 人/元）",
-        Some("把金额放在前面：写作 N元/人，而不是 N人/元");
-    SPREADSHEET_DAMAGE = "V002", "spreadsheet-damaged-number", Error,
-        "数字被表格软件改成科学计数法",
-        Some("把单元格设为文本格式后重新填写完整数字");
-    UNRECOGNISED_VALUE = "V003", "unrecognised-value", Warning,
-        "指标值含数字但无法识别",
-        Some("写成“比较符号+数值+单位”，如 ≥90%、2000元/人/年、2025年12月底前");
 }
 
 /// Looks up a built-in code.

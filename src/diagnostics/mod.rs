@@ -52,7 +52,12 @@ impl Label {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
-    pub code: &'static str,
+    /// A built-in code (`S003`) or a rule's code from its pack (`F001`).
+    pub code: String,
+    /// Kebab-case name of the defect.
+    pub name: String,
+    /// The rule pack the finding comes from, or None for built-in findings.
+    pub pack: Option<String>,
     pub severity: Severity,
     /// One line, in Chinese, naming the numbers involved.
     pub message: String,
@@ -70,7 +75,9 @@ impl Diagnostic {
     /// A diagnostic with the severity its code has in the code table.
     pub fn new(code: &'static codes::Code, message: impl Into<String>, primary: Label) -> Self {
         Diagnostic {
-            code: code.code,
+            code: code.code.to_owned(),
+            name: code.name.to_owned(),
+            pack: None,
             severity: code.severity,
             message: message.into(),
             primary,
@@ -99,10 +106,10 @@ impl Diagnostic {
 /// Sorts findings the way every output shows them: by position, then code.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
-        (a.primary.span.start, a.primary.span.end, a.code).cmp(&(
+        (a.primary.span.start, a.primary.span.end, &a.code).cmp(&(
             b.primary.span.start,
             b.primary.span.end,
-            b.code,
+            &b.code,
         ))
     });
 }

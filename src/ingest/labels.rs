@@ -161,9 +161,18 @@ pub static LEVEL2: &[(&str, &str, &[&str])] = &[
     ),
 ];
 
-/// A label with spaces removed, leading required-field marks and trailing colons stripped.
+/// A label with spaces removed, leading required-field marks and trailing colons stripped,
+/// and ASCII parentheses made full-width (`市县(区)财政资金` is `市县（区）财政资金`).
 pub fn normalize(label: &str) -> String {
-    let s: String = label.chars().filter(|&c| !is_space(c)).collect();
+    let s: String = label
+        .chars()
+        .filter(|&c| !is_space(c))
+        .map(|c| match c {
+            '(' => '（',
+            ')' => '）',
+            other => other,
+        })
+        .collect();
     let s = s.trim_start_matches(['*', '★', '＊']);
     s.trim_end_matches(['：', ':']).to_owned()
 }
@@ -372,6 +381,11 @@ mod tests {
         assert_eq!(funds_row("市县（区）财政资 金"), Some(FundsRow::Local));
         assert_eq!(funds_row("市县（区）财政资"), Some(FundsRow::Local));
         assert_eq!(funds_row("市级（区）财政资金"), Some(FundsRow::Local));
+        assert_eq!(
+            funds_row("市县(区)财政资金"),
+            Some(FundsRow::Local),
+            "ASCII parentheses, line 1083"
+        );
         assert_eq!(funds_row("单位自"), Some(FundsRow::SelfRaised));
         assert_eq!(funds_row("实施期资金总额："), Some(FundsRow::Total));
         assert_eq!(funds_row("金"), None);

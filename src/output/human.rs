@@ -77,7 +77,7 @@ fn render_one(
     out: &mut String,
 ) {
     let mut md = MietteDiagnostic::new(d.message.clone())
-        .with_code(d.code)
+        .with_code(d.code.clone())
         .with_severity(match d.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,

@@ -41,6 +41,7 @@ pub struct LabelEntry<'a> {
 pub struct DiagnosticEntry<'a> {
     pub code: &'a str,
     pub name: Option<&'a str>,
+    pub pack: Option<&'a str>,
     pub severity: &'a str,
     pub message: &'a str,
     pub path: &'a str,
@@ -73,8 +74,9 @@ pub fn position(doc: &Document, span: Span) -> Position {
 
 fn entry<'a>(doc: &'a Document, d: &'a Diagnostic) -> DiagnosticEntry<'a> {
     DiagnosticEntry {
-        code: d.code,
-        name: crate::diagnostics::codes::find(d.code).map(|c| c.name),
+        code: &d.code,
+        name: Some(&d.name),
+        pack: d.pack.as_deref(),
         severity: d.severity.as_str(),
         message: &d.message,
         path: &doc.path,

@@ -45,7 +45,11 @@ pub fn fits(level2: &str, value: &Value) -> Fit {
         "时效指标" => verdict(
             match kind {
                 Kind::Deadline(_) | Kind::Frequency(_) | Kind::Percent(_) => true,
-                Kind::Quantity(q) => q.unit.as_ref().is_some_and(|u| u.is_time()),
+                // `1年`, and rates of time such as `≤20分钟/次`.
+                Kind::Quantity(q) => q
+                    .unit
+                    .as_ref()
+                    .is_some_and(|u| matches!(u.numerator, super::Term::Time(_))),
                 _ => false,
             },
             "时间、期限或频次（如 2025年12月底前、2次/年）",

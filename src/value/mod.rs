@@ -346,7 +346,10 @@ fn first_match(t: &str) -> Result<Pair<'_, Rule>, usize> {
     let part_possible = has_digit || frequency;
     let attempts = [
         (Rule::percent_value, has(&['%']) || t.contains("百分")),
-        (Rule::deadline_value, date),
+        (
+            Rule::deadline_value,
+            date || year_word(t) || (t.contains('每') && t.contains('月')),
+        ),
         (Rule::frequency_value, frequency),
         (Rule::quantity_value, true),
         (Rule::ratio_value, has(&['的'])),
@@ -390,17 +393,29 @@ fn error_offset(e: &pest::error::Error<Rule>) -> usize {
 /// Wording with no digit that none of the digit-free shapes (`春季秋季各一次`, `每年一次`,
 /// `按月发放`) can match: a third of all values, so they skip the grammar.
 fn plainly_qualitative(t: &str) -> bool {
-    !t.bytes().any(|b| b.is_ascii_digit()) && !t.contains(['各', '每']) && !by_period(t)
+    !t.bytes().any(|b| b.is_ascii_digit())
+        && !t.contains(['各', '每'])
+        && !by_period(t)
+        && !year_word(t)
 }
 
-/// `按月`, `按学期`: 按 followed by a period, the start of a digit-free frequency.
+/// `按月`, `逐月`, `每学期`: a word for "per" followed by a period, the start of a digit-free
+/// frequency.
 fn by_period(t: &str) -> bool {
-    t.match_indices('按').any(|(i, _)| {
-        t[i + '按'.len_utf8()..]
-            .chars()
-            .next()
-            .is_some_and(|c| "年学季月个周星天日小分".contains(c))
+    t.char_indices().any(|(i, c)| {
+        matches!(c, '按' | '每' | '逐')
+            && t[i + c.len_utf8()..]
+                .chars()
+                .next()
+                .is_some_and(|n| "年学季月个周星天日小分".contains(n))
     })
+}
+
+/// `年底前`, `全年`, `当年`: a deadline in the budget year with no digits.
+fn year_word(t: &str) -> bool {
+    ["年底", "年末", "年内", "全年", "当年", "本年"]
+        .iter()
+        .any(|w| t.starts_with(w))
 }
 
 fn placeholder(t: &str) -> Option<(usize, usize)> {
@@ -607,6 +622,14 @@ impl Builder<'_> {
                     dates += 1;
                 }
                 Rule::year_num => d.year = part.as_str().parse().ok(),
+                Rule::year_word => {
+                    d.current_year = true;
+                    d.relation = match part.as_str() {
+                        "年底前" | "年末前" => Relation::Before,
+                        "年底" | "年末" => Relation::EndOf,
+                        _ => Relation::Within,
+                    };
+                }
                 Rule::deadline_rel => {
                     d.relation = match part.as_str() {
                         "底" | "末" | "年底" | "年末" => Relation::EndOf,
@@ -774,55 +797,6 @@ fn cn_digit(s: &str) -> u32 {
         "十" => 10,
         _ => 1,
     }
-}
-
-/// The findings the value stage makes on a document: values that cannot be typed at all.
-/// Everything else a value says (placeholders, percent over 100, wrong category) is for
-/// rule packs to judge.
-pub fn check_document(doc: &crate::model::Document) -> Vec<crate::diagnostics::Diagnostic> {
-    use crate::diagnostics::{codes, Diagnostic, Label};
-    let mut out = Vec::new();
-    for form in &doc.forms {
-        for row in &form.indicators {
-            for (period, half) in [("实施期", &row.implementation), ("年度", &row.annual)] {
-                let Some(h) = half else { continue };
-                let Some(text) = h.value.get() else { continue };
-                let v = parse(text);
-                let Kind::Invalid { reason, span } = v.kind else {
-                    continue;
-                };
-                let at = h.value.span.start;
-                let part = Span::new(at + span.start, at + span.end);
-                let name = h.name.get().map_or("（无名称）", String::as_str);
-                let (code, message, label) = match reason {
-                    Reason::ReversedUnit => (
-                        &codes::REVERSED_UNIT,
-                        format!(
-                            "{period}指标“{name}”的值“{text}”单位颠倒：“{}”应为金额在前",
-                            &text[span.start..span.end]
-                        ),
-                        "单位颠倒",
-                    ),
-                    Reason::SpreadsheetDamage => (
-                        &codes::SPREADSHEET_DAMAGE,
-                        format!("{period}指标“{name}”的值“{text}”是被表格软件改写的科学计数法"),
-                        "科学计数法",
-                    ),
-                    Reason::Unrecognised => (
-                        &codes::UNRECOGNISED_VALUE,
-                        format!("{period}指标“{name}”的值“{text}”含数字但无法识别"),
-                        "从这里开始无法识别",
-                    ),
-                };
-                out.push(
-                    Diagnostic::new(code, message, Label::new(part, label))
-                        .with_secondary(Label::new(h.name.span, "三级指标"))
-                        .with_form(form.display_name()),
-                );
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -1,0 +1,343 @@
+//! Running rules over documents.
+//!
+//! Each rule runs over its scope (forms, funds columns, indicator halves, matched pairs, the
+//! document). For each item the `let` bindings are evaluated in order, then `when`, then
+//! `assert`. A binding or condition that comes out `null` means the rule does not apply
+//! there, and it stays silent; `assert` false is a finding. An evaluation error is reported
+//! once per rule, against the pack, and never stops the run.
+
+use super::eval::{logic, DocCtx, EvalError, Evaluator, FormCtx, Period, Val, V};
+use super::pack::{Compiled, LabelExpr, ParamValue, Part, Rule, Scope};
+use crate::diagnostics::{codes, Diagnostic, Label, Severity};
+use crate::model::{Document, Span};
+use std::collections::HashMap;
+
+/// What the user chose: which rules run, at what severity, with which parameters.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Codes or prefixes to run; empty means all.
+    pub select: Vec<String>,
+    /// Codes or prefixes not to run.
+    pub ignore: Vec<String>,
+    pub severity: HashMap<String, Severity>,
+    /// Parameter overrides by rule code.
+    pub params: HashMap<String, HashMap<String, ParamValue>>,
+}
+
+impl Settings {
+    pub fn enabled(&self, code: &str) -> bool {
+        let hit = |list: &[String]| {
+            list.iter()
+                .any(|p| code.starts_with(p.as_str()) || p.eq_ignore_ascii_case("all"))
+        };
+        (self.select.is_empty() || hit(&self.select)) && !hit(&self.ignore)
+    }
+
+    pub fn severity_of(&self, rule: &Rule) -> Severity {
+        self.severity
+            .get(&rule.code)
+            .copied()
+            .unwrap_or(rule.severity)
+    }
+}
+
+/// A rule that failed while running, reported against its pack.
+#[derive(Debug, Clone)]
+pub struct RuleError {
+    pub code: String,
+    pub pack: String,
+    pub diagnostic: Diagnostic,
+}
+
+/// Why a rule did or did not fire on one item, for `--trace`.
+#[derive(Debug, Clone)]
+pub struct TraceLine {
+    pub form: Option<String>,
+    pub item: String,
+    pub outcome: String,
+    pub values: Vec<(String, String)>,
+}
+
+#[derive(Default)]
+pub struct Outcome {
+    pub diagnostics: Vec<Diagnostic>,
+    pub errors: Vec<RuleError>,
+    pub trace: Vec<TraceLine>,
+}
+
+/// One item of a rule's scope: the variables it binds and where a finding lands by default.
+struct Item<'a> {
+    form: Option<&'a FormCtx<'a>>,
+    vars: Vec<(&'static str, V<'a>)>,
+    at: Span,
+    describe: String,
+}
+
+fn items<'a>(scope: Scope, ctx: &'a DocCtx<'a>) -> Vec<Item<'a>> {
+    let mut out = Vec::new();
+    if scope == Scope::Document {
+        out.push(Item {
+            form: None,
+            vars: vec![("document", V::new(Val::Document(ctx)))],
+            at: Span::empty(0),
+            describe: "整个文件".into(),
+        });
+        return out;
+    }
+    for fc in &ctx.forms {
+        let form = V::at(Val::Form(fc), fc.form.title.span);
+        match scope {
+            Scope::Form => out.push(Item {
+                form: Some(fc),
+                vars: vec![("form", form)],
+                at: fc.form.title.span,
+                describe: "整表".into(),
+            }),
+            Scope::Funds => {
+                for (funds, period) in [
+                    (&fc.form.funds_implementation, Period::Implementation),
+                    (&fc.form.funds_annual, Period::Annual),
+                ] {
+                    out.push(Item {
+                        form: Some(fc),
+                        vars: vec![
+                            ("form", form.clone()),
+                            ("funds", V::new(Val::Funds(funds, period))),
+                        ],
+                        at: funds.total.span,
+                        describe: format!("{}资金", period.label()),
+                    });
+                }
+            }
+            Scope::Row => {
+                for h in &fc.halves {
+                    let at = if h.half.value.is_missing() {
+                        h.half.name.span
+                    } else {
+                        h.half.value.span
+                    };
+                    out.push(Item {
+                        form: Some(fc),
+                        vars: vec![("form", form.clone()), ("row", V::at(Val::Half(h), at))],
+                        at,
+                        describe: format!(
+                            "{}指标“{}”",
+                            h.period.label(),
+                            h.half.name.value.as_deref().unwrap_or("")
+                        ),
+                    });
+                }
+            }
+            Scope::Pair => {
+                for &(i, a) in &fc.pairs {
+                    let (hi, ha) = (&fc.halves[i], &fc.halves[a]);
+                    out.push(Item {
+                        form: Some(fc),
+                        vars: vec![("form", form.clone()), ("pair", V::new(Val::Pair(hi, ha)))],
+                        at: ha.half.value.span,
+                        describe: format!("指标“{}”", hi.half.name.value.as_deref().unwrap_or("")),
+                    });
+                }
+            }
+            Scope::Document => unreachable!("handled above"),
+        }
+    }
+    out
+}
+
+/// Runs `rules` over one document.
+pub fn run(doc: &Document, rules: &[&Rule], settings: &Settings, trace: Option<&str>) -> Outcome {
+    let ctx = DocCtx::new(doc);
+    run_ctx(&ctx, rules, settings, trace)
+}
+
+pub fn run_ctx<'a>(
+    ctx: &'a DocCtx<'a>,
+    rules: &[&Rule],
+    settings: &Settings,
+    trace: Option<&str>,
+) -> Outcome {
+    let mut out = Outcome::default();
+    let mut by_scope: HashMap<Scope, Vec<Item<'a>>> = HashMap::new();
+    for rule in rules {
+        let tracing = trace.is_some_and(|t| t.eq_ignore_ascii_case(&rule.code));
+        let params: HashMap<String, V<'static>> = rule
+            .params
+            .iter()
+            .map(|(k, v)| {
+                let v = settings
+                    .params
+                    .get(&rule.code)
+                    .and_then(|p| p.get(k))
+                    .unwrap_or(v);
+                (k.clone(), v.to_value())
+            })
+            .collect();
+        let ev = Evaluator::new(params);
+        let list = by_scope
+            .entry(rule.over)
+            .or_insert_with(|| items(rule.over, ctx));
+        let mut failed = false;
+        for item in list.iter() {
+            match apply(rule, item, &ev, settings, tracing) {
+                Ok((finding, line)) => {
+                    out.diagnostics.extend(finding);
+                    out.trace.extend(line);
+                }
+                Err(failure) => {
+                    let (e, expr) = *failure;
+                    if !failed {
+                        out.errors.push(rule_error(rule, &e, expr, item));
+                        failed = true;
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+type Applied = (Option<Diagnostic>, Option<TraceLine>);
+
+/// An evaluation error and the expression it happened in (boxed: the happy path is hot).
+type Failure = Box<(EvalError, Compiled)>;
+
+fn apply<'r, 'a>(
+    rule: &'r Rule,
+    item: &Item<'a>,
+    ev: &Evaluator<'a>,
+    settings: &Settings,
+    tracing: bool,
+) -> Result<Applied, Failure> {
+    let mut env: Vec<(&'r str, V<'a>)> = item.vars.iter().map(|(n, v)| (*n, v.clone())).collect();
+    let mut values = Vec::new();
+    let form_name = item
+        .form
+        .and_then(|f| f.form.display_name())
+        .map(str::to_owned);
+    let line = |outcome: String, values: Vec<(String, String)>| {
+        tracing.then(|| TraceLine {
+            form: form_name.clone(),
+            item: item.describe.clone(),
+            outcome,
+            values,
+        })
+    };
+    for (name, c) in &rule.lets {
+        let v = ev
+            .eval(&c.node, &mut env)
+            .map_err(|e| Box::new((e, c.clone())))?;
+        values.push((name.clone(), v.display()));
+        if v.is_null() {
+            return Ok((
+                None,
+                line(format!("不适用：{name} 为空（{}）", c.text), values),
+            ));
+        }
+        env.push((name.as_str(), v));
+    }
+    if let Some(w) = &rule.when {
+        let v = ev
+            .eval(&w.node, &mut env)
+            .map_err(|e| Box::new((e, w.clone())))?;
+        if logic(&v) != Some(true) {
+            let why = if v.is_null() { "为空" } else { "不成立" };
+            return Ok((
+                None,
+                line(format!("不适用：when {why}（{}）", w.text), values),
+            ));
+        }
+    }
+    let v = ev
+        .eval(&rule.assert.node, &mut env)
+        .map_err(|e| Box::new((e, rule.assert.clone())))?;
+    match logic(&v) {
+        None => {
+            return Ok((
+                None,
+                line(
+                    format!("不适用：assert 为空（{}）", rule.assert.text),
+                    values,
+                ),
+            ))
+        }
+        Some(true) => return Ok((None, line("通过".into(), values))),
+        Some(false) => {}
+    }
+    let mut message = String::new();
+    for part in &rule.message {
+        match part {
+            Part::Text(t) => message.push_str(t),
+            Part::Expr(c) => {
+                let v = ev
+                    .eval(&c.node, &mut env)
+                    .map_err(|e| Box::new((e, c.clone())))?;
+                message.push_str(&v.display());
+            }
+        }
+    }
+    let primary = match &rule.primary {
+        Some(l) => place(ev, l, &mut env)?.into_iter().next(),
+        None => None,
+    }
+    .unwrap_or((item.at, rule.summary.clone()));
+    let mut d = Diagnostic {
+        code: rule.code.clone(),
+        name: rule.name.clone(),
+        pack: Some(rule.pack.clone()),
+        severity: settings.severity_of(rule),
+        message,
+        primary: Label::new(primary.0, primary.1),
+        secondary: Vec::new(),
+        help: Some(rule.help.clone()),
+        form: form_name.clone(),
+    };
+    for l in &rule.secondary {
+        for (span, text) in place(ev, l, &mut env)? {
+            if span != d.primary.span {
+                d.secondary.push(Label::new(span, text));
+            }
+        }
+    }
+    let trace = line(format!("发现问题：{}", d.message), values);
+    Ok((Some(d), trace))
+}
+
+/// Where a label expression lands: one place per cell it evaluates to.
+fn place<'r, 'a>(
+    ev: &Evaluator<'a>,
+    l: &'r LabelExpr,
+    env: &mut Vec<(&'r str, V<'a>)>,
+) -> Result<Vec<(Span, String)>, Failure> {
+    let v = ev
+        .eval(&l.expr.node, env)
+        .map_err(|e| Box::new((e, l.expr.clone())))?;
+    let items: Vec<V<'a>> = match &v.val {
+        Val::List(items) => items.iter().cloned().collect(),
+        _ => vec![v],
+    };
+    Ok(items
+        .into_iter()
+        .filter_map(|v| {
+            let text = l.label.clone().unwrap_or_else(|| v.display());
+            v.span.map(|s| (s, text))
+        })
+        .collect())
+}
+
+fn rule_error(rule: &Rule, e: &EvalError, expr: Compiled, item: &Item<'_>) -> RuleError {
+    let span = expr.span(e.start, e.end);
+    let form = item.form.and_then(|f| f.form.display_name()).unwrap_or("");
+    RuleError {
+        code: rule.code.clone(),
+        pack: rule.pack.clone(),
+        diagnostic: Diagnostic::new(
+            &codes::RULE_EVALUATION,
+            format!(
+                "规则 {} 在“{form}”的{}上运行出错：{}",
+                rule.code, item.describe, e.message
+            ),
+            Label::new(span, "出错的表达式"),
+        ),
+    }
+}

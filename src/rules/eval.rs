@@ -1,0 +1,1042 @@
+//! Evaluating expressions over a document.
+//!
+//! Missing cells are `null`, and `null` propagates: arithmetic and ordering with `null` give
+//! `null`, `and`/`or` follow three-valued logic. A rule whose `let`, `when` or `assert` comes
+//! out `null` does not apply and stays silent. Values keep the span of the cell they came
+//! from, so a label can land on it.
+
+use super::expr::{BinOp, Expr, Node, UnOp};
+use crate::ingest::labels::parent_of;
+use crate::model::{Cell, Document, Form, FormKind, Funds, GridLayout, IndicatorHalf, Span};
+use crate::value::{self, Kind, Note, Reason};
+use regex::Regex;
+use rust_decimal::Decimal;
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    Implementation,
+    Annual,
+}
+
+impl Period {
+    pub fn label(self) -> &'static str {
+        match self {
+            Period::Implementation => "实施期",
+            Period::Annual => "年度",
+        }
+    }
+}
+
+/// An indicator half with its parsed value.
+pub struct HalfCtx<'a> {
+    pub half: &'a IndicatorHalf,
+    pub value: Option<value::Value>,
+    pub period: Period,
+}
+
+/// A form with its halves typed once, shared by every rule.
+pub struct FormCtx<'a> {
+    pub form: &'a Form,
+    pub halves: Vec<HalfCtx<'a>>,
+    /// Indexes into `halves`: (实施期, 年度) halves that describe the same indicator.
+    pub pairs: Vec<(usize, usize)>,
+}
+
+pub struct DocCtx<'a> {
+    pub doc: &'a Document,
+    pub forms: Vec<FormCtx<'a>>,
+}
+
+impl<'a> DocCtx<'a> {
+    pub fn new(doc: &'a Document) -> Self {
+        DocCtx {
+            doc,
+            forms: doc.forms.iter().map(FormCtx::new).collect(),
+        }
+    }
+}
+
+impl<'a> FormCtx<'a> {
+    pub fn new(form: &'a Form) -> Self {
+        let mut halves = Vec::new();
+        for row in &form.indicators {
+            for (period, h) in [
+                (Period::Implementation, &row.implementation),
+                (Period::Annual, &row.annual),
+            ] {
+                if let Some(half) = h {
+                    halves.push(HalfCtx {
+                        half,
+                        value: half.value.get().map(|t| value::parse(t)),
+                        period,
+                    });
+                }
+            }
+        }
+        let pairs = pair_halves(&halves);
+        FormCtx {
+            form,
+            halves,
+            pairs,
+        }
+    }
+}
+
+/// Pairs 实施期 and 年度 halves by name: annual names are often cut-off copies, and the annual
+/// rows may be listed in another order (LAYOUT.md §14–§15). Exact names pair first; a cut-off
+/// name pairs only if one candidate is left (preferring the same 二级指标, then the same
+/// printed row). An ambiguous name stays unpaired: no pair is better than a wrong one.
+fn pair_halves(halves: &[HalfCtx<'_>]) -> Vec<(usize, usize)> {
+    let name = |i: usize| halves[i].half.name.value.as_deref().unwrap_or("");
+    let level2 = |i: usize| &halves[i].half.level2.value;
+    let of = |p: Period| -> Vec<usize> {
+        (0..halves.len())
+            .filter(|&i| halves[i].period == p && halves[i].half.name.value.is_some())
+            .collect()
+    };
+    let (imp, ann) = (of(Period::Implementation), of(Period::Annual));
+    let mut used_i = vec![false; halves.len()];
+    let mut used_a = vec![false; halves.len()];
+    // Halves of different 二级指标 never describe the same indicator (a 成本 row named
+    // `…平台成本` is not the 数量 row `…平台`), unless one side lost its label.
+    let compatible =
+        |i: usize, a: usize| level2(i) == level2(a) || level2(i).is_none() || level2(a).is_none();
+    let mut pairs = Vec::new();
+    // Exact names, same category first.
+    for same_level in [true, false] {
+        for &a in &ann {
+            if used_a[a] {
+                continue;
+            }
+            let hit = imp.iter().copied().find(|&i| {
+                !used_i[i]
+                    && name(i) == name(a)
+                    && compatible(i, a)
+                    && (!same_level || level2(i) == level2(a))
+            });
+            if let Some(i) = hit {
+                used_i[i] = true;
+                used_a[a] = true;
+                pairs.push((i, a));
+            }
+        }
+    }
+    // Cut-off names, only when unambiguous.
+    for &a in &ann {
+        if used_a[a] {
+            continue;
+        }
+        let candidates: Vec<usize> = imp
+            .iter()
+            .copied()
+            .filter(|&i| !used_i[i] && compatible(i, a) && prefix_of(name(i), name(a)))
+            .collect();
+        let same: Vec<usize> = candidates
+            .iter()
+            .copied()
+            .filter(|&i| level2(i) == level2(a))
+            .collect();
+        let pick = match (same.as_slice(), candidates.as_slice()) {
+            ([only], _) => Some(*only),
+            ([], [only]) => Some(*only),
+            _ => None,
+        };
+        if let Some(i) = pick {
+            used_i[i] = true;
+            used_a[a] = true;
+            pairs.push((i, a));
+        }
+    }
+    pairs.sort_unstable();
+    pairs
+}
+
+/// One name is the other, or the other cut off (at least two characters in common).
+pub fn prefix_of(a: &str, b: &str) -> bool {
+    let (a, b): (String, String) = (
+        a.chars().filter(|c| !c.is_whitespace()).collect(),
+        b.chars().filter(|c| !c.is_whitespace()).collect(),
+    );
+    let n = a.chars().count().min(b.chars().count());
+    n >= 2 && (a.starts_with(&b) || b.starts_with(&a))
+}
+
+#[derive(Clone)]
+pub enum Val<'a> {
+    Null,
+    Bool(bool),
+    Num(Decimal),
+    Str(Cow<'a, str>),
+    List(Rc<Vec<V<'a>>>),
+    Form(&'a FormCtx<'a>),
+    FundsPair(&'a FormCtx<'a>),
+    Funds(&'a Funds, Period),
+    Half(&'a HalfCtx<'a>),
+    Value(&'a HalfCtx<'a>),
+    Pair(&'a HalfCtx<'a>, &'a HalfCtx<'a>),
+    Document(&'a DocCtx<'a>),
+}
+
+/// A value and the cell it came from.
+#[derive(Clone)]
+pub struct V<'a> {
+    pub val: Val<'a>,
+    pub span: Option<Span>,
+}
+
+impl<'a> V<'a> {
+    pub fn new(val: Val<'a>) -> Self {
+        V { val, span: None }
+    }
+
+    pub fn at(val: Val<'a>, span: Span) -> Self {
+        V {
+            val,
+            span: Some(span),
+        }
+    }
+
+    pub fn null() -> Self {
+        V::new(Val::Null)
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.val, Val::Null)
+    }
+
+    fn str_cell(c: &'a Cell<String>) -> Self {
+        match &c.value {
+            Some(s) => V::at(Val::Str(Cow::Borrowed(s)), c.span),
+            None => V {
+                val: Val::Null,
+                span: Some(c.span),
+            },
+        }
+    }
+
+    fn num_cell(c: &Cell<Decimal>) -> Self {
+        V {
+            val: c.value.map_or(Val::Null, Val::Num),
+            span: Some(c.span),
+        }
+    }
+
+    /// How this value reads in a message.
+    pub fn display(&self) -> String {
+        match &self.val {
+            Val::Null => "（空）".into(),
+            Val::Bool(b) => if *b { "是" } else { "否" }.into(),
+            Val::Num(d) => format_number(*d),
+            Val::Str(s) => s.to_string(),
+            Val::List(items) => items.iter().map(V::display).collect::<Vec<_>>().join("、"),
+            Val::Form(f) => f.form.display_name().unwrap_or("").to_owned(),
+            Val::Half(h) => h.half.name.value.clone().unwrap_or_default(),
+            Val::Value(h) => h.half.value.value.clone().unwrap_or_default(),
+            Val::Funds(_, p) => p.label().to_owned(),
+            Val::FundsPair(_) | Val::Pair(..) | Val::Document(_) => String::new(),
+        }
+    }
+}
+
+/// `903000` → `903,000`; `65465.66` → `65,465.66`.
+pub fn format_number(d: Decimal) -> String {
+    let d = d.round_dp(4).normalize();
+    let s = d.abs().to_string();
+    let (int, frac) = s
+        .split_once('.')
+        .map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
+    let mut out = String::new();
+    // Four digits stay together: years (2025) and small amounts read better that way.
+    let group = int.len() > 4;
+    for (i, c) in int.chars().enumerate() {
+        if group && i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    if d.is_sign_negative() && !d.is_zero() {
+        out.insert(0, '-');
+    }
+    out
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvalError {
+    pub message: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+pub struct Evaluator<'a> {
+    pub params: HashMap<String, V<'a>>,
+    regexes: RefCell<HashMap<String, Rc<Regex>>>,
+}
+
+type Env<'e, 'a> = Vec<(&'e str, V<'a>)>;
+
+impl<'a> Evaluator<'a> {
+    pub fn new(params: HashMap<String, V<'a>>) -> Self {
+        Evaluator {
+            params,
+            regexes: RefCell::new(HashMap::new()),
+        }
+    }
+
+    pub fn eval<'e>(&self, node: &'e Node, env: &mut Env<'e, 'a>) -> Result<V<'a>, EvalError> {
+        let err = |message: String| EvalError {
+            message,
+            start: node.start,
+            end: node.end,
+        };
+        Ok(match &node.expr {
+            Expr::Num(d) => V::new(Val::Num(*d)),
+            Expr::Str(s) => V::new(Val::Str(Cow::Owned(s.clone()))),
+            Expr::Bool(b) => V::new(Val::Bool(*b)),
+            Expr::Null => V::null(),
+            Expr::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for i in items {
+                    out.push(self.eval(i, env)?);
+                }
+                V::new(Val::List(Rc::new(out)))
+            }
+            Expr::Var(name) => env
+                .iter()
+                .rev()
+                .find(|(n, _)| *n == name.as_str())
+                .map(|(_, v)| v.clone())
+                .ok_or_else(|| err(format!("未知变量“{name}”")))?,
+            Expr::Field(base, name) => {
+                let b = self.eval(base, env)?;
+                field(&b, name).ok_or_else(|| err(format!("没有字段“{name}”")))?
+            }
+            Expr::Lambda(..) => return Err(err("条件只能作为函数参数".into())),
+            Expr::Unary(op, e) => {
+                let v = self.eval(e, env)?;
+                match (op, &v.val) {
+                    (_, Val::Null) => V::null(),
+                    (UnOp::Not, _) => V::new(Val::Bool(!truthy(&v))),
+                    (UnOp::Neg, Val::Num(d)) => V::new(Val::Num(-*d)),
+                    (UnOp::Neg, _) => return Err(err("负号只能用于数字".into())),
+                }
+            }
+            Expr::Binary(op, a, b) => self.binary(*op, a, b, env, node)?,
+            Expr::Call(name, args) => self.call(name, args, env, node)?,
+        })
+    }
+
+    fn binary<'e>(
+        &self,
+        op: BinOp,
+        a: &'e Node,
+        b: &'e Node,
+        env: &mut Env<'e, 'a>,
+        node: &Node,
+    ) -> Result<V<'a>, EvalError> {
+        let err = |message: String| EvalError {
+            message,
+            start: node.start,
+            end: node.end,
+        };
+        // Three-valued logic, short-circuiting where the answer is already known.
+        if matches!(op, BinOp::And | BinOp::Or) {
+            let l = self.eval(a, env)?;
+            let lb = logic(&l);
+            match (op, lb) {
+                (BinOp::And, Some(false)) => return Ok(V::new(Val::Bool(false))),
+                (BinOp::Or, Some(true)) => return Ok(V::new(Val::Bool(true))),
+                _ => {}
+            }
+            let r = self.eval(b, env)?;
+            let rb = logic(&r);
+            return Ok(match (op, lb, rb) {
+                (BinOp::And, _, Some(false)) => V::new(Val::Bool(false)),
+                (BinOp::Or, _, Some(true)) => V::new(Val::Bool(true)),
+                (_, Some(x), Some(y)) => {
+                    V::new(Val::Bool(if op == BinOp::And { x && y } else { x || y }))
+                }
+                _ => V::null(),
+            });
+        }
+        let l = self.eval(a, env)?;
+        let r = self.eval(b, env)?;
+        Ok(match op {
+            BinOp::Eq | BinOp::Ne => {
+                let same = equal(&l, &r);
+                V::new(Val::Bool(if op == BinOp::Eq { same } else { !same }))
+            }
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                let ord = match (&l.val, &r.val) {
+                    (Val::Null, _) | (_, Val::Null) => return Ok(V::null()),
+                    (Val::Num(x), Val::Num(y)) => x.cmp(y),
+                    (Val::Str(x), Val::Str(y)) => x.cmp(y),
+                    _ => {
+                        return Err(err(format!(
+                            "不能比较“{}”和“{}”的大小",
+                            l.display(),
+                            r.display()
+                        )))
+                    }
+                };
+                V::new(Val::Bool(match op {
+                    BinOp::Lt => ord.is_lt(),
+                    BinOp::Le => ord.is_le(),
+                    BinOp::Gt => ord.is_gt(),
+                    _ => ord.is_ge(),
+                }))
+            }
+            _ => match (&l.val, &r.val) {
+                (Val::Null, _) | (_, Val::Null) => V::null(),
+                (Val::Str(_), _) | (_, Val::Str(_)) if op == BinOp::Add => V::new(Val::Str(
+                    Cow::Owned(format!("{}{}", l.display(), r.display())),
+                )),
+                (Val::Num(x), Val::Num(y)) => {
+                    let v = match op {
+                        BinOp::Add => x.checked_add(*y),
+                        BinOp::Sub => x.checked_sub(*y),
+                        BinOp::Mul => x.checked_mul(*y),
+                        _ if y.is_zero() => return Ok(V::null()),
+                        _ => x.checked_div(*y),
+                    };
+                    match v {
+                        Some(v) => V::new(Val::Num(v)),
+                        None => return Err(err("数值溢出".into())),
+                    }
+                }
+                _ => {
+                    return Err(err(format!(
+                        "不能对“{}”和“{}”做算术",
+                        l.display(),
+                        r.display()
+                    )))
+                }
+            },
+        })
+    }
+
+    fn with_lambda<'e>(
+        &self,
+        lambda: &'e Node,
+        item: V<'a>,
+        env: &mut Env<'e, 'a>,
+    ) -> Result<V<'a>, EvalError> {
+        let Expr::Lambda(param, body) = &lambda.expr else {
+            return Err(EvalError {
+                message: "应为条件".into(),
+                start: lambda.start,
+                end: lambda.end,
+            });
+        };
+        env.push((param.as_str(), item));
+        let out = self.eval(body, env);
+        env.pop();
+        out
+    }
+
+    fn call<'e>(
+        &self,
+        name: &str,
+        args: &'e [Node],
+        env: &mut Env<'e, 'a>,
+        node: &Node,
+    ) -> Result<V<'a>, EvalError> {
+        let err = |message: String| EvalError {
+            message,
+            start: node.start,
+            end: node.end,
+        };
+        let first = self.eval(&args[0], env)?;
+        let list = |v: &V<'a>| -> Option<Rc<Vec<V<'a>>>> {
+            match &v.val {
+                Val::List(l) => Some(l.clone()),
+                _ => None,
+            }
+        };
+        // Functions over lists, with an optional condition.
+        if matches!(name, "count" | "any" | "all" | "one" | "filter" | "first") {
+            let Some(items) = list(&first) else {
+                return Ok(V::null());
+            };
+            let mut kept = Vec::new();
+            for item in items.iter() {
+                let keep = match args.get(1) {
+                    Some(lambda) => {
+                        logic(&self.with_lambda(lambda, item.clone(), env)?) == Some(true)
+                    }
+                    None => true,
+                };
+                if keep {
+                    kept.push(item.clone());
+                    if name == "first" {
+                        break;
+                    }
+                }
+            }
+            return Ok(match name {
+                "count" => V::new(Val::Num(Decimal::from(kept.len()))),
+                "any" => V::new(Val::Bool(!kept.is_empty())),
+                "all" => V::new(Val::Bool(kept.len() == items.len())),
+                "one" => V::new(Val::Bool(kept.len() == 1)),
+                "first" => kept.into_iter().next().unwrap_or_else(V::null),
+                _ => V::new(Val::List(Rc::new(kept))),
+            });
+        }
+        let mut rest = Vec::new();
+        for a in &args[1..] {
+            rest.push(self.eval(a, env)?);
+        }
+        let num = |v: &V<'a>| match v.val {
+            Val::Num(d) => Some(d),
+            _ => None,
+        };
+        let text = |v: &V<'a>| match &v.val {
+            Val::Str(s) => Some(s.to_string()),
+            Val::Half(h) => h.half.name.value.clone(),
+            _ => None,
+        };
+        Ok(match name {
+            "sum" => {
+                let Some(items) = list(&first) else {
+                    return Ok(V::null());
+                };
+                let nums: Vec<Decimal> = items.iter().filter_map(num).collect();
+                if nums.is_empty() {
+                    V::null()
+                } else {
+                    V::new(Val::Num(nums.iter().sum()))
+                }
+            }
+            "len" => match &first.val {
+                Val::Str(s) => V::new(Val::Num(Decimal::from(s.chars().count()))),
+                Val::List(l) => V::new(Val::Num(Decimal::from(l.len()))),
+                _ => V::null(),
+            },
+            "matches" | "contains" => {
+                let (Some(t), Some(p)) = (text(&first), text(&rest[0])) else {
+                    return Ok(V::null());
+                };
+                let hit = if name == "contains" {
+                    t.contains(&p)
+                } else {
+                    self.regex(&p).map_err(err)?.is_match(&t)
+                };
+                V::new(Val::Bool(hit))
+            }
+            "prefix_of" => match (text(&first), text(&rest[0])) {
+                (Some(a), Some(b)) => V::new(Val::Bool(prefix_of(&a, &b))),
+                _ => V::null(),
+            },
+            "approx" => match (num(&first), num(&rest[0]), num(&rest[1])) {
+                (Some(a), Some(b), Some(t)) => V::new(Val::Bool(value::unit::approx(a, b, t))),
+                _ => V::null(),
+            },
+            "abs" => num(&first).map_or_else(V::null, |d| V::new(Val::Num(d.abs()))),
+            "min" | "max" => match (num(&first), num(&rest[0])) {
+                (Some(a), Some(b)) => {
+                    V::new(Val::Num(if name == "min" { a.min(b) } else { a.max(b) }))
+                }
+                _ => V::null(),
+            },
+            "join" => {
+                let Some(items) = list(&first) else {
+                    return Ok(V::null());
+                };
+                let sep = text(&rest[0]).unwrap_or_default();
+                let parts: Vec<String> = items.iter().map(V::display).collect();
+                V::new(Val::Str(Cow::Owned(parts.join(&sep))))
+            }
+            "header" => {
+                let (Val::Form(f), Some(label)) = (&first.val, text(&rest[0])) else {
+                    return Ok(V::null());
+                };
+                header(f.form, &label).ok_or_else(|| err(format!("没有表头“{label}”")))?
+            }
+            "periods" => {
+                let years = num(&rest[0]);
+                let per = match &first.val {
+                    Val::Value(h) | Val::Half(h) => h.value.as_ref().and_then(per_time),
+                    _ => return Ok(V::null()),
+                };
+                match (per, years) {
+                    (Some(t), Some(y)) => {
+                        value::unit::periods(t, y).map_or_else(V::null, |d| V::new(Val::Num(d)))
+                    }
+                    (None, Some(_)) => V::new(Val::Num(Decimal::ONE)),
+                    _ => V::null(),
+                }
+            }
+            "param" => {
+                let key = text(&first).unwrap_or_default();
+                self.params
+                    .get(&key)
+                    .cloned()
+                    .ok_or_else(|| err(format!("没有参数“{key}”")))?
+            }
+            "pct" => num(&first).map_or_else(V::null, |d| {
+                let p = (d * Decimal::from(100)).round_dp(1);
+                V::new(Val::Str(Cow::Owned(format!("{}%", format_number(p)))))
+            }),
+            "note" => {
+                let (Val::Value(h) | Val::Half(h), Some(which)) = (&first.val, text(&rest[0]))
+                else {
+                    return Ok(V::null());
+                };
+                note(h, &which)
+            }
+            "coalesce" => {
+                if first.is_null() {
+                    rest[0].clone()
+                } else {
+                    first
+                }
+            }
+            "choose" => match logic(&first) {
+                Some(true) => rest[0].clone(),
+                _ => rest[1].clone(),
+            },
+            "doubled" => match text(&first) {
+                Some(t) => doubled(&t).map_or_else(V::null, |d| V {
+                    val: Val::Str(Cow::Owned(d)),
+                    span: first.span,
+                }),
+                None => V::null(),
+            },
+            other => return Err(err(format!("未知函数“{other}”"))),
+        })
+    }
+
+    fn regex(&self, pattern: &str) -> Result<Rc<Regex>, String> {
+        if let Some(r) = self.regexes.borrow().get(pattern) {
+            return Ok(r.clone());
+        }
+        // The regex crate runs in linear time, so no pattern can hang a run; the size limit
+        // keeps a huge pattern from eating memory.
+        let re = regex::RegexBuilder::new(pattern)
+            .size_limit(1 << 20)
+            .build()
+            .map_err(|e| format!("正则表达式无效：{e}"))?;
+        let re = Rc::new(re);
+        self.regexes
+            .borrow_mut()
+            .insert(pattern.to_owned(), re.clone());
+        Ok(re)
+    }
+}
+
+/// A word of two or more characters written twice in a row (`提升提升`, `有效提高 有效提高`).
+pub fn doubled(text: &str) -> Option<String> {
+    let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let n = chars.len();
+    for len in (2..=n / 2).rev() {
+        for start in 0..=n - 2 * len {
+            let (a, b) = (
+                &chars[start..start + len],
+                &chars[start + len..start + 2 * len],
+            );
+            // Digits repeat legitimately (`1000`, `2025`), and so does 每 in `每生每年`;
+            // only words count.
+            if a == b
+                && !a.contains(&'每')
+                && a.iter()
+                    .any(|c| !c.is_ascii_digit() && !c.is_ascii_punctuation())
+            {
+                return Some(a.iter().collect());
+            }
+        }
+    }
+    None
+}
+
+/// The truth of a value in a condition: `null` is neither true nor false.
+pub fn logic(v: &V<'_>) -> Option<bool> {
+    match &v.val {
+        Val::Null => None,
+        Val::Bool(b) => Some(*b),
+        _ => Some(truthy(v)),
+    }
+}
+
+fn truthy(v: &V<'_>) -> bool {
+    match &v.val {
+        Val::Null => false,
+        Val::Bool(b) => *b,
+        Val::Num(d) => !d.is_zero(),
+        Val::Str(s) => !s.is_empty(),
+        Val::List(l) => !l.is_empty(),
+        _ => true,
+    }
+}
+
+fn equal(a: &V<'_>, b: &V<'_>) -> bool {
+    match (&a.val, &b.val) {
+        (Val::Null, Val::Null) => true,
+        (Val::Bool(x), Val::Bool(y)) => x == y,
+        (Val::Num(x), Val::Num(y)) => x == y,
+        (Val::Str(x), Val::Str(y)) => x == y,
+        (Val::List(x), Val::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| equal(p, q))
+        }
+        _ => false,
+    }
+}
+
+fn per_time(v: &value::Value) -> Option<value::TimeUnit> {
+    match &v.kind {
+        Kind::Quantity(q) => q.unit.as_ref().and_then(|u| u.per_time()),
+        _ => None,
+    }
+}
+
+fn header<'a>(f: &'a Form, label: &str) -> Option<V<'a>> {
+    Some(match label {
+        "项目名称" | "部门名称" => V::str_cell(&f.name),
+        "主管部门" | "主管部门及代码" => V {
+            val: f
+                .department
+                .value
+                .as_ref()
+                .map_or(Val::Null, |d| Val::Str(Cow::Borrowed(&d.name))),
+            span: Some(f.department.span),
+        },
+        "实施单位" => V::str_cell(&f.implementing_unit),
+        "项目属性" => V::str_cell(&f.attribute),
+        "项目期" => V::str_cell(&f.period),
+        "填报日期" => V::str_cell(&f.sign_off.date),
+        "负责人" => V::str_cell(&f.sign_off.principal),
+        "联系电话" => V::str_cell(&f.sign_off.phone),
+        _ => return None,
+    })
+}
+
+fn note<'a>(h: &'a HalfCtx<'a>, which: &str) -> V<'a> {
+    let Some(v) = &h.value else { return V::null() };
+    let base = h.half.value.span.start;
+    for n in &v.notes {
+        let (name, span) = match n {
+            Note::PercentOver100 { span } => ("percent_over_100", span),
+            Note::OddPercent { span } => ("odd_percent", span),
+            Note::TruncatedList { span } => ("truncated_list", span),
+            Note::NonCanonicalUnit { span, .. } => ("non_canonical_unit", span),
+            Note::MissingSlash { span } => ("missing_slash", span),
+        };
+        if name == which {
+            let text = &v.text[span.start..span.end];
+            return V::at(
+                Val::Str(Cow::Owned(text.to_owned())),
+                Span::new(base + span.start, base + span.end),
+            );
+        }
+    }
+    V::null()
+}
+
+fn note_names(v: &value::Value) -> Vec<&'static str> {
+    v.notes
+        .iter()
+        .map(|n| match n {
+            Note::PercentOver100 { .. } => "percent_over_100",
+            Note::OddPercent { .. } => "odd_percent",
+            Note::TruncatedList { .. } => "truncated_list",
+            Note::NonCanonicalUnit { .. } => "non_canonical_unit",
+            Note::MissingSlash { .. } => "missing_slash",
+        })
+        .collect()
+}
+
+fn s<'a>(text: &'a str) -> Val<'a> {
+    Val::Str(Cow::Borrowed(text))
+}
+
+fn num_or_null<'a>(d: Option<Decimal>) -> V<'a> {
+    V::new(d.map_or(Val::Null, Val::Num))
+}
+
+/// A field of a value; `None` if the type has no such field (the load-time check prevents
+/// that for packs that loaded).
+pub fn field<'a>(base: &V<'a>, name: &str) -> Option<V<'a>> {
+    Some(match &base.val {
+        Val::Null => V::null(),
+        Val::Form(fc) => form_field(fc, name)?,
+        Val::FundsPair(fc) => match name {
+            "implementation" => V::new(Val::Funds(
+                &fc.form.funds_implementation,
+                Period::Implementation,
+            )),
+            "annual" => V::new(Val::Funds(&fc.form.funds_annual, Period::Annual)),
+            _ => return None,
+        },
+        Val::Funds(f, p) => match name {
+            "period" => V::new(s(p.label())),
+            "total" => V::num_cell(&f.total),
+            "central" => V::num_cell(&f.central),
+            "provincial" => V::num_cell(&f.provincial),
+            "local" => V::num_cell(&f.local),
+            "self_raised" => V::num_cell(&f.self_raised),
+            "other" => V::num_cell(&f.other),
+            "sources" => V::new(Val::List(Rc::new(
+                f.sources().iter().map(|(_, c)| V::num_cell(c)).collect(),
+            ))),
+            _ => return None,
+        },
+        Val::Half(h) => half_field(h, name)?,
+        Val::Pair(i, a) => match name {
+            "implementation" => V::new(Val::Half(i)),
+            "annual" => V::new(Val::Half(a)),
+            _ => return None,
+        },
+        Val::Value(h) => value_field(h, name)?,
+        Val::Document(d) => match name {
+            "forms" => V::new(Val::List(Rc::new(
+                d.forms
+                    .iter()
+                    .map(|f| V::at(Val::Form(f), f.form.title.span))
+                    .collect(),
+            ))),
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+fn form_field<'a>(fc: &'a FormCtx<'a>, name: &str) -> Option<V<'a>> {
+    let f = fc.form;
+    let halves = |p: Option<Period>| {
+        V::new(Val::List(Rc::new(
+            fc.halves
+                .iter()
+                .filter(|h| p.is_none_or(|p| h.period == p))
+                .map(|h| V::at(Val::Half(h), h.half.name.span))
+                .collect(),
+        )))
+    };
+    Some(match name {
+        "kind" => V::new(s(match f.kind {
+            FormKind::Project => "project",
+            FormKind::Department => "department",
+        })),
+        "title" => V::str_cell(&f.title),
+        "name" => V::str_cell(&f.name),
+        "year" => V {
+            val: f
+                .year
+                .value
+                .map_or(Val::Null, |y| Val::Num(Decimal::from(y))),
+            span: Some(f.year.span),
+        },
+        "money_unit" => V::new(s(f.money_unit.label())),
+        "department" => V {
+            val: f
+                .department
+                .value
+                .as_ref()
+                .map_or(Val::Null, |d| Val::Str(Cow::Borrowed(&d.name))),
+            span: Some(f.department.span),
+        },
+        "department_code" => V {
+            val: f
+                .department
+                .value
+                .as_ref()
+                .and_then(|d| d.code.as_deref())
+                .map_or(Val::Null, |c| Val::Str(Cow::Borrowed(c))),
+            span: Some(f.department.span),
+        },
+        "implementing_unit" => V::str_cell(&f.implementing_unit),
+        "attribute" => V::str_cell(&f.attribute),
+        "period" => V::str_cell(&f.period),
+        "period_years" => V {
+            val: f
+                .period
+                .value
+                .as_deref()
+                .and_then(years_of)
+                .map_or(Val::Null, Val::Num),
+            span: Some(f.period.span),
+        },
+        "funds" => V::new(Val::FundsPair(fc)),
+        "rows" => halves(None),
+        "implementation_rows" => halves(Some(Period::Implementation)),
+        "annual_rows" => halves(Some(Period::Annual)),
+        "pairs" => V::new(Val::List(Rc::new(
+            fc.pairs
+                .iter()
+                .map(|&(i, a)| {
+                    V::at(
+                        Val::Pair(&fc.halves[i], &fc.halves[a]),
+                        fc.halves[a].half.name.span,
+                    )
+                })
+                .collect(),
+        ))),
+        "two_periods" => V::new(Val::Bool(f.grid_layout == GridLayout::TwoPeriods)),
+        "overview" => V::str_cell(&f.texts.overview),
+        "basis" => V::str_cell(&f.texts.basis),
+        "necessity" => V::str_cell(&f.texts.necessity),
+        "measures" => V::str_cell(&f.texts.measures),
+        "plan" => V::str_cell(&f.texts.plan),
+        "goal_implementation" => V::str_cell(&f.texts.goal_implementation),
+        "goal_annual" => V::str_cell(&f.texts.goal_annual),
+        "principal" => V::str_cell(&f.sign_off.principal),
+        "phone" => V::str_cell(&f.sign_off.phone),
+        "date" => V::str_cell(&f.sign_off.date),
+        _ => return None,
+    })
+}
+
+/// `3年` → 3; `1年` → 1. Anything else (`2025年01367`) is not a number of years.
+fn years_of(period: &str) -> Option<Decimal> {
+    let digits = period.trim().strip_suffix('年')?;
+    (!digits.is_empty() && digits.len() <= 3 && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.parse::<u32>().ok().map(Decimal::from))
+        .flatten()
+}
+
+fn half_field<'a>(h: &'a HalfCtx<'a>, name: &str) -> Option<V<'a>> {
+    let half = h.half;
+    Some(match name {
+        "period" => V::new(s(h.period.label())),
+        "level1" => match half.level2.value.as_deref().and_then(parent_of) {
+            Some(p) => V::at(s(p), half.level2.span),
+            None => V::str_cell(&half.level1),
+        },
+        "level2" => V::str_cell(&half.level2),
+        "name" => V::str_cell(&half.name),
+        "text" => V::str_cell(&half.value),
+        "value" => match &h.value {
+            Some(_) => V::at(Val::Value(h), half.value.span),
+            None => V {
+                val: Val::Null,
+                span: Some(half.value.span),
+            },
+        },
+        "expected" => {
+            let (Some(level2), Some(v)) = (half.level2.value.as_deref(), &h.value) else {
+                return Some(V::null());
+            };
+            match value::fits(level2, v) {
+                value::Fit::Expected(e) => V::at(s(e), half.value.span),
+                _ => V::null(),
+            }
+        }
+        _ => return None,
+    })
+}
+
+fn value_field<'a>(h: &'a HalfCtx<'a>, name: &str) -> Option<V<'a>> {
+    let v = h.value.as_ref()?;
+    let cell = h.half.value.span;
+    let at = |val| V::at(val, cell);
+    let quantity = match &v.kind {
+        Kind::Quantity(q) => Some(q),
+        _ => None,
+    };
+    let unit = quantity.and_then(|q| q.unit.as_ref());
+    let deadline = match &v.kind {
+        Kind::Deadline(d) => Some(d),
+        _ => None,
+    };
+    Some(match name {
+        "kind" => at(s(v.kind.name())),
+        "cmp" => at(v.cmp().map_or(Val::Null, |c| s(c.symbol()))),
+        "amount" => at(v.amount().map_or(Val::Null, Val::Num)),
+        "upper" => at(match &v.kind {
+            Kind::Quantity(q) => q.upper.map_or(Val::Null, Val::Num),
+            Kind::Percent(p) => p.upper.map_or(Val::Null, Val::Num),
+            _ => Val::Null,
+        }),
+        "unit" => at(v.unit().map_or(Val::Null, |u| Val::Str(Cow::Owned(u)))),
+        "yuan" => at(quantity
+            .and_then(|q| {
+                q.unit
+                    .as_ref()
+                    .and_then(|u| value::unit::to_yuan(q.amount, u))
+            })
+            .map_or(Val::Null, Val::Num)),
+        "is_money" => at(Val::Bool(unit.is_some_and(|u| u.is_money()))),
+        "is_count" => at(Val::Bool(unit.is_some_and(|u| u.is_count()))),
+        "per_person" => at(Val::Bool(unit.is_some_and(|u| u.per_person()))),
+        "per_time" => at(unit
+            .and_then(|u| u.per_time())
+            .map_or(Val::Null, |t| s(t.spelling()))),
+        "year" => at(deadline
+            .and_then(|d| d.year)
+            .map_or(Val::Null, |y| Val::Num(Decimal::from(y)))),
+        "month" => at(deadline
+            .and_then(|d| d.month)
+            .map_or(Val::Null, |m| Val::Num(Decimal::from(m)))),
+        "recurring" => at(Val::Bool(deadline.is_some_and(|d| d.recurring))),
+        "count" => match &v.kind {
+            Kind::Frequency(f) => num_or_null(Some(f.count)),
+            _ => V::null(),
+        },
+        "reason" => at(match &v.kind {
+            Kind::Invalid { reason, .. } => s(match reason {
+                Reason::ReversedUnit => "reversed_unit",
+                Reason::SpreadsheetDamage => "spreadsheet_damage",
+                Reason::Unrecognised => "unrecognised",
+            }),
+            Kind::Placeholder { .. } => s("placeholder"),
+            _ => Val::Null,
+        }),
+        "problem" => match &v.kind {
+            Kind::Invalid { span, .. } | Kind::Placeholder { span } => V::at(
+                Val::Str(Cow::Owned(v.text[span.start..span.end].to_owned())),
+                Span::new(cell.start + span.start, cell.start + span.end),
+            ),
+            _ => V::null(),
+        },
+        "notes" => V::new(Val::List(Rc::new(
+            note_names(v).into_iter().map(|n| at(s(n))).collect(),
+        ))),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_with_separators() {
+        assert_eq!(format_number(Decimal::from(903_000)), "903,000");
+        assert_eq!(format_number("65465.66".parse().unwrap()), "65,465.66");
+        assert_eq!(format_number(Decimal::from(-12000)), "-12,000");
+        assert_eq!(format_number(Decimal::from(2025)), "2025");
+        assert_eq!(format_number("0.05".parse().unwrap()), "0.05");
+        assert_eq!(format_number(Decimal::from(400)), "400");
+    }
+
+    #[test]
+    fn doubled_words() {
+        assert_eq!(doubled("提升提升").as_deref(), Some("提升"));
+        assert_eq!(
+            doubled("按季度发行按季度发行").as_deref(),
+            Some("按季度发行")
+        );
+        assert_eq!(doubled("有效提高 有效提高").as_deref(), Some("有效提高"));
+        assert_eq!(doubled("提高100提高"), None);
+        assert_eq!(doubled("1000元"), None);
+        assert_eq!(doubled("有效提升"), None);
+        assert_eq!(
+            doubled("小学寄宿学生每生每年1250元"),
+            None,
+            "每生每年 is per student per year"
+        );
+    }
+
+    #[test]
+    fn years_of_a_period() {
+        assert_eq!(years_of("3年"), Some(Decimal::from(3)));
+        assert_eq!(years_of("99年"), Some(Decimal::from(99)));
+        assert_eq!(years_of("2025年01367"), None);
+        assert_eq!(years_of("长期"), None);
+    }
+}

@@ -1,0 +1,186 @@
+//! Rule examples: small form fragments written in YAML inside a pack, built into forms so a
+//! rule's own examples can run as its tests.
+//!
+//! ```yaml
+//! - name: 示例项目
+//!   attribute: 一次性项目（1年结束）
+//!   period: 1年
+//!   funds:
+//!     implementation: {total: 400, central: 0, provincial: 400, local: 0, self_raised: 0}
+//!     annual: {total: 400, provincial: 0, local: 400}
+//!   rows:
+//!     - [年度, 数量指标, 培训人数, 32人]
+//!     - [年度, 成本指标, 人均培训成本, 12.5元/人]
+//! ```
+//!
+//! Each row is `[实施期|年度, 二级指标, 三级指标, 指标值]`; the 一级指标 follows from the 二级.
+//! Anything left out is missing on the form.
+
+use crate::ingest::labels::parent_of;
+use crate::model::{
+    Cell, DepartmentRef, Document, Form, FormKind, Funds, GridLayout, IndicatorHalf, IndicatorRow,
+    LineIndex, MoneyUnit, SignOff, Span, TextFields,
+};
+use rust_decimal::Decimal;
+use serde_yaml::Value;
+use std::str::FromStr;
+
+fn get<'v>(v: &'v Value, keys: &[&str]) -> Option<&'v Value> {
+    keys.iter().find_map(|k| v.get(*k))
+}
+
+fn text(v: Option<&Value>) -> Cell<String> {
+    let s = match v {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    Cell {
+        value: s,
+        span: Span::default(),
+    }
+}
+
+fn amount(v: Option<&Value>) -> Result<Cell<Decimal>, String> {
+    let d = match v {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => {
+            Some(Decimal::from_str(&n.to_string()).map_err(|e| e.to_string())?)
+        }
+        Some(Value::String(s)) => {
+            Some(Decimal::from_str(&s.replace(',', "")).map_err(|_| format!("“{s}”不是金额"))?)
+        }
+        Some(other) => return Err(format!("{other:?} 不是金额")),
+    };
+    Ok(Cell {
+        value: d,
+        span: Span::default(),
+    })
+}
+
+fn funds(v: Option<&Value>) -> Result<Funds, String> {
+    let Some(v) = v else {
+        return Ok(Funds::default());
+    };
+    Ok(Funds {
+        total: amount(get(v, &["total", "总额"]))?,
+        central: amount(get(v, &["central", "中央"]))?,
+        provincial: amount(get(v, &["provincial", "省级"]))?,
+        local: amount(get(v, &["local", "市县"]))?,
+        self_raised: amount(get(v, &["self_raised", "单位自筹"]))?,
+        other: amount(get(v, &["other", "其他"]))?,
+    })
+}
+
+fn half(level2: &str, name: &str, value: &str) -> IndicatorHalf {
+    let cell = |s: &str| Cell {
+        value: (!s.is_empty()).then(|| s.to_owned()),
+        span: Span::default(),
+    };
+    let canonical =
+        crate::ingest::labels::grid_label(level2).map_or(level2.to_owned(), |l| match l {
+            crate::ingest::labels::GridLabel::Level1(x)
+            | crate::ingest::labels::GridLabel::Level2(x) => x.to_owned(),
+        });
+    IndicatorHalf {
+        level1: cell(parent_of(&canonical).unwrap_or("")),
+        level2: cell(&canonical),
+        name: cell(name),
+        value: cell(value),
+        extras: Vec::new(),
+    }
+}
+
+/// Builds a one-form document from a fragment.
+pub fn document(fragment: &Value) -> Result<Document, String> {
+    let name = text(get(fragment, &["name", "项目名称"]));
+    let department = get(fragment, &["department", "主管部门"])
+        .and_then(Value::as_str)
+        .map(|d| {
+            let (code, name) = d
+                .split_once('-')
+                .map_or((None, d), |(c, n)| (Some(c.to_owned()), n));
+            DepartmentRef {
+                code,
+                name: name.to_owned(),
+            }
+        });
+    let f = get(fragment, &["funds", "资金"]);
+    let mut rows = Vec::new();
+    for r in get(fragment, &["rows", "指标"])
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+    {
+        let parts: Vec<String> = r
+            .as_sequence()
+            .ok_or("每个指标行写作 [实施期|年度, 二级指标, 三级指标, 指标值]")?
+            .iter()
+            .map(|p| match p {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                _ => String::new(),
+            })
+            .collect();
+        let [period, level2, name, value] = parts.as_slice() else {
+            return Err(format!("指标行 {parts:?} 应有 4 项"));
+        };
+        let h = half(level2, name, value);
+        let (implementation, annual) = match period.as_str() {
+            "实施期" | "implementation" => (Some(h), None),
+            "年度" | "annual" => (None, Some(h)),
+            other => return Err(format!("指标行的期间“{other}”应为 实施期 或 年度")),
+        };
+        rows.push(IndicatorRow {
+            span: Span::default(),
+            implementation,
+            annual,
+        });
+    }
+    let kind = match get(fragment, &["kind"]).and_then(Value::as_str) {
+        Some("department") => FormKind::Department,
+        _ => FormKind::Project,
+    };
+    let form = Form {
+        kind,
+        span: Span::default(),
+        title: Cell::new("项目支出绩效目标表".to_owned(), Span::default()),
+        year: Cell {
+            value: Some(
+                get(fragment, &["year", "年度"])
+                    .and_then(Value::as_u64)
+                    .map_or(2025, |y| y as u16),
+            ),
+            span: Span::default(),
+        },
+        money_unit: MoneyUnit::Yuan,
+        name,
+        department: Cell {
+            value: department,
+            span: Span::default(),
+        },
+        implementing_unit: text(get(fragment, &["implementing_unit", "实施单位"])),
+        attribute: text(get(fragment, &["attribute", "项目属性"])),
+        period: text(get(fragment, &["period", "项目期"])),
+        funds_implementation: funds(f.and_then(|f| get(f, &["implementation", "实施期"])))?,
+        funds_annual: funds(f.and_then(|f| get(f, &["annual", "年度"])))?,
+        texts: TextFields {
+            goal_implementation: text(get(fragment, &["goal_implementation", "实施期目标"])),
+            goal_annual: text(get(fragment, &["goal_annual", "年度目标"])),
+            ..TextFields::default()
+        },
+        grid_layout: GridLayout::TwoPeriods,
+        indicators: rows,
+        sign_off: SignOff::default(),
+        continuations: Vec::new(),
+        department_section: None,
+    };
+    Ok(Document {
+        path: "<example>".into(),
+        text: String::new(),
+        encoding: "UTF-8",
+        line_index: LineIndex::new(""),
+        forms: vec![form],
+        tables: Vec::new(),
+    })
+}

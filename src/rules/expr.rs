@@ -1,0 +1,329 @@
+//! Expressions of rule packs: text to a syntax tree with byte spans, so that a load error can
+//! point at the exact part of an expression inside the YAML pack.
+
+use pest::iterators::Pair;
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+use pest::Parser as _;
+use rust_decimal::Decimal;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "grammar/rule.pest"]
+struct RuleParser;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnOp {
+    Not,
+    Neg,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Num(Decimal),
+    Str(String),
+    Bool(bool),
+    Null,
+    List(Vec<Node>),
+    Var(String),
+    Field(Box<Node>, String),
+    Call(String, Vec<Node>),
+    Lambda(String, Box<Node>),
+    Unary(UnOp, Box<Node>),
+    Binary(BinOp, Box<Node>, Box<Node>),
+}
+
+/// An expression and where it is in its source text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub expr: Expr,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A syntax error: what was expected, and the byte offset in the expression text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub message: String,
+    pub at: usize,
+}
+
+fn pratt() -> &'static PrattParser<Rule> {
+    static P: OnceLock<PrattParser<Rule>> = OnceLock::new();
+    P.get_or_init(|| {
+        PrattParser::new()
+            .op(Op::infix(Rule::or, Assoc::Left))
+            .op(Op::infix(Rule::and, Assoc::Left))
+            .op(Op::infix(Rule::eq, Assoc::Left) | Op::infix(Rule::ne, Assoc::Left))
+            .op(Op::infix(Rule::lt, Assoc::Left)
+                | Op::infix(Rule::le, Assoc::Left)
+                | Op::infix(Rule::gt, Assoc::Left)
+                | Op::infix(Rule::ge, Assoc::Left))
+            .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
+            .op(Op::infix(Rule::mul, Assoc::Left) | Op::infix(Rule::div, Assoc::Left))
+            .op(Op::prefix(Rule::not) | Op::prefix(Rule::neg))
+            .op(Op::postfix(Rule::field))
+    })
+}
+
+/// Parses an expression.
+pub fn parse(text: &str) -> Result<Node, SyntaxError> {
+    let mut pairs = RuleParser::parse(Rule::expression, text).map_err(|e| {
+        let at = match e.location {
+            pest::error::InputLocation::Pos(p) => p,
+            pest::error::InputLocation::Span((s, _)) => s,
+        };
+        SyntaxError {
+            message: describe(&e.variant),
+            at,
+        }
+    })?;
+    let expression = pairs.next().expect("expression rule matched");
+    let expr = expression
+        .into_inner()
+        .next()
+        .expect("expression has an expr");
+    Ok(build(expr))
+}
+
+fn describe(v: &pest::error::ErrorVariant<Rule>) -> String {
+    match v {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => {
+            let mut wanted: Vec<&str> = positives
+                .iter()
+                .filter_map(|r| {
+                    Some(match r {
+                        Rule::expr | Rule::variable | Rule::ident => "一个表达式",
+                        Rule::number | Rule::percent => "数字",
+                        Rule::string => "字符串",
+                        Rule::or
+                        | Rule::and
+                        | Rule::eq
+                        | Rule::ne
+                        | Rule::lt
+                        | Rule::le
+                        | Rule::gt
+                        | Rule::ge
+                        | Rule::add
+                        | Rule::sub
+                        | Rule::mul
+                        | Rule::div => "运算符",
+                        Rule::field => "“.字段”",
+                        Rule::EOI => "表达式结尾",
+                        _ => return None,
+                    })
+                })
+                .collect();
+            wanted.sort_unstable();
+            wanted.dedup();
+            if wanted.is_empty() {
+                "表达式无法解析".to_owned()
+            } else {
+                format!("此处应为{}", wanted.join("或"))
+            }
+        }
+        pest::error::ErrorVariant::CustomError { message } => message.clone(),
+    }
+}
+
+fn build(pair: Pair<'_, Rule>) -> Node {
+    pratt()
+        .map_primary(primary)
+        .map_prefix(|op, rhs| {
+            let start = op.as_span().start();
+            let end = rhs.end;
+            let op = if op.as_rule() == Rule::not {
+                UnOp::Not
+            } else {
+                UnOp::Neg
+            };
+            Node {
+                expr: Expr::Unary(op, Box::new(rhs)),
+                start,
+                end,
+            }
+        })
+        .map_postfix(|lhs, op| {
+            let end = op.as_span().end();
+            let name = op
+                .into_inner()
+                .next()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default();
+            let start = lhs.start;
+            Node {
+                expr: Expr::Field(Box::new(lhs), name),
+                start,
+                end,
+            }
+        })
+        .map_infix(|lhs, op, rhs| {
+            let op = match op.as_rule() {
+                Rule::or => BinOp::Or,
+                Rule::and => BinOp::And,
+                Rule::eq => BinOp::Eq,
+                Rule::ne => BinOp::Ne,
+                Rule::lt => BinOp::Lt,
+                Rule::le => BinOp::Le,
+                Rule::gt => BinOp::Gt,
+                Rule::ge => BinOp::Ge,
+                Rule::add => BinOp::Add,
+                Rule::sub => BinOp::Sub,
+                Rule::mul => BinOp::Mul,
+                _ => BinOp::Div,
+            };
+            let (start, end) = (lhs.start, rhs.end);
+            Node {
+                expr: Expr::Binary(op, Box::new(lhs), Box::new(rhs)),
+                start,
+                end,
+            }
+        })
+        .parse(pair.into_inner())
+}
+
+fn primary(p: Pair<'_, Rule>) -> Node {
+    let span = p.as_span();
+    let (start, end) = (span.start(), span.end());
+    let node = |expr| Node { expr, start, end };
+    match p.as_rule() {
+        Rule::expr => build(p),
+        Rule::number => node(Expr::Num(Decimal::from_str(p.as_str()).unwrap_or_default())),
+        Rule::percent => {
+            let n = Decimal::from_str(p.as_str().trim_end_matches('%')).unwrap_or_default();
+            node(Expr::Num(n / Decimal::from(100)))
+        }
+        Rule::string => {
+            let inner = p.into_inner().next().map(|i| i.as_str()).unwrap_or("");
+            node(Expr::Str(unescape(inner)))
+        }
+        Rule::boolean => node(Expr::Bool(p.as_str() == "true")),
+        Rule::null => node(Expr::Null),
+        Rule::variable => node(Expr::Var(p.as_str().to_owned())),
+        Rule::list => node(Expr::List(p.into_inner().map(build).collect())),
+        Rule::call => {
+            let mut inner = p.into_inner();
+            let name = inner
+                .next()
+                .map(|n| n.as_str().to_owned())
+                .unwrap_or_default();
+            node(Expr::Call(name, inner.map(build).collect()))
+        }
+        Rule::lambda => {
+            let mut inner = p.into_inner();
+            let param = inner
+                .next()
+                .map(|n| n.as_str().to_owned())
+                .unwrap_or_default();
+            let body = inner.next().map(build).unwrap_or(Node {
+                expr: Expr::Null,
+                start: end,
+                end,
+            });
+            node(Expr::Lambda(param, Box::new(body)))
+        }
+        _ => node(Expr::Null),
+    }
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(other) => out.push(other),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn show(n: &Node) -> String {
+        match &n.expr {
+            Expr::Num(d) => d.normalize().to_string(),
+            Expr::Str(s) => format!("{s:?}"),
+            Expr::Bool(b) => b.to_string(),
+            Expr::Null => "null".into(),
+            Expr::List(v) => format!("[{}]", v.iter().map(show).collect::<Vec<_>>().join(", ")),
+            Expr::Var(v) => v.clone(),
+            Expr::Field(e, f) => format!("{}.{f}", show(e)),
+            Expr::Call(f, a) => {
+                format!("{f}({})", a.iter().map(show).collect::<Vec<_>>().join(", "))
+            }
+            Expr::Lambda(p, b) => format!("({p} => {})", show(b)),
+            Expr::Unary(op, e) => format!("({op:?} {})", show(e)),
+            Expr::Binary(op, a, b) => format!("({} {op:?} {})", show(a), show(b)),
+        }
+    }
+
+    #[test]
+    fn precedence_and_shapes() {
+        let p = |s| show(&parse(s).unwrap());
+        assert_eq!(
+            p("a + b * c == d and not e or f"),
+            "((((a Add (b Mul c)) Eq d) And (Not e)) Or f)"
+        );
+        assert_eq!(p("form.funds.annual.total"), "form.funds.annual.total");
+        assert_eq!(p("approx(a, b, 5%)"), "approx(a, b, 0.05)");
+        assert_eq!(
+            p("count(form.rows, r => r.level2 == \"成本指标\")"),
+            "count(form.rows, (r => (r.level2 Eq \"成本指标\")))"
+        );
+        assert_eq!(p("-x.y"), "(Neg x.y)");
+        assert_eq!(p("[1, 'a', null, true]"), "[1, \"a\", null, true]");
+        assert_eq!(
+            p("sum(funds.sources) != funds.total"),
+            "(sum(funds.sources) Ne funds.total)"
+        );
+        assert_eq!(
+            p("order_total"),
+            "order_total",
+            "keywords inside identifiers are fine"
+        );
+    }
+
+    #[test]
+    fn spans_cover_their_text() {
+        let text = "sum(funds.sources) == funds.totl";
+        let n = parse(text).unwrap();
+        let Expr::Binary(_, _, rhs) = &n.expr else {
+            panic!()
+        };
+        assert_eq!(&text[rhs.start..rhs.end], "funds.totl");
+    }
+
+    #[test]
+    fn syntax_errors_say_where() {
+        let e = parse("sum(funds.sources == 3").unwrap_err();
+        assert_eq!(e.at, 22);
+        let e = parse("a +").unwrap_err();
+        assert_eq!(e.at, 3);
+        assert!(e.message.contains("表达式"), "{}", e.message);
+    }
+}

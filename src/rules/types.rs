@@ -1,0 +1,563 @@
+//! The types of the expression language and the fields each type has: the one schema that
+//! the load-time check and `docs/rules.md` use. A pack that names a field not listed here
+//! fails to load, with the place in the YAML.
+
+use super::expr::{BinOp, Expr, Node, UnOp};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ty {
+    /// Unknown until run time (parameters, nulls).
+    Any,
+    Bool,
+    Num,
+    Str,
+    /// A list, by the type of its elements.
+    List(Elem),
+    Form,
+    FundsPair,
+    Funds,
+    Half,
+    Value,
+    Pair,
+    Document,
+}
+
+/// The types a list can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Elem {
+    Any,
+    Num,
+    Str,
+    Form,
+    Half,
+    Pair,
+}
+
+impl Elem {
+    pub fn ty(self) -> Ty {
+        match self {
+            Elem::Any => Ty::Any,
+            Elem::Num => Ty::Num,
+            Elem::Str => Ty::Str,
+            Elem::Form => Ty::Form,
+            Elem::Half => Ty::Half,
+            Elem::Pair => Ty::Pair,
+        }
+    }
+
+    pub fn of(t: Ty) -> Elem {
+        match t {
+            Ty::Num => Elem::Num,
+            Ty::Str => Elem::Str,
+            Ty::Form => Elem::Form,
+            Ty::Half => Elem::Half,
+            Ty::Pair => Elem::Pair,
+            _ => Elem::Any,
+        }
+    }
+}
+
+impl Ty {
+    pub fn name(&self) -> String {
+        match self {
+            Ty::Any => "任意".into(),
+            Ty::Bool => "布尔".into(),
+            Ty::Num => "数字".into(),
+            Ty::Str => "文字".into(),
+            Ty::List(t) => format!("{}列表", t.ty().name()),
+            Ty::Form => "form".into(),
+            Ty::FundsPair => "funds".into(),
+            Ty::Funds => "资金列".into(),
+            Ty::Half => "指标行".into(),
+            Ty::Value => "指标值".into(),
+            Ty::Pair => "指标对".into(),
+            Ty::Document => "document".into(),
+        }
+    }
+}
+
+/// Every field of every type: (type, field, result type, meaning).
+pub static FIELDS: &[(Ty, &str, Ty, &str)] = &[
+    (Ty::Form, "kind", Ty::Str, "project 或 department"),
+    (Ty::Form, "title", Ty::Str, "表格标题"),
+    (Ty::Form, "name", Ty::Str, "项目名称（部门表为部门名称）"),
+    (Ty::Form, "year", Ty::Num, "预算年度（年度行，如 2025）"),
+    (
+        Ty::Form,
+        "money_unit",
+        Ty::Str,
+        "表头声明的金额单位：元 或 万元",
+    ),
+    (Ty::Form, "department", Ty::Str, "主管部门名称"),
+    (Ty::Form, "department_code", Ty::Str, "主管部门代码"),
+    (Ty::Form, "implementing_unit", Ty::Str, "实施单位"),
+    (Ty::Form, "attribute", Ty::Str, "项目属性"),
+    (Ty::Form, "period", Ty::Str, "项目期（原文）"),
+    (
+        Ty::Form,
+        "period_years",
+        Ty::Num,
+        "项目期的年数（“3年”为 3）",
+    ),
+    (
+        Ty::Form,
+        "funds",
+        Ty::FundsPair,
+        "资金：funds.implementation 与 funds.annual",
+    ),
+    (
+        Ty::Form,
+        "rows",
+        Ty::List(Elem::Half),
+        "全部指标行（实施期与年度）",
+    ),
+    (
+        Ty::Form,
+        "implementation_rows",
+        Ty::List(Elem::Half),
+        "实施期指标行",
+    ),
+    (Ty::Form, "annual_rows", Ty::List(Elem::Half), "年度指标行"),
+    (
+        Ty::Form,
+        "pairs",
+        Ty::List(Elem::Pair),
+        "按名称配对的实施期与年度指标",
+    ),
+    (
+        Ty::Form,
+        "two_periods",
+        Ty::Bool,
+        "指标表是否分实施期与年度两栏",
+    ),
+    (Ty::Form, "overview", Ty::Str, "项目概况"),
+    (Ty::Form, "basis", Ty::Str, "立项依据"),
+    (Ty::Form, "necessity", Ty::Str, "项目设立必要性"),
+    (Ty::Form, "measures", Ty::Str, "保证项目实施的制度、措施"),
+    (Ty::Form, "plan", Ty::Str, "项目实施计划"),
+    (Ty::Form, "goal_implementation", Ty::Str, "实施期总体目标"),
+    (Ty::Form, "goal_annual", Ty::Str, "年度总体目标"),
+    (Ty::Form, "principal", Ty::Str, "负责人"),
+    (Ty::Form, "phone", Ty::Str, "联系电话"),
+    (Ty::Form, "date", Ty::Str, "填报日期"),
+    (Ty::FundsPair, "implementation", Ty::Funds, "实施期资金"),
+    (Ty::FundsPair, "annual", Ty::Funds, "年度资金"),
+    (Ty::Funds, "period", Ty::Str, "实施期 或 年度"),
+    (Ty::Funds, "total", Ty::Num, "资金总额（元）"),
+    (Ty::Funds, "central", Ty::Num, "中央财政资金（元）"),
+    (Ty::Funds, "provincial", Ty::Num, "省级财政资金（元）"),
+    (Ty::Funds, "local", Ty::Num, "市县（区）财政资金（元）"),
+    (Ty::Funds, "self_raised", Ty::Num, "单位自筹（元）"),
+    (Ty::Funds, "other", Ty::Num, "其他资金（元）"),
+    (
+        Ty::Funds,
+        "sources",
+        Ty::List(Elem::Num),
+        "五个来源（空白为 null）",
+    ),
+    (Ty::Half, "period", Ty::Str, "实施期 或 年度"),
+    (Ty::Half, "level1", Ty::Str, "一级指标"),
+    (
+        Ty::Half,
+        "level2",
+        Ty::Str,
+        "二级指标（规范写法，如 数量指标）",
+    ),
+    (Ty::Half, "name", Ty::Str, "三级指标名称"),
+    (Ty::Half, "text", Ty::Str, "指标值原文"),
+    (Ty::Half, "value", Ty::Value, "解析后的指标值"),
+    (
+        Ty::Half,
+        "expected",
+        Ty::Str,
+        "指标值不符合其二级指标时，应有的类型；符合时为 null",
+    ),
+    (
+        Ty::Value,
+        "kind",
+        Ty::Str,
+        "quantity, percent, ratio, deadline, frequency, list, text, placeholder, invalid",
+    ),
+    (Ty::Value, "cmp", Ty::Str, "比较符号：≥ ≤ > < = ≈"),
+    (Ty::Value, "amount", Ty::Num, "数值（按原单位）"),
+    (Ty::Value, "upper", Ty::Num, "区间上限"),
+    (Ty::Value, "unit", Ty::Str, "规范单位，如 元/人/年"),
+    (Ty::Value, "yuan", Ty::Num, "金额换算为元（非金额为 null）"),
+    (Ty::Value, "is_money", Ty::Bool, "是否金额"),
+    (Ty::Value, "is_count", Ty::Bool, "是否数量（人、个、套……）"),
+    (Ty::Value, "per_person", Ty::Bool, "是否“每人”单价"),
+    (
+        Ty::Value,
+        "per_time",
+        Ty::Str,
+        "单价的时间单位：年、学期、月……",
+    ),
+    (Ty::Value, "year", Ty::Num, "期限的年份"),
+    (Ty::Value, "month", Ty::Num, "期限的月份"),
+    (Ty::Value, "recurring", Ty::Bool, "每年重复的期限"),
+    (Ty::Value, "count", Ty::Num, "频次的次数"),
+    (
+        Ty::Value,
+        "reason",
+        Ty::Str,
+        "无效原因：reversed_unit, spreadsheet_damage, unrecognised",
+    ),
+    (
+        Ty::Value,
+        "problem",
+        Ty::Str,
+        "出问题的那部分文字（标注落在其上）",
+    ),
+    (
+        Ty::Value,
+        "notes",
+        Ty::List(Elem::Str),
+        "提示：percent_over_100, odd_percent, truncated_list, non_canonical_unit, missing_slash",
+    ),
+    (Ty::Pair, "implementation", Ty::Half, "实施期一侧"),
+    (Ty::Pair, "annual", Ty::Half, "年度一侧"),
+    (
+        Ty::Document,
+        "forms",
+        Ty::List(Elem::Form),
+        "文件中的全部表",
+    ),
+];
+
+/// Built-in functions: name, (min, max) arguments, whether the 2nd argument is a lambda
+/// over the 1st's elements, and what it means.
+pub static FUNCTIONS: &[(&str, (usize, usize), bool, &str)] = &[
+    (
+        "sum",
+        (1, 1),
+        false,
+        "数字列表之和（跳过 null；全为 null 时为 null）",
+    ),
+    ("count", (1, 2), true, "列表长度，或满足条件的个数"),
+    ("any", (2, 2), true, "是否有元素满足条件"),
+    ("all", (2, 2), true, "是否全部满足条件"),
+    ("one", (2, 2), true, "是否恰好一个满足条件"),
+    ("filter", (2, 2), true, "满足条件的元素"),
+    ("first", (1, 2), true, "第一个（满足条件的）元素"),
+    ("len", (1, 1), false, "文字的字数或列表的长度"),
+    ("matches", (2, 2), false, "文字是否匹配正则表达式"),
+    ("contains", (2, 2), false, "文字是否包含另一段文字"),
+    (
+        "prefix_of",
+        (2, 2),
+        false,
+        "两段文字是否一个是另一个的开头（忽略空格）",
+    ),
+    ("approx", (3, 3), false, "两数相差不超过较大者的给定比例"),
+    ("abs", (1, 1), false, "绝对值"),
+    ("min", (2, 2), false, "较小者"),
+    ("max", (2, 2), false, "较大者"),
+    ("join", (2, 2), false, "用分隔符连接文字列表"),
+    (
+        "header",
+        (2, 2),
+        false,
+        "按表头名取值：header(form, \"实施单位\")",
+    ),
+    (
+        "periods",
+        (2, 2),
+        false,
+        "单价的时间单位在给定年数中的个数：750元/人/学期 在 1 年中为 2",
+    ),
+    (
+        "param",
+        (1, 1),
+        false,
+        "规则参数（可在 kpilint.toml 中覆盖）",
+    ),
+    ("pct", (1, 1), false, "把比例写成百分数文字：0.05 → 5%"),
+    (
+        "note",
+        (2, 2),
+        false,
+        "指标值的某个提示所在的文字；没有该提示为 null",
+    ),
+    ("coalesce", (2, 2), false, "第一个参数为 null 时取第二个"),
+    (
+        "choose",
+        (3, 3),
+        false,
+        "条件成立取第二个参数，否则取第三个",
+    ),
+    (
+        "doubled",
+        (1, 1),
+        false,
+        "文字中紧挨着重复的词（如“提升提升”中的“提升”）；没有为 null",
+    ),
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeError {
+    pub message: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+pub fn field(on: &Ty, name: &str) -> Option<Ty> {
+    FIELDS
+        .iter()
+        .find(|(t, f, _, _)| t == on && *f == name)
+        .map(|(_, _, r, _)| *r)
+}
+
+fn fields_of(on: &Ty) -> Vec<&'static str> {
+    FIELDS
+        .iter()
+        .filter(|(t, ..)| t == on)
+        .map(|(_, f, ..)| *f)
+        .collect()
+}
+
+/// Checks an expression against the variables in scope and the rule's parameters.
+pub fn check(node: &Node, env: &HashMap<String, Ty>, params: &[String]) -> Result<Ty, TypeError> {
+    let err = |message: String| TypeError {
+        message,
+        start: node.start,
+        end: node.end,
+    };
+    Ok(match &node.expr {
+        Expr::Num(_) => Ty::Num,
+        Expr::Str(_) => Ty::Str,
+        Expr::Bool(_) => Ty::Bool,
+        Expr::Null => Ty::Any,
+        Expr::List(items) => {
+            let mut elem = None;
+            for i in items {
+                let t = check(i, env, params)?;
+                elem = Some(match elem {
+                    None => t,
+                    Some(prev) if prev == t => prev,
+                    Some(_) => Ty::Any,
+                });
+            }
+            Ty::List(Elem::of(elem.unwrap_or(Ty::Any)))
+        }
+        Expr::Var(v) => match env.get(v) {
+            Some(t) => *t,
+            None => {
+                let mut known: Vec<&str> = env.keys().map(String::as_str).collect();
+                known.sort_unstable();
+                return Err(err(format!("未知变量“{v}”（可用：{}）", known.join("、"))));
+            }
+        },
+        Expr::Field(base, name) => {
+            let t = check(base, env, params)?;
+            match t {
+                Ty::Any => Ty::Any,
+                Ty::Bool | Ty::Num | Ty::Str | Ty::List(_) => {
+                    return Err(err(format!("{}没有字段“{name}”", t.name())));
+                }
+                _ => match field(&t, name) {
+                    Some(r) => r,
+                    None => {
+                        let start = node.end - name.len();
+                        return Err(TypeError {
+                            message: format!(
+                                "{}没有字段“{name}”（可用：{}）",
+                                t.name(),
+                                fields_of(&t).join("、")
+                            ),
+                            start,
+                            end: node.end,
+                        });
+                    }
+                },
+            }
+        }
+        Expr::Lambda(..) => {
+            return Err(err(
+                "“x => …”只能作为 count、any、all、one、filter、first 的第二个参数".into(),
+            ))
+        }
+        Expr::Unary(op, e) => {
+            let t = check(e, env, params)?;
+            match op {
+                UnOp::Not => Ty::Bool,
+                UnOp::Neg => expect_num(&t, e)?,
+            }
+        }
+        Expr::Binary(op, a, b) => {
+            let (ta, tb) = (check(a, env, params)?, check(b, env, params)?);
+            match op {
+                BinOp::Or | BinOp::And => Ty::Bool,
+                BinOp::Eq | BinOp::Ne => Ty::Bool,
+                BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                    if (matches!(ta, Ty::Str) || matches!(tb, Ty::Str))
+                        && ta != tb
+                        && ta != Ty::Any
+                        && tb != Ty::Any
+                    {
+                        return Err(err(format!("不能比较{}和{}的大小", ta.name(), tb.name())));
+                    }
+                    Ty::Bool
+                }
+                BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
+                    if *op == BinOp::Add && (ta == Ty::Str || tb == Ty::Str) {
+                        Ty::Str
+                    } else {
+                        expect_num(&ta, a)?;
+                        expect_num(&tb, b)?;
+                        Ty::Num
+                    }
+                }
+            }
+        }
+        Expr::Call(name, args) => return call(node, name, args, env, params),
+    })
+}
+
+fn expect_num(t: &Ty, at: &Node) -> Result<Ty, TypeError> {
+    match t {
+        Ty::Num | Ty::Any => Ok(Ty::Num),
+        other => Err(TypeError {
+            message: format!("这里需要数字，得到的是{}", other.name()),
+            start: at.start,
+            end: at.end,
+        }),
+    }
+}
+
+fn call(
+    node: &Node,
+    name: &str,
+    args: &[Node],
+    env: &HashMap<String, Ty>,
+    params: &[String],
+) -> Result<Ty, TypeError> {
+    let err = |message: String| TypeError {
+        message,
+        start: node.start,
+        end: node.end,
+    };
+    let Some(&(_, (min, max), lambda, _)) = FUNCTIONS.iter().find(|f| f.0 == name) else {
+        let known: Vec<&str> = FUNCTIONS.iter().map(|f| f.0).collect();
+        return Err(TypeError {
+            message: format!("未知函数“{name}”（可用：{}）", known.join("、")),
+            start: node.start,
+            end: node.start + name.len(),
+        });
+    };
+    if args.len() < min || args.len() > max {
+        let n = if min == max {
+            min.to_string()
+        } else {
+            format!("{min}–{max}")
+        };
+        return Err(err(format!(
+            "{name} 需要 {n} 个参数，这里有 {} 个",
+            args.len()
+        )));
+    }
+    let first = check(&args[0], env, params)?;
+    let elem = match &first {
+        Ty::List(t) => t.ty(),
+        Ty::Any => Ty::Any,
+        _ if lambda || name == "sum" || name == "join" => {
+            return Err(TypeError {
+                message: format!("{name} 的第一个参数应为列表，这里是{}", first.name()),
+                start: args[0].start,
+                end: args[0].end,
+            })
+        }
+        _ => Ty::Any,
+    };
+    let mut rest = Vec::new();
+    for a in &args[1..] {
+        if lambda {
+            let Expr::Lambda(param, body) = &a.expr else {
+                return Err(TypeError {
+                    message: format!(
+                        "{name} 的第二个参数应为条件，如 r => r.level2 == \"成本指标\""
+                    ),
+                    start: a.start,
+                    end: a.end,
+                });
+            };
+            let mut inner = env.clone();
+            inner.insert(param.clone(), elem);
+            rest.push(check(body, &inner, params)?);
+        } else {
+            rest.push(check(a, env, params)?);
+        }
+    }
+    if name == "param" {
+        if let Expr::Str(p) = &args[0].expr {
+            if !params.iter().any(|x| x == p) {
+                return Err(err(format!("规则没有参数“{p}”（在规则的 params 中声明）")));
+            }
+        }
+    }
+    Ok(match name {
+        "sum" | "len" | "abs" | "min" | "max" | "periods" | "count" => Ty::Num,
+        "any" | "all" | "one" | "matches" | "contains" | "prefix_of" | "approx" => Ty::Bool,
+        "filter" => first,
+        "first" => elem,
+        "join" | "header" | "pct" | "note" | "doubled" => Ty::Str,
+        "coalesce" => first,
+        "choose" => rest.first().copied().unwrap_or(Ty::Any),
+        _ => Ty::Any,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::expr::parse;
+
+    fn env() -> HashMap<String, Ty> {
+        HashMap::from([("form".to_owned(), Ty::Form), ("row".to_owned(), Ty::Half)])
+    }
+
+    fn check_text(s: &str) -> Result<Ty, TypeError> {
+        check(&parse(s).unwrap(), &env(), &["tolerance".to_owned()])
+    }
+
+    #[test]
+    fn fields_and_functions_are_checked() {
+        assert_eq!(check_text("form.funds.annual.total"), Ok(Ty::Num));
+        assert_eq!(
+            check_text("count(form.rows, r => r.level2 == \"数量指标\") > 0"),
+            Ok(Ty::Bool)
+        );
+        assert_eq!(
+            check_text("first(form.annual_rows).value.yuan"),
+            Ok(Ty::Num)
+        );
+        let e = check_text("form.funds.anual.total").unwrap_err();
+        assert!(
+            e.message.contains("anual") && e.message.contains("annual"),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            (e.start, e.end),
+            (11, 16),
+            "the label lands on the misspelt field"
+        );
+        assert!(check_text("summ(form.rows)")
+            .unwrap_err()
+            .message
+            .contains("未知函数"));
+        assert!(check_text("row.name * 2").is_err());
+        assert!(check_text("param(\"floor\")")
+            .unwrap_err()
+            .message
+            .contains("floor"));
+        assert!(check_text("any(form.rows, r => r.nme == 1)")
+            .unwrap_err()
+            .message
+            .contains("nme"));
+        assert!(check_text("rowz.name")
+            .unwrap_err()
+            .message
+            .contains("未知变量"));
+    }
+}
