@@ -171,7 +171,11 @@ pub fn document(fragment: &Value) -> Result<Document, String> {
         },
         grid_layout: GridLayout::TwoPeriods,
         indicators: rows,
-        sign_off: SignOff::default(),
+        sign_off: SignOff {
+            phone: text(get(fragment, &["phone", "联系电话"])),
+            date: text(get(fragment, &["date", "填报日期"])),
+            ..SignOff::default()
+        },
         continuations: Vec::new(),
         department_section: None,
     };

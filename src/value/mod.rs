@@ -686,7 +686,8 @@ impl Builder<'_> {
                 per: per.unwrap_or(TimeUnit::Month),
             });
         }
-        let numeric_form = !text.starts_with('每');
+        // Only the numeric shape (`≥12次年`) is written with a slash; `每年1次`, `逐月发放` are not.
+        let numeric_form = text.starts_with(|c: char| c.is_ascii_digit()) || cmp.is_some();
         if numeric_form && !slash {
             self.notes.push(Note::MissingSlash { span: whole });
         }

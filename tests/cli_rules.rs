@@ -1,0 +1,181 @@
+//! Rule packs from the command line: loading errors, selection, configuration, explanation,
+//! tracing.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+const CORPUS: &str = "tests/corpus/000_cb0bcf906edd3817.txt";
+
+fn kpilint_in(dir: Option<&Path>, args: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kpilint"));
+    c.args(args).env("NO_COLOR", "1");
+    if let Some(d) = dir {
+        c.current_dir(d);
+    }
+    c.output().expect("runs")
+}
+
+fn kpilint(args: &[&str]) -> Output {
+    kpilint_in(None, args)
+}
+
+fn codes(out: &Output) -> Vec<String> {
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+const PACK: &str = "name: demo
+title: 示例
+rules:
+  - code: X001
+    name: total-positive
+    severity: error
+    summary: 总额应为正数
+    rationale: 示例
+    over: funds
+    let:
+      total: funds.total
+    assert: funds.totl > 0
+    message: 总额 {total} 元
+    help: 填写金额
+";
+
+#[test]
+fn a_broken_pack_is_reported_in_its_own_file_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("my-rules.yaml");
+    std::fs::write(&pack, PACK).unwrap();
+    let out = kpilint(&["check", "--rules", pack.to_str().unwrap(), CORPUS]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("R003"), "{text}");
+    assert!(
+        text.contains("my-rules.yaml:12:19"),
+        "the label lands on `totl`: {text}"
+    );
+    assert!(text.contains("资金列没有字段“totl”"), "{text}");
+    let out = kpilint(&["test-rules", pack.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn select_ignore_and_severity() {
+    let out = kpilint(&["check", "--format", "json", "--select", "V001", CORPUS]);
+    let c = codes(&out);
+    assert!(!c.is_empty() && c.iter().all(|x| x == "V001"), "{c:?}");
+    assert_eq!(out.status.code(), Some(1), "V001 is an error");
+    let out = kpilint(&[
+        "check",
+        "--format",
+        "json",
+        "--select",
+        "V001",
+        "--severity",
+        "V001=warning",
+        CORPUS,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "demoted to a warning, nothing fails the run"
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["severity"] == "warning"));
+    let out = kpilint(&["check", "--format", "json", "--ignore", "V,S,K,C", CORPUS]);
+    assert!(
+        codes(&out).iter().all(|x| x.starts_with('F')),
+        "only the funds pack is left"
+    );
+    let out = kpilint(&["check", "--select", "Z999", CORPUS]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Z999"));
+}
+
+#[test]
+fn kpilint_toml_is_found_above_the_linted_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("kpilint.toml"),
+        "select = [\"C001\"]\n[params.C001]\ntolerance = \"500%\"\n",
+    )
+    .unwrap();
+    let forms = dir.path().join("forms");
+    std::fs::create_dir(&forms).unwrap();
+    std::fs::copy(CORPUS, forms.join("a.txt")).unwrap();
+    // Without the file, C001 finds three mismatches; with a 500% tolerance, none.
+    let plain = kpilint(&[
+        "check",
+        "--format",
+        "json",
+        "--no-config",
+        "--select",
+        "C001",
+        forms.to_str().unwrap(),
+    ]);
+    assert_eq!(codes(&plain).len(), 3);
+    let configured = kpilint(&["check", "--format", "json", forms.to_str().unwrap()]);
+    assert_eq!(codes(&configured), Vec::<String>::new());
+    std::fs::write(dir.path().join("kpilint.toml"), "selct = [\"C001\"]\n").unwrap();
+    let bad = kpilint(&["check", forms.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("selct"));
+}
+
+#[test]
+fn rules_lists_and_explains() {
+    let out = kpilint(&["rules"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    for code in ["S003", "F001", "C001", "K001", "V001"] {
+        assert!(text.contains(code), "{code} listed");
+    }
+    let out = kpilint(&["rules", "explain", "C001"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("财预〔2015〕88号"),
+        "the rationale cites the regulation"
+    );
+    assert!(text.contains("参数：tolerance = 0.1"), "{text}");
+    assert!(text.contains("会报告的写法"), "examples are shown");
+    assert_eq!(
+        kpilint(&["rules", "explain", "Q123"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn trace_says_why_a_rule_was_silent() {
+    let raw = std::fs::read_to_string(CORPUS).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let form = dir.path().join("one.txt");
+    // Form 902: 12.5元/人 × 32人 = 400 元, exactly its annual funds.
+    std::fs::write(
+        &form,
+        raw.lines()
+            .skip(901)
+            .take(31)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+    .unwrap();
+    let out = kpilint(&["check", "--trace", "C001", form.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("C001 的逐表判断（1 处）"), "{text}");
+    assert!(text.contains("省级党员教育培训经费 · 整表：通过"), "{text}");
+    assert!(text.contains("total = 400"), "{text}");
+    let out = kpilint(&["check", "--trace", "C004", form.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("不适用：when 不成立"),
+        "C004 is for multi-part programmes only: {text}"
+    );
+}

@@ -1,0 +1,143 @@
+//! Recall and precision of the default packs on the real disclosure.
+//!
+//! `DEFECTS` is an auditor's list, made by reading the file: each entry is a real defect a
+//! reader can confirm on the printed line. `NOT_DEFECTS` are places that look suspicious to a
+//! naive checker but are correct, and must stay silent.
+
+use kpilint::cli::lint_file;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// (line, code, what the form says there)
+const DEFECTS: &[(u32, &str, &str)] = &[
+    (
+        909,
+        "F004",
+        "一年期项目：实施期省级 400 元，年度却是市县 400 元",
+    ),
+    (
+        1166,
+        "C001",
+        "100元/人/场次 × ≥1500人 = 150,000 元，年度资金只有 30,000 元",
+    ),
+    (1197, "S003", "错行：年度“工作人员人数”的值掉出了表格"),
+    (
+        2106,
+        "F003",
+        "一年期项目：实施期 2,990,000 元，年度 650,000 元",
+    ),
+    (2721, "C003", "成本指标写作“≥5万元/年”"),
+    (3553, "F003", "一年期项目：实施期 210,000 元，年度 0 元"),
+    (4298, "V014", "“初中寄宿学生每生每年1500元，非寄”被截断"),
+    (4729, "V015", "“有效提高 有效提高”"),
+    (4909, "V010", "2025 年的表，年度补助时间写“2024年底前”"),
+    (5153, "S006", "指标表整体错位，一级指标写成“其他指标”"),
+    (5712, "V015", "“提升提升”"),
+    (5741, "F007", "一年期项目：实施期“2024年底”，年度“2025年底”"),
+    (6262, "V010", "年度支付完成时间“2024年底前”"),
+    (6815, "V012", "“100百分比”"),
+    (7046, "V004", "“2025年XX月XX日-XX月XX日”"),
+    (7050, "V003", "“100保障”"),
+    (7081, "V003", "“100胜任”"),
+    (7398, "V017", "“≥12次年”"),
+    (7460, "V012", "“提高100%”"),
+    (
+        7649,
+        "F003",
+        "一年期项目：实施期 300,000 元，年度 10,000 元",
+    ),
+    (7736, "V015", "“按季度发行按季度发行”"),
+    (7788, "K004", "实施单位未填"),
+    (7791, "F005", "年度资金总额空白"),
+    (7829, "F005", "年度资金总额空白"),
+    (7869, "F005", "年度资金总额空白"),
+    (7902, "F005", "年度资金总额空白"),
+    (7936, "K006", "项目属性“次性项目(1年结束)”少了“一”"),
+    (8004, "K005", "项目期“2025年01367”"),
+    (8172, "K006", "项目属性“次年项目（1年结束）”"),
+    (8363, "V001", "学费“4000人/元/年”"),
+    (8369, "K009", "联系电话“1. 3204E+10”"),
+    (
+        8395,
+        "F007",
+        "一年期项目：受资助学生实施期 12 人，年度 26 人",
+    ),
+    (8398, "V001", "标准“1000人/元/学期”"),
+    (8430, "F007", "“应助尽助”与“应驻尽助”"),
+    (8432, "V001", "助学金“1000人/元/学期”"),
+    (8499, "V001", "助学金“1000人/元/学期”"),
+];
+
+/// (line, code, why it is fine)
+const NOT_DEFECTS: &[(u32, &str, &str)] = &[
+    (926, "C001", "12.5元/人 × 32人 = 400 元，正是年度资金"),
+    (993, "V013", "“1240元/生/年”已用“/”分隔"),
+    (
+        1080,
+        "F001",
+        "来源写作“市县(区)财政资金”（半角括号），903,000 元正是总额",
+    ),
+    (4138, "V015", "“每生每年”不是重复"),
+    (4686, "V017", "“逐月发放”不需要“/”"),
+    (7597, "C001", "按天计的考务费不能乘以一年的天数"),
+    (3888, "F007", "成本行与数量行同名，但不是同一指标"),
+    (960, "F007", "年度值“按照财政预算评审价”只是实施期值被截断"),
+];
+
+fn findings() -> BTreeSet<(u32, String)> {
+    let report = lint_file(Path::new("tests/corpus/000_cb0bcf906edd3817.txt"));
+    let doc = &report.document;
+    report
+        .diagnostics
+        .iter()
+        .map(|d| (doc.line_col(d.primary.span.start).line, d.code.clone()))
+        .collect()
+}
+
+#[test]
+fn finds_every_defect_on_the_auditors_list() {
+    let found = findings();
+    let missed: Vec<String> = DEFECTS
+        .iter()
+        .filter(|(line, code, _)| !found.contains(&(*line, (*code).to_owned())))
+        .map(|(line, code, what)| format!("{line} {code}: {what}"))
+        .collect();
+    assert!(
+        missed.is_empty(),
+        "missed real defects:\n{}",
+        missed.join("\n")
+    );
+}
+
+#[test]
+fn stays_silent_where_the_form_is_right() {
+    let found = findings();
+    let false_alarms: Vec<String> = NOT_DEFECTS
+        .iter()
+        .filter(|(line, code, _)| found.contains(&(*line, (*code).to_owned())))
+        .map(|(line, code, why)| format!("{line} {code}: {why}"))
+        .collect();
+    assert!(
+        false_alarms.is_empty(),
+        "false alarms:\n{}",
+        false_alarms.join("\n")
+    );
+}
+
+#[test]
+fn errors_are_only_for_what_an_auditor_would_send_back() {
+    // Every error-level finding belongs to a rule whose defects a unit must correct.
+    let report = lint_file(Path::new("tests/corpus/000_cb0bcf906edd3817.txt"));
+    let codes: BTreeSet<&str> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == kpilint::diagnostics::Severity::Error)
+        .map(|d| d.code.as_str())
+        .collect();
+    let expected: BTreeSet<&str> = [
+        "C002", "F003", "F004", "F005", "K001", "K004", "K005", "S003", "V001", "V004",
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(codes, expected);
+}
