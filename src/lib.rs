@@ -13,6 +13,7 @@
 
 pub mod cli;
 pub mod diagnostics;
+pub mod fix;
 pub mod ingest;
 pub mod lint;
 pub mod model;

@@ -5,13 +5,33 @@ use crate::diagnostics::{self, Diagnostic};
 use crate::ingest::{self, Ingested};
 use crate::output::FileReport;
 use crate::rules::{RuleError, RuleSet, Settings, TraceLine};
+use serde::Deserialize;
 use std::path::Path;
+
+/// A finding accepted on purpose: spreadsheets and text extractions cannot hold comments, so
+/// suppressions live here, keyed by code and form (and optionally the cell), never by line.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suppression {
+    pub code: String,
+    /// 项目名称 of the form.
+    pub form: String,
+    /// Text the finding's cell holds or its label says (`年度资金总额`, `1000人/元/学期`).
+    #[serde(default)]
+    pub cell: Option<String>,
+    /// Why: required, so that a suppression can be audited.
+    pub reason: String,
+}
 
 pub struct Linter {
     pub rules: RuleSet,
     pub settings: Settings,
     /// A rule code whose every decision is recorded.
     pub trace: Option<String>,
+    /// Findings `kpilint.toml` accepts (applied over the whole run by the caller).
+    pub suppressions: Vec<Suppression>,
+    /// `kpilint.toml` itself, to report suppressions that matched nothing.
+    pub config_document: Option<crate::model::Document>,
 }
 
 /// One file linted, with what the rules had to say about themselves.
@@ -27,6 +47,8 @@ impl Linter {
             rules,
             settings,
             trace: None,
+            suppressions: Vec::new(),
+            config_document: None,
         }
     }
 

@@ -34,3 +34,44 @@ fn non_template_grid_label() {
 fn name_and_value_merged_in_one_cell() {
     insta::assert_snapshot!(report_for_lines(&[1798]));
 }
+
+fn report_for(code: &str, line: u32) -> String {
+    let mut report = lint_file(Path::new("tests/corpus/000_cb0bcf906edd3817.txt"));
+    let doc = &report.document;
+    report
+        .diagnostics
+        .retain(|d| d.code == code && doc.line_col(d.primary.span.start).line == line);
+    assert!(!report.diagnostics.is_empty(), "{code} on line {line}");
+    render(
+        &[report],
+        Style {
+            color: false,
+            width: 120,
+        },
+    )
+}
+
+#[test]
+fn cost_times_count_against_funds_labels_all_three_cells() {
+    insta::assert_snapshot!(report_for("C001", 1166));
+}
+
+#[test]
+fn reversed_unit_underlines_only_the_unit() {
+    insta::assert_snapshot!(report_for("V001", 8398));
+}
+
+#[test]
+fn one_year_sources_differ() {
+    insta::assert_snapshot!(report_for("F004", 909));
+}
+
+#[test]
+fn deadline_outside_the_budget_year() {
+    insta::assert_snapshot!(report_for("V010", 4909));
+}
+
+#[test]
+fn phone_damaged_by_a_spreadsheet() {
+    insta::assert_snapshot!(report_for("K009", 8369));
+}

@@ -1,9 +1,12 @@
 //! `kpilint check PATH…`
 
+use super::baseline;
 use super::{config, CheckArgs, ColorChoice, Format, EXIT_ERRORS, EXIT_TROUBLE};
 use crate::diagnostics::{codes, Diagnostic, Label};
+use crate::fix;
 use crate::ingest;
 use crate::lint::Linter;
+use crate::lint::Suppression;
 use crate::model::Span;
 use crate::output::{self, human, FileReport, Summary};
 use crate::rules::{RuleError, RuleSet, TraceLine};
@@ -20,18 +23,43 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             return ExitCode::from(EXIT_TROUBLE);
         }
         Err(Setup::BrokenPacks(reports)) => {
-            print_reports(args, &reports, &[]);
+            let style = human::Style {
+                color: use_color(args.color),
+                width: terminal_width(),
+            };
+            print!("{}", human::render(&reports, style));
             return ExitCode::from(EXIT_TROUBLE);
         }
     };
     let mut reports = Vec::new();
     let mut rule_errors: BTreeMap<String, RuleError> = BTreeMap::new();
     let mut trace = Vec::new();
+    let mut diffs = String::new();
     for path in &args.paths {
         for file in expand(path) {
             match file {
                 Ok(file) => {
-                    let linted = linter.lint_path(&file);
+                    let mut linted = linter.lint_path(&file);
+                    if args.diff {
+                        let edits = fix::planned(&linted.report.diagnostics);
+                        if !edits.is_empty() {
+                            let fixed = fix::apply(&linted.report.document.text, &edits);
+                            diffs.push_str(&fix::diff(&linted.report.document, &fixed));
+                        }
+                    }
+                    if args.fix {
+                        match fix::fix_file(&linted.report.document, &linted.report.diagnostics) {
+                            fix::Outcome::Fixed(n) => {
+                                eprintln!("kpilint: {}：已修复 {n} 处", file.display());
+                                // Report what is left.
+                                linted = linter.lint_path(&file);
+                            }
+                            fix::Outcome::Refused(why) => {
+                                eprintln!("kpilint: {}：未修复：{why}", file.display())
+                            }
+                            fix::Outcome::Nothing => {}
+                        }
+                    }
                     reports.push(linted.report);
                     for e in linted.rule_errors {
                         rule_errors.entry(e.code.clone()).or_insert(e);
@@ -41,6 +69,22 @@ pub fn run(args: &CheckArgs) -> ExitCode {
                 Err((file, message)) => reports.push(unreadable(&file, message)),
             }
         }
+    }
+    if let Some(r) = suppress(
+        &linter.suppressions,
+        linter.config_document.as_ref(),
+        &mut reports,
+    ) {
+        reports.push(r);
+    }
+    if let Some(path) = &args.baseline {
+        if let Err(e) = baseline::apply(path, &mut reports) {
+            eprintln!("kpilint: {e}");
+            return ExitCode::from(EXIT_TROUBLE);
+        }
+    }
+    if args.diff {
+        let _ = std::io::stdout().lock().write_all(diffs.as_bytes());
     }
     // A rule that failed is reported once, against its pack.
     let mut pack_reports: Vec<FileReport> = Vec::new();
@@ -62,7 +106,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     }
     let rules_failed = !pack_reports.is_empty();
     reports.extend(pack_reports);
-    print_reports(args, &reports, &trace);
+    print_reports(args, &linter, &reports, &trace);
     let summary = Summary::of(&reports);
     if rules_failed {
         return ExitCode::from(EXIT_TROUBLE);
@@ -145,7 +189,67 @@ fn linter(args: &CheckArgs) -> Result<Linter, Setup> {
     }
     let mut l = Linter::new(rules, settings);
     l.trace = args.trace.clone();
+    l.suppressions = cfg.suppress.clone();
+    l.config_document = cfg.path.as_ref().and_then(|p| {
+        let text = std::fs::read_to_string(p).ok()?;
+        Some(crate::rules::pack::empty_document(
+            &p.display().to_string(),
+            &text,
+        ))
+    });
     Ok(l)
+}
+
+/// Drops findings that `kpilint.toml` accepts, and reports suppressions that matched nothing
+/// (against `kpilint.toml`, so they can be removed).
+fn suppress(
+    list: &[Suppression],
+    config: Option<&crate::model::Document>,
+    reports: &mut [FileReport],
+) -> Option<FileReport> {
+    if list.is_empty() {
+        return None;
+    }
+    let mut used = vec![false; list.len()];
+    for r in reports.iter_mut() {
+        let doc = &r.document;
+        r.diagnostics.retain(|d| {
+            let cell = doc.slice(d.primary.span);
+            let hit = list.iter().position(|s| {
+                s.code.eq_ignore_ascii_case(&d.code)
+                    && d.form.as_deref() == Some(s.form.as_str())
+                    && s.cell.as_deref().is_none_or(|c| {
+                        cell.contains(c) || d.primary.message.contains(c) || d.message.contains(c)
+                    })
+            });
+            if let Some(i) = hit {
+                used[i] = true;
+            }
+            hit.is_none()
+        });
+    }
+    let doc = config?.clone();
+    let diagnostics: Vec<Diagnostic> = list
+        .iter()
+        .zip(&used)
+        .filter(|(_, u)| !**u)
+        .map(|(s, _)| {
+            let at = doc
+                .text
+                .find(&s.form)
+                .map_or(Span::empty(0), |i| Span::new(i, i + s.form.len()));
+            Diagnostic::new(
+                &codes::UNUSED_SUPPRESSION,
+                format!("对 {}（{}）的抑制没有匹配任何发现", s.code, s.form),
+                Label::new(at, "这条抑制"),
+            )
+        })
+        .collect();
+    (!diagnostics.is_empty()).then_some(FileReport {
+        document: doc,
+        diagnostics,
+        unreadable: false,
+    })
 }
 
 /// Pack files: files as given, folders walked for .yaml/.yml, sorted.
@@ -171,10 +275,14 @@ pub fn pack_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
-fn print_reports(args: &CheckArgs, reports: &[FileReport], trace: &[TraceLine]) {
+fn print_reports(args: &CheckArgs, linter: &Linter, reports: &[FileReport], trace: &[TraceLine]) {
     let mut out = String::new();
     match args.format {
         Format::Json => out = output::json::render(reports),
+        Format::Sarif => {
+            out = output::sarif::render(reports, &output::RuleInfo::all(&linter.rules))
+        }
+        Format::Github => out = output::github::render(reports),
         Format::Human => {
             if !args.quiet {
                 let style = human::Style {
@@ -183,6 +291,9 @@ fn print_reports(args: &CheckArgs, reports: &[FileReport], trace: &[TraceLine]) 
                 };
                 out.push_str(&human::render(reports, style));
                 out.push_str(&trace_text(args.trace.as_deref(), trace));
+            }
+            if args.statistics {
+                out.push_str(&human::statistics(reports));
             }
             out.push_str(&human::summary(reports));
         }

@@ -13,6 +13,7 @@
 //! The file is found by walking up from the first linted path.
 
 use crate::diagnostics::Severity;
+use crate::lint::Suppression;
 use crate::rules::pack::ParamValue;
 use crate::rules::Settings;
 use serde::Deserialize;
@@ -32,6 +33,9 @@ pub struct Config {
     pub severity: HashMap<String, String>,
     #[serde(default)]
     pub params: HashMap<String, HashMap<String, toml::Value>>,
+    /// Findings accepted on purpose, each with its reason.
+    #[serde(default)]
+    pub suppress: Vec<Suppression>,
     /// Where the file was found; extra packs are relative to it.
     #[serde(skip)]
     pub dir: PathBuf,
@@ -62,6 +66,14 @@ pub fn find(start: &Path) -> Option<PathBuf> {
 pub fn load(path: &Path) -> Result<Config, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut c: Config = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    if let Some(s) = c.suppress.iter().find(|s| s.reason.trim().is_empty()) {
+        return Err(format!(
+            "{}: 对 {}（{}）的抑制没有写理由（reason）",
+            path.display(),
+            s.code,
+            s.form
+        ));
+    }
     c.dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     c.path = Some(path.to_path_buf());
     Ok(c)

@@ -1,6 +1,7 @@
 //! The command line: argument parsing and one function per command. Glue only: the work
 //! lives in the stages.
 
+mod baseline;
 mod check;
 pub mod config;
 mod dump;
@@ -100,6 +101,19 @@ pub struct CheckArgs {
     /// Say, for every form, whether the rule CODE applied and why not.
     #[arg(long, value_name = "CODE")]
     pub trace: Option<String>,
+    /// Apply the safe fixes to the files (atomically, keeping encoding and line endings).
+    #[arg(long)]
+    pub fix: bool,
+    /// Show the safe fixes as a diff without writing anything.
+    #[arg(long, conflicts_with = "fix")]
+    pub diff: bool,
+    /// Print how many findings each rule made.
+    #[arg(long)]
+    pub statistics: bool,
+    /// Report only findings not in this baseline; if the file does not exist, record today's
+    /// findings in it.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -113,6 +127,10 @@ pub struct DumpArgs {
 pub enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// GitHub Actions annotations (`::error file=…`).
+    Github,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -85,6 +85,9 @@ codes! {
     FUNDS_CONFLICT = "S007", "funds-cell-conflict", Warning,
         "同一资金来源出现两次且金额不同",
         Some("删除重复的资金行，只保留正确金额");
+    UNUSED_SUPPRESSION = "U001", "unused-suppression", Warning,
+        "kpilint.toml 中的抑制没有匹配任何发现",
+        Some("删除这条抑制，或改正其 code、form、cell 使之匹配");
 }
 
 /// Looks up a built-in code.

@@ -50,6 +50,22 @@ impl Label {
     }
 }
 
+/// Text to put in place of a span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Span,
+    pub text: String,
+}
+
+/// A change that resolves a finding. Only fixes marked safe are applied by `--fix`: they
+/// change how a value is written, never what it means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub safe: bool,
+    pub description: String,
+    pub edits: Vec<Edit>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     /// A built-in code (`S003`) or a rule's code from its pack (`F001`).
@@ -69,6 +85,7 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// The 项目名称 of the form the finding belongs to.
     pub form: Option<String>,
+    pub fix: Option<Fix>,
 }
 
 impl Diagnostic {
@@ -84,6 +101,7 @@ impl Diagnostic {
             secondary: Vec::new(),
             help: code.help.map(str::to_owned),
             form: None,
+            fix: None,
         }
     }
 

@@ -7,6 +7,7 @@ use crate::model::Span;
 pub struct Decoded {
     pub text: String,
     pub encoding: &'static str,
+    pub bom: bool,
     /// Problems that did not stop decoding (stray invalid bytes).
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -23,7 +24,9 @@ const STRAY_BYTES_PER: usize = 1000;
 
 pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return Ok(utf8_lossy(rest, "UTF-8"));
+        let mut d = utf8_lossy(rest, "UTF-8");
+        d.bom = true;
+        return Ok(d);
     }
     for (bom, enc) in [
         (&b"\xFF\xFE"[..], encoding_rs::UTF_16LE),
@@ -37,6 +40,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
             return Ok(Decoded {
                 text: text.into_owned(),
                 encoding: enc.name(),
+                bom: true,
                 diagnostics: Vec::new(),
             });
         }
@@ -48,6 +52,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
         return Ok(Decoded {
             text: text.to_owned(),
             encoding: "UTF-8",
+            bom: false,
             diagnostics: Vec::new(),
         });
     }
@@ -64,6 +69,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
             return Ok(Decoded {
                 text: text.into_owned(),
                 encoding: "GB18030",
+                bom: false,
                 diagnostics: Vec::new(),
             });
         }
@@ -76,6 +82,7 @@ fn utf8_lossy(bytes: &[u8], encoding: &'static str) -> Decoded {
         Ok(text) => Decoded {
             text: text.to_owned(),
             encoding,
+            bom: false,
             diagnostics: Vec::new(),
         },
         Err(_) => {
@@ -92,6 +99,7 @@ fn utf8_lossy(bytes: &[u8], encoding: &'static str) -> Decoded {
             Decoded {
                 text,
                 encoding,
+                bom: false,
                 diagnostics,
             }
         }

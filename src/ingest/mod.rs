@@ -59,6 +59,8 @@ pub fn read_bytes(path: &str, bytes: &[u8]) -> Ingested {
     match decode::decode(bytes) {
         Ok(d) => {
             let mut ing = read_text(path, d.text, d.encoding);
+            ing.document.bom = d.bom;
+            ing.document.fingerprint = crate::model::fingerprint(bytes);
             ing.diagnostics.extend(d.diagnostics);
             ing
         }
@@ -122,6 +124,7 @@ pub fn read_text(path: &str, text: String, encoding: &'static str) -> Ingested {
             line_index,
             forms: read.forms,
             tables: read.tables,
+            ..Document::default()
         },
         diagnostics,
         unreadable: false,
@@ -132,11 +135,8 @@ fn unreadable(path: &str, diagnostic: Diagnostic) -> Ingested {
     Ingested {
         document: Document {
             path: path.to_owned(),
-            text: String::new(),
-            encoding: "",
             line_index: LineIndex::new(""),
-            forms: Vec::new(),
-            tables: Vec::new(),
+            ..Document::default()
         },
         diagnostics: vec![diagnostic],
         unreadable: true,

@@ -51,7 +51,7 @@ impl<T> Default for Cell<T> {
 }
 
 /// One input file after decoding: its text, where each line starts, and what was found in it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Document {
     /// Path as given on the command line (or the editor's URI), used in every report.
     pub path: String,
@@ -59,10 +59,21 @@ pub struct Document {
     pub text: String,
     /// The encoding the bytes were decoded from (`UTF-8`, `GB18030`, ...).
     pub encoding: &'static str,
+    /// Whether the file started with a byte-order mark (kept when a fix rewrites it).
+    pub bom: bool,
+    /// A hash of the bytes the text was decoded from, to notice a file changed since.
+    pub fingerprint: u64,
     pub line_index: LineIndex,
     pub forms: Vec<Form>,
     /// Budget tables (预算公开表) recognised and set aside; a later stage reads them.
     pub tables: Vec<TableSection>,
+}
+
+/// FNV-1a over bytes: cheap, stable across runs and platforms.
+pub fn fingerprint(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 impl Document {

@@ -118,3 +118,12 @@ pub fn summary(reports: &[FileReport]) -> String {
     line.push('\n');
     line
 }
+
+/// `--statistics`: findings per rule, most frequent first.
+pub fn statistics(reports: &[FileReport]) -> String {
+    let mut s = String::new();
+    for (code, name, severity, count) in super::statistics(reports) {
+        let _ = writeln!(s, "{count:>6}  {code:<5} {:<8} {name}", severity.as_str());
+    }
+    s
+}

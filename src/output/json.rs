@@ -11,6 +11,8 @@ pub struct Report<'a> {
     pub files: Vec<FileEntry<'a>>,
     pub diagnostics: Vec<DiagnosticEntry<'a>>,
     pub summary: SummaryEntry,
+    /// Findings per code, most frequent first (always present; `--statistics` prints it).
+    pub statistics: Vec<StatisticEntry>,
 }
 
 #[derive(Serialize)]
@@ -50,6 +52,29 @@ pub struct DiagnosticEntry<'a> {
     pub form: Option<&'a str>,
     pub help: Option<&'a str>,
     pub labels: Vec<LabelEntry<'a>>,
+    pub fix: Option<FixEntry<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct FixEntry<'a> {
+    pub safe: bool,
+    pub description: &'a str,
+    pub edits: Vec<EditEntry<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct EditEntry<'a> {
+    #[serde(flatten)]
+    pub position: Position,
+    pub text: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct StatisticEntry {
+    pub code: String,
+    pub name: String,
+    pub severity: &'static str,
+    pub count: usize,
 }
 
 #[derive(Serialize)]
@@ -90,6 +115,18 @@ fn entry<'a>(doc: &'a Document, d: &'a Diagnostic) -> DiagnosticEntry<'a> {
                 message: &l.message,
             })
             .collect(),
+        fix: d.fix.as_ref().map(|f| FixEntry {
+            safe: f.safe,
+            description: &f.description,
+            edits: f
+                .edits
+                .iter()
+                .map(|e| EditEntry {
+                    position: position(doc, e.span),
+                    text: &e.text,
+                })
+                .collect(),
+        }),
     }
 }
 
@@ -121,6 +158,15 @@ pub fn report(reports: &[FileReport]) -> Report<'_> {
             warnings: s.warnings,
             infos: s.infos,
         },
+        statistics: super::statistics(reports)
+            .into_iter()
+            .map(|(code, name, severity, count)| StatisticEntry {
+                code,
+                name,
+                severity: severity.as_str(),
+                count,
+            })
+            .collect(),
     }
 }
 

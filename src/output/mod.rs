@@ -4,12 +4,52 @@
 //! reads the model and diagnostics and never changes them.
 
 pub mod dump;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 pub mod value;
 
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::Document;
+
+/// What a report says about a rule: for SARIF's rule table and `--statistics`.
+#[derive(Debug, Clone)]
+pub struct RuleInfo {
+    pub code: String,
+    pub name: String,
+    pub summary: String,
+    /// Why it matters (the rule's rationale).
+    pub description: String,
+    pub help: String,
+    pub severity: Severity,
+    pub pack: Option<String>,
+}
+
+impl RuleInfo {
+    /// Every built-in code and every rule of `rules`, in code order within each source.
+    pub fn all(rules: &crate::rules::RuleSet) -> Vec<RuleInfo> {
+        let builtin = crate::diagnostics::codes::ALL.iter().map(|c| RuleInfo {
+            code: c.code.to_owned(),
+            name: c.name.to_owned(),
+            summary: c.summary.to_owned(),
+            description: c.summary.to_owned(),
+            help: c.help.unwrap_or("").to_owned(),
+            severity: c.severity,
+            pack: None,
+        });
+        let packs = rules.rules().map(|r| RuleInfo {
+            code: r.code.clone(),
+            name: r.name.clone(),
+            summary: r.summary.clone(),
+            description: r.rationale.clone(),
+            help: r.help.clone(),
+            severity: r.severity,
+            pack: Some(r.pack.clone()),
+        });
+        builtin.chain(packs).collect()
+    }
+}
 
 /// One linted file with its findings, in report order.
 pub struct FileReport {
@@ -53,6 +93,24 @@ impl Summary {
             self.files, self.forms, self.errors, self.warnings
         )
     }
+}
+
+/// Findings per code: (code, name, severity, count), most frequent first, then by code.
+pub fn statistics(reports: &[FileReport]) -> Vec<(String, String, Severity, usize)> {
+    let mut counts: std::collections::BTreeMap<&str, (String, Severity, usize)> =
+        Default::default();
+    for d in reports.iter().flat_map(|r| &r.diagnostics) {
+        counts
+            .entry(&d.code)
+            .or_insert_with(|| (d.name.clone(), d.severity, 0))
+            .2 += 1;
+    }
+    let mut v: Vec<_> = counts
+        .into_iter()
+        .map(|(c, (n, s, k))| (c.to_owned(), n, s, k))
+        .collect();
+    v.sort_by(|a, b| b.3.cmp(&a.3).then_with(|| a.0.cmp(&b.0)));
+    v
 }
 
 /// The form a finding belongs to, by position: its name and the line of its title.

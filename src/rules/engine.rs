@@ -8,7 +8,7 @@
 
 use super::eval::{logic, DocCtx, EvalError, Evaluator, FormCtx, Period, Val, V};
 use super::pack::{Compiled, LabelExpr, ParamValue, Part, Rule, Scope};
-use crate::diagnostics::{codes, Diagnostic, Label, Severity};
+use crate::diagnostics::{codes, Diagnostic, Edit, Fix, Label, Severity};
 use crate::model::{Document, Span};
 use std::collections::HashMap;
 
@@ -291,7 +291,26 @@ fn apply<'r, 'a>(
         secondary: Vec::new(),
         help: Some(rule.help.clone()),
         form: form_name.clone(),
+        fix: None,
     };
+    if let Some(f) = &rule.fix {
+        let at = ev
+            .eval(&f.at.node, &mut env)
+            .map_err(|e| Box::new((e, f.at.clone())))?;
+        let with = ev
+            .eval(&f.replace.node, &mut env)
+            .map_err(|e| Box::new((e, f.replace.clone())))?;
+        if let (Some(span), false) = (at.span, with.is_null()) {
+            d.fix = Some(Fix {
+                safe: f.safe,
+                description: f.description.clone(),
+                edits: vec![Edit {
+                    span,
+                    text: with.display(),
+                }],
+            });
+        }
+    }
     for l in &rule.secondary {
         for (span, text) in place(ev, l, &mut env)? {
             if span != d.primary.span {

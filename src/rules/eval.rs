@@ -609,6 +609,16 @@ impl<'a> Evaluator<'a> {
                 }),
                 None => V::null(),
             },
+            "replace" => match (text(&first), text(&rest[0]), text(&rest[1])) {
+                (Some(t), Some(from), Some(to)) if !from.is_empty() => {
+                    V::new(Val::Str(Cow::Owned(t.replace(&from, &to))))
+                }
+                _ => V::null(),
+            },
+            "halfwidth" => match text(&first) {
+                Some(t) => V::new(Val::Str(Cow::Owned(value::halfwidth(&t)))),
+                None => V::null(),
+            },
             other => return Err(err(format!("未知函数“{other}”"))),
         })
     }

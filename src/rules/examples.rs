@@ -186,5 +186,6 @@ pub fn document(fragment: &Value) -> Result<Document, String> {
         line_index: LineIndex::new(""),
         forms: vec![form],
         tables: Vec::new(),
+        ..Document::default()
     })
 }

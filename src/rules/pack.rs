@@ -50,6 +50,21 @@ struct RawRule {
     params: serde_yaml::Mapping,
     #[serde(default)]
     examples: RawExamples,
+    #[serde(default)]
+    fix: Option<RawFix>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFix {
+    /// Safe fixes change how a value is written, never what it means; only they are applied
+    /// by `--fix`.
+    safe: bool,
+    description: String,
+    /// The cell, or part of a cell, to replace.
+    at: String,
+    /// The text to put there.
+    replace: String,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy)]
@@ -146,6 +161,15 @@ pub enum Part {
     Expr(Compiled),
 }
 
+/// A rule's fix: where, and with what.
+#[derive(Debug, Clone)]
+pub struct FixExpr {
+    pub safe: bool,
+    pub description: String,
+    pub at: Compiled,
+    pub replace: Compiled,
+}
+
 #[derive(Debug, Clone)]
 pub struct LabelExpr {
     pub expr: Compiled,
@@ -179,6 +203,7 @@ pub struct Rule {
     pub params: Vec<(String, ParamValue)>,
     pub bad: Vec<Example>,
     pub good: Vec<Example>,
+    pub fix: Option<FixExpr>,
     /// Where the rule starts in its pack (its `code:` line).
     pub at: usize,
 }
@@ -238,6 +263,7 @@ pub fn empty_document(path: &str, text: &str) -> Document {
         line_index: LineIndex::new(text),
         forms: Vec::new(),
         tables: Vec::new(),
+        ..Document::default()
     }
 }
 
@@ -519,6 +545,16 @@ fn compile_rule(
         .iter()
         .filter_map(|l| label("secondary", l, &mut diags))
         .collect();
+    let fix = r.fix.as_ref().and_then(|f| {
+        let at = compile("at", &f.at, &env, &mut diags)?.0;
+        let replace = compile("replace", &f.replace, &env, &mut diags)?.0;
+        Some(FixExpr {
+            safe: f.safe,
+            description: f.description.clone(),
+            at,
+            replace,
+        })
+    });
     let example_at = key_span(text, block, "examples").start;
     let examples = |v: Vec<serde_yaml::Value>| {
         v.into_iter()
@@ -553,6 +589,7 @@ fn compile_rule(
         params,
         bad: examples(r.examples.bad),
         good: examples(r.examples.good),
+        fix,
         at: block.start,
     })
 }

@@ -292,6 +292,18 @@ pub static FUNCTIONS: &[(&str, (usize, usize), bool, &str)] = &[
         false,
         "文字中紧挨着重复的词（如“提升提升”中的“提升”）；没有为 null",
     ),
+    (
+        "replace",
+        (3, 3),
+        false,
+        "把文字中的一段换成另一段：replace(text, \"次年\", \"次/年\")",
+    ),
+    (
+        "halfwidth",
+        (1, 1),
+        false,
+        "把全角数字、百分号和比较符号（９０％、≧）换成半角（90%、≥）",
+    ),
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -500,7 +512,7 @@ fn call(
         "any" | "all" | "one" | "matches" | "contains" | "prefix_of" | "approx" => Ty::Bool,
         "filter" => first,
         "first" => elem,
-        "join" | "header" | "pct" | "note" | "doubled" => Ty::Str,
+        "join" | "header" | "pct" | "note" | "doubled" | "replace" | "halfwidth" => Ty::Str,
         "coalesce" => first,
         "choose" => rest.first().copied().unwrap_or(Ty::Any),
         _ => Ty::Any,

@@ -10,6 +10,7 @@ mod normalize;
 pub mod unit;
 
 pub use classify::{fits, Fit};
+pub use normalize::halfwidth;
 pub use unit::{Money, Term, TimeUnit, Unit};
 
 use crate::model::Span;

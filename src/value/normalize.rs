@@ -92,6 +92,19 @@ pub fn normalize(text: &str) -> Normalized<'_> {
     }
 }
 
+/// Full-width forms to ASCII, spaces kept: the written text with only the character widths
+/// changed (`≧９０％` → `≥90%`), for a fix that changes nothing else.
+pub fn halfwidth(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '０'..='９' | '％' | '．' | '＞' | '＜' | '＝' | '≧' | '≦' | '＋' => {
+                ascii(c).unwrap_or(c)
+            }
+            other => other,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +121,7 @@ mod tests {
         assert_eq!(&raw[s.start..s.end], raw);
         let empty = normalize("");
         assert_eq!(empty.original(0, 0), Span::new(0, 0));
+        assert_eq!(halfwidth("≧９０．５％（人·小时）"), "≥90.5%（人·小时）");
         let plain = normalize("≥90%");
         assert_eq!(plain.original(1, 3), Span::new(1, 3));
     }

@@ -1,0 +1,196 @@
+//! Applying safe fixes: the only code that writes a user's file, and only when asked
+//! (`kpilint check --fix`).
+//!
+//! A file is rewritten only if it is byte for byte what was read (else the fix is refused),
+//! in its own encoding, byte-order mark and line endings, through a temporary file beside it
+//! that is flushed to disk and then renamed over the original: a crash at any point leaves
+//! either the old file or the new one, never a mix.
+
+use crate::diagnostics::{Diagnostic, Edit};
+use crate::model::{fingerprint, Document};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The safe edits of a file's findings, in order, overlapping ones dropped (first wins).
+pub fn planned(diagnostics: &[Diagnostic]) -> Vec<Edit> {
+    let mut edits: Vec<Edit> = diagnostics
+        .iter()
+        .filter_map(|d| d.fix.as_ref())
+        .filter(|f| f.safe)
+        .flat_map(|f| f.edits.iter().cloned())
+        .collect();
+    edits.sort_by_key(|e| (e.span.start, e.span.end));
+    let mut out: Vec<Edit> = Vec::with_capacity(edits.len());
+    for e in edits {
+        if out.last().is_none_or(|last| last.span.end <= e.span.start) {
+            out.push(e);
+        }
+    }
+    out
+}
+
+/// The text with the edits applied (edits in order, not overlapping).
+pub fn apply(text: &str, edits: &[Edit]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for e in edits {
+        out.push_str(&text[at..e.span.start]);
+        out.push_str(&e.text);
+        at = e.span.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// The text encoded as the document was: same encoding and byte-order mark.
+pub fn encode(doc: &Document, text: &str) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    match doc.encoding {
+        "UTF-8" => {
+            if doc.bom {
+                out.extend_from_slice(b"\xEF\xBB\xBF");
+            }
+            out.extend_from_slice(text.as_bytes());
+        }
+        "GB18030" => {
+            let (bytes, _, unmappable) = encoding_rs::GB18030.encode(text);
+            if unmappable {
+                return Err("修改后的文字无法用 GB18030 表示".into());
+            }
+            out.extend_from_slice(&bytes);
+        }
+        "UTF-16LE" | "UTF-16BE" => {
+            let le = doc.encoding == "UTF-16LE";
+            out.extend_from_slice(if le { b"\xFF\xFE" } else { b"\xFE\xFF" });
+            for unit in text.encode_utf16() {
+                out.extend_from_slice(&if le {
+                    unit.to_le_bytes()
+                } else {
+                    unit.to_be_bytes()
+                });
+            }
+        }
+        other => return Err(format!("不支持写回 {other} 编码的文件")),
+    }
+    Ok(out)
+}
+
+/// The changed lines, as `-`/`+` pairs under the file's name.
+pub fn diff(doc: &Document, fixed: &str) -> String {
+    let mut s = format!("--- {}\n+++ {}（修复后）\n", doc.path, doc.path);
+    let old: Vec<&str> = doc.text.split('\n').collect();
+    let new: Vec<&str> = fixed.split('\n').collect();
+    // Fixes never add or remove lines, so lines correspond one to one.
+    for (i, (a, b)) in old.iter().zip(&new).enumerate() {
+        if a != b {
+            s.push_str(&format!(
+                "@@ 第 {} 行 @@\n-{}\n+{}\n",
+                i + 1,
+                a.trim_end_matches('\r'),
+                b.trim_end_matches('\r')
+            ));
+        }
+    }
+    s
+}
+
+/// Writes `bytes` to `path` atomically. `before_rename` runs once the temporary file is
+/// complete and on disk; an error from it (or anything else) leaves the original untouched.
+pub fn write_atomic(
+    path: &Path,
+    bytes: &[u8],
+    before_rename: impl FnOnce() -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp: PathBuf = dir.join(format!(".{name}.kpilint-{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        if let Ok(meta) = std::fs::metadata(path) {
+            std::fs::set_permissions(&tmp, meta.permissions())?;
+        }
+        before_rename()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// What `--fix` did to one file.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Fixed(usize),
+    Nothing,
+    Refused(String),
+}
+
+/// Applies the safe fixes of a file's findings, if the file is still what was read.
+pub fn fix_file(doc: &Document, diagnostics: &[Diagnostic]) -> Outcome {
+    let edits = planned(diagnostics);
+    if edits.is_empty() {
+        return Outcome::Nothing;
+    }
+    let path = Path::new(&doc.path);
+    match std::fs::read(path) {
+        Ok(now) if fingerprint(&now) == doc.fingerprint => {}
+        Ok(_) => return Outcome::Refused("文件在检查之后被修改过，未写入".into()),
+        Err(e) => return Outcome::Refused(format!("无法重新读取：{e}")),
+    }
+    let fixed = apply(&doc.text, &edits);
+    let bytes = match encode(doc, &fixed) {
+        Ok(b) => b,
+        Err(e) => return Outcome::Refused(e),
+    };
+    match write_atomic(path, &bytes, || Ok(())) {
+        Ok(()) => Outcome::Fixed(edits.len()),
+        Err(e) => Outcome::Refused(format!("写入失败：{e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Span;
+
+    fn edit(start: usize, end: usize, text: &str) -> Edit {
+        Edit {
+            span: Span::new(start, end),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn edits_apply_in_order() {
+        let text = "100百分比\t95元/生.年";
+        let dot = text.find('.').unwrap();
+        assert_eq!(
+            apply(text, &[edit(3, 12, "%"), edit(dot, dot + 1, "/")]),
+            "100%\t95元/生/年"
+        );
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_original() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.txt");
+        std::fs::write(&p, "原文").unwrap();
+        let crash = || Err(std::io::Error::other("simulated crash before the rename"));
+        assert!(write_atomic(&p, "新文".as_bytes(), crash).is_err());
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "原文");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary file is left behind");
+        write_atomic(&p, "新文".as_bytes(), || Ok(())).unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "新文");
+    }
+}

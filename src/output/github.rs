@@ -1,0 +1,57 @@
+//! GitHub Actions workflow commands: one `::error …::message` line per finding, which GitHub
+//! shows as annotations on the file.
+
+use super::FileReport;
+use crate::diagnostics::Severity;
+
+/// Escapes a message (`%`, CR, LF), as the workflow-command format requires.
+fn data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a property value, which may not hold `:` or `,` either.
+fn property(s: &str) -> String {
+    data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn render(reports: &[FileReport]) -> String {
+    let mut out = String::new();
+    for r in reports {
+        for d in &r.diagnostics {
+            let kind = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Info => "notice",
+            };
+            let p = super::json::position(&r.document, d.primary.span);
+            let mut message = d.message.clone();
+            if let Some(form) = &d.form {
+                message.push_str(&format!("（{form}）"));
+            }
+            out.push_str(&format!(
+                "::{kind} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+                property(&r.document.path),
+                p.line,
+                p.column,
+                p.end_line,
+                p.end_column,
+                property(&format!("{} {}", d.code, d.name)),
+                data(&message)
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping() {
+        assert_eq!(data("100%\nx"), "100%25%0Ax");
+        assert_eq!(property("a:b,c"), "a%3Ab%2Cc");
+    }
+}

@@ -1,0 +1,156 @@
+//! `--fix` and `--diff`: only safe fixes, only the bytes reported, in the file's own encoding
+//! and line endings, and never over a file that changed since it was read.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+const CORPUS: &str = "tests/corpus/000_cb0bcf906edd3817.txt";
+
+fn kpilint(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_kpilint"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs")
+}
+
+fn json(path: &Path) -> Value {
+    serde_json::from_slice(&kpilint(&["check", "--format", "json", path.to_str().unwrap()]).stdout)
+        .unwrap()
+}
+
+/// The reported safe edits applied by hand, by line and character column.
+fn apply_reported(text: &str, report: &Value) -> String {
+    let mut lines: Vec<String> = text.split('\n').map(str::to_owned).collect();
+    let mut edits: Vec<(usize, usize, usize, String)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["fix"]["safe"] == true)
+        .flat_map(|d| d["fix"]["edits"].as_array().unwrap().clone())
+        .map(|e| {
+            assert_eq!(e["line"], e["end_line"], "fixes stay within a line");
+            (
+                e["line"].as_u64().unwrap() as usize,
+                e["column"].as_u64().unwrap() as usize,
+                e["end_column"].as_u64().unwrap() as usize,
+                e["text"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    edits.sort();
+    edits.dedup_by(|b, a| a.0 == b.0 && b.1 < a.2);
+    for (line, col, end, with) in edits.into_iter().rev() {
+        let chars: Vec<char> = lines[line - 1].chars().collect();
+        let mut s: String = chars[..col - 1].iter().collect();
+        s.push_str(&with);
+        s.extend(&chars[end - 1..]);
+        lines[line - 1] = s;
+    }
+    lines.join("\n")
+}
+
+#[test]
+fn fix_changes_only_the_reported_bytes_and_the_findings_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("forms.txt");
+    std::fs::copy(CORPUS, &copy).unwrap();
+    let original = std::fs::read_to_string(&copy).unwrap();
+    let before = json(&copy);
+    let fixable: Vec<&str> = before["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["fix"]["safe"] == true)
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        fixable.contains(&"V013") && fixable.contains(&"V012") && fixable.contains(&"V017"),
+        "{fixable:?}"
+    );
+    let diff = kpilint(&["check", "--diff", copy.to_str().unwrap()]);
+    assert_eq!(
+        std::fs::read_to_string(&copy).unwrap(),
+        original,
+        "--diff writes nothing"
+    );
+    assert!(String::from_utf8(diff.stdout)
+        .unwrap()
+        .contains("+\t\t成本指标\t取暖费补助标准\t95元/生/年"));
+
+    let out = kpilint(&["check", "--fix", copy.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("已修复"));
+    let fixed = std::fs::read_to_string(&copy).unwrap();
+    assert_eq!(
+        fixed,
+        apply_reported(&original, &before),
+        "every other byte is unchanged"
+    );
+    let after = json(&copy);
+    let left: Vec<&str> = after["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["fix"]["safe"] == true)
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert!(left.is_empty(), "safe fixes leave nothing to fix: {left:?}");
+    let count = |v: &Value, code: &str| {
+        v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["code"] == code)
+            .count()
+    };
+    assert_eq!(
+        count(&after, "V001"),
+        count(&before, "V001"),
+        "unsafe fixes (人/元) are not applied"
+    );
+    assert_eq!(count(&after, "V013"), 0);
+}
+
+#[test]
+fn fix_keeps_gb18030_and_crlf() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(CORPUS)
+        .unwrap()
+        .replace('\n', "\r\n");
+    let (bytes, _, _) = encoding_rs::GB18030.encode(&text);
+    let path = dir.path().join("gb.txt");
+    std::fs::write(&path, &bytes).unwrap();
+    kpilint(&["check", "--fix", path.to_str().unwrap()]);
+    let written = std::fs::read(&path).unwrap();
+    assert_ne!(written, bytes.as_ref(), "something was fixed");
+    assert!(
+        std::str::from_utf8(&written).is_err(),
+        "still GB18030, not UTF-8"
+    );
+    let (decoded, _, errors) = encoding_rs::GB18030.decode(&written);
+    assert!(!errors);
+    assert!(decoded.contains("95元/生/年\r\n"), "fixed, with CRLF kept");
+    assert_eq!(
+        decoded.matches("\r\n").count(),
+        text.matches("\r\n").count()
+    );
+}
+
+#[test]
+fn a_file_changed_since_it_was_read_is_not_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.txt");
+    std::fs::copy(CORPUS, &path).unwrap();
+    let report = kpilint::cli::lint_file(&path);
+    std::fs::write(&path, "别人刚刚改过这个文件").unwrap();
+    let outcome = kpilint::fix::fix_file(&report.document, &report.diagnostics);
+    assert!(
+        matches!(outcome, kpilint::fix::Outcome::Refused(_)),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "别人刚刚改过这个文件"
+    );
+}

@@ -1,0 +1,112 @@
+//! The machine-readable reports: SARIF validated against the official OASIS SARIF 2.1.0
+//! schema, JSON against docs/output.schema.json, and GitHub annotations.
+
+use serde_json::Value;
+use std::process::Command;
+
+const CORPUS: &str = "tests/corpus/000_cb0bcf906edd3817.txt";
+
+fn run(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kpilint"))
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+fn validate(schema_path: &str, instance: &Value) -> Vec<String> {
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the schema compiles");
+    validator
+        .iter_errors(instance)
+        .take(10)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect()
+}
+
+#[test]
+fn sarif_of_the_disclosure_is_valid_sarif_2_1_0() {
+    let (code, text) = run(&["check", "--format", "sarif", CORPUS]);
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let errors = validate("tests/schemas/sarif-schema-2.1.0.json", &v);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let run = &v["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    for id in ["S003", "F004", "C001", "K009", "V001", "R003"] {
+        assert!(
+            rules.iter().any(|r| r["id"] == id),
+            "{id} is in the rule table"
+        );
+    }
+    let results = run["results"].as_array().unwrap();
+    let c001 = results.iter().find(|r| r["ruleId"] == "C001").unwrap();
+    assert_eq!(c001["level"], "warning");
+    assert_eq!(
+        c001["relatedLocations"].as_array().unwrap().len(),
+        2,
+        "the count and the funds"
+    );
+    assert_eq!(
+        rules[c001["ruleIndex"].as_u64().unwrap() as usize]["id"],
+        "C001"
+    );
+    let v013 = results.iter().find(|r| r["ruleId"] == "V013").unwrap();
+    assert_eq!(
+        v013["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"],
+        "元/生/年"
+    );
+    assert_eq!(run["columnKind"], "unicodeCodePoints");
+    // The validator is real: SARIF has no level "fatal".
+    let mut broken = v.clone();
+    broken["runs"][0]["results"][0]["level"] = Value::from("fatal");
+    assert!(!validate("tests/schemas/sarif-schema-2.1.0.json", &broken).is_empty());
+}
+
+#[test]
+fn json_of_the_disclosure_matches_its_documented_schema() {
+    let (_, text) = run(&["check", "--format", "json", CORPUS]);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let errors = validate("docs/output.schema.json", &v);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let stats = v["statistics"].as_array().unwrap();
+    let total: u64 = stats.iter().map(|s| s["count"].as_u64().unwrap()).sum();
+    assert_eq!(total as usize, v["diagnostics"].as_array().unwrap().len());
+    // The schema rejects what the contract forbids.
+    let mut broken = v.clone();
+    broken["diagnostics"][0]["line"] = Value::from(0);
+    assert!(!validate("docs/output.schema.json", &broken).is_empty());
+}
+
+#[test]
+fn github_annotations() {
+    let (_, text) = run(&[
+        "check",
+        "--format",
+        "github",
+        "--select",
+        "V001,C001",
+        CORPUS,
+    ]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(!lines.is_empty());
+    assert!(lines
+        .iter()
+        .all(|l| l.starts_with("::error file=") || l.starts_with("::warning file=")));
+    let v001 = lines.iter().find(|l| l.contains("title=V001")).unwrap();
+    assert!(
+        v001.starts_with("::error file=tests/corpus/000_cb0bcf906edd3817.txt,line=8363,col="),
+        "{v001}"
+    );
+    assert!(
+        v001.contains("::年度指标“学费”的值“4000人/元/年”单位颠倒"),
+        "{v001}"
+    );
+}
