@@ -35,8 +35,11 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     let mut rule_errors: BTreeMap<String, RuleError> = BTreeMap::new();
     let mut trace = Vec::new();
     let mut diffs = String::new();
-    for path in &args.paths {
-        for file in expand(path) {
+    let files: Vec<Found> = args.paths.iter().flat_map(|p| expand(p)).collect();
+    let progress = progress_bar(files.len());
+    {
+        for file in files {
+            progress.inc(1);
             match file {
                 Ok(file) => {
                     let mut linted = linter.lint_path(&file);
@@ -70,6 +73,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             }
         }
     }
+    progress.finish_and_clear();
     if let Some(r) = suppress(
         &linter.suppressions,
         linter.config_document.as_ref(),
@@ -399,6 +403,25 @@ fn expand(path: &Path) -> Vec<Found> {
         }
     }
     found
+}
+
+/// Files beyond which a run is long enough to deserve a progress bar.
+const PROGRESS_FROM: usize = 300;
+
+/// A progress bar on stderr for long runs, only when a person is watching: never in a pipe,
+/// a redirect or CI.
+fn progress_bar(files: usize) -> indicatif::ProgressBar {
+    let watched = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    if files < PROGRESS_FROM || !watched {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(files as u64);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} 个文件 {elapsed}")
+    {
+        bar.set_style(style);
+    }
+    bar
 }
 
 fn use_color(choice: ColorChoice) -> bool {
