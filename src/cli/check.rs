@@ -287,6 +287,7 @@ fn print_reports(args: &CheckArgs, linter: &Linter, reports: &[FileReport], trac
             out = output::sarif::render(reports, &output::RuleInfo::all(&linter.rules))
         }
         Format::Github => out = output::github::render(reports),
+        Format::Html => out = output::html::render(reports),
         Format::Human => {
             if !args.quiet {
                 let style = human::Style {
@@ -301,6 +302,18 @@ fn print_reports(args: &CheckArgs, linter: &Linter, reports: &[FileReport], trac
             }
             out.push_str(&human::summary(reports));
         }
+    }
+    if let Some(path) = &args.output {
+        if let Err(e) = fix::write_atomic(path, out.as_bytes(), || Ok(())) {
+            eprintln!("kpilint: 无法写入 {}：{e}", path.display());
+        } else if args.format != Format::Human {
+            eprintln!(
+                "kpilint: 报告已写入 {}（{}）",
+                path.display(),
+                human::summary(reports).trim_end()
+            );
+        }
+        return;
     }
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth a panic.

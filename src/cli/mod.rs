@@ -114,6 +114,9 @@ pub struct CheckArgs {
     /// findings in it.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -131,6 +134,8 @@ pub enum Format {
     Sarif,
     /// GitHub Actions annotations (`::error file=…`).
     Github,
+    /// A self-contained HTML audit report (use with `-o report.html`).
+    Html,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,6 +5,7 @@
 
 pub mod dump;
 pub mod github;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod sarif;
@@ -113,12 +114,14 @@ pub fn statistics(reports: &[FileReport]) -> Vec<(String, String, Severity, usiz
     v
 }
 
-/// The form a finding belongs to, by position: its name and the line of its title.
+/// The form a finding belongs to, by position. Forms are in document order and a form's span
+/// covers its continuation pages, so a binary search finds it.
 pub fn form_at(doc: &Document, offset: usize) -> Option<&crate::model::Form> {
-    doc.forms.iter().find(|f| {
-        (f.span.start <= offset && offset <= f.span.end)
-            || f.continuations
-                .iter()
-                .any(|c| c.start <= offset && offset <= c.end)
-    })
+    form_index(doc, offset).map(|i| &doc.forms[i])
+}
+
+pub fn form_index(doc: &Document, offset: usize) -> Option<usize> {
+    let i = doc.forms.partition_point(|f| f.span.start <= offset);
+    let i = i.checked_sub(1)?;
+    (offset <= doc.forms[i].span.end).then_some(i)
 }

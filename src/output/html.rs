@@ -1,0 +1,495 @@
+//! The audit report: one self-contained HTML page (no network, no external assets) that an
+//! auditor can read offline, print on A4, and hand to the units that must correct their
+//! forms. Charts are inline SVG; the only script sorts the unit table.
+
+use super::{form_index, statistics, FileReport, Summary};
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::model::{Cell, Document, Form, Span};
+use crate::rules::eval::format_number;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// Forms with findings beyond this many are listed compactly instead of in full, so that a
+/// report of a province's 100 000 forms stays small enough to open.
+pub const DETAIL_LIMIT: usize = 3000;
+
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A count with thousands separators (`400,000`).
+fn count(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn severity_text(s: Severity) -> (&'static str, &'static str) {
+    match s {
+        Severity::Error => ("error", "✖ 错误"),
+        Severity::Warning => ("warning", "⚠ 警告"),
+        Severity::Info => ("info", "ℹ 提示"),
+    }
+}
+
+/// A form and what was found on it.
+struct FormEntry<'a> {
+    doc: &'a Document,
+    form: &'a Form,
+    findings: Vec<&'a Diagnostic>,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+}
+
+impl FormEntry<'_> {
+    fn unit(&self) -> String {
+        self.form
+            .implementing_unit
+            .value
+            .clone()
+            .or_else(|| self.form.department.value.as_ref().map(|d| d.name.clone()))
+            .unwrap_or_else(|| "（未填实施单位）".to_owned())
+    }
+
+    /// The funds a project form covers. A department form's total already contains its
+    /// projects, so it counts as nothing here.
+    fn funds(&self) -> Decimal {
+        if self.form.kind != crate::model::FormKind::Project {
+            return Decimal::ZERO;
+        }
+        self.form
+            .funds_annual
+            .total
+            .value
+            .or(self.form.funds_implementation.total.value)
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Default)]
+struct UnitStats {
+    forms: usize,
+    with_findings: usize,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+    funds: Decimal,
+    affected: Decimal,
+}
+
+const STYLE: &str = r#"
+:root { --error:#b42318; --warning:#b54708; --info:#175cd3; --hit:#fff1c2; --line:#d0d5dd; }
+* { box-sizing: border-box; }
+body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", "Heiti SC", sans-serif;
+       margin: 0 auto; max-width: 1100px; padding: 24px; color: #101828; line-height: 1.5; }
+h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 19px; margin-top: 32px; border-bottom: 2px solid var(--line); }
+h3 { font-size: 16px; margin: 20px 0 6px; } h3 small { font-weight: normal; color: #475467; }
+table { border-collapse: collapse; width: 100%; margin: 8px 0; font-size: 14px; }
+th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #f2f4f7; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 16px 0; }
+.card { border: 1px solid var(--line); border-radius: 6px; padding: 8px 14px; min-width: 140px; }
+.card b { display: block; font-size: 22px; }
+.sev { font-weight: bold; white-space: nowrap; } .sev.error { color: var(--error); } .sev.warning { color: var(--warning); } .sev.info { color: var(--info); }
+td.hit { background: var(--hit); outline: 2px solid var(--warning); } td.hit.primary { outline-color: var(--error); }
+ol.findings { margin: 6px 0 0; padding-left: 22px; font-size: 14px; } ol.findings li { margin: 3px 0; }
+ol.findings .help { color: #475467; display: block; }
+code { font-family: ui-monospace, "SFMono-Regular", Consolas, monospace; background: #f2f4f7; padding: 0 3px; border-radius: 3px; }
+section.form { break-inside: avoid; border-top: 1px dashed var(--line); content-visibility: auto; contain-intrinsic-size: auto 480px; }
+details > summary { cursor: pointer; font-weight: bold; margin: 8px 0; }
+th[data-sort] { cursor: pointer; } th[data-sort]::after { content: " ⇅"; color: #98a2b3; }
+svg text { font-size: 12px; fill: #101828; } svg .bar { fill: #3e63dd; } svg .bar.err { fill: var(--error); }
+.muted { color: #475467; font-size: 13px; }
+@page { size: A4; margin: 12mm; }
+@media print { body { max-width: none; padding: 0; } th[data-sort]::after { content: ""; } a { color: inherit; text-decoration: none; } section.form { content-visibility: visible; } }
+"#;
+
+/// Sorts the unit table when a header is clicked; numbers sort as numbers.
+const SCRIPT: &str = r#"
+document.querySelectorAll('table.sortable').forEach(function (table) {
+  table.querySelectorAll('th[data-sort]').forEach(function (th, index) {
+    th.setAttribute('tabindex', '0');
+    var sort = function () {
+      var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
+      var numeric = th.getAttribute('data-sort') === 'num';
+      var down = th.getAttribute('aria-sort') !== 'descending';
+      rows.sort(function (a, b) {
+        var x = a.cells[index].getAttribute('data-value') || a.cells[index].textContent;
+        var y = b.cells[index].getAttribute('data-value') || b.cells[index].textContent;
+        var c = numeric ? (parseFloat(x) - parseFloat(y)) : x.localeCompare(y, 'zh');
+        return down ? -c : c;
+      });
+      table.querySelectorAll('th[data-sort]').forEach(function (h) { h.removeAttribute('aria-sort'); });
+      th.setAttribute('aria-sort', down ? 'descending' : 'ascending');
+      rows.forEach(function (r) { body.appendChild(r); });
+    };
+    th.addEventListener('click', sort);
+    th.addEventListener('keydown', function (e) { if (e.key === 'Enter') { sort(); } });
+  });
+});
+document.body.setAttribute('data-ready', '1');
+"#;
+
+/// A horizontal bar chart as inline SVG.
+fn bar_chart(title: &str, rows: &[(String, usize, bool)]) -> String {
+    let (label_w, bar_w, row_h) = (260.0, 560.0, 20.0);
+    let max = rows.iter().map(|r| r.1).max().unwrap_or(1).max(1) as f64;
+    let height = row_h * rows.len() as f64 + 8.0;
+    let mut s = format!(
+        r#"<figure><svg role="img" aria-label="{}" width="100%" viewBox="0 0 {} {height}" xmlns="http://www.w3.org/2000/svg">"#,
+        esc(title),
+        label_w + bar_w + 60.0
+    );
+    for (i, (label, n, err)) in rows.iter().enumerate() {
+        let y = i as f64 * row_h + 4.0;
+        let w = (*n as f64 / max * bar_w).max(1.0);
+        let _ = write!(
+            s,
+            r#"<text x="{}" y="{}" text-anchor="end">{}</text><rect class="bar{}" x="{label_w}" y="{y}" width="{w:.1}" height="{}"><title>{}：{n}</title></rect><text x="{}" y="{}">{n}</text>"#,
+            label_w - 6.0,
+            y + 13.0,
+            esc(label),
+            if *err { " err" } else { "" },
+            row_h - 6.0,
+            esc(label),
+            label_w + w + 4.0,
+            y + 13.0,
+        );
+    }
+    s.push_str("</svg>");
+    let _ = write!(
+        s,
+        "<figcaption class=\"muted\">{}</figcaption></figure>",
+        esc(title)
+    );
+    s
+}
+
+fn overlaps(a: Span, b: Span) -> bool {
+    a.start < b.end.max(b.start + 1) && b.start < a.end.max(a.start + 1)
+}
+
+/// Where the findings of a form point, and whether as the primary label.
+fn marks(findings: &[&Diagnostic]) -> Vec<(Span, bool)> {
+    findings
+        .iter()
+        .flat_map(|d| {
+            std::iter::once((d.primary.span, true))
+                .chain(d.secondary.iter().map(|l| (l.span, false)))
+        })
+        .collect()
+}
+
+fn cell_td<T: ToString>(
+    cell: &Cell<T>,
+    marks: &[(Span, bool)],
+    show: impl Fn(&T) -> String,
+) -> String {
+    let hit = marks
+        .iter()
+        .filter(|(s, _)| overlaps(*s, cell.span))
+        .map(|(_, p)| *p)
+        .reduce(|a, b| a || b);
+    let class = match hit {
+        Some(true) => r#" class="hit primary""#,
+        Some(false) => r#" class="hit""#,
+        None => "",
+    };
+    let text = cell.value.as_ref().map_or_else(
+        || "<span class=\"muted\">（空）</span>".to_owned(),
+        |v| esc(&show(v)),
+    );
+    format!("<td{class}>{text}</td>")
+}
+
+fn form_section(e: &FormEntry<'_>, id: usize) -> String {
+    let f = e.form;
+    let m = marks(&e.findings);
+    let line = e.doc.line_col(f.span.start).line;
+    let mut s = format!(
+        "<section class=\"form\" id=\"f{id}\" data-form=\"{}\"><h3>{}<small> · {} · {}，第 {line} 行</small></h3>",
+        esc(f.display_name().unwrap_or("")),
+        esc(f.display_name().unwrap_or("（无项目名称）")),
+        esc(&e.unit()),
+        esc(&e.doc.path)
+    );
+    s.push_str("<table class=\"cells\"><tbody>");
+    let money = |d: &Decimal| format!("{} 元", format_number(*d));
+    let _ = write!(
+        s,
+        "<tr><th scope=\"row\">项目属性 / 项目期</th>{}{}</tr>",
+        cell_td(&f.attribute, &m, String::clone),
+        cell_td(&f.period, &m, String::clone)
+    );
+    let _ = write!(
+        s,
+        "<tr><th scope=\"row\">资金总额 实施期 / 年度</th>{}{}</tr>",
+        cell_td(&f.funds_implementation.total, &m, money),
+        cell_td(&f.funds_annual.total, &m, money)
+    );
+    for row in &f.indicators {
+        for (period, half) in [("实施期", &row.implementation), ("年度", &row.annual)] {
+            let Some(h) = half else { continue };
+            let involved = m
+                .iter()
+                .any(|(sp, _)| overlaps(*sp, h.value.span) || overlaps(*sp, h.name.span));
+            if !involved {
+                continue;
+            }
+            let _ = write!(
+                s,
+                "<tr><th scope=\"row\">{period} · {}</th>{}{}</tr>",
+                esc(h.level2.value.as_deref().unwrap_or("")),
+                cell_td(&h.name, &m, String::clone),
+                cell_td(&h.value, &m, String::clone)
+            );
+        }
+    }
+    s.push_str("</tbody></table><ol class=\"findings\">");
+    for d in &e.findings {
+        let (class, text) = severity_text(d.severity);
+        let at = e.doc.line_col(d.primary.span.start).line;
+        let _ = write!(
+            s,
+            "<li class=\"{class}\"><span class=\"sev {class}\">{text}</span> <code>{}</code> {}<span class=\"muted\">（第 {at} 行）</span>",
+            esc(&d.code),
+            esc(&d.message)
+        );
+        if let Some(h) = &d.help {
+            let _ = write!(s, "<span class=\"help\">修改建议：{}</span>", esc(h));
+        }
+        s.push_str("</li>");
+    }
+    s.push_str("</ol></section>");
+    s
+}
+
+pub fn render(reports: &[FileReport]) -> String {
+    let summary = Summary::of(reports);
+    let mut entries: Vec<FormEntry<'_>> = Vec::new();
+    let mut loose: Vec<(&Document, &Diagnostic)> = Vec::new();
+    for r in reports {
+        let mut by_form: Vec<Vec<&Diagnostic>> = vec![Vec::new(); r.document.forms.len()];
+        for d in &r.diagnostics {
+            match form_index(&r.document, d.primary.span.start) {
+                Some(i) => by_form[i].push(d),
+                None => loose.push((&r.document, d)),
+            }
+        }
+        for (form, findings) in r.document.forms.iter().zip(by_form) {
+            let count = |s: Severity| findings.iter().filter(|d| d.severity == s).count();
+            entries.push(FormEntry {
+                doc: &r.document,
+                form,
+                errors: count(Severity::Error),
+                warnings: count(Severity::Warning),
+                infos: count(Severity::Info),
+                findings,
+            });
+        }
+    }
+    let mut units: BTreeMap<String, UnitStats> = BTreeMap::new();
+    let (mut total_funds, mut affected) = (Decimal::ZERO, Decimal::ZERO);
+    for e in &entries {
+        let u = units.entry(e.unit()).or_default();
+        u.forms += 1;
+        u.funds += e.funds();
+        total_funds += e.funds();
+        if !e.findings.is_empty() {
+            u.with_findings += 1;
+        }
+        u.errors += e.errors;
+        u.warnings += e.warnings;
+        u.infos += e.infos;
+        if e.errors > 0 {
+            u.affected += e.funds();
+            affected += e.funds();
+        }
+    }
+    let unit_ids: BTreeMap<&str, usize> = units
+        .keys()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i))
+        .collect();
+
+    let mut s = String::with_capacity(64 * 1024);
+    s.push_str("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>kpilint 绩效目标表审核报告</title><style>");
+    s.push_str(STYLE);
+    s.push_str("</style></head><body><header><h1>绩效目标表审核报告</h1>");
+    let paths: Vec<&str> = reports
+        .iter()
+        .map(|r| r.document.path.as_str())
+        .take(3)
+        .collect();
+    let _ = write!(
+        s,
+        "<p class=\"muted\">kpilint {} · {}{}</p></header><main>",
+        env!("CARGO_PKG_VERSION"),
+        esc(&paths.join("、")),
+        if reports.len() > 3 {
+            format!(" 等 {} 个文件", reports.len())
+        } else {
+            String::new()
+        }
+    );
+    s.push_str("<h2 id=\"summary\">概况</h2><div class=\"cards\">");
+    for (label, value) in [
+        ("文件", count(summary.files)),
+        ("表格", count(summary.forms)),
+        ("错误", count(summary.errors)),
+        ("警告", count(summary.warnings)),
+        ("提示", count(summary.infos)),
+        ("涉及资金", format!("{} 元", format_number(total_funds))),
+        (
+            "有错误的表涉及资金",
+            format!("{} 元", format_number(affected)),
+        ),
+    ] {
+        let _ = write!(s, "<div class=\"card\">{label}<b>{}</b></div>", esc(&value));
+    }
+    s.push_str("</div><p class=\"muted\">资金为各项目表的年度资金总额之和（未填时按实施期资金总额），不含部门整体支出表；“有错误的表”指至少有一条错误级发现的表。</p>");
+
+    // Units.
+    s.push_str("<h2 id=\"units\">按实施单位</h2><table class=\"sortable\"><thead><tr><th scope=\"col\" data-sort=\"text\">实施单位</th><th scope=\"col\" class=\"num\" data-sort=\"num\">表格</th><th scope=\"col\" class=\"num\" data-sort=\"num\">有发现</th><th scope=\"col\" class=\"num\" data-sort=\"num\">错误</th><th scope=\"col\" class=\"num\" data-sort=\"num\">警告</th><th scope=\"col\" class=\"num\" data-sort=\"num\">提示</th><th scope=\"col\" class=\"num\" data-sort=\"num\">有错误的表涉及资金（元）</th></tr></thead><tbody>");
+    let mut unit_rows: Vec<(&String, &UnitStats)> = units.iter().collect();
+    unit_rows.sort_by(|a, b| {
+        b.1.errors
+            .cmp(&a.1.errors)
+            .then(b.1.affected.cmp(&a.1.affected))
+            .then(a.0.cmp(b.0))
+    });
+    for (name, u) in &unit_rows {
+        let _ = write!(
+            s,
+            "<tr><td><a href=\"#u{}\">{}</a></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\" data-value=\"{}\">{}</td></tr>",
+            unit_ids[name.as_str()],
+            esc(name),
+            u.forms,
+            u.with_findings,
+            u.errors,
+            u.warnings,
+            u.infos,
+            u.affected,
+            format_number(u.affected)
+        );
+    }
+    s.push_str("</tbody></table>");
+
+    // Charts.
+    s.push_str("<h2 id=\"charts\">分布</h2>");
+    let rules: Vec<(String, usize, bool)> = statistics(reports)
+        .into_iter()
+        .take(25)
+        .map(|(code, name, sev, n)| (format!("{code} {name}"), n, sev == Severity::Error))
+        .collect();
+    s.push_str(&bar_chart(
+        "各规则的发现数（前 25 项；红色为错误级）",
+        &rules,
+    ));
+    let unit_chart: Vec<(String, usize, bool)> = unit_rows
+        .iter()
+        .filter(|(_, u)| u.errors + u.warnings > 0)
+        .take(25)
+        .map(|(n, u)| ((*n).clone(), u.errors + u.warnings, u.errors > 0))
+        .collect();
+    s.push_str(&bar_chart(
+        "各实施单位的错误与警告数（前 25 个）",
+        &unit_chart,
+    ));
+
+    // Forms with findings, by unit.
+    s.push_str("<h2 id=\"forms\">各表发现</h2>");
+    let mut with: Vec<&FormEntry<'_>> = entries.iter().filter(|e| !e.findings.is_empty()).collect();
+    with.sort_by(|a, b| {
+        let (ua, ub) = (a.unit(), b.unit());
+        let rank = |u: &str| {
+            unit_rows
+                .iter()
+                .position(|(n, _)| n.as_str() == u)
+                .unwrap_or(usize::MAX)
+        };
+        rank(&ua)
+            .cmp(&rank(&ub))
+            .then(b.errors.cmp(&a.errors))
+            .then(b.funds().cmp(&a.funds()))
+    });
+    let detailed = with.len().min(DETAIL_LIMIT);
+    if with.len() > DETAIL_LIMIT {
+        let _ = write!(
+            s,
+            "<p>有发现的表共 {} 张；下列详列前 {DETAIL_LIMIT} 张（按单位、错误数、资金排序），其余见末尾的简表。</p>",
+            with.len()
+        );
+    }
+    let mut current_unit: Option<String> = None;
+    for (i, e) in with.iter().take(detailed).enumerate() {
+        let unit = e.unit();
+        if current_unit.as_deref() != Some(unit.as_str()) {
+            let _ = write!(
+                s,
+                "<h2 class=\"unit\" id=\"u{}\">{}</h2>",
+                unit_ids[unit.as_str()],
+                esc(&unit)
+            );
+            current_unit = Some(unit);
+        }
+        s.push_str(&form_section(e, i));
+    }
+    if with.len() > DETAIL_LIMIT {
+        let _ = write!(
+            s,
+            "<h2 id=\"more\">其余有发现的表</h2><details><summary>展开其余 {} 张表的清单</summary><table><thead>",
+            with.len() - DETAIL_LIMIT
+        );
+        s.push_str("<tr><th scope=\"col\">项目名称</th><th scope=\"col\">实施单位</th><th scope=\"col\" class=\"num\">错误</th><th scope=\"col\" class=\"num\">警告</th><th scope=\"col\" class=\"num\">提示</th></tr></thead><tbody>");
+        for e in &with[DETAIL_LIMIT..] {
+            let _ = write!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                esc(e.form.display_name().unwrap_or("")),
+                esc(&e.unit()),
+                e.errors,
+                e.warnings,
+                e.infos
+            );
+        }
+        s.push_str("</tbody></table></details>");
+    }
+    if !loose.is_empty() {
+        s.push_str("<h2 id=\"files\">文件与规则包</h2><ol class=\"findings\">");
+        for (doc, d) in loose {
+            let (class, text) = severity_text(d.severity);
+            let _ = write!(
+                s,
+                "<li class=\"{class}\"><span class=\"sev {class}\">{text}</span> <code>{}</code> {}：{}</li>",
+                esc(&d.code),
+                esc(&doc.path),
+                esc(&d.message)
+            );
+        }
+        s.push_str("</ol>");
+    }
+    s.push_str("</main><script>");
+    s.push_str(SCRIPT);
+    s.push_str("</script></body></html>\n");
+    s
+}
