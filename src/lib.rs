@@ -16,6 +16,7 @@ pub mod diagnostics;
 pub mod fix;
 pub mod ingest;
 pub mod lint;
+pub mod lsp;
 pub mod model;
 pub mod output;
 pub mod rules;

@@ -37,6 +37,8 @@ pub enum Command {
     Rules(RulesArgs),
     /// Run every rule's own examples (built-in packs, or the packs named).
     TestRules(TestRulesArgs),
+    /// Run the language server over stdio (for editors).
+    Lsp,
 }
 
 #[derive(clap::Args, Debug)]
@@ -163,5 +165,6 @@ pub fn run() -> ExitCode {
         Command::Parse(args) => parse::run(&args),
         Command::Rules(args) => rules::run(&args),
         Command::TestRules(args) => rules::test(&args),
+        Command::Lsp => crate::lsp::run(),
     }
 }

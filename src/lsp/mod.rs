@@ -1,0 +1,586 @@
+//! `kpilint lsp`: the language server, synchronous, over stdio.
+//!
+//! The only module that knows the Language Server Protocol. It keeps the open documents,
+//! lints them with the same pipeline as `kpilint check` (`lint::Linter`), and answers hover,
+//! code actions (safe fixes) and document symbols. Edits that arrive together are applied
+//! together and linted once (that is the debounce). Rule packs open in the editor join the
+//! rules, and their own load errors are published on them.
+
+mod convert;
+mod transport;
+
+use crate::cli::config;
+use crate::diagnostics::Severity;
+use crate::ingest;
+use crate::lint::{Linted, Linter};
+use crate::model::Span;
+use crate::rules::RuleSet;
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_types::notification::Notification as _;
+use lsp_types::request::Request as _;
+use lsp_types::{
+    CodeAction, CodeActionKind, CodeActionOrCommand, CodeDescription, Diagnostic as LspDiagnostic,
+    DiagnosticRelatedInformation, DiagnosticSeverity, DocumentSymbol, Hover, HoverContents,
+    Location, MarkupContent, MarkupKind, NumberOrString, PublishDiagnosticsParams, SymbolKind,
+    TextEdit, Uri, WorkspaceEdit,
+};
+use std::collections::{BTreeSet, HashMap};
+use std::process::ExitCode;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// How long to wait for more edits before linting: edits typed in a burst are linted once.
+const DEBOUNCE: Duration = Duration::from_millis(20);
+
+struct Open {
+    text: String,
+    version: i32,
+    /// The last lint of this text, if it is a form file.
+    linted: Option<Linted>,
+}
+
+struct Server {
+    root: Option<std::path::PathBuf>,
+    docs: HashMap<String, Open>,
+    linter: Linter,
+    docs_url: String,
+}
+
+fn is_pack(uri: &str, text: &str) -> bool {
+    (uri.ends_with(".yaml") || uri.ends_with(".yml"))
+        && text.lines().any(|l| l.starts_with("rules:"))
+}
+
+/// `file:///a/%E8%A1%A8.txt` → `/a/表.txt`.
+fn uri_path(uri: &str) -> String {
+    let raw = uri.strip_prefix("file://").unwrap_or(uri);
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&raw[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+impl Server {
+    fn new(root: Option<std::path::PathBuf>, docs_url: String) -> Self {
+        let mut s = Server {
+            root,
+            docs: HashMap::new(),
+            linter: Linter::new(RuleSet::builtin(), Default::default()),
+            docs_url,
+        };
+        s.rebuild_linter();
+        s
+    }
+
+    /// Rules: the built-in packs, the packs kpilint.toml names, and the packs open in the
+    /// editor (their text as it is being edited).
+    fn rebuild_linter(&mut self) {
+        let cfg = self
+            .root
+            .as_deref()
+            .and_then(config::find)
+            .and_then(|p| config::load(&p).ok())
+            .unwrap_or_default();
+        let mut rules = RuleSet::builtin();
+        let open: BTreeSet<String> = self
+            .docs
+            .keys()
+            .filter(|u| is_pack(u, &self.docs[*u].text))
+            .cloned()
+            .collect();
+        for rel in &cfg.rules {
+            let path = cfg.dir.join(rel);
+            let uri_like = format!("file://{}", path.display());
+            if open
+                .iter()
+                .any(|u| uri_path(u) == path.display().to_string())
+                || open.contains(&uri_like)
+            {
+                continue;
+            }
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                rules.add(&path.display().to_string(), &text);
+            }
+        }
+        for uri in &open {
+            rules.add(uri, &self.docs[uri].text);
+        }
+        let settings = cfg.settings(&[], &[], &[]).unwrap_or_default();
+        self.linter = Linter::new(rules, settings);
+    }
+
+    fn lint(&mut self, uri: &str) -> Option<PublishDiagnosticsParams> {
+        let open = self.docs.get_mut(uri)?;
+        let lsp_uri = Uri::from_str(uri).ok()?;
+        if is_pack(uri, &open.text) {
+            // A pack's own problems, at their place in the YAML.
+            let diagnostics = match crate::rules::pack::load(uri, &open.text) {
+                Ok(_) => Vec::new(),
+                Err(e) => {
+                    let (doc, diags) = *e;
+                    diags
+                        .iter()
+                        .map(|d| to_lsp(&doc, d, &lsp_uri, &self.docs_url))
+                        .collect()
+                }
+            };
+            return Some(PublishDiagnosticsParams::new(
+                lsp_uri,
+                diagnostics,
+                Some(open.version),
+            ));
+        }
+        let ing = ingest::read_text(&uri_path(uri), open.text.clone(), "UTF-8");
+        let linted = self.linter.lint_ingested(ing);
+        let doc = &linted.report.document;
+        let diagnostics = linted
+            .report
+            .diagnostics
+            .iter()
+            .map(|d| to_lsp(doc, d, &lsp_uri, &self.docs_url))
+            .collect();
+        open.linted = Some(linted);
+        Some(PublishDiagnosticsParams::new(
+            lsp_uri,
+            diagnostics,
+            Some(open.version),
+        ))
+    }
+}
+
+fn to_lsp(
+    doc: &crate::model::Document,
+    d: &crate::diagnostics::Diagnostic,
+    uri: &Uri,
+    docs_url: &str,
+) -> LspDiagnostic {
+    let related: Vec<DiagnosticRelatedInformation> = d
+        .secondary
+        .iter()
+        .map(|l| DiagnosticRelatedInformation {
+            location: Location::new(uri.clone(), convert::range(doc, l.span)),
+            message: l.message.clone(),
+        })
+        .collect();
+    let mut message = d.message.clone();
+    if let Some(h) = &d.help {
+        message.push_str("\n修改建议：");
+        message.push_str(h);
+    }
+    LspDiagnostic {
+        range: convert::range(doc, d.primary.span),
+        severity: Some(match d.severity {
+            Severity::Error => DiagnosticSeverity::ERROR,
+            Severity::Warning => DiagnosticSeverity::WARNING,
+            Severity::Info => DiagnosticSeverity::INFORMATION,
+        }),
+        code: Some(NumberOrString::String(d.code.clone())),
+        code_description: Uri::from_str(&format!("{docs_url}{}", d.code))
+            .ok()
+            .map(|href| CodeDescription { href }),
+        source: Some("kpilint".into()),
+        message,
+        related_information: (!related.is_empty()).then_some(related),
+        tags: None,
+        data: None,
+    }
+}
+
+pub fn run() -> ExitCode {
+    let (connection, threads) = transport::stdio();
+    let code = match serve(&connection) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kpilint lsp: {e}");
+            ExitCode::from(1)
+        }
+    };
+    drop(connection);
+    for t in threads {
+        let _ = t.join();
+    }
+    code
+}
+
+fn serve(connection: &Connection) -> Result<(), String> {
+    let caps = serde_json::json!({
+        "textDocumentSync": {"openClose": true, "change": 2, "save": {"includeText": false}},
+        "hoverProvider": true,
+        "codeActionProvider": {"codeActionKinds": ["quickfix"]},
+        "documentSymbolProvider": true,
+    });
+    let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
+    let init: lsp_types::InitializeParams = serde_json::from_value(params).unwrap_or_default();
+    #[allow(deprecated)]
+    let root = init
+        .workspace_folders
+        .as_ref()
+        .and_then(|f| f.first())
+        .map(|f| f.uri.as_str().to_owned())
+        .or_else(|| init.root_uri.as_ref().map(|u| u.as_str().to_owned()))
+        .map(|u| std::path::PathBuf::from(uri_path(&u)));
+    let docs_url = init
+        .initialization_options
+        .as_ref()
+        .and_then(|o| o.get("docsUrl"))
+        .and_then(|v| v.as_str())
+        .unwrap_or("https://crates.io/crates/kpilint#")
+        .to_owned();
+    connection
+        .initialize_finish(
+            id,
+            serde_json::json!({"capabilities": caps, "serverInfo": {"name": "kpilint", "version": env!("CARGO_PKG_VERSION")}}),
+        )
+        .map_err(|e| e.to_string())?;
+    let mut server = Server::new(root, docs_url);
+    let mut shutting_down = false;
+    loop {
+        let Ok(first) = connection.receiver.recv() else {
+            return if shutting_down {
+                Ok(())
+            } else {
+                Err("客户端断开了连接".into())
+            };
+        };
+        let mut batch = vec![first];
+        while let Ok(m) = connection.receiver.recv_timeout(DEBOUNCE) {
+            batch.push(m);
+            if batch.len() >= 10_000 {
+                break;
+            }
+        }
+        let cancelled: BTreeSet<RequestId> = batch
+            .iter()
+            .filter_map(|m| match m {
+                Message::Notification(n) if n.method == "$/cancelRequest" => n
+                    .params
+                    .get("id")
+                    .and_then(|id| serde_json::from_value::<RequestId>(id.clone()).ok()),
+                _ => None,
+            })
+            .collect();
+        let mut dirty: BTreeSet<String> = BTreeSet::new();
+        let mut packs_changed = false;
+        for msg in batch {
+            match msg {
+                Message::Request(req) if req.method == "shutdown" => {
+                    shutting_down = true;
+                    let _ = connection.sender.send(Response::new_ok(req.id, ()).into());
+                }
+                Message::Request(req) if shutting_down => {
+                    let resp = Response::new_err(
+                        req.id,
+                        ErrorCode::InvalidRequest as i32,
+                        "服务器正在关闭".into(),
+                    );
+                    let _ = connection.sender.send(resp.into());
+                }
+                Message::Notification(n) if n.method == "exit" => {
+                    return if shutting_down {
+                        Ok(())
+                    } else {
+                        Err("exit 之前没有 shutdown".into())
+                    };
+                }
+                Message::Request(req) => {
+                    if cancelled.contains(&req.id) {
+                        let resp = Response::new_err(
+                            req.id,
+                            ErrorCode::RequestCanceled as i32,
+                            "已取消".into(),
+                        );
+                        let _ = connection.sender.send(resp.into());
+                        continue;
+                    }
+                    // Requests see every edit that came before them.
+                    for uri in std::mem::take(&mut dirty) {
+                        publish(connection, &mut server, &uri);
+                    }
+                    let resp = handle_request(&mut server, req);
+                    let _ = connection.sender.send(resp.into());
+                }
+                Message::Notification(n) => {
+                    if let Some((uri, pack)) = handle_notification(&mut server, n) {
+                        packs_changed |= pack;
+                        dirty.insert(uri);
+                    }
+                }
+                Message::Response(_) => {}
+            }
+        }
+        if packs_changed {
+            server.rebuild_linter();
+            // Every open form is linted again under the changed rules.
+            dirty.extend(server.docs.keys().cloned());
+        }
+        for uri in dirty {
+            publish(connection, &mut server, &uri);
+        }
+    }
+}
+
+fn publish(connection: &Connection, server: &mut Server, uri: &str) {
+    if let Some(params) = server.lint(uri) {
+        let n = Notification::new(
+            lsp_types::notification::PublishDiagnostics::METHOD.into(),
+            params,
+        );
+        let _ = connection.sender.send(n.into());
+    }
+}
+
+/// Applies a notification; returns the document it changed and whether that is a rule pack.
+fn handle_notification(server: &mut Server, n: Notification) -> Option<(String, bool)> {
+    use lsp_types::notification::{
+        DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
+    };
+    match n.method.as_str() {
+        DidOpenTextDocument::METHOD => {
+            let p: lsp_types::DidOpenTextDocumentParams = serde_json::from_value(n.params).ok()?;
+            let uri = p.text_document.uri.as_str().to_owned();
+            let pack = is_pack(&uri, &p.text_document.text);
+            server.docs.insert(
+                uri.clone(),
+                Open {
+                    text: p.text_document.text,
+                    version: p.text_document.version,
+                    linted: None,
+                },
+            );
+            Some((uri, pack))
+        }
+        DidChangeTextDocument::METHOD => {
+            let p: lsp_types::DidChangeTextDocumentParams =
+                serde_json::from_value(n.params).ok()?;
+            let uri = p.text_document.uri.as_str().to_owned();
+            let open = server.docs.get_mut(&uri)?;
+            for change in p.content_changes {
+                match change.range {
+                    Some(r) => {
+                        let index = crate::model::LineIndex::new(&open.text);
+                        let a = convert::offset(&open.text, &index, r.start);
+                        let b = convert::offset(&open.text, &index, r.end).max(a);
+                        open.text.replace_range(a..b, &change.text);
+                    }
+                    None => open.text = change.text,
+                }
+            }
+            open.version = p.text_document.version;
+            let pack = is_pack(&uri, &open.text);
+            Some((uri, pack))
+        }
+        DidSaveTextDocument::METHOD => {
+            let p: lsp_types::DidSaveTextDocumentParams = serde_json::from_value(n.params).ok()?;
+            let uri = p.text_document.uri.as_str().to_owned();
+            server.docs.contains_key(&uri).then(|| {
+                let pack = is_pack(&uri, &server.docs[&uri].text);
+                (uri, pack)
+            })
+        }
+        DidCloseTextDocument::METHOD => {
+            let p: lsp_types::DidCloseTextDocumentParams = serde_json::from_value(n.params).ok()?;
+            let uri = p.text_document.uri.as_str().to_owned();
+            let was_pack = server
+                .docs
+                .remove(&uri)
+                .is_some_and(|o| is_pack(&uri, &o.text));
+            if was_pack {
+                server.rebuild_linter();
+            }
+            None
+        }
+        // Unknown notifications are ignored, as the protocol says.
+        _ => None,
+    }
+}
+
+fn handle_request(server: &mut Server, req: Request) -> Response {
+    use lsp_types::request::{CodeActionRequest, DocumentSymbolRequest, HoverRequest};
+    let id = req.id.clone();
+    let bad = |id: RequestId, e: serde_json::Error| {
+        Response::new_err(id, ErrorCode::InvalidParams as i32, e.to_string())
+    };
+    match req.method.as_str() {
+        HoverRequest::METHOD => {
+            match serde_json::from_value::<lsp_types::HoverParams>(req.params) {
+                Ok(p) => Response::new_ok(id, hover(server, &p)),
+                Err(e) => bad(id, e),
+            }
+        }
+        CodeActionRequest::METHOD => {
+            match serde_json::from_value::<lsp_types::CodeActionParams>(req.params) {
+                Ok(p) => Response::new_ok(id, code_actions(server, &p)),
+                Err(e) => bad(id, e),
+            }
+        }
+        DocumentSymbolRequest::METHOD => {
+            match serde_json::from_value::<lsp_types::DocumentSymbolParams>(req.params) {
+                Ok(p) => Response::new_ok(id, symbols(server, &p)),
+                Err(e) => bad(id, e),
+            }
+        }
+        other => Response::new_err(
+            id,
+            ErrorCode::MethodNotFound as i32,
+            format!("不支持的方法：{other}"),
+        ),
+    }
+}
+
+fn linted<'s>(server: &'s Server, uri: &Uri) -> Option<&'s Linted> {
+    server.docs.get(uri.as_str())?.linted.as_ref()
+}
+
+fn hover(server: &Server, p: &lsp_types::HoverParams) -> Option<Hover> {
+    let uri = &p.text_document_position_params.text_document.uri;
+    let l = linted(server, uri)?;
+    let doc = &l.report.document;
+    let at = convert::offset(
+        &doc.text,
+        &doc.line_index,
+        p.text_document_position_params.position,
+    );
+    let inside = |s: Span| s.start <= at && at < s.end.max(s.start + 1);
+    for form in &doc.forms {
+        if !(form.span.start <= at && at <= form.span.end) {
+            continue;
+        }
+        for row in &form.indicators {
+            for h in [&row.implementation, &row.annual].into_iter().flatten() {
+                let Some(text) = h.value.get() else { continue };
+                if !inside(h.value.span) {
+                    continue;
+                }
+                let v = crate::value::parse(text);
+                let j = crate::output::value::json(&v);
+                let mut md = format!("**指标值** `{}`\n\n- 类型：{}", text, v.kind.name());
+                for (k, label) in [
+                    ("cmp", "比较符号"),
+                    ("amount", "数值"),
+                    ("unit", "单位"),
+                    ("error", "问题"),
+                ] {
+                    if let Some(x) = j.get(k).and_then(|x| x.as_str()) {
+                        md.push_str(&format!("\n- {label}：{x}"));
+                    }
+                }
+                if let Some(l2) = h.level2.get() {
+                    md.push_str(&format!("\n- 二级指标：{l2}"));
+                    if let crate::value::Fit::Expected(e) = crate::value::fits(l2, &v) {
+                        md.push_str(&format!("（应为{e}）"));
+                    }
+                }
+                return Some(markdown(md, doc, h.value.span));
+            }
+        }
+        for (label, funds) in [
+            ("实施期", &form.funds_implementation),
+            ("年度", &form.funds_annual),
+        ] {
+            if !inside(funds.total.span) {
+                continue;
+            }
+            let parts: Vec<String> = funds
+                .sources()
+                .iter()
+                .map(|(n, c)| {
+                    format!(
+                        "{n} {}",
+                        c.value
+                            .map_or("（空）".into(), crate::rules::eval::format_number)
+                    )
+                })
+                .collect();
+            let sum: rust_decimal::Decimal =
+                funds.sources().iter().filter_map(|(_, c)| c.value).sum();
+            let total = funds
+                .total
+                .value
+                .map_or("（空）".into(), crate::rules::eval::format_number);
+            let md = format!(
+                "**{label}资金总额** {total} 元\n\n各来源之和：{} 元\n\n{}",
+                crate::rules::eval::format_number(sum),
+                parts.join("、")
+            );
+            return Some(markdown(md, doc, funds.total.span));
+        }
+    }
+    None
+}
+
+fn markdown(value: String, doc: &crate::model::Document, span: Span) -> Hover {
+    Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value,
+        }),
+        range: Some(convert::range(doc, span)),
+    }
+}
+
+fn code_actions(server: &Server, p: &lsp_types::CodeActionParams) -> Vec<CodeActionOrCommand> {
+    let Some(l) = linted(server, &p.text_document.uri) else {
+        return Vec::new();
+    };
+    let doc = &l.report.document;
+    let a = convert::offset(&doc.text, &doc.line_index, p.range.start);
+    let b = convert::offset(&doc.text, &doc.line_index, p.range.end);
+    let mut out = Vec::new();
+    for d in &l.report.diagnostics {
+        let Some(fix) = &d.fix else { continue };
+        let s = d.primary.span;
+        if s.end < a || s.start > b.max(a) {
+            continue;
+        }
+        let edits: Vec<TextEdit> = fix
+            .edits
+            .iter()
+            .map(|e| TextEdit::new(convert::range(doc, e.span), e.text.clone()))
+            .collect();
+        let mut changes = HashMap::new();
+        changes.insert(p.text_document.uri.clone(), edits);
+        out.push(CodeActionOrCommand::CodeAction(CodeAction {
+            title: format!("{}：{}", d.code, fix.description),
+            kind: Some(CodeActionKind::QUICKFIX),
+            diagnostics: Some(vec![to_lsp(doc, d, &p.text_document.uri, &server.docs_url)]),
+            edit: Some(WorkspaceEdit::new(changes)),
+            is_preferred: Some(fix.safe),
+            ..CodeAction::default()
+        }));
+    }
+    out
+}
+
+fn symbols(server: &Server, p: &lsp_types::DocumentSymbolParams) -> Vec<DocumentSymbol> {
+    let Some(l) = linted(server, &p.text_document.uri) else {
+        return Vec::new();
+    };
+    let doc = &l.report.document;
+    doc.forms
+        .iter()
+        .map(|f| {
+            #[allow(deprecated)]
+            DocumentSymbol {
+                name: f.display_name().unwrap_or("（无项目名称）").to_owned(),
+                detail: f.implementing_unit.value.clone(),
+                kind: SymbolKind::MODULE,
+                tags: None,
+                deprecated: None,
+                range: convert::range(doc, f.span),
+                selection_range: convert::range(doc, f.title.span),
+                children: None,
+            }
+        })
+        .collect()
+}

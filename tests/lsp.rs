@@ -1,0 +1,295 @@
+//! `kpilint lsp` as an editor sees it: the real binary, spoken to in JSON-RPC over stdio.
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const CORPUS: &str = "tests/corpus/000_cb0bcf906edd3817.txt";
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    inbox: mpsc::Receiver<Value>,
+    /// Messages received while waiting for another one; messages are never dropped.
+    backlog: Vec<Value>,
+    next_id: i64,
+}
+
+impl Client {
+    fn start() -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kpilint"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, inbox) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stdout);
+            loop {
+                let mut len = 0;
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = line.strip_prefix("Content-Length: ") {
+                        len = v.parse().unwrap();
+                    }
+                }
+                let mut body = vec![0; len];
+                r.read_exact(&mut body).unwrap();
+                if tx.send(serde_json::from_slice(&body).unwrap()).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut c = Client {
+            child,
+            stdin,
+            inbox,
+            backlog: Vec::new(),
+            next_id: 1,
+        };
+        let init = c.request(
+            "initialize",
+            json!({"processId": null, "rootUri": null, "capabilities": {}}),
+        );
+        assert!(
+            init["result"]["capabilities"]["hoverProvider"] == true,
+            "{init}"
+        );
+        c.notify("initialized", json!({}));
+        c
+    }
+
+    fn raw(&mut self, body: &str) {
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{}", body.len(), body).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn send(&mut self, v: Value) {
+        self.raw(&v.to_string());
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        self.wait(|m| m["id"] == id)
+    }
+
+    fn wait(&mut self, want: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.backlog.iter().position(&want) {
+            return self.backlog.remove(i);
+        }
+        loop {
+            let m = self
+                .inbox
+                .recv_timeout(Duration::from_secs(30))
+                .expect("the server answers");
+            if want(&m) {
+                return m;
+            }
+            self.backlog.push(m);
+        }
+    }
+
+    /// The next diagnostics published for this version of the document.
+    fn diagnostics(&mut self, uri: &str, version: i64) -> Vec<Value> {
+        let m = self.wait(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && m["params"]["version"] == version
+        });
+        m["params"]["diagnostics"].as_array().unwrap().clone()
+    }
+
+    fn shutdown(mut self) {
+        let r = self.request("shutdown", Value::Null);
+        assert!(r["error"].is_null(), "{r}");
+        self.notify("exit", Value::Null);
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "exits cleanly after shutdown and exit");
+    }
+}
+
+const URI: &str = "file:///tmp/kpilint-test/forms.txt";
+
+#[test]
+fn open_fix_hover_symbols_and_shut_down() {
+    let text = std::fs::read_to_string(CORPUS).unwrap();
+    let mut c = Client::start();
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": URI, "languageId": "plaintext", "version": 1, "text": text}}));
+    let diags = c.diagnostics(URI, 1);
+    assert!(diags.len() > 500, "{} diagnostics", diags.len());
+    assert!(diags.iter().all(|d| d["source"] == "kpilint"));
+    // The reversed unit on line 8398: the range covers exactly `人/元` (columns in UTF-16).
+    let v001 = diags
+        .iter()
+        .find(|d| d["code"] == "V001" && d["range"]["start"]["line"] == 8397)
+        .unwrap();
+    let line = text.lines().nth(8397).unwrap();
+    let start = v001["range"]["start"]["character"].as_u64().unwrap() as usize;
+    let end = v001["range"]["end"]["character"].as_u64().unwrap() as usize;
+    let units: Vec<u16> = line.encode_utf16().collect();
+    assert_eq!(String::from_utf16(&units[start..end]).unwrap(), "人/元");
+    assert_eq!(v001["severity"], 1);
+    assert!(v001["relatedInformation"]
+        .as_array()
+        .is_some_and(|r| !r.is_empty()));
+    assert!(v001["codeDescription"]["href"]
+        .as_str()
+        .unwrap()
+        .ends_with("V001"));
+
+    // A safe fix as a quick fix: `95元/生.年` on line 1063.
+    let v013 = diags
+        .iter()
+        .find(|d| d["code"] == "V013" && d["range"]["start"]["line"] == 1062)
+        .unwrap()
+        .clone();
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": URI}, "range": v013["range"], "context": {"diagnostics": [v013]}}),
+    );
+    let action = actions["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"].as_str().unwrap().starts_with("V013"))
+        .unwrap()
+        .clone();
+    assert_eq!(action["kind"], "quickfix");
+    let edit = &action["edit"]["changes"][URI][0];
+    assert_eq!(edit["newText"], "元/生/年");
+    // Apply it as an editor would, incrementally, and see the finding go.
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": URI, "version": 2}, "contentChanges": [{"range": edit["range"], "text": edit["newText"]}]}),
+    );
+    let after = c.diagnostics(URI, 2);
+    let on_line = |ds: &[Value], code: &str| {
+        ds.iter()
+            .filter(|d| d["code"] == code && d["range"]["start"]["line"] == 1062)
+            .count()
+    };
+    assert_eq!(on_line(&after, "V013"), on_line(&diags, "V013") - 1);
+    assert_eq!(after.len(), diags.len() - 1);
+
+    // Hover on a value shows what it parsed to; on a funds total, the sum of the sources.
+    let hover = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": URI}, "position": v001["range"]["start"]}),
+    );
+    let md = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(md.contains("invalid") && md.contains("单位颠倒"), "{md}");
+    let total_line = text.lines().nth(908).unwrap();
+    let col = total_line[..total_line.find("400").unwrap()]
+        .encode_utf16()
+        .count();
+    let hover = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": URI}, "position": {"line": 908, "character": col}}),
+    );
+    let md = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(
+        md.contains("实施期资金总额") && md.contains("各来源之和：400"),
+        "{md}"
+    );
+
+    // Document symbols: the forms by name.
+    let symbols = c.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": URI}}),
+    );
+    let symbols = symbols["result"].as_array().unwrap();
+    assert_eq!(symbols.len(), 224);
+    assert_eq!(symbols[1]["name"], "省级党员教育培训经费");
+    c.shutdown();
+}
+
+#[test]
+fn bad_input_is_answered_not_fatal() {
+    let mut c = Client::start();
+    c.raw("{this is not json");
+    let err = c.wait(|m| m["error"]["code"] == -32700);
+    assert!(err["id"].is_null());
+    let unknown = c.request("textDocument/frobnicate", json!({}));
+    assert_eq!(unknown["error"]["code"], -32601);
+    c.notify("$/unknownNotification", json!({}));
+    // A burst of edits: the last one wins, and the server still answers.
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": URI, "languageId": "plaintext", "version": 1, "text": ""}}),
+    );
+    for v in 2..=60 {
+        c.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": URI, "version": v}, "contentChanges": [{"text": format!("项目支出绩效目标表\n项目名称\t第{v}版\n")}]}),
+        );
+    }
+    let symbols = c.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": URI}}),
+    );
+    assert_eq!(symbols["result"][0]["name"], "第60版");
+    c.shutdown();
+}
+
+#[test]
+fn a_rule_pack_open_in_the_editor_shows_its_errors_and_relints_forms() {
+    let mut c = Client::start();
+    let form = std::fs::read_to_string(CORPUS)
+        .unwrap()
+        .lines()
+        .skip(901)
+        .take(31)
+        .collect::<Vec<_>>()
+        .join("\n");
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": URI, "languageId": "plaintext", "version": 1, "text": form}}));
+    let before = c.diagnostics(URI, 1);
+    assert!(!before.iter().any(|d| d["code"] == "B001"));
+    let pack_uri = "file:///tmp/kpilint-test/rules/bureau.yaml";
+    let bad = "name: bureau\ntitle: 本局\nrules:\n  - code: B001\n    name: name-required\n    severity: error\n    summary: s\n    rationale: r\n    over: form\n    assert: form.nmae != null\n    message: m\n    help: h\n";
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": pack_uri, "languageId": "yaml", "version": 1, "text": bad}}),
+    );
+    let pack_diags = c.diagnostics(pack_uri, 1);
+    assert_eq!(pack_diags[0]["code"], "R003");
+    assert_eq!(
+        pack_diags[0]["range"]["start"]["line"], 9,
+        "on the `assert:` line"
+    );
+    let good = bad.replace("form.nmae != null", "form.name == null");
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": pack_uri, "version": 2}, "contentChanges": [{"text": good}]}),
+    );
+    assert!(c.diagnostics(pack_uri, 2).is_empty());
+    // The form is linted again with the pack's rule (an earlier re-lint, under the broken
+    // pack, may come first).
+    let with_rule = c.wait(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == URI
+            && m["params"]["diagnostics"]
+                .as_array()
+                .is_some_and(|d| d.iter().any(|d| d["code"] == "B001"))
+    });
+    assert_eq!(with_rule["params"]["version"], 1);
+    c.shutdown();
+}
