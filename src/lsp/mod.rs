@@ -548,6 +548,8 @@ fn code_actions(server: &Server, p: &lsp_types::CodeActionParams) -> Vec<CodeAct
             .iter()
             .map(|e| TextEdit::new(convert::range(doc, e.span), e.text.clone()))
             .collect();
+        // lsp-types defines a workspace edit as a map keyed by Uri; the key is never mutated.
+        #[allow(clippy::mutable_key_type)]
         let mut changes = HashMap::new();
         changes.insert(p.text_document.uri.clone(), edits);
         out.push(CodeActionOrCommand::CodeAction(CodeAction {
