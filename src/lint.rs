@@ -3,9 +3,11 @@
 
 use crate::diagnostics::{self, Diagnostic};
 use crate::ingest::{self, Ingested};
+use crate::model::{fingerprint, Span};
 use crate::output::FileReport;
 use crate::rules::{RuleError, RuleSet, Settings, TraceLine};
 use serde::Deserialize;
+use std::collections::HashMap;
 use std::path::Path;
 
 /// A finding accepted on purpose: spreadsheets and text extractions cannot hold comments, so
@@ -56,6 +58,69 @@ impl Linter {
         self.lint_ingested(ingest::read_path(path))
     }
 
+    /// Lints a new version of a text, re-running the rules only on forms whose text changed
+    /// since the last call with this cache. Rules judge one form at a time, so a form's rule
+    /// findings depend on its text alone; the others are reused, moved to where the form now
+    /// starts. The editor calls this on every keystroke.
+    pub fn lint_cached(&self, ing: Ingested, cache: &mut RuleCache) -> Linted {
+        if ing.unreadable || ing.document.forms.is_empty() || self.trace.is_some() {
+            return self.lint_ingested(ing);
+        }
+        let doc = &ing.document;
+        let keys: Vec<u64> = doc
+            .forms
+            .iter()
+            .map(|f| fingerprint(doc.slice(f.span).as_bytes()))
+            .collect();
+        let changed: Vec<usize> = (0..doc.forms.len())
+            .filter(|&i| !cache.forms.contains_key(&keys[i]))
+            .collect();
+        let rules: Vec<&crate::rules::Rule> = self
+            .rules
+            .rules()
+            .filter(|r| self.settings.enabled(&r.code))
+            .collect();
+        let (per_form, whole): (Vec<&crate::rules::Rule>, Vec<&crate::rules::Rule>) = rules
+            .into_iter()
+            .partition(|r| r.over != crate::rules::Scope::Document);
+        let ctx = crate::rules::eval::DocCtx {
+            doc,
+            forms: changed
+                .iter()
+                .map(|&i| crate::rules::eval::FormCtx::new(&doc.forms[i]))
+                .collect(),
+        };
+        let fresh = crate::rules::engine::run_ctx(&ctx, &per_form, &self.settings, None);
+        let mut by_form: HashMap<usize, Vec<Diagnostic>> = HashMap::new();
+        for d in fresh.diagnostics {
+            if let Some(i) = crate::output::form_index(doc, d.primary.span.start) {
+                by_form.entry(i).or_default().push(d);
+            }
+        }
+        let mut next = RuleCache::default();
+        let mut diagnostics: Vec<Diagnostic> = ing.diagnostics;
+        for (i, form) in doc.forms.iter().enumerate() {
+            let start = form.span.start;
+            let found: Vec<Diagnostic> = match cache.forms.get(&keys[i]) {
+                Some((old_start, old)) => old
+                    .iter()
+                    .map(|d| shifted(d, start as isize - *old_start as isize))
+                    .collect(),
+                None => by_form.remove(&i).unwrap_or_default(),
+            };
+            diagnostics.extend(found.iter().cloned());
+            next.forms.entry(keys[i]).or_insert((start, found));
+        }
+        *cache = next;
+        let mut rule_errors = fresh.errors;
+        if !whole.is_empty() {
+            let out = crate::rules::run(&ing.document, &whole, &self.settings, None);
+            diagnostics.extend(out.diagnostics);
+            rule_errors.extend(out.errors);
+        }
+        self.finish(ing.document, diagnostics, false, rule_errors, Vec::new())
+    }
+
     pub fn lint_ingested(&self, ing: Ingested) -> Linted {
         let mut diagnostics: Vec<Diagnostic> = ing.diagnostics;
         let mut rule_errors = Vec::new();
@@ -68,6 +133,23 @@ impl Linter {
             rule_errors = out.errors;
             trace = out.trace;
         }
+        self.finish(
+            ing.document,
+            diagnostics,
+            ing.unreadable,
+            rule_errors,
+            trace,
+        )
+    }
+
+    fn finish(
+        &self,
+        document: crate::model::Document,
+        mut diagnostics: Vec<Diagnostic>,
+        unreadable: bool,
+        rule_errors: Vec<RuleError>,
+        trace: Vec<TraceLine>,
+    ) -> Linted {
         // Rule findings were already selected; built-in ones are filtered here. Problems
         // reading the file (I…) are always reported: a skipped file is never silent.
         diagnostics.retain(|d| {
@@ -81,12 +163,40 @@ impl Linter {
         diagnostics::sort(&mut diagnostics);
         Linted {
             report: FileReport {
-                document: ing.document,
+                document,
                 diagnostics,
-                unreadable: ing.unreadable,
+                unreadable,
             },
             rule_errors,
             trace,
         }
     }
+}
+
+/// Rule findings by the text of the form they were found on, for `Linter::lint_cached`.
+#[derive(Default)]
+pub struct RuleCache {
+    /// Hash of a form's text → where the form started and its rule findings.
+    forms: HashMap<u64, (usize, Vec<Diagnostic>)>,
+}
+
+/// A finding moved by `delta` bytes, with everything it points at.
+fn shifted(d: &Diagnostic, delta: isize) -> Diagnostic {
+    let mv = |s: Span| {
+        Span::new(
+            (s.start as isize + delta) as usize,
+            (s.end as isize + delta) as usize,
+        )
+    };
+    let mut d = d.clone();
+    d.primary.span = mv(d.primary.span);
+    for l in &mut d.secondary {
+        l.span = mv(l.span);
+    }
+    if let Some(f) = &mut d.fix {
+        for e in &mut f.edits {
+            e.span = mv(e.span);
+        }
+    }
+    d
 }

@@ -177,8 +177,28 @@ pub fn normalize(label: &str) -> String {
     s.trim_end_matches(['：', ':']).to_owned()
 }
 
+/// Whether a cell could be a label at all: labels are short and have no digits. Most cells
+/// are names and values, and this keeps them out of the vocabulary search (the editor lints
+/// on every keystroke).
+fn label_sized(cell: &str, max_chars: usize) -> bool {
+    let mut n = 0;
+    for c in cell.chars() {
+        if c.is_ascii_digit() {
+            return false;
+        }
+        n += 1;
+        if n > max_chars {
+            return false;
+        }
+    }
+    true
+}
+
 /// The header field a cell's text names, if the whole cell is that label.
 pub fn header_field(cell: &str) -> Option<Field> {
+    if !label_sized(cell, 24) {
+        return None;
+    }
     let n = normalize(cell);
     let n = strip_unit_suffix(&n);
     HEADER_LABELS
@@ -190,6 +210,10 @@ pub fn header_field(cell: &str) -> Option<Field> {
 /// Splits a cell that holds a label and its value (`实施单位 阳泉师范高等专科学校`,
 /// `填报日期：20250122150111`) into the field and the byte offset where the value starts.
 pub fn split_label_value(cell: &str) -> Option<(Field, usize)> {
+    let first = cell.chars().find(|c| !is_space(*c))?;
+    if !HEADER_LABELS.iter().any(|(s, _)| s.starts_with(first)) {
+        return None;
+    }
     for &(spelling, field) in HEADER_LABELS {
         if let Some(end) = match_prefix_skipping_spaces(cell, spelling) {
             let rest = &cell[end..];
@@ -271,6 +295,9 @@ pub enum GridLabel {
 /// Classifies a grid cell as a 一级 or 二级 label. `成本指标` is read as the 二级 label; the
 /// reader promotes it to 一级 when 经济成本指标 and friends sit under it.
 pub fn grid_label(cell: &str) -> Option<GridLabel> {
+    if !label_sized(cell, 20) {
+        return None;
+    }
     let n = normalize(cell);
     if n.chars().count() < 4 {
         return None;
@@ -332,12 +359,18 @@ pub static GRID_COLUMNS: &[(&str, Column)] = &[
 ];
 
 pub fn grid_column(cell: &str) -> Option<Column> {
+    if !label_sized(cell, 16) {
+        return None;
+    }
     let n = normalize(cell);
     GRID_COLUMNS.iter().find(|(s, _)| *s == n).map(|&(_, c)| c)
 }
 
 /// Whether the whole line is a watermark or scanner stamp.
 pub fn is_noise(cell: &str) -> bool {
+    if !(cell.contains("审核") || cell.contains("扫描")) {
+        return false;
+    }
     let n = normalize(cell);
     NOISE.contains(&n.as_str())
 }

@@ -30,13 +30,15 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// How long to wait for more edits before linting: edits typed in a burst are linted once.
-const DEBOUNCE: Duration = Duration::from_millis(20);
+const DEBOUNCE: Duration = Duration::from_millis(5);
 
 struct Open {
     text: String,
     version: i32,
     /// The last lint of this text, if it is a form file.
     linted: Option<Linted>,
+    /// Rule findings per form, so an edit re-runs the rules on the edited form only.
+    cache: crate::lint::RuleCache,
 }
 
 struct Server {
@@ -142,7 +144,7 @@ impl Server {
             ));
         }
         let ing = ingest::read_text(&uri_path(uri), open.text.clone(), "UTF-8");
-        let linted = self.linter.lint_ingested(ing);
+        let linted = self.linter.lint_cached(ing, &mut open.cache);
         let doc = &linted.report.document;
         let diagnostics = linted
             .report
@@ -321,6 +323,9 @@ fn serve(connection: &Connection) -> Result<(), String> {
         }
         if packs_changed {
             server.rebuild_linter();
+            for open in server.docs.values_mut() {
+                open.cache = Default::default();
+            }
             // Every open form is linted again under the changed rules.
             dirty.extend(server.docs.keys().cloned());
         }
@@ -356,6 +361,7 @@ fn handle_notification(server: &mut Server, n: Notification) -> Option<(String, 
                     text: p.text_document.text,
                     version: p.text_document.version,
                     linted: None,
+                    cache: Default::default(),
                 },
             );
             Some((uri, pack))
