@@ -19,6 +19,10 @@ struct Client {
 
 impl Client {
     fn start() -> Client {
+        Client::start_in(None)
+    }
+
+    fn start_in(root: Option<&std::path::Path>) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_kpilint"))
             .arg("lsp")
             .stdin(Stdio::piped())
@@ -62,7 +66,7 @@ impl Client {
         };
         let init = c.request(
             "initialize",
-            json!({"processId": null, "rootUri": null, "capabilities": {}}),
+            json!({"processId": null, "rootUri": root.map(|r| format!("file://{}", r.display())), "capabilities": {}}),
         );
         assert!(
             init["result"]["capabilities"]["hoverProvider"] == true,
@@ -291,5 +295,44 @@ fn a_rule_pack_open_in_the_editor_shows_its_errors_and_relints_forms() {
                 .is_some_and(|d| d.iter().any(|d| d["code"] == "B001"))
     });
     assert_eq!(with_rule["params"]["version"], 1);
+    c.shutdown();
+}
+
+#[test]
+fn the_workspace_kpilint_toml_is_honoured() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("kpilint.toml"), "ignore = [\"V\"]\n").unwrap();
+    let mut c = Client::start_in(Some(dir.path()));
+    let form = std::fs::read_to_string(CORPUS)
+        .unwrap()
+        .lines()
+        .skip(8374)
+        .take(33)
+        .collect::<Vec<_>>()
+        .join("\n");
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": URI, "languageId": "plaintext", "version": 1, "text": form}}));
+    let diags = c.diagnostics(URI, 1);
+    let codes: Vec<&str> = diags.iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(
+        codes,
+        ["F007"],
+        "V001 is ignored by the workspace's kpilint.toml"
+    );
+    c.shutdown();
+}
+
+#[test]
+fn a_huge_document_is_linted() {
+    let one = std::fs::read_to_string(CORPUS).unwrap();
+    let huge = one.repeat(5);
+    let mut c = Client::start();
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": URI, "languageId": "plaintext", "version": 1, "text": huge}}));
+    let diags = c.diagnostics(URI, 1);
+    assert!(diags.len() > 5 * 1000, "{}", diags.len());
+    let symbols = c.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": URI}}),
+    );
+    assert_eq!(symbols["result"].as_array().unwrap().len(), 5 * 224);
     c.shutdown();
 }

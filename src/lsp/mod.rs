@@ -223,7 +223,13 @@ fn serve(connection: &Connection) -> Result<(), String> {
         "documentSymbolProvider": true,
     });
     let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
-    let init: lsp_types::InitializeParams = serde_json::from_value(params).unwrap_or_default();
+    let init: lsp_types::InitializeParams = match serde_json::from_value(params) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("kpilint lsp: initialize 参数无法解析（{e}），按默认处理");
+            Default::default()
+        }
+    };
     #[allow(deprecated)]
     let root = init
         .workspace_folders
