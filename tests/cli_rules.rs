@@ -62,6 +62,11 @@ fn a_broken_pack_is_reported_in_its_own_file_and_exits_2() {
     assert!(text.contains("资金列没有字段“totl”"), "{text}");
     let out = kpilint(&["test-rules", pack.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("my-rules.yaml:12:19"),
+        "test-rules shows the same load error: {text}"
+    );
 }
 
 #[test]

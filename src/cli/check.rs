@@ -156,16 +156,7 @@ fn linter(args: &CheckArgs) -> Result<Linter, Setup> {
         rules.add(&path.display().to_string(), &text);
     }
     if !rules.broken.is_empty() {
-        let reports = rules
-            .broken
-            .drain(..)
-            .map(|(document, diagnostics)| FileReport {
-                document,
-                diagnostics,
-                unreadable: false,
-            })
-            .collect();
-        return Err(Setup::BrokenPacks(reports));
+        return Err(Setup::BrokenPacks(FileReport::broken_packs(&mut rules)));
     }
     let settings = cfg
         .settings(&args.select, &args.ignore, &args.severity)

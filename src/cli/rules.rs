@@ -11,52 +11,44 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::process::ExitCode;
 
-fn load(packs: &[std::path::PathBuf], builtin: bool) -> Result<RuleSet, String> {
+/// Loads the packs; a pack that cannot be read or does not load is reported here, and the
+/// command stops with [`EXIT_TROUBLE`]: listing or testing half a rule set would mislead.
+fn load(packs: &[std::path::PathBuf], builtin: bool) -> Result<RuleSet, ExitCode> {
     let mut set = if builtin {
         RuleSet::builtin()
     } else {
         RuleSet::default()
     };
-    for path in pack_files(packs)? {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("无法读取规则包 {}：{e}", path.display()))?;
+    let files = pack_files(packs).map_err(|e| {
+        eprintln!("kpilint: {e}");
+        ExitCode::from(EXIT_TROUBLE)
+    })?;
+    for path in files {
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            eprintln!("kpilint: 无法读取规则包 {}：{e}", path.display());
+            ExitCode::from(EXIT_TROUBLE)
+        })?;
         set.add(&path.display().to_string(), &text);
+    }
+    if !set.broken.is_empty() {
+        let style = human::Style {
+            color: false,
+            width: 100,
+        };
+        print!(
+            "{}",
+            human::render(&FileReport::broken_packs(&mut set), style)
+        );
+        return Err(ExitCode::from(EXIT_TROUBLE));
     }
     Ok(set)
 }
 
-fn print_broken(set: &mut RuleSet) -> bool {
-    if set.broken.is_empty() {
-        return false;
-    }
-    let reports: Vec<FileReport> = set
-        .broken
-        .drain(..)
-        .map(|(document, diagnostics)| FileReport {
-            document,
-            diagnostics,
-            unreadable: false,
-        })
-        .collect();
-    let style = human::Style {
-        color: false,
-        width: 100,
-    };
-    print!("{}", human::render(&reports, style));
-    true
-}
-
 pub fn run(args: &RulesArgs) -> ExitCode {
-    let mut set = match load(&args.packs, true) {
+    let set = match load(&args.packs, true) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("kpilint: {e}");
-            return ExitCode::from(EXIT_TROUBLE);
-        }
+        Err(code) => return code,
     };
-    if print_broken(&mut set) {
-        return ExitCode::from(EXIT_TROUBLE);
-    }
     let out = match (args.action.as_deref(), args.code.as_deref()) {
         (None, _) => match args.format {
             DumpFormat::Json => list_json(&set),
@@ -171,16 +163,10 @@ fn explain(r: &Rule) -> String {
 
 pub fn test(args: &TestRulesArgs) -> ExitCode {
     let builtin = args.packs.is_empty();
-    let mut set = match load(&args.packs, builtin) {
+    let set = match load(&args.packs, builtin) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("kpilint: {e}");
-            return ExitCode::from(EXIT_TROUBLE);
-        }
+        Err(code) => return code,
     };
-    if print_broken(&mut set) {
-        return ExitCode::from(EXIT_TROUBLE);
-    }
     let (mut rules, mut examples, mut failed) = (0, 0, 0);
     let mut out = String::new();
     for p in &set.packs {

@@ -59,6 +59,21 @@ pub struct FileReport {
     pub unreadable: bool,
 }
 
+impl FileReport {
+    /// The rule packs that failed to load, as reports: a broken pack is shown like a form with
+    /// findings, at the line and column of the YAML that is wrong.
+    pub fn broken_packs(set: &mut crate::rules::RuleSet) -> Vec<FileReport> {
+        set.broken
+            .drain(..)
+            .map(|(document, diagnostics)| FileReport {
+                document,
+                diagnostics,
+                unreadable: false,
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Summary {
     pub files: usize,
