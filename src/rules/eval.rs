@@ -275,6 +275,17 @@ pub struct EvalError {
     pub end: usize,
 }
 
+impl EvalError {
+    /// An error on the part of the expression `node` spans, so the rule's author sees where.
+    fn at(node: &Node, message: String) -> EvalError {
+        EvalError {
+            message,
+            start: node.start,
+            end: node.end,
+        }
+    }
+}
+
 pub struct Evaluator<'a> {
     pub params: HashMap<String, V<'a>>,
     regexes: RefCell<HashMap<String, Rc<Regex>>>,
@@ -291,11 +302,7 @@ impl<'a> Evaluator<'a> {
     }
 
     pub fn eval<'e>(&self, node: &'e Node, env: &mut Env<'e, 'a>) -> Result<V<'a>, EvalError> {
-        let err = |message: String| EvalError {
-            message,
-            start: node.start,
-            end: node.end,
-        };
+        let err = |message: String| EvalError::at(node, message);
         Ok(match &node.expr {
             Expr::Num(d) => V::new(Val::Num(*d)),
             Expr::Str(s) => V::new(Val::Str(Cow::Owned(s.clone()))),
@@ -341,11 +348,7 @@ impl<'a> Evaluator<'a> {
         env: &mut Env<'e, 'a>,
         node: &Node,
     ) -> Result<V<'a>, EvalError> {
-        let err = |message: String| EvalError {
-            message,
-            start: node.start,
-            end: node.end,
-        };
+        let err = |message: String| EvalError::at(node, message);
         // Three-valued logic, short-circuiting where the answer is already known.
         if matches!(op, BinOp::And | BinOp::Or) {
             let l = self.eval(a, env)?;
@@ -429,11 +432,7 @@ impl<'a> Evaluator<'a> {
         env: &mut Env<'e, 'a>,
     ) -> Result<V<'a>, EvalError> {
         let Expr::Lambda(param, body) = &lambda.expr else {
-            return Err(EvalError {
-                message: "应为条件".into(),
-                start: lambda.start,
-                end: lambda.end,
-            });
+            return Err(EvalError::at(lambda, "应为条件".into()));
         };
         env.push((param.as_str(), item));
         let out = self.eval(body, env);
@@ -448,11 +447,7 @@ impl<'a> Evaluator<'a> {
         env: &mut Env<'e, 'a>,
         node: &Node,
     ) -> Result<V<'a>, EvalError> {
-        let err = |message: String| EvalError {
-            message,
-            start: node.start,
-            end: node.end,
-        };
+        let err = |message: String| EvalError::at(node, message);
         let first = self.eval(&args[0], env)?;
         let list = |v: &V<'a>| -> Option<Rc<Vec<V<'a>>>> {
             match &v.val {
