@@ -75,3 +75,17 @@ fn deadline_outside_the_budget_year() {
 fn phone_damaged_by_a_spreadsheet() {
     insta::assert_snapshot!(report_for("K009", 8369));
 }
+
+#[test]
+fn far_apart_labels_get_their_own_snippets() {
+    // C001 on line 1166 points at the funds total on line 1148 as well: the report shows the
+    // two places, not the project description between them; the count on line 1163 is near
+    // enough to the cost row to share its snippet.
+    let text = report_for("C001", 1166);
+    assert_eq!(text.matches("╭─[").count(), 2, "{text}");
+    assert!(
+        text.contains("1148:79]") && text.contains("1166:79]"),
+        "{text}"
+    );
+    assert!(!text.contains(" 1155 │"), "{text}");
+}

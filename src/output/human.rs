@@ -3,7 +3,10 @@
 use super::{form_at, FileReport, Summary};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::Document;
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
+};
 use std::fmt::Write;
 
 #[derive(Debug, Clone, Copy)]
@@ -27,20 +30,63 @@ pub fn render(reports: &[FileReport], style: Style) -> String {
         if r.diagnostics.is_empty() {
             continue;
         }
-        let source = NamedSource::new(r.document.path.clone(), r.document.text.clone())
-            .with_language("text");
+        let source = Source {
+            name: &r.document.path,
+            text: &r.document.text,
+        };
         for d in &r.diagnostics {
-            render_one(&handler, &r.document, &source, d, &mut out);
+            render_one(&handler, &r.document, source, d, &mut out);
         }
     }
     out
 }
 
-/// A finding with a borrowed source, so one copy of a document serves all its findings.
+/// A document as miette reads it, borrowed so one copy serves all its findings.
+///
+/// miette's own `str` source reports as `line_count` the line the context *ends on*, counted
+/// from the top of the file, and the renderer adds it to the line the next context starts on to
+/// decide whether two labels share one snippet. Past the first lines of a file every pair of
+/// labels then merges, and a finding with labels on the funds row and a cost row forty lines
+/// down prints all forty lines. Reporting the number of lines in the context keeps far-apart
+/// labels in separate snippets and near ones (touching contexts) together.
+#[derive(Debug, Clone, Copy)]
+struct Source<'a> {
+    name: &'a str,
+    text: &'a str,
+}
+
+impl SourceCode for Source<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let inner = self
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
+        let data = inner.data();
+        let lines = data.strip_suffix(b"\n").unwrap_or(data);
+        let line_count = 1 + lines.iter().filter(|&&b| b == b'\n').count();
+        Ok(Box::new(
+            MietteSpanContents::new_named(
+                self.name.to_owned(),
+                data,
+                *inner.span(),
+                inner.line(),
+                inner.column(),
+                line_count,
+            )
+            .with_language("text"),
+        ))
+    }
+}
+
+/// A finding with its document's source.
 #[derive(Debug)]
 struct WithSource<'a> {
     inner: MietteDiagnostic,
-    source: &'a NamedSource<String>,
+    source: Source<'a>,
 }
 
 impl std::fmt::Display for WithSource<'_> {
@@ -65,14 +111,14 @@ impl miette::Diagnostic for WithSource<'_> {
         self.inner.labels()
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(self.source)
+        Some(&self.source)
     }
 }
 
 fn render_one(
     handler: &GraphicalReportHandler,
     doc: &Document,
-    source: &NamedSource<String>,
+    source: Source<'_>,
     d: &Diagnostic,
     out: &mut String,
 ) {
