@@ -2,17 +2,8 @@
 
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
-
-const CORPUS: &str = "tests/corpus/000_cb0bcf906edd3817.txt";
-
-fn kpilint(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kpilint"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("runs")
-}
+mod common;
+use common::{kpilint, CORPUS};
 
 fn json(args: &[&str]) -> (i32, Value) {
     let out = kpilint(args);

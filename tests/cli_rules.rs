@@ -2,23 +2,9 @@
 //! tracing.
 
 use serde_json::Value;
-use std::path::Path;
-use std::process::{Command, Output};
-
-const CORPUS: &str = "tests/corpus/000_cb0bcf906edd3817.txt";
-
-fn kpilint_in(dir: Option<&Path>, args: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_kpilint"));
-    c.args(args).env("NO_COLOR", "1");
-    if let Some(d) = dir {
-        c.current_dir(d);
-    }
-    c.output().expect("runs")
-}
-
-fn kpilint(args: &[&str]) -> Output {
-    kpilint_in(None, args)
-}
+use std::process::Output;
+mod common;
+use common::{kpilint, CORPUS};
 
 fn codes(out: &Output) -> Vec<String> {
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");

@@ -1,17 +1,10 @@
 //! The documentation tells the truth: the worked example in docs/rules.md works as it says,
 //! and every field and function of the expression language is documented.
 
-use std::process::Command;
+mod common;
+use common::kpilint;
 
 const RULES_MD: &str = include_str!("../docs/rules.md");
-
-fn kpilint(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_kpilint"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("runs")
-}
 
 /// The first ```yaml block after the given heading.
 fn yaml_after(heading: &str) -> String {

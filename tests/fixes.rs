@@ -3,16 +3,19 @@
 
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 
-const CORPUS: &str = "tests/corpus/000_cb0bcf906edd3817.txt";
+mod common;
+use common::{kpilint, CORPUS};
 
-fn kpilint(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_kpilint"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("runs")
+/// The codes of the findings in a JSON report that carry a safe fix.
+fn safe_fix_codes(report: &Value) -> Vec<&str> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["fix"]["safe"] == true)
+        .map(|d| d["code"].as_str().unwrap())
+        .collect()
 }
 
 fn json(path: &Path) -> Value {
@@ -58,13 +61,7 @@ fn fix_changes_only_the_reported_bytes_and_the_findings_go() {
     std::fs::copy(CORPUS, &copy).unwrap();
     let original = std::fs::read_to_string(&copy).unwrap();
     let before = json(&copy);
-    let fixable: Vec<&str> = before["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| d["fix"]["safe"] == true)
-        .map(|d| d["code"].as_str().unwrap())
-        .collect();
+    let fixable = safe_fix_codes(&before);
     assert!(
         fixable.contains(&"V013") && fixable.contains(&"V012") && fixable.contains(&"V017"),
         "{fixable:?}"
@@ -88,13 +85,7 @@ fn fix_changes_only_the_reported_bytes_and_the_findings_go() {
         "every other byte is unchanged"
     );
     let after = json(&copy);
-    let left: Vec<&str> = after["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| d["fix"]["safe"] == true)
-        .map(|d| d["code"].as_str().unwrap())
-        .collect();
+    let left = safe_fix_codes(&after);
     assert!(left.is_empty(), "safe fixes leave nothing to fix: {left:?}");
     let count = |v: &Value, code: &str| {
         v["diagnostics"]

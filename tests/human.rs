@@ -5,12 +5,14 @@ use kpilint::cli::lint_file;
 use kpilint::output::human::{render, Style};
 use std::path::Path;
 
-fn report_for_lines(lines: &[u32]) -> String {
+/// The report of the disclosure's findings whose primary label is on a line `keep` accepts.
+fn report_where(keep: impl Fn(&str, u32) -> bool) -> String {
     let mut report = lint_file(Path::new("tests/corpus/000_cb0bcf906edd3817.txt"));
     let doc = &report.document;
     report
         .diagnostics
-        .retain(|d| lines.contains(&doc.line_col(d.primary.span.start).line));
+        .retain(|d| keep(&d.code, doc.line_col(d.primary.span.start).line));
+    assert!(!report.diagnostics.is_empty(), "some finding is selected");
     render(
         &[report],
         Style {
@@ -18,6 +20,10 @@ fn report_for_lines(lines: &[u32]) -> String {
             width: 120,
         },
     )
+}
+
+fn report_for_lines(lines: &[u32]) -> String {
+    report_where(|_, line| lines.contains(&line))
 }
 
 #[test]
@@ -36,19 +42,7 @@ fn name_and_value_merged_in_one_cell() {
 }
 
 fn report_for(code: &str, line: u32) -> String {
-    let mut report = lint_file(Path::new("tests/corpus/000_cb0bcf906edd3817.txt"));
-    let doc = &report.document;
-    report
-        .diagnostics
-        .retain(|d| d.code == code && doc.line_col(d.primary.span.start).line == line);
-    assert!(!report.diagnostics.is_empty(), "{code} on line {line}");
-    render(
-        &[report],
-        Style {
-            color: false,
-            width: 120,
-        },
-    )
+    report_where(|c, l| c == code && l == line)
 }
 
 #[test]

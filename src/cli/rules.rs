@@ -2,7 +2,7 @@
 
 use super::check::pack_files;
 use super::{DumpFormat, RulesArgs, TestRulesArgs, EXIT_ERRORS, EXIT_TROUBLE};
-use crate::diagnostics::codes;
+use crate::diagnostics::{codes, Severity};
 use crate::output::human;
 use crate::output::FileReport;
 use crate::rules::{test_examples, Rule, RuleSet};
@@ -80,30 +80,21 @@ pub fn run(args: &RulesArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// One line of `kpilint rules`, in the same columns for built-in checks and pack rules.
+fn row(s: &mut String, code: &str, severity: Severity, name: &str, summary: &str) {
+    let _ = writeln!(s, "  {code}  {:<8} {name:<28} {summary}", severity.as_str());
+}
+
 fn list_text(set: &RuleSet) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "内置检查（读取表格时）：");
     for c in codes::ALL {
-        let _ = writeln!(
-            s,
-            "  {}  {:<8} {:<28} {}",
-            c.code,
-            c.severity.as_str(),
-            c.name,
-            c.summary
-        );
+        row(&mut s, c.code, c.severity, c.name, c.summary);
     }
     for p in &set.packs {
         let _ = writeln!(s, "\n{}（{}，{}）：", p.title, p.name, p.document.path);
         for r in &p.rules {
-            let _ = writeln!(
-                s,
-                "  {}  {:<8} {:<28} {}",
-                r.code,
-                r.severity.as_str(),
-                r.name,
-                r.summary
-            );
+            row(&mut s, &r.code, r.severity, &r.name, &r.summary);
         }
     }
     s

@@ -700,17 +700,22 @@ fn per_time(v: &value::Value) -> Option<value::TimeUnit> {
     }
 }
 
+/// The 主管部门 without its code, on the whole cell: the code has its own field.
+fn department_name(f: &Form) -> V<'_> {
+    V {
+        val: f
+            .department
+            .value
+            .as_ref()
+            .map_or(Val::Null, |d| Val::Str(Cow::Borrowed(&d.name))),
+        span: Some(f.department.span),
+    }
+}
+
 fn header<'a>(f: &'a Form, label: &str) -> Option<V<'a>> {
     Some(match label {
         "项目名称" | "部门名称" => V::str_cell(&f.name),
-        "主管部门" | "主管部门及代码" => V {
-            val: f
-                .department
-                .value
-                .as_ref()
-                .map_or(Val::Null, |d| Val::Str(Cow::Borrowed(&d.name))),
-            span: Some(f.department.span),
-        },
+        "主管部门" | "主管部门及代码" => department_name(f),
         "实施单位" => V::str_cell(&f.implementing_unit),
         "项目属性" => V::str_cell(&f.attribute),
         "项目期" => V::str_cell(&f.period),
@@ -837,14 +842,7 @@ fn form_field<'a>(fc: &'a FormCtx<'a>, name: &str) -> Option<V<'a>> {
             span: Some(f.year.span),
         },
         "money_unit" => V::new(s(f.money_unit.label())),
-        "department" => V {
-            val: f
-                .department
-                .value
-                .as_ref()
-                .map_or(Val::Null, |d| Val::Str(Cow::Borrowed(&d.name))),
-            span: Some(f.department.span),
-        },
+        "department" => department_name(f),
         "department_code" => V {
             val: f
                 .department

@@ -1,0 +1,23 @@
+//! What the command-line tests share: the bundled disclosure and a way to run the real binary.
+// Each test crate uses its own part of this module.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+pub const CORPUS: &str = "tests/corpus/000_cb0bcf906edd3817.txt";
+
+/// Runs `kpilint` from the crate root, without colour so the output can be compared as text.
+pub fn kpilint(args: &[&str]) -> Output {
+    kpilint_in(None, args)
+}
+
+/// Runs `kpilint` in `dir`, where it looks for `kpilint.toml` and resolves relative paths.
+pub fn kpilint_in(dir: Option<&Path>, args: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kpilint"));
+    c.args(args).env("NO_COLOR", "1");
+    if let Some(d) = dir {
+        c.current_dir(d);
+    }
+    c.output().expect("runs")
+}
