@@ -89,8 +89,8 @@ fn counts_every_form_once() {
     );
     assert_eq!(
         d.tables.len(),
-        13,
-        "表一…表十三 are recognised and set aside"
+        15,
+        "表一…表十三, the two 收支总表 read as one table per side"
     );
 }
 

@@ -9,6 +9,8 @@ mod cells;
 mod decode;
 mod grid;
 pub mod labels;
+mod prose;
+mod tables;
 mod text;
 
 pub use cells::is_space;
@@ -124,6 +126,7 @@ pub fn read_text(path: &str, text: String, encoding: &'static str) -> Ingested {
             line_index,
             forms: read.forms,
             tables: read.tables,
+            prose: read.prose,
             ..Document::default()
         },
         diagnostics,

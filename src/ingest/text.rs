@@ -8,11 +8,12 @@
 use super::cells::{self, squeeze, Line, RawCell};
 use super::grid::{self, GridHeader};
 use super::labels::{self, Field, FundsRow};
+use super::{prose, tables};
 use crate::diagnostics::{codes, Diagnostic, Label};
 use crate::model::{
-    Cell, DepartmentRef, DepartmentSection, Form, FormKind, Funds, GridLayout, IndicatorHalf,
-    IndicatorRow, LabelledAmount, LabelledValue, MoneyUnit, SignOff, Span, TableSection,
-    TextFields,
+    BudgetTable, Cell, DepartmentRef, DepartmentSection, Form, FormKind, Funds, GridLayout,
+    IndicatorHalf, IndicatorRow, LabelledAmount, LabelledValue, MoneyUnit, ProseFigure, SignOff,
+    Span, TableSection, TextFields,
 };
 use regex::Regex;
 use rust_decimal::Decimal;
@@ -84,7 +85,8 @@ fn year_line_re() -> &'static Regex {
 /// What the reader found in one text.
 pub struct TextRead {
     pub forms: Vec<Form>,
-    pub tables: Vec<TableSection>,
+    pub tables: Vec<BudgetTable>,
+    pub prose: Vec<ProseFigure>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -93,8 +95,11 @@ pub fn read(text: &str) -> TextRead {
     let mut out = TextRead {
         forms: Vec::new(),
         tables: Vec::new(),
+        prose: Vec::new(),
         diagnostics: Vec::new(),
     };
+    let mut sections: Vec<TableSection> = Vec::new();
+    let mut prose_lines: Vec<usize> = Vec::new();
     let titles: Vec<(usize, Title)> = lines
         .iter()
         .enumerate()
@@ -113,22 +118,31 @@ pub fn read(text: &str) -> TextRead {
                 let span = body[0].span.cover(body[body.len() - 1].span);
                 let title = squeeze(&body[0].first().map(|c| c.text.clone()).unwrap_or_default());
                 // `预算公开表1` is followed by the table's real title: one section.
-                let previous_is_marker = out.tables.last().is_some_and(|t: &TableSection| {
+                let previous_is_marker = sections.last().is_some_and(|t: &TableSection| {
                     t.title.starts_with("预算公开表")
                         && t.span.end <= span.start
                         && lines_between_blank(&lines, t.span, span)
                 });
-                match out.tables.last_mut() {
+                match sections.last_mut() {
                     Some(t) if previous_is_marker => {
                         t.title = title;
                         t.span = t.span.cover(span);
                     }
-                    _ => out.tables.push(TableSection { title, span }),
+                    _ => sections.push(TableSection { title, span }),
                 }
             }
-            Title::Part => {}
+            Title::Part => prose_lines.extend(start..end),
         }
     }
+    for section in &sections {
+        let body: Vec<Line> = lines
+            .iter()
+            .filter(|l| l.span.start >= section.span.start && l.span.end <= section.span.end)
+            .cloned()
+            .collect();
+        out.tables.extend(tables::read(section, &body));
+    }
+    out.prose = prose::read(prose_lines.iter().map(|&i| &lines[i]));
     out
 }
 

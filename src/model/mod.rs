@@ -6,7 +6,12 @@
 //! [`Cell`] whose value is `None` and whose span marks where it should have been, so that
 //! a finding about a missing cell still has a place to point at.
 
+mod budget;
 mod span;
+
+pub use budget::{
+    strip_numbering, BudgetTable, ProseFigure, RowRole, TableColumn, TableKind, TableRow,
+};
 
 pub use span::{floor_char_boundary, LineCol, LineIndex, Span};
 
@@ -65,8 +70,10 @@ pub struct Document {
     pub fingerprint: u64,
     pub line_index: LineIndex,
     pub forms: Vec<Form>,
-    /// Budget tables (预算公开表) recognised and set aside; a later stage reads them.
-    pub tables: Vec<TableSection>,
+    /// The budget tables (预算公开表), in the order printed.
+    pub tables: Vec<BudgetTable>,
+    /// Figures quoted in the prose (第三部分 情况说明).
+    pub prose: Vec<ProseFigure>,
 }
 
 /// FNV-1a over bytes: cheap, stable across runs and platforms.
@@ -86,7 +93,8 @@ impl Document {
     }
 }
 
-/// A budget table of the disclosure, recognised by its title and skipped for now.
+/// Where a budget table is: from its title (or the `预算公开表N` line before it) to the
+/// next title.
 #[derive(Debug, Clone, Serialize)]
 pub struct TableSection {
     pub title: String,

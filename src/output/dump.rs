@@ -1,7 +1,7 @@
 //! The shapes of `kpilint dump`: the model as JSON (with 1-based lines and columns for
 //! every cell) and as a compact text listing.
 
-use crate::model::{Cell, Document, Form, Funds, IndicatorHalf};
+use crate::model::{BudgetTable, Cell, Document, Form, Funds, IndicatorHalf};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 
@@ -116,7 +116,36 @@ pub fn document_json(doc: &Document) -> Value {
         "path": doc.path,
         "encoding": doc.encoding,
         "forms": doc.forms.iter().map(|f| form_json(doc, f)).collect::<Vec<_>>(),
-        "tables": doc.tables.iter().map(|t| json!({"title": t.title, "line": doc.line_col(t.span.start).line})).collect::<Vec<_>>(),
+        "tables": doc.tables.iter().map(|t| table_json(doc, t)).collect::<Vec<_>>(),
+        "prose": doc.prose.iter().map(|p| json!({
+            "label": p.label,
+            "amount": cell(doc, &p.amount),
+            "share": p.share.as_ref().map(|c| cell(doc, c)),
+            "direction": p.direction,
+            "base": p.base,
+            "section": p.section,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn table_json(doc: &Document, t: &BudgetTable) -> Value {
+    json!({
+        "kind": t.kind,
+        "title": t.title.value,
+        "line": doc.line_col(t.title.span.start).line,
+        "side": t.side,
+        "unit": t.unit,
+        "no_data": t.no_data,
+        "columns": t.columns.iter().map(|c| json!({"name": c.name, "group": c.group, "parts": c.parts})).collect::<Vec<_>>(),
+        "rows": t.rows.iter().map(|r| json!({
+            "line": doc.line_col(r.span.start).line,
+            "code": r.code.value,
+            "name": r.name.value,
+            "detail": r.detail.value,
+            "role": r.role,
+            "cells": r.cells.iter().map(|c| c.value.map(|d| d.to_string())).collect::<Vec<_>>(),
+            "children": r.children,
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -149,6 +178,9 @@ pub fn document_text(doc: &Document) -> String {
         doc.forms.len(),
         doc.tables.len()
     );
+    for t in &doc.tables {
+        table_text(&mut s, doc, t);
+    }
     for f in &doc.forms {
         let line = doc.line_col(f.span.start).line;
         let _ = writeln!(s, "\n第 {line} 行  {}  {}", opt(&f.title), opt(&f.name));
@@ -201,4 +233,54 @@ pub fn document_text(doc: &Document) -> String {
         }
     }
     s
+}
+
+fn table_text(s: &mut String, doc: &Document, t: &BudgetTable) {
+    let line = doc.line_col(t.title.span.start).line;
+    let _ = writeln!(
+        s,
+        "\n第 {line} 行  {}  [{}，{}{}]",
+        opt(&t.title),
+        t.kind.key(),
+        t.unit.label(),
+        if t.no_data { "，本表无数据" } else { "" }
+    );
+    let columns: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| {
+            let parts: Vec<&str> = c
+                .parts
+                .iter()
+                .map(|&p| t.columns[p].name.as_str())
+                .collect();
+            match parts.is_empty() {
+                true => c.name.clone(),
+                false => format!("{} = {}", c.name, parts.join(" + ")),
+            }
+        })
+        .collect();
+    let _ = writeln!(s, "  列：{}", columns.join(" | "));
+    for r in &t.rows {
+        let line = doc.line_col(r.span.start).line;
+        let depth = std::iter::successors(r.parent, |&p| t.rows[p].parent).count();
+        let cells: Vec<String> = r.cells.iter().map(opt).collect();
+        let _ = writeln!(
+            s,
+            "  {line:>5}  {:indent$}{}{}{}  [{}]  {}",
+            "",
+            r.code
+                .value
+                .as_deref()
+                .map_or(String::new(), |c| format!("{c} ")),
+            opt(&r.name),
+            r.detail
+                .value
+                .as_deref()
+                .map_or(String::new(), |d| format!("（{d}）")),
+            r.role.key(),
+            cells.join(" | "),
+            indent = depth * 2
+        );
+    }
 }
