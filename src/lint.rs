@@ -64,6 +64,7 @@ impl Linter {
     /// starts. The editor calls this on every keystroke.
     pub fn lint_cached(&self, ing: Ingested, cache: &mut RuleCache) -> Linted {
         if ing.unreadable || ing.document.forms.is_empty() || self.trace.is_some() {
+            // (A file of tables alone has no forms to cache.)
             return self.lint_ingested(ing);
         }
         let doc = &ing.document;
@@ -80,16 +81,15 @@ impl Linter {
             .rules()
             .filter(|r| self.settings.enabled(&r.code))
             .collect();
-        let (per_form, whole): (Vec<&crate::rules::Rule>, Vec<&crate::rules::Rule>) = rules
-            .into_iter()
-            .partition(|r| r.over != crate::rules::Scope::Document);
-        let ctx = crate::rules::eval::DocCtx {
+        let (per_form, whole): (Vec<&crate::rules::Rule>, Vec<&crate::rules::Rule>) =
+            rules.into_iter().partition(|r| r.over.per_form());
+        let ctx = crate::rules::eval::DocCtx::forms_only(
             doc,
-            forms: changed
+            changed
                 .iter()
                 .map(|&i| crate::rules::eval::FormCtx::new(&doc.forms[i]))
                 .collect(),
-        };
+        );
         let fresh = crate::rules::engine::run_ctx(&ctx, &per_form, &self.settings, None);
         let mut by_form: HashMap<usize, Vec<Diagnostic>> = HashMap::new();
         for d in fresh.diagnostics {
@@ -125,7 +125,8 @@ impl Linter {
         let mut diagnostics: Vec<Diagnostic> = ing.diagnostics;
         let mut rule_errors = Vec::new();
         let mut trace = Vec::new();
-        if !ing.unreadable && !ing.document.forms.is_empty() {
+        let has_content = !ing.document.forms.is_empty() || !ing.document.tables.is_empty();
+        if !ing.unreadable && has_content {
             let out = self
                 .rules
                 .run(&ing.document, &self.settings, self.trace.as_deref());

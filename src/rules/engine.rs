@@ -6,7 +6,7 @@
 //! there, and it stays silent; `assert` false is a finding. An evaluation error is reported
 //! once per rule, against the pack, and never stops the run.
 
-use super::eval::{logic, DocCtx, EvalError, Evaluator, FormCtx, Period, Val, V};
+use super::eval::{self, logic, DocCtx, EvalError, Evaluator, FormCtx, Period, Val, V};
 use super::pack::{Compiled, LabelExpr, ParamValue, Part, Rule, Scope};
 use crate::diagnostics::{codes, Diagnostic, Edit, Fix, Label, Severity};
 use crate::model::{Document, Span};
@@ -75,13 +75,8 @@ struct Item<'a> {
 
 fn items<'a>(scope: Scope, ctx: &'a DocCtx<'a>) -> Vec<Item<'a>> {
     let mut out = Vec::new();
-    if scope == Scope::Document {
-        out.push(Item {
-            form: None,
-            vars: vec![("document", V::new(Val::Document(ctx)))],
-            at: Span::empty(0),
-            describe: "整个文件".into(),
-        });
+    if !scope.per_form() {
+        document_items(scope, ctx, &mut out);
         return out;
     }
     for fc in &ctx.forms {
@@ -139,10 +134,102 @@ fn items<'a>(scope: Scope, ctx: &'a DocCtx<'a>) -> Vec<Item<'a>> {
                     });
                 }
             }
-            Scope::Document => unreachable!("handled above"),
+            _ => unreachable!("document-wide scopes are handled above"),
         }
     }
     out
+}
+
+/// Items of the scopes that range over the whole document: its tables, their rows and
+/// cells, the projects, the figures of the prose.
+fn document_items<'a>(scope: Scope, ctx: &'a DocCtx<'a>, out: &mut Vec<Item<'a>>) {
+    let document = V::new(Val::Document(ctx));
+    let doc = ctx.doc;
+    if scope == Scope::Document {
+        out.push(Item {
+            form: None,
+            vars: vec![("document", document)],
+            at: Span::empty(0),
+            describe: "整个文件".into(),
+        });
+        return;
+    }
+    if scope == Scope::Project {
+        for (p, pr) in ctx.projects.iter().enumerate() {
+            let at = match (pr.line, pr.form) {
+                (Some((t, r)), _) => doc.tables[t].rows[r].name.span,
+                (None, Some(f)) => doc.forms[f].name.span,
+                _ => Span::empty(0),
+            };
+            out.push(Item {
+                form: pr.form.and_then(|f| ctx.forms.get(f)),
+                vars: vec![
+                    ("document", document.clone()),
+                    ("project", V::at(Val::Project(ctx, p), at)),
+                ],
+                at,
+                describe: format!("项目“{}”", V::new(Val::Project(ctx, p)).display()),
+            });
+        }
+        return;
+    }
+    if scope == Scope::Figure {
+        for (f, fig) in doc.prose.iter().enumerate() {
+            out.push(Item {
+                form: None,
+                vars: vec![
+                    ("document", document.clone()),
+                    ("figure", V::at(Val::Figure(ctx, f), fig.amount.span)),
+                ],
+                at: fig.amount.span,
+                describe: format!("说明中的“{}”", fig.label),
+            });
+        }
+        return;
+    }
+    for (t, table) in doc.tables.iter().enumerate() {
+        let tv = V::at(Val::Table(ctx, t), table.title.span);
+        if scope == Scope::Table {
+            out.push(Item {
+                form: None,
+                vars: vec![("document", document.clone()), ("table", tv)],
+                at: table.title.span,
+                describe: format!("“{}”", table.title.value.as_deref().unwrap_or("")),
+            });
+            continue;
+        }
+        for (r, row) in table.rows.iter().enumerate() {
+            let line = eval::line_value(ctx, t, r);
+            if scope == Scope::TableRow {
+                out.push(Item {
+                    form: None,
+                    vars: vec![
+                        ("document", document.clone()),
+                        ("table", tv.clone()),
+                        ("line", line),
+                    ],
+                    at: row.name.span,
+                    describe: format!("表行“{}”", row.name_text()),
+                });
+                continue;
+            }
+            for c in 0..table.columns.len() {
+                let cell = eval::cell_value(ctx, t, r, c);
+                let at = cell.span.unwrap_or(row.span);
+                out.push(Item {
+                    form: None,
+                    vars: vec![
+                        ("document", document.clone()),
+                        ("table", tv.clone()),
+                        ("line", line.clone()),
+                        ("cell", cell),
+                    ],
+                    at,
+                    describe: format!("“{}”的{}", row.name_text(), table.columns[c].name),
+                });
+            }
+        }
+    }
 }
 
 /// Runs `rules` over one document.
@@ -215,9 +302,13 @@ fn apply<'r, 'a>(
         .form
         .and_then(|f| f.form.display_name())
         .map(str::to_owned);
+    // Items outside any form (tables, prose) have no form to name in a trace.
+    let traced_form = item
+        .form
+        .map(|f| f.form.display_name().unwrap_or("（无名称）").to_owned());
     let line = |outcome: String, values: Vec<(String, String)>| {
         tracing.then(|| TraceLine {
-            form: form_name.clone(),
+            form: traced_form.clone(),
             item: item.describe.clone(),
             outcome,
             values,

@@ -5,9 +5,12 @@
 //! out `null` does not apply and stays silent. Values keep the span of the cell they came
 //! from, so a label can land on it.
 
+use super::budget::{self, Project};
 use super::expr::{BinOp, Expr, Node, UnOp};
 use crate::ingest::labels::parent_of;
-use crate::model::{Cell, Document, Form, FormKind, Funds, GridLayout, IndicatorHalf, Span};
+use crate::model::{
+    BudgetTable, Cell, Document, Form, FormKind, Funds, GridLayout, IndicatorHalf, Span,
+};
 use crate::value::{self, Kind, Note, Reason};
 use regex::Regex;
 use rust_decimal::Decimal;
@@ -49,14 +52,40 @@ pub struct FormCtx<'a> {
 pub struct DocCtx<'a> {
     pub doc: &'a Document,
     pub forms: Vec<FormCtx<'a>>,
+    /// Project lines of the 项目支出预算表 paired with project forms.
+    pub projects: Vec<Project>,
+    /// For each (table, row) of a project line, its index in `projects`.
+    pub project_of_line: HashMap<(usize, usize), usize>,
 }
 
 impl<'a> DocCtx<'a> {
     pub fn new(doc: &'a Document) -> Self {
+        let projects = budget::match_projects(doc);
+        Self::with(doc, doc.forms.iter().map(FormCtx::new).collect(), projects)
+    }
+
+    /// A context for some forms only, without the document-wide relations (the editor's
+    /// per-form re-lint, where only per-form rules run).
+    pub fn forms_only(doc: &'a Document, forms: Vec<FormCtx<'a>>) -> Self {
+        Self::with(doc, forms, Vec::new())
+    }
+
+    fn with(doc: &'a Document, forms: Vec<FormCtx<'a>>, projects: Vec<Project>) -> Self {
+        let project_of_line = projects
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.line.map(|l| (l, i)))
+            .collect();
         DocCtx {
             doc,
-            forms: doc.forms.iter().map(FormCtx::new).collect(),
+            forms,
+            projects,
+            project_of_line,
         }
+    }
+
+    fn table(&self, t: usize) -> &'a BudgetTable {
+        &self.doc.tables[t]
     }
 }
 
@@ -179,6 +208,14 @@ pub enum Val<'a> {
     Value(&'a HalfCtx<'a>),
     Pair(&'a HalfCtx<'a>, &'a HalfCtx<'a>),
     Document(&'a DocCtx<'a>),
+    /// A budget table, by index.
+    Table(&'a DocCtx<'a>, usize),
+    /// A table row: (table, row).
+    Line(&'a DocCtx<'a>, usize, usize),
+    /// A table amount cell: (table, row, column).
+    TableCell(&'a DocCtx<'a>, usize, usize, usize),
+    Project(&'a DocCtx<'a>, usize),
+    Figure(&'a DocCtx<'a>, usize),
 }
 
 /// A value and the cell it came from.
@@ -238,13 +275,52 @@ impl<'a> V<'a> {
             Val::Value(h) => h.half.value.value.clone().unwrap_or_default(),
             Val::Funds(_, p) => p.label().to_owned(),
             Val::FundsPair(_) | Val::Pair(..) | Val::Document(_) => String::new(),
+            Val::Table(d, t) => d.table(*t).title.value.clone().unwrap_or_default(),
+            Val::Line(d, t, r) => d.table(*t).rows[*r].name_text().to_owned(),
+            Val::TableCell(d, t, r, c) => {
+                let table = d.table(*t);
+                let row = &table.rows[*r];
+                let name = row.name.value.as_deref().or(row.code.value.as_deref());
+                format!(
+                    "{}（{}）{}",
+                    name.unwrap_or(""),
+                    table.columns[*c].name,
+                    format_number(row.amount(*c))
+                )
+            }
+            Val::Project(d, p) => project_name(d, *p).to_owned(),
+            Val::Figure(d, f) => d.doc.prose[*f].label.clone(),
+        }
+    }
+
+    /// The number a value stands for: a number, or the amount in a table cell.
+    pub fn number(&self) -> Option<Decimal> {
+        match &self.val {
+            Val::Num(d) => Some(*d),
+            Val::TableCell(d, t, r, c) => Some(d.table(*t).rows[*r].amount(*c)),
+            _ => None,
         }
     }
 }
 
+fn project_name<'a>(d: &'a DocCtx<'a>, p: usize) -> &'a str {
+    let pr = &d.projects[p];
+    if let Some((t, r)) = pr.line {
+        return d.table(t).rows[r].name_text();
+    }
+    pr.form
+        .and_then(|f| d.doc.forms[f].display_name())
+        .unwrap_or("")
+}
+
 /// `903000` → `903,000`; `65465.66` → `65,465.66`.
 pub fn format_number(d: Decimal) -> String {
-    let d = d.round_dp(4).normalize();
+    // Amounts printed with cents (`16.00` 万元) keep them; computed values lose noise.
+    let d = if d.scale() <= 2 {
+        d
+    } else {
+        d.round_dp(4).normalize()
+    };
     let s = d.abs().to_string();
     let (int, frac) = s
         .split_once('.')
@@ -488,10 +564,7 @@ impl<'a> Evaluator<'a> {
         for a in &args[1..] {
             rest.push(self.eval(a, env)?);
         }
-        let num = |v: &V<'a>| match v.val {
-            Val::Num(d) => Some(d),
-            _ => None,
-        };
+        let num = |v: &V<'a>| v.number();
         let text = |v: &V<'a>| match &v.val {
             Val::Str(s) => Some(s.to_string()),
             Val::Half(h) => h.half.name.value.clone(),
@@ -610,6 +683,58 @@ impl<'a> Evaluator<'a> {
                 }
                 _ => V::null(),
             },
+            "table" => {
+                let (Val::Document(d), Some(kind)) = (&first.val, text(&rest[0])) else {
+                    return Ok(V::null());
+                };
+                let side = rest.get(1).and_then(text);
+                d.doc
+                    .tables
+                    .iter()
+                    .position(|t| {
+                        t.kind.key() == kind && side.as_deref().is_none_or(|s| t.side == Some(s))
+                    })
+                    .map_or_else(V::null, |t| V::at(Val::Table(d, t), d.table(t).title.span))
+            }
+            "line" => {
+                let (Val::Table(d, t), Some(key)) = (&first.val, text(&rest[0])) else {
+                    return Ok(V::null());
+                };
+                d.table(*t)
+                    .row(&key)
+                    .map_or_else(V::null, |r| line_value(d, *t, r))
+            }
+            "cell" => {
+                let (Val::Line(d, t, r), Some(label)) = (&first.val, text(&rest[0])) else {
+                    return Ok(V::null());
+                };
+                d.table(*t)
+                    .column(&label)
+                    .map_or_else(V::null, |c| cell_value(d, *t, *r, c))
+            }
+            "round" => match (num(&first), num(&rest[0])) {
+                (Some(x), Some(n)) if n >= Decimal::ZERO && n <= Decimal::from(10) => {
+                    let dp = u32::try_from(n.trunc().mantissa()).unwrap_or(0);
+                    // `round(18, 2)` is `18.00`: the result reads like the figure it is
+                    // compared with.
+                    let mut r = x.round_dp_with_strategy(
+                        dp,
+                        rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+                    );
+                    r.rescale(dp);
+                    V {
+                        val: Val::Num(r),
+                        span: first.span,
+                    }
+                }
+                _ => V::null(),
+            },
+            "amount_of" => {
+                let (Val::Form(f), Some(label)) = (&first.val, text(&rest[0])) else {
+                    return Ok(V::null());
+                };
+                amount_of(f.form, &label)
+            }
             "halfwidth" => match text(&first) {
                 Some(t) => V::new(Val::Str(Cow::Owned(value::halfwidth(&t)))),
                 None => V::null(),
@@ -686,6 +811,9 @@ fn equal(a: &V<'_>, b: &V<'_>) -> bool {
         (Val::Bool(x), Val::Bool(y)) => x == y,
         (Val::Num(x), Val::Num(y)) => x == y,
         (Val::Str(x), Val::Str(y)) => x == y,
+        (Val::Table(_, x), Val::Table(_, y)) => x == y,
+        (Val::Line(_, t, r), Val::Line(_, u, q)) => (t, r) == (u, q),
+        (Val::TableCell(_, t, r, c), Val::TableCell(_, u, q, k)) => (t, r, c) == (u, q, k),
         (Val::List(x), Val::List(y)) => {
             x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| equal(p, q))
         }
@@ -810,10 +938,200 @@ pub fn field<'a>(base: &V<'a>, name: &str) -> Option<V<'a>> {
                     .map(|f| V::at(Val::Form(f), f.form.title.span))
                     .collect(),
             ))),
+            "tables" => list(
+                (0..d.doc.tables.len())
+                    .map(|t| V::at(Val::Table(d, t), d.table(t).title.span))
+                    .collect(),
+            ),
+            "projects" => list(
+                (0..d.projects.len())
+                    .map(|p| V::new(Val::Project(d, p)))
+                    .collect(),
+            ),
+            "figures" => list(
+                (0..d.doc.prose.len())
+                    .map(|f| V::at(Val::Figure(d, f), d.doc.prose[f].amount.span))
+                    .collect(),
+            ),
+            "department_form" => d
+                .forms
+                .iter()
+                .find(|f| f.form.kind == FormKind::Department)
+                .map_or_else(V::null, |f| V::at(Val::Form(f), f.form.title.span)),
             _ => return None,
         },
+        Val::Table(d, t) => table_field(d, *t, name)?,
+        Val::Line(d, t, r) => line_field(d, *t, *r, name)?,
+        Val::TableCell(d, t, r, c) => cell_field(d, *t, *r, *c, name)?,
+        Val::Project(d, p) => project_field(d, *p, name)?,
+        Val::Figure(d, f) => figure_field(d, *f, name)?,
         _ => return None,
     })
+}
+
+fn list(items: Vec<V<'_>>) -> V<'_> {
+    V::new(Val::List(Rc::new(items)))
+}
+
+pub fn line_value<'a>(d: &'a DocCtx<'a>, t: usize, r: usize) -> V<'a> {
+    V::at(Val::Line(d, t, r), d.table(t).rows[r].name.span)
+}
+
+pub fn cell_value<'a>(d: &'a DocCtx<'a>, t: usize, r: usize, c: usize) -> V<'a> {
+    let row = &d.table(t).rows[r];
+    let span = row.cells.get(c).map_or(row.span, |cell| cell.span);
+    V::at(Val::TableCell(d, t, r, c), span)
+}
+
+fn table_field<'a>(d: &'a DocCtx<'a>, t: usize, name: &str) -> Option<V<'a>> {
+    let table = d.table(t);
+    Some(match name {
+        "kind" => V::new(s(table.kind.key())),
+        "title" => V::str_cell(&table.title),
+        "side" => V::new(table.side.map_or(Val::Null, s)),
+        "unit" => V::new(s(table.unit.label())),
+        "columns" => list(
+            table
+                .columns
+                .iter()
+                .map(|c| V::new(s(c.name.as_str())))
+                .collect(),
+        ),
+        "rows" => list((0..table.rows.len()).map(|r| line_value(d, t, r)).collect()),
+        "no_data" => V::new(Val::Bool(table.no_data)),
+        "total" => table
+            .rows
+            .iter()
+            .position(|r| r.role == crate::model::RowRole::Total && r.parent.is_none())
+            .map_or_else(V::null, |r| line_value(d, t, r)),
+        _ => return None,
+    })
+}
+
+fn line_field<'a>(d: &'a DocCtx<'a>, t: usize, r: usize, name: &str) -> Option<V<'a>> {
+    let table = d.table(t);
+    let row = &table.rows[r];
+    Some(match name {
+        "code" => V::str_cell(&row.code),
+        "name" => V::str_cell(&row.name),
+        "detail" => V::str_cell(&row.detail),
+        "role" => V::at(s(row.role.key()), row.name.span),
+        "table" => V::at(Val::Table(d, t), table.title.span),
+        "cells" => list(
+            (0..table.columns.len())
+                .map(|c| cell_value(d, t, r, c))
+                .collect(),
+        ),
+        "amount" => {
+            if table.columns.is_empty() {
+                V::null()
+            } else {
+                cell_value(d, t, r, 0)
+            }
+        }
+        "children" => list(row.children.iter().map(|&k| line_value(d, t, k)).collect()),
+        "parent" => row.parent.map_or_else(V::null, |p| line_value(d, t, p)),
+        "unit" => row
+            .parent
+            .filter(|&p| table.rows[p].role == crate::model::RowRole::Unit)
+            .map_or_else(V::null, |p| line_value(d, t, p)),
+        "project" => d
+            .project_of_line
+            .get(&(t, r))
+            .map_or_else(V::null, |&p| V::new(Val::Project(d, p))),
+        _ => return None,
+    })
+}
+
+fn cell_field<'a>(d: &'a DocCtx<'a>, t: usize, r: usize, c: usize, name: &str) -> Option<V<'a>> {
+    let table = d.table(t);
+    let row = &table.rows[r];
+    let here = cell_value(d, t, r, c);
+    Some(match name {
+        "value" => V {
+            val: Val::Num(row.amount(c)),
+            span: here.span,
+        },
+        "blank" => V::new(Val::Bool(
+            row.cells.get(c).is_none_or(|x| x.value.is_none()),
+        )),
+        "column" => V::new(s(table.columns[c].name.as_str())),
+        "line" => line_value(d, t, r),
+        "parts" => list(
+            table.columns[c]
+                .parts
+                .iter()
+                .map(|&k| cell_value(d, t, r, k))
+                .collect(),
+        ),
+        "children" => list(
+            row.children
+                .iter()
+                .map(|&k| cell_value(d, t, k, c))
+                .collect(),
+        ),
+        _ => return None,
+    })
+}
+
+fn project_field<'a>(d: &'a DocCtx<'a>, p: usize, name: &str) -> Option<V<'a>> {
+    let pr = &d.projects[p];
+    Some(match name {
+        "line" => pr.line.map_or_else(V::null, |(t, r)| line_value(d, t, r)),
+        "form" => pr
+            .form
+            .and_then(|f| d.forms.get(f))
+            .map_or_else(V::null, |f| V::at(Val::Form(f), f.form.name.span)),
+        "match" => V::new(pr.kind.map_or(Val::Null, |k| s(k.key()))),
+        "similarity" => V::new(Val::Num(pr.similarity)),
+        _ => return None,
+    })
+}
+
+fn figure_field<'a>(d: &'a DocCtx<'a>, f: usize, name: &str) -> Option<V<'a>> {
+    let fig = &d.doc.prose[f];
+    Some(match name {
+        "label" => V::at(s(fig.label.as_str()), fig.amount.span),
+        "amount" => V::num_cell(&fig.amount),
+        "share" => fig.share.as_ref().map_or_else(V::null, V::num_cell),
+        "base" => fig.base.map_or_else(V::null, |b| {
+            V::at(Val::Figure(d, b), d.doc.prose[b].amount.span)
+        }),
+        "direction" => V::new(fig.direction.map_or(Val::Null, s)),
+        "section" => V::new(s(fig.section.as_str())),
+        "quoted" => budget::quoted(d.doc, &fig.section, &fig.label)
+            .map_or_else(V::null, |(t, r, c)| cell_value(d, t, r, c)),
+        _ => return None,
+    })
+}
+
+/// An amount of the department form's 年度预算情况 block, by its label without
+/// `其中:` and spaces (`合计`, `一般公共预算`, `基本支出`).
+fn amount_of<'a>(f: &'a Form, label: &str) -> V<'a> {
+    let Some(section) = &f.department_section else {
+        return V::null();
+    };
+    let clean = |t: &str| -> String {
+        let t: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+        let t = t.trim_start_matches("其中").trim_start_matches([':', '：']);
+        t.to_owned()
+    };
+    let want = clean(label);
+    let all = section
+        .funds_by_source
+        .iter()
+        .chain(&section.funds_by_direction);
+    // `一般公共预算` names `一般公共预算资金`; `财政专户管理资金` names `专户管理资金`.
+    let mut hits = all.filter(|a| {
+        a.label.value.as_deref().is_some_and(|l| {
+            let l = clean(l);
+            !l.is_empty() && (l.starts_with(&want) || want.ends_with(&l))
+        })
+    });
+    match hits.next() {
+        Some(a) => V::num_cell(&a.amount),
+        None => V::null(),
+    }
 }
 
 fn form_field<'a>(fc: &'a FormCtx<'a>, name: &str) -> Option<V<'a>> {

@@ -15,6 +15,10 @@
 //!
 //! Each row is `[实施期|年度, 二级指标, 三级指标, 指标值]`; the 一级指标 follows from the 二级.
 //! Anything left out is missing on the form.
+//!
+//! Rules over budget tables and prose take `text:` instead: a piece of a text extraction,
+//! columns separated by tabs, read by the same reader as a real file; `forms:` adds forms
+//! written as above.
 
 use crate::ingest::labels::parent_of;
 use crate::model::{
@@ -91,8 +95,35 @@ fn half(level2: &str, name: &str, value: &str) -> IndicatorHalf {
     }
 }
 
-/// Builds a one-form document from a fragment.
+/// Builds a document from a fragment: a form written as YAML, or `text:` holding a piece
+/// of a text extraction (budget tables, prose, forms), read as a real file would be.
 pub fn document(fragment: &Value) -> Result<Document, String> {
+    if fragment.get("text").is_none() && fragment.get("forms").is_none() {
+        return one_form(fragment);
+    }
+    let mut doc = match fragment.get("text") {
+        Some(Value::String(text)) => {
+            crate::ingest::read_text("<example>", text.clone(), "UTF-8").document
+        }
+        Some(_) => return Err("text: 应为一段文字（表格各列用制表符分隔）".into()),
+        None => one_form(&Value::Null)?,
+    };
+    if fragment.get("text").is_none() {
+        doc.forms.clear();
+    }
+    for f in fragment
+        .get("forms")
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+    {
+        doc.forms.extend(one_form(f)?.forms);
+    }
+    Ok(doc)
+}
+
+/// A one-form document from a form fragment.
+fn one_form(fragment: &Value) -> Result<Document, String> {
     let name = text(get(fragment, &["name", "项目名称"]));
     let department = get(fragment, &["department", "主管部门"])
         .and_then(Value::as_str)
@@ -177,7 +208,7 @@ pub fn document(fragment: &Value) -> Result<Document, String> {
             ..SignOff::default()
         },
         continuations: Vec::new(),
-        department_section: None,
+        department_section: department_section(fragment)?,
     };
     Ok(Document {
         path: "<example>".into(),
@@ -188,4 +219,34 @@ pub fn document(fragment: &Value) -> Result<Document, String> {
         tables: Vec::new(),
         ..Document::default()
     })
+}
+
+/// The department form's 年度预算情况, written as printed, in 万元:
+/// `funds_by_source: {合计: 100, 一般公共预算资金: 80}`, `funds_by_direction: {基本支出: 60}`.
+fn department_section(fragment: &Value) -> Result<Option<crate::model::DepartmentSection>, String> {
+    let block = |key: &str| -> Result<Vec<crate::model::LabelledAmount>, String> {
+        let Some(map) = fragment.get(key).and_then(Value::as_mapping) else {
+            return Ok(Vec::new());
+        };
+        map.iter()
+            .map(|(k, v)| {
+                let label = k.as_str().ok_or(format!("{key} 的键应为文字"))?;
+                let mut amount = amount(Some(v))?;
+                amount.value = amount.value.map(|a| a * MoneyUnit::WanYuan.scale());
+                Ok(crate::model::LabelledAmount {
+                    label: Cell::new(label.to_owned(), Span::default()),
+                    amount,
+                })
+            })
+            .collect()
+    };
+    let (by_source, by_direction) = (block("funds_by_source")?, block("funds_by_direction")?);
+    if by_source.is_empty() && by_direction.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(crate::model::DepartmentSection {
+        funds_by_source: by_source,
+        funds_by_direction: by_direction,
+        ..Default::default()
+    }))
 }

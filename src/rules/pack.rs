@@ -109,6 +109,18 @@ pub enum Scope {
     Pair,
     /// Each document: `document`.
     Document,
+    /// Each budget table: `document`, `table`.
+    Table,
+    /// Each row of each budget table: `document`, `table`, `line`.
+    #[serde(rename = "table_row")]
+    TableRow,
+    /// Each amount cell of each budget table: `document`, `table`, `line`, `cell`.
+    #[serde(rename = "table_cell")]
+    TableCell,
+    /// Each project of the 项目支出预算表 and each project form: `document`, `project`.
+    Project,
+    /// Each amount quoted in the prose: `document`, `figure`.
+    Figure,
 }
 
 impl Scope {
@@ -119,6 +131,20 @@ impl Scope {
             Scope::Row => &[("form", Ty::Form), ("row", Ty::Half)],
             Scope::Pair => &[("form", Ty::Form), ("pair", Ty::Pair)],
             Scope::Document => &[("document", Ty::Document)],
+            Scope::Table => &[("document", Ty::Document), ("table", Ty::Table)],
+            Scope::TableRow => &[
+                ("document", Ty::Document),
+                ("table", Ty::Table),
+                ("line", Ty::Line),
+            ],
+            Scope::TableCell => &[
+                ("document", Ty::Document),
+                ("table", Ty::Table),
+                ("line", Ty::Line),
+                ("cell", Ty::TableCell),
+            ],
+            Scope::Project => &[("document", Ty::Document), ("project", Ty::Project)],
+            Scope::Figure => &[("document", Ty::Document), ("figure", Ty::Figure)],
         }
     }
 
@@ -129,7 +155,18 @@ impl Scope {
             Scope::Row => "row",
             Scope::Pair => "pair",
             Scope::Document => "document",
+            Scope::Table => "table",
+            Scope::TableRow => "table_row",
+            Scope::TableCell => "table_cell",
+            Scope::Project => "project",
+            Scope::Figure => "figure",
         }
+    }
+
+    /// Whether a finding depends on one form's text alone (the editor re-runs such rules
+    /// only on the form that changed); the others read the whole document.
+    pub fn per_form(self) -> bool {
+        matches!(self, Scope::Form | Scope::Funds | Scope::Row | Scope::Pair)
     }
 }
 

@@ -21,6 +21,16 @@ pub enum Ty {
     Value,
     Pair,
     Document,
+    /// A budget table.
+    Table,
+    /// A row of a budget table.
+    Line,
+    /// An amount cell of a budget table.
+    TableCell,
+    /// A project: its line in a 项目支出预算表, its form, or both.
+    Project,
+    /// A figure quoted in the prose.
+    Figure,
 }
 
 /// The types a list can hold.
@@ -32,6 +42,11 @@ pub enum Elem {
     Form,
     Half,
     Pair,
+    Table,
+    Line,
+    TableCell,
+    Project,
+    Figure,
 }
 
 impl Elem {
@@ -43,6 +58,11 @@ impl Elem {
             Elem::Form => Ty::Form,
             Elem::Half => Ty::Half,
             Elem::Pair => Ty::Pair,
+            Elem::Table => Ty::Table,
+            Elem::Line => Ty::Line,
+            Elem::TableCell => Ty::TableCell,
+            Elem::Project => Ty::Project,
+            Elem::Figure => Ty::Figure,
         }
     }
 
@@ -53,6 +73,11 @@ impl Elem {
             Ty::Form => Elem::Form,
             Ty::Half => Elem::Half,
             Ty::Pair => Elem::Pair,
+            Ty::Table => Elem::Table,
+            Ty::Line => Elem::Line,
+            Ty::TableCell => Elem::TableCell,
+            Ty::Project => Elem::Project,
+            Ty::Figure => Elem::Figure,
             _ => Elem::Any,
         }
     }
@@ -73,6 +98,11 @@ impl Ty {
             Ty::Value => "指标值".into(),
             Ty::Pair => "指标对".into(),
             Ty::Document => "document".into(),
+            Ty::Table => "预算表".into(),
+            Ty::Line => "表行".into(),
+            Ty::TableCell => "表格金额".into(),
+            Ty::Project => "项目".into(),
+            Ty::Figure => "说明中的数字".into(),
         }
     }
 }
@@ -223,6 +253,116 @@ pub static FIELDS: &[(Ty, &str, Ty, &str)] = &[
         Ty::List(Elem::Form),
         "文件中的全部表",
     ),
+    (
+        Ty::Document,
+        "tables",
+        Ty::List(Elem::Table),
+        "预算公开表（两栏的收支总表每栏一张）",
+    ),
+    (
+        Ty::Document,
+        "projects",
+        Ty::List(Elem::Project),
+        "项目支出预算表中的项目与项目绩效目标表的配对",
+    ),
+    (
+        Ty::Document,
+        "figures",
+        Ty::List(Elem::Figure),
+        "情况说明中引用的金额（万元）",
+    ),
+    (
+        Ty::Document,
+        "department_form",
+        Ty::Form,
+        "部门（单位）整体支出绩效目标表",
+    ),
+    (
+        Ty::Table,
+        "kind",
+        Ty::Str,
+        "summary, income, expenditure, fiscal_summary, general_expenditure, basic_expenditure, fund_income, fund_expenditure, state_capital, three_public, operating_costs, projects, projects_carried_over, other",
+    ),
+    (Ty::Table, "title", Ty::Str, "表名（两栏表带“（收入）”“（支出）”）"),
+    (Ty::Table, "side", Ty::Str, "两栏表的一栏：收入 或 支出"),
+    (Ty::Table, "unit", Ty::Str, "金额单位：万元 或 元"),
+    (Ty::Table, "columns", Ty::List(Elem::Str), "金额列的列名"),
+    (Ty::Table, "rows", Ty::List(Elem::Line), "全部行"),
+    (Ty::Table, "no_data", Ty::Bool, "是否注明“本表无数据”"),
+    (
+        Ty::Table,
+        "total",
+        Ty::Line,
+        "最外层的合计行（没有为 null）",
+    ),
+    (Ty::Line, "code", Ty::Str, "科目编码"),
+    (Ty::Line, "name", Ty::Str, "名称（科目名称、项目名称、单位名称）"),
+    (Ty::Line, "detail", Ty::Str, "第二个名称列（政府预算支出经济科目）"),
+    (
+        Ty::Line,
+        "role",
+        Ty::Str,
+        "total, subject, item, group, department, unit, project",
+    ),
+    (Ty::Line, "table", Ty::Table, "所在的表"),
+    (Ty::Line, "cells", Ty::List(Elem::TableCell), "各金额列"),
+    (Ty::Line, "amount", Ty::TableCell, "第一个金额列（通常是合计）"),
+    (Ty::Line, "children", Ty::List(Elem::Line), "加总为本行的各行"),
+    (Ty::Line, "parent", Ty::Line, "本行是其组成部分的那一行"),
+    (Ty::Line, "unit", Ty::Line, "项目所属单位的行"),
+    (
+        Ty::Line,
+        "project",
+        Ty::Project,
+        "项目行与绩效目标表的配对",
+    ),
+    (Ty::TableCell, "value", Ty::Num, "金额（空白为 0）"),
+    (Ty::TableCell, "blank", Ty::Bool, "是否空白"),
+    (Ty::TableCell, "column", Ty::Str, "列名"),
+    (Ty::TableCell, "line", Ty::Line, "所在的行"),
+    (
+        Ty::TableCell,
+        "parts",
+        Ty::List(Elem::TableCell),
+        "合计列：同一行中加总为它的各列",
+    ),
+    (
+        Ty::TableCell,
+        "children",
+        Ty::List(Elem::TableCell),
+        "同一列中加总为它的各行",
+    ),
+    (Ty::Project, "line", Ty::Line, "项目支出预算表中的行（没有为 null）"),
+    (Ty::Project, "form", Ty::Form, "项目绩效目标表（没有为 null）"),
+    (
+        Ty::Project,
+        "match",
+        Ty::Str,
+        "exact（规范化后同名）、near（名称相近）或 null",
+    ),
+    (Ty::Project, "similarity", Ty::Num, "名称相似度 0–1"),
+    (Ty::Figure, "label", Ty::Str, "金额前的文字"),
+    (Ty::Figure, "amount", Ty::Num, "金额（万元）"),
+    (Ty::Figure, "share", Ty::Num, "随后的百分数（“占81.31%”为 81.31）"),
+    (
+        Ty::Figure,
+        "base",
+        Ty::Figure,
+        "同一句的第一个金额（百分数相对于它）",
+    ),
+    (
+        Ty::Figure,
+        "direction",
+        Ty::Str,
+        "比上年“增加”或“减少”的金额；否则 null",
+    ),
+    (Ty::Figure, "section", Ty::Str, "所在的小节标题"),
+    (
+        Ty::Figure,
+        "quoted",
+        Ty::TableCell,
+        "小节所说的表中与文字对应的金额（对应不唯一时为 null）",
+    ),
 ];
 
 /// Built-in functions: name, (min, max) arguments, whether the 2nd argument is a lambda
@@ -303,6 +443,36 @@ pub static FUNCTIONS: &[(&str, (usize, usize), bool, &str)] = &[
         (1, 1),
         false,
         "把全角数字、百分号和比较符号（９０％、≧）换成半角（90%、≥）",
+    ),
+    (
+        "table",
+        (2, 3),
+        false,
+        "按种类取预算表：table(document, \"summary\", \"收入\")；没有为 null",
+    ),
+    (
+        "line",
+        (2, 2),
+        false,
+        "按科目编码或名称取表中的行：line(t, \"205\")、line(t, \"收入总计\")",
+    ),
+    (
+        "cell",
+        (2, 2),
+        false,
+        "按列名取行中的金额：cell(line, \"一般公共预算\")",
+    ),
+    (
+        "round",
+        (2, 2),
+        false,
+        "四舍五入到给定的小数位：round(x, 2)",
+    ),
+    (
+        "amount_of",
+        (2, 2),
+        false,
+        "部门整体表“年度预算情况”中的金额（元）：amount_of(form, \"基本支出\")",
     ),
 ];
 
@@ -508,7 +678,12 @@ fn call(
         }
     }
     Ok(match name {
-        "sum" | "len" | "abs" | "min" | "max" | "periods" | "count" => Ty::Num,
+        "sum" | "len" | "abs" | "min" | "max" | "periods" | "count" | "round" | "amount_of" => {
+            Ty::Num
+        }
+        "table" => Ty::Table,
+        "line" => Ty::Line,
+        "cell" => Ty::TableCell,
         "any" | "all" | "one" | "matches" | "contains" | "prefix_of" | "approx" => Ty::Bool,
         "filter" => first,
         "first" => elem,

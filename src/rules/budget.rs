@@ -1,0 +1,358 @@
+//! Relations across a document that rules over tables need: which form belongs to which
+//! project line of the 项目支出预算表, and which table cell a figure in the prose quotes.
+//!
+//! Matching is by name, because that is all the two share. Names are compared after
+//! normalising what varies without meaning (spaces, brackets, dashes, full-width letters,
+//! the 学生资助/资补助 spellings); the same name under several units is told apart by the
+//! unit and the amount. What still differs is paired by similarity as a near miss, so the
+//! report can show both names instead of two unrelated "missing" findings.
+
+use crate::model::{BudgetTable, Document, Form, FormKind, RowRole, TableKind};
+use rust_decimal::Decimal;
+use std::collections::{HashMap, HashSet};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchKind {
+    /// The names are the same once normalised.
+    Exact,
+    /// The names differ but are alike enough to be the same project.
+    Near,
+}
+
+impl MatchKind {
+    pub fn key(self) -> &'static str {
+        match self {
+            MatchKind::Exact => "exact",
+            MatchKind::Near => "near",
+        }
+    }
+}
+
+/// A project as the document shows it: its line in a 项目支出预算表, its form, or both.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// (table, row) indexes.
+    pub line: Option<(usize, usize)>,
+    /// Index into the document's forms.
+    pub form: Option<usize>,
+    pub kind: Option<MatchKind>,
+    /// Name similarity, 0 to 1.
+    pub similarity: Decimal,
+}
+
+/// Beyond this many leftover (line, form) pairs, near misses are not searched: the
+/// comparison is quadratic and a document that large has bigger problems.
+const NEAR_PAIR_LIMIT: usize = 4_000_000;
+/// Two names at least this alike (bigram Dice) may be the same project.
+const NEAR_THRESHOLD: f64 = 0.6;
+
+/// `一中2025年学生资补助（普高）（第一批）-助学金（中央）` → `一中2025年学生资助普高第一批助学金中央`.
+pub fn normalise(name: &str) -> String {
+    let mut chars: Vec<char> = name
+        .chars()
+        .map(|c| match c {
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+            other => other,
+        })
+        .collect();
+    // `（第一批）一助学金`: a dash read as 一 after a closing bracket.
+    for i in 1..chars.len() {
+        if chars[i] == '一' && matches!(chars[i - 1], ')' | '）' | ']' | '】') {
+            chars[i] = '-';
+        }
+    }
+    let s: String = chars
+        .into_iter()
+        .filter(|c| {
+            !c.is_whitespace()
+                && !"()（）[]【】《》<>「」“”\"'‘’-—–_·・.,，、:：;；/\\".contains(*c)
+        })
+        .collect();
+    // The budget system spells 学生资助补助 four ways.
+    let s = s.replace("资助补助", "资助").replace("资补助", "资助");
+    s.replace("资助补", "资助")
+}
+
+fn bigrams(s: &str) -> HashSet<(char, char)> {
+    let c: Vec<char> = s.chars().collect();
+    c.windows(2).map(|w| (w[0], w[1])).collect()
+}
+
+/// Dice coefficient over character bigrams: robust to a word dropped or inserted.
+pub fn similarity(a: &str, b: &str) -> f64 {
+    let (x, y) = (bigrams(a), bigrams(b));
+    if x.is_empty() || y.is_empty() {
+        return if a == b { 1.0 } else { 0.0 };
+    }
+    2.0 * x.intersection(&y).count() as f64 / (x.len() + y.len()) as f64
+}
+
+fn same_unit(form: &Form, unit: Option<&str>) -> bool {
+    let (Some(f), Some(u)) = (form.implementing_unit.value.as_deref(), unit) else {
+        return false;
+    };
+    let (f, u) = (normalise(f), normalise(u));
+    !f.is_empty() && !u.is_empty() && (f.contains(&u) || u.contains(&f))
+}
+
+fn same_amount(form: &Form, amount: Option<Decimal>, scale: Decimal) -> bool {
+    match (form.funds_annual.total.value, amount) {
+        (Some(yuan), Some(a)) => (yuan / scale).round_dp(2) == a,
+        _ => false,
+    }
+}
+
+struct Line<'a> {
+    at: (usize, usize),
+    name: String,
+    unit: Option<&'a str>,
+    amount: Option<Decimal>,
+    scale: Decimal,
+}
+
+pub fn match_projects(doc: &Document) -> Vec<Project> {
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    for (ti, t) in doc.tables.iter().enumerate() {
+        if !matches!(t.kind, TableKind::Projects | TableKind::ProjectsCarriedOver) {
+            continue;
+        }
+        for (ri, r) in t.rows.iter().enumerate() {
+            if r.role != RowRole::Project {
+                continue;
+            }
+            let unit = r
+                .parent
+                .filter(|&p| t.rows[p].role == RowRole::Unit)
+                .map(|p| t.rows[p].name_text());
+            lines.push(Line {
+                at: (ti, ri),
+                name: normalise(r.name_text()),
+                unit,
+                amount: r.cells.first().and_then(|c| c.value),
+                scale: t.unit.scale(),
+            });
+        }
+    }
+    let forms: Vec<(usize, String)> = doc
+        .forms
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.kind == FormKind::Project)
+        .map(|(i, f)| (i, normalise(f.name.value.as_deref().unwrap_or(""))))
+        .collect();
+    let mut form_of_line: Vec<Option<(usize, MatchKind, f64)>> = vec![None; lines.len()];
+    let mut taken: HashSet<usize> = HashSet::new();
+    // Same normalised name: the unit and the amount decide between namesakes.
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (k, (_, n)) in forms.iter().enumerate() {
+        by_name.entry(n.as_str()).or_default().push(k);
+    }
+    let mut exact: Vec<(u8, usize, usize)> = Vec::new();
+    for (li, l) in lines.iter().enumerate() {
+        for &k in by_name.get(l.name.as_str()).into_iter().flatten() {
+            let f = &doc.forms[forms[k].0];
+            let score =
+                u8::from(same_unit(f, l.unit)) * 2 + u8::from(same_amount(f, l.amount, l.scale));
+            exact.push((score, li, k));
+        }
+    }
+    exact.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    for (_, li, k) in exact {
+        if form_of_line[li].is_none() && !taken.contains(&k) {
+            form_of_line[li] = Some((k, MatchKind::Exact, 1.0));
+            taken.insert(k);
+        }
+    }
+    // Near misses among what is left.
+    let left_lines: Vec<usize> = (0..lines.len())
+        .filter(|&i| form_of_line[i].is_none())
+        .collect();
+    let left_forms: Vec<usize> = (0..forms.len()).filter(|k| !taken.contains(k)).collect();
+    if left_lines.len() * left_forms.len() <= NEAR_PAIR_LIMIT {
+        let mut near: Vec<(f64, usize, usize, f64)> = Vec::new();
+        for &li in &left_lines {
+            for &k in &left_forms {
+                let s = similarity(&lines[li].name, &forms[k].1);
+                if s < NEAR_THRESHOLD {
+                    continue;
+                }
+                let f = &doc.forms[forms[k].0];
+                let bonus = if same_unit(f, lines[li].unit) {
+                    0.1
+                } else {
+                    0.0
+                } + if same_amount(f, lines[li].amount, lines[li].scale) {
+                    0.1
+                } else {
+                    0.0
+                };
+                near.push((s + bonus, li, k, s));
+            }
+        }
+        near.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        for (_, li, k, s) in near {
+            if form_of_line[li].is_none() && !taken.contains(&k) {
+                form_of_line[li] = Some((k, MatchKind::Near, s));
+                taken.insert(k);
+            }
+        }
+    }
+    let mut out: Vec<Project> = lines
+        .iter()
+        .zip(&form_of_line)
+        .map(|(l, m)| Project {
+            line: Some(l.at),
+            form: m.map(|(k, ..)| forms[k].0),
+            kind: m.map(|(_, kind, _)| kind),
+            similarity: m
+                .and_then(|(.., s)| Decimal::from_f64_retain(s))
+                .map_or(Decimal::ZERO, |d| d.round_dp(2)),
+        })
+        .collect();
+    // Forms with no line, only when there are project tables to have found one in.
+    if !lines.is_empty() || doc.tables.iter().any(|t| t.kind == TableKind::Projects) {
+        for (k, (fi, _)) in forms.iter().enumerate() {
+            if !taken.contains(&k) {
+                out.push(Project {
+                    line: None,
+                    form: Some(*fi),
+                    kind: None,
+                    similarity: Decimal::ZERO,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The tables a numbered section of the prose speaks about, most specific first.
+fn tables_for_section(section: &str) -> &'static [TableKind] {
+    let has = |k: &str| section.contains(k);
+    if has("三公") {
+        &[TableKind::ThreePublic]
+    } else if has("机关运行") {
+        &[TableKind::OperatingCosts]
+    } else if has("基本支出") {
+        &[TableKind::BasicExpenditure, TableKind::GeneralExpenditure]
+    } else if has("一般公共预算") {
+        &[TableKind::GeneralExpenditure]
+    } else if has("财政拨款") {
+        &[TableKind::FiscalSummary]
+    } else if has("收入预算") {
+        &[TableKind::Income, TableKind::Summary]
+    } else if has("支出预算") {
+        &[TableKind::Expenditure, TableKind::Summary]
+    } else if has("收支") {
+        &[TableKind::Summary]
+    } else {
+        &[]
+    }
+}
+
+/// What a label may say beyond a table's own words (`一般公共预算拨款收入` for the
+/// 一般公共预算 column).
+fn label_variants(label: &str) -> Vec<String> {
+    let mut out = vec![label.to_owned()];
+    let mut i = 0;
+    while i < out.len() {
+        for suffix in ["拨款收入", "收入", "拨款", "预算数", "预算"] {
+            if let Some(s) = out[i].strip_suffix(suffix) {
+                if s.chars().count() >= 2 && !out.iter().any(|o| o == s) {
+                    out.push(s.to_owned());
+                }
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Brackets as the tables print them: `因公出国(境)费` is `因公出国（境）费`.
+fn brackets(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '(' => '（',
+            ')' => '）',
+            other => other,
+        })
+        .collect()
+}
+
+/// The cell of the section's table a prose figure quotes: a row whose name the label ends
+/// with, or a column of the table's total row. Only an unambiguous reading counts: a label
+/// that fits two cells quotes neither.
+pub fn quoted(doc: &Document, section: &str, label: &str) -> Option<(usize, usize, usize)> {
+    let label = brackets(label);
+    for kind in tables_for_section(section) {
+        let mut hits: Vec<(usize, usize, usize)> = Vec::new();
+        for (ti, t) in doc.tables.iter().enumerate() {
+            if t.kind != *kind || t.columns.is_empty() {
+                continue;
+            }
+            hits.extend(quoted_in(ti, t, &label));
+        }
+        hits.sort_unstable();
+        hits.dedup();
+        match hits.as_slice() {
+            [only] => return Some(*only),
+            [] => continue,
+            _ => return None,
+        }
+    }
+    None
+}
+
+fn quoted_in(ti: usize, t: &BudgetTable, label: &str) -> Vec<(usize, usize, usize)> {
+    let mut hits = Vec::new();
+    for v in label_variants(label) {
+        for (ri, r) in t.rows.iter().enumerate() {
+            let name = brackets(crate::model::strip_numbering(r.name_text()));
+            if name.chars().count() >= 2
+                && (v == name || v.ends_with(name.as_str()) && name.chars().count() >= 3)
+            {
+                hits.push((ti, ri, 0));
+            }
+            if r.role == RowRole::Total && r.parent.is_none() {
+                for (ci, c) in t.columns.iter().enumerate() {
+                    if c.name.chars().count() >= 2 && v.ends_with(c.name.as_str()) && ci > 0 {
+                        hits.push((ti, ri, ci));
+                    }
+                }
+            }
+        }
+        if !hits.is_empty() {
+            break;
+        }
+    }
+    hits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalising_names() {
+        assert_eq!(
+            normalise("一中2025年学生资补助（普高）（第一批）-助学金（中央）"),
+            normalise("一中2025年学生资助普高第一批助学金中央")
+        );
+        assert_eq!(
+            normalise("二中2025年学生资补助（普高）（第一批）一助学金（省级）"),
+            normalise("二中2025年学生资补助（普高）（第一批）-助学金（省级）")
+        );
+        assert_eq!(normalise("一中 2025 年"), "一中2025年");
+        assert_eq!(normalise("ＡＢ１"), "AB1");
+        assert_ne!(normalise("助学金（中央）"), normalise("助学金（省级）"));
+    }
+
+    #[test]
+    fn similar_names() {
+        let a = normalise("第一职中现代职业教育质量提升（第二批）-特色专业建设（中央）");
+        let b =
+            normalise("阳泉市第一高级职业中学现代职业教育质量提升（第二批）-特色专业建设（中央）");
+        assert!(similarity(&a, &b) >= NEAR_THRESHOLD);
+        assert!(similarity("遗属补助", "消防设施设备购置") < 0.2);
+    }
+}
