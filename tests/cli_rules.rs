@@ -82,7 +82,7 @@ fn select_ignore_and_severity() {
         .unwrap()
         .iter()
         .all(|d| d["severity"] == "warning"));
-    let out = kpilint(&["check", "--format", "json", "--ignore", "V,S,K,C", CORPUS]);
+    let out = kpilint(&["check", "--format", "json", "--ignore", "V,S,K,C,D", CORPUS]);
     assert!(
         codes(&out).iter().all(|x| x.starts_with('F')),
         "only the funds pack is left"

@@ -135,7 +135,7 @@ fn errors_are_only_for_what_an_auditor_would_send_back() {
         .map(|d| d.code.as_str())
         .collect();
     let expected: BTreeSet<&str> = [
-        "C002", "F003", "F004", "F005", "K001", "K004", "K005", "S003", "V001", "V004",
+        "C002", "D023", "F003", "F004", "F005", "K001", "K004", "K005", "S003", "V001", "V004",
     ]
     .into_iter()
     .collect();

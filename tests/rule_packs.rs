@@ -17,7 +17,10 @@ fn builtin_packs_load() {
     }
     assert!(set.broken.is_empty(), "a built-in pack failed to load");
     let names: Vec<&str> = set.packs.iter().map(|p| p.name.as_str()).collect();
-    assert_eq!(names, ["funds", "cost", "completeness", "values"]);
+    assert_eq!(
+        names,
+        ["funds", "cost", "completeness", "values", "document"]
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! are compiled into the binary; users add their own. This stage reads the model and typed
 //! values and produces diagnostics; it does no IO of its own (callers hand it pack text).
 
+pub mod budget;
 pub mod engine;
 pub mod eval;
 pub mod examples;
@@ -27,6 +28,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../rules/completeness.yaml"),
     ),
     ("rules/values.yaml", include_str!("../../rules/values.yaml")),
+    (
+        "rules/document.yaml",
+        include_str!("../../rules/document.yaml"),
+    ),
 ];
 
 /// Packs loaded together, and the problems of those that did not load.
