@@ -340,3 +340,33 @@ fn prose_figures_are_checked_against_the_tables() {
         "the 占 and 增长 percentages are read: {shares}"
     );
 }
+
+#[path = "common/mod.rs"]
+mod common;
+
+#[test]
+fn a_finding_on_a_table_is_suppressed_by_what_its_message_names() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(CORPUS, dir.path().join("disclosure.txt")).unwrap();
+    std::fs::write(
+        dir.path().join("kpilint.toml"),
+        "select = [\"D003\"]\n[[suppress]]\ncode = \"D003\"\nform = \"特殊教育教育\"\nreason = \"一般公共预算支出表沿用旧名，已知悉\"\n",
+    )
+    .unwrap();
+    let out = common::kpilint_in(
+        Some(dir.path()),
+        &["check", "--format", "json", "disclosure.txt"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(u64, &str)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["line"].as_u64().unwrap(), d["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        [(206, "D003")],
+        "the 2050701 finding of 一般公共预算支出表 (line 299) is suppressed, the other stays, and the suppression was used"
+    );
+}

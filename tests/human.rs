@@ -83,3 +83,32 @@ fn far_apart_labels_get_their_own_snippets() {
     );
     assert!(!text.contains(" 1155 │"), "{text}");
 }
+
+#[test]
+fn form_amount_against_the_project_table_labels_both_places() {
+    insta::assert_snapshot!(report_for("D023", 1217));
+}
+
+#[test]
+fn subject_named_differently_labels_both_tables() {
+    insta::assert_snapshot!(report_for("D003", 206));
+}
+
+#[test]
+fn near_miss_project_names_show_both_names() {
+    insta::assert_snapshot!(report_for("D022", 8070));
+}
+
+#[test]
+fn budget_tables_of_another_issuer() {
+    // 合计 at the bottom of a code table, ① ② parts, two-sided 收支总表, and prose that
+    // miscalculates a share and misquotes the 三公 table.
+    let report = lint_file(Path::new("tests/fixtures/other_issuer_budget_tables.txt"));
+    insta::assert_snapshot!(render(
+        &[report],
+        Style {
+            color: false,
+            width: 120,
+        },
+    ));
+}

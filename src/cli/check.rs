@@ -212,7 +212,12 @@ fn suppress(
             let cell = doc.slice(d.primary.span);
             let hit = list.iter().position(|s| {
                 s.code.eq_ignore_ascii_case(&d.code)
-                    && d.form.as_deref() == Some(s.form.as_str())
+                    && match d.form.as_deref() {
+                        Some(form) => form == s.form,
+                        // Findings on budget tables and prose belong to no form: the
+                        // suppression names the table, code or project its message names.
+                        None => !s.form.is_empty() && d.message.contains(&s.form),
+                    }
                     && s.cell.as_deref().is_none_or(|c| {
                         cell.contains(c) || d.primary.message.contains(c) || d.message.contains(c)
                     })
