@@ -28,6 +28,21 @@ fn main() {
     let (run, out) = best(|| rules.run(&ing.document, &settings, None));
     let (load, _) = best(RuleSet::builtin);
     let _ = Path::new(".");
+    // Each pack alone, and each rule of the document pack, to see where the time goes.
+    for pack in &rules.packs {
+        let mut only = Settings::default();
+        only.select = pack.rules.iter().map(|r| r.code.clone()).collect();
+        let (t, _) = best(|| rules.run(&ing.document, &only, None));
+        println!("  pack {}: {:.2} ms", pack.name, t * 1e3);
+    }
+    if std::env::var_os("KPILINT_BENCH_RULES").is_some() {
+        for r in rules.rules() {
+            let mut only = Settings::default();
+            only.select = vec![r.code.clone()];
+            let (t, _) = best(|| rules.run(&ing.document, &only, None));
+            println!("    {}: {:.2} ms", r.code, t * 1e3);
+        }
+    }
     println!(
         "forms: {}; ingest: {:.2} ms; default packs: {:.2} ms ({} findings); loading the packs: {:.2} ms",
         ing.document.forms.len(),

@@ -105,7 +105,7 @@ fn items<'a>(scope: Scope, ctx: &'a DocCtx<'a>) -> Vec<Item<'a>> {
                 }
             }
             Scope::Row => {
-                for h in &fc.halves {
+                for h in fc.halves() {
                     let at = if h.half.value.is_missing() {
                         h.half.name.span
                     } else {
@@ -124,8 +124,8 @@ fn items<'a>(scope: Scope, ctx: &'a DocCtx<'a>) -> Vec<Item<'a>> {
                 }
             }
             Scope::Pair => {
-                for &(i, a) in &fc.pairs {
-                    let (hi, ha) = (&fc.halves[i], &fc.halves[a]);
+                for &(i, a) in fc.pairs() {
+                    let (hi, ha) = (&fc.halves()[i], &fc.halves()[a]);
                     out.push(Item {
                         form: Some(fc),
                         vars: vec![("form", form.clone()), ("pair", V::new(Val::Pair(hi, ha)))],
@@ -248,7 +248,7 @@ pub fn run_ctx<'a>(
     let mut by_scope: HashMap<Scope, Vec<Item<'a>>> = HashMap::new();
     for rule in rules {
         let tracing = trace.is_some_and(|t| t.eq_ignore_ascii_case(&rule.code));
-        let params: HashMap<String, V<'static>> = rule
+        let params: HashMap<String, V<'a>> = rule
             .params
             .iter()
             .map(|(k, v)| {
@@ -314,6 +314,23 @@ fn apply<'r, 'a>(
             values,
         })
     };
+    let decide = |env: &mut Vec<(&'r str, V<'a>)>| -> Result<Option<&'static str>, Failure> {
+        let Some(w) = &rule.when else { return Ok(None) };
+        let v = ev
+            .eval(&w.node, env)
+            .map_err(|e| Box::new((e, w.clone())))?;
+        Ok(match logic(&v) {
+            Some(true) => None,
+            None => Some("为空"),
+            Some(false) => Some("不成立"),
+        })
+    };
+    if rule.when_first {
+        if let Some(why) = decide(&mut env)? {
+            let w = rule.when.as_ref().map_or("", |w| w.text.as_str());
+            return Ok((None, line(format!("不适用：when {why}（{w}）"), values)));
+        }
+    }
     for (name, c) in &rule.lets {
         let v = ev
             .eval(&c.node, &mut env)
@@ -327,16 +344,10 @@ fn apply<'r, 'a>(
         }
         env.push((name.as_str(), v));
     }
-    if let Some(w) = &rule.when {
-        let v = ev
-            .eval(&w.node, &mut env)
-            .map_err(|e| Box::new((e, w.clone())))?;
-        if logic(&v) != Some(true) {
-            let why = if v.is_null() { "为空" } else { "不成立" };
-            return Ok((
-                None,
-                line(format!("不适用：when {why}（{}）", w.text), values),
-            ));
+    if !rule.when_first {
+        if let Some(why) = decide(&mut env)? {
+            let w = rule.when.as_ref().map_or("", |w| w.text.as_str());
+            return Ok((None, line(format!("不适用：when {why}（{w}）"), values)));
         }
     }
     let v = ev

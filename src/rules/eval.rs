@@ -41,9 +41,16 @@ pub struct HalfCtx<'a> {
     pub period: Period,
 }
 
-/// A form with its halves typed once, shared by every rule.
+/// A form with its halves typed once, shared by every rule. Typing is deferred until a
+/// rule first asks for the indicators: rules over the budget tables read only a form's
+/// header and funds, and the editor runs them on every keystroke.
 pub struct FormCtx<'a> {
     pub form: &'a Form,
+    typed: std::cell::OnceCell<Typed<'a>>,
+}
+
+/// A form's indicator halves with their parsed values, and which of them pair up.
+pub struct Typed<'a> {
     pub halves: Vec<HalfCtx<'a>>,
     /// Indexes into `halves`: (实施期, 年度) halves that describe the same indicator.
     pub pairs: Vec<(usize, usize)>,
@@ -91,6 +98,27 @@ impl<'a> DocCtx<'a> {
 
 impl<'a> FormCtx<'a> {
     pub fn new(form: &'a Form) -> Self {
+        FormCtx {
+            form,
+            typed: std::cell::OnceCell::new(),
+        }
+    }
+
+    pub fn typed(&self) -> &Typed<'a> {
+        self.typed.get_or_init(|| Typed::of(self.form))
+    }
+
+    pub fn halves(&self) -> &[HalfCtx<'a>] {
+        &self.typed().halves
+    }
+
+    pub fn pairs(&self) -> &[(usize, usize)] {
+        &self.typed().pairs
+    }
+}
+
+impl<'a> Typed<'a> {
+    fn of(form: &'a Form) -> Self {
         let mut halves = Vec::new();
         for row in &form.indicators {
             for (period, h) in [
@@ -107,11 +135,7 @@ impl<'a> FormCtx<'a> {
             }
         }
         let pairs = pair_halves(&halves);
-        FormCtx {
-            form,
-            halves,
-            pairs,
-        }
+        Typed { halves, pairs }
     }
 }
 
@@ -1138,7 +1162,7 @@ fn form_field<'a>(fc: &'a FormCtx<'a>, name: &str) -> Option<V<'a>> {
     let f = fc.form;
     let halves = |p: Option<Period>| {
         V::new(Val::List(Rc::new(
-            fc.halves
+            fc.halves()
                 .iter()
                 .filter(|h| p.is_none_or(|p| h.period == p))
                 .map(|h| V::at(Val::Half(h), h.half.name.span))
@@ -1187,12 +1211,12 @@ fn form_field<'a>(fc: &'a FormCtx<'a>, name: &str) -> Option<V<'a>> {
         "implementation_rows" => halves(Some(Period::Implementation)),
         "annual_rows" => halves(Some(Period::Annual)),
         "pairs" => V::new(Val::List(Rc::new(
-            fc.pairs
+            fc.pairs()
                 .iter()
                 .map(|&(i, a)| {
                     V::at(
-                        Val::Pair(&fc.halves[i], &fc.halves[a]),
-                        fc.halves[a].half.name.span,
+                        Val::Pair(&fc.halves()[i], &fc.halves()[a]),
+                        fc.halves()[a].half.name.span,
                     )
                 })
                 .collect(),

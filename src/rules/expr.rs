@@ -49,6 +49,24 @@ pub enum Expr {
     Binary(BinOp, Box<Node>, Box<Node>),
 }
 
+impl Node {
+    /// Whether the expression reads any of `names` (a lambda's own parameter shadows).
+    pub fn mentions(&self, names: &[&str]) -> bool {
+        match &self.expr {
+            Expr::Var(v) => names.contains(&v.as_str()),
+            Expr::Num(_) | Expr::Str(_) | Expr::Bool(_) | Expr::Null => false,
+            Expr::List(items) | Expr::Call(_, items) => items.iter().any(|n| n.mentions(names)),
+            Expr::Field(base, _) => base.mentions(names),
+            Expr::Lambda(param, body) => {
+                let inner: Vec<&str> = names.iter().copied().filter(|n| n != param).collect();
+                body.mentions(&inner)
+            }
+            Expr::Unary(_, e) => e.mentions(names),
+            Expr::Binary(_, a, b) => a.mentions(names) || b.mentions(names),
+        }
+    }
+}
+
 /// An expression and where it is in its source text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {

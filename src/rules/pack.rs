@@ -231,6 +231,9 @@ pub struct Rule {
     pub over: Scope,
     pub lets: Vec<(String, Compiled)>,
     pub when: Option<Compiled>,
+    /// `when` reads none of the `let` values, so it can be decided first and the values
+    /// computed only where the rule applies (the outcome is the same: silent either way).
+    pub when_first: bool,
     pub assert: Compiled,
     pub message: Vec<Part>,
     pub primary: Option<LabelExpr>,
@@ -266,7 +269,7 @@ impl ParamValue {
         }
     }
 
-    pub fn to_value(&self) -> V<'static> {
+    pub fn to_value<'a>(&self) -> V<'a> {
         match self {
             ParamValue::Num(d) => V::new(super::eval::Val::Num(*d)),
             ParamValue::Str(s) => V::new(super::eval::Val::Str(std::borrow::Cow::Owned(s.clone()))),
@@ -616,6 +619,10 @@ fn compile_rule(
         summary: r.summary,
         rationale: r.rationale,
         over: r.over,
+        when_first: when.as_ref().is_some_and(|w| {
+            let names: Vec<&str> = lets.iter().map(|(n, _)| n.as_str()).collect();
+            !w.node.mentions(&names)
+        }),
         lets,
         when,
         assert: assert.expect("no diagnostics means the assert compiled"),
