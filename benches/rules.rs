@@ -30,15 +30,19 @@ fn main() {
     let _ = Path::new(".");
     // Each pack alone, and each rule of the document pack, to see where the time goes.
     for pack in &rules.packs {
-        let mut only = Settings::default();
-        only.select = pack.rules.iter().map(|r| r.code.clone()).collect();
+        let only = Settings {
+            select: pack.rules.iter().map(|r| r.code.clone()).collect(),
+            ..Settings::default()
+        };
         let (t, _) = best(|| rules.run(&ing.document, &only, None));
         println!("  pack {}: {:.2} ms", pack.name, t * 1e3);
     }
     if std::env::var_os("KPILINT_BENCH_RULES").is_some() {
         for r in rules.rules() {
-            let mut only = Settings::default();
-            only.select = vec![r.code.clone()];
+            let only = Settings {
+                select: vec![r.code.clone()],
+                ..Settings::default()
+            };
             let (t, _) = best(|| rules.run(&ing.document, &only, None));
             println!("    {}: {:.2} ms", r.code, t * 1e3);
         }
