@@ -141,6 +141,11 @@ pub fn fix_file(doc: &Document, diagnostics: &[Diagnostic]) -> Outcome {
     if edits.is_empty() {
         return Outcome::Nothing;
     }
+    // A workbook's text is a layout of its cells, not its bytes: writing it back would
+    // destroy the file.
+    if !doc.is_text_file() {
+        return Outcome::Refused("表格文件不能自动修改，请按提示在表格软件中改正".into());
+    }
     let path = Path::new(&doc.path);
     match std::fs::read(path) {
         Ok(now) if fingerprint(&now) == doc.fingerprint => {}

@@ -1,10 +1,11 @@
 //! The machine-readable reports: SARIF validated against the official OASIS SARIF 2.1.0
 //! schema, JSON against docs/output.schema.json, and GitHub annotations.
 
+mod common;
+
+use common::{validate, CORPUS};
 use serde_json::Value;
 use std::process::Command;
-
-const CORPUS: &str = "tests/corpus/000_cb0bcf906edd3817.txt";
 
 fn run(args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_kpilint"))
@@ -15,20 +16,6 @@ fn run(args: &[&str]) -> (i32, String) {
         out.status.code().unwrap(),
         String::from_utf8(out.stdout).unwrap(),
     )
-}
-
-fn validate(schema_path: &str, instance: &Value) -> Vec<String> {
-    let schema: Value =
-        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
-    let validator = jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .expect("the schema compiles");
-    validator
-        .iter_errors(instance)
-        .take(10)
-        .map(|e| format!("{} at {}", e, e.instance_path))
-        .collect()
 }
 
 #[test]

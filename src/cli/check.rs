@@ -43,7 +43,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             match file {
                 Ok(file) => {
                     let mut linted = linter.lint_path(&file);
-                    if args.diff {
+                    if args.diff && linted.report.document.is_text_file() {
                         let edits = fix::planned(&linted.report.diagnostics);
                         if !edits.is_empty() {
                             let fixed = fix::apply(&linted.report.document.text, &edits);

@@ -33,7 +33,7 @@ codes! {
         Some("检查路径与读取权限");
     BINARY = "I002", "binary-file", Error,
         "文件不是文本（含二进制内容）",
-        Some("kpilint 读取制表符分隔的文本导出；表格文件请先导出为文本");
+        Some("kpilint 读取文本导出、xlsx/xls/ods、CSV 与 YAML/JSON 表单；其他格式请先转换");
     UNDECODABLE = "I003", "unknown-encoding", Error,
         "文件编码无法识别（既非 UTF-8，也非 GB18030/GBK）",
         Some("请将文件另存为 UTF-8 或 GB18030 编码");
@@ -46,6 +46,15 @@ codes! {
     INVALID_BYTES = "I006", "invalid-bytes", Warning,
         "文件中有无效字节",
         Some("无效字节已替换为 �；请检查导出工具，重新导出为 UTF-8");
+    SPREADSHEET_UNREADABLE = "I007", "unreadable-spreadsheet", Error,
+        "表格文件（xlsx/xls/ods）无法读取",
+        Some("文件可能损坏、加密或过大；用表格软件打开后另存一份再检查");
+    SHEET_TRUNCATED = "I008", "sheet-truncated", Warning,
+        "工作表过大，只读取了开头部分",
+        Some("绩效目标表不会有这么多行或单元格；检查是否有误填的远端单元格，删除后另存");
+    STRUCTURED_INVALID = "I009", "invalid-structured-form", Error,
+        "YAML/JSON 表单无法读取",
+        Some("按 docs/forms.md 检查表单的结构与字段名");
     PACK_INVALID = "R001", "invalid-rule-pack", Error,
         "规则包无法读取（YAML 错误、未知的键或缺少必需的键）",
         Some("按 docs/rules.md 检查规则包的结构");

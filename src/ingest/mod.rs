@@ -10,6 +10,7 @@ mod decode;
 mod grid;
 pub mod labels;
 mod prose;
+mod sheet;
 mod tables;
 mod text;
 
@@ -29,13 +30,24 @@ pub struct Ingested {
 }
 
 /// File extensions picked up when walking a folder.
-pub const EXTENSIONS: &[&str] = &["txt", "tsv"];
+pub const EXTENSIONS: &[&str] = &["txt", "tsv", "csv", "xlsx", "xlsm", "xls", "ods"];
+
+/// Workbook extensions, read through calamine.
+const WORKBOOKS: &[&str] = &["xlsx", "xlsm", "xls", "ods"];
+
+fn extension(path: &str) -> String {
+    Path::new(path)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
 
 /// Reads one file from disk.
 pub fn read_path(path: &Path) -> Ingested {
     let display = path.display().to_string();
     match std::fs::read(path) {
-        Ok(bytes) => read_bytes(&display, &bytes),
+        Ok(bytes) => read_file(&display, &bytes),
         Err(e) => unreadable(
             &display,
             Diagnostic::new(
@@ -56,7 +68,66 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// Reads a file's bytes (from disk, an editor buffer or a test).
+/// Reads a file's bytes by the format its name says: a workbook, CSV, or text.
+pub fn read_file(path: &str, bytes: &[u8]) -> Ingested {
+    let ext = extension(path);
+    if WORKBOOKS.contains(&ext.as_str()) {
+        return read_workbook(path, bytes);
+    }
+    if ext == "csv" {
+        return read_csv(path, bytes);
+    }
+    read_bytes(path, bytes)
+}
+
+/// Reads a workbook: each sheet laid out as rows of tab-separated cells.
+pub fn read_workbook(path: &str, bytes: &[u8]) -> Ingested {
+    match sheet::read_workbook(bytes) {
+        Ok(grids) => read_grids(path, bytes, &grids, "xlsx"),
+        Err(reason) => unreadable(
+            path,
+            Diagnostic::new(
+                &codes::SPREADSHEET_UNREADABLE,
+                format!("无法读取表格文件：{reason}"),
+                Label::new(Span::empty(0), "文件"),
+            ),
+        ),
+    }
+}
+
+/// Reads CSV in any encoding the text reader accepts.
+pub fn read_csv(path: &str, bytes: &[u8]) -> Ingested {
+    match decode::decode(bytes) {
+        Ok(d) => {
+            let grid = sheet::read_csv("", &d.text);
+            let mut ing = read_grids(path, bytes, &[grid], d.encoding);
+            ing.diagnostics.extend(d.diagnostics);
+            ing
+        }
+        Err(_) => read_bytes(path, bytes),
+    }
+}
+
+fn read_grids(path: &str, bytes: &[u8], grids: &[sheet::Grid], encoding: &'static str) -> Ingested {
+    let laid = sheet::lay_out(grids);
+    let mut ing = read_text(path, laid.text, encoding);
+    ing.document.sheets = laid.sheets;
+    ing.document.fingerprint = crate::model::fingerprint(bytes);
+    for name in laid.truncated {
+        ing.diagnostics.push(Diagnostic::new(
+            &codes::SHEET_TRUNCATED,
+            format!(
+                "工作表“{name}”超过 {} 行或 {} 个单元格，其余部分未读取",
+                sheet::MAX_ROWS,
+                sheet::MAX_CELLS
+            ),
+            Label::new(Span::empty(0), "工作表"),
+        ));
+    }
+    ing
+}
+
+/// Reads a file's bytes as text (from disk, an editor buffer or a test).
 pub fn read_bytes(path: &str, bytes: &[u8]) -> Ingested {
     match decode::decode(bytes) {
         Ok(d) => {

@@ -74,6 +74,53 @@ pub struct Document {
     pub tables: Vec<BudgetTable>,
     /// Figures quoted in the prose (第三部分 情况说明).
     pub prose: Vec<ProseFigure>,
+    /// For a spreadsheet or CSV, where each sheet starts in `text` (which lays its rows out as
+    /// lines and its cells as tab-separated fields); empty for text files.
+    pub sheets: Vec<SheetOrigin>,
+}
+
+/// Where a sheet of a workbook is in its document's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetOrigin {
+    pub name: String,
+    /// Byte offset of row 1's line.
+    pub start: usize,
+    /// 0-based index of row 1's line.
+    pub first_line: usize,
+}
+
+/// A cell of a sheet: its sheet, 1-based row and 0-based column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SheetCell<'a> {
+    pub sheet: &'a str,
+    pub row: u32,
+    pub column: u32,
+}
+
+impl SheetCell<'_> {
+    /// `Sheet1!C12`; a CSV has one unnamed sheet: `C12`.
+    pub fn reference(&self) -> String {
+        let letters = column_letters(self.column);
+        if self.sheet.is_empty() {
+            format!("{letters}{}", self.row)
+        } else {
+            format!("{}!{letters}{}", self.sheet, self.row)
+        }
+    }
+}
+
+/// `C` for column 2 (0-based), `AA` for 26.
+pub fn column_letters(mut col: u32) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'A' + (col % 26) as u8);
+        if col < 26 {
+            break;
+        }
+        col = col / 26 - 1;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// FNV-1a over bytes: cheap, stable across runs and platforms.
@@ -84,8 +131,35 @@ pub fn fingerprint(bytes: &[u8]) -> u64 {
 }
 
 impl Document {
+    /// Line and column as a reader finds them: in a text file, the line and character; in a
+    /// spreadsheet, the row and the column number (C is 3).
     pub fn line_col(&self, offset: usize) -> LineCol {
-        self.line_index.line_col(&self.text, offset)
+        match self.sheet_cell(offset) {
+            Some(c) => LineCol {
+                line: c.row,
+                column: c.column + 1,
+            },
+            None => self.line_index.line_col(&self.text, offset),
+        }
+    }
+
+    /// The sheet cell an offset is in, for a spreadsheet or CSV.
+    pub fn sheet_cell(&self, offset: usize) -> Option<SheetCell<'_>> {
+        let sheet = self.sheets.iter().rev().find(|s| s.start <= offset)?;
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let line0 = self.line_index.line_of(offset);
+        let start = self.line_index.line_start(line0);
+        let column = self.text[start..offset].matches('\t').count() as u32;
+        Some(SheetCell {
+            sheet: &sheet.name,
+            row: ((line0 + 1).saturating_sub(sheet.first_line) as u32).max(1),
+            column,
+        })
+    }
+
+    /// Whether the text is the file itself, so that a fix can be written back to it.
+    pub fn is_text_file(&self) -> bool {
+        self.sheets.is_empty()
     }
 
     pub fn slice(&self, span: Span) -> &str {

@@ -33,6 +33,7 @@ pub fn render(reports: &[FileReport], style: Style) -> String {
         let source = Source {
             name: &r.document.path,
             text: &r.document.text,
+            sheets: &r.document.sheets,
         };
         for d in &r.diagnostics {
             render_one(&handler, &r.document, source, d, &mut out);
@@ -53,6 +54,9 @@ pub fn render(reports: &[FileReport], style: Style) -> String {
 struct Source<'a> {
     name: &'a str,
     text: &'a str,
+    /// For a spreadsheet: snippets are named after their sheet and numbered by row, and the
+    /// header's column is the cell's column.
+    sheets: &'a [crate::model::SheetOrigin],
 }
 
 impl SourceCode for Source<'_> {
@@ -68,16 +72,24 @@ impl SourceCode for Source<'_> {
         let data = inner.data();
         let lines = data.strip_suffix(b"\n").unwrap_or(data);
         let line_count = 1 + lines.iter().filter(|&&b| b == b'\n').count();
+        let (mut name, mut line, mut column) = (self.name.to_owned(), inner.line(), inner.column());
+        if let Some(sheet) = self
+            .sheets
+            .iter()
+            .rev()
+            .find(|s| s.first_line <= inner.line())
+        {
+            if !sheet.name.is_empty() {
+                name = format!("{} › {}", self.name, sheet.name);
+            }
+            line = inner.line() - sheet.first_line;
+            let at = span.offset().min(self.text.len());
+            let line_start = self.text[..at].rfind('\n').map_or(0, |i| i + 1);
+            column = self.text[line_start..at].matches('\t').count();
+        }
         Ok(Box::new(
-            MietteSpanContents::new_named(
-                self.name.to_owned(),
-                data,
-                *inner.span(),
-                inner.line(),
-                inner.column(),
-                line_count,
-            )
-            .with_language("text"),
+            MietteSpanContents::new_named(name, data, *inner.span(), line, column, line_count)
+                .with_language("text"),
         ))
     }
 }
@@ -137,6 +149,12 @@ fn render_one(
             help.push('\n');
         }
         let _ = write!(help, "所在表：{name}（第 {line} 行起）");
+    }
+    if let Some(cell) = doc.sheet_cell(d.primary.span.start) {
+        if !help.is_empty() {
+            help.push('\n');
+        }
+        let _ = write!(help, "单元格：{}", cell.reference());
     }
     if !help.is_empty() {
         md = md.with_help(help);

@@ -30,6 +30,10 @@ pub struct Position {
     pub column: u32,
     pub end_line: u32,
     pub end_column: u32,
+    /// In a spreadsheet or CSV, the cell (`Sheet1!C12`); `line` and `column` are then its row
+    /// and column number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -94,6 +98,7 @@ pub fn position(doc: &Document, span: Span) -> Position {
         column: a.column,
         end_line: b.line,
         end_column: b.column,
+        cell: doc.sheet_cell(span.start).map(|c| c.reference()),
     }
 }
 

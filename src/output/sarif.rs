@@ -41,12 +41,22 @@ fn region(doc: &Document, span: Span) -> Value {
 }
 
 fn location(doc: &Document, span: Span) -> Value {
-    json!({
+    let mut l = json!({
         "physicalLocation": {
             "artifactLocation": {"uri": uri(&doc.path)},
             "region": region(doc, span),
         }
-    })
+    });
+    // In a spreadsheet the region is the cell's row and column; the cell reference itself
+    // is a logical location.
+    if let Some(c) = doc.sheet_cell(span.start) {
+        l["logicalLocations"] = json!([{
+            "name": c.reference(),
+            "fullyQualifiedName": format!("{}!{}", doc.path, c.reference()),
+            "kind": "element",
+        }]);
+    }
+    l
 }
 
 fn result(doc: &Document, d: &Diagnostic, rule_index: Option<usize>) -> Value {

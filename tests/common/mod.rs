@@ -21,3 +21,18 @@ pub fn kpilint_in(dir: Option<&Path>, args: &[&str]) -> Output {
     }
     c.output().expect("runs")
 }
+
+/// Validates a report against a JSON schema; the first errors, with where they are.
+pub fn validate(schema_path: &str, instance: &serde_json::Value) -> Vec<String> {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the schema compiles");
+    validator
+        .iter_errors(instance)
+        .take(10)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect()
+}

@@ -1,0 +1,371 @@
+//! Spreadsheets (xlsx, xls, ods) and CSV: a grid of cells, laid out as tab-separated text so
+//! that the one form recogniser reads them, with a map back to `Sheet!C12`.
+//!
+//! Each sheet becomes a marker line (`# 工作表 Sheet1`, which ends any form before it) and
+//! then one line per row, row 1 first, each cell in its own column: line N under the marker
+//! is row N, field K is column K. Merged cells keep their value in the top-left cell, as a
+//! PDF extraction does. What reaches the recogniser is what a person sees in the sheet:
+//! numbers as written (no float noise), dates as dates, tabs and line breaks inside a cell
+//! as spaces.
+//!
+//! Hostile files are bounded: the declared size of a zip's entries is checked before
+//! anything is inflated, cells are streamed where the format allows, and a sheet stops being
+//! read at a fixed number of cells or rows.
+
+use crate::model::SheetOrigin;
+use std::collections::BTreeMap;
+use std::io::Cursor;
+
+/// Beyond this many non-empty cells in a workbook, the rest is not read.
+pub const MAX_CELLS: usize = 2_000_000;
+/// Rows beyond this are not laid out (a sheet with a value in row 1,000,000 is damage).
+pub const MAX_ROWS: u32 = 200_000;
+/// Total inflated size of a workbook's zip entries allowed.
+pub const MAX_INFLATED: u64 = 512 << 20;
+/// Columns beyond this are not laid out.
+const MAX_COLS: u32 = 200;
+
+/// One sheet's non-empty cells by (row, column), both 0-based.
+pub struct Grid {
+    pub name: String,
+    pub cells: BTreeMap<(u32, u32), String>,
+    /// Whether reading stopped at a limit.
+    pub truncated: bool,
+}
+
+/// The workbook's sheets laid out as text, and where each sheet starts.
+pub struct Laid {
+    pub text: String,
+    pub sheets: Vec<SheetOrigin>,
+    /// Sheets cut short by a limit, by name.
+    pub truncated: Vec<String>,
+}
+
+pub fn lay_out(grids: &[Grid]) -> Laid {
+    let mut text = String::new();
+    let mut sheets = Vec::new();
+    let mut truncated = Vec::new();
+    let mut line = 0usize;
+    for g in grids {
+        if g.truncated {
+            truncated.push(g.name.clone());
+        }
+        text.push_str("# 工作表 ");
+        text.push_str(&clean(&g.name));
+        text.push('\n');
+        line += 1;
+        sheets.push(SheetOrigin {
+            name: g.name.clone(),
+            start: text.len(),
+            first_line: line,
+        });
+        let last_row = g.cells.keys().map(|k| k.0).max();
+        let Some(last_row) = last_row else { continue };
+        let mut cells = g.cells.iter().peekable();
+        for row in 0..=last_row.min(MAX_ROWS) {
+            let mut col = 0;
+            while let Some(((r, c), v)) = cells.peek() {
+                if *r != row {
+                    break;
+                }
+                while col < *c {
+                    text.push('\t');
+                    col += 1;
+                }
+                text.push_str(&clean(v));
+                cells.next();
+            }
+            text.push('\n');
+            line += 1;
+        }
+    }
+    Laid {
+        text,
+        sheets,
+        truncated,
+    }
+}
+
+/// A cell's text on one line: tabs and line breaks would change the grid.
+fn clean(v: &str) -> String {
+    v.chars()
+        .map(|c| {
+            if matches!(c, '\t' | '\n' | '\r') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// A number as a person typed it: `450000`, `0.85`, `12.5`; never `450000.0000001`.
+fn number(f: f64) -> String {
+    if !f.is_finite() {
+        return String::new();
+    }
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        return format!("{}", f as i64);
+    }
+    // Twelve significant digits remove binary noise (0.1 + 0.2) and keep what was typed.
+    let s = format!("{:.12}", f);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_owned()
+}
+
+/// An Excel date as the forms write dates: `2025年1月24日` (a time of day is dropped).
+fn date(dt: &calamine::ExcelDateTime) -> String {
+    let (y, m, d, ..) = dt.to_ymd_hms_milli();
+    format!("{y}年{m}月{d}日")
+}
+
+fn data_text(d: &calamine::Data) -> String {
+    use calamine::Data;
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => number(*f),
+        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
+        Data::DateTime(dt) if dt.is_datetime() => date(dt),
+        Data::DateTime(dt) => number(dt.as_f64()),
+        Data::Error(e) => format!("{e}"),
+    }
+}
+
+fn data_ref_text(d: &calamine::DataRef<'_>) -> String {
+    use calamine::DataRef;
+    match d {
+        DataRef::Empty => String::new(),
+        DataRef::SharedString(s) => (*s).to_owned(),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Float(f) => number(*f),
+        DataRef::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
+        DataRef::DateTime(dt) if dt.is_datetime() => date(dt),
+        DataRef::DateTime(dt) => number(dt.as_f64()),
+        DataRef::Error(e) => format!("{e}"),
+    }
+}
+
+/// Refuses a zip whose entries would inflate beyond the limit, before inflating any.
+fn check_zip(bytes: &[u8]) -> Result<(), String> {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        // Not a zip (xls), or a damaged one: the workbook reader reports it.
+        return Ok(());
+    };
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        let Ok(entry) = zip.by_index_raw(i) else {
+            return Err("压缩包目录损坏".into());
+        };
+        total = total.saturating_add(entry.size());
+        let packed = entry.compressed_size().max(1);
+        if entry.size() > (64 << 20) && entry.size() / packed > 200 {
+            return Err(format!(
+                "压缩包中“{}”声明解压后 {} MB，压缩比 {}:1，疑似压缩炸弹",
+                entry.name(),
+                entry.size() >> 20,
+                entry.size() / packed
+            ));
+        }
+    }
+    if total > MAX_INFLATED {
+        return Err(format!(
+            "压缩包解压后共 {} MB，超过 {} MB 的上限",
+            total >> 20,
+            MAX_INFLATED >> 20
+        ));
+    }
+    Ok(())
+}
+
+/// Reads every sheet of a workbook.
+pub fn read_workbook(bytes: &[u8]) -> Result<Vec<Grid>, String> {
+    use calamine::{Reader, Sheets};
+    check_zip(bytes)?;
+    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+        .map_err(|e| format!("无法打开工作簿：{e}"))?;
+    let names = book.sheet_names();
+    let mut grids = Vec::new();
+    let mut budget = MAX_CELLS;
+    for name in names {
+        let mut grid = Grid {
+            name: name.clone(),
+            cells: BTreeMap::new(),
+            truncated: false,
+        };
+        let mut put = |r: u32, c: u32, v: String, grid: &mut Grid| -> bool {
+            if budget == 0 || r > MAX_ROWS {
+                grid.truncated = true;
+                return false;
+            }
+            if c < MAX_COLS && !v.trim().is_empty() {
+                budget -= 1;
+                grid.cells.insert((r, c), v);
+            }
+            true
+        };
+        match &mut book {
+            // xlsx streams its cells: nothing of a huge sheet is held beyond the cap.
+            Sheets::Xlsx(x) => {
+                let mut reader = x
+                    .worksheet_cells_reader(&name)
+                    .map_err(|e| format!("无法读取工作表“{name}”：{e}"))?;
+                loop {
+                    match reader.next_cell() {
+                        Ok(Some(cell)) => {
+                            let (r, c) = cell.get_position();
+                            if !put(r, c, data_ref_text(cell.get_value()), &mut grid) {
+                                break;
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(e) => return Err(format!("工作表“{name}”已损坏：{e}")),
+                    }
+                }
+            }
+            other => {
+                let range = other
+                    .worksheet_range(&name)
+                    .map_err(|e| format!("无法读取工作表“{name}”：{e}"))?;
+                let (r0, c0) = range.start().unwrap_or((0, 0));
+                'rows: for (i, row) in range.rows().enumerate() {
+                    for (j, v) in row.iter().enumerate() {
+                        if matches!(v, calamine::Data::Empty) {
+                            continue;
+                        }
+                        if !put(r0 + i as u32, c0 + j as u32, data_text(v), &mut grid) {
+                            break 'rows;
+                        }
+                    }
+                }
+            }
+        }
+        grids.push(grid);
+    }
+    Ok(grids)
+}
+
+/// Reads CSV text (RFC 4180: quoted fields may hold commas, quotes and line breaks) as one
+/// sheet. A tab-separated file is read as text, not here.
+pub fn read_csv(name: &str, text: &str) -> Grid {
+    let mut cells = BTreeMap::new();
+    let (mut row, mut col) = (0u32, 0u32);
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    let mut truncated = false;
+    let mut flush = |row: u32, col: u32, field: &mut String| {
+        if !field.trim().is_empty() && col < MAX_COLS && cells.len() < MAX_CELLS {
+            cells.insert((row, col), std::mem::take(field));
+        } else {
+            field.clear();
+        }
+    };
+    while let Some(c) = chars.next() {
+        if quoted {
+            match c {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                '"' => quoted = false,
+                other => field.push(other),
+            }
+            continue;
+        }
+        match c {
+            '"' if field.is_empty() => quoted = true,
+            ',' => {
+                flush(row, col, &mut field);
+                col += 1;
+            }
+            '\r' => {}
+            '\n' => {
+                flush(row, col, &mut field);
+                row += 1;
+                col = 0;
+                if row > MAX_ROWS {
+                    truncated = true;
+                    break;
+                }
+            }
+            other => field.push(other),
+        }
+    }
+    flush(row, col, &mut field);
+    Grid {
+        name: name.to_owned(),
+        cells,
+        truncated,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::model::column_letters;
+
+    #[test]
+    fn letters() {
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(2), "C");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(column_letters(27), "AB");
+        assert_eq!(column_letters(701), "ZZ");
+        assert_eq!(column_letters(702), "AAA");
+    }
+
+    #[test]
+    fn numbers_read_as_typed() {
+        assert_eq!(number(450000.0), "450000");
+        assert_eq!(number(0.85), "0.85");
+        assert_eq!(number(0.1 + 0.2), "0.3");
+        assert_eq!(number(12.5), "12.5");
+        assert_eq!(number(-3.0), "-3");
+    }
+
+    #[test]
+    fn date_serials() {
+        use calamine::{ExcelDateTime, ExcelDateTimeType};
+        let dt = ExcelDateTime::new(45681.0, ExcelDateTimeType::DateTime, false);
+        assert_eq!(date(&dt), "2025年1月24日");
+    }
+
+    #[test]
+    fn csv_quotes_commas_and_line_breaks() {
+        let g = read_csv(
+            "a.csv",
+            "项目名称,\"甲,乙\",\"说\"\"明\"\n\n,\"两\n行\",3\n",
+        );
+        let v: Vec<(&(u32, u32), &str)> = g.cells.iter().map(|(k, v)| (k, v.as_str())).collect();
+        assert_eq!(
+            v,
+            [
+                (&(0, 0), "项目名称"),
+                (&(0, 1), "甲,乙"),
+                (&(0, 2), "说\"明"),
+                (&(2, 1), "两\n行"),
+                (&(2, 2), "3")
+            ]
+        );
+    }
+
+    #[test]
+    fn laid_out_rows_keep_their_columns() {
+        let g = read_csv("s", "a,,c\n\nx\n");
+        let laid = lay_out(&[g]);
+        assert_eq!(laid.text, "# 工作表 s\na\t\tc\n\nx\n");
+        assert_eq!(laid.sheets[0].first_line, 1);
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        assert!(read_workbook(b"PK\x03\x04 not really a zip").is_err());
+        assert!(read_workbook(b"").is_err());
+        assert!(read_workbook(&[0u8; 4096]).is_err());
+    }
+}
