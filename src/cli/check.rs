@@ -381,10 +381,10 @@ fn unreadable(path: &Path, message: String) -> FileReport {
     }
 }
 
-type Found = Result<PathBuf, (PathBuf, String)>;
+pub(super) type Found = Result<PathBuf, (PathBuf, String)>;
 
 /// A file as itself; a folder as the form files below it, sorted, links not followed.
-fn expand(path: &Path) -> Vec<Found> {
+pub(super) fn expand(path: &Path) -> Vec<Found> {
     if !path.is_dir() {
         return vec![Ok(path.to_path_buf())];
     }
@@ -392,11 +392,7 @@ fn expand(path: &Path) -> Vec<Found> {
     for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
         match entry {
             Ok(e) if e.file_type().is_file() => {
-                let ext = e.path().extension().and_then(|x| x.to_str()).unwrap_or("");
-                if ingest::EXTENSIONS
-                    .iter()
-                    .any(|x| x.eq_ignore_ascii_case(ext))
-                {
+                if ingest::picked_up(e.path()) {
                     found.push(Ok(e.into_path()));
                 }
             }

@@ -5,6 +5,7 @@ mod baseline;
 mod check;
 pub mod config;
 mod dump;
+mod extract;
 mod parse;
 mod rules;
 
@@ -31,6 +32,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Print the forms as kpilint reads them.
     Dump(DumpArgs),
+    /// Convert recognised forms from any input into the canonical YAML or JSON form
+    /// (docs/forms.md), one file per form named after the project.
+    Extract(ExtractArgs),
     /// Show what indicator values (指标值) parse to.
     Parse(ParseArgs),
     /// List the rules, or explain one: `kpilint rules explain F001`.
@@ -71,7 +75,8 @@ pub struct ParseArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
-    /// Files or folders (folders are walked for .txt and .tsv files).
+    /// Files or folders (folders are walked for .txt, .tsv, .csv, .xlsx, .xls, .ods and
+    /// *.form.yaml/.json files).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -122,6 +127,28 @@ pub struct CheckArgs {
 }
 
 #[derive(clap::Args, Debug)]
+pub struct ExtractArgs {
+    /// Files or folders of forms (text, spreadsheets, CSV, YAML/JSON).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ExtractFormat::Yaml)]
+    pub to: ExtractFormat,
+    /// Folder to write `<项目名称>.form.yaml` files into; without it, all forms go to
+    /// standard output (a YAML stream, or a JSON array).
+    #[arg(short = 'o', long = "out", value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace files that already exist in the folder.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExtractFormat {
+    Yaml,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
 pub struct DumpArgs {
     pub path: PathBuf,
     #[arg(long, value_enum, default_value_t = DumpFormat::Text)]
@@ -162,6 +189,7 @@ pub fn run() -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Dump(args) => dump::run(&args),
+        Command::Extract(args) => extract::run(&args),
         Command::Parse(args) => parse::run(&args),
         Command::Rules(args) => rules::run(&args),
         Command::TestRules(args) => rules::test(&args),

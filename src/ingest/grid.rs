@@ -616,7 +616,11 @@ fn only_child(level1: &str, span: Span) -> Option<Printed> {
     }
 }
 
-fn check_rows(rows: &[IndicatorRow], form: Option<&str>, diagnostics: &mut Vec<Diagnostic>) {
+pub(crate) fn check_rows(
+    rows: &[IndicatorRow],
+    form: Option<&str>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     for row in rows {
         for (period, h) in [("实施期", &row.implementation), ("年度", &row.annual)] {
             let Some(h) = h else { continue };

@@ -11,6 +11,7 @@ mod grid;
 pub mod labels;
 mod prose;
 mod sheet;
+mod structured;
 mod tables;
 mod text;
 
@@ -31,6 +32,22 @@ pub struct Ingested {
 
 /// File extensions picked up when walking a folder.
 pub const EXTENSIONS: &[&str] = &["txt", "tsv", "csv", "xlsx", "xlsm", "xls", "ods"];
+
+/// Structured forms in a folder are named `*.form.yaml` (or `.yml`, `.json`), so that rule
+/// packs and other YAML beside them are not read as forms; a file named on the command line
+/// is read whatever its name.
+pub const STRUCTURED_SUFFIXES: &[&str] = &[".form.yaml", ".form.yml", ".form.json"];
+
+/// Whether a file found while walking a folder is one kpilint reads.
+pub fn picked_up(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    STRUCTURED_SUFFIXES.iter().any(|s| name.ends_with(s))
+        || EXTENSIONS.contains(&extension(&name).as_str())
+}
 
 /// Workbook extensions, read through calamine.
 const WORKBOOKS: &[&str] = &["xlsx", "xlsm", "xls", "ods"];
@@ -76,6 +93,17 @@ pub fn read_file(path: &str, bytes: &[u8]) -> Ingested {
     }
     if ext == "csv" {
         return read_csv(path, bytes);
+    }
+    if matches!(ext.as_str(), "yaml" | "yml" | "json") {
+        return match decode::decode(bytes) {
+            Ok(d) => {
+                let mut ing = structured::read(path, d.text);
+                ing.document.fingerprint = crate::model::fingerprint(bytes);
+                ing.diagnostics.extend(d.diagnostics);
+                ing
+            }
+            Err(_) => read_bytes(path, bytes),
+        };
     }
     read_bytes(path, bytes)
 }
@@ -154,6 +182,15 @@ pub fn read_bytes(path: &str, bytes: &[u8]) -> Ingested {
             ),
         ),
     }
+}
+
+/// Reads the text of an editor buffer: a structured form by its extension, else a text
+/// extraction. (Spreadsheets and CSV are not edited as text: their cells are laid out anew.)
+pub fn read_buffer(path: &str, text: String) -> Ingested {
+    if matches!(extension(path).as_str(), "yaml" | "yml" | "json") {
+        return structured::read(path, text);
+    }
+    read_text(path, text, "UTF-8")
 }
 
 /// Reads decoded text.

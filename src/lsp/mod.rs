@@ -143,7 +143,7 @@ impl Server {
                 Some(open.version),
             ));
         }
-        let ing = ingest::read_text(&uri_path(uri), open.text.clone(), "UTF-8");
+        let ing = ingest::read_buffer(&uri_path(uri), open.text.clone());
         let linted = self.linter.lint_cached(ing, &mut open.cache);
         let doc = &linted.report.document;
         let diagnostics = linted

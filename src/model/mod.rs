@@ -77,6 +77,9 @@ pub struct Document {
     /// For a spreadsheet or CSV, where each sheet starts in `text` (which lays its rows out as
     /// lines and its cells as tab-separated fields); empty for text files.
     pub sheets: Vec<SheetOrigin>,
+    /// Read from a structured form (YAML/JSON): spans are found again in the text, so fixes
+    /// are not written back.
+    pub structured: bool,
 }
 
 /// Where a sheet of a workbook is in its document's text.
@@ -159,7 +162,7 @@ impl Document {
 
     /// Whether the text is the file itself, so that a fix can be written back to it.
     pub fn is_text_file(&self) -> bool {
-        self.sheets.is_empty()
+        self.sheets.is_empty() && !self.structured
     }
 
     pub fn slice(&self, span: Span) -> &str {

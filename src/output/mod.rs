@@ -4,6 +4,7 @@
 //! reads the model and diagnostics and never changes them.
 
 pub mod dump;
+pub mod form;
 pub mod github;
 pub mod html;
 pub mod human;

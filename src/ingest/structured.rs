@@ -1,0 +1,678 @@
+//! The canonical structured form, in YAML or JSON (`docs/forms.md`): what `kpilint extract`
+//! writes and what a person can write by hand. English field names, with the Chinese labels
+//! of the printed form accepted as aliases.
+//!
+//! The parser gives values without positions, so spans are found again in the text: the
+//! reader walks the fields in the order they are written and, from a cursor, finds each key
+//! and the value after it. A value it cannot find literally (an escaped JSON string) points
+//! at its key. A field kpilint does not know is an error, as in rule packs: a misspelt field
+//! must never silently leave a cell empty.
+
+use super::Ingested;
+use crate::diagnostics::{codes, Diagnostic, Label, Severity};
+use crate::model::{
+    Cell, DepartmentRef, DepartmentSection, Document, Form, FormKind, Funds, GridLayout,
+    IndicatorHalf, IndicatorRow, LabelledAmount, LabelledValue, LineIndex, MoneyUnit, SignOff,
+    Span, TextFields,
+};
+use rust_decimal::Decimal;
+use serde_yaml::Value;
+use std::str::FromStr;
+
+/// Every field, by its English name, with the Chinese aliases accepted for it.
+const FORM_KEYS: &[(&str, &[&str])] = &[
+    ("kind", &["类型"]),
+    ("title", &["标题"]),
+    ("year", &["年度"]),
+    ("name", &["项目名称", "部门名称"]),
+    ("department", &["主管部门", "主管部门及代码"]),
+    ("implementing_unit", &["实施单位"]),
+    ("attribute", &["项目属性"]),
+    ("period", &["项目期"]),
+    ("money_unit", &["金额单位"]),
+    ("funds", &["资金", "项目资金"]),
+    ("overview", &["项目概况"]),
+    ("basis", &["立项依据"]),
+    ("necessity", &["项目设立必要性"]),
+    ("measures", &["保证项目实施的制度、措施", "保证措施"]),
+    ("plan", &["项目实施计划"]),
+    ("goals", &["总体目标"]),
+    ("layout", &["指标表"]),
+    ("indicators", &["绩效指标"]),
+    ("sign_off", &["签署"]),
+    ("department_section", &["部门信息"]),
+];
+const PERIOD_KEYS: &[(&str, &[&str])] = &[("implementation", &["实施期"]), ("annual", &["年度"])];
+const FUNDS_KEYS: &[(&str, &[&str])] = &[
+    ("total", &["资金总额"]),
+    ("central", &["中央财政资金", "中央"]),
+    ("provincial", &["省级财政资金", "省级"]),
+    ("local", &["市县（区）财政资金", "市县财政资金", "市县"]),
+    ("self_raised", &["单位自筹"]),
+    ("other", &["其他资金", "其他"]),
+];
+const HALF_KEYS: &[(&str, &[&str])] = &[
+    ("level1", &["一级指标"]),
+    ("level2", &["二级指标"]),
+    ("name", &["三级指标"]),
+    ("value", &["指标值"]),
+];
+const SIGN_OFF_KEYS: &[(&str, &[&str])] = &[
+    ("principal", &["负责人"]),
+    ("handler", &["经办人"]),
+    ("phone", &["联系电话"]),
+    ("date", &["填报日期"]),
+];
+const DEPARTMENT_KEYS: &[(&str, &[&str])] = &[
+    ("info", &["部门基本信息"]),
+    ("duties", &["部门职责"]),
+    ("strategy", &["部门战略目标"]),
+    ("funds_by_source", &["按资金来源划分"]),
+    ("funds_by_direction", &["按资金方向划分"]),
+    ("key_tasks", &["年度重点任务"]),
+    ("annual_goal", &["年度绩效目标"]),
+];
+const LABELLED_KEYS: &[(&str, &[&str])] = &[
+    ("label", &["项目", "名称"]),
+    ("value", &["值"]),
+    ("amount", &["金额"]),
+];
+
+/// Finds keys and values in the text, in the order they are written.
+struct Locator<'t> {
+    text: &'t str,
+    cursor: usize,
+}
+
+impl Locator<'_> {
+    /// The span of a key, searching from the cursor, which stays put: the mapping's known
+    /// fields are located after its unknown ones are reported.
+    fn key(&self, key: &str) -> Span {
+        match self.text[self.cursor..].find(key) {
+            Some(k) => Span::new(self.cursor + k, self.cursor + k + key.len()),
+            None => Span::empty(self.cursor),
+        }
+    }
+
+    /// The span of `key`'s value `shown` (as it would be written), searching from the cursor.
+    fn find(&mut self, key: &str, shown: Option<&str>) -> Span {
+        let rest = &self.text[self.cursor..];
+        let Some(k) = rest.find(key) else {
+            return Span::empty(self.cursor);
+        };
+        let after_key = self.cursor + k + key.len();
+        let colon = self.text[after_key..]
+            .find(':')
+            .map_or(after_key, |c| after_key + c + 1);
+        self.cursor = colon;
+        let Some(shown) = shown.filter(|s| !s.is_empty()) else {
+            return Span::empty(colon);
+        };
+        let first_line = shown.lines().next().unwrap_or(shown);
+        let window_end = crate::model::floor_char_boundary(
+            self.text,
+            (colon + first_line.len() + 400).min(self.text.len()),
+        );
+        match self.text[colon..window_end].find(first_line) {
+            Some(v) => {
+                let start = colon + v;
+                let end = start + first_line.len();
+                self.cursor = end;
+                Span::new(start, end)
+            }
+            None => Span::new(after_key - key.len(), after_key),
+        }
+    }
+}
+
+struct Reader<'t> {
+    loc: Locator<'t>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+impl<'t> Reader<'t> {
+    fn error(&mut self, span: Span, message: String) {
+        self.diagnostics.push(Diagnostic::new(
+            &codes::STRUCTURED_INVALID,
+            message,
+            Label::new(span, "此处"),
+        ));
+    }
+
+    /// The fields of a mapping in written order, by canonical name; unknown keys reported.
+    fn fields<'v>(
+        &mut self,
+        v: &'v Value,
+        known: &[(&'static str, &[&str])],
+        what: &str,
+    ) -> Vec<(&'static str, String, &'v Value)> {
+        let Value::Mapping(m) = v else {
+            let at = Span::empty(self.loc.cursor);
+            self.error(at, format!("{what}应为“字段: 值”的映射"));
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (k, val) in m {
+            let Some(key) = scalar(k) else { continue };
+            match known
+                .iter()
+                .find(|(name, aliases)| *name == key || aliases.contains(&key.as_str()))
+            {
+                Some((name, _)) => out.push((*name, key, val)),
+                None => {
+                    let span = self.loc.key(&key);
+                    let names: Vec<&str> = known.iter().map(|(n, _)| *n).collect();
+                    self.error(
+                        span,
+                        format!("{what}没有字段“{key}”（可用：{}）", names.join("、")),
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    fn text(&mut self, key: &str, v: &Value) -> Cell<String> {
+        match scalar(v) {
+            Some(s) if !s.trim().is_empty() => {
+                let span = self.loc.find(key, Some(&s));
+                Cell::new(s, span)
+            }
+            _ => Cell::missing(self.loc.find(key, None)),
+        }
+    }
+
+    fn amount(&mut self, key: &str, v: &Value, scale: Decimal) -> Cell<Decimal> {
+        let Some(s) = scalar(v) else {
+            return Cell::missing(self.loc.find(key, None));
+        };
+        let span = self.loc.find(key, Some(&s));
+        match Decimal::from_str(&s.replace([',', '，'], "")) {
+            Ok(d) => Cell::new(d * scale, span),
+            Err(_) => {
+                self.error(span, format!("“{key}”应为金额，这里是“{s}”"));
+                Cell::missing(span)
+            }
+        }
+    }
+
+    fn funds(&mut self, v: &Value, scale: Decimal) -> Funds {
+        let mut f = Funds::default();
+        for (name, key, val) in self.fields(v, FUNDS_KEYS, "资金") {
+            let cell = self.amount(&key, val, scale);
+            match name {
+                "total" => f.total = cell,
+                "central" => f.central = cell,
+                "provincial" => f.provincial = cell,
+                "local" => f.local = cell,
+                "self_raised" => f.self_raised = cell,
+                _ => f.other = cell,
+            }
+        }
+        f
+    }
+
+    fn half(&mut self, v: &Value) -> IndicatorHalf {
+        let mut h = IndicatorHalf {
+            level1: Cell::missing(Span::empty(self.loc.cursor)),
+            level2: Cell::missing(Span::empty(self.loc.cursor)),
+            name: Cell::missing(Span::empty(self.loc.cursor)),
+            value: Cell::missing(Span::empty(self.loc.cursor)),
+            extras: Vec::new(),
+        };
+        for (name, key, val) in self.fields(v, HALF_KEYS, "指标") {
+            let cell = self.text(&key, val);
+            match name {
+                "level1" => h.level1 = cell,
+                "level2" => h.level2 = cell,
+                "name" => h.name = cell,
+                _ => h.value = cell,
+            }
+        }
+        h
+    }
+
+    fn labelled(&mut self, v: &Value, what: &str) -> Vec<(Cell<String>, Cell<String>, Value)> {
+        let Value::Sequence(items) = v else {
+            let at = Span::empty(self.loc.cursor);
+            self.error(at, format!("{what}应为列表"));
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for item in items {
+            let mut label = Cell::missing(Span::empty(self.loc.cursor));
+            let mut value = Cell::missing(Span::empty(self.loc.cursor));
+            let mut raw = Value::Null;
+            for (name, key, val) in self.fields(item, LABELLED_KEYS, what) {
+                match name {
+                    "label" => label = self.text(&key, val),
+                    _ => {
+                        raw = val.clone();
+                        value = self.text(&key, val);
+                    }
+                }
+            }
+            out.push((label, value, raw));
+        }
+        out
+    }
+
+    fn department(&mut self, v: &Value) -> DepartmentSection {
+        let mut d = DepartmentSection::default();
+        for (name, key, val) in self.fields(v, DEPARTMENT_KEYS, "部门信息") {
+            match name {
+                "info" => {
+                    d.info = self
+                        .labelled(val, "部门基本信息")
+                        .into_iter()
+                        .map(|(label, value, _)| LabelledValue { label, value })
+                        .collect();
+                }
+                "funds_by_source" | "funds_by_direction" => {
+                    let list: Vec<LabelledAmount> = self
+                        .labelled(val, "年度预算情况")
+                        .into_iter()
+                        .map(|(label, value, raw)| LabelledAmount {
+                            label,
+                            // 万元 as printed on the department form; the model keeps 元.
+                            amount: Cell {
+                                value: scalar(&raw)
+                                    .and_then(|s| Decimal::from_str(&s.replace(',', "")).ok())
+                                    .map(|a| a * MoneyUnit::WanYuan.scale()),
+                                span: value.span,
+                            },
+                        })
+                        .collect();
+                    if name == "funds_by_source" {
+                        d.funds_by_source = list;
+                    } else {
+                        d.funds_by_direction = list;
+                    }
+                }
+                "duties" => d.duties = self.text(&key, val),
+                "strategy" => d.strategy = self.text(&key, val),
+                "key_tasks" => d.key_tasks = self.text(&key, val),
+                _ => d.annual_goal = self.text(&key, val),
+            }
+        }
+        d
+    }
+
+    fn form(&mut self, v: &Value) -> Form {
+        let start = self.loc.cursor;
+        let here = Span::empty(start);
+        let fields = self.fields(v, FORM_KEYS, "表单");
+        // The unit comes first: every amount depends on it.
+        let money_unit = fields
+            .iter()
+            .find(|(n, ..)| *n == "money_unit")
+            .and_then(|(_, _, v)| scalar(v))
+            .map_or(MoneyUnit::Yuan, |u| {
+                if u.contains('万') {
+                    MoneyUnit::WanYuan
+                } else {
+                    MoneyUnit::Yuan
+                }
+            });
+        let mut f = Form {
+            kind: FormKind::Project,
+            span: here,
+            title: Cell::missing(here),
+            year: Cell::missing(here),
+            money_unit,
+            name: Cell::missing(here),
+            department: Cell::missing(here),
+            implementing_unit: Cell::missing(here),
+            attribute: Cell::missing(here),
+            period: Cell::missing(here),
+            funds_implementation: Funds::default(),
+            funds_annual: Funds::default(),
+            texts: TextFields::default(),
+            grid_layout: GridLayout::TwoPeriods,
+            indicators: Vec::new(),
+            sign_off: SignOff::default(),
+            continuations: Vec::new(),
+            department_section: None,
+        };
+        for (name, key, val) in fields {
+            match name {
+                "kind" => {
+                    let c = self.text(&key, val);
+                    match c.value.as_deref() {
+                        Some("project" | "项目") | None => {}
+                        Some("department" | "部门") => f.kind = FormKind::Department,
+                        Some(other) => self.error(
+                            c.span,
+                            format!("kind 应为 project 或 department，这里是“{other}”"),
+                        ),
+                    }
+                }
+                "title" => f.title = self.text(&key, val),
+                "year" => {
+                    let c = self.text(&key, val);
+                    f.year = Cell {
+                        value: c.value.as_deref().and_then(|y| y.trim().parse().ok()),
+                        span: c.span,
+                    };
+                }
+                "name" => f.name = self.text(&key, val),
+                "department" => {
+                    let c = self.text(&key, val);
+                    f.department = Cell {
+                        value: c.value.as_deref().map(split_department),
+                        span: c.span,
+                    };
+                }
+                "implementing_unit" => f.implementing_unit = self.text(&key, val),
+                "attribute" => f.attribute = self.text(&key, val),
+                "period" => f.period = self.text(&key, val),
+                "money_unit" => {
+                    self.text(&key, val);
+                }
+                "funds" => {
+                    let scale = f.money_unit.scale();
+                    for (p, _, fv) in self.fields(val, PERIOD_KEYS, "资金") {
+                        let funds = self.funds(fv, scale);
+                        if p == "implementation" {
+                            f.funds_implementation = funds;
+                        } else {
+                            f.funds_annual = funds;
+                        }
+                    }
+                }
+                "overview" => f.texts.overview = self.text(&key, val),
+                "basis" => f.texts.basis = self.text(&key, val),
+                "necessity" => f.texts.necessity = self.text(&key, val),
+                "measures" => f.texts.measures = self.text(&key, val),
+                "plan" => f.texts.plan = self.text(&key, val),
+                "goals" => {
+                    for (p, k, gv) in self.fields(val, PERIOD_KEYS, "总体目标") {
+                        let c = self.text(&k, gv);
+                        if p == "implementation" {
+                            f.texts.goal_implementation = c;
+                        } else {
+                            f.texts.goal_annual = c;
+                        }
+                    }
+                }
+                "layout" => {
+                    let c = self.text(&key, val);
+                    if matches!(c.value.as_deref(), Some("single_period" | "单栏")) {
+                        f.grid_layout = GridLayout::SinglePeriod;
+                    }
+                }
+                "indicators" => {
+                    let Value::Sequence(rows) = val else {
+                        let at = self.loc.find(&key, None);
+                        self.error(at, "indicators 应为指标行的列表".into());
+                        continue;
+                    };
+                    for row in rows {
+                        let row_start = self.loc.cursor;
+                        let mut r = IndicatorRow {
+                            span: Span::empty(row_start),
+                            implementation: None,
+                            annual: None,
+                        };
+                        for (p, _, hv) in self.fields(row, PERIOD_KEYS, "指标行") {
+                            let h = self.half(hv);
+                            if p == "implementation" {
+                                r.implementation = Some(h);
+                            } else {
+                                r.annual = Some(h);
+                            }
+                        }
+                        r.span = Span::new(row_start, self.loc.cursor.max(row_start));
+                        f.indicators.push(r);
+                    }
+                }
+                "sign_off" => {
+                    for (p, k, sv) in self.fields(val, SIGN_OFF_KEYS, "签署") {
+                        let c = self.text(&k, sv);
+                        match p {
+                            "principal" => f.sign_off.principal = c,
+                            "handler" => f.sign_off.handler = c,
+                            "phone" => f.sign_off.phone = c,
+                            _ => f.sign_off.date = c,
+                        }
+                    }
+                }
+                _ => f.department_section = Some(self.department(val)),
+            }
+        }
+        f.span = Span::new(start, self.loc.cursor.max(start));
+        f
+    }
+}
+
+fn split_department(text: &str) -> DepartmentRef {
+    match text.split_once('-') {
+        Some((code, name))
+            if !code.is_empty() && code.chars().all(|c| c.is_ascii_alphanumeric()) =>
+        {
+            DepartmentRef {
+                code: Some(code.to_owned()),
+                name: name.trim().to_owned(),
+            }
+        }
+        _ => DepartmentRef {
+            code: None,
+            name: text.trim().to_owned(),
+        },
+    }
+}
+
+/// Reads a YAML or JSON file of forms: one form, a list of forms, `forms: [...]`, or a
+/// stream of YAML documents.
+pub fn read(path: &str, text: String) -> Ingested {
+    let mut diagnostics = Vec::new();
+    let mut values = Vec::new();
+    if let Some(at) = too_deep(&text) {
+        diagnostics.push(Diagnostic::new(
+            &codes::STRUCTURED_INVALID,
+            format!("无法读取表单：嵌套超过 {MAX_DEPTH} 层"),
+            Label::new(Span::empty(at), "此处"),
+        ));
+        return Ingested {
+            document: Document {
+                path: path.to_owned(),
+                line_index: LineIndex::new(&text),
+                text,
+                encoding: "UTF-8",
+                structured: true,
+                ..Document::default()
+            },
+            diagnostics,
+            unreadable: true,
+        };
+    }
+    for doc in serde_yaml::Deserializer::from_str(&text) {
+        match <Value as serde::Deserialize>::deserialize(doc) {
+            Ok(v) => values.push(v),
+            Err(e) => {
+                let at = e.location().map_or(0, |l| l.index()).min(text.len());
+                let at = crate::model::floor_char_boundary(&text, at);
+                diagnostics.push(Diagnostic::new(
+                    &codes::STRUCTURED_INVALID,
+                    format!("无法读取表单：{}", yaml_reason(&e)),
+                    Label::new(Span::empty(at), "此处"),
+                ));
+                break;
+            }
+        }
+    }
+    let mut reader = Reader {
+        loc: Locator {
+            text: &text,
+            cursor: 0,
+        },
+        diagnostics: Vec::new(),
+    };
+    let mut forms = Vec::new();
+    for v in &values {
+        let list: Vec<&Value> = match v {
+            Value::Sequence(items) => items.iter().collect(),
+            Value::Mapping(m) if m.len() == 1 && m.contains_key("forms") => match &m["forms"] {
+                Value::Sequence(items) => items.iter().collect(),
+                _ => Vec::new(),
+            },
+            Value::Null => Vec::new(),
+            other => vec![other],
+        };
+        for item in list {
+            forms.push(reader.form(item));
+        }
+    }
+    diagnostics.extend(reader.diagnostics);
+    for f in &forms {
+        super::grid::check_rows(&f.indicators, f.display_name(), &mut diagnostics);
+    }
+    let unreadable = diagnostics
+        .iter()
+        .any(|d| d.code == codes::STRUCTURED_INVALID.code && d.severity == Severity::Error)
+        && forms.is_empty();
+    Ingested {
+        document: Document {
+            path: path.to_owned(),
+            line_index: LineIndex::new(&text),
+            text,
+            encoding: "UTF-8",
+            forms,
+            structured: true,
+            ..Document::default()
+        },
+        diagnostics,
+        unreadable,
+    }
+}
+
+/// A form is a few levels deep; the YAML parser's time grows with nesting, so a file
+/// nested deeper than this is refused before it is parsed.
+const MAX_DEPTH: usize = 64;
+
+/// Where nesting first goes deeper than `MAX_DEPTH`: brackets outside quotes, or block
+/// sequences and mappings by indentation.
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '{') => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(i);
+                }
+            }
+            (None, ']' | '}') => depth = depth.saturating_sub(1),
+            (None, '\n') => quote = None,
+            _ => {}
+        }
+    }
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start_matches([' ', '-']).len();
+        if indent / 2 > MAX_DEPTH {
+            return Some(start);
+        }
+        start += line.len();
+    }
+    None
+}
+
+/// serde_yaml's message without its own location suffix (the label carries it).
+fn yaml_reason(e: &serde_yaml::Error) -> String {
+    let s = e.to_string();
+    match s.find(" at line ") {
+        Some(i) => s[..i].to_owned(),
+        None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_text(text: &str) -> Ingested {
+        read("f.yaml", text.to_owned())
+    }
+
+    #[test]
+    fn a_hand_written_form_with_chinese_field_names() {
+        let text = "项目名称: 教育督导专项经费\n主管部门: 051-阳泉市教育局\n项目期: 1年\n资金:\n  年度: {资金总额: 20000, 市县: 20000}\n绩效指标:\n  - 年度: {二级指标: 数量指标, 三级指标: 督导次数, 指标值: ≥4次}\n";
+        let ing = read_text(text);
+        assert!(ing.diagnostics.is_empty(), "{:?}", ing.diagnostics);
+        let f = &ing.document.forms[0];
+        assert_eq!(f.name.value.as_deref(), Some("教育督导专项经费"));
+        let slice = |s: Span| &text[s.start..s.end];
+        assert_eq!(slice(f.name.span), "教育督导专项经费");
+        assert_eq!(
+            f.department.value.as_ref().unwrap().code.as_deref(),
+            Some("051")
+        );
+        assert_eq!(f.funds_annual.total.value, Some(Decimal::from(20000)));
+        assert_eq!(slice(f.funds_annual.total.span), "20000");
+        let h = f.indicators[0].annual.as_ref().unwrap();
+        assert_eq!(slice(h.value.span), "≥4次");
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_amounts_are_errors_with_places() {
+        let text = "name: 甲\nfunds:\n  annual: {total: 十万}\nnmae: 乙\n";
+        let ing = read_text(text);
+        let msgs: Vec<&str> = ing.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert!(msgs.iter().any(|m| m.contains("“nmae”")), "{msgs:?}");
+        assert!(msgs.iter().any(|m| m.contains("应为金额")), "{msgs:?}");
+        let d = ing
+            .diagnostics
+            .iter()
+            .find(|d| d.message.contains("nmae"))
+            .unwrap();
+        assert_eq!(&text[d.primary.span.start..d.primary.span.end], "nmae");
+        let f = &ing.document.forms[0];
+        assert_eq!(&text[f.name.span.start..f.name.span.end], "甲");
+    }
+
+    #[test]
+    fn syntax_errors_have_a_line_and_column() {
+        let ing = read_text("name: 甲\nfunds: [\n");
+        assert!(ing.unreadable);
+        let d = &ing.diagnostics[0];
+        assert_eq!(d.code, "I009");
+        assert!(ing.document.line_col(d.primary.span.start).line >= 2);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_parsing() {
+        let ing = read_text(&format!(
+            "name: {}1{}\n",
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        ));
+        assert!(ing.unreadable);
+        assert!(ing.diagnostics[0].message.contains("嵌套"));
+        let ing = read_text(&format!("name: {}1\n", "- ".repeat(1000)));
+        assert!(ing.unreadable);
+        assert!(too_deep("name: '[[[[[['\nfunds: {annual: {total: 1}}\n").is_none());
+    }
+
+    #[test]
+    fn amounts_in_wan_yuan_are_kept_in_yuan() {
+        let ing = read_text("money_unit: 万元\nfunds:\n  annual: {total: 1.5}\n");
+        assert_eq!(
+            ing.document.forms[0].funds_annual.total.value,
+            Some(Decimal::from(15000))
+        );
+    }
+}

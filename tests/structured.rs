@@ -1,0 +1,215 @@
+//! The canonical structured form (docs/forms.md) and `kpilint extract`: the disclosure
+//! extracted to one file per form lints to the same findings as the disclosure itself; a
+//! hand-written form is read with its Chinese field names and located to the character;
+//! broken and hostile files give a diagnostic with a place.
+
+mod common;
+
+use common::{kpilint_in, CORPUS};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn check(dir: &Path, args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["check", "--format", "json", "--no-config"];
+    all.extend_from_slice(args);
+    let out = kpilint_in(Some(dir), &all);
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    (out.status.code().unwrap(), v)
+}
+
+/// Findings about the forms (not the budget tables, which stay in the source, nor how the
+/// text was laid out), counted by (code, form, message).
+fn form_findings(v: &Value) -> BTreeMap<(String, String, String), usize> {
+    let mut out = BTreeMap::new();
+    for d in v["diagnostics"].as_array().unwrap() {
+        let code = d["code"].as_str().unwrap();
+        if code.starts_with('D')
+            || code.starts_with('I')
+            || matches!(code, "S001" | "S005" | "S006" | "S007")
+        {
+            continue;
+        }
+        let key = (
+            code.to_owned(),
+            d["form"].as_str().unwrap_or("").to_owned(),
+            d["message"].as_str().unwrap().to_owned(),
+        );
+        *out.entry(key).or_default() += 1;
+    }
+    out
+}
+
+#[test]
+fn the_extracted_disclosure_lints_to_the_same_findings() {
+    let root = std::env::current_dir().unwrap();
+    let (_, source) = check(&root, &[CORPUS]);
+    let expected = form_findings(&source);
+    assert!(expected.len() > 500, "the disclosure has its findings");
+    for (to, ext) in [("yaml", "form.yaml"), ("json", "form.json")] {
+        let dir = tempfile::tempdir().unwrap();
+        let out_dir = dir.path().join("forms");
+        let out = kpilint_in(
+            Some(&root),
+            &[
+                "extract",
+                "--to",
+                to,
+                "-o",
+                out_dir.to_str().unwrap(),
+                CORPUS,
+            ],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let files: Vec<String> = std::fs::read_dir(&out_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(files.len(), 224, "one file per form");
+        assert!(files.iter().all(|f| f.ends_with(ext)));
+        // Namesakes under different units do not overwrite each other.
+        assert!(files.contains(&format!("遗属补助.{ext}")));
+        assert!(files.contains(&format!("遗属补助-2.{ext}")));
+        let (_, extracted) = check(dir.path(), &["forms"]);
+        let found = form_findings(&extracted);
+        let missing: Vec<_> = expected
+            .keys()
+            .filter(|k| !found.contains_key(*k))
+            .collect();
+        let extra: Vec<_> = found
+            .keys()
+            .filter(|k| !expected.contains_key(*k))
+            .collect();
+        assert!(
+            missing.is_empty() && extra.is_empty() && found == expected,
+            "{to}: missing {missing:#?}\nextra {extra:#?}"
+        );
+        // Extracting again into the same folder refuses to overwrite.
+        let again = kpilint_in(
+            Some(&root),
+            &[
+                "extract",
+                "--to",
+                to,
+                "-o",
+                out_dir.to_str().unwrap(),
+                CORPUS,
+            ],
+        );
+        assert_eq!(again.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&again.stderr).contains("已存在"));
+    }
+}
+
+#[test]
+fn a_hand_written_form_is_read_with_chinese_names_and_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "\
+项目名称: 教育督导专项经费
+主管部门: 051-阳泉市教育局
+实施单位: 阳泉市教育局
+项目属性: 一次性项目（1年结束）
+项目期: 1年
+资金:
+  实施期: {资金总额: 20000, 中央: 0, 省级: 0, 市县: 20000, 单位自筹: 0}
+  年度: {资金总额: 30000, 中央: 0, 省级: 0, 市县: 20000, 单位自筹: 0}
+绩效指标:
+  - 年度: {二级指标: 数量指标, 三级指标: 督导次数, 指标值: 4人/元}
+";
+    std::fs::write(dir.path().join("督导.form.yaml"), text).unwrap();
+    let (_, v) = check(dir.path(), &["督导.form.yaml"]);
+    let find = |code: &str| {
+        v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["code"] == code)
+            .unwrap_or_else(|| panic!("{code} in {v:#}"))
+            .clone()
+    };
+    // 年度资金总额 30000 ≠ 各来源之和 20000: the label is on `30000`, line 8.
+    let f001 = find("F001");
+    assert_eq!(f001["line"], 8);
+    let line8 = text.lines().nth(7).unwrap();
+    let col = f001["column"].as_u64().unwrap() as usize;
+    let at: String = line8.chars().skip(col - 1).take(5).collect();
+    assert_eq!(at, "30000");
+    // A reversed unit is underlined inside the value.
+    let v001 = find("V001");
+    assert_eq!(v001["line"], 10);
+    assert_eq!(v001["form"], "教育督导专项经费");
+}
+
+#[test]
+fn broken_and_hostile_structured_files_are_reported_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("syntax.form.yaml"), "name: 甲\nfunds: [\n  - 1\n").unwrap();
+    std::fs::write(d.join("typo.form.yaml"), "name: 甲\nimplementing_unt: 乙\n").unwrap();
+    std::fs::write(d.join("syntax.form.json"), "{\"name\": \"甲\",, }").unwrap();
+    // Deep nesting and an alias bomb.
+    std::fs::write(
+        d.join("deep.form.yaml"),
+        format!("name: {}1{}\n", "[".repeat(100_000), "]".repeat(100_000)),
+    )
+    .unwrap();
+    let mut bomb = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    for (name, prev) in ["b", "c", "d", "e", "f", "g", "h", "i"]
+        .into_iter()
+        .zip(["a", "b", "c", "d", "e", "f", "g", "h"])
+    {
+        bomb.push_str(&format!(
+            "{name}: &{name} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+        ));
+    }
+    std::fs::write(d.join("bomb.form.yaml"), bomb).unwrap();
+    let good = "name: 教育督导专项经费\nperiod: 1年\nattribute: 一次性项目（1年结束）\nfunds:\n  implementation: {total: 100}\n  annual: {total: 200}\n";
+    std::fs::write(d.join("good.form.yaml"), good).unwrap();
+    let started = std::time::Instant::now();
+    let (code, v) = check(d, &["."]);
+    assert!(started.elapsed().as_secs() < 30, "bounded time");
+    assert_eq!(code, 2, "unreadable files make the run exit with 2");
+    let by = |p: &str| -> Vec<(String, u64, String)> {
+        v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["path"].as_str().unwrap().ends_with(p))
+            .map(|x| {
+                (
+                    x["code"].as_str().unwrap().to_owned(),
+                    x["line"].as_u64().unwrap(),
+                    x["message"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    assert!(
+        by("good.form.yaml").iter().any(|(c, ..)| c == "F002"),
+        "the good file is linted"
+    );
+    let syntax = by("syntax.form.yaml");
+    assert!(
+        syntax.iter().any(|(c, l, _)| c == "I009" && *l >= 2),
+        "{syntax:?}"
+    );
+    assert!(by("syntax.form.json").iter().any(|(c, ..)| c == "I009"));
+    let typo = by("typo.form.yaml");
+    assert!(
+        typo.iter()
+            .any(|(c, l, m)| c == "I009" && *l == 2 && m.contains("implementing_unt")),
+        "{typo:?}"
+    );
+    assert!(by("deep.form.yaml").iter().any(|(c, ..)| c == "I009"));
+    assert!(by("bomb.form.yaml")
+        .iter()
+        .any(|(c, ..)| c.starts_with('I')));
+}
