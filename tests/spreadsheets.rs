@@ -386,3 +386,34 @@ fn damaged_and_hostile_workbooks_are_reported_and_the_run_goes_on() {
     let far = by_path("far.xlsx");
     assert!(far.iter().any(|(c, _)| c == "I008"), "{far:?}");
 }
+
+#[test]
+fn dates_stored_as_serials_read_as_dates() {
+    // The sign-off row of the first form, with 填报日期 stored as a date.
+    let mut lines = corpus_lines(902, 933);
+    let sign_off = lines.iter().position(|l| l.starts_with("负责人")).unwrap();
+    lines[sign_off] = "负责人：\t\t经办人：\t\t联系电话：\t\t填报日期：".into();
+    let mut wb = Workbook::new();
+    {
+        let ws = wb.add_worksheet();
+        for (r, line) in lines.iter().enumerate() {
+            for (c, text) in line.split('\t').enumerate() {
+                if !text.trim().is_empty() {
+                    ws.write_string(r as u32, c as u16, text.trim()).unwrap();
+                }
+            }
+        }
+        let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2025, 1, 24).unwrap();
+        let format = Format::new().set_num_format("yyyy-mm-dd");
+        ws.write_datetime_with_format(sign_off as u32, 7, &date, &format)
+            .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("dated.xlsx"), wb.save_to_buffer().unwrap()).unwrap();
+    let out = kpilint_in(
+        Some(dir.path()),
+        &["dump", "--format", "json", "dated.xlsx"],
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["forms"][0]["sign_off"]["date"]["value"], "2025年1月24日");
+}
