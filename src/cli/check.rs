@@ -10,6 +10,7 @@ use crate::lint::Suppression;
 use crate::model::Span;
 use crate::output::{self, human, FileReport, Summary};
 use crate::rules::{RuleError, RuleSet, TraceLine};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -35,14 +36,37 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     let mut rule_errors: BTreeMap<String, RuleError> = BTreeMap::new();
     let mut trace = Vec::new();
     let mut diffs = String::new();
+    // The human report is written file by file as the run goes, and only counts are kept,
+    // so memory stays flat however many files there are. Baselines need the whole run
+    // before anything is reported, and the other formats are one document.
+    let streaming =
+        args.format == Format::Human && args.baseline.is_none() && args.output.is_none();
+    let style = human::Style {
+        color: use_color(args.color),
+        width: terminal_width(),
+    };
+    let mut streamer = Streamer {
+        suppressions: &linter.suppressions,
+        used: vec![false; linter.suppressions.len()],
+        tally: output::Tally::default(),
+        style,
+        quiet: args.quiet,
+    };
     let files: Vec<Found> = args.paths.iter().flat_map(|p| expand(p)).collect();
     let progress = progress_bar(files.len());
-    {
-        for file in files {
+    // Files are linted in parallel a window at a time and handled in the order given, so
+    // the report is the same whatever the number of threads, and only a window of files is
+    // in flight at once.
+    let window = rayon::current_num_threads().max(1) * 4;
+    for chunk in files.chunks(window) {
+        let mut done: Vec<Option<crate::lint::Linted>> = chunk
+            .par_iter()
+            .map(|f| f.as_ref().ok().map(|p| linter.lint_path(p)))
+            .collect();
+        for (file, linted) in chunk.iter().zip(done.iter_mut()) {
             progress.inc(1);
-            match file {
-                Ok(file) => {
-                    let mut linted = linter.lint_path(&file);
+            match (file, linted.take()) {
+                (Ok(file), Some(mut linted)) => {
                     if args.diff && linted.report.document.is_text_file() {
                         let edits = fix::planned(&linted.report.diagnostics);
                         if !edits.is_empty() {
@@ -55,7 +79,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
                             fix::Outcome::Fixed(n) => {
                                 eprintln!("kpilint: {}：已修复 {n} 处", file.display());
                                 // Report what is left.
-                                linted = linter.lint_path(&file);
+                                linted = linter.lint_path(file);
                             }
                             fix::Outcome::Refused(why) => {
                                 eprintln!("kpilint: {}：未修复：{why}", file.display())
@@ -63,18 +87,39 @@ pub fn run(args: &CheckArgs) -> ExitCode {
                             fix::Outcome::Nothing => {}
                         }
                     }
-                    reports.push(linted.report);
+                    linted.report.document.compact();
+                    if streaming {
+                        streamer.push(linted.report, &progress);
+                    } else {
+                        reports.push(linted.report);
+                    }
                     for e in linted.rule_errors {
                         rule_errors.entry(e.code.clone()).or_insert(e);
                     }
                     trace.extend(linted.trace);
                 }
-                Err((file, message)) => reports.push(unreadable(&file, message)),
+                (Err((file, message)), _) => {
+                    let report = unreadable(file, message.clone());
+                    if streaming {
+                        streamer.push(report, &progress);
+                    } else {
+                        reports.push(report);
+                    }
+                }
+                (Ok(_), None) => unreachable!("every readable path is linted"),
             }
         }
     }
     progress.finish_and_clear();
-    if let Some(r) = suppress(
+    if streaming {
+        if let Some(r) = unused_suppressions(
+            &linter.suppressions,
+            &streamer.used,
+            linter.config_document.as_ref(),
+        ) {
+            reports.push(r);
+        }
+    } else if let Some(r) = suppress(
         &linter.suppressions,
         linter.config_document.as_ref(),
         &mut reports,
@@ -110,12 +155,54 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     }
     let rules_failed = !pack_reports.is_empty();
     reports.extend(pack_reports);
-    print_reports(args, &linter, &reports, &trace);
-    let summary = Summary::of(&reports);
+    let summary = if streaming {
+        // What is left (unused suppressions, rules that failed) follows the files.
+        for r in reports {
+            streamer.push(r, &indicatif::ProgressBar::hidden());
+        }
+        let tally = streamer.tally;
+        let mut out = String::new();
+        if !args.quiet {
+            out.push_str(&trace_text(args.trace.as_deref(), &trace));
+        }
+        if args.statistics {
+            out.push_str(&tally.statistics());
+        }
+        out.push_str(&tally.summary_line());
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(out.as_bytes());
+        let _ = stdout.flush();
+        tally.summary
+    } else {
+        print_reports(args, &linter, &reports, &trace);
+        Summary::of(&reports)
+    };
     if rules_failed {
         return ExitCode::from(EXIT_TROUBLE);
     }
     exit_code(&summary)
+}
+
+/// Writes the human report file by file, keeping only counts.
+struct Streamer<'a> {
+    suppressions: &'a [Suppression],
+    used: Vec<bool>,
+    tally: output::Tally,
+    style: human::Style,
+    quiet: bool,
+}
+
+impl Streamer<'_> {
+    fn push(&mut self, mut report: FileReport, progress: &indicatif::ProgressBar) {
+        suppress_in(self.suppressions, &mut self.used, &mut report);
+        if !self.quiet && !report.diagnostics.is_empty() {
+            let text = human::render(std::slice::from_ref(&report), self.style);
+            progress.suspend(|| {
+                let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            });
+        }
+        self.tally.add(&report);
+    }
 }
 
 enum Setup {
@@ -202,36 +289,53 @@ fn suppress(
     config: Option<&crate::model::Document>,
     reports: &mut [FileReport],
 ) -> Option<FileReport> {
-    if list.is_empty() {
-        return None;
-    }
     let mut used = vec![false; list.len()];
     for r in reports.iter_mut() {
-        let doc = &r.document;
-        r.diagnostics.retain(|d| {
-            let cell = doc.slice(d.primary.span);
-            let hit = list.iter().position(|s| {
-                s.code.eq_ignore_ascii_case(&d.code)
-                    && match d.form.as_deref() {
-                        Some(form) => form == s.form,
-                        // Findings on budget tables and prose belong to no form: the
-                        // suppression names the table, code or project its message names.
-                        None => !s.form.is_empty() && d.message.contains(&s.form),
-                    }
-                    && s.cell.as_deref().is_none_or(|c| {
-                        cell.contains(c) || d.primary.message.contains(c) || d.message.contains(c)
-                    })
-            });
-            if let Some(i) = hit {
-                used[i] = true;
-            }
-            hit.is_none()
+        suppress_in(list, &mut used, r);
+    }
+    unused_suppressions(list, &used, config)
+}
+
+/// Drops one file's findings that a suppression accepts, marking the suppressions used.
+fn suppress_in(list: &[Suppression], used: &mut [bool], r: &mut FileReport) {
+    if list.is_empty() {
+        return;
+    }
+    let doc = &r.document;
+    r.diagnostics.retain(|d| {
+        let cell = doc.slice(d.primary.span);
+        let hit = list.iter().position(|s| {
+            s.code.eq_ignore_ascii_case(&d.code)
+                && match d.form.as_deref() {
+                    Some(form) => form == s.form,
+                    // Findings on budget tables and prose belong to no form: the
+                    // suppression names the table, code or project its message names.
+                    None => !s.form.is_empty() && d.message.contains(&s.form),
+                }
+                && s.cell.as_deref().is_none_or(|c| {
+                    cell.contains(c) || d.primary.message.contains(c) || d.message.contains(c)
+                })
         });
+        if let Some(i) = hit {
+            used[i] = true;
+        }
+        hit.is_none()
+    });
+}
+
+/// The suppressions that matched nothing, reported against `kpilint.toml`.
+fn unused_suppressions(
+    list: &[Suppression],
+    used: &[bool],
+    config: Option<&crate::model::Document>,
+) -> Option<FileReport> {
+    if list.is_empty() {
+        return None;
     }
     let doc = config?.clone();
     let diagnostics: Vec<Diagnostic> = list
         .iter()
-        .zip(&used)
+        .zip(used)
         .filter(|(_, u)| !**u)
         .map(|(s, _)| {
             let at = doc

@@ -113,6 +113,55 @@ impl Summary {
 }
 
 /// Findings per code: (code, name, severity, count), most frequent first, then by code.
+/// Counts over a run, for reports written file by file: the summary and the findings per code.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub summary: Summary,
+    counts: std::collections::BTreeMap<String, (String, Severity, usize)>,
+}
+
+impl Tally {
+    pub fn add(&mut self, r: &FileReport) {
+        let s = Summary::of(std::slice::from_ref(r));
+        self.summary.files += s.files;
+        self.summary.forms += s.forms;
+        self.summary.errors += s.errors;
+        self.summary.warnings += s.warnings;
+        self.summary.infos += s.infos;
+        self.summary.unreadable += s.unreadable;
+        for d in &r.diagnostics {
+            self.counts
+                .entry(d.code.clone())
+                .or_insert_with(|| (d.name.clone(), d.severity, 0))
+                .2 += 1;
+        }
+    }
+
+    /// As `human::statistics` prints it.
+    pub fn statistics(&self) -> String {
+        let mut v: Vec<_> = self.counts.iter().collect();
+        v.sort_by(|a, b| b.1 .2.cmp(&a.1 .2).then_with(|| a.0.cmp(b.0)));
+        let mut s = String::new();
+        for (code, (name, severity, count)) in v {
+            s.push_str(&format!(
+                "{count:>6}  {code:<5} {:<8} {name}\n",
+                severity.as_str()
+            ));
+        }
+        s
+    }
+
+    /// As `human::summary` prints it.
+    pub fn summary_line(&self) -> String {
+        let mut line = self.summary.line();
+        if self.summary.unreadable > 0 {
+            line.push_str(&format!(" ({} unreadable)", self.summary.unreadable));
+        }
+        line.push('\n');
+        line
+    }
+}
+
 pub fn statistics(reports: &[FileReport]) -> Vec<(String, String, Severity, usize)> {
     let mut counts: std::collections::BTreeMap<&str, (String, Severity, usize)> =
         Default::default();

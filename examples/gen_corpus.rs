@@ -1,0 +1,228 @@
+//! A corpus generator for benchmarks: N project forms made by varying the real forms of the
+//! bundled disclosure, written as many text files as asked.
+//!
+//! ```sh
+//! cargo run --release --example gen_corpus -- --forms 100000 --per-file 100 --out /tmp/corpus
+//! ```
+//!
+//! Each form is a real form with its 项目名称 numbered, its amounts scaled (every amount of the
+//! funds block by the same factor, so the sums still hold), its tabs varied the way PDF
+//! extractions vary them, a watermark line now and then, and, at `--defects` rate (default
+//! 5%), one injected defect of a kind the default packs report: a reversed unit (元/人 →
+//! 人/元), a placeholder (XX) or a blank 年度资金总额. The run prints what it injected, so a
+//! benchmark can check that the findings scale with it. The same `--seed` gives the same
+//! corpus.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+struct Args {
+    forms: usize,
+    per_file: usize,
+    out: PathBuf,
+    defects: f64,
+    seed: u64,
+}
+
+fn args() -> Result<Args, String> {
+    let mut a = Args {
+        forms: 10_000,
+        per_file: 100,
+        out: PathBuf::from("corpus"),
+        defects: 0.05,
+        seed: 1,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or(format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--forms" => a.forms = value()?.parse().map_err(|e| format!("--forms: {e}"))?,
+            "--per-file" => {
+                a.per_file = value()?.parse().map_err(|e| format!("--per-file: {e}"))?
+            }
+            "--out" => a.out = PathBuf::from(value()?),
+            "--defects" => a.defects = value()?.parse().map_err(|e| format!("--defects: {e}"))?,
+            "--seed" => a.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    a.per_file = a.per_file.max(1);
+    Ok(a)
+}
+
+/// xorshift64*: small, fast, and the same on every platform.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+}
+
+/// The project forms of the disclosure, as text, one block per form.
+fn templates() -> Vec<String> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/corpus/000_cb0bcf906edd3817.txt"
+    );
+    let ing = kpilint::ingest::read_path(std::path::Path::new(path));
+    let doc = &ing.document;
+    doc.forms
+        .iter()
+        .filter(|f| f.kind == kpilint::model::FormKind::Project && f.continuations.is_empty())
+        .map(|f| {
+            // From the title line to the form's last line.
+            let start = doc.text[..f.span.start].rfind('\n').map_or(0, |i| i + 1);
+            let end = doc.text[f.span.end..]
+                .find('\n')
+                .map_or(doc.text.len(), |i| f.span.end + i + 1);
+            doc.text[start..end].to_owned()
+        })
+        .collect()
+}
+
+/// `1,209,000` × 3 → `3,627,000`, keeping the separators.
+fn scale(cell: &str, k: u64) -> Option<String> {
+    let digits: String = cell.chars().filter(|c| *c != ',').collect();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.len() > 12 {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    let v = (n * k).to_string();
+    if !cell.contains(',') {
+        return Some(v);
+    }
+    let mut out = String::new();
+    for (i, c) in v.chars().enumerate() {
+        if i > 0 && (v.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    Some(out)
+}
+
+#[derive(Default)]
+struct Injected {
+    reversed_unit: usize,
+    placeholder: usize,
+    blank_annual_total: usize,
+}
+
+fn vary(template: &str, serial: usize, rng: &mut Rng, defects: f64, log: &mut Injected) -> String {
+    let k = [1, 1, 2, 3, 5][rng.below(5)];
+    let defect = rng.chance(defects).then(|| rng.below(3));
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut in_funds = false;
+    let mut injected = false;
+    for line in template.lines() {
+        let mut cells: Vec<String> = line.split('\t').map(str::to_owned).collect();
+        let first = cells.iter().find(|c| !c.trim().is_empty()).cloned();
+        let first = first.as_deref().unwrap_or("").trim();
+        if first.starts_with("项目资金") {
+            in_funds = true;
+        } else if first.starts_with("项目概况") || first.starts_with("绩效指标") {
+            in_funds = false;
+        }
+        if first == "项目名称" {
+            if let Some(name) = cells.iter_mut().skip(1).find(|c| !c.trim().is_empty()) {
+                *name = format!("{}（第{serial}号）", name.trim());
+            }
+        }
+        if in_funds {
+            for c in cells.iter_mut() {
+                if let Some(v) = scale(c.trim(), k) {
+                    *c = v;
+                }
+            }
+            if defect == Some(2) && !injected && line.contains("年度资金总额") {
+                // The cell after the 年度资金总额 label is left blank.
+                if let Some(i) = cells.iter().position(|c| c.contains("年度资金总额")) {
+                    if let Some(c) = cells.iter_mut().skip(i + 1).find(|c| !c.trim().is_empty()) {
+                        c.clear();
+                        injected = true;
+                        log.blank_annual_total += 1;
+                    }
+                }
+            }
+        }
+        if !injected && defect == Some(0) {
+            if let Some(c) = cells.iter_mut().find(|c| c.contains("元/人")) {
+                *c = c.replacen("元/人", "人/元", 1);
+                injected = true;
+                log.reversed_unit += 1;
+            }
+        }
+        if !injected && defect == Some(1) {
+            if let Some(c) = cells
+                .iter_mut()
+                .find(|c| c.trim().ends_with('%') && c.trim().len() <= 6)
+            {
+                *c = "XX%".into();
+                injected = true;
+                log.placeholder += 1;
+            }
+        }
+        // Extractions print the same grid with varying numbers of tabs.
+        let mut joined = cells.join("\t");
+        if rng.chance(0.1) {
+            joined.push('\t');
+        }
+        out.push_str(&joined);
+        out.push('\n');
+        if rng.chance(0.01) {
+            out.push_str("仅供内部审核使用\n");
+        }
+    }
+    out
+}
+
+fn main() {
+    let a = match args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("gen_corpus: {e}\nusage: gen_corpus --forms N --per-file N --out DIR [--defects 0.05] [--seed 1]");
+            std::process::exit(2);
+        }
+    };
+    let templates = templates();
+    if let Err(e) = std::fs::create_dir_all(&a.out) {
+        eprintln!("gen_corpus: {}: {e}", a.out.display());
+        std::process::exit(2);
+    }
+    let mut rng = Rng(a.seed.max(1));
+    let mut log = Injected::default();
+    let (mut written, mut bytes, mut file_no) = (0usize, 0usize, 0usize);
+    while written < a.forms {
+        let n = a.per_file.min(a.forms - written);
+        let mut text = String::new();
+        for i in 0..n {
+            let t = &templates[rng.below(templates.len())];
+            text.push_str(&vary(t, written + i + 1, &mut rng, a.defects, &mut log));
+        }
+        let path = a.out.join(format!("forms-{file_no:06}.txt"));
+        let mut f = std::fs::File::create(&path).expect("creates a corpus file");
+        f.write_all(text.as_bytes()).expect("writes a corpus file");
+        written += n;
+        bytes += text.len();
+        file_no += 1;
+    }
+    println!(
+        "{written} forms in {file_no} files, {:.1} MB; injected: {} reversed units, {} placeholders, {} blank annual totals",
+        bytes as f64 / 1e6,
+        log.reversed_unit,
+        log.placeholder,
+        log.blank_annual_total
+    );
+}
