@@ -493,7 +493,12 @@ pub(super) fn expand(path: &Path) -> Vec<Found> {
         return vec![Ok(path.to_path_buf())];
     }
     let mut found = Vec::new();
-    for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
+    // Links are followed, so a link to a form is linted and a dangling link or a loop is
+    // reported instead of silently skipped.
+    for entry in walkdir::WalkDir::new(path)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
         match entry {
             Ok(e) if e.file_type().is_file() => {
                 if ingest::picked_up(e.path()) {

@@ -55,6 +55,9 @@ codes! {
     STRUCTURED_INVALID = "I009", "invalid-structured-form", Error,
         "YAML/JSON 表单无法读取",
         Some("按 docs/forms.md 检查表单的结构与字段名");
+    TOO_LARGE = "I010", "file-too-large", Error,
+        "文件过大，未读取",
+        Some("一份绩效目标表文件不会这么大；检查是否选错了文件，或把它拆成几份");
     PACK_INVALID = "R001", "invalid-rule-pack", Error,
         "规则包无法读取（YAML 错误、未知的键或缺少必需的键）",
         Some("按 docs/rules.md 检查规则包的结构");
@@ -94,6 +97,9 @@ codes! {
     FUNDS_CONFLICT = "S007", "funds-cell-conflict", Warning,
         "同一资金来源出现两次且金额不同",
         Some("删除重复的资金行，只保留正确金额");
+    TOO_MANY_ROWS = "S008", "too-many-indicator-rows", Warning,
+        "指标表行数过多，只读取了开头部分",
+        Some("一张绩效目标表的指标不过几十行；检查表格是否重复粘贴");
     UNUSED_SUPPRESSION = "U001", "unused-suppression", Warning,
         "kpilint.toml 中的抑制没有匹配任何发现",
         Some("删除这条抑制，或改正其 code、form、cell 使之匹配");

@@ -60,9 +60,29 @@ fn extension(path: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// Files larger than this are not read: the largest real disclosure is a few MB, and
+/// reading (and laying out) a file takes a few times its size in memory.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
 /// Reads one file from disk.
 pub fn read_path(path: &Path) -> Ingested {
     let display = path.display().to_string();
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.is_file() && meta.len() > MAX_FILE_BYTES {
+            return unreadable(
+                &display,
+                Diagnostic::new(
+                    &codes::TOO_LARGE,
+                    format!(
+                        "文件有 {} MB，超过 {} MB 的上限，未读取",
+                        meta.len() >> 20,
+                        MAX_FILE_BYTES >> 20
+                    ),
+                    Label::new(Span::empty(0), "文件"),
+                ),
+            );
+        }
+    }
     match std::fs::read(path) {
         Ok(bytes) => read_file(&display, &bytes),
         Err(e) => unreadable(

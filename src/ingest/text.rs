@@ -90,6 +90,9 @@ pub struct TextRead {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Indicator grid lines read per form.
+const MAX_GRID_LINES: usize = 2_000;
+
 pub fn read(text: &str) -> TextRead {
     let lines = cells::lines(text);
     let mut out = TextRead {
@@ -666,6 +669,20 @@ impl<'a> FormReader<'a> {
             .grid_header
             .take()
             .unwrap_or_else(GridHeader::default_two_periods);
+        // A real grid has tens of rows; thousands are a paste gone wrong or a hostile file,
+        // and are not worth the time every rule would spend on them.
+        if self.grid_lines.len() > MAX_GRID_LINES {
+            let first_dropped = self.grid_lines[MAX_GRID_LINES].span;
+            self.diagnostics.push(Diagnostic::new(
+                &codes::TOO_MANY_ROWS,
+                format!(
+                    "指标表有 {} 行，超过 {MAX_GRID_LINES} 行，其余未读取",
+                    self.grid_lines.len()
+                ),
+                Label::new(Span::empty(first_dropped.start), "此后未读取"),
+            ));
+            self.grid_lines.truncate(MAX_GRID_LINES);
+        }
         self.form.indicators =
             grid::read_rows(&header, &self.grid_lines, name, &mut self.diagnostics);
         if self.form.name.is_missing() && self.form.indicators.is_empty() {

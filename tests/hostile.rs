@@ -1,0 +1,180 @@
+//! Hostile inputs: each gives a clear diagnostic (or a normal report) in bounded time, and
+//! the rest of the run completes. Times are generous bounds for a debug build on a loaded
+//! machine, not performance measurements (those are benchmarks: docs/performance.md).
+
+mod common;
+
+use common::{kpilint_in, CORPUS};
+use serde_json::Value;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const BOUND: Duration = Duration::from_secs(60);
+
+fn check(dir: &Path, args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["check", "--format", "json", "--no-config"];
+    all.extend_from_slice(args);
+    let started = Instant::now();
+    let out = kpilint_in(Some(dir), &all);
+    assert!(
+        started.elapsed() < BOUND,
+        "{args:?} took {:?}",
+        started.elapsed()
+    );
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    (out.status.code().unwrap(), v)
+}
+
+fn codes_for(v: &Value, path_end: &str) -> Vec<String> {
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["path"].as_str().unwrap().ends_with(path_end))
+        .map(|d| d["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The first form of the disclosure (lines 902–933), which has an F004 finding.
+fn good_form() -> String {
+    let text = std::fs::read_to_string(CORPUS).unwrap();
+    let lines: Vec<&str> = text.lines().skip(901).take(32).collect();
+    lines.join("\n") + "\n"
+}
+
+#[test]
+fn hostile_files_in_a_folder_do_not_stop_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("forms");
+    std::fs::create_dir(&d).unwrap();
+    std::fs::write(d.join("a_good.txt"), good_form()).unwrap();
+    // A 200 MB file of one line: refused by its size, without being read.
+    let big = std::fs::File::create(d.join("big.txt")).unwrap();
+    big.set_len(200 << 20).unwrap();
+    // NUL bytes.
+    std::fs::write(d.join("nul.txt"), vec![0u8; 1 << 16]).unwrap();
+    // Invalid UTF-8 in the middle of a form: the form is still read.
+    let mut broken = good_form().into_bytes();
+    let at = broken.len() / 2;
+    let at = (at..broken.len()).find(|&i| broken[i] == b'\n').unwrap() + 1;
+    broken.splice(at..at, [0xff, 0xfe, 0xc3, b'\n']);
+    std::fs::write(d.join("invalid_utf8.txt"), broken).unwrap();
+    // A GBK file with nothing saying so.
+    let form = good_form();
+    let (gbk, _, _) = encoding_rs::GBK.encode(&form);
+    std::fs::write(d.join("gbk.txt"), gbk).unwrap();
+    // A symlink loop and a dangling link.
+    std::os::unix::fs::symlink(&d, d.join("loop")).unwrap();
+    std::os::unix::fs::symlink(d.join("gone.txt"), d.join("dangling.txt")).unwrap();
+
+    let (code, v) = check(dir.path(), &["forms"]);
+    assert_eq!(code, 2, "unreadable files make the run exit with 2");
+    assert!(codes_for(&v, "a_good.txt").contains(&"F004".to_owned()));
+    assert_eq!(codes_for(&v, "big.txt"), ["I010"]);
+    assert_eq!(codes_for(&v, "nul.txt"), ["I002"]);
+    let invalid = codes_for(&v, "invalid_utf8.txt");
+    assert!(invalid.contains(&"I006".to_owned()), "{invalid:?}");
+    assert!(
+        invalid.contains(&"F004".to_owned()),
+        "the form is still read: {invalid:?}"
+    );
+    assert!(codes_for(&v, "gbk.txt").contains(&"F004".to_owned()));
+    assert!(codes_for(&v, "dangling.txt").contains(&"I001".to_owned()));
+    let files: Vec<&str> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        files.iter().filter(|p| p.ends_with("a_good.txt")).count() == 1,
+        "the loop is not followed into the same files again: {files:?}"
+    );
+}
+
+#[test]
+fn a_form_with_100_000_indicator_rows() {
+    let mut text = good_form();
+    let row = "\t\t\t质量指标\t合格率\t100%\t质量指标\t合格率\t100%\n";
+    let at = text.find("\t\t时效指标").unwrap_or(text.len());
+    text.insert_str(at, &row.repeat(100_000));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("long.txt"), text).unwrap();
+    let (_, v) = check(dir.path(), &["long.txt"]);
+    assert_eq!(v["summary"]["forms"], 1);
+    assert!(codes_for(&v, "long.txt").contains(&"S008".to_owned()));
+}
+
+#[test]
+fn hostile_rule_packs_are_reported_against_their_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("form.txt"), good_form()).unwrap();
+    // An alias bomb and deep nesting in a pack.
+    let mut bomb = String::from("a: &a [x,x,x,x,x,x,x,x,x]\n");
+    for (name, prev) in ["b", "c", "d", "e", "f", "g", "h", "i"]
+        .into_iter()
+        .zip(["a", "b", "c", "d", "e", "f", "g", "h"])
+    {
+        bomb.push_str(&format!(
+            "{name}: &{name} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+        ));
+    }
+    std::fs::write(d.join("bomb.yaml"), bomb).unwrap();
+    std::fs::write(
+        d.join("deep.yaml"),
+        format!("name: {}x{}\n", "[".repeat(50_000), "]".repeat(50_000)),
+    )
+    .unwrap();
+    for pack in ["bomb.yaml", "deep.yaml"] {
+        let started = Instant::now();
+        let out = kpilint_in(
+            Some(d),
+            &["check", "--no-config", "--rules", pack, "form.txt"],
+        );
+        assert!(started.elapsed() < BOUND);
+        assert_eq!(out.status.code(), Some(2), "{pack}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("R001") && text.contains(pack),
+            "{pack}: {text}"
+        );
+    }
+}
+
+#[test]
+fn a_catastrophic_regex_runs_in_linear_time() {
+    // `(a+)+$` takes exponential time in a backtracking engine on `aaaa…b`; the rules'
+    // regexes run on a linear-time engine.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let name = format!("{}b", "a".repeat(50_000));
+    let mut form = good_form();
+    form = form.replacen("省级党员教育培训经费", &name, 1);
+    std::fs::write(d.join("form.txt"), form).unwrap();
+    std::fs::write(
+        d.join("regex.yaml"),
+        r#"name: evil
+title: 回溯
+rules:
+  - code: Z001
+    name: evil-regex
+    severity: warning
+    summary: 回溯
+    rationale: 测试
+    over: form
+    assert: not matches(form.name, "^(a+)+$")
+    message: 名称全是 a
+    help: 无
+    examples:
+      bad:
+        - name: aaaa
+      good:
+        - name: aaab
+"#,
+    )
+    .unwrap();
+    let (_, v) = check(d, &["--rules", "regex.yaml", "--select", "Z", "form.txt"]);
+    assert_eq!(v["summary"]["forms"], 1);
+}
