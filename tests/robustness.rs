@@ -121,3 +121,18 @@ fn a_long_single_line_and_many_rows_stay_fast() {
     assert_eq!(ing.document.forms[0].indicators.len(), 2_000);
     assert!(ing.diagnostics.iter().any(|d| d.code == "S008"));
 }
+
+#[test]
+fn decoding_problems_in_a_csv_point_inside_its_document() {
+    // Found by `cargo fuzz run ingest`: an invalid byte in a CSV was reported at its offset
+    // in the CSV, past the end of the laid-out cells.
+    // The fuzzer's input: a kind byte (1 = CSV), then the file.
+    let input =
+        std::fs::read("fuzz/corpus/ingest/crash-d86a77b61f04eaa4bc19ab3fefff38689de58b05").unwrap();
+    let bytes = &input[1..];
+    let ing = kpilint::ingest::read_file("f.csv", bytes);
+    assert!(ing.diagnostics.iter().any(|d| d.code == "I006"));
+    for d in &ing.diagnostics {
+        assert!(d.primary.span.end <= ing.document.text.len(), "{d:?}");
+    }
+}

@@ -149,7 +149,14 @@ pub fn read_csv(path: &str, bytes: &[u8]) -> Ingested {
         Ok(d) => {
             let grid = sheet::read_csv("", &d.text);
             let mut ing = read_grids(path, bytes, &[grid], d.encoding);
-            ing.diagnostics.extend(d.diagnostics);
+            // Decoding problems point into the CSV as written, which is not the text the
+            // document keeps (its cells laid out anew): they are reported at the start.
+            ing.diagnostics
+                .extend(d.diagnostics.into_iter().map(|mut diag| {
+                    diag.primary.span = Span::empty(0);
+                    diag.secondary.clear();
+                    diag
+                }));
             ing
         }
         Err(_) => read_bytes(path, bytes),

@@ -196,9 +196,12 @@ impl<'t> Reader<'t> {
             return Cell::missing(self.loc.find(key, None));
         };
         let span = self.loc.find(key, Some(&s));
-        match Decimal::from_str(&s.replace([',', '，'], "")) {
-            Ok(d) => Cell::new(d * scale, span),
-            Err(_) => {
+        match Decimal::from_str(&s.replace([',', '，'], ""))
+            .ok()
+            .and_then(|d| d.checked_mul(scale))
+        {
+            Some(d) => Cell::new(d, span),
+            None => {
                 self.error(span, format!("“{key}”应为金额，这里是“{s}”"));
                 Cell::missing(span)
             }
@@ -287,7 +290,7 @@ impl<'t> Reader<'t> {
                             amount: Cell {
                                 value: scalar(&raw)
                                     .and_then(|s| Decimal::from_str(&s.replace(',', "")).ok())
-                                    .map(|a| a * MoneyUnit::WanYuan.scale()),
+                                    .and_then(|a| a.checked_mul(MoneyUnit::WanYuan.scale())),
                                 span: value.span,
                             },
                         })

@@ -957,8 +957,10 @@ pub fn parse_amount(text: &str) -> Amount {
         return Amount::Blank;
     }
     match Decimal::from_str(t) {
-        Ok(n) => Amount::Number(n),
-        Err(_) => Amount::NotANumber,
+        // No budget reaches 10^18 元; a longer number is damage, and would overflow once
+        // scaled from 万元.
+        Ok(n) if n.abs() < Decimal::from(1_000_000_000_000_000_000u64) => Amount::Number(n),
+        _ => Amount::NotANumber,
     }
 }
 

@@ -232,7 +232,9 @@ fn department_section(fragment: &Value) -> Result<Option<crate::model::Departmen
             .map(|(k, v)| {
                 let label = k.as_str().ok_or(format!("{key} 的键应为文字"))?;
                 let mut amount = amount(Some(v))?;
-                amount.value = amount.value.map(|a| a * MoneyUnit::WanYuan.scale());
+                amount.value = amount
+                    .value
+                    .and_then(|a| a.checked_mul(MoneyUnit::WanYuan.scale()));
                 Ok(crate::model::LabelledAmount {
                     label: Cell::new(label.to_owned(), Span::default()),
                     amount,

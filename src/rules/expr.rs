@@ -102,6 +102,7 @@ fn pratt() -> &'static PrattParser<Rule> {
 
 /// Parses an expression.
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
+    crate::bound_parsing();
     let mut pairs = RuleParser::parse(Rule::expression, text).map_err(|e| {
         let at = match e.location {
             pest::error::InputLocation::Pos(p) => p,
@@ -155,6 +156,9 @@ fn describe(v: &pest::error::ErrorVariant<Rule>) -> String {
             } else {
                 format!("此处应为{}", wanted.join("或"))
             }
+        }
+        pest::error::ErrorVariant::CustomError { message } if message.contains("limit") => {
+            "表达式过于复杂（括号或条件嵌套过深），请拆分为几个 let".to_owned()
         }
         pest::error::ErrorVariant::CustomError { message } => message.clone(),
     }
@@ -281,6 +285,23 @@ fn unescape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pathological_expression_fails_fast() {
+        // Found by `cargo fuzz run expr` (kept in fuzz/corpus/expr): exponential
+        // backtracking over unbalanced `(` and `=>` took 14 s before the call budget.
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fuzz/corpus/expr/slow-unit-f8edcb450ddca70ddd6cf1696359264d5a8677ee"
+        ))
+        .unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        let started = std::time::Instant::now();
+        let e = parse(&text).unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        assert!(e.message.contains("过于复杂"), "{}", e.message);
+        assert!(parse("count(form.rows, r => r.level2 == \"成本指标\") > 0").is_ok());
+    }
 
     fn show(n: &Node) -> String {
         match &n.expr {

@@ -260,6 +260,7 @@ impl Value {
 
 /// Parses one 指标值 cell.
 pub fn parse(text: &str) -> Value {
+    crate::bound_parsing();
     let n = normalize(text);
     let whole = Span::new(0, text.len());
     let value = |kind| Value {
@@ -775,8 +776,25 @@ impl Builder<'_> {
                 _ => {}
             }
         }
-        q.amount *= magnitude;
-        q.upper = q.upper.map(|u| u * magnitude);
+        // A number too large for a decimal once scaled (found by fuzzing: `…333388.5万`) is
+        // not an amount anyone meant; it reads as unrecognised rather than overflowing.
+        let scaled = (
+            q.amount.checked_mul(magnitude),
+            q.upper.map(|u| u.checked_mul(magnitude)),
+        );
+        match scaled {
+            (Some(a), None) => q.amount = a,
+            (Some(a), Some(Some(u))) => {
+                q.amount = a;
+                q.upper = Some(u);
+            }
+            _ => {
+                return Kind::Invalid {
+                    reason: Reason::Unrecognised,
+                    span: Span::new(0, self.text.len()),
+                }
+            }
+        }
         Kind::Quantity(q)
     }
 }
@@ -804,6 +822,13 @@ fn cn_digit(s: &str) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_number_too_large_to_scale_is_unrecognised_not_a_panic() {
+        // Found by `cargo fuzz run value` (fuzz/corpus/value keeps it as a seed).
+        let v = parse("1333-33333333333333333333333333388.5万");
+        assert_eq!(v.kind.name(), "invalid");
+    }
 
     /// What the `value` rule itself says: the rule and extent of its top alternative. A list
     /// whose parts are all bare labels holds no value; the builder does not treat it as a list.

@@ -218,7 +218,7 @@ impl fmt::Display for Unit {
 
 /// An amount in 元 for a money unit's amount.
 pub fn to_yuan(amount: Decimal, unit: &Unit) -> Option<Decimal> {
-    unit.money().map(|m| amount * m.scale())
+    unit.money().and_then(|m| amount.checked_mul(m.scale()))
 }
 
 /// How many of `per`'s periods fit in `years` years (`元/人/学期` over 1 year → 2).
