@@ -112,16 +112,7 @@ fn hostile_rule_packs_are_reported_against_their_file() {
     let d = dir.path();
     std::fs::write(d.join("form.txt"), good_form()).unwrap();
     // An alias bomb and deep nesting in a pack.
-    let mut bomb = String::from("a: &a [x,x,x,x,x,x,x,x,x]\n");
-    for (name, prev) in ["b", "c", "d", "e", "f", "g", "h", "i"]
-        .into_iter()
-        .zip(["a", "b", "c", "d", "e", "f", "g", "h"])
-    {
-        bomb.push_str(&format!(
-            "{name}: &{name} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
-        ));
-    }
-    std::fs::write(d.join("bomb.yaml"), bomb).unwrap();
+    std::fs::write(d.join("bomb.yaml"), common::alias_bomb("x")).unwrap();
     std::fs::write(
         d.join("deep.yaml"),
         format!("name: {}x{}\n", "[".repeat(50_000), "]".repeat(50_000)),

@@ -50,17 +50,20 @@ fn the_extracted_disclosure_lints_to_the_same_findings() {
     for (to, ext) in [("yaml", "form.yaml"), ("json", "form.json")] {
         let dir = tempfile::tempdir().unwrap();
         let out_dir = dir.path().join("forms");
-        let out = kpilint_in(
-            Some(&root),
-            &[
-                "extract",
-                "--to",
-                to,
-                "-o",
-                out_dir.to_str().unwrap(),
-                CORPUS,
-            ],
-        );
+        let extract = || {
+            kpilint_in(
+                Some(&root),
+                &[
+                    "extract",
+                    "--to",
+                    to,
+                    "-o",
+                    out_dir.to_str().unwrap(),
+                    CORPUS,
+                ],
+            )
+        };
+        let out = extract();
         assert_eq!(
             out.status.code(),
             Some(0),
@@ -91,17 +94,7 @@ fn the_extracted_disclosure_lints_to_the_same_findings() {
             "{to}: missing {missing:#?}\nextra {extra:#?}"
         );
         // Extracting again into the same folder refuses to overwrite.
-        let again = kpilint_in(
-            Some(&root),
-            &[
-                "extract",
-                "--to",
-                to,
-                "-o",
-                out_dir.to_str().unwrap(),
-                CORPUS,
-            ],
-        );
+        let again = extract();
         assert_eq!(again.status.code(), Some(2));
         assert!(String::from_utf8_lossy(&again.stderr).contains("已存在"));
     }
@@ -159,18 +152,7 @@ fn broken_and_hostile_structured_files_are_reported_and_the_run_goes_on() {
         format!("name: {}1{}\n", "[".repeat(100_000), "]".repeat(100_000)),
     )
     .unwrap();
-    let mut bomb = String::from(
-        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
-    );
-    for (name, prev) in ["b", "c", "d", "e", "f", "g", "h", "i"]
-        .into_iter()
-        .zip(["a", "b", "c", "d", "e", "f", "g", "h"])
-    {
-        bomb.push_str(&format!(
-            "{name}: &{name} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
-        ));
-    }
-    std::fs::write(d.join("bomb.form.yaml"), bomb).unwrap();
+    std::fs::write(d.join("bomb.form.yaml"), common::alias_bomb("\"lol\"")).unwrap();
     let good = "name: 教育督导专项经费\nperiod: 1年\nattribute: 一次性项目（1年结束）\nfunds:\n  implementation: {total: 100}\n  annual: {total: 200}\n";
     std::fs::write(d.join("good.form.yaml"), good).unwrap();
     let started = std::time::Instant::now();

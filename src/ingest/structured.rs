@@ -12,8 +12,7 @@ use super::Ingested;
 use crate::diagnostics::{codes, Diagnostic, Label, Severity};
 use crate::model::{
     Cell, DepartmentRef, DepartmentSection, Document, Form, FormKind, Funds, GridLayout,
-    IndicatorHalf, IndicatorRow, LabelledAmount, LabelledValue, LineIndex, MoneyUnit, SignOff,
-    Span, TextFields,
+    IndicatorHalf, IndicatorRow, LabelledAmount, LabelledValue, LineIndex, MoneyUnit, Span,
 };
 use rust_decimal::Decimal;
 use serde_yaml::Value;
@@ -327,24 +326,8 @@ impl<'t> Reader<'t> {
                 }
             });
         let mut f = Form {
-            kind: FormKind::Project,
-            span: here,
-            title: Cell::missing(here),
-            year: Cell::missing(here),
             money_unit,
-            name: Cell::missing(here),
-            department: Cell::missing(here),
-            implementing_unit: Cell::missing(here),
-            attribute: Cell::missing(here),
-            period: Cell::missing(here),
-            funds_implementation: Funds::default(),
-            funds_annual: Funds::default(),
-            texts: TextFields::default(),
-            grid_layout: GridLayout::TwoPeriods,
-            indicators: Vec::new(),
-            sign_off: SignOff::default(),
-            continuations: Vec::new(),
-            department_section: None,
+            ..Form::empty(FormKind::Project, here)
         };
         for (name, key, val) in fields {
             match name {

@@ -11,9 +11,8 @@ use super::labels::{self, Field, FundsRow};
 use super::{prose, tables};
 use crate::diagnostics::{codes, Diagnostic, Label};
 use crate::model::{
-    BudgetTable, Cell, DepartmentRef, DepartmentSection, Form, FormKind, Funds, GridLayout,
-    IndicatorHalf, IndicatorRow, LabelledAmount, LabelledValue, MoneyUnit, ProseFigure, SignOff,
-    Span, TableSection, TextFields,
+    BudgetTable, Cell, DepartmentRef, Form, FormKind, Funds, IndicatorHalf, IndicatorRow,
+    LabelledAmount, LabelledValue, MoneyUnit, ProseFigure, Span, TableSection,
 };
 use regex::Regex;
 use rust_decimal::Decimal;
@@ -273,24 +272,9 @@ fn read_form(kind: FormKind, body: &[Line]) -> (Form, Vec<Diagnostic>) {
     let at = Span::empty(title_cell.span.end);
     let mut r = FormReader {
         form: Form {
-            kind,
             span: title_line.span.cover(last.span),
             title: Cell::new(squeeze(&title_cell.text), title_cell.span),
-            year: Cell::missing(at),
-            money_unit: MoneyUnit::Yuan,
-            name: Cell::missing(at),
-            department: Cell::missing(at),
-            implementing_unit: Cell::missing(at),
-            attribute: Cell::missing(at),
-            period: Cell::missing(at),
-            funds_implementation: Funds::default(),
-            funds_annual: Funds::default(),
-            texts: TextFields::default(),
-            grid_layout: GridLayout::TwoPeriods,
-            indicators: Vec::new(),
-            sign_off: SignOff::default(),
-            continuations: Vec::new(),
-            department_section: (kind == FormKind::Department).then(DepartmentSection::default),
+            ..Form::empty(kind, at)
         },
         diagnostics: Vec::new(),
         funds_lines: Vec::new(),

@@ -413,6 +413,31 @@ pub struct Form {
 
 impl Form {
     /// The name a report uses for this form.
+    /// A form with nothing read yet: every cell missing at `at`, where a finding about a
+    /// missing cell will point.
+    pub fn empty(kind: FormKind, at: Span) -> Form {
+        Form {
+            kind,
+            span: at,
+            title: Cell::missing(at),
+            year: Cell::missing(at),
+            money_unit: MoneyUnit::Yuan,
+            name: Cell::missing(at),
+            department: Cell::missing(at),
+            implementing_unit: Cell::missing(at),
+            attribute: Cell::missing(at),
+            period: Cell::missing(at),
+            funds_implementation: Funds::default(),
+            funds_annual: Funds::default(),
+            texts: TextFields::default(),
+            grid_layout: GridLayout::TwoPeriods,
+            indicators: Vec::new(),
+            sign_off: SignOff::default(),
+            continuations: Vec::new(),
+            department_section: (kind == FormKind::Department).then(DepartmentSection::default),
+        }
+    }
+
     pub fn display_name(&self) -> Option<&str> {
         self.name.get().map(String::as_str)
     }

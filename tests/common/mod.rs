@@ -36,3 +36,16 @@ pub fn validate(schema_path: &str, instance: &serde_json::Value) -> Vec<String> 
         .map(|e| format!("{} at {}", e, e.instance_path))
         .collect()
 }
+
+/// YAML whose aliases expand to 9^9 copies of `leaf` ("billion laughs").
+pub fn alias_bomb(leaf: &str) -> String {
+    let mut bomb = format!("a: &a [{}]\n", [leaf; 9].join(","));
+    for (name, prev) in ["b", "c", "d", "e", "f", "g", "h", "i"]
+        .into_iter()
+        .zip(["a", "b", "c", "d", "e", "f", "g", "h"])
+    {
+        let refs = vec![format!("*{prev}"); 9].join(",");
+        bomb.push_str(&format!("{name}: &{name} [{refs}]\n"));
+    }
+    bomb
+}
