@@ -38,9 +38,12 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     let mut diffs = String::new();
     // The human report is written file by file as the run goes, and only counts are kept,
     // so memory stays flat however many files there are. Baselines need the whole run
-    // before anything is reported, and the other formats are one document.
-    let streaming =
-        args.format == Format::Human && args.baseline.is_none() && args.output.is_none();
+    // before anything is reported, `--diff` prints its diffs before the findings, and the
+    // other formats are one document.
+    let streaming = args.format == Format::Human
+        && args.baseline.is_none()
+        && args.output.is_none()
+        && !args.diff;
     let style = human::Style {
         color: use_color(args.color),
         width: terminal_width(),
