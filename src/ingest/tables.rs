@@ -367,7 +367,6 @@ fn read_side(
             }
             _ => code,
         };
-        let _ = kind;
         rows.push(TableRow {
             code,
             name,

@@ -344,8 +344,13 @@ fn first_match(t: &str) -> Result<Pair<'_, Rule>, usize> {
     }
     let counting_word = has(&['次', '批', '期', '轮']);
     let frequency = counted || (counting_word && has(&['每', '各'])) || by_period(t);
-    // Without a digit, the only value a part of a list can be is a frequency.
-    let part_possible = has_digit || frequency;
+    // Without a digit, a part of a list can only be a frequency or a deadline word (`年底`;
+    // `年底、按` was found by the proptest below).
+    let part_possible = has_digit
+        || frequency
+        || ["年底", "年末", "年内", "全年", "当年", "本年"]
+            .iter()
+            .any(|w| t.contains(w));
     let attempts = [
         (Rule::percent_value, has(&['%']) || t.contains("百分")),
         (
