@@ -119,33 +119,32 @@ fn date(dt: &calamine::ExcelDateTime) -> String {
     format!("{y}年{m}月{d}日")
 }
 
-fn data_text(d: &calamine::Data) -> String {
-    use calamine::Data;
-    match d {
-        Data::Empty => String::new(),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) => number(*f),
-        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
-        Data::DateTime(dt) if dt.is_datetime() => date(dt),
-        Data::DateTime(dt) => number(dt.as_f64()),
-        Data::Error(e) => format!("{e}"),
+/// A cell's text as a person sees it, for the owned and the borrowed cell types alike.
+fn cell_text(d: &impl calamine::DataType) -> String {
+    if let Some(s) = d
+        .get_string()
+        .or_else(|| d.get_datetime_iso())
+        .or_else(|| d.get_duration_iso())
+    {
+        return s.to_owned();
     }
-}
-
-fn data_ref_text(d: &calamine::DataRef<'_>) -> String {
-    use calamine::DataRef;
-    match d {
-        DataRef::Empty => String::new(),
-        DataRef::SharedString(s) => (*s).to_owned(),
-        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
-        DataRef::Int(i) => i.to_string(),
-        DataRef::Float(f) => number(*f),
-        DataRef::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
-        DataRef::DateTime(dt) if dt.is_datetime() => date(dt),
-        DataRef::DateTime(dt) => number(dt.as_f64()),
-        DataRef::Error(e) => format!("{e}"),
+    if let Some(i) = d.get_int() {
+        return i.to_string();
     }
+    if let Some(f) = d.get_float() {
+        return number(f);
+    }
+    if let Some(b) = d.get_bool() {
+        return if b { "TRUE" } else { "FALSE" }.to_owned();
+    }
+    if let Some(dt) = d.get_datetime() {
+        return if dt.is_datetime() {
+            date(&dt)
+        } else {
+            number(dt.as_f64())
+        };
+    }
+    d.get_error().map_or_else(String::new, |e| format!("{e}"))
 }
 
 /// Refuses a zip whose entries would inflate beyond the limit, before inflating any.
@@ -216,7 +215,7 @@ pub fn read_workbook(bytes: &[u8]) -> Result<Vec<Grid>, String> {
                     match reader.next_cell() {
                         Ok(Some(cell)) => {
                             let (r, c) = cell.get_position();
-                            if !put(r, c, data_ref_text(cell.get_value()), &mut grid) {
+                            if !put(r, c, cell_text(cell.get_value()), &mut grid) {
                                 break;
                             }
                         }
@@ -235,7 +234,7 @@ pub fn read_workbook(bytes: &[u8]) -> Result<Vec<Grid>, String> {
                         if matches!(v, calamine::Data::Empty) {
                             continue;
                         }
-                        if !put(r0 + i as u32, c0 + j as u32, data_text(v), &mut grid) {
+                        if !put(r0 + i as u32, c0 + j as u32, cell_text(v), &mut grid) {
                             break 'rows;
                         }
                     }
