@@ -53,10 +53,6 @@ fn read_cell(text: &str, base: usize, section: &str, out: &mut Vec<ProseFigure>)
     let mut sentence_start = 0;
     for sentence in text.split_inclusive('。') {
         let mut first: Option<usize> = None;
-        let sentence_span = Span::new(
-            base + sentence_start,
-            base + sentence_start + sentence.trim_end().len(),
-        );
         for c in figure_re().captures_iter(sentence) {
             let m = c.get(1).expect("group 1");
             let Ok(amount) = Decimal::from_str(&m.as_str().replace(',', "")) else {
@@ -104,7 +100,6 @@ fn read_cell(text: &str, base: usize, section: &str, out: &mut Vec<ProseFigure>)
                 base: first,
                 direction,
                 section: section.to_owned(),
-                span: sentence_span,
             });
             first.get_or_insert(index);
         }

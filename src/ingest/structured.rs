@@ -11,8 +11,8 @@
 use super::Ingested;
 use crate::diagnostics::{codes, Diagnostic, Label, Severity};
 use crate::model::{
-    Cell, DepartmentRef, DepartmentSection, Document, Form, FormKind, Funds, GridLayout,
-    IndicatorHalf, IndicatorRow, LabelledAmount, LabelledValue, LineIndex, MoneyUnit, Span,
+    Cell, DepartmentSection, Document, Form, FormKind, Funds, GridLayout, IndicatorHalf,
+    IndicatorRow, LabelledAmount, LabelledValue, LineIndex, MoneyUnit, Span,
 };
 use rust_decimal::Decimal;
 use serde_yaml::Value;
@@ -354,7 +354,7 @@ impl<'t> Reader<'t> {
                 "department" => {
                     let c = self.text(&key, val);
                     f.department = Cell {
-                        value: c.value.as_deref().map(split_department),
+                        value: c.value.as_deref().map(super::text::split_department),
                         span: c.span,
                     };
                 }
@@ -437,23 +437,6 @@ impl<'t> Reader<'t> {
         }
         f.span = Span::new(start, self.loc.cursor.max(start));
         f
-    }
-}
-
-fn split_department(text: &str) -> DepartmentRef {
-    match text.split_once('-') {
-        Some((code, name))
-            if !code.is_empty() && code.chars().all(|c| c.is_ascii_alphanumeric()) =>
-        {
-            DepartmentRef {
-                code: Some(code.to_owned()),
-                name: name.trim().to_owned(),
-            }
-        }
-        _ => DepartmentRef {
-            code: None,
-            name: text.trim().to_owned(),
-        },
     }
 }
 

@@ -586,27 +586,17 @@ fn projects(t: &mut BudgetTable) {
     if n == 0 {
         return;
     }
-    let first_is_total = is_total(t.rows[0].name_text()) || n > 1;
-    let mut start = 0;
-    if first_is_total {
-        t.rows[0].role = RowRole::Department;
-        start = 1;
-    }
+    // The first line is the department's total, whatever it is called.
+    t.rows[0].role = RowRole::Department;
     let mut unit: Option<usize> = None;
-    for i in start..n {
+    for i in 1..n {
         if is_unit_name(t.rows[i].name_text()) {
             t.rows[i].role = RowRole::Unit;
             unit = Some(i);
-            if start == 1 {
-                link(t, 0, i);
-            }
+            link(t, 0, i);
         } else {
             t.rows[i].role = RowRole::Project;
-            match unit {
-                Some(u) => link(t, u, i),
-                None if start == 1 => link(t, 0, i),
-                None => {}
-            }
+            link(t, unit.unwrap_or(0), i);
         }
     }
 }

@@ -948,7 +948,7 @@ pub fn parse_amount(text: &str) -> Amount {
     }
 }
 
-fn split_department(text: &str) -> DepartmentRef {
+pub(super) fn split_department(text: &str) -> DepartmentRef {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| {
         Regex::new(r"^([A-Za-z]?\d{2,})\s*(?:[-－—–]\s*|\s+)(.+)$").expect("valid regex")

@@ -273,6 +273,4 @@ pub struct ProseFigure {
     pub direction: Option<&'static str>,
     /// The numbered section the sentence is in (`二、收入预算情况说明`).
     pub section: String,
-    /// The whole sentence.
-    pub span: Span,
 }

@@ -106,11 +106,12 @@ pub fn document(fragment: &Value) -> Result<Document, String> {
             crate::ingest::read_text("<example>", text.clone(), "UTF-8").document
         }
         Some(_) => return Err("text: 应为一段文字（表格各列用制表符分隔）".into()),
-        None => one_form(&Value::Null)?,
+        None => Document {
+            path: "<example>".into(),
+            encoding: "UTF-8",
+            ..Document::default()
+        },
     };
-    if fragment.get("text").is_none() {
-        doc.forms.clear();
-    }
     for f in fragment
         .get("forms")
         .and_then(Value::as_sequence)
