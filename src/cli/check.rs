@@ -169,9 +169,9 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             out.push_str(&trace_text(args.trace.as_deref(), &trace));
         }
         if args.statistics {
-            out.push_str(&tally.statistics());
+            out.push_str(&human::statistics_text(&tally.rows()));
         }
-        out.push_str(&tally.summary_line());
+        out.push_str(&human::summary_line(&tally.summary));
         let mut stdout = std::io::stdout().lock();
         let _ = stdout.write_all(out.as_bytes());
         let _ = stdout.flush();

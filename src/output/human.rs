@@ -174,7 +174,11 @@ fn render_one(
 }
 
 pub fn summary(reports: &[FileReport]) -> String {
-    let s = Summary::of(reports);
+    summary_line(&Summary::of(reports))
+}
+
+/// `N files, M forms, E errors, W warnings`, with the unreadable files if any.
+pub fn summary_line(s: &Summary) -> String {
     let mut line = s.line();
     if s.unreadable > 0 {
         let _ = write!(line, " ({} unreadable)", s.unreadable);
@@ -185,8 +189,12 @@ pub fn summary(reports: &[FileReport]) -> String {
 
 /// `--statistics`: findings per rule, most frequent first.
 pub fn statistics(reports: &[FileReport]) -> String {
+    statistics_text(&super::statistics(reports))
+}
+
+pub fn statistics_text(rows: &[(String, String, Severity, usize)]) -> String {
     let mut s = String::new();
-    for (code, name, severity, count) in super::statistics(reports) {
+    for (code, name, severity, count) in rows {
         let _ = writeln!(s, "{count:>6}  {code:<5} {:<8} {name}", severity.as_str());
     }
     s

@@ -137,46 +137,24 @@ impl Tally {
         }
     }
 
-    /// As `human::statistics` prints it.
-    pub fn statistics(&self) -> String {
-        let mut v: Vec<_> = self.counts.iter().collect();
-        v.sort_by(|a, b| b.1 .2.cmp(&a.1 .2).then_with(|| a.0.cmp(b.0)));
-        let mut s = String::new();
-        for (code, (name, severity, count)) in v {
-            s.push_str(&format!(
-                "{count:>6}  {code:<5} {:<8} {name}\n",
-                severity.as_str()
-            ));
-        }
-        s
-    }
-
-    /// As `human::summary` prints it.
-    pub fn summary_line(&self) -> String {
-        let mut line = self.summary.line();
-        if self.summary.unreadable > 0 {
-            line.push_str(&format!(" ({} unreadable)", self.summary.unreadable));
-        }
-        line.push('\n');
-        line
+    /// Findings per code, most frequent first.
+    pub fn rows(&self) -> Vec<(String, String, Severity, usize)> {
+        let mut v: Vec<_> = self
+            .counts
+            .iter()
+            .map(|(c, (n, s, k))| (c.clone(), n.clone(), *s, *k))
+            .collect();
+        v.sort_by(|a, b| b.3.cmp(&a.3).then_with(|| a.0.cmp(&b.0)));
+        v
     }
 }
 
 pub fn statistics(reports: &[FileReport]) -> Vec<(String, String, Severity, usize)> {
-    let mut counts: std::collections::BTreeMap<&str, (String, Severity, usize)> =
-        Default::default();
-    for d in reports.iter().flat_map(|r| &r.diagnostics) {
-        counts
-            .entry(&d.code)
-            .or_insert_with(|| (d.name.clone(), d.severity, 0))
-            .2 += 1;
+    let mut t = Tally::default();
+    for r in reports {
+        t.add(r);
     }
-    let mut v: Vec<_> = counts
-        .into_iter()
-        .map(|(c, (n, s, k))| (c.to_owned(), n, s, k))
-        .collect();
-    v.sort_by(|a, b| b.3.cmp(&a.3).then_with(|| a.0.cmp(&b.0)));
-    v
+    t.rows()
 }
 
 /// The form a finding belongs to, by position. Forms are in document order and a form's span
