@@ -85,7 +85,7 @@ impl GridHeader {
                         col,
                         half,
                         role,
-                        label: labels::normalize(label),
+                        label: labels::normalize(label).into_owned(),
                     }
                 })
                 .collect()
@@ -167,7 +167,7 @@ pub fn read_rows(
     let foreign: Vec<&RawCell> = lines
         .iter()
         .flat_map(|l| l.non_empty())
-        .filter(|c| labels::NON_TEMPLATE_LEVEL1.contains(&labels::normalize(&c.text).as_str()))
+        .filter(|c| labels::NON_TEMPLATE_LEVEL1.contains(&labels::normalize(&c.text).as_ref()))
         .collect();
     if let Some(first) = foreign.first() {
         diagnostics.push(

@@ -6,6 +6,9 @@
 
 use super::cells::is_space;
 use crate::model::MoneyUnit;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// The header and block labels of a form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,7 +166,17 @@ pub static LEVEL2: &[(&str, &str, &[&str])] = &[
 
 /// A label with spaces removed, leading required-field marks and trailing colons stripped,
 /// and ASCII parentheses made full-width (`市县(区)财政资金` is `市县（区）财政资金`).
-pub fn normalize(label: &str) -> String {
+pub fn normalize(label: &str) -> Cow<'_, str> {
+    let trim = |s: &str| -> (usize, usize) {
+        let t = s.trim_start_matches(['*', '★', '＊']);
+        let start = s.len() - t.len();
+        (start, start + t.trim_end_matches(['：', ':']).len())
+    };
+    // Most cells have nothing to change: no copy for them.
+    if !label.chars().any(|c| is_space(c) || c == '(' || c == ')') {
+        let (start, end) = trim(label);
+        return Cow::Borrowed(&label[start..end]);
+    }
     let s: String = label
         .chars()
         .filter(|&c| !is_space(c))
@@ -173,8 +186,8 @@ pub fn normalize(label: &str) -> String {
             other => other,
         })
         .collect();
-    let s = s.trim_start_matches(['*', '★', '＊']);
-    s.trim_end_matches(['：', ':']).to_owned()
+    let (start, end) = trim(&s);
+    Cow::Owned(s[start..end].to_owned())
 }
 
 /// Whether a cell could be a label at all: labels are short and have no digits. Most cells
@@ -286,7 +299,7 @@ pub fn is_annual_total(cell: &str) -> bool {
 }
 
 /// What a grid token is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GridLabel {
     Level1(&'static str),
     Level2(&'static str),
@@ -302,18 +315,34 @@ pub fn grid_label(cell: &str) -> Option<GridLabel> {
     if n.chars().count() < 4 {
         return None;
     }
-    for &(canonical, _, spellings) in LEVEL2 {
-        for s in spellings {
-            if s.starts_with(n.as_str()) || s.trim_end_matches("指标") == n {
-                return Some(GridLabel::Level2(canonical));
+    grid_labels().get(n.as_ref()).copied()
+}
+
+/// Every way a grid label is printed, to the label it is: each 二级 spelling, its cut-off
+/// prefixes of at least four characters and the spelling without `指标`, then the 一级 labels
+/// with and without `指标`. A printed form two labels share belongs to the one listed first.
+/// Every short cell of a grid is looked up, so the vocabulary is searched once, here.
+fn grid_labels() -> &'static HashMap<String, GridLabel> {
+    static MAP: OnceLock<HashMap<String, GridLabel>> = OnceLock::new();
+    MAP.get_or_init(|| {
+        let mut map = HashMap::new();
+        for &(canonical, _, spellings) in LEVEL2 {
+            for s in spellings.iter() {
+                for (at, c) in s.char_indices().skip(3) {
+                    map.entry(s[..at + c.len_utf8()].to_owned())
+                        .or_insert(GridLabel::Level2(canonical));
+                }
+                map.entry(s.trim_end_matches("指标").to_owned())
+                    .or_insert(GridLabel::Level2(canonical));
             }
         }
-    }
-    LEVEL1
-        .iter()
-        .chain(NON_TEMPLATE_LEVEL1)
-        .find(|l1| **l1 == n || l1.trim_end_matches("指标") == n)
-        .map(|l1| GridLabel::Level1(l1))
+        for &l1 in LEVEL1.iter().chain(NON_TEMPLATE_LEVEL1) {
+            map.entry(l1.to_owned()).or_insert(GridLabel::Level1(l1));
+            map.entry(l1.trim_end_matches("指标").to_owned())
+                .or_insert(GridLabel::Level1(l1));
+        }
+        map
+    })
 }
 
 /// The 一级 parent of a canonical 二级 label.
@@ -372,7 +401,7 @@ pub fn is_noise(cell: &str) -> bool {
         return false;
     }
     let n = normalize(cell);
-    NOISE.contains(&n.as_str())
+    NOISE.contains(&n.as_ref())
 }
 
 #[cfg(test)]

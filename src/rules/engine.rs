@@ -6,10 +6,10 @@
 //! there, and it stays silent; `assert` false is a finding. An evaluation error is reported
 //! once per rule, against the pack, and never stops the run.
 
-use super::eval::{self, logic, DocCtx, EvalError, Evaluator, FormCtx, Period, Val, V};
+use super::eval::{self, logic, DocCtx, EvalError, Evaluator, FormCtx, HalfCtx, Period, Val, V};
 use super::pack::{Compiled, LabelExpr, ParamValue, Part, Rule, Scope};
 use crate::diagnostics::{codes, Diagnostic, Edit, Fix, Label, Severity};
-use crate::model::{Document, Span};
+use crate::model::{BudgetTable, Document, Span, TableRow};
 use std::collections::HashMap;
 
 /// What the user chose: which rules run, at what severity, with which parameters.
@@ -70,7 +70,40 @@ struct Item<'a> {
     form: Option<&'a FormCtx<'a>>,
     vars: Vec<(&'static str, V<'a>)>,
     at: Span,
-    describe: String,
+    what: What<'a>,
+}
+
+/// What an item is, for a trace line or an error message. Described only when one is
+/// written: items are built once per scope, but thousands of them are never described.
+enum What<'a> {
+    Form,
+    Funds(Period),
+    Row(&'a HalfCtx<'a>),
+    Pair(&'a HalfCtx<'a>),
+    Document,
+    Project(&'a DocCtx<'a>, usize),
+    Figure(&'a str),
+    Table(&'a BudgetTable),
+    Line(&'a TableRow),
+    Cell(&'a TableRow, &'a str),
+}
+
+impl What<'_> {
+    fn describe(&self) -> String {
+        let name = |h: &HalfCtx<'_>| h.half.name.value.clone().unwrap_or_default();
+        match self {
+            What::Form => "整表".into(),
+            What::Funds(period) => format!("{}资金", period.label()),
+            What::Row(h) => format!("{}指标“{}”", h.period.label(), name(h)),
+            What::Pair(h) => format!("指标“{}”", name(h)),
+            What::Document => "整个文件".into(),
+            What::Project(ctx, p) => format!("项目“{}”", V::new(Val::Project(ctx, *p)).display()),
+            What::Figure(label) => format!("说明中的“{label}”"),
+            What::Table(t) => format!("“{}”", t.title.value.as_deref().unwrap_or("")),
+            What::Line(row) => format!("表行“{}”", row.name_text()),
+            What::Cell(row, column) => format!("“{}”的{column}", row.name_text()),
+        }
+    }
 }
 
 fn items<'a>(scope: Scope, ctx: &'a DocCtx<'a>) -> Vec<Item<'a>> {
@@ -86,7 +119,7 @@ fn items<'a>(scope: Scope, ctx: &'a DocCtx<'a>) -> Vec<Item<'a>> {
                 form: Some(fc),
                 vars: vec![("form", form)],
                 at: fc.form.title.span,
-                describe: "整表".into(),
+                what: What::Form,
             }),
             Scope::Funds => {
                 for (funds, period) in [
@@ -100,7 +133,7 @@ fn items<'a>(scope: Scope, ctx: &'a DocCtx<'a>) -> Vec<Item<'a>> {
                             ("funds", V::new(Val::Funds(funds, period))),
                         ],
                         at: funds.total.span,
-                        describe: format!("{}资金", period.label()),
+                        what: What::Funds(period),
                     });
                 }
             }
@@ -115,11 +148,7 @@ fn items<'a>(scope: Scope, ctx: &'a DocCtx<'a>) -> Vec<Item<'a>> {
                         form: Some(fc),
                         vars: vec![("form", form.clone()), ("row", V::at(Val::Half(h), at))],
                         at,
-                        describe: format!(
-                            "{}指标“{}”",
-                            h.period.label(),
-                            h.half.name.value.as_deref().unwrap_or("")
-                        ),
+                        what: What::Row(h),
                     });
                 }
             }
@@ -130,7 +159,7 @@ fn items<'a>(scope: Scope, ctx: &'a DocCtx<'a>) -> Vec<Item<'a>> {
                         form: Some(fc),
                         vars: vec![("form", form.clone()), ("pair", V::new(Val::Pair(hi, ha)))],
                         at: ha.half.value.span,
-                        describe: format!("指标“{}”", hi.half.name.value.as_deref().unwrap_or("")),
+                        what: What::Pair(hi),
                     });
                 }
             }
@@ -150,7 +179,7 @@ fn document_items<'a>(scope: Scope, ctx: &'a DocCtx<'a>, out: &mut Vec<Item<'a>>
             form: None,
             vars: vec![("document", document)],
             at: Span::empty(0),
-            describe: "整个文件".into(),
+            what: What::Document,
         });
         return;
     }
@@ -168,7 +197,7 @@ fn document_items<'a>(scope: Scope, ctx: &'a DocCtx<'a>, out: &mut Vec<Item<'a>>
                     ("project", V::at(Val::Project(ctx, p), at)),
                 ],
                 at,
-                describe: format!("项目“{}”", V::new(Val::Project(ctx, p)).display()),
+                what: What::Project(ctx, p),
             });
         }
         return;
@@ -182,7 +211,7 @@ fn document_items<'a>(scope: Scope, ctx: &'a DocCtx<'a>, out: &mut Vec<Item<'a>>
                     ("figure", V::at(Val::Figure(ctx, f), fig.amount.span)),
                 ],
                 at: fig.amount.span,
-                describe: format!("说明中的“{}”", fig.label),
+                what: What::Figure(&fig.label),
             });
         }
         return;
@@ -194,7 +223,7 @@ fn document_items<'a>(scope: Scope, ctx: &'a DocCtx<'a>, out: &mut Vec<Item<'a>>
                 form: None,
                 vars: vec![("document", document.clone()), ("table", tv)],
                 at: table.title.span,
-                describe: format!("“{}”", table.title.value.as_deref().unwrap_or("")),
+                what: What::Table(table),
             });
             continue;
         }
@@ -209,7 +238,7 @@ fn document_items<'a>(scope: Scope, ctx: &'a DocCtx<'a>, out: &mut Vec<Item<'a>>
                         ("line", line),
                     ],
                     at: row.name.span,
-                    describe: format!("表行“{}”", row.name_text()),
+                    what: What::Line(row),
                 });
                 continue;
             }
@@ -225,7 +254,7 @@ fn document_items<'a>(scope: Scope, ctx: &'a DocCtx<'a>, out: &mut Vec<Item<'a>>
                         ("cell", cell),
                     ],
                     at,
-                    describe: format!("“{}”的{}", row.name_text(), table.columns[c].name),
+                    what: What::Cell(row, &table.columns[c].name),
                 });
             }
         }
@@ -238,14 +267,16 @@ pub fn run(doc: &Document, rules: &[&Rule], settings: &Settings, trace: Option<&
     run_ctx(&ctx, rules, settings, trace)
 }
 
-pub fn run_ctx<'a>(
+pub fn run_ctx<'r: 'a, 'a>(
     ctx: &'a DocCtx<'a>,
-    rules: &[&Rule],
+    rules: &[&'r Rule],
     settings: &Settings,
     trace: Option<&str>,
 ) -> Outcome {
     let mut out = Outcome::default();
     let mut by_scope: HashMap<Scope, Vec<Item<'a>>> = HashMap::new();
+    // One environment for every item of every rule: cleared, never reallocated.
+    let mut env: Env<'r, 'a> = Vec::new();
     for rule in rules {
         let tracing = trace.is_some_and(|t| t.eq_ignore_ascii_case(&rule.code));
         let params: HashMap<String, V<'a>> = rule
@@ -266,11 +297,17 @@ pub fn run_ctx<'a>(
             .or_insert_with(|| items(rule.over, ctx));
         let mut failed = false;
         for item in list.iter() {
-            match apply(rule, item, &ev, settings, tracing) {
-                Ok((finding, line)) => {
-                    out.diagnostics.extend(finding);
-                    out.trace.extend(line);
-                }
+            env.clear();
+            env.extend(item.vars.iter().map(|(n, v)| (*n, v.clone())));
+            let applied = if tracing {
+                let mut t = Tracer::default();
+                let r = apply(rule, item, &ev, settings, &mut env, Some(&mut t));
+                r.inspect(|d| out.trace.push(t.line(item, d.as_ref())))
+            } else {
+                apply(rule, item, &ev, settings, &mut env, None)
+            };
+            match applied {
+                Ok(finding) => out.diagnostics.extend(finding),
                 Err(failure) => {
                     let (e, expr) = *failure;
                     if !failed {
@@ -284,37 +321,59 @@ pub fn run_ctx<'a>(
     out
 }
 
-type Applied = (Option<Diagnostic>, Option<TraceLine>);
+type Env<'r, 'a> = Vec<(&'r str, V<'a>)>;
 
 /// An evaluation error and the expression it happened in (boxed: the happy path is hot).
 type Failure = Box<(EvalError, Compiled)>;
 
-fn apply<'r, 'a>(
+/// What `--trace` shows of one item: the `let` values and why the rule stayed silent. Only
+/// a traced rule pays for formatting them.
+#[derive(Default)]
+struct Tracer {
+    values: Vec<(String, String)>,
+    silent: Option<String>,
+}
+
+impl Tracer {
+    fn line(self, item: &Item<'_>, finding: Option<&Diagnostic>) -> TraceLine {
+        let outcome = match (finding, self.silent) {
+            (Some(d), _) => format!("发现问题：{}", d.message),
+            (None, Some(why)) => why,
+            (None, None) => "通过".into(),
+        };
+        TraceLine {
+            // Items outside any form (tables, prose) have no form to name.
+            form: item
+                .form
+                .map(|f| f.form.display_name().unwrap_or("（无名称）").to_owned()),
+            item: item.what.describe(),
+            outcome,
+            values: self.values,
+        }
+    }
+}
+
+/// The rule does not apply here; a trace says why.
+fn silent(
+    trace: &mut Option<&mut Tracer>,
+    why: impl FnOnce() -> String,
+) -> Result<Option<Diagnostic>, Failure> {
+    if let Some(t) = trace.as_deref_mut() {
+        t.silent = Some(why());
+    }
+    Ok(None)
+}
+
+/// Runs one rule on one item whose variables are already in `env`: the finding, if any.
+fn apply<'r: 'a, 'a>(
     rule: &'r Rule,
     item: &Item<'a>,
     ev: &Evaluator<'a>,
     settings: &Settings,
-    tracing: bool,
-) -> Result<Applied, Failure> {
-    let mut env: Vec<(&'r str, V<'a>)> = item.vars.iter().map(|(n, v)| (*n, v.clone())).collect();
-    let mut values = Vec::new();
-    let form_name = item
-        .form
-        .and_then(|f| f.form.display_name())
-        .map(str::to_owned);
-    // Items outside any form (tables, prose) have no form to name in a trace.
-    let traced_form = item
-        .form
-        .map(|f| f.form.display_name().unwrap_or("（无名称）").to_owned());
-    let line = |outcome: String, values: Vec<(String, String)>| {
-        tracing.then(|| TraceLine {
-            form: traced_form.clone(),
-            item: item.describe.clone(),
-            outcome,
-            values,
-        })
-    };
-    let decide = |env: &mut Vec<(&'r str, V<'a>)>| -> Result<Option<&'static str>, Failure> {
+    env: &mut Env<'r, 'a>,
+    mut trace: Option<&mut Tracer>,
+) -> Result<Option<Diagnostic>, Failure> {
+    let decide = |env: &mut Env<'r, 'a>| -> Result<Option<&'static str>, Failure> {
         let Some(w) = &rule.when else { return Ok(None) };
         let v = ev
             .eval(&w.node, env)
@@ -325,45 +384,43 @@ fn apply<'r, 'a>(
             Some(false) => Some("不成立"),
         })
     };
+    let when_text = || rule.when.as_ref().map_or("", |w| w.text.as_str());
     if rule.when_first {
-        if let Some(why) = decide(&mut env)? {
-            let w = rule.when.as_ref().map_or("", |w| w.text.as_str());
-            return Ok((None, line(format!("不适用：when {why}（{w}）"), values)));
+        if let Some(why) = decide(env)? {
+            return silent(&mut trace, || {
+                format!("不适用：when {why}（{}）", when_text())
+            });
         }
     }
     for (name, c) in &rule.lets {
         let v = ev
-            .eval(&c.node, &mut env)
+            .eval(&c.node, env)
             .map_err(|e| Box::new((e, c.clone())))?;
-        values.push((name.clone(), v.display()));
+        if let Some(t) = trace.as_deref_mut() {
+            t.values.push((name.clone(), v.display()));
+        }
         if v.is_null() {
-            return Ok((
-                None,
-                line(format!("不适用：{name} 为空（{}）", c.text), values),
-            ));
+            return silent(&mut trace, || format!("不适用：{name} 为空（{}）", c.text));
         }
         env.push((name.as_str(), v));
     }
     if !rule.when_first {
-        if let Some(why) = decide(&mut env)? {
-            let w = rule.when.as_ref().map_or("", |w| w.text.as_str());
-            return Ok((None, line(format!("不适用：when {why}（{w}）"), values)));
+        if let Some(why) = decide(env)? {
+            return silent(&mut trace, || {
+                format!("不适用：when {why}（{}）", when_text())
+            });
         }
     }
     let v = ev
-        .eval(&rule.assert.node, &mut env)
+        .eval(&rule.assert.node, env)
         .map_err(|e| Box::new((e, rule.assert.clone())))?;
     match logic(&v) {
         None => {
-            return Ok((
-                None,
-                line(
-                    format!("不适用：assert 为空（{}）", rule.assert.text),
-                    values,
-                ),
-            ))
+            return silent(&mut trace, || {
+                format!("不适用：assert 为空（{}）", rule.assert.text)
+            })
         }
-        Some(true) => return Ok((None, line("通过".into(), values))),
+        Some(true) => return Ok(None),
         Some(false) => {}
     }
     let mut message = String::new();
@@ -372,14 +429,14 @@ fn apply<'r, 'a>(
             Part::Text(t) => message.push_str(t),
             Part::Expr(c) => {
                 let v = ev
-                    .eval(&c.node, &mut env)
+                    .eval(&c.node, env)
                     .map_err(|e| Box::new((e, c.clone())))?;
                 message.push_str(&v.display());
             }
         }
     }
     let primary = match &rule.primary {
-        Some(l) => place(ev, l, &mut env)?.into_iter().next(),
+        Some(l) => place(ev, l, env)?.into_iter().next(),
         None => None,
     }
     .unwrap_or((item.at, rule.summary.clone()));
@@ -392,15 +449,18 @@ fn apply<'r, 'a>(
         primary: Label::new(primary.0, primary.1),
         secondary: Vec::new(),
         help: Some(rule.help.clone()),
-        form: form_name.clone(),
+        form: item
+            .form
+            .and_then(|f| f.form.display_name())
+            .map(str::to_owned),
         fix: None,
     };
     if let Some(f) = &rule.fix {
         let at = ev
-            .eval(&f.at.node, &mut env)
+            .eval(&f.at.node, env)
             .map_err(|e| Box::new((e, f.at.clone())))?;
         let with = ev
-            .eval(&f.replace.node, &mut env)
+            .eval(&f.replace.node, env)
             .map_err(|e| Box::new((e, f.replace.clone())))?;
         if let (Some(span), false) = (at.span, with.is_null()) {
             d.fix = Some(Fix {
@@ -414,21 +474,20 @@ fn apply<'r, 'a>(
         }
     }
     for l in &rule.secondary {
-        for (span, text) in place(ev, l, &mut env)? {
+        for (span, text) in place(ev, l, env)? {
             if span != d.primary.span {
                 d.secondary.push(Label::new(span, text));
             }
         }
     }
-    let trace = line(format!("发现问题：{}", d.message), values);
-    Ok((Some(d), trace))
+    Ok(Some(d))
 }
 
 /// Where a label expression lands: one place per cell it evaluates to.
-fn place<'r, 'a>(
+fn place<'r: 'a, 'a>(
     ev: &Evaluator<'a>,
     l: &'r LabelExpr,
-    env: &mut Vec<(&'r str, V<'a>)>,
+    env: &mut Env<'r, 'a>,
 ) -> Result<Vec<(Span, String)>, Failure> {
     let v = ev
         .eval(&l.expr.node, env)
@@ -456,7 +515,9 @@ fn rule_error(rule: &Rule, e: &EvalError, expr: Compiled, item: &Item<'_>) -> Ru
             &codes::RULE_EVALUATION,
             format!(
                 "规则 {} 在“{form}”的{}上运行出错：{}",
-                rule.code, item.describe, e.message
+                rule.code,
+                item.what.describe(),
+                e.message
             ),
             Label::new(span, "出错的表达式"),
         ),

@@ -401,11 +401,11 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    pub fn eval<'e>(&self, node: &'e Node, env: &mut Env<'e, 'a>) -> Result<V<'a>, EvalError> {
+    pub fn eval<'e: 'a>(&self, node: &'e Node, env: &mut Env<'e, 'a>) -> Result<V<'a>, EvalError> {
         let err = |message: String| EvalError::at(node, message);
         Ok(match &node.expr {
             Expr::Num(d) => V::new(Val::Num(*d)),
-            Expr::Str(s) => V::new(Val::Str(Cow::Owned(s.clone()))),
+            Expr::Str(s) => V::new(Val::Str(Cow::Borrowed(s))),
             Expr::Bool(b) => V::new(Val::Bool(*b)),
             Expr::Null => V::null(),
             Expr::List(items) => {
@@ -440,7 +440,7 @@ impl<'a> Evaluator<'a> {
         })
     }
 
-    fn binary<'e>(
+    fn binary<'e: 'a>(
         &self,
         op: BinOp,
         a: &'e Node,
@@ -525,7 +525,7 @@ impl<'a> Evaluator<'a> {
         })
     }
 
-    fn with_lambda<'e>(
+    fn with_lambda<'e: 'a>(
         &self,
         lambda: &'e Node,
         item: V<'a>,
@@ -540,7 +540,7 @@ impl<'a> Evaluator<'a> {
         out
     }
 
-    fn call<'e>(
+    fn call<'e: 'a>(
         &self,
         name: &str,
         args: &'e [Node],
