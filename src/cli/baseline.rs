@@ -3,9 +3,12 @@
 //! A finding is identified by its code, file, form and the text of its cell — never by its
 //! line, so edits elsewhere in a file do not bring old findings back.
 
+use crate::fix::AtomicFile;
+use crate::output::stream::{item_json, Spool};
 use crate::output::FileReport;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::Path;
 
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Clone)]
@@ -38,56 +41,84 @@ fn key(r: &FileReport, d: &crate::diagnostics::Diagnostic) -> Key {
     }
 }
 
-/// Filters `reports` by the baseline at `path`, or records one there if there is none.
-pub fn apply(path: &Path, reports: &mut [FileReport]) -> Result<(), String> {
-    if !path.exists() {
-        let mut counts: BTreeMap<Key, usize> = BTreeMap::new();
-        for r in reports.iter() {
-            for d in &r.diagnostics {
-                *counts.entry(key(r, d)).or_default() += 1;
+/// A baseline in use: read from its file and filtering each report, or being recorded from
+/// each report as the run goes.
+pub enum Baseline {
+    Filter(BTreeMap<Key, usize>),
+    /// Entries are spooled file by file (their keys hold the file's path, so a file's
+    /// counts are final once it is linted), so recording holds no more than reporting.
+    Record {
+        spool: Spool,
+        findings: usize,
+    },
+}
+
+impl Baseline {
+    /// The baseline at `path`, or a new recording if there is no file there yet.
+    pub fn open(path: &Path) -> Result<Baseline, String> {
+        if !path.exists() {
+            let spool = Spool::disk().map_err(|e| format!("无法创建临时文件：{e}"))?;
+            return Ok(Baseline::Record { spool, findings: 0 });
+        }
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("无法读取基线 {}：{e}", path.display()))?;
+        let file: File = serde_json::from_str(&text)
+            .map_err(|e| format!("基线文件 {} 无法解析：{e}", path.display()))?;
+        Ok(Baseline::Filter(
+            file.findings
+                .into_iter()
+                .map(|e| (e.key, e.count))
+                .collect(),
+        ))
+    }
+
+    /// Drops the report's findings the baseline knows, or records them.
+    pub fn apply(&mut self, r: &mut FileReport) -> Result<(), String> {
+        match self {
+            Baseline::Filter(left) => {
+                let keys: Vec<Key> = r.diagnostics.iter().map(|d| key(r, d)).collect();
+                let mut keys = keys.into_iter();
+                r.diagnostics.retain(|_| {
+                    let k = keys.next().expect("one key per finding");
+                    match left.get_mut(&k) {
+                        Some(n) if *n > 0 => {
+                            *n -= 1;
+                            false
+                        }
+                        _ => true,
+                    }
+                });
+            }
+            Baseline::Record { spool, findings } => {
+                let mut counts: BTreeMap<Key, usize> = BTreeMap::new();
+                for d in &r.diagnostics {
+                    *counts.entry(key(r, d)).or_default() += 1;
+                }
+                for (key, count) in counts {
+                    *findings += count;
+                    spool
+                        .item(&item_json(&Entry { key, count }, 4))
+                        .map_err(|e| format!("无法写入临时文件：{e}"))?;
+                }
             }
         }
-        let file = File {
-            version: 1,
-            findings: counts
-                .into_iter()
-                .map(|(key, count)| Entry { key, count })
-                .collect(),
+        Ok(())
+    }
+
+    /// Writes a recorded baseline to `path`: the files in the order they were linted, each
+    /// file's findings by code, form and cell.
+    pub fn finish(self, path: &Path) -> Result<(), String> {
+        let Baseline::Record { spool, findings } = self else {
+            return Ok(());
         };
-        let mut text = serde_json::to_string_pretty(&file).map_err(|e| e.to_string())?;
-        text.push('\n');
-        crate::fix::write_atomic(path, text.as_bytes(), || Ok(()))
-            .map_err(|e| format!("无法写入基线 {}：{e}", path.display()))?;
-        eprintln!(
-            "kpilint: 已把 {} 条发现记入基线 {}",
-            file.findings.iter().map(|e| e.count).sum::<usize>(),
-            path.display()
-        );
-        return Ok(());
+        let failed = |e: std::io::Error| format!("无法写入基线 {}：{e}", path.display());
+        let mut f = AtomicFile::create(path).map_err(failed)?;
+        f.write_all(b"{\n  \"version\": 1,\n  \"findings\": ")
+            .map_err(failed)?;
+        spool.write_array(2, &mut f).map_err(failed)?;
+        f.write_all(b"\n}\n").map_err(failed)?;
+        f.commit(|| Ok(())).map_err(failed)?;
+        eprintln!("kpilint: 已把 {findings} 条发现记入基线 {}", path.display());
+        Ok(())
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("无法读取基线 {}：{e}", path.display()))?;
-    let file: File = serde_json::from_str(&text)
-        .map_err(|e| format!("基线文件 {} 无法解析：{e}", path.display()))?;
-    let mut left: BTreeMap<Key, usize> = file
-        .findings
-        .into_iter()
-        .map(|e| (e.key, e.count))
-        .collect();
-    for r in reports.iter_mut() {
-        let keys: Vec<Key> = r.diagnostics.iter().map(|d| key(r, d)).collect();
-        let mut i = 0;
-        r.diagnostics.retain(|_| {
-            let k = &keys[i];
-            i += 1;
-            match left.get_mut(k) {
-                Some(n) if *n > 0 => {
-                    *n -= 1;
-                    false
-                }
-                _ => true,
-            }
-        });
-    }
-    Ok(())
 }

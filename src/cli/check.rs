@@ -1,6 +1,6 @@
 //! `kpilint check PATH…`
 
-use super::baseline;
+use super::baseline::Baseline;
 use super::{config, CheckArgs, ColorChoice, Format, EXIT_ERRORS, EXIT_TROUBLE};
 use crate::diagnostics::{codes, Diagnostic, Label};
 use crate::fix;
@@ -8,7 +8,8 @@ use crate::ingest;
 use crate::lint::Linter;
 use crate::lint::Suppression;
 use crate::model::Span;
-use crate::output::{self, human, FileReport, Summary};
+use crate::output::stream::Sink;
+use crate::output::{self, human, FileReport, RuleInfo, Summary};
 use crate::rules::{RuleError, RuleSet, TraceLine};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -32,29 +33,55 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             return ExitCode::from(EXIT_TROUBLE);
         }
     };
-    let mut reports = Vec::new();
-    let mut rule_errors: BTreeMap<String, RuleError> = BTreeMap::new();
-    let mut trace = Vec::new();
-    let mut diffs = String::new();
-    // The human report is written file by file as the run goes, and only counts are kept,
-    // so memory stays flat however many files there are. Baselines need the whole run
-    // before anything is reported, `--diff` prints its diffs before the findings, and the
-    // other formats are one document.
-    let streaming = args.format == Format::Human
-        && args.baseline.is_none()
-        && args.output.is_none()
-        && !args.diff;
     let style = human::Style {
         color: use_color(args.color),
         width: terminal_width(),
     };
-    let mut streamer = Streamer {
+    // Every report is written as the run goes and only counts are kept, so memory stays flat
+    // however many files there are (the HTML report excepted: it sorts every form first).
+    let sink: Box<dyn Sink> = match args.format {
+        Format::Human => Box::new(human::Stream {
+            style,
+            quiet: args.quiet,
+            statistics: args.statistics,
+        }),
+        Format::Github => Box::new(output::github::Stream),
+        Format::Html => Box::<output::html::Stream>::default(),
+        Format::Json => match output::json::Stream::new() {
+            Ok(s) => Box::new(s),
+            Err(e) => return trouble(&format!("无法创建临时文件：{e}")),
+        },
+        Format::Sarif => match output::sarif::Stream::new(RuleInfo::all(&linter.rules)) {
+            Ok(s) => Box::new(s),
+            Err(e) => return trouble(&format!("无法创建临时文件：{e}")),
+        },
+    };
+    let baseline = match args.baseline.as_deref().map(Baseline::open).transpose() {
+        Ok(b) => b,
+        Err(e) => return trouble(&e),
+    };
+    // `--diff` prints its diffs before the findings, so the report waits in memory; `-o`
+    // writes the report beside its file and puts it in place when it is complete.
+    let dest = match (&args.output, args.diff) {
+        (Some(path), _) => match fix::AtomicFile::create(path) {
+            Ok(f) => Dest::File(f),
+            Err(e) => return trouble(&format!("无法写入 {}：{e}", path.display())),
+        },
+        (None, true) => Dest::Memory(Vec::new()),
+        (None, false) => Dest::Stdout(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let mut run = Run {
         suppressions: &linter.suppressions,
         used: vec![false; linter.suppressions.len()],
+        baseline,
         tally: output::Tally::default(),
-        style,
-        quiet: args.quiet,
+        sink,
+        dest,
+        failure: None,
     };
+    let mut rule_errors: BTreeMap<String, RuleError> = BTreeMap::new();
+    let mut trace = Vec::new();
+    let mut diffs = String::new();
     let files: Vec<Found> = args.paths.iter().flat_map(|p| expand(p)).collect();
     let progress = progress_bar(files.len());
     // Files are linted in parallel a window at a time and handled in the order given, so
@@ -91,11 +118,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
                         }
                     }
                     linted.report.document.compact();
-                    if streaming {
-                        streamer.push(linted.report, &progress);
-                    } else {
-                        reports.push(linted.report);
-                    }
+                    progress.suspend(|| run.file(linted.report, true));
                     for e in linted.rule_errors {
                         rule_errors.entry(e.code.clone()).or_insert(e);
                     }
@@ -103,42 +126,21 @@ pub fn run(args: &CheckArgs) -> ExitCode {
                 }
                 (Err((file, message)), _) => {
                     let report = unreadable(file, message.clone());
-                    if streaming {
-                        streamer.push(report, &progress);
-                    } else {
-                        reports.push(report);
-                    }
+                    progress.suspend(|| run.file(report, true));
                 }
                 (Ok(_), None) => unreachable!("every readable path is linted"),
             }
         }
     }
     progress.finish_and_clear();
-    if streaming {
-        if let Some(r) = unused_suppressions(
-            &linter.suppressions,
-            &streamer.used,
-            linter.config_document.as_ref(),
-        ) {
-            reports.push(r);
-        }
-    } else if let Some(r) = suppress(
+    // What is left follows the files: suppressions that matched nothing, rules that failed.
+    if let Some(r) = unused_suppressions(
         &linter.suppressions,
+        &run.used,
         linter.config_document.as_ref(),
-        &mut reports,
     ) {
-        reports.push(r);
+        run.file(r, true);
     }
-    if let Some(path) = &args.baseline {
-        if let Err(e) = baseline::apply(path, &mut reports) {
-            eprintln!("kpilint: {e}");
-            return ExitCode::from(EXIT_TROUBLE);
-        }
-    }
-    if args.diff {
-        let _ = std::io::stdout().lock().write_all(diffs.as_bytes());
-    }
-    // A rule that failed is reported once, against its pack.
     let mut pack_reports: Vec<FileReport> = Vec::new();
     for e in rule_errors.into_values() {
         let Some(pack) = linter.rules.packs.iter().find(|p| p.name == e.pack) else {
@@ -157,54 +159,135 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         }
     }
     let rules_failed = !pack_reports.is_empty();
-    reports.extend(pack_reports);
-    let summary = if streaming {
-        // What is left (unused suppressions, rules that failed) follows the files.
-        for r in reports {
-            streamer.push(r, &indicatif::ProgressBar::hidden());
-        }
-        let tally = streamer.tally;
-        let mut out = String::new();
-        if !args.quiet {
-            out.push_str(&trace_text(args.trace.as_deref(), &trace));
-        }
-        if args.statistics {
-            out.push_str(&human::statistics_text(&tally.rows()));
-        }
-        out.push_str(&human::summary_line(&tally.summary));
-        let mut stdout = std::io::stdout().lock();
-        let _ = stdout.write_all(out.as_bytes());
-        let _ = stdout.flush();
-        tally.summary
-    } else {
-        print_reports(args, &linter, &reports, &trace);
-        Summary::of(&reports)
-    };
+    for r in pack_reports {
+        // A rule that failed is not a finding a baseline can accept.
+        run.file(r, false);
+    }
+    if args.format == Format::Human && !args.quiet {
+        let text = trace_text(args.trace.as_deref(), &trace);
+        run.write(|out| out.write_all(text.as_bytes()));
+    }
+    let summary = run.tally.summary;
+    if let Err(e) = run.finish(args, &diffs) {
+        return trouble(&e);
+    }
     if rules_failed {
         return ExitCode::from(EXIT_TROUBLE);
     }
     exit_code(&summary)
 }
 
-/// Writes the human report file by file, keeping only counts.
-struct Streamer<'a> {
-    suppressions: &'a [Suppression],
-    used: Vec<bool>,
-    tally: output::Tally,
-    style: human::Style,
-    quiet: bool,
+fn trouble(message: &str) -> ExitCode {
+    eprintln!("kpilint: {message}");
+    ExitCode::from(EXIT_TROUBLE)
 }
 
-impl Streamer<'_> {
-    fn push(&mut self, mut report: FileReport, progress: &indicatif::ProgressBar) {
-        suppress_in(self.suppressions, &mut self.used, &mut report);
-        if !self.quiet && !report.diagnostics.is_empty() {
-            let text = human::render(std::slice::from_ref(&report), self.style);
-            progress.suspend(|| {
-                let _ = std::io::stdout().lock().write_all(text.as_bytes());
-            });
+/// Keeps the first error writing the report. A closed pipe (`| head`) is the reader leaving,
+/// not an error worth reporting.
+fn write_failed(failure: &mut Option<String>, e: &std::io::Error) {
+    if e.kind() != std::io::ErrorKind::BrokenPipe {
+        failure.get_or_insert(format!("无法写出报告：{e}"));
+    }
+}
+
+/// Where the report goes.
+enum Dest {
+    Stdout(std::io::BufWriter<std::io::StdoutLock<'static>>),
+    Memory(Vec<u8>),
+    File(fix::AtomicFile),
+}
+
+impl Dest {
+    fn writer(&mut self) -> &mut dyn Write {
+        match self {
+            Dest::Stdout(w) => w,
+            Dest::Memory(v) => v,
+            Dest::File(f) => f,
+        }
+    }
+}
+
+/// The report as the run goes: each file's findings pass the suppressions and the baseline,
+/// are counted, and go to the report.
+struct Run<'a> {
+    suppressions: &'a [Suppression],
+    used: Vec<bool>,
+    baseline: Option<Baseline>,
+    tally: output::Tally,
+    sink: Box<dyn Sink>,
+    dest: Dest,
+    /// The first error writing the report or the baseline; the run goes on, and says so.
+    failure: Option<String>,
+}
+
+impl Run<'_> {
+    fn file(&mut self, mut report: FileReport, filtered: bool) {
+        if filtered {
+            suppress_in(self.suppressions, &mut self.used, &mut report);
+            if let Some(b) = &mut self.baseline {
+                if let Err(e) = b.apply(&mut report) {
+                    self.failure.get_or_insert(e);
+                }
+            }
         }
         self.tally.add(&report);
+        if let Err(e) = self.sink.push(report, self.dest.writer()) {
+            write_failed(&mut self.failure, &e);
+        }
+    }
+
+    fn write(&mut self, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) {
+        if let Err(e) = f(self.dest.writer()) {
+            write_failed(&mut self.failure, &e);
+        }
+    }
+
+    /// Closes the report, puts `-o` and a recorded baseline in place, and prints `--diff`.
+    fn finish(self, args: &CheckArgs, diffs: &str) -> Result<(), String> {
+        let Run {
+            baseline,
+            tally,
+            sink,
+            mut dest,
+            mut failure,
+            ..
+        } = self;
+        if let Err(e) = sink.finish(&tally, dest.writer()) {
+            write_failed(&mut failure, &e);
+        }
+        if let (Some(b), Some(path)) = (baseline, &args.baseline) {
+            if let Err(e) = b.finish(path) {
+                failure.get_or_insert(e);
+            }
+        }
+        match dest {
+            Dest::Stdout(mut w) => {
+                if let Err(e) = w.flush() {
+                    write_failed(&mut failure, &e);
+                }
+            }
+            Dest::Memory(v) => {
+                let mut stdout = std::io::stdout().lock();
+                let _ = stdout.write_all(diffs.as_bytes());
+                let _ = stdout.write_all(&v);
+                let _ = stdout.flush();
+            }
+            // A report that could not be written whole is not put in place.
+            Dest::File(f) if failure.is_none() => {
+                let path = args.output.as_deref().expect("-o names the file");
+                match f.commit(|| Ok(())) {
+                    Err(e) => failure = Some(format!("无法写入 {}：{e}", path.display())),
+                    Ok(()) if args.format != Format::Human => eprintln!(
+                        "kpilint: 报告已写入 {}（{}）",
+                        path.display(),
+                        human::summary_line(&tally.summary).trim_end()
+                    ),
+                    Ok(()) => {}
+                }
+            }
+            Dest::File(_) => {}
+        }
+        failure.map_or(Ok(()), Err)
     }
 }
 
@@ -283,20 +366,6 @@ fn linter(args: &CheckArgs) -> Result<Linter, Setup> {
         ))
     });
     Ok(l)
-}
-
-/// Drops findings that `kpilint.toml` accepts, and reports suppressions that matched nothing
-/// (against `kpilint.toml`, so they can be removed).
-fn suppress(
-    list: &[Suppression],
-    config: Option<&crate::model::Document>,
-    reports: &mut [FileReport],
-) -> Option<FileReport> {
-    let mut used = vec![false; list.len()];
-    for r in reports.iter_mut() {
-        suppress_in(list, &mut used, r);
-    }
-    unused_suppressions(list, &used, config)
 }
 
 /// Drops one file's findings that a suppression accepts, marking the suppressions used.
@@ -380,48 +449,6 @@ pub fn pack_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
         }
     }
     Ok(out)
-}
-
-fn print_reports(args: &CheckArgs, linter: &Linter, reports: &[FileReport], trace: &[TraceLine]) {
-    let mut out = String::new();
-    match args.format {
-        Format::Json => out = output::json::render(reports),
-        Format::Sarif => {
-            out = output::sarif::render(reports, &output::RuleInfo::all(&linter.rules))
-        }
-        Format::Github => out = output::github::render(reports),
-        Format::Html => out = output::html::render(reports),
-        Format::Human => {
-            if !args.quiet {
-                let style = human::Style {
-                    color: use_color(args.color),
-                    width: terminal_width(),
-                };
-                out.push_str(&human::render(reports, style));
-                out.push_str(&trace_text(args.trace.as_deref(), trace));
-            }
-            if args.statistics {
-                out.push_str(&human::statistics(reports));
-            }
-            out.push_str(&human::summary(reports));
-        }
-    }
-    if let Some(path) = &args.output {
-        if let Err(e) = fix::write_atomic(path, out.as_bytes(), || Ok(())) {
-            eprintln!("kpilint: 无法写入 {}：{e}", path.display());
-        } else if args.format != Format::Human {
-            eprintln!(
-                "kpilint: 报告已写入 {}（{}）",
-                path.display(),
-                human::summary(reports).trim_end()
-            );
-        }
-        return;
-    }
-    let mut stdout = std::io::stdout().lock();
-    // A closed pipe (`| head`) is not an error worth a panic.
-    let _ = stdout.write_all(out.as_bytes());
-    let _ = stdout.flush();
 }
 
 fn trace_text(code: Option<&str>, trace: &[TraceLine]) -> String {

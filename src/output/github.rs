@@ -1,8 +1,10 @@
 //! GitHub Actions workflow commands: one `::error …::message` line per finding, which GitHub
 //! shows as annotations on the file.
 
-use super::FileReport;
+use super::stream::Sink;
+use super::{FileReport, Tally};
 use crate::diagnostics::Severity;
+use std::io::Write;
 
 /// Escapes a message (`%`, CR, LF), as the workflow-command format requires.
 fn data(s: &str) -> String {
@@ -19,30 +21,49 @@ fn property(s: &str) -> String {
 pub fn render(reports: &[FileReport]) -> String {
     let mut out = String::new();
     for r in reports {
-        for d in &r.diagnostics {
-            let kind = match d.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-                Severity::Info => "notice",
-            };
-            let p = super::json::position(&r.document, d.primary.span);
-            let mut message = d.message.clone();
-            if let Some(form) = &d.form {
-                message.push_str(&format!("（{form}）"));
-            }
-            out.push_str(&format!(
-                "::{kind} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
-                property(&r.document.path),
-                p.line,
-                p.column,
-                p.end_line,
-                p.end_column,
-                property(&format!("{} {}", d.code, d.name)),
-                data(&message)
-            ));
-        }
+        annotate(r, &mut out);
     }
     out
+}
+
+/// The annotations are lines, written as each file is linted.
+pub struct Stream;
+
+impl Sink for Stream {
+    fn push(&mut self, r: FileReport, out: &mut dyn Write) -> std::io::Result<()> {
+        let mut text = String::new();
+        annotate(&r, &mut text);
+        out.write_all(text.as_bytes())
+    }
+
+    fn finish(self: Box<Self>, _: &Tally, _: &mut dyn Write) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn annotate(r: &FileReport, out: &mut String) {
+    for d in &r.diagnostics {
+        let kind = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let p = super::json::position(&r.document, d.primary.span);
+        let mut message = d.message.clone();
+        if let Some(form) = &d.form {
+            message.push_str(&format!("（{form}）"));
+        }
+        out.push_str(&format!(
+            "::{kind} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+            property(&r.document.path),
+            p.line,
+            p.column,
+            p.end_line,
+            p.end_column,
+            property(&format!("{} {}", d.code, d.name)),
+            data(&message)
+        ));
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! auditor can read offline, print on A4, and hand to the units that must correct their
 //! forms. Charts are inline SVG; the only script sorts the unit table.
 
-use super::{form_index, statistics, FileReport, Summary};
+use super::stream::Sink;
+use super::{form_index, statistics, FileReport, Summary, Tally};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::{Cell, Document, Form, Span};
 use crate::rules::eval::format_number;
@@ -281,6 +282,24 @@ fn form_section(e: &FormEntry<'_>, id: usize) -> String {
     }
     s.push_str("</ol></section>");
     s
+}
+
+/// The HTML report counts and sorts every form by unit before it writes a line, so it keeps
+/// the run's reports (each file's model already reduced to what the report shows).
+#[derive(Default)]
+pub struct Stream {
+    reports: Vec<FileReport>,
+}
+
+impl Sink for Stream {
+    fn push(&mut self, r: FileReport, _: &mut dyn std::io::Write) -> std::io::Result<()> {
+        self.reports.push(r);
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, _: &Tally, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        out.write_all(render(&self.reports).as_bytes())
+    }
 }
 
 pub fn render(reports: &[FileReport]) -> String {

@@ -1,6 +1,7 @@
 //! The human report: one miette snippet per finding, with the form it belongs to.
 
-use super::{form_at, FileReport, Summary};
+use super::stream::Sink;
+use super::{form_at, FileReport, Summary, Tally};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::Document;
 use miette::{
@@ -13,6 +14,31 @@ use std::fmt::Write;
 pub struct Style {
     pub color: bool,
     pub width: usize,
+}
+
+/// The human report written file by file; statistics and the summary follow the last file.
+pub struct Stream {
+    pub style: Style,
+    pub quiet: bool,
+    pub statistics: bool,
+}
+
+impl Sink for Stream {
+    fn push(&mut self, r: FileReport, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        if self.quiet || r.diagnostics.is_empty() {
+            return Ok(());
+        }
+        out.write_all(render(std::slice::from_ref(&r), self.style).as_bytes())?;
+        // Someone is reading: each file shows as soon as it is linted.
+        out.flush()
+    }
+
+    fn finish(self: Box<Self>, tally: &Tally, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        if self.statistics {
+            out.write_all(statistics_text(&tally.rows()).as_bytes())?;
+        }
+        out.write_all(summary_line(&tally.summary).as_bytes())
+    }
 }
 
 pub fn render(reports: &[FileReport], style: Style) -> String {
@@ -33,6 +59,7 @@ pub fn render(reports: &[FileReport], style: Style) -> String {
         let source = Source {
             name: &r.document.path,
             text: &r.document.text,
+            lines: &r.document.line_index,
             sheets: &r.document.sheets,
         };
         for d in &r.diagnostics {
@@ -54,6 +81,7 @@ pub fn render(reports: &[FileReport], style: Style) -> String {
 struct Source<'a> {
     name: &'a str,
     text: &'a str,
+    lines: &'a crate::model::LineIndex,
     /// For a spreadsheet: snippets are named after their sheet and numbered by row, and the
     /// header's column is the cell's column.
     sheets: &'a [crate::model::SheetOrigin],
@@ -66,29 +94,45 @@ impl SourceCode for Source<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let inner = self
-            .text
-            .read_span(span, context_lines_before, context_lines_after)?;
+        // miette's `str` source counts lines from the top of the text for every snippet, which
+        // made a file's report quadratic in its length; it reads only the lines around the
+        // span here, found with the document's line index.
+        let lines = self.lines;
+        let at = span.offset().min(self.text.len());
+        let end = (span.offset() + span.len()).clamp(at, self.text.len());
+        let first = lines.line_of(at).saturating_sub(context_lines_before + 1);
+        let last = lines.line_of(end) + context_lines_after + 1;
+        let from = lines.line_start(first);
+        let to = if last + 1 < lines.line_count() {
+            lines.line_start(last + 1)
+        } else {
+            self.text.len()
+        };
+        let local = SourceSpan::new((at - from).into(), end - at);
+        let window = &self.text[from..to];
+        let inner = window.read_span(&local, context_lines_before, context_lines_after)?;
+        let inner_span = SourceSpan::new((inner.span().offset() + from).into(), inner.span().len());
+        let inner_line = inner.line() + first;
         let data = inner.data();
         let lines = data.strip_suffix(b"\n").unwrap_or(data);
         let line_count = 1 + lines.iter().filter(|&&b| b == b'\n').count();
-        let (mut name, mut line, mut column) = (self.name.to_owned(), inner.line(), inner.column());
+        let (mut name, mut line, mut column) = (self.name.to_owned(), inner_line, inner.column());
         if let Some(sheet) = self
             .sheets
             .iter()
             .rev()
-            .find(|s| s.first_line <= inner.line())
+            .find(|s| s.first_line <= inner_line)
         {
             if !sheet.name.is_empty() {
                 name = format!("{} › {}", self.name, sheet.name);
             }
-            line = inner.line() - sheet.first_line;
+            line = inner_line - sheet.first_line;
             let at = span.offset().min(self.text.len());
             let line_start = self.text[..at].rfind('\n').map_or(0, |i| i + 1);
             column = self.text[line_start..at].matches('\t').count();
         }
         Ok(Box::new(
-            MietteSpanContents::new_named(name, data, *inner.span(), line, column, line_count)
+            MietteSpanContents::new_named(name, data, inner_span, line, column, line_count)
                 .with_language("text"),
         ))
     }

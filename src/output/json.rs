@@ -1,9 +1,14 @@
 //! The JSON report. `docs/output.md` is its contract: fields are only ever added.
 
-use super::{FileReport, Summary};
+use super::stream::{item_json, value_json, Sink, Spool};
+use super::{FileReport, Tally};
 use crate::diagnostics::Diagnostic;
 use crate::model::{Document, Span};
 use serde::Serialize;
+use std::io::Write;
+
+/// The report's `version`: fields are only ever added, so it stays 1.
+const VERSION: u32 = 1;
 
 #[derive(Serialize)]
 pub struct Report<'a> {
@@ -135,35 +140,68 @@ fn entry<'a>(doc: &'a Document, d: &'a Diagnostic) -> DiagnosticEntry<'a> {
     }
 }
 
-pub fn report(reports: &[FileReport]) -> Report<'_> {
-    let s = Summary::of(reports);
-    Report {
-        version: 1,
-        files: reports
-            .iter()
-            .map(|r| FileEntry {
-                path: &r.document.path,
-                forms: r.document.forms.len(),
-                encoding: (!r.document.encoding.is_empty()).then_some(r.document.encoding),
-                error: if r.unreadable {
-                    r.diagnostics.first().map(|d| d.message.as_str())
-                } else {
-                    None
-                },
-            })
-            .collect(),
-        diagnostics: reports
-            .iter()
-            .flat_map(|r| r.diagnostics.iter().map(move |d| entry(&r.document, d)))
-            .collect(),
-        summary: SummaryEntry {
+fn file_entry(r: &FileReport) -> FileEntry<'_> {
+    FileEntry {
+        path: &r.document.path,
+        forms: r.document.forms.len(),
+        encoding: (!r.document.encoding.is_empty()).then_some(r.document.encoding),
+        error: if r.unreadable {
+            r.diagnostics.first().map(|d| d.message.as_str())
+        } else {
+            None
+        },
+    }
+}
+
+/// The JSON report written as the run goes: its files and findings are spooled and the
+/// document is assembled at the end, byte for byte what `serde_json` prints for [`Report`].
+pub struct Stream {
+    files: Spool,
+    diagnostics: Spool,
+}
+
+impl Stream {
+    /// Spooled on disk, for a run of any size.
+    pub fn new() -> std::io::Result<Stream> {
+        Ok(Stream {
+            files: Spool::disk()?,
+            diagnostics: Spool::disk()?,
+        })
+    }
+
+    fn in_memory() -> Stream {
+        Stream {
+            files: Spool::memory(),
+            diagnostics: Spool::memory(),
+        }
+    }
+
+    fn add(&mut self, r: &FileReport) -> std::io::Result<()> {
+        self.files.item(&item_json(&file_entry(r), 4))?;
+        for d in &r.diagnostics {
+            self.diagnostics
+                .item(&item_json(&entry(&r.document, d), 4))?;
+        }
+        Ok(())
+    }
+}
+
+impl Sink for Stream {
+    fn push(&mut self, r: FileReport, _: &mut dyn Write) -> std::io::Result<()> {
+        self.add(&r)
+    }
+
+    fn finish(self: Box<Self>, tally: &Tally, out: &mut dyn Write) -> std::io::Result<()> {
+        let s = &tally.summary;
+        let summary = SummaryEntry {
             files: s.files,
             forms: s.forms,
             errors: s.errors,
             warnings: s.warnings,
             infos: s.infos,
-        },
-        statistics: super::statistics(reports)
+        };
+        let statistics: Vec<StatisticEntry> = tally
+            .rows()
             .into_iter()
             .map(|(code, name, severity, count)| StatisticEntry {
                 code,
@@ -171,12 +209,97 @@ pub fn report(reports: &[FileReport]) -> Report<'_> {
                 severity: severity.as_str(),
                 count,
             })
-            .collect(),
+            .collect();
+        write!(out, "{{\n  \"version\": {VERSION},\n  \"files\": ")?;
+        self.files.write_array(2, out)?;
+        out.write_all(b",\n  \"diagnostics\": ")?;
+        self.diagnostics.write_array(2, out)?;
+        writeln!(
+            out,
+            ",\n  \"summary\": {},\n  \"statistics\": {}\n}}",
+            value_json(&summary, 2),
+            value_json(&statistics, 2)
+        )
     }
 }
 
+/// The report of files already linted (tests, and runs that hold their reports anyway).
 pub fn render(reports: &[FileReport]) -> String {
-    let mut s = serde_json::to_string_pretty(&report(reports)).expect("report serialises");
-    s.push('\n');
-    s
+    let mut stream = Box::new(Stream::in_memory());
+    let mut tally = Tally::default();
+    let mut out = Vec::new();
+    for r in reports {
+        stream.add(r).expect("writes to memory");
+        tally.add(r);
+    }
+    stream.finish(&tally, &mut out).expect("writes to memory");
+    String::from_utf8(out).expect("JSON is UTF-8")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::Linter;
+    use crate::rules::RuleSet;
+
+    /// The streamed report is, byte for byte, what `serde_json` prints for [`Report`]: the
+    /// contract in docs/output.md is that struct.
+    #[test]
+    fn the_streamed_report_is_the_report_struct_pretty_printed() {
+        let text = std::fs::read("tests/fixtures/other_issuer_single_period.txt").unwrap();
+        let linter = Linter::new(RuleSet::builtin(), Default::default());
+        let lint = |path: &str, bytes: &[u8]| {
+            linter
+                .lint_ingested(crate::ingest::read_bytes(path, bytes))
+                .report
+        };
+        let reports = vec![
+            lint("a/单期.txt", &text),
+            lint("b/空.txt", b""),
+            lint("c/again.txt", &text),
+        ];
+        assert!(reports[0].diagnostics.len() > 1, "the fixture has findings");
+        let tally = {
+            let mut t = Tally::default();
+            reports.iter().for_each(|r| t.add(r));
+            t
+        };
+        let s = tally.summary;
+        let expected = Report {
+            version: VERSION,
+            files: reports.iter().map(file_entry).collect(),
+            diagnostics: reports
+                .iter()
+                .flat_map(|r| r.diagnostics.iter().map(move |d| entry(&r.document, d)))
+                .collect(),
+            summary: SummaryEntry {
+                files: s.files,
+                forms: s.forms,
+                errors: s.errors,
+                warnings: s.warnings,
+                infos: s.infos,
+            },
+            statistics: tally
+                .rows()
+                .into_iter()
+                .map(|(code, name, severity, count)| StatisticEntry {
+                    code,
+                    name,
+                    severity: severity.as_str(),
+                    count,
+                })
+                .collect(),
+        };
+        let expected = serde_json::to_string_pretty(&expected).unwrap() + "\n";
+        assert_eq!(render(&reports), expected);
+        // And the same through spools on disk, as a run writes it.
+        let mut stream: Box<dyn Sink> = Box::new(Stream::new().unwrap());
+        let mut out = Vec::new();
+        for r in reports {
+            stream.push(r, &mut out).unwrap();
+        }
+        assert!(out.is_empty(), "nothing is written before the run ends");
+        stream.finish(&tally, &mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
+    }
 }

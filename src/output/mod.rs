@@ -1,4 +1,4 @@
-//! Rendering findings: the human report (miette) and JSON.
+//! Rendering findings: the human report (miette), JSON, SARIF, GitHub annotations, HTML.
 //!
 //! Owns every output shape; no other stage knows what JSON or a terminal looks like. It
 //! reads the model and diagnostics and never changes them.
@@ -10,6 +10,7 @@ pub mod html;
 pub mod human;
 pub mod json;
 pub mod sarif;
+pub mod stream;
 pub mod value;
 
 use crate::diagnostics::{Diagnostic, Severity};

@@ -2,10 +2,13 @@
 //! (`columnKind: unicodeCodePoints`), the same unit as the JSON report; end columns are
 //! exclusive, as SARIF defines them.
 
-use super::{FileReport, RuleInfo};
+use super::stream::{item_json, Sink, Spool};
+use super::{FileReport, RuleInfo, Tally};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::{Document, Span};
 use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::io::Write;
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -100,7 +103,11 @@ fn result(doc: &Document, d: &Diagnostic, rule_index: Option<usize>) -> Value {
     r
 }
 
-pub fn report(reports: &[FileReport], rules: &[RuleInfo]) -> Value {
+/// Stands where the results go while the rest of the log is printed; a JSON string no rule
+/// text holds.
+const RESULTS: &str = "\u{0}kpilint-results\u{0}";
+
+fn log(rules: &[RuleInfo], invocation_ok: bool) -> Value {
     let driver_rules: Vec<Value> = rules
         .iter()
         .map(|r| {
@@ -115,16 +122,6 @@ pub fn report(reports: &[FileReport], rules: &[RuleInfo]) -> Value {
             })
         })
         .collect();
-    let results: Vec<Value> = reports
-        .iter()
-        .flat_map(|f| {
-            f.diagnostics.iter().map(move |d| {
-                let index = rules.iter().position(|r| r.code == d.code);
-                result(&f.document, d, index)
-            })
-        })
-        .collect();
-    let invocation_ok = !reports.iter().any(|r| r.unreadable);
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -137,20 +134,121 @@ pub fn report(reports: &[FileReport], rules: &[RuleInfo]) -> Value {
             }},
             "columnKind": "unicodeCodePoints",
             "invocations": [{"executionSuccessful": invocation_ok}],
-            "results": results,
+            "results": RESULTS,
         }],
     })
 }
 
+/// The SARIF log written as the run goes: results are spooled, and the log around them is
+/// printed at the end, when whether every file was read is known.
+pub struct Stream {
+    rules: Vec<RuleInfo>,
+    index: HashMap<String, usize>,
+    results: Spool,
+    invocation_ok: bool,
+}
+
+impl Stream {
+    /// Spooled on disk, for a run of any size.
+    pub fn new(rules: Vec<RuleInfo>) -> std::io::Result<Stream> {
+        Ok(Stream::with(rules, Spool::disk()?))
+    }
+
+    fn with(rules: Vec<RuleInfo>, results: Spool) -> Stream {
+        let mut index = HashMap::new();
+        for (i, r) in rules.iter().enumerate() {
+            index.entry(r.code.clone()).or_insert(i);
+        }
+        Stream {
+            rules,
+            index,
+            results,
+            invocation_ok: true,
+        }
+    }
+
+    fn add(&mut self, f: &FileReport) -> std::io::Result<()> {
+        self.invocation_ok &= !f.unreadable;
+        for d in &f.diagnostics {
+            let r = result(&f.document, d, self.index.get(&d.code).copied());
+            self.results.item(&item_json(&r, 8))?;
+        }
+        Ok(())
+    }
+}
+
+impl Sink for Stream {
+    fn push(&mut self, f: FileReport, _: &mut dyn Write) -> std::io::Result<()> {
+        self.add(&f)
+    }
+
+    fn finish(self: Box<Self>, _: &Tally, out: &mut dyn Write) -> std::io::Result<()> {
+        let text = serde_json::to_string_pretty(&log(&self.rules, self.invocation_ok))
+            .expect("the log serialises");
+        let placeholder = serde_json::to_string(RESULTS).expect("a string serialises");
+        let (before, after) = text
+            .split_once(&placeholder)
+            .expect("the log holds the results placeholder");
+        out.write_all(before.as_bytes())?;
+        self.results.write_array(6, out)?;
+        out.write_all(after.as_bytes())?;
+        out.write_all(b"\n")
+    }
+}
+
+/// The log of files already linted.
 pub fn render(reports: &[FileReport], rules: &[RuleInfo]) -> String {
-    let mut s = serde_json::to_string_pretty(&report(reports, rules)).expect("serialises");
-    s.push('\n');
-    s
+    let mut stream = Box::new(Stream::with(rules.to_vec(), Spool::memory()));
+    let mut out = Vec::new();
+    for r in reports {
+        stream.add(r).expect("writes to memory");
+    }
+    stream
+        .finish(&Tally::default(), &mut out)
+        .expect("writes to memory");
+    String::from_utf8(out).expect("SARIF is UTF-8")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lint::Linter;
+    use crate::rules::RuleSet;
+
+    #[test]
+    fn the_spooled_results_land_in_the_log() {
+        let text = std::fs::read("tests/fixtures/other_issuer_single_period.txt").unwrap();
+        let set = RuleSet::builtin();
+        let rules = RuleInfo::all(&set);
+        let linter = Linter::new(set, Default::default());
+        let reports: Vec<FileReport> = ["a.txt", "b.txt"]
+            .iter()
+            .map(|p| {
+                linter
+                    .lint_ingested(crate::ingest::read_bytes(p, &text))
+                    .report
+            })
+            .collect();
+        let log_text = render(&reports, &rules);
+        let log_value: Value = serde_json::from_str(&log_text).unwrap();
+        let mut expected = log(&rules, true);
+        expected["runs"][0]["results"] = reports
+            .iter()
+            .flat_map(|f| {
+                f.diagnostics.iter().map(|d| {
+                    let index = rules.iter().position(|r| r.code == d.code);
+                    result(&f.document, d, index)
+                })
+            })
+            .collect();
+        assert!(expected["runs"][0]["results"].as_array().unwrap().len() > 2);
+        assert_eq!(log_value, expected);
+        // Printed as serde_json prints the whole log.
+        assert_eq!(
+            log_text,
+            serde_json::to_string_pretty(&expected).unwrap() + "\n"
+        );
+    }
 
     #[test]
     fn uris_are_percent_encoded() {
