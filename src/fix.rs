@@ -109,14 +109,27 @@ pub fn write_atomic(
 /// A file written beside its destination and renamed over it only once complete, so no one
 /// ever reads half a report or half a fixed form. Dropped without [`AtomicFile::commit`], it
 /// leaves the destination untouched and removes what it wrote.
+///
+/// A destination that is not a regular file (`/dev/stdout`, a named pipe) is written
+/// directly: renaming over it would replace the device or pipe with a file.
 pub struct AtomicFile {
     path: PathBuf,
-    tmp: PathBuf,
+    /// None when writing directly.
+    tmp: Option<PathBuf>,
     file: Option<std::io::BufWriter<std::fs::File>>,
 }
 
 impl AtomicFile {
     pub fn create(path: &Path) -> std::io::Result<AtomicFile> {
+        let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
+        if special {
+            let file = std::fs::OpenOptions::new().write(true).open(path)?;
+            return Ok(AtomicFile {
+                path: path.to_path_buf(),
+                tmp: None,
+                file: Some(std::io::BufWriter::new(file)),
+            });
+        }
         let dir = path
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
@@ -129,7 +142,7 @@ impl AtomicFile {
         let file = std::fs::File::create(&tmp)?;
         Ok(AtomicFile {
             path: path.to_path_buf(),
-            tmp,
+            tmp: Some(tmp),
             file: Some(std::io::BufWriter::new(file)),
         })
     }
@@ -143,13 +156,16 @@ impl AtomicFile {
         let f = file
             .into_inner()
             .map_err(std::io::IntoInnerError::into_error)?;
+        let Some(tmp) = &self.tmp else {
+            return before_rename();
+        };
         f.sync_all()?;
         drop(f);
         if let Ok(meta) = std::fs::metadata(&self.path) {
-            std::fs::set_permissions(&self.tmp, meta.permissions())?;
+            std::fs::set_permissions(tmp, meta.permissions())?;
         }
         before_rename()?;
-        std::fs::rename(&self.tmp, &self.path)
+        std::fs::rename(tmp, &self.path)
     }
 }
 
@@ -167,8 +183,8 @@ impl Drop for AtomicFile {
     fn drop(&mut self) {
         // Committed, the temporary file has become the destination; otherwise it goes.
         drop(self.file.take());
-        if self.tmp.exists() {
-            let _ = std::fs::remove_file(&self.tmp);
+        if let Some(tmp) = self.tmp.as_ref().filter(|t| t.exists()) {
+            let _ = std::fs::remove_file(tmp);
         }
     }
 }
@@ -243,5 +259,31 @@ mod tests {
         assert_eq!(left.len(), 1, "no temporary file is left behind");
         write_atomic(&p, "新文".as_bytes(), || Ok(())).unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "新文");
+    }
+
+    #[test]
+    fn a_report_dropped_half_written_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("report.json");
+        std::fs::write(&p, "昨天的报告").unwrap();
+        let mut f = AtomicFile::create(&p).unwrap();
+        f.write_all(b"{\"version\": 1, \"files\": [").unwrap();
+        drop(f);
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "昨天的报告");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_device_is_written_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let mut f = AtomicFile::create(Path::new("/dev/null")).unwrap();
+        f.write_all(b"report").unwrap();
+        f.commit(|| Ok(())).unwrap();
+        let meta = std::fs::metadata("/dev/null").unwrap();
+        assert!(
+            meta.file_type().is_char_device(),
+            "/dev/null is still a device"
+        );
     }
 }
