@@ -115,3 +115,75 @@ fn a_baseline_hides_known_findings_even_after_lines_move() {
     );
     assert!(first["diagnostics"].as_array().unwrap().len() > 500);
 }
+
+#[test]
+fn a_baseline_over_several_files_is_recorded_in_run_order_beside_a_written_report() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["a.txt", "b.txt"] {
+        std::fs::copy(CORPUS, dir.path().join(name)).unwrap();
+    }
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_kpilint"))
+            .current_dir(dir.path())
+            .args(["check", "--format", "json", "-o", "report.json"])
+            .args(args)
+            .args(["a.txt", "b.txt"])
+            .output()
+            .expect("runs");
+        assert!(out.stdout.is_empty(), "the report goes to -o, not stdout");
+        let report: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+                .unwrap();
+        (report, String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (first, stderr) = run(&["--baseline", "base.json"]);
+    let findings = first["diagnostics"].as_array().unwrap().len();
+    assert_eq!(first["summary"]["files"], 2);
+    assert!(findings > 1000, "both copies report everything: {findings}");
+    assert!(
+        stderr.contains(&format!("已把 {findings} 条发现记入基线")),
+        "{stderr}"
+    );
+    // Nothing but the inputs, the report and the baseline: no temporary file is left.
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["a.txt", "b.txt", "base.json", "report.json"]);
+    let base: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("base.json")).unwrap())
+            .unwrap();
+    let entries = base["findings"].as_array().unwrap();
+    let paths: Vec<&str> = entries
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    let split = paths.iter().position(|p| *p == "b.txt").unwrap();
+    assert!(split > 0 && paths[..split].iter().all(|p| *p == "a.txt"));
+    assert!(
+        paths[split..].iter().all(|p| *p == "b.txt"),
+        "files in run order"
+    );
+    let counted: u64 = entries.iter().map(|e| e["count"].as_u64().unwrap()).sum();
+    assert_eq!(counted as usize, findings);
+
+    let (second, _) = run(&["--baseline", "base.json"]);
+    assert_eq!(second["diagnostics"].as_array().unwrap().len(), 0);
+    assert_eq!(second["summary"]["errors"], 0);
+    let edited = std::fs::read_to_string(CORPUS).unwrap().replacen(
+        "≥1600人\t数量指标",
+        "≥1600人/元\t数量指标",
+        1,
+    );
+    std::fs::write(dir.path().join("b.txt"), edited).unwrap();
+    let (third, _) = run(&["--baseline", "base.json"]);
+    let new: Vec<(&str, &str)> = third["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["path"].as_str().unwrap(), d["code"].as_str().unwrap()))
+        .collect();
+    assert!(new.contains(&("b.txt", "V001")), "{new:?}");
+    assert!(new.iter().all(|(p, _)| *p == "b.txt"), "{new:?}");
+}
