@@ -192,24 +192,7 @@ impl Sink for Stream {
     }
 
     fn finish(self: Box<Self>, tally: &Tally, out: &mut dyn Write) -> std::io::Result<()> {
-        let s = &tally.summary;
-        let summary = SummaryEntry {
-            files: s.files,
-            forms: s.forms,
-            errors: s.errors,
-            warnings: s.warnings,
-            infos: s.infos,
-        };
-        let statistics: Vec<StatisticEntry> = tally
-            .rows()
-            .into_iter()
-            .map(|(code, name, severity, count)| StatisticEntry {
-                code,
-                name,
-                severity: severity.as_str(),
-                count,
-            })
-            .collect();
+        let (summary, statistics) = totals(tally);
         write!(out, "{{\n  \"version\": {VERSION},\n  \"files\": ")?;
         self.files.write_array(2, out)?;
         out.write_all(b",\n  \"diagnostics\": ")?;
@@ -221,6 +204,29 @@ impl Sink for Stream {
             value_json(&statistics, 2)
         )
     }
+}
+
+/// The report's `summary` and `statistics` from the run's counts.
+fn totals(tally: &Tally) -> (SummaryEntry, Vec<StatisticEntry>) {
+    let s = &tally.summary;
+    let summary = SummaryEntry {
+        files: s.files,
+        forms: s.forms,
+        errors: s.errors,
+        warnings: s.warnings,
+        infos: s.infos,
+    };
+    let statistics = tally
+        .rows()
+        .into_iter()
+        .map(|(code, name, severity, count)| StatisticEntry {
+            code,
+            name,
+            severity: severity.as_str(),
+            count,
+        })
+        .collect();
+    (summary, statistics)
 }
 
 /// The report of files already linted (tests, and runs that hold their reports anyway).
@@ -264,7 +270,7 @@ mod tests {
             reports.iter().for_each(|r| t.add(r));
             t
         };
-        let s = tally.summary;
+        let (summary, statistics) = totals(&tally);
         let expected = Report {
             version: VERSION,
             files: reports.iter().map(file_entry).collect(),
@@ -272,23 +278,8 @@ mod tests {
                 .iter()
                 .flat_map(|r| r.diagnostics.iter().map(move |d| entry(&r.document, d)))
                 .collect(),
-            summary: SummaryEntry {
-                files: s.files,
-                forms: s.forms,
-                errors: s.errors,
-                warnings: s.warnings,
-                infos: s.infos,
-            },
-            statistics: tally
-                .rows()
-                .into_iter()
-                .map(|(code, name, severity, count)| StatisticEntry {
-                    code,
-                    name,
-                    severity: severity.as_str(),
-                    count,
-                })
-                .collect(),
+            summary,
+            statistics,
         };
         let expected = serde_json::to_string_pretty(&expected).unwrap() + "\n";
         assert_eq!(render(&reports), expected);
