@@ -67,6 +67,11 @@ fn hostile_files_in_a_folder_do_not_stop_the_run() {
     // A symlink loop and a dangling link.
     std::os::unix::fs::symlink(&d, d.join("loop")).unwrap();
     std::os::unix::fs::symlink(d.join("gone.txt"), d.join("dangling.txt")).unwrap();
+    // A file its reader may not open (root reads it anyway: then it is simply linted).
+    let locked = d.join("locked.txt");
+    std::fs::write(&locked, good_form()).unwrap();
+    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
+    let locked_out = std::fs::read(&locked).is_err();
 
     let (code, v) = check(dir.path(), &["forms"]);
     assert_eq!(code, 2, "unreadable files make the run exit with 2");
@@ -81,6 +86,11 @@ fn hostile_files_in_a_folder_do_not_stop_the_run() {
     );
     assert!(codes_for(&v, "gbk.txt").contains(&"F004".to_owned()));
     assert!(codes_for(&v, "dangling.txt").contains(&"I001".to_owned()));
+    if locked_out {
+        assert_eq!(codes_for(&v, "locked.txt"), ["I001"]);
+    } else {
+        assert!(codes_for(&v, "locked.txt").contains(&"F004".to_owned()));
+    }
     let files: Vec<&str> = v["files"]
         .as_array()
         .unwrap()
