@@ -59,6 +59,15 @@ fn every_form_with_findings_appears_with_its_findings() {
             d.message
         );
     }
+    // The indicator a finding points at is shown, its value marked: the report is written
+    // while the whole form is at hand.
+    for cell in ["4000人/元/年", "1000人/元/学期"] {
+        assert!(
+            html.contains(&format!("<td class=\"hit primary\">{cell}</td>")),
+            "the reversed unit {cell} is marked in its form's section"
+        );
+    }
+    assert!(html.contains("<th scope=\"row\">年度 · "));
     assert!(html.contains("<html lang=\"zh-CN\">") && html.contains("charset=\"utf-8\""));
     assert!(
         !html.contains("http://") || !html.contains("<link"),

@@ -160,20 +160,6 @@ impl Document {
         })
     }
 
-    /// Drops what only the rules read (indicator grids, text fields, the department block,
-    /// budget tables, prose) and keeps what reports show (text, header cells, funds), so a
-    /// run over many files holds their findings, not their models.
-    pub fn compact(&mut self) {
-        for f in &mut self.forms {
-            f.indicators = Vec::new();
-            f.texts = TextFields::default();
-            f.sign_off = SignOff::default();
-            f.department_section = None;
-        }
-        self.tables = Vec::new();
-        self.prose = Vec::new();
-    }
-
     /// Whether the text is the file itself, so that a fix can be written back to it.
     pub fn is_text_file(&self) -> bool {
         self.sheets.is_empty() && !self.structured

@@ -2,13 +2,13 @@
 //! auditor can read offline, print on A4, and hand to the units that must correct their
 //! forms. Charts are inline SVG; the only script sorts the unit table.
 
-use super::stream::Sink;
-use super::{form_index, statistics, FileReport, Summary, Tally};
+use super::stream::{Piece, Pieces, Sink};
+use super::{form_index, FileReport, Tally};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::{Cell, Document, Form, Span};
 use crate::rules::eval::format_number;
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 /// Forms with findings beyond this many are listed compactly instead of in full, so that a
@@ -284,120 +284,218 @@ fn form_section(e: &FormEntry<'_>, id: usize) -> String {
     s
 }
 
-/// The HTML report counts and sorts every form by unit before it writes a line, so it keeps
-/// the run's reports (each file's model already reduced to what the report shows).
-#[derive(Default)]
+/// A form with findings, as the report sorts and lists it. Its section and its line in the
+/// brief list were rendered when it arrived.
+struct Listed {
+    /// Index into `Stream::unit_names`.
+    unit: usize,
+    errors: usize,
+    funds: Decimal,
+    section: Piece,
+    brief: Piece,
+}
+
+/// The HTML report as the run goes. Forms are listed by unit and units ranked by their
+/// totals, so nothing can be written before the end; each form's section is rendered while
+/// its file is at hand and set aside, and only what the sort reads is kept in memory (some
+/// fifty bytes per form with findings).
 pub struct Stream {
-    reports: Vec<FileReport>,
+    pieces: Pieces,
+    listed: Vec<Listed>,
+    /// Findings outside any form (tables, prose, unreadable files), in run order.
+    loose: Vec<Piece>,
+    units: BTreeMap<String, UnitStats>,
+    unit_names: Vec<String>,
+    unit_of: HashMap<String, usize>,
+    total_funds: Decimal,
+    affected: Decimal,
+    /// The first three files, named in the header.
+    paths: Vec<String>,
 }
 
-impl Sink for Stream {
-    fn push(&mut self, r: FileReport, _: &mut dyn std::io::Write) -> std::io::Result<()> {
-        self.reports.push(r);
-        Ok(())
+impl Stream {
+    /// Sections set aside on disk, for a run of any size.
+    pub fn new() -> std::io::Result<Stream> {
+        Ok(Stream::with(Pieces::disk()?))
     }
 
-    fn finish(self: Box<Self>, _: &Tally, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        out.write_all(render(&self.reports).as_bytes())
+    fn with(pieces: Pieces) -> Stream {
+        Stream {
+            pieces,
+            listed: Vec::new(),
+            loose: Vec::new(),
+            units: BTreeMap::new(),
+            unit_names: Vec::new(),
+            unit_of: HashMap::new(),
+            total_funds: Decimal::ZERO,
+            affected: Decimal::ZERO,
+            paths: Vec::new(),
+        }
     }
-}
 
-pub fn render(reports: &[FileReport]) -> String {
-    let summary = Summary::of(reports);
-    let mut entries: Vec<FormEntry<'_>> = Vec::new();
-    let mut loose: Vec<(&Document, &Diagnostic)> = Vec::new();
-    for r in reports {
+    fn add(&mut self, r: &FileReport) -> std::io::Result<()> {
+        if self.paths.len() < 3 {
+            self.paths.push(r.document.path.clone());
+        }
         let mut by_form: Vec<Vec<&Diagnostic>> = vec![Vec::new(); r.document.forms.len()];
         for d in &r.diagnostics {
             match form_index(&r.document, d.primary.span.start) {
                 Some(i) => by_form[i].push(d),
-                None => loose.push((&r.document, d)),
+                None => {
+                    let (class, text) = severity_text(d.severity);
+                    let item = format!(
+                        "<li class=\"{class}\"><span class=\"sev {class}\">{text}</span> <code>{}</code> {}：{}</li>",
+                        esc(&d.code),
+                        esc(&r.document.path),
+                        esc(&d.message)
+                    );
+                    self.loose.push(self.pieces.put(&item)?);
+                }
             }
         }
         for (form, findings) in r.document.forms.iter().zip(by_form) {
             let count = |s: Severity| findings.iter().filter(|d| d.severity == s).count();
-            entries.push(FormEntry {
+            let e = FormEntry {
                 doc: &r.document,
                 form,
                 errors: count(Severity::Error),
                 warnings: count(Severity::Warning),
                 infos: count(Severity::Info),
                 findings,
+            };
+            let (unit, funds) = (e.unit(), e.funds());
+            let u = self.units.entry(unit.clone()).or_default();
+            u.forms += 1;
+            u.funds += funds;
+            self.total_funds += funds;
+            if !e.findings.is_empty() {
+                u.with_findings += 1;
+            }
+            u.errors += e.errors;
+            u.warnings += e.warnings;
+            u.infos += e.infos;
+            if e.errors > 0 {
+                u.affected += funds;
+                self.affected += funds;
+            }
+            if e.findings.is_empty() {
+                continue;
+            }
+            let section = self.pieces.put(&form_section(&e, self.listed.len()))?;
+            let brief = self.pieces.put(&format!(
+                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                esc(form.display_name().unwrap_or("")),
+                esc(&unit),
+                e.errors,
+                e.warnings,
+                e.infos
+            ))?;
+            let unit = match self.unit_of.get(&unit) {
+                Some(&i) => i,
+                None => {
+                    self.unit_names.push(unit.clone());
+                    self.unit_of.insert(unit, self.unit_names.len() - 1);
+                    self.unit_names.len() - 1
+                }
+            };
+            self.listed.push(Listed {
+                unit,
+                errors: e.errors,
+                funds,
+                section,
+                brief,
             });
         }
+        Ok(())
     }
-    let mut units: BTreeMap<String, UnitStats> = BTreeMap::new();
-    let (mut total_funds, mut affected) = (Decimal::ZERO, Decimal::ZERO);
-    for e in &entries {
-        let u = units.entry(e.unit()).or_default();
-        u.forms += 1;
-        u.funds += e.funds();
-        total_funds += e.funds();
-        if !e.findings.is_empty() {
-            u.with_findings += 1;
-        }
-        u.errors += e.errors;
-        u.warnings += e.warnings;
-        u.infos += e.infos;
-        if e.errors > 0 {
-            u.affected += e.funds();
-            affected += e.funds();
-        }
-    }
-    let unit_ids: BTreeMap<&str, usize> = units
-        .keys()
-        .enumerate()
-        .map(|(i, k)| (k.as_str(), i))
-        .collect();
+}
 
-    let mut s = String::with_capacity(64 * 1024);
-    s.push_str("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>kpilint 绩效目标表审核报告</title><style>");
-    s.push_str(STYLE);
-    s.push_str("</style></head><body><header><h1>绩效目标表审核报告</h1>");
-    let paths: Vec<&str> = reports
-        .iter()
-        .map(|r| r.document.path.as_str())
-        .take(3)
-        .collect();
-    let _ = write!(
-        s,
-        "<p class=\"muted\">kpilint {} · {}{}</p></header><main>",
-        env!("CARGO_PKG_VERSION"),
-        esc(&paths.join("、")),
-        if reports.len() > 3 {
-            format!(" 等 {} 个文件", reports.len())
-        } else {
-            String::new()
-        }
-    );
-    s.push_str("<h2 id=\"summary\">概况</h2><div class=\"cards\">");
-    for (label, value) in [
-        ("文件", count(summary.files)),
-        ("表格", count(summary.forms)),
-        ("错误", count(summary.errors)),
-        ("警告", count(summary.warnings)),
-        ("提示", count(summary.infos)),
-        ("涉及资金", format!("{} 元", format_number(total_funds))),
-        (
-            "有错误的表涉及资金",
-            format!("{} 元", format_number(affected)),
-        ),
-    ] {
-        let _ = write!(s, "<div class=\"card\">{label}<b>{}</b></div>", esc(&value));
+impl Sink for Stream {
+    fn push(&mut self, r: FileReport, _: &mut dyn std::io::Write) -> std::io::Result<()> {
+        self.add(&r)
     }
-    s.push_str("</div><p class=\"muted\">资金为各项目表的年度资金总额之和（未填时按实施期资金总额），不含部门整体支出表；“有错误的表”指至少有一条错误级发现的表。</p>");
 
-    // Units.
-    s.push_str("<h2 id=\"units\">按实施单位</h2><table class=\"sortable\"><thead><tr><th scope=\"col\" data-sort=\"text\">实施单位</th><th scope=\"col\" class=\"num\" data-sort=\"num\">表格</th><th scope=\"col\" class=\"num\" data-sort=\"num\">有发现</th><th scope=\"col\" class=\"num\" data-sort=\"num\">错误</th><th scope=\"col\" class=\"num\" data-sort=\"num\">警告</th><th scope=\"col\" class=\"num\" data-sort=\"num\">提示</th><th scope=\"col\" class=\"num\" data-sort=\"num\">有错误的表涉及资金（元）</th></tr></thead><tbody>");
-    let mut unit_rows: Vec<(&String, &UnitStats)> = units.iter().collect();
-    unit_rows.sort_by(|a, b| {
-        b.1.errors
-            .cmp(&a.1.errors)
-            .then(b.1.affected.cmp(&a.1.affected))
-            .then(a.0.cmp(b.0))
-    });
-    for (name, u) in &unit_rows {
+    fn finish(self: Box<Self>, tally: &Tally, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        self.write(tally, out)
+    }
+}
+
+/// The page for reports already held.
+pub fn render(reports: &[FileReport]) -> String {
+    let mut stream = Stream::with(Pieces::memory());
+    let mut tally = Tally::default();
+    for r in reports {
+        stream.add(r).expect("writes to memory");
+        tally.add(r);
+    }
+    let mut out = Vec::new();
+    stream.write(&tally, &mut out).expect("writes to memory");
+    String::from_utf8(out).expect("HTML is UTF-8")
+}
+
+impl Stream {
+    fn write(self, tally: &Tally, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let summary = tally.summary;
+        let Stream {
+            pieces,
+            mut listed,
+            loose,
+            units,
+            unit_names,
+            total_funds,
+            affected,
+            paths,
+            ..
+        } = self;
+        let unit_ids: BTreeMap<&str, usize> = units
+            .keys()
+            .enumerate()
+            .map(|(i, k)| (k.as_str(), i))
+            .collect();
+
+        let mut s = String::with_capacity(64 * 1024);
+        s.push_str("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>kpilint 绩效目标表审核报告</title><style>");
+        s.push_str(STYLE);
+        s.push_str("</style></head><body><header><h1>绩效目标表审核报告</h1>");
         let _ = write!(
+            s,
+            "<p class=\"muted\">kpilint {} · {}{}</p></header><main>",
+            env!("CARGO_PKG_VERSION"),
+            esc(&paths.join("、")),
+            if summary.files > 3 {
+                format!(" 等 {} 个文件", summary.files)
+            } else {
+                String::new()
+            }
+        );
+        s.push_str("<h2 id=\"summary\">概况</h2><div class=\"cards\">");
+        for (label, value) in [
+            ("文件", count(summary.files)),
+            ("表格", count(summary.forms)),
+            ("错误", count(summary.errors)),
+            ("警告", count(summary.warnings)),
+            ("提示", count(summary.infos)),
+            ("涉及资金", format!("{} 元", format_number(total_funds))),
+            (
+                "有错误的表涉及资金",
+                format!("{} 元", format_number(affected)),
+            ),
+        ] {
+            let _ = write!(s, "<div class=\"card\">{label}<b>{}</b></div>", esc(&value));
+        }
+        s.push_str("</div><p class=\"muted\">资金为各项目表的年度资金总额之和（未填时按实施期资金总额），不含部门整体支出表；“有错误的表”指至少有一条错误级发现的表。</p>");
+
+        // Units.
+        s.push_str("<h2 id=\"units\">按实施单位</h2><table class=\"sortable\"><thead><tr><th scope=\"col\" data-sort=\"text\">实施单位</th><th scope=\"col\" class=\"num\" data-sort=\"num\">表格</th><th scope=\"col\" class=\"num\" data-sort=\"num\">有发现</th><th scope=\"col\" class=\"num\" data-sort=\"num\">错误</th><th scope=\"col\" class=\"num\" data-sort=\"num\">警告</th><th scope=\"col\" class=\"num\" data-sort=\"num\">提示</th><th scope=\"col\" class=\"num\" data-sort=\"num\">有错误的表涉及资金（元）</th></tr></thead><tbody>");
+        let mut unit_rows: Vec<(&String, &UnitStats)> = units.iter().collect();
+        unit_rows.sort_by(|a, b| {
+            b.1.errors
+                .cmp(&a.1.errors)
+                .then(b.1.affected.cmp(&a.1.affected))
+                .then(a.0.cmp(b.0))
+        });
+        for (name, u) in &unit_rows {
+            let _ = write!(
             s,
             "<tr><td><a href=\"#u{}\">{}</a></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\" data-value=\"{}\">{}</td></tr>",
             unit_ids[name.as_str()],
@@ -410,105 +508,94 @@ pub fn render(reports: &[FileReport]) -> String {
             u.affected,
             format_number(u.affected)
         );
-    }
-    s.push_str("</tbody></table>");
+        }
+        s.push_str("</tbody></table>");
 
-    // Charts.
-    s.push_str("<h2 id=\"charts\">分布</h2>");
-    let rules: Vec<(String, usize, bool)> = statistics(reports)
-        .into_iter()
-        .take(25)
-        .map(|(code, name, sev, n)| (format!("{code} {name}"), n, sev == Severity::Error))
-        .collect();
-    s.push_str(&bar_chart(
-        "各规则的发现数（前 25 项；红色为错误级）",
-        &rules,
-    ));
-    let unit_chart: Vec<(String, usize, bool)> = unit_rows
-        .iter()
-        .filter(|(_, u)| u.errors + u.warnings > 0)
-        .take(25)
-        .map(|(n, u)| ((*n).clone(), u.errors + u.warnings, u.errors > 0))
-        .collect();
-    s.push_str(&bar_chart(
-        "各实施单位的错误与警告数（前 25 个）",
-        &unit_chart,
-    ));
+        // Charts.
+        s.push_str("<h2 id=\"charts\">分布</h2>");
+        let rules: Vec<(String, usize, bool)> = tally
+            .rows()
+            .into_iter()
+            .take(25)
+            .map(|(code, name, sev, n)| (format!("{code} {name}"), n, sev == Severity::Error))
+            .collect();
+        s.push_str(&bar_chart(
+            "各规则的发现数（前 25 项；红色为错误级）",
+            &rules,
+        ));
+        let unit_chart: Vec<(String, usize, bool)> = unit_rows
+            .iter()
+            .filter(|(_, u)| u.errors + u.warnings > 0)
+            .take(25)
+            .map(|(n, u)| ((*n).clone(), u.errors + u.warnings, u.errors > 0))
+            .collect();
+        s.push_str(&bar_chart(
+            "各实施单位的错误与警告数（前 25 个）",
+            &unit_chart,
+        ));
 
-    // Forms with findings, by unit.
-    s.push_str("<h2 id=\"forms\">各表发现</h2>");
-    let mut with: Vec<&FormEntry<'_>> = entries.iter().filter(|e| !e.findings.is_empty()).collect();
-    with.sort_by(|a, b| {
-        let (ua, ub) = (a.unit(), b.unit());
-        let rank = |u: &str| {
-            unit_rows
-                .iter()
-                .position(|(n, _)| n.as_str() == u)
-                .unwrap_or(usize::MAX)
-        };
-        rank(&ua)
-            .cmp(&rank(&ub))
-            .then(b.errors.cmp(&a.errors))
-            .then(b.funds().cmp(&a.funds()))
-    });
-    let detailed = with.len().min(DETAIL_LIMIT);
-    if with.len() > DETAIL_LIMIT {
-        let _ = write!(
+        // Forms with findings, by unit.
+        s.push_str("<h2 id=\"forms\">各表发现</h2>");
+        // Units in the order of the table above, forms by errors and funds within their unit.
+        let rank: HashMap<&str, usize> = unit_rows
+            .iter()
+            .enumerate()
+            .map(|(i, (n, _))| (n.as_str(), i))
+            .collect();
+        let rank_of: Vec<usize> = unit_names.iter().map(|n| rank[n.as_str()]).collect();
+        listed.sort_by(|a, b| {
+            rank_of[a.unit]
+                .cmp(&rank_of[b.unit])
+                .then(b.errors.cmp(&a.errors))
+                .then(b.funds.cmp(&a.funds))
+        });
+        let detailed = listed.len().min(DETAIL_LIMIT);
+        if listed.len() > DETAIL_LIMIT {
+            let _ = write!(
             s,
             "<p>有发现的表共 {} 张；下列详列前 {DETAIL_LIMIT} 张（按单位、错误数、资金排序），其余见末尾的简表。</p>",
-            with.len()
+            listed.len()
         );
-    }
-    let mut current_unit: Option<String> = None;
-    for (i, e) in with.iter().take(detailed).enumerate() {
-        let unit = e.unit();
-        if current_unit.as_deref() != Some(unit.as_str()) {
-            let _ = write!(
-                s,
-                "<h2 class=\"unit\" id=\"u{}\">{}</h2>",
-                unit_ids[unit.as_str()],
-                esc(&unit)
-            );
-            current_unit = Some(unit);
         }
-        s.push_str(&form_section(e, i));
-    }
-    if with.len() > DETAIL_LIMIT {
-        let _ = write!(
-            s,
+        out.write_all(s.as_bytes())?;
+        let mut pieces = pieces.read()?;
+        let mut current_unit = None;
+        for l in &listed[..detailed] {
+            if current_unit != Some(l.unit) {
+                let unit = &unit_names[l.unit];
+                write!(
+                    out,
+                    "<h2 class=\"unit\" id=\"u{}\">{}</h2>",
+                    unit_ids[unit.as_str()],
+                    esc(unit)
+                )?;
+                current_unit = Some(l.unit);
+            }
+            pieces.copy(l.section, out)?;
+        }
+        if listed.len() > DETAIL_LIMIT {
+            write!(
+            out,
             "<h2 id=\"more\">其余有发现的表</h2><details><summary>展开其余 {} 张表的清单</summary><table><thead>",
-            with.len() - DETAIL_LIMIT
-        );
-        s.push_str("<tr><th scope=\"col\">项目名称</th><th scope=\"col\">实施单位</th><th scope=\"col\" class=\"num\">错误</th><th scope=\"col\" class=\"num\">警告</th><th scope=\"col\" class=\"num\">提示</th></tr></thead><tbody>");
-        for e in &with[DETAIL_LIMIT..] {
-            let _ = write!(
-                s,
-                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                esc(e.form.display_name().unwrap_or("")),
-                esc(&e.unit()),
-                e.errors,
-                e.warnings,
-                e.infos
-            );
+            listed.len() - DETAIL_LIMIT
+        )?;
+            out.write_all("<tr><th scope=\"col\">项目名称</th><th scope=\"col\">实施单位</th><th scope=\"col\" class=\"num\">错误</th><th scope=\"col\" class=\"num\">警告</th><th scope=\"col\" class=\"num\">提示</th></tr></thead><tbody>".as_bytes())?;
+            for l in &listed[DETAIL_LIMIT..] {
+                pieces.copy(l.brief, out)?;
+            }
+            out.write_all(b"</tbody></table></details>")?;
         }
-        s.push_str("</tbody></table></details>");
-    }
-    if !loose.is_empty() {
-        s.push_str("<h2 id=\"files\">文件与规则包</h2><ol class=\"findings\">");
-        for (doc, d) in loose {
-            let (class, text) = severity_text(d.severity);
-            let _ = write!(
-                s,
-                "<li class=\"{class}\"><span class=\"sev {class}\">{text}</span> <code>{}</code> {}：{}</li>",
-                esc(&d.code),
-                esc(&doc.path),
-                esc(&d.message)
-            );
+        if !loose.is_empty() {
+            out.write_all("<h2 id=\"files\">文件与规则包</h2><ol class=\"findings\">".as_bytes())?;
+            for &p in &loose {
+                pieces.copy(p, out)?;
+            }
+            out.write_all(b"</ol>")?;
         }
-        s.push_str("</ol>");
+        let mut s = String::new();
+        s.push_str("</main><script>");
+        s.push_str(SCRIPT);
+        s.push_str("</script></body></html>\n");
+        out.write_all(s.as_bytes())
     }
-    s.push_str("</main><script>");
-    s.push_str(SCRIPT);
-    s.push_str("</script></body></html>\n");
-    s
 }

@@ -4,8 +4,8 @@
 //! The human and GitHub reports are lines: each file's part is written as soon as the file
 //! is linted. JSON and SARIF are one document whose header depends on the whole run, so
 //! their parts are set aside in spools (temporary files) and the document is assembled at
-//! the end. The HTML report sorts and counts across every form before it writes a line; it
-//! is the one report that holds the run.
+//! the end. The HTML report renders each form's section as it arrives and keeps only what
+//! it sorts by, then copies the sections out in the order it chose.
 
 use super::{FileReport, Tally};
 use std::fs::File;
@@ -85,6 +85,80 @@ impl Spool {
     }
 }
 
+/// Rendered pieces set aside to be written later, in another order: on disk during a run, in
+/// memory when rendering reports already held.
+pub struct Pieces {
+    store: Store,
+    len: u64,
+}
+
+/// Where a piece is in its [`Pieces`].
+#[derive(Debug, Clone, Copy)]
+pub struct Piece {
+    at: u64,
+    len: u32,
+}
+
+impl Pieces {
+    pub fn memory() -> Pieces {
+        Pieces {
+            store: Store::Memory(Vec::new()),
+            len: 0,
+        }
+    }
+
+    pub fn disk() -> io::Result<Pieces> {
+        Ok(Pieces {
+            store: Store::Disk(BufWriter::new(tempfile::tempfile()?)),
+            len: 0,
+        })
+    }
+
+    pub fn put(&mut self, text: &str) -> io::Result<Piece> {
+        match &mut self.store {
+            Store::Memory(v) => v.extend_from_slice(text.as_bytes()),
+            Store::Disk(f) => f.write_all(text.as_bytes())?,
+        }
+        let piece = Piece {
+            at: self.len,
+            len: u32::try_from(text.len()).map_err(io::Error::other)?,
+        };
+        self.len += text.len() as u64;
+        Ok(piece)
+    }
+
+    /// Done adding: the pieces, to be copied out.
+    pub fn read(self) -> io::Result<PieceReader> {
+        Ok(match self.store {
+            Store::Memory(v) => PieceReader::Memory(v),
+            Store::Disk(f) => PieceReader::Disk(io::BufReader::new(
+                f.into_inner().map_err(io::IntoInnerError::into_error)?,
+            )),
+        })
+    }
+}
+
+pub enum PieceReader {
+    Memory(Vec<u8>),
+    Disk(io::BufReader<File>),
+}
+
+impl PieceReader {
+    pub fn copy(&mut self, piece: Piece, out: &mut dyn Write) -> io::Result<()> {
+        match self {
+            PieceReader::Memory(v) => {
+                let at = piece.at as usize;
+                out.write_all(&v[at..at + piece.len as usize])
+            }
+            PieceReader::Disk(f) => {
+                f.seek(SeekFrom::Start(piece.at))?;
+                io::copy(&mut f.by_ref().take(u64::from(piece.len)), out)?;
+                Ok(())
+            }
+        }
+    }
+}
+
 /// Pretty JSON of `value` with every line indented by `indent`: an array item at that depth.
 pub fn item_json(value: &impl serde::Serialize, indent: usize) -> String {
     let text = serde_json::to_string_pretty(value).expect("report entries serialise");
@@ -134,6 +208,26 @@ mod tests {
         let mut out = Vec::new();
         Spool::memory().write_array(2, &mut out).unwrap();
         assert_eq!(out, b"[]");
+    }
+
+    #[test]
+    fn pieces_come_back_in_any_order() {
+        for disk in [false, true] {
+            let mut pieces = if disk {
+                Pieces::disk().unwrap()
+            } else {
+                Pieces::memory()
+            };
+            let a = pieces.put("<section>甲</section>").unwrap();
+            let b = pieces.put("<tr>乙</tr>").unwrap();
+            let mut reader = pieces.read().unwrap();
+            let mut out = Vec::new();
+            for p in [b, a, b] {
+                reader.copy(p, &mut out).unwrap();
+            }
+            let expected = "<tr>乙</tr><section>甲</section><tr>乙</tr>";
+            assert_eq!(String::from_utf8(out).unwrap(), expected, "disk: {disk}");
+        }
     }
 
     #[test]
