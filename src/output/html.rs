@@ -288,17 +288,28 @@ fn form_section(e: &FormEntry<'_>, id: usize) -> String {
 /// brief list were rendered when it arrived.
 struct Listed {
     /// Index into `Stream::unit_names`.
-    unit: usize,
-    errors: usize,
+    unit: u32,
+    errors: u32,
     funds: Decimal,
-    section: Piece,
-    brief: Piece,
+    /// The section, then the line: one piece cut at `split`, so one offset is kept.
+    piece: Piece,
+    split: u32,
+}
+
+impl Listed {
+    fn section(&self) -> Piece {
+        self.piece.split(self.split).0
+    }
+
+    fn brief(&self) -> Piece {
+        self.piece.split(self.split).1
+    }
 }
 
 /// The HTML report as the run goes. Forms are listed by unit and units ranked by their
 /// totals, so nothing can be written before the end; each form's section is rendered while
-/// its file is at hand and set aside, and only what the sort reads is kept in memory (some
-/// fifty bytes per form with findings).
+/// its file is at hand and set aside, and only what the sort reads is kept in memory (48
+/// bytes per form with findings).
 pub struct Stream {
     pieces: Pieces,
     listed: Vec<Listed>,
@@ -306,7 +317,7 @@ pub struct Stream {
     loose: Vec<Piece>,
     units: BTreeMap<String, UnitStats>,
     unit_names: Vec<String>,
-    unit_of: HashMap<String, usize>,
+    unit_of: HashMap<String, u32>,
     total_funds: Decimal,
     affected: Decimal,
     /// The first three files, named in the header.
@@ -381,29 +392,33 @@ impl Stream {
             if e.findings.is_empty() {
                 continue;
             }
-            let section = self.pieces.put(&form_section(&e, self.listed.len()))?;
-            let brief = self.pieces.put(&format!(
+            let mut both = form_section(&e, self.listed.len());
+            let split = u32::try_from(both.len()).map_err(std::io::Error::other)?;
+            let _ = write!(
+                both,
                 "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
                 esc(form.display_name().unwrap_or("")),
                 esc(&unit),
                 e.errors,
                 e.warnings,
                 e.infos
-            ))?;
+            );
+            let piece = self.pieces.put(&both)?;
             let unit = match self.unit_of.get(&unit) {
                 Some(&i) => i,
                 None => {
+                    let i = u32::try_from(self.unit_names.len()).map_err(std::io::Error::other)?;
                     self.unit_names.push(unit.clone());
-                    self.unit_of.insert(unit, self.unit_names.len() - 1);
-                    self.unit_names.len() - 1
+                    self.unit_of.insert(unit, i);
+                    i
                 }
             };
             self.listed.push(Listed {
                 unit,
-                errors: e.errors,
+                errors: u32::try_from(e.errors).unwrap_or(u32::MAX),
                 funds,
-                section,
-                brief,
+                piece,
+                split,
             });
         }
         Ok(())
@@ -544,8 +559,8 @@ impl Stream {
             .collect();
         let rank_of: Vec<usize> = unit_names.iter().map(|n| rank[n.as_str()]).collect();
         listed.sort_by(|a, b| {
-            rank_of[a.unit]
-                .cmp(&rank_of[b.unit])
+            rank_of[a.unit as usize]
+                .cmp(&rank_of[b.unit as usize])
                 .then(b.errors.cmp(&a.errors))
                 .then(b.funds.cmp(&a.funds))
         });
@@ -562,7 +577,7 @@ impl Stream {
         let mut current_unit = None;
         for l in &listed[..detailed] {
             if current_unit != Some(l.unit) {
-                let unit = &unit_names[l.unit];
+                let unit = &unit_names[l.unit as usize];
                 write!(
                     out,
                     "<h2 class=\"unit\" id=\"u{}\">{}</h2>",
@@ -571,7 +586,7 @@ impl Stream {
                 )?;
                 current_unit = Some(l.unit);
             }
-            pieces.copy(l.section, out)?;
+            pieces.copy(l.section(), out)?;
         }
         if listed.len() > DETAIL_LIMIT {
             write!(
@@ -581,7 +596,7 @@ impl Stream {
         )?;
             out.write_all("<tr><th scope=\"col\">项目名称</th><th scope=\"col\">实施单位</th><th scope=\"col\" class=\"num\">错误</th><th scope=\"col\" class=\"num\">警告</th><th scope=\"col\" class=\"num\">提示</th></tr></thead><tbody>".as_bytes())?;
             for l in &listed[DETAIL_LIMIT..] {
-                pieces.copy(l.brief, out)?;
+                pieces.copy(l.brief(), out)?;
             }
             out.write_all(b"</tbody></table></details>")?;
         }

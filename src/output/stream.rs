@@ -99,6 +99,23 @@ pub struct Piece {
     len: u32,
 }
 
+impl Piece {
+    /// The piece cut in two at byte `at` (for two pieces put as one, to keep one offset).
+    pub fn split(self, at: u32) -> (Piece, Piece) {
+        let at = at.min(self.len);
+        (
+            Piece {
+                at: self.at,
+                len: at,
+            },
+            Piece {
+                at: self.at + u64::from(at),
+                len: self.len - at,
+            },
+        )
+    }
+}
+
 impl Pieces {
     pub fn memory() -> Pieces {
         Pieces {
@@ -219,13 +236,14 @@ mod tests {
                 Pieces::memory()
             };
             let a = pieces.put("<section>甲</section>").unwrap();
-            let b = pieces.put("<tr>乙</tr>").unwrap();
+            let first = "<tr>乙</tr>".len() as u32;
+            let (b, c) = pieces.put("<tr>乙</tr><tr>丙</tr>").unwrap().split(first);
             let mut reader = pieces.read().unwrap();
             let mut out = Vec::new();
-            for p in [b, a, b] {
+            for p in [c, b, a, b] {
                 reader.copy(p, &mut out).unwrap();
             }
-            let expected = "<tr>乙</tr><section>甲</section><tr>乙</tr>";
+            let expected = "<tr>丙</tr><tr>乙</tr><section>甲</section><tr>乙</tr>";
             assert_eq!(String::from_utf8(out).unwrap(), expected, "disk: {disk}");
         }
     }
