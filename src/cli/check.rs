@@ -38,7 +38,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         width: terminal_width(),
     };
     // Every report is written as the run goes and only counts are kept, so memory stays flat
-    // however many files there are (the HTML report keeps some fifty bytes per form with
+    // however many files there are (the HTML report keeps 48 bytes per form with
     // findings, to sort them).
     let sink: Box<dyn Sink> = match args.format {
         Format::Human => Box::new(human::Stream {
