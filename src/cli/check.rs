@@ -121,7 +121,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
                             fix::Outcome::Nothing => {}
                         }
                     }
-                    progress.suspend(|| run.file(linted.report, true));
+                    progress.suspend(|| run.file(linted.report, Filter::All));
                     for e in linted.rule_errors {
                         rule_errors.entry(e.code.clone()).or_insert(e);
                     }
@@ -129,7 +129,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
                 }
                 (Err((file, message)), _) => {
                     let report = unreadable(file, message.clone());
-                    progress.suspend(|| run.file(report, true));
+                    progress.suspend(|| run.file(report, Filter::All));
                 }
                 (Ok(_), None) => unreachable!("every readable path is linted"),
             }
@@ -142,7 +142,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         &run.used,
         linter.config_document.as_ref(),
     ) {
-        run.file(r, true);
+        run.file(r, Filter::Baseline);
     }
     let mut pack_reports: Vec<FileReport> = Vec::new();
     for e in rule_errors.into_values() {
@@ -164,7 +164,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     let rules_failed = !pack_reports.is_empty();
     for r in pack_reports {
         // A rule that failed is not a finding a baseline can accept.
-        run.file(r, false);
+        run.file(r, Filter::None);
     }
     if args.format == Format::Human && !args.quiet {
         let text = trace_text(args.trace.as_deref(), &trace);
@@ -223,14 +223,25 @@ struct Run<'a> {
     failure: Option<String>,
 }
 
+/// What a report passes through on its way out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Filter {
+    /// A linted file: the suppressions of `kpilint.toml`, then the baseline.
+    All,
+    /// The suppressions that matched nothing: a baseline can accept them, they cannot.
+    Baseline,
+    /// Rules that failed: neither can accept them.
+    None,
+}
+
 impl Run<'_> {
-    fn file(&mut self, mut report: FileReport, filtered: bool) {
-        if filtered {
+    fn file(&mut self, mut report: FileReport, filter: Filter) {
+        if filter == Filter::All {
             suppress_in(self.suppressions, &mut self.used, &mut report);
-            if let Some(b) = &mut self.baseline {
-                if let Err(e) = b.apply(&mut report) {
-                    self.failure.get_or_insert(e);
-                }
+        }
+        if let (Some(b), Filter::All | Filter::Baseline) = (&mut self.baseline, filter) {
+            if let Err(e) = b.apply(&mut report) {
+                self.failure.get_or_insert(e);
             }
         }
         self.tally.add(&report);
