@@ -46,10 +46,18 @@ pub struct LineCol {
 }
 
 /// Maps byte offsets to line/column. Built once per document.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct LineIndex {
     /// Byte offset of the first character of each line.
     starts: Vec<usize>,
+}
+
+/// The index of an empty text: one line. A document built field by field is never without
+/// its first line, so no offset can fall before the first line start.
+impl Default for LineIndex {
+    fn default() -> Self {
+        LineIndex::new("")
+    }
 }
 
 impl LineIndex {
@@ -101,6 +109,14 @@ pub fn floor_char_boundary(text: &str, mut i: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_default_index_has_its_first_line() {
+        let idx = LineIndex::default();
+        assert_eq!(idx.line_count(), 1);
+        assert_eq!(idx.line_col("", 0), LineCol { line: 1, column: 1 });
+        assert_eq!(idx.line_of(5), 0);
+    }
 
     #[test]
     fn columns_count_characters_not_bytes() {
