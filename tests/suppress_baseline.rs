@@ -187,3 +187,19 @@ fn a_baseline_over_several_files_is_recorded_in_run_order_beside_a_written_repor
     assert!(new.contains(&("b.txt", "V001")), "{new:?}");
     assert!(new.iter().all(|(p, _)| *p == "b.txt"), "{new:?}");
 }
+
+#[test]
+fn a_baseline_that_cannot_be_written_stops_the_run_before_it_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(CORPUS, dir.path().join("forms.txt")).unwrap();
+    let (code, report, stderr) = check(
+        dir.path(),
+        &["--baseline", "missing/base.json", "forms.txt"],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("无法写入基线 missing/base.json"),
+        "{stderr}"
+    );
+    assert_eq!(report, Value::Null, "nothing was linted or reported");
+}

@@ -46,10 +46,12 @@ fn key(r: &FileReport, d: &crate::diagnostics::Diagnostic) -> Key {
 pub enum Baseline {
     Filter(BTreeMap<Key, usize>),
     /// Entries are spooled file by file (their keys hold the file's path, so a file's
-    /// counts are final once it is linted), so recording holds no more than reporting.
+    /// counts are final once it is linted), so recording holds no more than reporting. The
+    /// file is opened before the run, so a baseline that cannot be written stops it at once.
     Record {
         spool: Spool,
         findings: usize,
+        file: AtomicFile,
     },
 }
 
@@ -58,7 +60,13 @@ impl Baseline {
     pub fn open(path: &Path) -> Result<Baseline, String> {
         if !path.exists() {
             let spool = Spool::disk().map_err(|e| format!("无法创建临时文件：{e}"))?;
-            return Ok(Baseline::Record { spool, findings: 0 });
+            let file = AtomicFile::create(path)
+                .map_err(|e| format!("无法写入基线 {}：{e}", path.display()))?;
+            return Ok(Baseline::Record {
+                spool,
+                findings: 0,
+                file,
+            });
         }
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("无法读取基线 {}：{e}", path.display()))?;
@@ -89,7 +97,9 @@ impl Baseline {
                     }
                 });
             }
-            Baseline::Record { spool, findings } => {
+            Baseline::Record {
+                spool, findings, ..
+            } => {
                 let mut counts: BTreeMap<Key, usize> = BTreeMap::new();
                 for d in &r.diagnostics {
                     *counts.entry(key(r, d)).or_default() += 1;
@@ -108,11 +118,15 @@ impl Baseline {
     /// Writes a recorded baseline to `path`: the files in the order they were linted, each
     /// file's findings by code, form and cell.
     pub fn finish(self, path: &Path) -> Result<(), String> {
-        let Baseline::Record { spool, findings } = self else {
+        let Baseline::Record {
+            spool,
+            findings,
+            file: mut f,
+        } = self
+        else {
             return Ok(());
         };
         let failed = |e: std::io::Error| format!("无法写入基线 {}：{e}", path.display());
-        let mut f = AtomicFile::create(path).map_err(failed)?;
         f.write_all(b"{\n  \"version\": 1,\n  \"findings\": ")
             .map_err(failed)?;
         spool.write_array(2, &mut f).map_err(failed)?;
