@@ -21,19 +21,14 @@ pub trait Sink {
 /// The items of a JSON array, set aside until the document around them is written: on disk
 /// during a run, in memory when rendering reports already held.
 pub struct Spool {
-    store: Store,
+    pieces: Pieces,
     items: usize,
-}
-
-enum Store {
-    Memory(Vec<u8>),
-    Disk(BufWriter<File>),
 }
 
 impl Spool {
     pub fn memory() -> Spool {
         Spool {
-            store: Store::Memory(Vec::new()),
+            pieces: Pieces::memory(),
             items: 0,
         }
     }
@@ -41,21 +36,17 @@ impl Spool {
     /// A spool in an unnamed temporary file, gone when dropped.
     pub fn disk() -> io::Result<Spool> {
         Ok(Spool {
-            store: Store::Disk(BufWriter::new(tempfile::tempfile()?)),
+            pieces: Pieces::disk()?,
             items: 0,
         })
     }
 
     /// Adds one item of the array (its pretty-printed JSON, already indented).
     pub fn item(&mut self, json: &str) -> io::Result<()> {
-        let w: &mut dyn Write = match &mut self.store {
-            Store::Memory(v) => v,
-            Store::Disk(f) => f,
-        };
         if self.items > 0 {
-            w.write_all(b",\n")?;
+            self.pieces.put(",\n")?;
         }
-        w.write_all(json.as_bytes())?;
+        self.pieces.put(json)?;
         self.items += 1;
         Ok(())
     }
@@ -66,23 +57,14 @@ impl Spool {
             return out.write_all(b"[]");
         }
         out.write_all(b"[\n")?;
-        match self.store {
-            Store::Memory(v) => out.write_all(&v)?,
-            Store::Disk(f) => {
-                let mut f = f.into_inner().map_err(io::IntoInnerError::into_error)?;
-                f.seek(SeekFrom::Start(0))?;
-                let mut buf = vec![0; 64 * 1024];
-                loop {
-                    let n = f.read(&mut buf)?;
-                    if n == 0 {
-                        break;
-                    }
-                    out.write_all(&buf[..n])?;
-                }
-            }
-        }
+        self.pieces.read()?.copy_all(out)?;
         write!(out, "\n{}]", " ".repeat(indent))
     }
+}
+
+enum Store {
+    Memory(Vec<u8>),
+    Disk(BufWriter<File>),
 }
 
 /// Rendered pieces set aside to be written later, in another order: on disk during a run, in
@@ -161,6 +143,18 @@ pub enum PieceReader {
 }
 
 impl PieceReader {
+    /// Everything put, in order (a spool of a large run can pass 4 GB, more than a piece).
+    pub fn copy_all(self, out: &mut dyn Write) -> io::Result<()> {
+        match self {
+            PieceReader::Memory(v) => out.write_all(&v),
+            PieceReader::Disk(mut f) => {
+                f.seek(SeekFrom::Start(0))?;
+                io::copy(&mut f, out)?;
+                Ok(())
+            }
+        }
+    }
+
     pub fn copy(&mut self, piece: Piece, out: &mut dyn Write) -> io::Result<()> {
         match self {
             PieceReader::Memory(v) => {
