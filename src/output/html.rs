@@ -8,7 +8,7 @@ use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::{Cell, Document, Form, Span};
 use crate::rules::eval::format_number;
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// Forms with findings beyond this many are listed compactly instead of in full, so that a
@@ -287,7 +287,7 @@ fn form_section(e: &FormEntry<'_>, id: usize) -> String {
 /// A form with findings, as the report sorts and lists it. Its section and its line in the
 /// brief list were rendered when it arrived.
 struct Listed {
-    /// Index into `Stream::unit_names`.
+    /// Index into `Stream::units`.
     unit: u32,
     errors: u32,
     funds: Decimal,
@@ -315,8 +315,8 @@ pub struct Stream {
     listed: Vec<Listed>,
     /// Findings outside any form (tables, prose, unreadable files), in run order.
     loose: Vec<Piece>,
-    units: BTreeMap<String, UnitStats>,
-    unit_names: Vec<String>,
+    /// Each unit's totals, in the order units first appear.
+    units: Vec<(String, UnitStats)>,
     unit_of: HashMap<String, u32>,
     total_funds: Decimal,
     affected: Decimal,
@@ -335,8 +335,7 @@ impl Stream {
             pieces,
             listed: Vec::new(),
             loose: Vec::new(),
-            units: BTreeMap::new(),
-            unit_names: Vec::new(),
+            units: Vec::new(),
             unit_of: HashMap::new(),
             total_funds: Decimal::ZERO,
             affected: Decimal::ZERO,
@@ -374,8 +373,17 @@ impl Stream {
                 infos: count(Severity::Info),
                 findings,
             };
-            let (unit, funds) = (e.unit(), e.funds());
-            let u = self.units.entry(unit.clone()).or_default();
+            let (funds, unit_name) = (e.funds(), e.unit());
+            let unit = match self.unit_of.get(&unit_name) {
+                Some(&i) => i,
+                None => {
+                    let i = u32::try_from(self.units.len()).map_err(std::io::Error::other)?;
+                    self.unit_of.insert(unit_name.clone(), i);
+                    self.units.push((unit_name, UnitStats::default()));
+                    i
+                }
+            };
+            let (name, u) = &mut self.units[unit as usize];
             u.forms += 1;
             u.funds += funds;
             self.total_funds += funds;
@@ -398,21 +406,12 @@ impl Stream {
                 both,
                 "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
                 esc(form.display_name().unwrap_or("")),
-                esc(&unit),
+                esc(name),
                 e.errors,
                 e.warnings,
                 e.infos
             );
             let piece = self.pieces.put(&both)?;
-            let unit = match self.unit_of.get(&unit) {
-                Some(&i) => i,
-                None => {
-                    let i = u32::try_from(self.unit_names.len()).map_err(std::io::Error::other)?;
-                    self.unit_names.push(unit.clone());
-                    self.unit_of.insert(unit, i);
-                    i
-                }
-            };
             self.listed.push(Listed {
                 unit,
                 errors: u32::try_from(e.errors).unwrap_or(u32::MAX),
@@ -456,17 +455,16 @@ impl Stream {
             mut listed,
             loose,
             units,
-            unit_names,
             total_funds,
             affected,
             paths,
             ..
         } = self;
-        let unit_ids: BTreeMap<&str, usize> = units
-            .keys()
-            .enumerate()
-            .map(|(i, k)| (k.as_str(), i))
-            .collect();
+        // Each unit's anchor (`#u3`) is its place in name order.
+        let mut by_name: Vec<&str> = units.iter().map(|(n, _)| n.as_str()).collect();
+        by_name.sort_unstable();
+        let unit_ids: HashMap<&str, usize> =
+            by_name.iter().enumerate().map(|(i, n)| (*n, i)).collect();
 
         let mut s = String::with_capacity(64 * 1024);
         s.push_str("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>kpilint 绩效目标表审核报告</title><style>");
@@ -502,7 +500,7 @@ impl Stream {
 
         // Units.
         s.push_str("<h2 id=\"units\">按实施单位</h2><table class=\"sortable\"><thead><tr><th scope=\"col\" data-sort=\"text\">实施单位</th><th scope=\"col\" class=\"num\" data-sort=\"num\">表格</th><th scope=\"col\" class=\"num\" data-sort=\"num\">有发现</th><th scope=\"col\" class=\"num\" data-sort=\"num\">错误</th><th scope=\"col\" class=\"num\" data-sort=\"num\">警告</th><th scope=\"col\" class=\"num\" data-sort=\"num\">提示</th><th scope=\"col\" class=\"num\" data-sort=\"num\">有错误的表涉及资金（元）</th></tr></thead><tbody>");
-        let mut unit_rows: Vec<(&String, &UnitStats)> = units.iter().collect();
+        let mut unit_rows: Vec<(&String, &UnitStats)> = units.iter().map(|(n, u)| (n, u)).collect();
         unit_rows.sort_by(|a, b| {
             b.1.errors
                 .cmp(&a.1.errors)
@@ -557,7 +555,7 @@ impl Stream {
             .enumerate()
             .map(|(i, (n, _))| (n.as_str(), i))
             .collect();
-        let rank_of: Vec<usize> = unit_names.iter().map(|n| rank[n.as_str()]).collect();
+        let rank_of: Vec<usize> = units.iter().map(|(n, _)| rank[n.as_str()]).collect();
         listed.sort_by(|a, b| {
             rank_of[a.unit as usize]
                 .cmp(&rank_of[b.unit as usize])
@@ -577,7 +575,7 @@ impl Stream {
         let mut current_unit = None;
         for l in &listed[..detailed] {
             if current_unit != Some(l.unit) {
-                let unit = &unit_names[l.unit as usize];
+                let unit = &units[l.unit as usize].0;
                 write!(
                     out,
                     "<h2 class=\"unit\" id=\"u{}\">{}</h2>",
