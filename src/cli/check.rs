@@ -81,7 +81,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         tally: output::Tally::default(),
         sink,
         dest,
-        failure: None,
+        failures: Failures::default(),
     };
     let mut rule_errors: BTreeMap<String, RuleError> = BTreeMap::new();
     let mut trace = Vec::new();
@@ -185,11 +185,26 @@ fn trouble(message: &str) -> ExitCode {
     ExitCode::from(EXIT_TROUBLE)
 }
 
-/// Keeps the first error writing the report. A closed pipe (`| head`) is the reader leaving,
-/// not an error worth reporting.
-fn write_failed(failure: &mut Option<String>, e: &std::io::Error) {
-    if e.kind() != std::io::ErrorKind::BrokenPipe {
-        failure.get_or_insert(format!("无法写出报告：{e}"));
+/// What went wrong writing the report or the baseline: the run goes on, and says so at the
+/// end (the first message).
+#[derive(Default)]
+struct Failures {
+    first: Option<String>,
+    /// The report itself is incomplete, so `-o` must not put it in place.
+    report_broken: bool,
+}
+
+impl Failures {
+    /// A closed pipe (`| head`) is the reader leaving, not an error worth reporting.
+    fn report(&mut self, e: &std::io::Error) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            self.report_broken = true;
+            self.first.get_or_insert(format!("无法写出报告：{e}"));
+        }
+    }
+
+    fn other(&mut self, message: String) {
+        self.first.get_or_insert(message);
     }
 }
 
@@ -219,8 +234,7 @@ struct Run<'a> {
     tally: output::Tally,
     sink: Box<dyn Sink>,
     dest: Dest,
-    /// The first error writing the report or the baseline; the run goes on, and says so.
-    failure: Option<String>,
+    failures: Failures,
 }
 
 /// What a report passes through on its way out.
@@ -241,18 +255,18 @@ impl Run<'_> {
         }
         if let (Some(b), Filter::All | Filter::Baseline) = (&mut self.baseline, filter) {
             if let Err(e) = b.apply(&mut report) {
-                self.failure.get_or_insert(e);
+                self.failures.other(e);
             }
         }
         self.tally.add(&report);
         if let Err(e) = self.sink.push(report, self.dest.writer()) {
-            write_failed(&mut self.failure, &e);
+            self.failures.report(&e);
         }
     }
 
     fn write(&mut self, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) {
         if let Err(e) = f(self.dest.writer()) {
-            write_failed(&mut self.failure, &e);
+            self.failures.report(&e);
         }
     }
 
@@ -263,21 +277,21 @@ impl Run<'_> {
             tally,
             sink,
             mut dest,
-            mut failure,
+            mut failures,
             ..
         } = self;
         if let Err(e) = sink.finish(&tally, dest.writer()) {
-            write_failed(&mut failure, &e);
+            failures.report(&e);
         }
         if let (Some(b), Some(path)) = (baseline, &args.baseline) {
             if let Err(e) = b.finish(path) {
-                failure.get_or_insert(e);
+                failures.other(e);
             }
         }
         match dest {
             Dest::Stdout(mut w) => {
                 if let Err(e) = w.flush() {
-                    write_failed(&mut failure, &e);
+                    failures.report(&e);
                 }
             }
             Dest::Memory(v) => {
@@ -287,10 +301,10 @@ impl Run<'_> {
                 let _ = stdout.flush();
             }
             // A report that could not be written whole is not put in place.
-            Dest::File(f) if failure.is_none() => {
+            Dest::File(f) if !failures.report_broken => {
                 let path = args.output.as_deref().expect("-o names the file");
                 match f.commit(|| Ok(())) {
-                    Err(e) => failure = Some(format!("无法写入 {}：{e}", path.display())),
+                    Err(e) => failures.other(format!("无法写入 {}：{e}", path.display())),
                     Ok(()) if args.format != Format::Human => eprintln!(
                         "kpilint: 报告已写入 {}（{}）",
                         path.display(),
@@ -301,7 +315,7 @@ impl Run<'_> {
             }
             Dest::File(_) => {}
         }
-        failure.map_or(Ok(()), Err)
+        failures.first.map_or(Ok(()), Err)
     }
 }
 
