@@ -91,8 +91,8 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     // Files are linted in parallel a window at a time and handled in the order given, so
     // the report is the same whatever the number of threads, and only a window of files is
     // in flight at once.
-    let window = rayon::current_num_threads().max(1) * 4;
-    for chunk in files.chunks(window) {
+    let threads = rayon::current_num_threads().max(1);
+    for chunk in windows(&files, threads) {
         let mut done: Vec<Option<crate::lint::Linted>> = chunk
             .par_iter()
             .map(|f| f.as_ref().ok().map(|p| linter.lint_path(p)))
@@ -178,6 +178,38 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         return ExitCode::from(EXIT_TROUBLE);
     }
     exit_code(&summary)
+}
+
+/// Input bytes a window of files may hold beyond one file per thread. A file's model and
+/// findings take about twelve times its text, so many large files must not be in flight at
+/// once; small ones go four per thread.
+const WINDOW_BYTES: u64 = 8 << 20;
+
+/// The run's files cut into windows: up to four files per thread, fewer when they are large
+/// (always one per thread, so every core has work).
+fn windows(files: &[Found], threads: usize) -> Vec<&[Found]> {
+    let size = |f: &Found| {
+        f.as_ref()
+            .ok()
+            .and_then(|p| std::fs::metadata(p).ok())
+            .map_or(0, |m| m.len())
+    };
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < files.len() {
+        let (mut end, mut bytes) = (start, 0);
+        while end < files.len() && end - start < threads * 4 {
+            let next = size(&files[end]);
+            if end - start >= threads && bytes + next > WINDOW_BYTES {
+                break;
+            }
+            bytes += next;
+            end += 1;
+        }
+        out.push(&files[start..end]);
+        start = end;
+    }
+    out
 }
 
 fn trouble(message: &str) -> ExitCode {
@@ -610,4 +642,38 @@ fn terminal_width() -> usize {
         .ok()
         .and_then(|c| c.parse().ok())
         .unwrap_or(100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_files_are_linted_fewer_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str, len: u64| -> Found {
+            let p = dir.path().join(name);
+            std::fs::File::create(&p).unwrap().set_len(len).unwrap();
+            Ok(p)
+        };
+        let small: Vec<Found> = (0..20)
+            .map(|i| file(&format!("s{i}.txt"), 300 << 10))
+            .collect();
+        let sizes = |w: Vec<&[Found]>| w.iter().map(|c| c.len()).collect::<Vec<_>>();
+        // Small files: four per thread.
+        assert_eq!(sizes(windows(&small, 2)), [8, 8, 4]);
+        // 10 MB files: one per thread, never fewer.
+        let big: Vec<Found> = (0..5)
+            .map(|i| file(&format!("b{i}.txt"), 10 << 20))
+            .collect();
+        assert_eq!(sizes(windows(&big, 2)), [2, 2, 1]);
+        // An unreadable entry weighs nothing and is still handed on in order.
+        let mixed = vec![
+            Err((PathBuf::from("gone"), "无法读取".to_owned())),
+            file("m.txt", 6 << 20),
+            file("n.txt", 6 << 20),
+            file("o.txt", 100),
+        ];
+        assert_eq!(sizes(windows(&mixed, 1)), [2, 2]);
+    }
 }
