@@ -15,7 +15,6 @@ use crate::value::{self, Kind, Note, Reason};
 use regex::Regex;
 use rust_decimal::Decimal;
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -389,17 +388,13 @@ impl EvalError {
 
 pub struct Evaluator<'a> {
     pub params: HashMap<String, V<'a>>,
-    regexes: RefCell<HashMap<String, Arc<Regex>>>,
 }
 
 type Env<'e, 'a> = Vec<(&'e str, V<'a>)>;
 
 impl<'a> Evaluator<'a> {
     pub fn new(params: HashMap<String, V<'a>>) -> Self {
-        Evaluator {
-            params,
-            regexes: RefCell::new(HashMap::new()),
-        }
+        Evaluator { params }
     }
 
     pub fn eval<'e: 'a>(&self, node: &'e Node, env: &mut Env<'e, 'a>) -> Result<V<'a>, EvalError> {
@@ -619,7 +614,7 @@ impl<'a> Evaluator<'a> {
                 let hit = if name == "contains" {
                     t.contains(&p)
                 } else {
-                    self.regex(&p).map_err(err)?.is_match(&t)
+                    compiled(&p).map_err(err)?.is_match(&t)
                 };
                 V::new(Val::Bool(hit))
             }
@@ -766,17 +761,6 @@ impl<'a> Evaluator<'a> {
             },
             other => return Err(err(format!("未知函数“{other}”"))),
         })
-    }
-
-    fn regex(&self, pattern: &str) -> Result<Arc<Regex>, String> {
-        if let Some(r) = self.regexes.borrow().get(pattern) {
-            return Ok(r.clone());
-        }
-        let re = compiled(pattern)?;
-        self.regexes
-            .borrow_mut()
-            .insert(pattern.to_owned(), re.clone());
-        Ok(re)
     }
 }
 
@@ -1399,17 +1383,13 @@ mod tests {
 
     #[test]
     fn a_pattern_is_compiled_once_for_every_document() {
-        let a = Evaluator::new(HashMap::new())
-            .regex("^一次性项目$")
-            .unwrap();
-        let b = Evaluator::new(HashMap::new())
-            .regex("^一次性项目$")
-            .unwrap();
+        let a = compiled("^一次性项目$").unwrap();
+        let b = compiled("^一次性项目$").unwrap();
         assert!(
             Arc::ptr_eq(&a, &b),
             "the second document reuses the compiled pattern"
         );
-        assert!(Evaluator::new(HashMap::new()).regex("(").is_err());
+        assert!(compiled("(").is_err());
     }
 
     #[test]
