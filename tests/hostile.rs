@@ -179,3 +179,25 @@ rules:
     let (_, v) = check(d, &["--rules", "regex.yaml", "--select", "Z", "form.txt"]);
     assert_eq!(v["summary"]["forms"], 1);
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_under_the_report_is_named_and_fails_the_run() {
+    for format in ["json", "human"] {
+        let out = kpilint_in(
+            None,
+            &[
+                "check",
+                "--no-config",
+                "--format",
+                format,
+                "-o",
+                "/dev/full",
+                CORPUS,
+            ],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{format}: {stderr}");
+        assert!(stderr.contains("/dev/full"), "{format}: {stderr}");
+    }
+}

@@ -81,7 +81,13 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         tally: output::Tally::default(),
         sink,
         dest,
-        failures: Failures::default(),
+        failures: Failures {
+            to: args
+                .output
+                .as_ref()
+                .map_or_else(|| "标准输出".to_owned(), |p| p.display().to_string()),
+            ..Failures::default()
+        },
     };
     let mut rule_errors: BTreeMap<String, RuleError> = BTreeMap::new();
     let mut trace = Vec::new();
@@ -221,6 +227,8 @@ fn trouble(message: &str) -> ExitCode {
 /// end (the first message).
 #[derive(Default)]
 struct Failures {
+    /// Where the report goes, to name in the message.
+    to: String,
     first: Option<String>,
     /// The report itself is incomplete, so `-o` must not put it in place.
     report_broken: bool,
@@ -231,7 +239,9 @@ impl Failures {
     fn report(&mut self, e: &std::io::Error) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             self.report_broken = true;
-            self.first.get_or_insert(format!("无法写出报告：{e}"));
+            let to = &self.to;
+            self.first
+                .get_or_insert_with(|| format!("无法把报告写到 {to}：{e}"));
         }
     }
 
