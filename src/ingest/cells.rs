@@ -7,36 +7,38 @@
 use crate::model::Span;
 use std::sync::OnceLock;
 
-#[derive(Debug, Clone)]
-pub struct RawCell {
+/// A cell borrows its text from the document: a 10 MB file has a million cells, and a
+/// `String` each made reading it cost ten times its size.
+#[derive(Debug, Clone, Copy)]
+pub struct RawCell<'t> {
     /// Index among the tab-separated fields of the line.
     pub col: usize,
     /// The trimmed content (empty cells have an empty span where they are).
     pub span: Span,
     /// The trimmed content, with any trailing HTML fragment cut off.
-    pub text: String,
+    pub text: &'t str,
 }
 
-impl RawCell {
+impl RawCell<'_> {
     pub fn is_empty(&self) -> bool {
         self.text.is_empty()
     }
 }
 
 #[derive(Debug, Clone)]
-pub struct Line {
+pub struct Line<'t> {
     /// The line without its line ending.
     pub span: Span,
     /// Every tab-separated field, empty ones included.
-    pub cells: Vec<RawCell>,
+    pub cells: Vec<RawCell<'t>>,
 }
 
-impl Line {
-    pub fn non_empty(&self) -> impl Iterator<Item = &RawCell> {
+impl<'t> Line<'t> {
+    pub fn non_empty(&self) -> impl Iterator<Item = &RawCell<'t>> {
         self.cells.iter().filter(|c| !c.is_empty())
     }
 
-    pub fn first(&self) -> Option<&RawCell> {
+    pub fn first(&self) -> Option<&RawCell<'t>> {
         self.non_empty().next()
     }
 
@@ -59,19 +61,31 @@ pub fn is_space(c: char) -> bool {
 }
 
 /// Splits the text into lines (LF or CRLF) and the lines into cells.
-pub fn lines(text: &str) -> Vec<Line> {
+#[cfg(test)]
+pub fn lines(text: &str) -> Vec<Line<'_>> {
+    line_spans(text)
+        .into_iter()
+        .map(|span| split_line(text, span))
+        .collect()
+}
+
+/// Where each line (LF or CRLF) is, without its line ending: what a reader keeps of the
+/// whole text, splitting a line into cells only when it reads that line.
+pub fn line_spans(text: &str) -> Vec<Span> {
     let mut out = Vec::new();
     let mut start = 0;
     for raw in text.split('\n') {
         let end = start + raw.len();
         let content_end = if raw.ends_with('\r') { end - 1 } else { end };
-        out.push(split_line(text, start, content_end));
+        out.push(Span::new(start, content_end));
         start = end + 1;
     }
     out
 }
 
-fn split_line(text: &str, start: usize, end: usize) -> Line {
+/// The line at `span` (one of [`line_spans`]) split into cells.
+pub fn split_line(text: &str, span: Span) -> Line<'_> {
+    let (start, end) = (span.start, span.end);
     let mut cells = Vec::new();
     let mut cell_start = start;
     let line = &text[start..end];
@@ -86,7 +100,27 @@ fn split_line(text: &str, start: usize, end: usize) -> Line {
     }
 }
 
-fn make_cell(text: &str, col: usize, start: usize, end: usize) -> RawCell {
+/// The only non-empty cell of the line at `span`, if it has exactly one: a title is such a
+/// line, and most lines are not, so this is asked of every line without splitting it.
+pub fn sole_cell(text: &str, span: Span) -> Option<RawCell<'_>> {
+    let mut found = None;
+    let mut cell_start = span.start;
+    for (col, piece) in text[span.start..span.end].split('\t').enumerate() {
+        let piece_end = cell_start + piece.len();
+        let cell = make_cell(text, col, cell_start, piece_end);
+        cell_start = piece_end + 1;
+        if cell.is_empty() {
+            continue;
+        }
+        if found.is_some() {
+            return None;
+        }
+        found = Some(cell);
+    }
+    found
+}
+
+fn make_cell(text: &str, col: usize, start: usize, end: usize) -> RawCell<'_> {
     let raw = &text[start..end];
     let cut = html_cut(raw);
     let raw = &raw[..cut];
@@ -98,13 +132,13 @@ fn make_cell(text: &str, col: usize, start: usize, end: usize) -> RawCell {
         return RawCell {
             col,
             span: Span::empty(start),
-            text: String::new(),
+            text: "",
         };
     }
     RawCell {
         col,
         span: Span::new(s, s + trimmed.len()),
-        text: trimmed.to_owned(),
+        text: trimmed,
     }
 }
 
@@ -162,7 +196,7 @@ mod tests {
         let ls = lines(text);
         assert_eq!(ls.len(), 2);
         let c = &ls[0].cells[1];
-        assert_eq!((c.col, c.text.as_str()), (1, "项目"));
+        assert_eq!((c.col, c.text), (1, "项目"));
         assert_eq!(&text[c.span.start..c.span.end], "项目");
         assert!(ls[0].cells[2].is_empty(), "the CR is not content");
         assert_eq!(ls[1].cells[0].text, "b");
@@ -173,11 +207,32 @@ mod tests {
         let text =
             "资金下达及时性 <td>及时</td>\t<10月\t<3.05万元/套\t质量指标 <td colspan=\"1\">x</td>";
         let ls = lines(text);
-        let texts: Vec<_> = ls[0].cells.iter().map(|c| c.text.as_str()).collect();
+        let texts: Vec<_> = ls[0].cells.iter().map(|c| c.text).collect();
         assert_eq!(
             texts,
             ["资金下达及时性", "<10月", "<3.05万元/套", "质量指标"]
         );
+    }
+
+    #[test]
+    fn a_sole_cell_is_found_without_splitting_the_line() {
+        let text = "\t 项目支出绩效目标表 \t\t\r\n项目名称\t教育经费\n\t\t\n<td>x</td>\t标题";
+        let spans = line_spans(text);
+        assert_eq!(spans.len(), 4);
+        assert_eq!(
+            &text[spans[0].start..spans[0].end],
+            "\t 项目支出绩效目标表 \t\t"
+        );
+        let only = sole_cell(text, spans[0]).unwrap();
+        assert_eq!((only.col, only.text), (1, "项目支出绩效目标表"));
+        assert_eq!(&text[only.span.start..only.span.end], "项目支出绩效目标表");
+        assert!(sole_cell(text, spans[1]).is_none(), "two cells");
+        assert!(sole_cell(text, spans[2]).is_none(), "no cell");
+        // HTML is cut as in a split line: what is left is one cell.
+        assert_eq!(sole_cell(text, spans[3]).unwrap().text, "标题");
+        for (span, line) in spans.iter().zip(lines(text)) {
+            assert_eq!(split_line(text, *span).cells.len(), line.cells.len());
+        }
     }
 
     #[test]

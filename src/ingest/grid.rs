@@ -44,11 +44,11 @@ impl GridHeader {
     pub fn read(line: &Line) -> Self {
         let cells: Vec<&RawCell> = line
             .non_empty()
-            .filter(|c| labels::header_field(&c.text) != Some(Field::GridHeader))
+            .filter(|c| labels::header_field(c.text) != Some(Field::GridHeader))
             .collect();
         let roles: Vec<(usize, Column, &str)> = cells
             .iter()
-            .filter_map(|c| labels::grid_column(&c.text).map(|r| (c.col, r, c.text.as_str())))
+            .filter_map(|c| labels::grid_column(c.text).map(|r| (c.col, r, c.text)))
             .collect();
         // The 年度 half starts at the first label column after the first value column;
         // extra columns (计量单位, 权重) after a value belong to the same half.
@@ -125,16 +125,16 @@ struct RawRow {
 
 #[derive(Clone, Copy)]
 enum Tok<'a> {
-    L1(&'static str, &'a RawCell),
-    L2(&'static str, &'a RawCell),
-    Data(&'a RawCell),
+    L1(&'static str, &'a RawCell<'a>),
+    L2(&'static str, &'a RawCell<'a>),
+    Data(&'a RawCell<'a>),
 }
 
 #[derive(Default)]
 struct Group<'a> {
-    l1: Option<(&'static str, &'a RawCell)>,
-    l2: Option<(&'static str, &'a RawCell)>,
-    data: Vec<&'a RawCell>,
+    l1: Option<(&'static str, &'a RawCell<'a>)>,
+    l2: Option<(&'static str, &'a RawCell<'a>)>,
+    data: Vec<&'a RawCell<'a>>,
 }
 
 impl Group<'_> {
@@ -167,7 +167,7 @@ pub fn read_rows(
     let foreign: Vec<&RawCell> = lines
         .iter()
         .flat_map(|l| l.non_empty())
-        .filter(|c| labels::NON_TEMPLATE_LEVEL1.contains(&labels::normalize(&c.text).as_ref()))
+        .filter(|c| labels::NON_TEMPLATE_LEVEL1.contains(&labels::normalize(c.text).as_ref()))
         .collect();
     if let Some(first) = foreign.first() {
         diagnostics.push(
@@ -175,7 +175,7 @@ pub fn read_rows(
                 &codes::UNKNOWN_LABEL,
                 format!(
                     "指标表使用了模板中没有的一级指标“{}”（共 {} 处），表格可能整体错位",
-                    squeeze(&first.text),
+                    squeeze(first.text),
                     foreign.len()
                 ),
                 Label::new(first.span, "非模板一级指标"),
@@ -185,7 +185,7 @@ pub fn read_rows(
     }
     if let Some(first) = unplaced.first() {
         let span = unplaced.iter().fold(first.span, |s, c| s.cover(c.span));
-        let texts: Vec<&str> = unplaced.iter().take(3).map(|c| c.text.as_str()).collect();
+        let texts: Vec<&str> = unplaced.iter().take(3).map(|c| c.text).collect();
         diagnostics.push(
             Diagnostic::new(
                 &codes::UNPLACED_CELLS,
@@ -203,18 +203,18 @@ pub fn read_rows(
     resolve(raw, header.layout, form, diagnostics)
 }
 
-fn classify(line: &Line) -> Vec<Tok<'_>> {
+fn classify<'a>(line: &'a Line<'a>) -> Vec<Tok<'a>> {
     let mut toks = Vec::new();
     let mut leading = true;
     for cell in line.non_empty() {
         if leading
-            && (labels::header_field(&cell.text) == Some(Field::GridHeader)
-                || labels::grid_column(&cell.text).is_some())
+            && (labels::header_field(cell.text) == Some(Field::GridHeader)
+                || labels::grid_column(cell.text).is_some())
         {
             continue;
         }
         leading = false;
-        toks.push(match labels::grid_label(&cell.text) {
+        toks.push(match labels::grid_label(cell.text) {
             Some(GridLabel::Level1(l)) => Tok::L1(l, cell),
             Some(GridLabel::Level2(l)) => Tok::L2(l, cell),
             None => Tok::Data(cell),
@@ -291,9 +291,9 @@ fn data_before_next_label(toks: &[Tok<'_>], i: usize) -> usize {
 }
 
 fn read_by_tokens<'a>(
-    line: &'a Line,
+    line: &'a Line<'a>,
     header: &GridHeader,
-    unplaced: &mut Vec<&'a RawCell>,
+    unplaced: &mut Vec<&'a RawCell<'a>>,
 ) -> RawRow {
     let toks = classify(line);
     let groups = group_tokens(&toks, header.right_col);
@@ -354,7 +354,7 @@ fn read_by_tokens<'a>(
 
 fn repeats(group: &Group<'_>, left: Option<&RawHalf>) -> bool {
     let Some(left) = left else { return false };
-    let names: Vec<String> = group.data.iter().map(|c| squeeze(&c.text)).collect();
+    let names: Vec<String> = group.data.iter().map(|c| squeeze(c.text)).collect();
     let name = left.name.as_ref().map(|n| n.0.as_str());
     names.is_empty()
         || names.first().map(String::as_str) == name
@@ -363,7 +363,7 @@ fn repeats(group: &Group<'_>, left: Option<&RawHalf>) -> bool {
 
 /// Three data cells and no label between them: which half lost a cell? The annual name is
 /// usually a cut-off copy of the left one, and values look like values.
-fn split_three<'a, 'b>(d: &'b [&'a RawCell]) -> (&'b [&'a RawCell], &'b [&'a RawCell]) {
+fn split_three<'a, 'b>(d: &'b [&'a RawCell<'a>]) -> (&'b [&'a RawCell<'a>], &'b [&'a RawCell<'a>]) {
     let (a, b, c) = (&d[0].text, &d[1].text, &d[2].text);
     if similar(a, c) {
         (&d[..2], &d[2..])
@@ -412,8 +412,8 @@ fn half<'a>(
     line: &Line,
     l1: Option<(&'static str, &RawCell)>,
     l2: Option<(&'static str, &RawCell)>,
-    data: &[&'a RawCell],
-    unplaced: &mut Vec<&'a RawCell>,
+    data: &[&'a RawCell<'a>],
+    unplaced: &mut Vec<&'a RawCell<'a>>,
 ) -> RawHalf {
     let printed = |p: Option<(&'static str, &RawCell)>| {
         p.map(|(label, c)| Printed {
@@ -421,8 +421,8 @@ fn half<'a>(
             span: c.span,
         })
     };
-    let text = |c: &RawCell| (squeeze(&c.text), c.span);
-    let value = |c: &RawCell| (c.text.clone(), c.span);
+    let text = |c: &RawCell| (squeeze(c.text), c.span);
+    let value = |c: &RawCell| (c.text.to_owned(), c.span);
     let mut h = RawHalf {
         l1: printed(l1),
         l2: printed(l2),
@@ -439,7 +439,7 @@ fn half<'a>(
         .unwrap_or(Span::empty(line.span.end));
     match data {
         [] => {}
-        [only] if looks_like_value(&only.text) => h.value = Some(value(only)),
+        [only] if looks_like_value(only.text) => h.value = Some(value(only)),
         [only] => h.name = Some(text(only)),
         [n, v] => {
             h.name = Some(text(n));
@@ -467,7 +467,7 @@ fn read_by_columns(line: &Line, cols: &[HeaderColumn]) -> RawRow {
         touched[hc.half] = true;
         match hc.role {
             Column::Level1 | Column::Level2 => {
-                if let Some(l) = labels::grid_label(&cell.text) {
+                if let Some(l) = labels::grid_label(cell.text) {
                     let p = match l {
                         GridLabel::Level1(x) | GridLabel::Level2(x) => Printed {
                             label: x,
@@ -481,11 +481,11 @@ fn read_by_columns(line: &Line, cols: &[HeaderColumn]) -> RawRow {
                     }
                 }
             }
-            Column::Level3 => h.name = Some((squeeze(&cell.text), cell.span)),
-            Column::Value => h.value = Some((cell.text.clone(), cell.span)),
+            Column::Level3 => h.name = Some((squeeze(cell.text), cell.span)),
+            Column::Value => h.value = Some((cell.text.to_owned(), cell.span)),
             Column::Extra => h
                 .extras
-                .push((hc.label.clone(), Cell::new(cell.text.clone(), cell.span))),
+                .push((hc.label.clone(), Cell::new(cell.text.to_owned(), cell.span))),
         }
         h.gap = Span::empty(line.span.end);
     }

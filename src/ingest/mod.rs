@@ -84,6 +84,7 @@ pub fn read_path(path: &Path) -> Ingested {
         }
     }
     match std::fs::read(path) {
+        Ok(bytes) if reads_as_text(&display) => read_bytes_owned(&display, bytes),
         Ok(bytes) => read_file(&display, &bytes),
         Err(e) => unreadable(
             &display,
@@ -103,6 +104,13 @@ fn io_reason(e: &std::io::Error) -> String {
         _ if e.raw_os_error() == Some(21) => "这是一个目录".to_owned(),
         _ => e.to_string(),
     }
+}
+
+/// Whether a file of this name is read as a text extraction (not a workbook, CSV or
+/// structured form).
+fn reads_as_text(path: &str) -> bool {
+    let ext = extension(path);
+    !WORKBOOKS.contains(&ext.as_str()) && !matches!(ext.as_str(), "csv" | "yaml" | "yml" | "json")
 }
 
 /// Reads a file's bytes by the format its name says: a workbook, CSV, or text.
@@ -184,11 +192,29 @@ fn read_grids(path: &str, bytes: &[u8], grids: &[sheet::Grid], encoding: &'stati
 
 /// Reads a file's bytes as text (from disk, an editor buffer or a test).
 pub fn read_bytes(path: &str, bytes: &[u8]) -> Ingested {
-    match decode::decode(bytes) {
+    decoded(
+        path,
+        decode::decode(bytes),
+        crate::model::fingerprint(bytes),
+    )
+}
+
+/// [`read_bytes`] for bytes the caller is done with: valid UTF-8 becomes the text in place.
+pub fn read_bytes_owned(path: &str, bytes: Vec<u8>) -> Ingested {
+    let fingerprint = crate::model::fingerprint(&bytes);
+    decoded(path, decode::decode_owned(bytes), fingerprint)
+}
+
+fn decoded(
+    path: &str,
+    decoded: Result<decode::Decoded, decode::DecodeError>,
+    fingerprint: u64,
+) -> Ingested {
+    match decoded {
         Ok(d) => {
             let mut ing = read_text(path, d.text, d.encoding);
             ing.document.bom = d.bom;
-            ing.document.fingerprint = crate::model::fingerprint(bytes);
+            ing.document.fingerprint = fingerprint;
             ing.diagnostics.extend(d.diagnostics);
             ing
         }

@@ -32,12 +32,12 @@ const PUNCT: &[char] = &['，', ',', '。', '；', ';', '：', ':', '、', ' ', 
 /// Words that introduce a figure rather than name it.
 const LEADS: &[&str] = &["主要包括", "其中", "包括", "主要用于", "分别为"];
 
-pub fn read<'a>(lines: impl Iterator<Item = &'a Line>) -> Vec<ProseFigure> {
+pub fn read<'a>(lines: impl Iterator<Item = &'a Line<'a>>) -> Vec<ProseFigure> {
     let mut out = Vec::new();
     let mut section = String::new();
     for line in lines {
         for cell in line.non_empty() {
-            let text = cell.text.as_str();
+            let text = cell.text;
             if section_re().is_match(text) && text.chars().count() <= 40 {
                 section = squeeze(text.trim_start_matches(['#', ' ']));
                 continue;

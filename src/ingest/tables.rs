@@ -22,13 +22,13 @@ pub fn read(section: &TableSection, lines: &[Line]) -> Vec<BudgetTable> {
     let title_span = lines
         .iter()
         .flat_map(|l| l.non_empty())
-        .find(|c| squeeze(&c.text) == section.title)
+        .find(|c| squeeze(c.text) == section.title)
         .map_or(Span::empty(section.span.start), |c| c.span);
     let mut unit = MoneyUnit::WanYuan;
     let mut no_data = false;
     let mut grid: Vec<&Line> = Vec::new();
     for line in lines {
-        let texts: Vec<&str> = line.non_empty().map(|c| c.text.as_str()).collect();
+        let texts: Vec<&str> = line.non_empty().map(|c| c.text).collect();
         if texts.is_empty() || texts.iter().all(|t| labels::is_noise(t)) {
             continue;
         }
@@ -181,7 +181,7 @@ fn is_data(line: &Line) -> bool {
             .cells
             .iter()
             .skip(1)
-            .any(|c| is_amount(&c.text) && (c.text.contains('.') || c.text.len() > 2))
+            .any(|c| is_amount(c.text) && (c.text.contains('.') || c.text.len() > 2))
 }
 
 /// `1  2  3  4  5  6  7`: the 栏次 row under a header.
@@ -199,8 +199,8 @@ fn repeats_header(line: &Line, header: &[&Line]) -> bool {
     !header.is_empty()
         && !is_data(line)
         && header.iter().any(|h| {
-            let a: Vec<&str> = h.non_empty().map(|c| c.text.as_str()).collect();
-            let b: Vec<&str> = line.non_empty().map(|c| c.text.as_str()).collect();
+            let a: Vec<&str> = h.non_empty().map(|c| c.text).collect();
+            let b: Vec<&str> = line.non_empty().map(|c| c.text).collect();
             !b.is_empty() && a == b
         })
 }
@@ -219,7 +219,7 @@ fn column_labels(header: &[&Line], width: usize) -> Vec<Label> {
         l.cells
             .get(j)
             .filter(|c| !c.is_empty())
-            .map(|c| squeeze(&c.text))
+            .map(|c| squeeze(c.text))
     };
     (0..width)
         .map(|j| {
@@ -259,7 +259,7 @@ fn text_columns(labels: &[Label], body: &[&Line], width: usize) -> Vec<bool> {
                 let (mut words, mut figures) = (0, 0);
                 for l in body {
                     if let Some(c) = l.cells.get(j).filter(|c| !c.is_empty()) {
-                        if is_amount(&c.text) {
+                        if is_amount(c.text) {
                             figures += 1;
                         } else {
                             words += 1;
@@ -328,7 +328,7 @@ fn read_side(
     };
     let text_cell = |l: &Line, j: Option<usize>| -> Cell<String> {
         match j.and_then(|j| l.cells.get(j)) {
-            Some(c) if !c.is_empty() => Cell::new(squeeze(&c.text), c.span),
+            Some(c) if !c.is_empty() => Cell::new(squeeze(c.text), c.span),
             Some(c) => Cell::missing(c.span),
             None => Cell::missing(Span::empty(l.span.start)),
         }
@@ -346,7 +346,7 @@ fn read_side(
         let cells: Vec<Cell<rust_decimal::Decimal>> = amounts
             .iter()
             .map(|&j| match l.cells.get(j) {
-                Some(c) if !c.is_empty() => match parse_amount(&c.text) {
+                Some(c) if !c.is_empty() => match parse_amount(c.text) {
                     Amount::Number(n) => Cell::new(n, c.span),
                     _ => Cell::missing(c.span),
                 },
@@ -608,7 +608,7 @@ mod tests {
 
     fn table(text: &str) -> Vec<BudgetTable> {
         let lines = cells::lines(text);
-        let title = squeeze(&lines[0].cells[0].text);
+        let title = squeeze(lines[0].cells[0].text);
         let section = TableSection {
             title,
             span: Span::new(0, text.len()),

@@ -14,8 +14,10 @@ use crate::model::{
     BudgetTable, Cell, DepartmentRef, Form, FormKind, Funds, IndicatorHalf, IndicatorRow,
     LabelledAmount, LabelledValue, MoneyUnit, ProseFigure, Span, TableSection,
 };
+use rayon::prelude::*;
 use regex::Regex;
 use rust_decimal::Decimal;
+use std::ops::Range;
 use std::str::FromStr;
 use std::sync::OnceLock;
 
@@ -27,13 +29,9 @@ enum Title {
     Part,
 }
 
-fn title_of(line: &Line) -> Option<Title> {
-    let mut cells = line.non_empty();
-    let first = cells.next()?;
-    if cells.next().is_some() {
-        return None;
-    }
-    let t = squeeze(&first.text);
+/// What a line whose only cell is `cell` opens, if it is a title.
+fn title_of(cell: &RawCell) -> Option<Title> {
+    let t = squeeze(cell.text);
     if t.starts_with('#') || part_re().is_match(&t) {
         return Some(Title::Part);
     }
@@ -93,103 +91,121 @@ pub struct TextRead {
 const MAX_GRID_LINES: usize = 2_000;
 
 pub fn read(text: &str) -> TextRead {
-    let lines = cells::lines(text);
+    // Only the line boundaries are kept for the whole text; each section's lines are split
+    // into cells when it is read and dropped after, so reading a large file costs little
+    // more than its text and what is read from it.
+    let spans = cells::line_spans(text);
+    let split = |range: Range<usize>| -> Vec<Line<'_>> {
+        spans[range]
+            .iter()
+            .map(|&s| cells::split_line(text, s))
+            .collect()
+    };
     let mut out = TextRead {
         forms: Vec::new(),
         tables: Vec::new(),
         prose: Vec::new(),
         diagnostics: Vec::new(),
     };
-    let mut sections: Vec<TableSection> = Vec::new();
+    let mut sections: Vec<(TableSection, Range<usize>)> = Vec::new();
     let mut prose_lines: Vec<usize> = Vec::new();
-    let titles: Vec<(usize, Title)> = lines
+    let titles: Vec<(usize, Title, RawCell)> = spans
         .iter()
         .enumerate()
-        .filter_map(|(i, l)| title_of(l).map(|t| (i, t)))
+        .filter_map(|(i, &s)| {
+            let cell = cells::sole_cell(text, s)?;
+            title_of(&cell).map(|t| (i, t, cell))
+        })
         .collect();
-    for (k, &(start, title)) in titles.iter().enumerate() {
-        let end = titles.get(k + 1).map_or(lines.len(), |t| t.0);
-        let body = &lines[start..end];
+    let end_of = |k: usize| titles.get(k + 1).map_or(spans.len(), |t| t.0);
+    // Forms are read in parallel (a large file is linted alone, so its forms are what keeps
+    // the threads busy) and joined in order.
+    let diagnostics: Vec<Vec<Diagnostic>>;
+    (out.forms, diagnostics) = titles
+        .par_iter()
+        .enumerate()
+        .filter_map(|(k, &(start, title, _))| match title {
+            Title::Form(kind) => Some(read_form(kind, &split(start..end_of(k)))),
+            _ => None,
+        })
+        .unzip();
+    join_continuations(&mut out.forms);
+    out.diagnostics = diagnostics.into_iter().flatten().collect();
+    for (k, &(start, title, cell)) in titles.iter().enumerate() {
+        let end = end_of(k);
         match title {
-            Title::Form(kind) => {
-                let (form, diags) = read_form(kind, body);
-                merge_or_push(&mut out.forms, form);
-                out.diagnostics.extend(diags);
-            }
+            Title::Form(_) => {}
             Title::Table => {
-                let span = body[0].span.cover(body[body.len() - 1].span);
-                let title = squeeze(&body[0].first().map(|c| c.text.clone()).unwrap_or_default());
+                let span = spans[start].cover(spans[end - 1]);
+                let title = squeeze(cell.text);
                 // `预算公开表1` is followed by the table's real title: one section.
-                let previous_is_marker = sections.last().is_some_and(|t: &TableSection| {
+                let previous_is_marker = sections.last().is_some_and(|(t, lines)| {
                     t.title.starts_with("预算公开表")
                         && t.span.end <= span.start
-                        && lines_between_blank(&lines, t.span, span)
+                        && split(lines.start + 1..start).iter().all(|l| {
+                            l.is_blank()
+                                || l.non_empty().all(|c| labels::is_noise(c.text))
+                                || l.non_empty().count() == 1
+                        })
                 });
                 match sections.last_mut() {
-                    Some(t) if previous_is_marker => {
+                    Some((t, lines)) if previous_is_marker => {
                         t.title = title;
                         t.span = t.span.cover(span);
+                        lines.end = end;
                     }
-                    _ => sections.push(TableSection { title, span }),
+                    _ => sections.push((TableSection { title, span }, start..end)),
                 }
             }
             Title::Part => prose_lines.extend(start..end),
         }
     }
-    for section in &sections {
-        let body: Vec<Line> = lines
-            .iter()
-            .filter(|l| l.span.start >= section.span.start && l.span.end <= section.span.end)
-            .cloned()
-            .collect();
-        out.tables.extend(tables::read(section, &body));
+    for (section, lines) in sections {
+        out.tables.extend(tables::read(&section, &split(lines)));
     }
-    out.prose = prose::read(prose_lines.iter().map(|&i| &lines[i]));
+    let prose: Vec<Line> = prose_lines
+        .iter()
+        .map(|&i| cells::split_line(text, spans[i]))
+        .collect();
+    out.prose = prose::read(prose.iter());
     out
 }
 
-fn lines_between_blank(lines: &[Line], a: Span, b: Span) -> bool {
-    lines
-        .iter()
-        .filter(|l| l.span.start >= a.start && l.span.end <= b.start)
-        .skip(1)
-        .all(|l| {
-            l.is_blank()
-                || l.non_empty().all(|c| labels::is_noise(&c.text))
-                || l.non_empty().count() == 1
-        })
+/// A continuation page repeats its form's 项目名称 and amounts; its rows join that form.
+fn continues(prev: &Form, form: &Form) -> bool {
+    form.kind == FormKind::Project
+        && prev.kind == FormKind::Project
+        && form.name.value.is_some()
+        && form.name.value == prev.name.value
+        && form.funds_annual.total.value == prev.funds_annual.total.value
+        && form.funds_implementation.total.value == prev.funds_implementation.total.value
 }
 
-/// A continuation page repeats its form's 项目名称 and amounts; its rows join that form.
-fn merge_or_push(forms: &mut Vec<Form>, form: Form) {
-    if let Some(prev) = forms.last_mut() {
-        let same = form.kind == FormKind::Project
-            && prev.kind == FormKind::Project
-            && form.name.value.is_some()
-            && form.name.value == prev.name.value
-            && form.funds_annual.total.value == prev.funds_annual.total.value
-            && form.funds_implementation.total.value == prev.funds_implementation.total.value;
-        if same {
-            prev.span = prev.span.cover(form.span);
-            prev.continuations.push(form.span);
-            relabel_split_block(&mut prev.indicators, &form.indicators);
-            // The sign-off row is printed on the last page.
-            let (a, b) = (&mut prev.sign_off, form.sign_off);
-            for (mine, theirs) in [
-                (&mut a.principal, b.principal),
-                (&mut a.handler, b.handler),
-                (&mut a.phone, b.phone),
-                (&mut a.date, b.date),
-            ] {
-                if mine.is_missing() {
-                    *mine = theirs;
-                }
-            }
-            prev.indicators.extend(form.indicators);
-            return;
+/// Joins each continuation page to the form before it, in place (a large file's forms are
+/// not copied into a second vector).
+fn join_continuations(forms: &mut Vec<Form>) {
+    forms.dedup_by(|form, prev| {
+        if !continues(prev, form) {
+            return false;
         }
-    }
-    forms.push(form);
+        prev.span = prev.span.cover(form.span);
+        prev.continuations.push(form.span);
+        relabel_split_block(&mut prev.indicators, &form.indicators);
+        // The sign-off row is printed on the last page.
+        let (a, b) = (&mut prev.sign_off, std::mem::take(&mut form.sign_off));
+        for (mine, theirs) in [
+            (&mut a.principal, b.principal),
+            (&mut a.handler, b.handler),
+            (&mut a.phone, b.phone),
+            (&mut a.date, b.date),
+        ] {
+            if mine.is_missing() {
+                *mine = theirs;
+            }
+        }
+        prev.indicators.append(&mut form.indicators);
+        true
+    });
 }
 
 /// A merged 成本指标 cell split by a page break prints its label on the second page only,
@@ -252,10 +268,10 @@ enum Mode {
 struct FormReader<'a> {
     form: Form,
     diagnostics: Vec<Diagnostic>,
-    funds_lines: Vec<&'a Line>,
-    grid_lines: Vec<&'a Line>,
+    funds_lines: Vec<&'a Line<'a>>,
+    grid_lines: Vec<&'a Line<'a>>,
     grid_header: Option<GridHeader>,
-    budget_lines: Vec<&'a Line>,
+    budget_lines: Vec<&'a Line<'a>>,
     annual_goal_col: Option<usize>,
     /// A label whose value was not on its line: the value may fall onto the next one.
     dangling: Option<(Field, Span)>,
@@ -267,13 +283,13 @@ fn read_form(kind: FormKind, body: &[Line]) -> (Form, Vec<Diagnostic>) {
     let last = body
         .iter()
         .rev()
-        .find(|l| !l.is_blank() && !l.non_empty().all(|c| labels::is_noise(&c.text)))
+        .find(|l| !l.is_blank() && !l.non_empty().all(|c| labels::is_noise(c.text)))
         .unwrap_or(title_line);
     let at = Span::empty(title_cell.span.end);
     let mut r = FormReader {
         form: Form {
             span: title_line.span.cover(last.span),
-            title: Cell::new(squeeze(&title_cell.text), title_cell.span),
+            title: Cell::new(squeeze(title_cell.text), title_cell.span),
             ..Form::empty(kind, at)
         },
         diagnostics: Vec::new(),
@@ -287,7 +303,7 @@ fn read_form(kind: FormKind, body: &[Line]) -> (Form, Vec<Diagnostic>) {
     r.set_missing_defaults(at);
     let mut mode = Mode::Header;
     for line in &body[1..] {
-        if line.is_blank() || line.non_empty().all(|c| labels::is_noise(&c.text)) {
+        if line.is_blank() || line.non_empty().all(|c| labels::is_noise(c.text)) {
             continue;
         }
         mode = r.line(line, mode);
@@ -330,11 +346,11 @@ impl<'a> FormReader<'a> {
 
     fn line(&mut self, line: &'a Line, mode: Mode) -> Mode {
         let first = line.first().expect("non-blank line");
-        let field = labels::header_field(&first.text)
-            .or_else(|| labels::split_label_value(&first.text).map(|(f, _)| f));
+        let field = labels::header_field(first.text)
+            .or_else(|| labels::split_label_value(first.text).map(|(f, _)| f));
         // The year line: `(2025年度)`, `（2025年度）`, `(2025) 年度`.
         if mode == Mode::Header && line.non_empty().count() == 1 {
-            if let Some(c) = year_line_re().captures(&squeeze(&first.text)) {
+            if let Some(c) = year_line_re().captures(&squeeze(first.text)) {
                 if let Ok(y) = c[1].parse() {
                     self.form.year = Cell::new(y, first.span);
                 }
@@ -382,8 +398,8 @@ impl<'a> FormReader<'a> {
         if field == Some(Field::GridHeader)
             && line
                 .non_empty()
-                .any(|c| labels::grid_column(&c.text).is_some())
-            || labels::grid_column(&first.text) == Some(labels::Column::Level1)
+                .any(|c| labels::grid_column(c.text).is_some())
+            || labels::grid_column(first.text) == Some(labels::Column::Level1)
         {
             let header = GridHeader::read(line);
             self.form.grid_layout = header.layout;
@@ -392,7 +408,7 @@ impl<'a> FormReader<'a> {
         }
         match field {
             Some(Field::FundsBlock) => {
-                self.form.money_unit = labels::funds_block_unit(&first.text);
+                self.form.money_unit = labels::funds_block_unit(first.text);
                 self.funds_lines.push(line);
                 Mode::Funds
             }
@@ -438,12 +454,12 @@ impl<'a> FormReader<'a> {
         let mut pending: Option<(Field, &RawCell)> = None;
         self.dangling = None;
         for cell in cells {
-            if let Some(f) = labels::header_field(&cell.text) {
+            if let Some(f) = labels::header_field(cell.text) {
                 if let Some((pf, pc)) = pending.take() {
                     self.missing(pf, line, pc);
                 }
                 pending = Some((f, cell));
-            } else if let Some((f, at)) = labels::split_label_value(&cell.text) {
+            } else if let Some((f, at)) = labels::split_label_value(cell.text) {
                 // `填报日期：20250122150111` after an empty `联系电话：` is a new pair,
                 // not the phone number.
                 if let Some((pf, pc)) = pending.take() {
@@ -453,7 +469,7 @@ impl<'a> FormReader<'a> {
                 self.set(f, &cell.text[at..], span);
                 self.dangling = None;
             } else if let Some((pf, _)) = pending.take() {
-                self.set(pf, &cell.text, cell.span);
+                self.set(pf, cell.text, cell.span);
             }
         }
         if let Some((pf, pc)) = pending {
@@ -480,7 +496,7 @@ impl<'a> FormReader<'a> {
         };
         let mut cells = line.non_empty();
         if let (Some(only), None) = (cells.next(), cells.next()) {
-            self.set(field, &only.text, only.span);
+            self.set(field, only.text, only.span);
         }
     }
 
@@ -547,7 +563,7 @@ impl<'a> FormReader<'a> {
             [] => {}
             [only] => {
                 let annual = self.annual_goal_col.is_some_and(|c| only.col >= c);
-                let cell = Cell::new(only.text.clone(), only.span);
+                let cell = Cell::new(only.text.to_owned(), only.span);
                 if annual {
                     t.goal_annual = cell;
                 } else {
@@ -555,8 +571,8 @@ impl<'a> FormReader<'a> {
                 }
             }
             [first, .., last] => {
-                t.goal_implementation = Cell::new(first.text.clone(), first.span);
-                t.goal_annual = Cell::new(last.text.clone(), last.span);
+                t.goal_implementation = Cell::new(first.text.to_owned(), first.span);
+                t.goal_annual = Cell::new(last.text.to_owned(), last.span);
             }
         }
     }
@@ -568,7 +584,7 @@ impl<'a> FormReader<'a> {
         for cell in line.non_empty() {
             let labels_inside = cell.text.matches(['：', ':']).count();
             if labels_inside < 2 {
-                cells.push(cell.clone());
+                cells.push(*cell);
                 continue;
             }
             let mut offset = 0;
@@ -584,7 +600,7 @@ impl<'a> FormReader<'a> {
                     cells.push(RawCell {
                         col: cell.col,
                         span: Span::new(start, start + word.len()),
-                        text: word.to_owned(),
+                        text: word,
                     });
                 }
             }
@@ -595,23 +611,23 @@ impl<'a> FormReader<'a> {
     fn dept_info(&mut self, line: &Line) {
         let cells: Vec<&RawCell> = line
             .non_empty()
-            .filter(|c| labels::header_field(&c.text) != Some(Field::DeptInfo))
+            .filter(|c| labels::header_field(c.text) != Some(Field::DeptInfo))
             .collect();
         let mut i = 0;
         while i < cells.len() {
             let label = cells[i];
             let value = cells.get(i + 1).copied();
             i += 2;
-            if labels::header_field(&label.text) == Some(Field::DeptName) {
+            if labels::header_field(label.text) == Some(Field::DeptName) {
                 if let Some(v) = value {
-                    self.set(Field::DeptName, &v.text, v.span);
+                    self.set(Field::DeptName, v.text, v.span);
                 }
                 continue;
             }
             let gap = Span::empty(label.span.end);
             let entry = LabelledValue {
-                label: Cell::new(squeeze(&label.text), label.span),
-                value: value.map_or(Cell::missing(gap), |v| Cell::new(v.text.clone(), v.span)),
+                label: Cell::new(squeeze(label.text), label.span),
+                value: value.map_or(Cell::missing(gap), |v| Cell::new(v.text.to_owned(), v.span)),
             };
             if let Some(s) = self.form.department_section.as_mut() {
                 s.info.push(entry);
@@ -622,8 +638,8 @@ impl<'a> FormReader<'a> {
     fn key_tasks(&mut self, line: &Line) {
         let text: Vec<&str> = line
             .non_empty()
-            .filter(|c| !matches!(squeeze(&c.text).as_str(), "核心职能" | "重点任务"))
-            .map(|c| c.text.as_str())
+            .filter(|c| !matches!(squeeze(c.text).as_str(), "核心职能" | "重点任务"))
+            .map(|c| c.text)
             .collect();
         if text.is_empty() {
             return;
@@ -669,6 +685,8 @@ impl<'a> FormReader<'a> {
         }
         self.form.indicators =
             grid::read_rows(&header, &self.grid_lines, name, &mut self.diagnostics);
+        // Kept for the whole run: a file of three thousand forms holds them all at once.
+        self.form.indicators.shrink_to_fit();
         if self.form.name.is_missing() && self.form.indicators.is_empty() {
             self.diagnostics.push(Diagnostic::new(
                 &codes::UNRECOGNISED_FORM,
@@ -698,26 +716,26 @@ impl<'a> FormReader<'a> {
         let unit = self.form.money_unit;
         let right_col = first
             .non_empty()
-            .find(|c| labels::is_annual_total(&c.text))
+            .find(|c| labels::is_annual_total(c.text))
             .map(|c| c.col)
             .unwrap_or(usize::MAX);
         let lines = std::mem::take(&mut self.funds_lines);
         for line in lines {
             let mut pending: Option<(FundsRow, &RawCell)> = None;
             for cell in line.non_empty() {
-                if labels::header_field(&cell.text) == Some(Field::FundsBlock) {
+                if labels::header_field(cell.text) == Some(Field::FundsBlock) {
                     continue;
                 }
-                if let Some(row) = labels::funds_row(&cell.text) {
+                if let Some(row) = labels::funds_row(cell.text) {
                     if let Some((prow, pcell)) = pending.take() {
                         self.fund_missing(prow, pcell, line, right_col);
                     }
                     pending = Some((row, cell));
-                } else if let Some((row, at)) = shared_funds_cell(&cell.text) {
+                } else if let Some((row, at)) = shared_funds_cell(cell.text) {
                     let span = Span::new(cell.span.start + at, cell.span.end);
                     self.fund_value(row, cell, &cell.text[at..], span, right_col, unit, form);
                 } else if let Some((row, label)) = pending.take() {
-                    self.fund_value(row, label, &cell.text, cell.span, right_col, unit, form);
+                    self.fund_value(row, label, cell.text, cell.span, right_col, unit, form);
                 }
             }
             if let Some((prow, pcell)) = pending {
@@ -769,7 +787,7 @@ impl<'a> FormReader<'a> {
                         &codes::FUNDS_NOT_A_NUMBER,
                         format!(
                             "{side_name}“{}”的金额“{}”不是数字",
-                            squeeze(&label.text),
+                            squeeze(label.text),
                             text.trim()
                         ),
                         Label::new(span, "应为金额"),
@@ -791,7 +809,7 @@ impl<'a> FormReader<'a> {
                         &codes::FUNDS_CONFLICT,
                         format!(
                             "{side_name}“{}”出现两次：{} 元与 {} 元",
-                            squeeze(&label.text),
+                            squeeze(label.text),
                             prev.normalize(),
                             amount.normalize()
                         ),
@@ -816,7 +834,7 @@ impl<'a> FormReader<'a> {
         self.form.money_unit = unit;
         let right_col = first
             .non_empty()
-            .find(|c| squeeze(&c.text).contains("资金方向"))
+            .find(|c| squeeze(c.text).contains("资金方向"))
             .map_or(usize::MAX, |c| c.col);
         let lines = std::mem::take(&mut self.budget_lines);
         let mut by_source = Vec::new();
@@ -828,14 +846,14 @@ impl<'a> FormReader<'a> {
                 let label = cells[i];
                 let Some(value) = cells.get(i + 1) else { break };
                 i += 2;
-                let amount = match parse_amount(&value.text) {
+                let amount = match parse_amount(value.text) {
                     Amount::Number(n) => Cell::new((n * unit.scale()).normalize(), value.span),
                     Amount::Blank => Cell::missing(value.span),
                     Amount::NotANumber => {
                         self.diagnostics.push(
                             Diagnostic::new(
                                 &codes::FUNDS_NOT_A_NUMBER,
-                                format!("“{}”的金额“{}”不是数字", squeeze(&label.text), value.text),
+                                format!("“{}”的金额“{}”不是数字", squeeze(label.text), value.text),
                                 Label::new(value.span, "应为金额"),
                             )
                             .with_form(form),
@@ -844,7 +862,7 @@ impl<'a> FormReader<'a> {
                     }
                 };
                 let entry = LabelledAmount {
-                    label: Cell::new(squeeze(&label.text), label.span),
+                    label: Cell::new(squeeze(label.text), label.span),
                     amount,
                 };
                 if label.col >= right_col {
@@ -1011,7 +1029,7 @@ mod tests {
 
     #[test]
     fn titles() {
-        let t = |s: &str| title_of(&cells::lines(s)[0]);
+        let t = |s: &str| title_of(&cells::sole_cell(s, cells::line_spans(s)[0])?);
         assert_eq!(
             t("阳泉市市级预算部门（单位）项目支出绩效目标表  "),
             Some(Title::Form(FormKind::Project))
