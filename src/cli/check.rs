@@ -186,13 +186,14 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     exit_code(&summary)
 }
 
-/// Input bytes a window of files may hold beyond one file per thread. A file's model and
-/// findings take about twelve times its text, so many large files must not be in flight at
-/// once; small ones go four per thread.
+/// Input bytes a window of files may hold. A file's model and findings take a few times its
+/// text, so large files are linted one at a time, each using every thread for its forms
+/// (`ingest::text` reads them in parallel, the engine runs rules on them in parallel); small
+/// files go up to four per thread.
 const WINDOW_BYTES: u64 = 8 << 20;
 
-/// The run's files cut into windows: up to four files per thread, fewer when they are large
-/// (always one per thread, so every core has work).
+/// The run's files cut into windows of at most [`WINDOW_BYTES`] (a larger file alone), up
+/// to four files per thread.
 fn windows(files: &[Found], threads: usize) -> Vec<&[Found]> {
     let size = |f: &Found| {
         f.as_ref()
@@ -206,7 +207,7 @@ fn windows(files: &[Found], threads: usize) -> Vec<&[Found]> {
         let (mut end, mut bytes) = (start, 0);
         while end < files.len() && end - start < threads * 4 {
             let next = size(&files[end]);
-            if end - start >= threads && bytes + next > WINDOW_BYTES {
+            if end > start && bytes + next > WINDOW_BYTES {
                 break;
             }
             bytes += next;
@@ -672,18 +673,19 @@ mod tests {
         let sizes = |w: Vec<&[Found]>| w.iter().map(|c| c.len()).collect::<Vec<_>>();
         // Small files: four per thread.
         assert_eq!(sizes(windows(&small, 2)), [8, 8, 4]);
-        // 10 MB files: one per thread, never fewer.
-        let big: Vec<Found> = (0..5)
+        // 10 MB files: one at a time, whatever the number of threads.
+        let big: Vec<Found> = (0..3)
             .map(|i| file(&format!("b{i}.txt"), 10 << 20))
             .collect();
-        assert_eq!(sizes(windows(&big, 2)), [2, 2, 1]);
+        assert_eq!(sizes(windows(&big, 2)), [1, 1, 1]);
         // An unreadable entry weighs nothing and is still handed on in order.
         let mixed = vec![
             Err((PathBuf::from("gone"), "无法读取".to_owned())),
             file("m.txt", 6 << 20),
-            file("n.txt", 6 << 20),
-            file("o.txt", 100),
+            file("n.txt", 2 << 20),
+            file("o.txt", 6 << 20),
+            file("p.txt", 100),
         ];
-        assert_eq!(sizes(windows(&mixed, 1)), [2, 2]);
+        assert_eq!(sizes(windows(&mixed, 2)), [3, 2]);
     }
 }

@@ -66,14 +66,18 @@ pub struct Fix {
     pub edits: Vec<Edit>,
 }
 
+/// Text every finding of one rule repeats (its name, pack and help): shared, not copied, since
+/// a large file has thousands of findings.
+pub type Shared = std::sync::Arc<str>;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     /// A built-in code (`S003`) or a rule's code from its pack (`F001`).
     pub code: String,
     /// Kebab-case name of the defect.
-    pub name: String,
+    pub name: Shared,
     /// The rule pack the finding comes from, or None for built-in findings.
-    pub pack: Option<String>,
+    pub pack: Option<Shared>,
     pub severity: Severity,
     /// One line, in Chinese, naming the numbers involved.
     pub message: String,
@@ -82,7 +86,7 @@ pub struct Diagnostic {
     /// The other cells involved.
     pub secondary: Vec<Label>,
     /// How to fix it.
-    pub help: Option<String>,
+    pub help: Option<Shared>,
     /// The 项目名称 of the form the finding belongs to.
     pub form: Option<String>,
     pub fix: Option<Fix>,
@@ -93,13 +97,13 @@ impl Diagnostic {
     pub fn new(code: &'static codes::Code, message: impl Into<String>, primary: Label) -> Self {
         Diagnostic {
             code: code.code.to_owned(),
-            name: code.name.to_owned(),
+            name: code.name.into(),
             pack: None,
             severity: code.severity,
             message: message.into(),
             primary,
             secondary: Vec::new(),
-            help: code.help.map(str::to_owned),
+            help: code.help.map(Shared::from),
             form: None,
             fix: None,
         }
@@ -110,7 +114,7 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+    pub fn with_help(mut self, help: impl Into<Shared>) -> Self {
         self.help = Some(help.into());
         self
     }
@@ -121,13 +125,22 @@ impl Diagnostic {
     }
 }
 
-/// Sorts findings the way every output shows them: by position, then code.
+/// Sorts findings the way every output shows them: by position, then code, then message.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
-    diagnostics.sort_by(|a, b| {
-        (a.primary.span.start, a.primary.span.end, &a.code).cmp(&(
-            b.primary.span.start,
-            b.primary.span.end,
-            &b.code,
-        ))
+    // Unstable, so sorting a large file's findings takes no buffer of half their size; the
+    // message breaks ties, so the order never depends on the order the rules ran in.
+    diagnostics.sort_unstable_by(|a, b| {
+        (
+            a.primary.span.start,
+            a.primary.span.end,
+            &a.code,
+            &a.message,
+        )
+            .cmp(&(
+                b.primary.span.start,
+                b.primary.span.end,
+                &b.code,
+                &b.message,
+            ))
     });
 }

@@ -185,7 +185,7 @@ fn render_one(
             Severity::Warning => miette::Severity::Warning,
             Severity::Info => miette::Severity::Advice,
         });
-    let mut help = d.help.clone().unwrap_or_default();
+    let mut help = d.help.as_deref().unwrap_or_default().to_owned();
     if let Some(form) = form_at(doc, d.primary.span.start) {
         let line = doc.line_col(form.span.start).line;
         let name = form.display_name().unwrap_or("（无项目名称）");

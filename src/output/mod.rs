@@ -43,12 +43,12 @@ impl RuleInfo {
         });
         let packs = rules.rules().map(|r| RuleInfo {
             code: r.code.clone(),
-            name: r.name.clone(),
+            name: r.name.to_string(),
             summary: r.summary.clone(),
             description: r.rationale.clone(),
-            help: r.help.clone(),
+            help: r.help.to_string(),
             severity: r.severity,
-            pack: Some(r.pack.clone()),
+            pack: Some(r.pack.to_string()),
         });
         builtin.chain(packs).collect()
     }
@@ -133,7 +133,7 @@ impl Tally {
         for d in &r.diagnostics {
             self.counts
                 .entry(d.code.clone())
-                .or_insert_with(|| (d.name.clone(), d.severity, 0))
+                .or_insert_with(|| (d.name.to_string(), d.severity, 0))
                 .2 += 1;
         }
     }

@@ -10,6 +10,7 @@ use super::eval::{self, logic, DocCtx, EvalError, Evaluator, FormCtx, HalfCtx, P
 use super::pack::{Compiled, LabelExpr, ParamValue, Part, Rule, Scope};
 use crate::diagnostics::{codes, Diagnostic, Edit, Fix, Label, Severity};
 use crate::model::{BudgetTable, Document, Span, TableRow};
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// What the user chose: which rules run, at what severity, with which parameters.
@@ -261,10 +262,50 @@ fn document_items<'a>(scope: Scope, ctx: &'a DocCtx<'a>, out: &mut Vec<Item<'a>>
     }
 }
 
-/// Runs `rules` over one document.
+/// Forms whose per-form rules run together: their items and typed values are what the rules
+/// hold at once, so a 10 MB file of three thousand forms costs what a small one does.
+const FORMS_PER_PASS: usize = 64;
+
+/// Runs `rules` over one document: the per-form rules over a few forms at a time, then the
+/// document rules (which alone need the budget tables matched to the forms).
 pub fn run(doc: &Document, rules: &[&Rule], settings: &Settings, trace: Option<&str>) -> Outcome {
-    let ctx = DocCtx::new(doc);
-    run_ctx(&ctx, rules, settings, trace)
+    let (per_form, whole): (Vec<&Rule>, Vec<&Rule>) = rules.iter().partition(|r| r.over.per_form());
+    let mut out = Outcome::default();
+    if !per_form.is_empty() {
+        // In parallel: a large file is linted alone (see `cli::check`), so its forms are what
+        // keeps the threads busy. Passes are merged in order, so the outcome is the same.
+        let passes: Vec<Outcome> = doc
+            .forms
+            .par_chunks(FORMS_PER_PASS)
+            .map(|forms| {
+                let ctx = DocCtx::forms_only(doc, forms.iter().map(FormCtx::new).collect());
+                run_ctx(&ctx, &per_form, settings, trace)
+            })
+            .collect();
+        out.diagnostics
+            .reserve_exact(passes.iter().map(|p| p.diagnostics.len()).sum());
+        for pass in passes {
+            out.merge(pass);
+        }
+    }
+    if !whole.is_empty() {
+        let ctx = DocCtx::new(doc);
+        out.merge(run_ctx(&ctx, &whole, settings, trace));
+    }
+    out
+}
+
+impl Outcome {
+    /// Adds a later pass's outcome; a rule that failed is reported once, as in one pass.
+    fn merge(&mut self, other: Outcome) {
+        self.diagnostics.extend(other.diagnostics);
+        for e in other.errors {
+            if !self.errors.iter().any(|f| f.code == e.code) {
+                self.errors.push(e);
+            }
+        }
+        self.trace.extend(other.trace);
+    }
 }
 
 pub fn run_ctx<'r: 'a, 'a>(
@@ -510,7 +551,7 @@ fn rule_error(rule: &Rule, e: &EvalError, expr: Compiled, item: &Item<'_>) -> Ru
     let form = item.form.and_then(|f| f.form.display_name()).unwrap_or("");
     RuleError {
         code: rule.code.clone(),
-        pack: rule.pack.clone(),
+        pack: rule.pack.to_string(),
         diagnostic: Diagnostic::new(
             &codes::RULE_EVALUATION,
             format!(
@@ -521,5 +562,52 @@ fn rule_error(rule: &Rule, e: &EvalError, expr: Compiled, item: &Item<'_>) -> Ru
             ),
             Label::new(span, "出错的表达式"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RuleSet;
+
+    /// Per-form rules run a few forms at a time, in parallel; what they find must be what one
+    /// pass over the whole document finds, in the same order, with the same trace.
+    #[test]
+    fn passes_of_forms_find_what_one_pass_finds() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/corpus/000_cb0bcf906edd3817.txt"
+        );
+        let doc = crate::ingest::read_path(std::path::Path::new(path)).document;
+        assert!(
+            doc.forms.len() > 3 * FORMS_PER_PASS,
+            "enough forms for several passes"
+        );
+        let set = RuleSet::builtin();
+        let rules: Vec<&Rule> = set.rules().collect();
+        let settings = Settings::default();
+        let key = |o: &Outcome| {
+            let mut d: Vec<String> = o
+                .diagnostics
+                .iter()
+                .map(|d| format!("{} {:?} {}", d.code, d.primary.span, d.message))
+                .collect();
+            d.sort();
+            d
+        };
+        let passes = run(&doc, &rules, &settings, None);
+        let whole = run_ctx(&DocCtx::new(&doc), &rules, &settings, None);
+        assert!(passes.diagnostics.len() > 500);
+        assert_eq!(key(&passes), key(&whole));
+        assert!(passes.errors.is_empty());
+        // A traced rule's lines come in form order either way.
+        let traced = |o: Outcome| -> Vec<(Option<String>, String)> {
+            o.trace.into_iter().map(|t| (t.form, t.item)).collect()
+        };
+        let c001: Vec<&Rule> = set.rules().filter(|r| r.code == "C001").collect();
+        assert_eq!(
+            traced(run(&doc, &c001, &settings, Some("C001"))),
+            traced(run_ctx(&DocCtx::new(&doc), &c001, &settings, Some("C001")))
+        );
     }
 }

@@ -87,7 +87,7 @@ impl RuleSet {
     }
 
     pub fn pack_of(&self, rule: &Rule) -> Option<&Pack> {
-        self.packs.iter().find(|p| p.name == rule.pack)
+        self.packs.iter().find(|p| *p.name == *rule.pack)
     }
 
     /// Runs the enabled rules over a document.

@@ -7,7 +7,7 @@
 use super::eval::V;
 use super::expr::{self, Node};
 use super::types::{self, Ty};
-use crate::diagnostics::{codes, Diagnostic, Label, Severity};
+use crate::diagnostics::{codes, Diagnostic, Label, Severity, Shared};
 use crate::model::{Document, LineIndex, Span};
 use regex::Regex;
 use rust_decimal::Decimal;
@@ -223,8 +223,8 @@ pub struct Example {
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub code: String,
-    pub name: String,
-    pub pack: String,
+    pub name: Shared,
+    pub pack: Shared,
     pub severity: Severity,
     pub summary: String,
     pub rationale: String,
@@ -238,7 +238,7 @@ pub struct Rule {
     pub message: Vec<Part>,
     pub primary: Option<LabelExpr>,
     pub secondary: Vec<LabelExpr>,
-    pub help: String,
+    pub help: Shared,
     /// Declared parameters and their defaults, as written in the pack.
     pub params: Vec<(String, ParamValue)>,
     pub bad: Vec<Example>,
@@ -609,8 +609,8 @@ fn compile_rule(
     }
     Ok(Rule {
         code: r.code,
-        name: r.name,
-        pack: pack.to_owned(),
+        name: r.name.into(),
+        pack: pack.into(),
         severity: match r.severity {
             RawSeverity::Error => Severity::Error,
             RawSeverity::Warning => Severity::Warning,
@@ -629,7 +629,7 @@ fn compile_rule(
         message,
         primary,
         secondary,
-        help: r.help,
+        help: r.help.into(),
         params,
         bad: examples(r.examples.bad),
         good: examples(r.examples.good),
