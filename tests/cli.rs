@@ -146,6 +146,14 @@ fn missing_files_and_directories_as_files() {
     let out = kpilint(&["dump", dir.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("I001"));
+    // The human report has no snippet to show for a file it could not read: the message
+    // names the file, so that among many files the reader knows which one.
+    let out = kpilint(&["check", "--no-config", missing.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("{}：无法读取文件：文件不存在", missing.display())),
+        "{text}"
+    );
 }
 
 #[test]

@@ -52,6 +52,9 @@ fn hostile_files_in_a_folder_do_not_stop_the_run() {
     // A 200 MB file of one line: refused by its size, without being read.
     let big = std::fs::File::create(d.join("big.txt")).unwrap();
     big.set_len(200 << 20).unwrap();
+    // 40 MB of nothing but line breaks: under the size limit, but every line costs memory
+    // (before the line limit, 60 MB of them took 1.4 GB).
+    std::fs::write(d.join("newlines.txt"), vec![b'\n'; 40 << 20]).unwrap();
     // NUL bytes.
     std::fs::write(d.join("nul.txt"), vec![0u8; 1 << 16]).unwrap();
     // Invalid UTF-8 in the middle of a form: the form is still read.
@@ -78,6 +81,7 @@ fn hostile_files_in_a_folder_do_not_stop_the_run() {
     assert!(codes_for(&v, "a_good.txt").contains(&"F004".to_owned()));
     assert_eq!(codes_for(&v, "big.txt"), ["I010"]);
     assert_eq!(codes_for(&v, "nul.txt"), ["I002"]);
+    assert_eq!(codes_for(&v, "newlines.txt"), ["I010"]);
     let invalid = codes_for(&v, "invalid_utf8.txt");
     assert!(invalid.contains(&"I006".to_owned()), "{invalid:?}");
     assert!(

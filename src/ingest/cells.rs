@@ -5,6 +5,7 @@
 //! printed with 7 to 21 tabs, so readers anchor on labels, not on columns.
 
 use crate::model::Span;
+use std::ops::Range;
 use std::sync::OnceLock;
 
 /// A cell borrows its text from the document: a 10 MB file has a million cells, and a
@@ -63,27 +64,41 @@ pub fn is_space(c: char) -> bool {
 /// Splits the text into lines (LF or CRLF) and the lines into cells.
 #[cfg(test)]
 pub fn lines(text: &str) -> Vec<Line<'_>> {
-    line_spans(text)
-        .into_iter()
+    lines_in(text, whole(text))
         .map(|span| split_line(text, span))
         .collect()
 }
 
-/// Where each line (LF or CRLF) is, without its line ending: what a reader keeps of the
-/// whole text, splitting a line into cells only when it reads that line.
-pub fn line_spans(text: &str) -> Vec<Span> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for raw in text.split('\n') {
-        let end = start + raw.len();
-        let content_end = if raw.ends_with('\r') { end - 1 } else { end };
-        out.push(Span::new(start, content_end));
-        start = end + 1;
-    }
-    out
+/// The range of [`lines_in`] that covers every line of `text`, including the empty one
+/// after a final line ending (as `str::split('\n')` gives it).
+pub fn whole(text: &str) -> Range<usize> {
+    0..text.len() + 1
 }
 
-/// The line at `span` (one of [`line_spans`]) split into cells.
+/// The lines (LF or CRLF) that start in `range`, without their line endings: `range` starts
+/// at a line start and ends at one (or is [`whole`]). Nothing is stored: a reader keeps no
+/// table of every line of a large file.
+pub fn lines_in(text: &str, range: Range<usize>) -> impl Iterator<Item = Span> + '_ {
+    let mut start = range.start;
+    let end = range.end.min(text.len() + 1);
+    std::iter::from_fn(move || {
+        if start >= end {
+            return None;
+        }
+        let rest = &text[start..];
+        let (len, next) = match rest.find('\n') {
+            Some(i) => (i, start + i + 1),
+            None => (rest.len(), text.len() + 1),
+        };
+        let content = &rest[..len];
+        let content_end = start + content.strip_suffix('\r').unwrap_or(content).len();
+        let span = Span::new(start, content_end);
+        start = next;
+        Some(span)
+    })
+}
+
+/// The line at `span` (one of [`lines_in`]) split into cells.
 pub fn split_line(text: &str, span: Span) -> Line<'_> {
     let (start, end) = (span.start, span.end);
     let mut cells = Vec::new();
@@ -217,7 +232,7 @@ mod tests {
     #[test]
     fn a_sole_cell_is_found_without_splitting_the_line() {
         let text = "\t 项目支出绩效目标表 \t\t\r\n项目名称\t教育经费\n\t\t\n<td>x</td>\t标题";
-        let spans = line_spans(text);
+        let spans: Vec<Span> = lines_in(text, whole(text)).collect();
         assert_eq!(spans.len(), 4);
         assert_eq!(
             &text[spans[0].start..spans[0].end],
@@ -230,9 +245,18 @@ mod tests {
         assert!(sole_cell(text, spans[2]).is_none(), "no cell");
         // HTML is cut as in a split line: what is left is one cell.
         assert_eq!(sole_cell(text, spans[3]).unwrap().text, "标题");
-        for (span, line) in spans.iter().zip(lines(text)) {
-            assert_eq!(split_line(text, *span).cells.len(), line.cells.len());
-        }
+        // A section's lines are the whole text's lines that start in it.
+        let from_second = spans[1].start..spans[3].start;
+        assert_eq!(lines_in(text, from_second).collect::<Vec<_>>(), spans[1..3]);
+        let ending = "a\r\nb\n";
+        let all: Vec<Span> = lines_in(ending, whole(ending)).collect();
+        let split: Vec<&str> = ending.split('\n').collect();
+        assert_eq!(
+            all.len(),
+            split.len(),
+            "the empty line after the last ending counts"
+        );
+        assert_eq!(all[0], Span::new(0, 1), "the CR is not content");
     }
 
     #[test]

@@ -91,14 +91,12 @@ pub struct TextRead {
 const MAX_GRID_LINES: usize = 2_000;
 
 pub fn read(text: &str) -> TextRead {
-    // Only the line boundaries are kept for the whole text; each section's lines are split
-    // into cells when it is read and dropped after, so reading a large file costs little
-    // more than its text and what is read from it.
-    let spans = cells::line_spans(text);
+    // Nothing is kept per line of the whole text: the title lines are found in one scan, and
+    // each section's lines are split into cells when it is read and dropped after, so reading
+    // a large file costs little more than its text and what is read from it.
     let split = |range: Range<usize>| -> Vec<Line<'_>> {
-        spans[range]
-            .iter()
-            .map(|&s| cells::split_line(text, s))
+        cells::lines_in(text, range)
+            .map(|s| cells::split_line(text, s))
             .collect()
     };
     let mut out = TextRead {
@@ -108,41 +106,48 @@ pub fn read(text: &str) -> TextRead {
         diagnostics: Vec::new(),
     };
     let mut sections: Vec<(TableSection, Range<usize>)> = Vec::new();
-    let mut prose_lines: Vec<usize> = Vec::new();
-    let titles: Vec<(usize, Title, RawCell)> = spans
-        .iter()
-        .enumerate()
-        .filter_map(|(i, &s)| {
+    let mut prose: Vec<Range<usize>> = Vec::new();
+    let titles: Vec<(Span, Title, RawCell)> = cells::lines_in(text, cells::whole(text))
+        .filter_map(|s| {
             let cell = cells::sole_cell(text, s)?;
-            title_of(&cell).map(|t| (i, t, cell))
+            title_of(&cell).map(|t| (s, t, cell))
         })
         .collect();
-    let end_of = |k: usize| titles.get(k + 1).map_or(spans.len(), |t| t.0);
+    // Section k: from its title line to the next title line (or the end of the text).
+    let section = |k: usize| {
+        titles[k].0.start
+            ..titles
+                .get(k + 1)
+                .map_or(cells::whole(text).end, |t| t.0.start)
+    };
     // Forms are read in parallel (a large file is linted alone, so its forms are what keeps
     // the threads busy) and joined in order.
     let diagnostics: Vec<Vec<Diagnostic>>;
     (out.forms, diagnostics) = titles
         .par_iter()
         .enumerate()
-        .filter_map(|(k, &(start, title, _))| match title {
-            Title::Form(kind) => Some(read_form(kind, &split(start..end_of(k)))),
+        .filter_map(|(k, &(_, title, _))| match title {
+            Title::Form(kind) => Some(read_form(kind, &split(section(k)))),
             _ => None,
         })
         .unzip();
     join_continuations(&mut out.forms);
     out.diagnostics = diagnostics.into_iter().flatten().collect();
-    for (k, &(start, title, cell)) in titles.iter().enumerate() {
-        let end = end_of(k);
+    for (k, &(title_line, title, cell)) in titles.iter().enumerate() {
+        let range = section(k);
         match title {
             Title::Form(_) => {}
             Title::Table => {
-                let span = spans[start].cover(spans[end - 1]);
+                let last = cells::lines_in(text, range.clone())
+                    .last()
+                    .unwrap_or(title_line);
+                let span = title_line.cover(last);
                 let title = squeeze(cell.text);
                 // `预算公开表1` is followed by the table's real title: one section.
                 let previous_is_marker = sections.last().is_some_and(|(t, lines)| {
                     t.title.starts_with("预算公开表")
                         && t.span.end <= span.start
-                        && split(lines.start + 1..start).iter().all(|l| {
+                        && split(lines.start..range.start).iter().skip(1).all(|l| {
                             l.is_blank()
                                 || l.non_empty().all(|c| labels::is_noise(c.text))
                                 || l.non_empty().count() == 1
@@ -152,21 +157,18 @@ pub fn read(text: &str) -> TextRead {
                     Some((t, lines)) if previous_is_marker => {
                         t.title = title;
                         t.span = t.span.cover(span);
-                        lines.end = end;
+                        lines.end = range.end;
                     }
-                    _ => sections.push((TableSection { title, span }, start..end)),
+                    _ => sections.push((TableSection { title, span }, range)),
                 }
             }
-            Title::Part => prose_lines.extend(start..end),
+            Title::Part => prose.push(range),
         }
     }
     for (section, lines) in sections {
         out.tables.extend(tables::read(&section, &split(lines)));
     }
-    let prose: Vec<Line> = prose_lines
-        .iter()
-        .map(|&i| cells::split_line(text, spans[i]))
-        .collect();
+    let prose: Vec<Line> = prose.into_iter().flat_map(split).collect();
     out.prose = prose::read(prose.iter());
     out
 }
@@ -1029,7 +1031,12 @@ mod tests {
 
     #[test]
     fn titles() {
-        let t = |s: &str| title_of(&cells::sole_cell(s, cells::line_spans(s)[0])?);
+        let t = |s: &str| {
+            title_of(&cells::sole_cell(
+                s,
+                cells::lines_in(s, cells::whole(s)).next()?,
+            )?)
+        };
         assert_eq!(
             t("阳泉市市级预算部门（单位）项目支出绩效目标表  "),
             Some(Title::Form(FormKind::Project))

@@ -178,7 +178,14 @@ fn render_one(
     d: &Diagnostic,
     out: &mut String,
 ) {
-    let mut md = MietteDiagnostic::new(d.message.clone())
+    // With no text to point into (a file refused or unreadable), no snippet names the file:
+    // the message does.
+    let message = if doc.text.is_empty() {
+        format!("{}：{}", doc.path, d.message)
+    } else {
+        d.message.clone()
+    };
+    let mut md = MietteDiagnostic::new(message)
         .with_code(d.code.clone())
         .with_severity(match d.severity {
             Severity::Error => miette::Severity::Error,
