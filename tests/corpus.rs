@@ -34,8 +34,8 @@ fn form_at(title_line: u32) -> &'static Form {
         .unwrap_or_else(|| panic!("no form titled on line {title_line}"))
 }
 
-fn text(c: &kpilint::model::Cell<String>) -> Option<&str> {
-    c.value.as_deref()
+fn text(c: &kpilint::model::Cell<impl AsRef<str>>) -> Option<&str> {
+    c.value.as_ref().map(AsRef::as_ref)
 }
 
 /// The indicator row printed on `at`.

@@ -516,12 +516,12 @@ fn resolve(
     let mut rows = Vec::with_capacity(raw.len());
     for (i, r) in raw.into_iter().enumerate() {
         let build = |h: RawHalf, labels: &Resolved| IndicatorHalf {
-            level1: labels.l1.map_or(Cell::missing(h.gap), |p| {
-                Cell::new(p.label.to_owned(), p.span)
-            }),
-            level2: labels.l2.map_or(Cell::missing(h.gap), |p| {
-                Cell::new(p.label.to_owned(), p.span)
-            }),
+            level1: labels
+                .l1
+                .map_or(Cell::missing(h.gap), |p| Cell::new(p.label.into(), p.span)),
+            level2: labels
+                .l2
+                .map_or(Cell::missing(h.gap), |p| Cell::new(p.label.into(), p.span)),
             name: h
                 .name
                 .map_or(Cell::missing(h.gap), |(t, s)| Cell::new(t, s)),

@@ -234,8 +234,8 @@ impl<'t> Reader<'t> {
         for (name, key, val) in self.fields(v, HALF_KEYS, "指标") {
             let cell = self.text(&key, val);
             match name {
-                "level1" => h.level1 = cell,
-                "level2" => h.level2 = cell,
+                "level1" => h.level1 = cell.map(Into::into),
+                "level2" => h.level2 = cell.map(Into::into),
                 "name" => h.name = cell,
                 _ => h.value = cell,
             }

@@ -236,7 +236,7 @@ fn relabel_split_block(page1: &mut [IndicatorRow], page2: &[IndicatorRow]) {
         let Some(opening) = pick(first, side) else {
             continue;
         };
-        if opening.level2.get().map(String::as_str) != Some("成本指标") {
+        if opening.level2.value.as_deref() != Some("成本指标") {
             continue;
         }
         for row in page1.iter_mut().rev() {

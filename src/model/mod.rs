@@ -47,6 +47,14 @@ impl<T> Cell<T> {
     pub fn get(&self) -> Option<&T> {
         self.value.as_ref()
     }
+
+    /// The same cell holding `f` of its value.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Cell<U> {
+        Cell {
+            value: self.value.map(f),
+            span: self.span,
+        }
+    }
 }
 
 impl<T> Default for Cell<T> {
@@ -293,16 +301,21 @@ pub struct SignOff {
     pub date: Cell<String>,
 }
 
+/// An indicator label: one of the vocabulary's canonical spellings, or (from a structured form)
+/// as written.
+pub type Label = std::borrow::Cow<'static, str>;
+
 /// One half (实施期 or 年度) of one printed row of the indicator grid.
 ///
 /// The 一级 and 二级 labels are the ones in force for this row: printed on it, or inherited
 /// from the merged cell of its block. `level1`/`level2` spans point at the printed label.
 #[derive(Debug, Clone, Serialize)]
 pub struct IndicatorHalf {
-    /// 一级指标 (canonical: 产出指标, 效益指标, 满意度指标, 成本指标).
-    pub level1: Cell<String>,
+    /// 一级指标 (canonical: 产出指标, 效益指标, 满意度指标, 成本指标). Labels come from the
+    /// vocabulary's table, so they are borrowed from it, not copied into every half.
+    pub level1: Cell<Label>,
     /// 二级指标 (canonical spelling, e.g. 数量指标, 社会效益指标, 服务对象满意度指标).
-    pub level2: Cell<String>,
+    pub level2: Cell<Label>,
     /// 三级指标 name, as printed (spaces inside words removed).
     pub name: Cell<String>,
     /// 指标值 as printed; the value stage types it.

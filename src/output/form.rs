@@ -7,9 +7,9 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde_yaml::{Mapping, Value};
 
-fn text(m: &mut Mapping, key: &str, c: &Cell<String>) {
+fn text(m: &mut Mapping, key: &str, c: &Cell<impl AsRef<str>>) {
     if let Some(v) = &c.value {
-        m.insert(key.into(), Value::String(v.clone()));
+        m.insert(key.into(), Value::String(v.as_ref().to_owned()));
     }
 }
 

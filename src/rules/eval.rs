@@ -269,9 +269,9 @@ impl<'a> V<'a> {
         matches!(self.val, Val::Null)
     }
 
-    fn str_cell(c: &'a Cell<String>) -> Self {
+    fn str_cell(c: &'a Cell<impl AsRef<str>>) -> Self {
         match &c.value {
-            Some(s) => V::at(Val::Str(Cow::Borrowed(s)), c.span),
+            Some(s) => V::at(Val::Str(Cow::Borrowed(s.as_ref())), c.span),
             None => V {
                 val: Val::Null,
                 span: Some(c.span),

@@ -87,8 +87,8 @@ fn half(level2: &str, name: &str, value: &str) -> IndicatorHalf {
             | crate::ingest::labels::GridLabel::Level2(x) => x.to_owned(),
         });
     IndicatorHalf {
-        level1: cell(parent_of(&canonical).unwrap_or("")),
-        level2: cell(&canonical),
+        level1: cell(parent_of(&canonical).unwrap_or("")).map(Into::into),
+        level2: cell(&canonical).map(Into::into),
         name: cell(name),
         value: cell(value),
         extras: Vec::new(),
