@@ -114,10 +114,30 @@ fn a_form_with_100_000_indicator_rows() {
     let at = text.find("\t\t时效指标").unwrap_or(text.len());
     text.insert_str(at, &row.repeat(100_000));
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("long.txt"), text).unwrap();
+    std::fs::write(dir.path().join("long.txt"), &text).unwrap();
     let (_, v) = check(dir.path(), &["long.txt"]);
     assert_eq!(v["summary"]["forms"], 1);
     assert!(codes_for(&v, "long.txt").contains(&"S008".to_owned()));
+    // Past 2,500 lines a form's lines are counted, not read (nor held in memory); the grid is
+    // read up to 2,000 rows, and the finding says how many lines there are and where reading
+    // stopped.
+    let s008 = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "S008")
+        .unwrap();
+    let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
+    assert_eq!(
+        s008["message"],
+        format!("指标表超过 2000 行，其余未读取（表格共 {lines} 行）")
+    );
+    let first_row = text[..at].lines().count() + 1;
+    let stopped = s008["line"].as_u64().unwrap() as usize;
+    assert!(
+        stopped > first_row + 1_950 && stopped <= first_row + 2_000,
+        "the 2,001st grid row is where reading stops, not line {stopped}"
+    );
 }
 
 #[test]

@@ -127,7 +127,7 @@ pub fn read(text: &str) -> TextRead {
         .par_iter()
         .enumerate()
         .filter_map(|(k, &(_, title, _))| match title {
-            Title::Form(kind) => Some(read_form(kind, &split(section(k)))),
+            Title::Form(kind) => Some(read_form(kind, text, section(k))),
             _ => None,
         })
         .unzip();
@@ -277,20 +277,45 @@ struct FormReader<'a> {
     annual_goal_col: Option<usize>,
     /// A label whose value was not on its line: the value may fall onto the next one.
     dangling: Option<(Field, Span)>,
+    /// Past [`MAX_FORM_LINES`]: the first line not read, and how many lines with content the
+    /// form has in all.
+    unread: Option<(Span, usize)>,
 }
 
-fn read_form(kind: FormKind, body: &[Line]) -> (Form, Vec<Diagnostic>) {
+/// Lines of one form (not counting blank ones) that are split into cells and read: the grid's
+/// limit and room for the header. A hostile file of one title and two million grid lines
+/// otherwise held every line's cells at once (1.3 GB for 44 MB).
+const MAX_FORM_LINES: usize = MAX_GRID_LINES + 500;
+
+/// Whether a line says anything: not blank, not only watermark noise.
+fn has_content(line: &Line) -> bool {
+    !line.is_blank() && !line.non_empty().all(|c| labels::is_noise(c.text))
+}
+
+/// Reads the form whose section (title line included) is `range` of `text`.
+fn read_form(kind: FormKind, text: &str, range: Range<usize>) -> (Form, Vec<Diagnostic>) {
+    // The title line, then the lines with content, up to the limit.
+    let mut body: Vec<Line> = Vec::new();
+    let mut last = None;
+    let mut unread: Option<(Span, usize)> = None;
+    for span in cells::lines_in(text, range) {
+        let line = cells::split_line(text, span);
+        if !body.is_empty() && !has_content(&line) {
+            continue;
+        }
+        last = Some(span);
+        if body.len() <= MAX_FORM_LINES {
+            body.push(line);
+        } else {
+            unread.get_or_insert((span, body.len())).1 += 1;
+        }
+    }
     let title_line = &body[0];
     let title_cell = title_line.first().expect("a title line has a cell");
-    let last = body
-        .iter()
-        .rev()
-        .find(|l| !l.is_blank() && !l.non_empty().all(|c| labels::is_noise(c.text)))
-        .unwrap_or(title_line);
     let at = Span::empty(title_cell.span.end);
     let mut r = FormReader {
         form: Form {
-            span: title_line.span.cover(last.span),
+            span: title_line.span.cover(last.unwrap_or(title_line.span)),
             title: Cell::new(squeeze(title_cell.text), title_cell.span),
             ..Form::empty(kind, at)
         },
@@ -301,13 +326,11 @@ fn read_form(kind: FormKind, body: &[Line]) -> (Form, Vec<Diagnostic>) {
         budget_lines: Vec::new(),
         annual_goal_col: None,
         dangling: None,
+        unread,
     };
     r.set_missing_defaults(at);
     let mut mode = Mode::Header;
     for line in &body[1..] {
-        if line.is_blank() || line.non_empty().all(|c| labels::is_noise(c.text)) {
-            continue;
-        }
         mode = r.line(line, mode);
     }
     r.finish()
@@ -673,14 +696,26 @@ impl<'a> FormReader<'a> {
             .unwrap_or_else(GridHeader::default_two_periods);
         // A real grid has tens of rows; thousands are a paste gone wrong or a hostile file,
         // and are not worth the time every rule would spend on them.
-        if self.grid_lines.len() > MAX_GRID_LINES {
-            let first_dropped = self.grid_lines[MAX_GRID_LINES].span;
+        if self.grid_lines.len() > MAX_GRID_LINES || self.unread.is_some() {
+            let first_dropped = self
+                .grid_lines
+                .get(MAX_GRID_LINES)
+                .map(|l| l.span)
+                .or(self.unread.map(|u| u.0))
+                .unwrap_or_default();
+            let grid = self.grid_lines.len();
+            let message = match self.unread {
+                Some((_, lines)) if grid > MAX_GRID_LINES => {
+                    format!("指标表超过 {MAX_GRID_LINES} 行，其余未读取（表格共 {lines} 行）")
+                }
+                Some((_, lines)) => {
+                    format!("表格有 {lines} 行，超过 {MAX_FORM_LINES} 行，其余未读取")
+                }
+                None => format!("指标表有 {grid} 行，超过 {MAX_GRID_LINES} 行，其余未读取"),
+            };
             self.diagnostics.push(Diagnostic::new(
                 &codes::TOO_MANY_ROWS,
-                format!(
-                    "指标表有 {} 行，超过 {MAX_GRID_LINES} 行，其余未读取",
-                    self.grid_lines.len()
-                ),
+                message,
                 Label::new(Span::empty(first_dropped.start), "此后未读取"),
             ));
             self.grid_lines.truncate(MAX_GRID_LINES);
@@ -1027,6 +1062,26 @@ mod tests {
         assert_eq!(&"实施期资金总额： 1,000,000"[at..], "1,000,000");
         assert!(shared_funds_cell("市县（区）财政资 0").is_some());
         assert!(shared_funds_cell("其中：中央财政资金").is_none());
+    }
+
+    #[test]
+    fn a_form_past_its_line_limit_is_counted_not_read() {
+        let mut text = String::from("项目支出绩效目标表\n项目名称\t测试\n\n");
+        for i in 0..3000 {
+            text.push_str(&format!("备注\t第{i}行\n"));
+        }
+        let read = read(&text);
+        assert_eq!(read.forms.len(), 1);
+        let d = read.diagnostics.iter().find(|d| d.code == "S008").unwrap();
+        assert_eq!(d.message, "表格有 3002 行，超过 2500 行，其余未读取");
+        // The blank line is not counted; reading stops at the first line not read.
+        let line = text[..d.primary.span.start].lines().count() + 1;
+        assert_eq!(line, 2503);
+        assert_eq!(
+            read.forms[0].span.end,
+            text.trim_end().len(),
+            "the form still covers every line"
+        );
     }
 
     #[test]
