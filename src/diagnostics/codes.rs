@@ -100,6 +100,9 @@ codes! {
     TOO_MANY_ROWS = "S008", "too-many-indicator-rows", Warning,
         "指标表行数过多，只读取了开头部分",
         Some("一张绩效目标表的指标不过几十行；检查表格是否重复粘贴");
+    TOO_MANY_LINES = "S009", "section-too-long", Warning,
+        "预算表或说明部分行数过多，只读取了开头部分",
+        Some("一张预算表或一段说明不会有上万行；检查文件是否拼接或重复粘贴");
     UNUSED_SUPPRESSION = "U001", "unused-suppression", Warning,
         "kpilint.toml 中的抑制没有匹配任何发现",
         Some("删除这条抑制，或改正其 code、form、cell 使之匹配");

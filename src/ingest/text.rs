@@ -92,13 +92,8 @@ const MAX_GRID_LINES: usize = 2_000;
 
 pub fn read(text: &str) -> TextRead {
     // Nothing is kept per line of the whole text: the title lines are found in one scan, and
-    // each section's lines are split into cells when it is read and dropped after, so reading
-    // a large file costs little more than its text and what is read from it.
-    let split = |range: Range<usize>| -> Vec<Line<'_>> {
-        cells::lines_in(text, range)
-            .map(|s| cells::split_line(text, s))
-            .collect()
-    };
+    // each section's lines are split into cells when it is read (up to a limit) and dropped
+    // after, so reading a large file costs little more than its text and what is read from it.
     let mut out = TextRead {
         forms: Vec::new(),
         tables: Vec::new(),
@@ -147,11 +142,12 @@ pub fn read(text: &str) -> TextRead {
                 let previous_is_marker = sections.last().is_some_and(|(t, lines)| {
                     t.title.starts_with("预算公开表")
                         && t.span.end <= span.start
-                        && split(lines.start..range.start).iter().skip(1).all(|l| {
-                            l.is_blank()
-                                || l.non_empty().all(|c| labels::is_noise(c.text))
-                                || l.non_empty().count() == 1
-                        })
+                        && cells::lines_in(text, lines.start..range.start)
+                            .skip(1)
+                            .all(|s| {
+                                let l = cells::split_line(text, s);
+                                !has_content(&l) || l.non_empty().count() == 1
+                            })
                 });
                 match sections.last_mut() {
                     Some((t, lines)) if previous_is_marker => {
@@ -165,11 +161,68 @@ pub fn read(text: &str) -> TextRead {
             Title::Part => prose.push(range),
         }
     }
-    for (section, lines) in sections {
-        out.tables.extend(tables::read(&section, &split(lines)));
+    for (section, range) in sections {
+        let read = content_lines(text, range, MAX_SECTION_LINES);
+        if let Some((at, lines)) = read.unread {
+            out.diagnostics
+                .push(too_long(&format!("“{}”", section.title), at, lines));
+        }
+        out.tables.extend(tables::read(&section, &read.lines));
     }
-    let prose: Vec<Line> = prose.into_iter().flat_map(split).collect();
-    out.prose = prose::read(prose.iter());
+    let mut lines = Vec::new();
+    for range in prose {
+        let read = content_lines(text, range, MAX_SECTION_LINES);
+        if let Some((at, n)) = read.unread {
+            out.diagnostics.push(too_long("说明部分", at, n));
+        }
+        lines.extend(read.lines);
+    }
+    out.prose = prose::read(lines.iter());
+    out
+}
+
+/// Lines with content of one budget table or prose part that are read: far more than any
+/// real one has (a province's 项目支出预算表 runs to a few thousand).
+const MAX_SECTION_LINES: usize = 20_000;
+
+fn too_long(what: &str, at: Span, lines: usize) -> Diagnostic {
+    Diagnostic::new(
+        &codes::TOO_MANY_LINES,
+        format!("{what}有 {lines} 行，超过 {MAX_SECTION_LINES} 行，其余未读取"),
+        Label::new(Span::empty(at.start), "此后未读取"),
+    )
+}
+
+/// The lines of a section that say something (see [`has_content`]), split into cells.
+struct ContentLines<'t> {
+    /// Up to the limit.
+    lines: Vec<Line<'t>>,
+    /// The last of them, read or not.
+    last: Option<Span>,
+    /// Past the limit: the first line not read, and how many lines with content in all.
+    unread: Option<(Span, usize)>,
+}
+
+/// Splits the lines of `range` with content, keeping at most `limit`: past it they are only
+/// counted, so no section holds more than `limit` lines' cells at once, however long it is.
+fn content_lines(text: &str, range: Range<usize>, limit: usize) -> ContentLines<'_> {
+    let mut out = ContentLines {
+        lines: Vec::new(),
+        last: None,
+        unread: None,
+    };
+    for span in cells::lines_in(text, range) {
+        let line = cells::split_line(text, span);
+        if !has_content(&line) {
+            continue;
+        }
+        out.last = Some(span);
+        if out.lines.len() < limit {
+            out.lines.push(line);
+        } else {
+            out.unread.get_or_insert((span, limit)).1 += 1;
+        }
+    }
     out
 }
 
@@ -294,22 +347,13 @@ fn has_content(line: &Line) -> bool {
 
 /// Reads the form whose section (title line included) is `range` of `text`.
 fn read_form(kind: FormKind, text: &str, range: Range<usize>) -> (Form, Vec<Diagnostic>) {
-    // The title line, then the lines with content, up to the limit.
-    let mut body: Vec<Line> = Vec::new();
-    let mut last = None;
-    let mut unread: Option<(Span, usize)> = None;
-    for span in cells::lines_in(text, range) {
-        let line = cells::split_line(text, span);
-        if !body.is_empty() && !has_content(&line) {
-            continue;
-        }
-        last = Some(span);
-        if body.len() <= MAX_FORM_LINES {
-            body.push(line);
-        } else {
-            unread.get_or_insert((span, body.len())).1 += 1;
-        }
-    }
+    // The title line (which has content: it is the one cell of its line), then the lines with
+    // content, up to the limit.
+    let ContentLines {
+        lines: body,
+        last,
+        unread,
+    } = content_lines(text, range, MAX_FORM_LINES + 1);
     let title_line = &body[0];
     let title_cell = title_line.first().expect("a title line has a cell");
     let at = Span::empty(title_cell.span.end);
@@ -1082,6 +1126,32 @@ mod tests {
             text.trim_end().len(),
             "the form still covers every line"
         );
+    }
+
+    #[test]
+    fn a_table_or_prose_past_its_line_limit_is_counted_not_read() {
+        let mut text = String::from("2025年部门收支总表\n");
+        text.push_str(&"项目\t1.00\t2.00\n".repeat(MAX_SECTION_LINES + 4));
+        text.push_str("第三部分 情况说明\n");
+        text.push_str(&"说明\t本年收入 100 万元。\n".repeat(MAX_SECTION_LINES + 9));
+        let read = read(&text);
+        let found: Vec<(&str, &str)> = read
+            .diagnostics
+            .iter()
+            .map(|d| (d.code.as_str(), d.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "S009",
+                    "“2025年部门收支总表”有 20005 行，超过 20000 行，其余未读取"
+                ),
+                ("S009", "说明部分有 20010 行，超过 20000 行，其余未读取"),
+            ]
+        );
+        assert!(!read.tables.is_empty(), "what was read is still a table");
+        assert!(read.prose.len() < MAX_SECTION_LINES, "{}", read.prose.len());
     }
 
     #[test]
