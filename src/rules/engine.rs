@@ -571,7 +571,8 @@ mod tests {
     use crate::rules::RuleSet;
 
     /// Per-form rules run a few forms at a time, in parallel; what they find must be what one
-    /// pass over the whole document finds, in the same order, with the same trace.
+    /// pass over the whole document finds (in another order, which `lint` sorts), and a
+    /// traced rule's lines must come in the same order.
     #[test]
     fn passes_of_forms_find_what_one_pass_finds() {
         let path = concat!(
