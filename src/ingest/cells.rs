@@ -100,39 +100,31 @@ pub fn lines_in(text: &str, range: Range<usize>) -> impl Iterator<Item = Span> +
 
 /// The line at `span` (one of [`lines_in`]) split into cells.
 pub fn split_line(text: &str, span: Span) -> Line<'_> {
-    let (start, end) = (span.start, span.end);
-    let mut cells = Vec::new();
-    let mut cell_start = start;
-    let line = &text[start..end];
-    for (col, piece) in line.split('\t').enumerate() {
-        let piece_end = cell_start + piece.len();
-        cells.push(make_cell(text, col, cell_start, piece_end));
-        cell_start = piece_end + 1;
-    }
     Line {
-        span: Span::new(start, end),
-        cells,
+        span,
+        cells: cells_of(text, span).collect(),
     }
 }
 
 /// The only non-empty cell of the line at `span`, if it has exactly one: a title is such a
 /// line, and most lines are not, so this is asked of every line without splitting it.
 pub fn sole_cell(text: &str, span: Span) -> Option<RawCell<'_>> {
-    let mut found = None;
+    let mut filled = cells_of(text, span).filter(|c| !c.is_empty());
+    let only = filled.next()?;
+    filled.next().is_none().then_some(only)
+}
+
+/// Every tab-separated field of the line at `span`, empty ones included.
+fn cells_of(text: &str, span: Span) -> impl Iterator<Item = RawCell<'_>> {
     let mut cell_start = span.start;
-    for (col, piece) in text[span.start..span.end].split('\t').enumerate() {
-        let piece_end = cell_start + piece.len();
-        let cell = make_cell(text, col, cell_start, piece_end);
-        cell_start = piece_end + 1;
-        if cell.is_empty() {
-            continue;
-        }
-        if found.is_some() {
-            return None;
-        }
-        found = Some(cell);
-    }
-    found
+    text[span.start..span.end]
+        .split('\t')
+        .enumerate()
+        .map(move |(col, piece)| {
+            let start = cell_start;
+            cell_start = start + piece.len() + 1;
+            make_cell(text, col, start, start + piece.len())
+        })
 }
 
 fn make_cell(text: &str, col: usize, start: usize, end: usize) -> RawCell<'_> {

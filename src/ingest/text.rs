@@ -114,21 +114,17 @@ pub fn read(text: &str) -> TextRead {
         .collect();
     // Where reading stops: the end of the text, or the title of the form past the limit.
     let mut stop = cells::whole(text).end;
-    let forms = titles
-        .iter()
-        .filter(|t| matches!(t.1, Title::Form(_)))
-        .count();
-    if let Some(cut) = titles
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| matches!(t.1, Title::Form(_)))
-        .nth(MAX_FORMS)
-        .map(|(i, _)| i)
-    {
+    let form_titles: Vec<usize> = (0..titles.len())
+        .filter(|&i| matches!(titles[i].1, Title::Form(_)))
+        .collect();
+    if let Some(&cut) = form_titles.get(MAX_FORMS) {
         stop = titles[cut].0.start;
         out.diagnostics.push(Diagnostic::new(
             &codes::TOO_MANY_FORMS,
-            format!("文件有 {forms} 张绩效目标表，超过 {MAX_FORMS} 张，其余未读取"),
+            format!(
+                "文件有 {} 张绩效目标表，超过 {MAX_FORMS} 张，其余未读取",
+                form_titles.len()
+            ),
             Label::new(titles[cut].0, "此后未读取"),
         ));
         titles.truncate(cut);
