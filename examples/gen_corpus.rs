@@ -83,10 +83,10 @@ fn templates() -> Vec<String> {
         .filter(|f| f.kind == kpilint::model::FormKind::Project && f.continuations.is_empty())
         .map(|f| {
             // From the title line to the form's last line.
-            let start = doc.text[..f.span.start].rfind('\n').map_or(0, |i| i + 1);
-            let end = doc.text[f.span.end..]
+            let start = doc.text[..f.span.start()].rfind('\n').map_or(0, |i| i + 1);
+            let end = doc.text[f.span.end()..]
                 .find('\n')
-                .map_or(doc.text.len(), |i| f.span.end + i + 1);
+                .map_or(doc.text.len(), |i| f.span.end() + i + 1);
             doc.text[start..end].to_owned()
         })
         .collect()

@@ -19,10 +19,13 @@ pub fn planned(diagnostics: &[Diagnostic]) -> Vec<Edit> {
         .filter(|f| f.safe)
         .flat_map(|f| f.edits.iter().cloned())
         .collect();
-    edits.sort_by_key(|e| (e.span.start, e.span.end));
+    edits.sort_by_key(|e| (e.span.start(), e.span.end()));
     let mut out: Vec<Edit> = Vec::with_capacity(edits.len());
     for e in edits {
-        if out.last().is_none_or(|last| last.span.end <= e.span.start) {
+        if out
+            .last()
+            .is_none_or(|last| last.span.end() <= e.span.start())
+        {
             out.push(e);
         }
     }
@@ -34,9 +37,9 @@ pub fn apply(text: &str, edits: &[Edit]) -> String {
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
     for e in edits {
-        out.push_str(&text[at..e.span.start]);
+        out.push_str(&text[at..e.span.start()]);
         out.push_str(&e.text);
-        at = e.span.end;
+        at = e.span.end();
     }
     out.push_str(&text[at..]);
     out

@@ -93,14 +93,14 @@ impl Linter {
         let fresh = crate::rules::engine::run_ctx(&ctx, &per_form, &self.settings, None);
         let mut by_form: HashMap<usize, Vec<Diagnostic>> = HashMap::new();
         for d in fresh.diagnostics {
-            if let Some(i) = crate::output::form_index(doc, d.primary.span.start) {
+            if let Some(i) = crate::output::form_index(doc, d.primary.span.start()) {
                 by_form.entry(i).or_default().push(d);
             }
         }
         let mut next = RuleCache::default();
         let mut diagnostics: Vec<Diagnostic> = ing.diagnostics;
         for (i, form) in doc.forms.iter().enumerate() {
-            let start = form.span.start;
+            let start = form.span.start();
             let found: Vec<Diagnostic> = match cache.forms.get(&keys[i]) {
                 Some((old_start, old)) => old
                     .iter()
@@ -189,8 +189,8 @@ pub struct RuleCache {
 fn shifted(d: &Diagnostic, delta: isize) -> Diagnostic {
     let mv = |s: Span| {
         Span::new(
-            (s.start as isize + delta) as usize,
-            (s.end as isize + delta) as usize,
+            (s.start() as isize + delta) as usize,
+            (s.end() as isize + delta) as usize,
         )
     };
     let mut d = d.clone();

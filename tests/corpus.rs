@@ -30,7 +30,7 @@ fn form_at(title_line: u32) -> &'static Form {
     let d = doc();
     d.forms
         .iter()
-        .find(|f| line(d, f.span.start) == title_line)
+        .find(|f| line(d, f.span.start()) == title_line)
         .unwrap_or_else(|| panic!("no form titled on line {title_line}"))
 }
 
@@ -43,7 +43,7 @@ fn row(f: &Form, at: u32) -> &kpilint::model::IndicatorRow {
     let d = doc();
     f.indicators
         .iter()
-        .find(|r| line(d, r.span.start) == at)
+        .find(|r| line(d, r.span.start()) == at)
         .unwrap_or_else(|| panic!("no indicator row on line {at}"))
 }
 
@@ -73,8 +73,8 @@ fn counts_every_form_once() {
         .filter(|f| !f.continuations.is_empty())
         .map(|f| {
             (
-                line(d, f.span.start),
-                f.continuations.iter().map(|c| line(d, c.start)).collect(),
+                line(d, f.span.start()),
+                f.continuations.iter().map(|c| line(d, c.start())).collect(),
             )
         })
         .collect();
@@ -98,7 +98,7 @@ fn counts_every_form_once() {
 fn every_project_form_has_its_header_funds_and_indicators() {
     let d = doc();
     for f in d.forms.iter().filter(|f| f.kind == FormKind::Project) {
-        let at = line(d, f.span.start);
+        let at = line(d, f.span.start());
         assert!(f.name.value.is_some(), "form on line {at} has a name");
         assert!(
             f.department.value.is_some(),
@@ -125,7 +125,7 @@ fn every_project_form_has_its_header_funds_and_indicators() {
         .forms
         .iter()
         .filter(|f| f.kind == FormKind::Project && f.funds_annual.total.value.is_none())
-        .map(|f| line(d, f.funds_annual.total.span.start))
+        .map(|f| line(d, f.funds_annual.total.span.start()))
         .collect();
     assert_eq!(blank, [7791, 7829, 7869, 7902]);
     // No year line on three forms (LAYOUT.md §4).
@@ -133,7 +133,7 @@ fn every_project_form_has_its_header_funds_and_indicators() {
         .forms
         .iter()
         .filter(|f| f.year.value.is_none())
-        .map(|f| line(d, f.span.start))
+        .map(|f| line(d, f.span.start()))
         .collect();
     assert_eq!(no_year, [5534, 5574, 6137]);
 }
@@ -534,7 +534,7 @@ fn sign_off_in_one_spaced_cell() {
     let f = d
         .forms
         .iter()
-        .find(|f| line(d, f.span.start) == 8586)
+        .find(|f| line(d, f.span.start()) == 8586)
         .unwrap();
     assert_eq!(text(&f.sign_off.date), Some("20250107110714"), "line 8617");
     assert_eq!(text(&f.sign_off.principal), None);
@@ -606,7 +606,7 @@ fn structural_findings_are_the_sheared_and_merged_cells() {
         .diagnostics
         .iter()
         .filter(|x| x.code == "S003")
-        .map(|x| line(d, x.primary.span.start))
+        .map(|x| line(d, x.primary.span.start()))
         .collect();
     s003.dedup();
     // Each line was checked by eye: the annual value fell off a sheared row (LAYOUT.md §9),
@@ -623,7 +623,7 @@ fn structural_findings_are_the_sheared_and_merged_cells() {
         .diagnostics
         .iter()
         .filter(|x| x.code == "S006")
-        .map(|x| line(d, x.primary.span.start))
+        .map(|x| line(d, x.primary.span.start()))
         .collect();
     assert_eq!(
         s006,
@@ -653,7 +653,7 @@ fn reading(path: &Path) -> serde_json::Value {
             format!(
                 "{}:{}:{}",
                 d.code,
-                line(&ing.document, d.primary.span.start),
+                line(&ing.document, d.primary.span.start()),
                 d.message
             )
         })

@@ -110,7 +110,7 @@ fn document_findings(settings: Option<Settings>) -> BTreeSet<(u32, String)> {
         .diagnostics
         .iter()
         .filter(|d| d.code.starts_with('D'))
-        .map(|d| (doc.line_col(d.primary.span.start).line, d.code.clone()))
+        .map(|d| (doc.line_col(d.primary.span.start()).line, d.code.clone()))
         .collect()
 }
 
@@ -276,7 +276,7 @@ fn every_project_line_and_every_form_is_matched_or_reported() {
         .iter()
         .find(|p| {
             p.line
-                .is_some_and(|(t, r)| doc.tables[t].rows[r].span.start == line_start(doc, 537))
+                .is_some_and(|(t, r)| doc.tables[t].rows[r].span.start() == line_start(doc, 537))
         })
         .unwrap();
     let form = &doc.forms[p.form.unwrap()];

@@ -90,7 +90,7 @@ fn findings() -> BTreeSet<(u32, String)> {
     report
         .diagnostics
         .iter()
-        .map(|d| (doc.line_col(d.primary.span.start).line, d.code.clone()))
+        .map(|d| (doc.line_col(d.primary.span.start()).line, d.code.clone()))
         .collect()
 }
 

@@ -107,6 +107,41 @@ fn hostile_files_in_a_folder_do_not_stop_the_run() {
     );
 }
 
+/// A path whose size the file system cannot tell (a pipe, a device) is read only up to the
+/// size limit: a writer that never stops cannot exhaust memory.
+#[test]
+fn an_endless_pipe_is_read_only_up_to_the_size_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("endless.txt");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("mkfifo is not available; skipped");
+        return;
+    }
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let mut pipe = std::fs::OpenOptions::new().write(true).open(fifo).unwrap();
+            let chunk = vec![b'a'; 1 << 20];
+            // Ends when kpilint stops reading and closes the pipe (the write fails), or after
+            // 1 GB, which would mean the limit does not hold.
+            for _ in 0..1024 {
+                if pipe.write_all(&chunk).is_err() {
+                    return true;
+                }
+            }
+            false
+        })
+    };
+    let (status, v) = check(dir.path(), &["endless.txt"]);
+    assert_eq!(status, 2, "{v}");
+    assert_eq!(codes_for(&v, "endless.txt"), ["I010"], "{v}");
+    let message = v["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(message.contains("超过 64 MB"), "{message}");
+    assert!(writer.join().unwrap(), "kpilint read the whole gigabyte");
+}
+
 #[test]
 fn a_form_with_100_000_indicator_rows() {
     let mut text = good_form();

@@ -19,7 +19,7 @@ fn escape(s: &str) -> String {
 fn forms_with_findings(report: &FileReport) -> usize {
     let mut hit = vec![false; report.document.forms.len()];
     for d in &report.diagnostics {
-        if let Some(i) = form_index(&report.document, d.primary.span.start) {
+        if let Some(i) = form_index(&report.document, d.primary.span.start()) {
             hit[i] = true;
         }
     }

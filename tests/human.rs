@@ -11,7 +11,7 @@ fn report_where(keep: impl Fn(&str, u32) -> bool) -> String {
     let doc = &report.document;
     report
         .diagnostics
-        .retain(|d| keep(&d.code, doc.line_col(d.primary.span.start).line));
+        .retain(|d| keep(&d.code, doc.line_col(d.primary.span.start()).line));
     assert!(!report.diagnostics.is_empty(), "some finding is selected");
     render(
         &[report],

@@ -8,7 +8,7 @@ fn builtin_packs_load() {
     let set = RuleSet::builtin();
     for (doc, diags) in &set.broken {
         for d in diags {
-            let at = doc.line_col(d.primary.span.start);
+            let at = doc.line_col(d.primary.span.start());
             eprintln!(
                 "{}:{}:{}: {} {}",
                 doc.path, at.line, at.column, d.code, d.message

@@ -256,7 +256,7 @@ fn broken_values_are_recognised_not_guessed() {
         panic!()
     };
     assert_eq!(
-        (reason, &v.text[span.start..span.end]),
+        (reason, &v.text[span.range()]),
         (Reason::ReversedUnit, "人/元")
     );
     let v = value::parse("1. 3204E+10");
@@ -271,7 +271,7 @@ fn broken_values_are_recognised_not_guessed() {
     let Kind::Placeholder { span } = v.kind else {
         panic!()
     };
-    assert_eq!(&v.text[span.start..span.end], "XX");
+    assert_eq!(&v.text[span.range()], "XX");
     for garbled in ["100保障", "提高100提高", "98%推进", "2025年01367"] {
         let v = value::parse(garbled);
         assert!(
@@ -293,13 +293,13 @@ fn broken_values_are_recognised_not_guessed() {
     let Some(Note::TruncatedList { span }) = v.notes.first() else {
         panic!("{v:?}")
     };
-    assert_eq!(&v.text[span.start..span.end], "二档");
+    assert_eq!(&v.text[span.range()], "二档");
     let v = value::parse("95元/生.年");
     let Some(Note::NonCanonicalUnit { span, suggestion }) = v.notes.first() else {
         panic!()
     };
     assert_eq!(
-        (&v.text[span.start..span.end], suggestion.as_str()),
+        (&v.text[span.range()], suggestion.as_str()),
         ("元/生.年", "元/生/年")
     );
 }
@@ -330,10 +330,7 @@ fn lists_keep_labels_and_values() {
         ]
     );
     let second = &items[1];
-    assert_eq!(
-        &v.text[second.span.start..second.span.end],
-        "正处1000元/人/月"
-    );
+    assert_eq!(&v.text[second.span.range()], "正处1000元/人/月");
 }
 
 #[test]
@@ -430,7 +427,7 @@ proptest! {
     fn any_text_parses_without_panic(s in "\\PC{0,40}") {
         let v = value::parse(&s);
         if let Kind::Invalid { span, .. } | Kind::Placeholder { span } = v.kind {
-            prop_assert!(span.end <= s.len() && s.is_char_boundary(span.start) && s.is_char_boundary(span.end));
+            prop_assert!(span.end() <= s.len() && s.is_char_boundary(span.start()) && s.is_char_boundary(span.end()));
         }
     }
 
@@ -442,7 +439,7 @@ proptest! {
                 Note::PercentOver100 { span } | Note::OddPercent { span } | Note::TruncatedList { span }
                 | Note::NonCanonicalUnit { span, .. } | Note::MissingSlash { span } => span,
             };
-            prop_assert!(span.end <= s.len() && s.is_char_boundary(span.start) && s.is_char_boundary(span.end));
+            prop_assert!(span.end() <= s.len() && s.is_char_boundary(span.start()) && s.is_char_boundary(span.end()));
         }
     }
 }

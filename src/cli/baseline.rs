@@ -36,7 +36,7 @@ fn key(r: &FileReport, d: &crate::diagnostics::Diagnostic) -> Key {
     Key {
         code: d.code.clone(),
         path: r.document.path.clone(),
-        form: d.form.clone(),
+        form: d.form.as_deref().map(str::to_owned),
         cell: r.document.slice(d.primary.span).to_owned(),
     }
 }

@@ -88,8 +88,9 @@ pub struct Diagnostic {
     /// How to fix it.
     pub help: Option<Shared>,
     /// The 项目名称 of the form the finding belongs to.
-    pub form: Option<String>,
-    pub fix: Option<Fix>,
+    pub form: Option<Shared>,
+    /// Boxed: few findings have one, and every finding would carry its size.
+    pub fix: Option<Box<Fix>>,
 }
 
 impl Diagnostic {
@@ -120,7 +121,7 @@ impl Diagnostic {
     }
 
     pub fn with_form(mut self, form: Option<&str>) -> Self {
-        self.form = form.map(str::to_owned);
+        self.form = form.map(Shared::from);
         self
     }
 }
@@ -131,14 +132,14 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
     // message breaks ties, so the order never depends on the order the rules ran in.
     diagnostics.sort_unstable_by(|a, b| {
         (
-            a.primary.span.start,
-            a.primary.span.end,
+            a.primary.span.start(),
+            a.primary.span.end(),
             &a.code,
             &a.message,
         )
             .cmp(&(
-                b.primary.span.start,
-                b.primary.span.end,
+                b.primary.span.start(),
+                b.primary.span.end(),
                 &b.code,
                 &b.message,
             ))

@@ -116,8 +116,8 @@ pub fn sole_cell(text: &str, span: Span) -> Option<RawCell<'_>> {
 
 /// Every tab-separated field of the line at `span`, empty ones included.
 fn cells_of(text: &str, span: Span) -> impl Iterator<Item = RawCell<'_>> {
-    let mut cell_start = span.start;
-    text[span.start..span.end]
+    let mut cell_start = span.start();
+    text[span.range()]
         .split('\t')
         .enumerate()
         .map(move |(col, piece)| {
@@ -204,7 +204,7 @@ mod tests {
         assert_eq!(ls.len(), 2);
         let c = &ls[0].cells[1];
         assert_eq!((c.col, c.text), (1, "项目"));
-        assert_eq!(&text[c.span.start..c.span.end], "项目");
+        assert_eq!(&text[c.span.range()], "项目");
         assert!(ls[0].cells[2].is_empty(), "the CR is not content");
         assert_eq!(ls[1].cells[0].text, "b");
     }
@@ -226,19 +226,16 @@ mod tests {
         let text = "\t 项目支出绩效目标表 \t\t\r\n项目名称\t教育经费\n\t\t\n<td>x</td>\t标题";
         let spans: Vec<Span> = lines_in(text, whole(text)).collect();
         assert_eq!(spans.len(), 4);
-        assert_eq!(
-            &text[spans[0].start..spans[0].end],
-            "\t 项目支出绩效目标表 \t\t"
-        );
+        assert_eq!(&text[spans[0].range()], "\t 项目支出绩效目标表 \t\t");
         let only = sole_cell(text, spans[0]).unwrap();
         assert_eq!((only.col, only.text), (1, "项目支出绩效目标表"));
-        assert_eq!(&text[only.span.start..only.span.end], "项目支出绩效目标表");
+        assert_eq!(&text[only.span.range()], "项目支出绩效目标表");
         assert!(sole_cell(text, spans[1]).is_none(), "two cells");
         assert!(sole_cell(text, spans[2]).is_none(), "no cell");
         // HTML is cut as in a split line: what is left is one cell.
         assert_eq!(sole_cell(text, spans[3]).unwrap().text, "标题");
         // A section's lines are the whole text's lines that start in it.
-        let from_second = spans[1].start..spans[3].start;
+        let from_second = spans[1].start()..spans[3].start();
         assert_eq!(lines_in(text, from_second).collect::<Vec<_>>(), spans[1..3]);
         let ending = "a\r\nb\n";
         let all: Vec<Span> = lines_in(ending, whole(ending)).collect();

@@ -436,7 +436,7 @@ fn half<'a>(
         .unwrap_or(0);
     h.gap = line
         .empty_slot_after(last_col)
-        .unwrap_or(Span::empty(line.span.end));
+        .unwrap_or(Span::empty(line.span.end()));
     match data {
         [] => {}
         [only] if looks_like_value(only.text) => h.value = Some(value(only)),
@@ -487,7 +487,7 @@ fn read_by_columns(line: &Line, cols: &[HeaderColumn]) -> RawRow {
                 .extras
                 .push((hc.label.clone(), Cell::new(cell.text.to_owned(), cell.span))),
         }
-        h.gap = Span::empty(line.span.end);
+        h.gap = Span::empty(line.span.end());
     }
     let mut halves_iter = out.into_iter().zip(touched).map(|(h, t)| t.then_some(h));
     let first = halves_iter.next().flatten();
@@ -641,7 +641,7 @@ pub(crate) fn check_rows(
                 _ => continue,
             }
             if let Some(d) = diagnostics.last_mut() {
-                d.form = form.map(str::to_owned);
+                d.form = form.map(Into::into);
             }
         }
     }

@@ -67,25 +67,36 @@ pub const MAX_FILE_BYTES: u64 = 64 << 20;
 /// Reads one file from disk.
 pub fn read_path(path: &Path) -> Ingested {
     let display = path.display().to_string();
+    // The size, when the file system knows it; a pipe's is known only to exceed the limit.
+    let too_large = |bytes: Option<u64>| {
+        let size = bytes.map_or_else(String::new, |b| format!("有 {} MB，", b >> 20));
+        unreadable(
+            &display,
+            Diagnostic::new(
+                &codes::TOO_LARGE,
+                format!("文件{size}超过 {} MB 的上限，未读取", MAX_FILE_BYTES >> 20),
+                Label::new(Span::empty(0), "文件"),
+            ),
+        )
+    };
+    let mut size = 0;
     if let Ok(meta) = std::fs::metadata(path) {
         if meta.is_file() && meta.len() > MAX_FILE_BYTES {
-            return unreadable(
-                &display,
-                Diagnostic::new(
-                    &codes::TOO_LARGE,
-                    format!(
-                        "文件有 {} MB，超过 {} MB 的上限，未读取",
-                        meta.len() >> 20,
-                        MAX_FILE_BYTES >> 20
-                    ),
-                    Label::new(Span::empty(0), "文件"),
-                ),
-            );
+            return too_large(Some(meta.len()));
         }
+        size = meta.len();
     }
-    match std::fs::read(path) {
-        Ok(bytes) if reads_as_text(&display) => read_bytes_owned(&display, bytes),
-        Ok(bytes) => read_file(&display, &bytes),
+    // Bounded even when the size was not known up front (a pipe, a device, a file that grew
+    // since): nothing past the limit is read, so no text can outgrow a span's 32 bits.
+    use std::io::Read;
+    // Sized up front, as `fs::read` would: grown by doubling, a 10 MB file would hold 16.
+    let mut bytes = Vec::with_capacity(size as usize + 1);
+    let read =
+        std::fs::File::open(path).and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes));
+    match read {
+        Ok(_) if bytes.len() as u64 > MAX_FILE_BYTES => too_large(None),
+        Ok(_) if reads_as_text(&display) => read_bytes_owned(&display, bytes),
+        Ok(_) => read_file(&display, &bytes),
         Err(e) => unreadable(
             &display,
             Diagnostic::new(

@@ -42,7 +42,7 @@ pub fn read<'a>(lines: impl Iterator<Item = &'a Line<'a>>) -> Vec<ProseFigure> {
                 section = squeeze(text.trim_start_matches(['#', ' ']));
                 continue;
             }
-            read_cell(text, cell.span.start, &section, &mut out);
+            read_cell(text, cell.span.start(), &section, &mut out);
         }
     }
     out
@@ -136,12 +136,9 @@ mod tests {
         );
         assert_eq!(f[2].label, "上年结转");
         assert_eq!(f[2].section, "二、收入预算情况说明");
-        assert_eq!(
-            &text[f[1].amount.span.start..f[1].amount.span.end],
-            "46,124.51"
-        );
+        assert_eq!(&text[f[1].amount.span.range()], "46,124.51");
         let share = f[1].share.as_ref().unwrap().span;
-        assert_eq!(&text[share.start..share.end], "81.31");
+        assert_eq!(&text[share.range()], "81.31");
     }
 
     #[test]

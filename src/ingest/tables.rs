@@ -23,7 +23,7 @@ pub fn read(section: &TableSection, lines: &[Line]) -> Vec<BudgetTable> {
         .iter()
         .flat_map(|l| l.non_empty())
         .find(|c| squeeze(c.text) == section.title)
-        .map_or(Span::empty(section.span.start), |c| c.span);
+        .map_or(Span::empty(section.span.start()), |c| c.span);
     let mut unit = MoneyUnit::WanYuan;
     let mut no_data = false;
     let mut grid: Vec<&Line> = Vec::new();
@@ -323,14 +323,14 @@ fn read_side(
         l.cells
             .get(j)
             .map(|c| c.span)
-            .or_else(|| l.cells.last().map(|c| Span::empty(c.span.end)))
-            .unwrap_or(Span::empty(l.span.end))
+            .or_else(|| l.cells.last().map(|c| Span::empty(c.span.end())))
+            .unwrap_or(Span::empty(l.span.end()))
     };
     let text_cell = |l: &Line, j: Option<usize>| -> Cell<String> {
         match j.and_then(|j| l.cells.get(j)) {
             Some(c) if !c.is_empty() => Cell::new(squeeze(c.text), c.span),
             Some(c) => Cell::missing(c.span),
-            None => Cell::missing(Span::empty(l.span.start)),
+            None => Cell::missing(Span::empty(l.span.start())),
         }
     };
     let mut rows = Vec::new();

@@ -118,7 +118,7 @@ pub fn read(text: &str) -> TextRead {
         .filter(|&i| matches!(titles[i].1, Title::Form(_)))
         .collect();
     if let Some(&cut) = form_titles.get(MAX_FORMS) {
-        stop = titles[cut].0.start;
+        stop = titles[cut].0.start();
         out.diagnostics.push(Diagnostic::new(
             &codes::TOO_MANY_FORMS,
             format!(
@@ -130,7 +130,7 @@ pub fn read(text: &str) -> TextRead {
         titles.truncate(cut);
     }
     // Section k: from its title line to the next title line (or where reading stops).
-    let section = |k: usize| titles[k].0.start..titles.get(k + 1).map_or(stop, |t| t.0.start);
+    let section = |k: usize| titles[k].0.start()..titles.get(k + 1).map_or(stop, |t| t.0.start());
     // Forms are read in parallel (a large file is linted alone, so its forms are what keeps
     // the threads busy) and joined in order.
     let diagnostics: Vec<Vec<Diagnostic>>;
@@ -157,7 +157,7 @@ pub fn read(text: &str) -> TextRead {
                 // `预算公开表1` is followed by the table's real title: one section.
                 let previous_is_marker = sections.last().is_some_and(|(t, lines)| {
                     t.title.starts_with("预算公开表")
-                        && t.span.end <= span.start
+                        && t.span.end() <= span.start()
                         && cells::lines_in(text, lines.start..range.start)
                             .skip(1)
                             .all(|s| {
@@ -205,7 +205,7 @@ fn too_long(what: &str, at: Span, lines: usize) -> Diagnostic {
     Diagnostic::new(
         &codes::TOO_MANY_LINES,
         format!("{what}有 {lines} 行，超过 {MAX_SECTION_LINES} 行，其余未读取"),
-        Label::new(Span::empty(at.start), "此后未读取"),
+        Label::new(Span::empty(at.start()), "此后未读取"),
     )
 }
 
@@ -372,7 +372,7 @@ fn read_form(kind: FormKind, text: &str, range: Range<usize>) -> (Form, Vec<Diag
     } = content_lines(text, range, MAX_FORM_LINES + 1);
     let title_line = &body[0];
     let title_cell = title_line.first().expect("a title line has a cell");
-    let at = Span::empty(title_cell.span.end);
+    let at = Span::empty(title_cell.span.end());
     let mut r = FormReader {
         form: Form {
             span: title_line.span.cover(last.unwrap_or(title_line.span)),
@@ -550,7 +550,7 @@ impl<'a> FormReader<'a> {
                 if let Some((pf, pc)) = pending.take() {
                     self.missing(pf, line, pc);
                 }
-                let span = Span::new(cell.span.start + at, cell.span.end);
+                let span = Span::new(cell.span.start() + at, cell.span.end());
                 self.set(f, &cell.text[at..], span);
                 self.dangling = None;
             } else if let Some((pf, _)) = pending.take() {
@@ -565,7 +565,7 @@ impl<'a> FormReader<'a> {
     fn missing(&mut self, field: Field, line: &Line, label: &RawCell) {
         let gap = line
             .empty_slot_after(label.col)
-            .unwrap_or(Span::empty(label.span.end));
+            .unwrap_or(Span::empty(label.span.end()));
         if let Some(cell) = self.text_cell(field) {
             cell.span = gap;
         } else if field == Field::Department {
@@ -641,7 +641,7 @@ impl<'a> FormReader<'a> {
         let t = &mut self.form.texts;
         let gap = line
             .empty_slot_after(label.col)
-            .unwrap_or(Span::empty(label.span.end));
+            .unwrap_or(Span::empty(label.span.end()));
         t.goal_implementation.span = gap;
         t.goal_annual.span = gap;
         match values.as_slice() {
@@ -681,7 +681,7 @@ impl<'a> FormReader<'a> {
                         .next()
                         .map_or(0, char::len_utf8);
                 if !word.is_empty() {
-                    let start = cell.span.start + at;
+                    let start = cell.span.start() + at;
                     cells.push(RawCell {
                         col: cell.col,
                         span: Span::new(start, start + word.len()),
@@ -709,7 +709,7 @@ impl<'a> FormReader<'a> {
                 }
                 continue;
             }
-            let gap = Span::empty(label.span.end);
+            let gap = Span::empty(label.span.end());
             let entry = LabelledValue {
                 label: Cell::new(squeeze(label.text), label.span),
                 value: value.map_or(Cell::missing(gap), |v| Cell::new(v.text.to_owned(), v.span)),
@@ -776,7 +776,7 @@ impl<'a> FormReader<'a> {
             self.diagnostics.push(Diagnostic::new(
                 &codes::TOO_MANY_ROWS,
                 message,
-                Label::new(Span::empty(first_dropped.start), "此后未读取"),
+                Label::new(Span::empty(first_dropped.start()), "此后未读取"),
             ));
             self.grid_lines.truncate(MAX_GRID_LINES);
         }
@@ -794,9 +794,10 @@ impl<'a> FormReader<'a> {
                 Label::new(self.form.title.span, "表格标题"),
             ));
         }
+        let name: Option<crate::diagnostics::Shared> = name.map(Into::into);
         for d in &mut self.diagnostics {
             if d.form.is_none() {
-                d.form = name.map(str::to_owned);
+                d.form.clone_from(&name);
             }
         }
         (self.form, self.diagnostics)
@@ -829,7 +830,7 @@ impl<'a> FormReader<'a> {
                     }
                     pending = Some((row, cell));
                 } else if let Some((row, at)) = shared_funds_cell(cell.text) {
-                    let span = Span::new(cell.span.start + at, cell.span.end);
+                    let span = Span::new(cell.span.start() + at, cell.span.end());
                     self.fund_value(row, cell, &cell.text[at..], span, right_col, unit, form);
                 } else if let Some((row, label)) = pending.take() {
                     self.fund_value(row, label, cell.text, cell.span, right_col, unit, form);
@@ -852,7 +853,7 @@ impl<'a> FormReader<'a> {
     fn fund_missing(&mut self, row: FundsRow, label: &RawCell, line: &Line, right_col: usize) {
         let gap = line
             .empty_slot_after(label.col)
-            .unwrap_or(Span::empty(label.span.end));
+            .unwrap_or(Span::empty(label.span.end()));
         let cell = fund_cell(self.funds_side(label, right_col), row);
         if cell.is_missing() {
             cell.span = gap;
@@ -1135,10 +1136,10 @@ mod tests {
         let d = read.diagnostics.iter().find(|d| d.code == "S008").unwrap();
         assert_eq!(d.message, "表格有 3002 行，超过 2500 行，其余未读取");
         // The blank line is not counted; reading stops at the first line not read.
-        let line = text[..d.primary.span.start].lines().count() + 1;
+        let line = text[..d.primary.span.start()].lines().count() + 1;
         assert_eq!(line, 2503);
         assert_eq!(
-            read.forms[0].span.end,
+            read.forms[0].span.end(),
             text.trim_end().len(),
             "the form still covers every line"
         );
@@ -1183,14 +1184,14 @@ mod tests {
             d.message,
             "文件有 10005 张绩效目标表，超过 10000 张，其余未读取"
         );
-        let line = text[..d.primary.span.start].lines().count() + 1;
+        let line = text[..d.primary.span.start()].lines().count() + 1;
         assert_eq!(
             line,
             2 * MAX_FORMS + 1,
             "at the title of the first form not read"
         );
         let last = read.forms.last().unwrap();
-        assert!(last.span.end < d.primary.span.start);
+        assert!(last.span.end() < d.primary.span.start());
     }
 
     #[test]

@@ -15,8 +15,8 @@ pub fn position(text: &str, index: &LineIndex, offset: usize) -> Position {
 
 pub fn range(doc: &Document, span: Span) -> Range {
     Range::new(
-        position(&doc.text, &doc.line_index, span.start),
-        position(&doc.text, &doc.line_index, span.end),
+        position(&doc.text, &doc.line_index, span.start()),
+        position(&doc.text, &doc.line_index, span.end()),
     )
 }
 

@@ -463,9 +463,9 @@ fn hover(server: &Server, p: &lsp_types::HoverParams) -> Option<Hover> {
         &doc.line_index,
         p.text_document_position_params.position,
     );
-    let inside = |s: Span| s.start <= at && at < s.end.max(s.start + 1);
+    let inside = |s: Span| s.start() <= at && at < s.end().max(s.start() + 1);
     for form in &doc.forms {
-        if !(form.span.start <= at && at <= form.span.end) {
+        if !(form.span.start() <= at && at <= form.span.end()) {
             continue;
         }
         for row in &form.indicators {
@@ -552,7 +552,7 @@ fn code_actions(server: &Server, p: &lsp_types::CodeActionParams) -> Vec<CodeAct
     for d in &l.report.diagnostics {
         let Some(fix) = &d.fix else { continue };
         let s = d.primary.span;
-        if s.end < a || s.start > b.max(a) {
+        if s.end() < a || s.start() > b.max(a) {
             continue;
         }
         let edits: Vec<TextEdit> = fix

@@ -174,7 +174,7 @@ impl Document {
     }
 
     pub fn slice(&self, span: Span) -> &str {
-        self.text.get(span.start..span.end).unwrap_or("")
+        self.text.get(span.range()).unwrap_or("")
     }
 }
 
@@ -407,7 +407,8 @@ pub struct Form {
     pub sign_off: SignOff,
     /// Later pages that repeat this form's title and header and continue its grid.
     pub continuations: Vec<Span>,
-    pub department_section: Option<DepartmentSection>,
+    /// Boxed: one form in hundreds has it, and inline it would add a fifth to every form.
+    pub department_section: Option<Box<DepartmentSection>>,
 }
 
 impl Form {
@@ -433,7 +434,7 @@ impl Form {
             indicators: Vec::new(),
             sign_off: SignOff::default(),
             continuations: Vec::new(),
-            department_section: (kind == FormKind::Department).then(DepartmentSection::default),
+            department_section: (kind == FormKind::Department).then(Box::default),
         }
     }
 
@@ -451,5 +452,21 @@ impl Form {
     /// The 年度 halves that carry something.
     pub fn annual_halves(&self) -> impl Iterator<Item = &IndicatorHalf> {
         self.indicators.iter().filter_map(|r| r.annual.as_ref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 10 MB file holds some 40,000 indicator rows and 3,000 forms, each cell with a span:
+    /// these sizes are what keeps linting it under 64 MB (docs/performance.md).
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn the_model_stays_small() {
+        assert_eq!(std::mem::size_of::<Span>(), 8);
+        assert!(std::mem::size_of::<IndicatorRow>() <= 312);
+        assert!(std::mem::size_of::<Form>() <= 1_000);
+        assert!(std::mem::size_of::<crate::diagnostics::Diagnostic>() <= 184);
     }
 }

@@ -8,24 +8,51 @@
 use serde::Serialize;
 
 /// A half-open byte range `start..end` into the decoded text of one document.
+///
+/// Offsets are stored in 32 bits: every cell of the model carries a span, and a 10 MB file has
+/// hundreds of thousands of them, so this halves what spans cost. No text kpilint reads can
+/// reach 4 GiB: files are refused past [`crate::ingest::MAX_FILE_BYTES`], spreadsheets past
+/// their inflated-size limit, LSP messages past their frame limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
 pub struct Span {
-    pub start: usize,
-    pub end: usize,
+    start: u32,
+    end: u32,
+}
+
+/// An offset as stored in a span; see [`Span`] for why it cannot overflow.
+const fn offset(at: usize) -> u32 {
+    debug_assert!(at <= u32::MAX as usize);
+    at as u32
 }
 
 impl Span {
     pub const fn new(start: usize, end: usize) -> Self {
-        Span { start, end }
+        Span {
+            start: offset(start),
+            end: offset(end),
+        }
     }
 
     /// An empty span at `at`: where a missing cell would have been.
     pub const fn empty(at: usize) -> Self {
-        Span { start: at, end: at }
+        Span::new(at, at)
+    }
+
+    pub const fn start(&self) -> usize {
+        self.start as usize
+    }
+
+    pub const fn end(&self) -> usize {
+        self.end as usize
+    }
+
+    /// The byte range, to slice the text with.
+    pub const fn range(&self) -> std::ops::Range<usize> {
+        self.start()..self.end()
     }
 
     pub const fn len(&self) -> usize {
-        self.end - self.start
+        (self.end - self.start) as usize
     }
 
     pub const fn is_empty(&self) -> bool {
@@ -34,7 +61,10 @@ impl Span {
 
     /// The smallest span covering both.
     pub fn cover(self, other: Span) -> Span {
-        Span::new(self.start.min(other.start), self.end.max(other.end))
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 }
 
@@ -48,8 +78,8 @@ pub struct LineCol {
 /// Maps byte offsets to line/column. Built once per document.
 #[derive(Debug, Clone)]
 pub struct LineIndex {
-    /// Byte offset of the first character of each line.
-    starts: Vec<usize>,
+    /// Byte offset of the first character of each line (32 bits, as in [`Span`]).
+    starts: Vec<u32>,
 }
 
 /// The index of an empty text: one line. A document built field by field is never without
@@ -63,26 +93,27 @@ impl Default for LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        starts.extend(text.match_indices('\n').map(|(i, _)| offset(i + 1)));
         LineIndex { starts }
     }
 
     /// 0-based line number containing `offset`.
     pub fn line_of(&self, offset: usize) -> usize {
-        match self.starts.binary_search(&offset) {
+        let at = u32::try_from(offset).unwrap_or(u32::MAX);
+        match self.starts.binary_search(&at) {
             Ok(i) => i,
             Err(i) => i - 1,
         }
     }
 
     pub fn line_start(&self, line0: usize) -> usize {
-        self.starts[line0]
+        self.starts[line0] as usize
     }
 
     pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let line0 = self.line_of(offset);
-        let start = self.starts[line0];
+        let start = self.starts[line0] as usize;
         let column = text[start..offset].chars().count() + 1;
         LineCol {
             line: line0 as u32 + 1,

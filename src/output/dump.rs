@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use std::fmt::Write as _;
 
 fn cell<T: ToString>(doc: &Document, c: &Cell<T>) -> Value {
-    let at = doc.line_col(c.span.start);
+    let at = doc.line_col(c.span.start());
     json!({
         "value": c.value.as_ref().map(ToString::to_string),
         "line": at.line,
@@ -50,9 +50,9 @@ fn half_json(doc: &Document, h: &Option<IndicatorHalf>) -> Value {
 pub fn form_json(doc: &Document, f: &Form) -> Value {
     let mut v = json!({
         "kind": f.kind,
-        "line": doc.line_col(f.span.start).line,
-        "end_line": doc.line_col(f.span.end).line,
-        "continuation_lines": f.continuations.iter().map(|s| doc.line_col(s.start).line).collect::<Vec<_>>(),
+        "line": doc.line_col(f.span.start()).line,
+        "end_line": doc.line_col(f.span.end()).line,
+        "continuation_lines": f.continuations.iter().map(|s| doc.line_col(s.start()).line).collect::<Vec<_>>(),
         "title": f.title.value,
         "year": f.year.value,
         "money_unit": f.money_unit,
@@ -60,7 +60,7 @@ pub fn form_json(doc: &Document, f: &Form) -> Value {
         "department": {
             "code": f.department.value.as_ref().and_then(|d| d.code.clone()),
             "name": f.department.value.as_ref().map(|d| d.name.clone()),
-            "line": doc.line_col(f.department.span.start).line,
+            "line": doc.line_col(f.department.span.start()).line,
         },
         "implementing_unit": cell(doc, &f.implementing_unit),
         "attribute": cell(doc, &f.attribute),
@@ -80,7 +80,7 @@ pub fn form_json(doc: &Document, f: &Form) -> Value {
         },
         "grid_layout": f.grid_layout,
         "indicators": f.indicators.iter().map(|r| json!({
-            "line": doc.line_col(r.span.start).line,
+            "line": doc.line_col(r.span.start()).line,
             "implementation": half_json(doc, &r.implementation),
             "annual": half_json(doc, &r.annual),
         })).collect::<Vec<_>>(),
@@ -132,13 +132,13 @@ fn table_json(doc: &Document, t: &BudgetTable) -> Value {
     json!({
         "kind": t.kind,
         "title": t.title.value,
-        "line": doc.line_col(t.title.span.start).line,
+        "line": doc.line_col(t.title.span.start()).line,
         "side": t.side,
         "unit": t.unit,
         "no_data": t.no_data,
         "columns": t.columns.iter().map(|c| json!({"name": c.name, "group": c.group, "parts": c.parts})).collect::<Vec<_>>(),
         "rows": t.rows.iter().map(|r| json!({
-            "line": doc.line_col(r.span.start).line,
+            "line": doc.line_col(r.span.start()).line,
             "code": r.code.value,
             "name": r.name.value,
             "detail": r.detail.value,
@@ -182,13 +182,13 @@ pub fn document_text(doc: &Document) -> String {
         table_text(&mut s, doc, t);
     }
     for f in &doc.forms {
-        let line = doc.line_col(f.span.start).line;
+        let line = doc.line_col(f.span.start()).line;
         let _ = writeln!(s, "\n第 {line} 行  {}  {}", opt(&f.title), opt(&f.name));
         if !f.continuations.is_empty() {
             let lines: Vec<String> = f
                 .continuations
                 .iter()
-                .map(|c| doc.line_col(c.start).line.to_string())
+                .map(|c| doc.line_col(c.start()).line.to_string())
                 .collect();
             let _ = writeln!(s, "  续页：第 {} 行", lines.join("、"));
         }
@@ -223,7 +223,7 @@ pub fn document_text(doc: &Document) -> String {
             let _ = writeln!(s, "    {label:<12}{:>16}{:>16}", opt(a), opt(b));
         }
         for r in &f.indicators {
-            let line = doc.line_col(r.span.start).line;
+            let line = doc.line_col(r.span.start()).line;
             let _ = writeln!(
                 s,
                 "  {line:>5}  {}  ‖  {}",
@@ -236,7 +236,7 @@ pub fn document_text(doc: &Document) -> String {
 }
 
 fn table_text(s: &mut String, doc: &Document, t: &BudgetTable) {
-    let line = doc.line_col(t.title.span.start).line;
+    let line = doc.line_col(t.title.span.start()).line;
     let _ = writeln!(
         s,
         "\n第 {line} 行  {}  [{}，{}{}]",
@@ -262,7 +262,7 @@ fn table_text(s: &mut String, doc: &Document, t: &BudgetTable) {
         .collect();
     let _ = writeln!(s, "  列：{}", columns.join(" | "));
     for r in &t.rows {
-        let line = doc.line_col(r.span.start).line;
+        let line = doc.line_col(r.span.start()).line;
         let depth = std::iter::successors(r.parent, |&p| t.rows[p].parent).count();
         let cells: Vec<String> = r.cells.iter().map(opt).collect();
         let _ = writeln!(

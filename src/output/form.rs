@@ -230,7 +230,7 @@ pub fn file_stem(doc: &Document, f: &Form) -> String {
         .collect();
     stem = stem.trim_matches(['.', ' ']).to_owned();
     if stem.is_empty() {
-        stem = format!("表单-第{}行", doc.line_col(f.span.start).line);
+        stem = format!("表单-第{}行", doc.line_col(f.span.start()).line);
     }
     // Long names stay readable but within file-name limits (255 bytes).
     while stem.len() > 180 {

@@ -186,7 +186,7 @@ fn bar_chart(title: &str, rows: &[(String, usize, bool)]) -> String {
 }
 
 fn overlaps(a: Span, b: Span) -> bool {
-    a.start < b.end.max(b.start + 1) && b.start < a.end.max(a.start + 1)
+    a.start() < b.end().max(b.start() + 1) && b.start() < a.end().max(a.start() + 1)
 }
 
 /// Where the findings of a form point, and whether as the primary label.
@@ -225,7 +225,7 @@ fn cell_td<T: ToString>(
 fn form_section(e: &FormEntry<'_>, id: usize) -> String {
     let f = e.form;
     let m = marks(&e.findings);
-    let line = e.doc.line_col(f.span.start).line;
+    let line = e.doc.line_col(f.span.start()).line;
     let mut s = format!(
         "<section class=\"form\" id=\"f{id}\" data-form=\"{}\"><h3>{}<small> · {} · {}，第 {line} 行</small></h3>",
         esc(f.display_name().unwrap_or("")),
@@ -268,7 +268,7 @@ fn form_section(e: &FormEntry<'_>, id: usize) -> String {
     s.push_str("</tbody></table><ol class=\"findings\">");
     for d in &e.findings {
         let (class, text) = severity_text(d.severity);
-        let at = e.doc.line_col(d.primary.span.start).line;
+        let at = e.doc.line_col(d.primary.span.start()).line;
         let _ = write!(
             s,
             "<li class=\"{class}\"><span class=\"sev {class}\">{text}</span> <code>{}</code> {}<span class=\"muted\">（第 {at} 行）</span>",
@@ -349,7 +349,7 @@ impl Stream {
         }
         let mut by_form: Vec<Vec<&Diagnostic>> = vec![Vec::new(); r.document.forms.len()];
         for d in &r.diagnostics {
-            match form_index(&r.document, d.primary.span.start) {
+            match form_index(&r.document, d.primary.span.start()) {
                 Some(i) => by_form[i].push(d),
                 None => {
                     let (class, text) = severity_text(d.severity);

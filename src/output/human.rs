@@ -193,15 +193,15 @@ fn render_one(
             Severity::Info => miette::Severity::Advice,
         });
     let mut help = d.help.as_deref().unwrap_or_default().to_owned();
-    if let Some(form) = form_at(doc, d.primary.span.start) {
-        let line = doc.line_col(form.span.start).line;
+    if let Some(form) = form_at(doc, d.primary.span.start()) {
+        let line = doc.line_col(form.span.start()).line;
         let name = form.display_name().unwrap_or("（无项目名称）");
         if !help.is_empty() {
             help.push('\n');
         }
         let _ = write!(help, "所在表：{name}（第 {line} 行起）");
     }
-    if let Some(cell) = doc.sheet_cell(d.primary.span.start) {
+    if let Some(cell) = doc.sheet_cell(d.primary.span.start()) {
         if !help.is_empty() {
             help.push('\n');
         }
@@ -212,10 +212,10 @@ fn render_one(
     }
     let mut labels = vec![LabeledSpan::new_primary_with_span(
         Some(d.primary.message.clone()),
-        (d.primary.span.start, d.primary.span.len()),
+        (d.primary.span.start(), d.primary.span.len()),
     )];
     labels.extend(d.secondary.iter().map(|l| {
-        LabeledSpan::new_with_span(Some(l.message.clone()), (l.span.start, l.span.len()))
+        LabeledSpan::new_with_span(Some(l.message.clone()), (l.span.start(), l.span.len()))
     }));
     if !doc.text.is_empty() {
         md = md.with_labels(labels);

@@ -96,14 +96,14 @@ pub struct SummaryEntry {
 }
 
 pub fn position(doc: &Document, span: Span) -> Position {
-    let a = doc.line_col(span.start);
-    let b = doc.line_col(span.end);
+    let a = doc.line_col(span.start());
+    let b = doc.line_col(span.end());
     Position {
         line: a.line,
         column: a.column,
         end_line: b.line,
         end_column: b.column,
-        cell: doc.sheet_cell(span.start).map(|c| c.reference()),
+        cell: doc.sheet_cell(span.start()).map(|c| c.reference()),
     }
 }
 

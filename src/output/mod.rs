@@ -165,7 +165,7 @@ pub fn form_at(doc: &Document, offset: usize) -> Option<&crate::model::Form> {
 }
 
 pub fn form_index(doc: &Document, offset: usize) -> Option<usize> {
-    let i = doc.forms.partition_point(|f| f.span.start <= offset);
+    let i = doc.forms.partition_point(|f| f.span.start() <= offset);
     let i = i.checked_sub(1)?;
-    (offset <= doc.forms[i].span.end).then_some(i)
+    (offset <= doc.forms[i].span.end()).then_some(i)
 }

@@ -52,7 +52,7 @@ fn location(doc: &Document, span: Span) -> Value {
     });
     // In a spreadsheet the region is the cell's row and column; the cell reference itself
     // is a logical location.
-    if let Some(c) = doc.sheet_cell(span.start) {
+    if let Some(c) = doc.sheet_cell(span.start()) {
         l["logicalLocations"] = json!([{
             "name": c.reference(),
             "fullyQualifiedName": format!("{}!{}", doc.path, c.reference()),

@@ -7,8 +7,8 @@ use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnost
 use serde_json::{json, Value as Json};
 
 fn chars(text: &str, span: Span) -> [usize; 2] {
-    let start = text[..span.start].chars().count();
-    [start, start + text[span.start..span.end].chars().count()]
+    let start = text[..span.start()].chars().count();
+    [start, start + text[span.range()].chars().count()]
 }
 
 /// What went wrong with a value, and where (byte span), if anything did.
@@ -178,7 +178,7 @@ pub fn text(v: &Value, color: bool) -> String {
         let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
         let d = MietteDiagnostic::new(message).with_labels([LabeledSpan::new_primary_with_span(
             Some(label.to_owned()),
-            (span.start, span.len()),
+            (span.start(), span.len()),
         )]);
         let report =
             miette::Report::new(d).with_source_code(NamedSource::new("指标值", v.text.clone()));

@@ -7,6 +7,7 @@
 
 use super::budget::{self, Project};
 use super::expr::{BinOp, Expr, Node, UnOp};
+use crate::diagnostics::Shared;
 use crate::ingest::labels::parent_of;
 use crate::model::{
     BudgetTable, Cell, Document, Form, FormKind, Funds, GridLayout, IndicatorHalf, Span,
@@ -47,6 +48,8 @@ pub struct HalfCtx<'a> {
 pub struct FormCtx<'a> {
     pub form: &'a Form,
     typed: std::cell::OnceCell<Typed<'a>>,
+    /// The form's name as its findings carry it: copied once, shared by all of them.
+    name: std::cell::OnceCell<Option<Shared>>,
 }
 
 /// A form's indicator halves with their parsed values, and which of them pair up.
@@ -101,7 +104,15 @@ impl<'a> FormCtx<'a> {
         FormCtx {
             form,
             typed: std::cell::OnceCell::new(),
+            name: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The name findings about this form carry ([`Form::display_name`]).
+    pub fn shared_name(&self) -> Option<Shared> {
+        self.name
+            .get_or_init(|| self.form.display_name().map(Shared::from))
+            .clone()
     }
 
     pub fn typed(&self) -> &Typed<'a> {
@@ -884,7 +895,7 @@ fn header<'a>(f: &'a Form, label: &str) -> Option<V<'a>> {
 
 fn note<'a>(h: &'a HalfCtx<'a>, which: &str) -> V<'a> {
     let Some(v) = &h.value else { return V::null() };
-    let base = h.half.value.span.start;
+    let base = h.half.value.span.start();
     for n in &v.notes {
         let (name, span) = match n {
             Note::PercentOver100 { span } => ("percent_over_100", span),
@@ -894,10 +905,10 @@ fn note<'a>(h: &'a HalfCtx<'a>, which: &str) -> V<'a> {
             Note::MissingSlash { span } => ("missing_slash", span),
         };
         if name == which {
-            let text = &v.text[span.start..span.end];
+            let text = &v.text[span.range()];
             return V::at(
                 Val::Str(Cow::Owned(text.to_owned())),
-                Span::new(base + span.start, base + span.end),
+                Span::new(base + span.start(), base + span.end()),
             );
         }
     }
@@ -1337,8 +1348,8 @@ fn value_field<'a>(h: &'a HalfCtx<'a>, name: &str) -> Option<V<'a>> {
         }),
         "problem" => match &v.kind {
             Kind::Invalid { span, .. } | Kind::Placeholder { span } => V::at(
-                Val::Str(Cow::Owned(v.text[span.start..span.end].to_owned())),
-                Span::new(cell.start + span.start, cell.start + span.end),
+                Val::Str(Cow::Owned(v.text[span.range()].to_owned())),
+                Span::new(cell.start() + span.start(), cell.start() + span.end()),
             ),
             _ => V::null(),
         },

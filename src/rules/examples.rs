@@ -209,7 +209,7 @@ fn one_form(fragment: &Value) -> Result<Document, String> {
             ..SignOff::default()
         },
         continuations: Vec::new(),
-        department_section: department_section(fragment)?,
+        department_section: department_section(fragment)?.map(Box::new),
     };
     Ok(Document {
         path: "<example>".into(),

@@ -595,7 +595,7 @@ fn compile_rule(
             replace,
         })
     });
-    let example_at = key_span(text, block, "examples").start;
+    let example_at = key_span(text, block, "examples").start();
     let examples = |v: Vec<serde_yaml::Value>| {
         v.into_iter()
             .map(|fragment| Example {
@@ -736,7 +736,7 @@ rules:
         diags
             .iter()
             .map(|d| {
-                let at = doc.line_col(d.primary.span.start);
+                let at = doc.line_col(d.primary.span.start());
                 (
                     format!("{}:{}:{}", d.code, at.line, at.column),
                     doc.slice(d.primary.span).to_owned(),

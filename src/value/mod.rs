@@ -480,7 +480,7 @@ impl Builder<'_> {
             for part in item.into_inner() {
                 if part.as_rule() == Rule::item_label {
                     let ls = self.span(&part);
-                    let written = &self.text[ls.start..ls.end];
+                    let written = &self.text[ls.range()];
                     label = Some(written.trim_end_matches([':', '：']).to_owned());
                 } else {
                     let vspan = self.span(&part);
@@ -492,7 +492,7 @@ impl Builder<'_> {
                     let kind = inner.single(part);
                     self.notes.extend(inner.notes);
                     value = Some(Value {
-                        text: self.text[vspan.start..vspan.end].to_owned(),
+                        text: self.text[vspan.range()].to_owned(),
                         span: vspan,
                         kind,
                         notes: Vec::new(),

@@ -116,9 +116,9 @@ mod tests {
         assert_eq!(n.text, "≥90%");
         let pct = n.text.find('%').unwrap();
         let s = n.original(pct, pct + 1);
-        assert_eq!(&raw[s.start..s.end], "％");
+        assert_eq!(&raw[s.range()], "％");
         let s = n.original(0, n.text.len());
-        assert_eq!(&raw[s.start..s.end], raw);
+        assert_eq!(&raw[s.range()], raw);
         let empty = normalize("");
         assert_eq!(empty.original(0, 0), Span::new(0, 0));
         assert_eq!(halfwidth("≧９０．５％（人·小时）"), "≥90.5%（人·小时）");
