@@ -20,10 +20,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let ing = kpilint::ingest::read_file(path, bytes);
     for d in &ing.diagnostics {
-        assert!(d.primary.span.end <= ing.document.text.len());
+        assert!(d.primary.span.end() <= ing.document.text.len());
     }
     let out = rules().run(&ing.document, &Default::default(), None);
     for d in &out.diagnostics {
-        assert!(d.primary.span.end <= ing.document.text.len());
+        assert!(d.primary.span.end() <= ing.document.text.len());
     }
 });

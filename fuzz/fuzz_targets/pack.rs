@@ -10,7 +10,7 @@ fuzz_target!(|text: &str| {
         }
         Err(e) => {
             for d in &e.1 {
-                assert!(d.primary.span.end <= text.len());
+                assert!(d.primary.span.end() <= text.len());
             }
         }
     }
