@@ -591,16 +591,23 @@ impl<'a> Evaluator<'a> {
                 _ => V::new(Val::List(Rc::new(kept))),
             });
         }
-        let mut rest = Vec::new();
-        for a in &args[1..] {
-            rest.push(self.eval(a, env)?);
-        }
-        let num = |v: &V<'a>| v.number();
-        let text = |v: &V<'a>| match &v.val {
-            Val::Str(s) => Some(s.to_string()),
-            Val::Half(h) => h.half.name.value.clone(),
-            _ => None,
+        // Calls have at most three more arguments but for rare ones: those are kept on the
+        // stack, not in a Vec allocated for every call of every rule on every row.
+        let mut inline: [V<'a>; 3] = [V::null(), V::null(), V::null()];
+        let mut spilled = Vec::new();
+        let more = args.len() - 1;
+        let rest: &[V<'a>] = if more <= inline.len() {
+            for (slot, a) in inline.iter_mut().zip(&args[1..]) {
+                *slot = self.eval(a, env)?;
+            }
+            &inline[..more]
+        } else {
+            for a in &args[1..] {
+                spilled.push(self.eval(a, env)?);
+            }
+            &spilled
         };
+        let num = |v: &V<'a>| v.number();
         Ok(match name {
             "sum" => {
                 let Some(items) = list(&first) else {
@@ -623,14 +630,14 @@ impl<'a> Evaluator<'a> {
                     return Ok(V::null());
                 };
                 let hit = if name == "contains" {
-                    t.contains(&p)
+                    t.contains(p)
                 } else {
-                    compiled(&p).map_err(err)?.is_match(&t)
+                    compiled(p).map_err(err)?.is_match(t)
                 };
                 V::new(Val::Bool(hit))
             }
             "prefix_of" => match (text(&first), text(&rest[0])) {
-                (Some(a), Some(b)) => V::new(Val::Bool(prefix_of(&a, &b))),
+                (Some(a), Some(b)) => V::new(Val::Bool(prefix_of(a, b))),
                 _ => V::null(),
             },
             "approx" => match (num(&first), num(&rest[0]), num(&rest[1])) {
@@ -650,13 +657,13 @@ impl<'a> Evaluator<'a> {
                 };
                 let sep = text(&rest[0]).unwrap_or_default();
                 let parts: Vec<String> = items.iter().map(V::display).collect();
-                V::new(Val::Str(Cow::Owned(parts.join(&sep))))
+                V::new(Val::Str(Cow::Owned(parts.join(sep))))
             }
             "header" => {
                 let (Val::Form(f), Some(label)) = (&first.val, text(&rest[0])) else {
                     return Ok(V::null());
                 };
-                header(f.form, &label).ok_or_else(|| err(format!("没有表头“{label}”")))?
+                header(f.form, label).ok_or_else(|| err(format!("没有表头“{label}”")))?
             }
             "periods" => {
                 let years = num(&rest[0]);
@@ -675,7 +682,7 @@ impl<'a> Evaluator<'a> {
             "param" => {
                 let key = text(&first).unwrap_or_default();
                 self.params
-                    .get(&key)
+                    .get(key)
                     .cloned()
                     .ok_or_else(|| err(format!("没有参数“{key}”")))?
             }
@@ -688,7 +695,7 @@ impl<'a> Evaluator<'a> {
                 else {
                     return Ok(V::null());
                 };
-                note(h, &which)
+                note(h, which)
             }
             "coalesce" => {
                 if first.is_null() {
@@ -702,7 +709,7 @@ impl<'a> Evaluator<'a> {
                 _ => rest[1].clone(),
             },
             "doubled" => match text(&first) {
-                Some(t) => doubled(&t).map_or_else(V::null, |d| V {
+                Some(t) => doubled(t).map_or_else(V::null, |d| V {
                     val: Val::Str(Cow::Owned(d)),
                     span: first.span,
                 }),
@@ -710,7 +717,7 @@ impl<'a> Evaluator<'a> {
             },
             "replace" => match (text(&first), text(&rest[0]), text(&rest[1])) {
                 (Some(t), Some(from), Some(to)) if !from.is_empty() => {
-                    V::new(Val::Str(Cow::Owned(t.replace(&from, &to))))
+                    V::new(Val::Str(Cow::Owned(t.replace(from, to))))
                 }
                 _ => V::null(),
             },
@@ -722,9 +729,7 @@ impl<'a> Evaluator<'a> {
                 d.doc
                     .tables
                     .iter()
-                    .position(|t| {
-                        t.kind.key() == kind && side.as_deref().is_none_or(|s| t.side == Some(s))
-                    })
+                    .position(|t| t.kind.key() == kind && side.is_none_or(|s| t.side == Some(s)))
                     .map_or_else(V::null, |t| V::at(Val::Table(d, t), d.table(t).title.span))
             }
             "line" => {
@@ -732,7 +737,7 @@ impl<'a> Evaluator<'a> {
                     return Ok(V::null());
                 };
                 d.table(*t)
-                    .row(&key)
+                    .row(key)
                     .map_or_else(V::null, |r| line_value(d, *t, r))
             }
             "cell" => {
@@ -740,7 +745,7 @@ impl<'a> Evaluator<'a> {
                     return Ok(V::null());
                 };
                 d.table(*t)
-                    .column(&label)
+                    .column(label)
                     .map_or_else(V::null, |c| cell_value(d, *t, *r, c))
             }
             "round" => match (num(&first), num(&rest[0])) {
@@ -764,12 +769,23 @@ impl<'a> Evaluator<'a> {
                 let (Val::Form(f), Some(label)) = (&first.val, text(&rest[0])) else {
                     return Ok(V::null());
                 };
-                amount_of(f.form, &label)
+                amount_of(f.form, label)
             }
-            "halfwidth" => match text(&first) {
-                Some(t) => V::new(Val::Str(Cow::Owned(value::halfwidth(&t)))),
-                None => V::null(),
-            },
+            "halfwidth" => {
+                let Some(t) = text(&first) else {
+                    return Ok(V::null());
+                };
+                let changed = match value::halfwidth(t) {
+                    Cow::Owned(h) => Some(h),
+                    Cow::Borrowed(_) => None,
+                };
+                match changed {
+                    Some(h) => V::new(Val::Str(Cow::Owned(h))),
+                    // Already half-width (most values): the text itself, not a copy.
+                    None if matches!(first.val, Val::Str(_)) => V::new(first.val),
+                    None => V::new(Val::Str(Cow::Owned(t.to_owned()))),
+                }
+            }
             other => return Err(err(format!("未知函数“{other}”"))),
         })
     }
@@ -938,6 +954,16 @@ fn num_or_null<'a>(d: Option<Decimal>) -> V<'a> {
 
 /// A field of a value; `None` if the type has no such field (the load-time check prevents
 /// that for packs that loaded).
+/// A function argument as text: a string, or a row (its 三级指标 name). Borrowed: the
+/// functions only read it.
+fn text<'v>(v: &'v V<'_>) -> Option<&'v str> {
+    match &v.val {
+        Val::Str(s) => Some(s),
+        Val::Half(h) => h.half.name.value.as_deref(),
+        _ => None,
+    }
+}
+
 pub fn field<'a>(base: &V<'a>, name: &str) -> Option<V<'a>> {
     Some(match &base.val {
         Val::Null => V::null(),

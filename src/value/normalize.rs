@@ -94,15 +94,22 @@ pub fn normalize(text: &str) -> Normalized<'_> {
 
 /// Full-width forms to ASCII, spaces kept: the written text with only the character widths
 /// changed (`≧９０％` → `≥90%`), for a fix that changes nothing else.
-pub fn halfwidth(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '０'..='９' | '％' | '．' | '＞' | '＜' | '＝' | '≧' | '≦' | '＋' => {
-                ascii(c).unwrap_or(c)
-            }
-            other => other,
-        })
-        .collect()
+pub fn halfwidth(text: &str) -> Cow<'_, str> {
+    let full = |c: char| {
+        matches!(
+            c,
+            '０'..='９' | '％' | '．' | '＞' | '＜' | '＝' | '≧' | '≦' | '＋'
+        )
+    };
+    // Most values are already half-width: those are not copied.
+    if !text.chars().any(full) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| if full(c) { ascii(c).unwrap_or(c) } else { c })
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -122,6 +129,7 @@ mod tests {
         let empty = normalize("");
         assert_eq!(empty.original(0, 0), Span::new(0, 0));
         assert_eq!(halfwidth("≧９０．５％（人·小时）"), "≥90.5%（人·小时）");
+        assert!(matches!(halfwidth("≥90%"), Cow::Borrowed("≥90%")));
         let plain = normalize("≥90%");
         assert_eq!(plain.original(1, 3), Span::new(1, 3));
     }
