@@ -11,6 +11,7 @@
 //!
 //! See `docs/architecture.md` for what each stage owns and may not touch.
 
+mod alloc;
 pub mod cli;
 pub mod diagnostics;
 pub mod fix;

@@ -99,6 +99,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     // in flight at once.
     let threads = rayon::current_num_threads().max(1);
     for chunk in windows(&files, threads) {
+        let large = chunk.len() == 1;
         let mut done: Vec<Option<crate::lint::Linted>> = chunk
             .par_iter()
             .map(|f| f.as_ref().ok().map(|p| linter.lint_path(p)))
@@ -139,6 +140,9 @@ pub fn run(args: &CheckArgs) -> ExitCode {
                 }
                 (Ok(_), None) => unreachable!("every readable path is linted"),
             }
+        }
+        if large {
+            crate::alloc::release_free_memory();
         }
     }
     progress.finish_and_clear();
