@@ -175,6 +175,36 @@ fn a_form_with_100_000_indicator_rows() {
     );
 }
 
+/// Cells of a million characters: every rule's work on a cell must grow with its length, not
+/// its square (looking for a doubled word by comparing every pair of halves took minutes on a
+/// run of digits).
+#[test]
+fn cells_of_a_million_characters() {
+    let text = good_form();
+    let row = text.lines().position(|l| l.contains("党员满意度")).unwrap();
+    let digits = format!("≥{}%", "9".repeat(1_000_000));
+    let words: String = (0..1_000_000u64)
+        .map(|i| char::from_u32(0x4e00 + (i * 7919 % 20_000) as u32).unwrap())
+        .collect();
+    let lines: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i != row {
+                return l.to_owned();
+            }
+            let mut cells: Vec<&str> = l.split('\t').collect();
+            cells[4] = &digits;
+            cells[6] = &words;
+            cells.join("\t")
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("wide.txt"), lines.join("\n") + "\n").unwrap();
+    let (_, v) = check(dir.path(), &["wide.txt"]);
+    assert_eq!(v["summary"]["forms"], 1, "{}", v["summary"]);
+}
+
 #[test]
 fn hostile_rule_packs_are_reported_against_their_file() {
     let dir = tempfile::tempdir().unwrap();
