@@ -150,6 +150,9 @@ impl<'a> Typed<'a> {
     }
 }
 
+/// The longest name (in bytes; 200 Chinese characters) paired with a cut-off copy of itself.
+const PAIR_PREFIX_MAX: usize = 600;
+
 /// Pairs 实施期 and 年度 halves by name: annual names are often cut-off copies, and the annual
 /// rows may be listed in another order (LAYOUT.md §14–§15). Exact names pair first; a cut-off
 /// name pairs only if one candidate is left (preferring the same 二级指标, then the same
@@ -170,17 +173,20 @@ fn pair_halves(halves: &[HalfCtx<'_>]) -> Vec<(usize, usize)> {
     let compatible =
         |i: usize, a: usize| level2(i) == level2(a) || level2(i).is_none() || level2(a).is_none();
     let mut pairs = Vec::new();
-    // Exact names, same category first.
+    // Exact names, same category first. Looked up by name, not by comparing every two halves:
+    // a form may have 2,000 rows (S008), and their names any length.
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for &i in &imp {
+        by_name.entry(name(i)).or_default().push(i);
+    }
     for same_level in [true, false] {
         for &a in &ann {
             if used_a[a] {
                 continue;
             }
-            let hit = imp.iter().copied().find(|&i| {
-                !used_i[i]
-                    && name(i) == name(a)
-                    && compatible(i, a)
-                    && (!same_level || level2(i) == level2(a))
+            let same_name = by_name.get(name(a)).map_or(&[][..], Vec::as_slice);
+            let hit = same_name.iter().copied().find(|&i| {
+                !used_i[i] && compatible(i, a) && (!same_level || level2(i) == level2(a))
             });
             if let Some(i) = hit {
                 used_i[i] = true;
@@ -189,15 +195,26 @@ fn pair_halves(halves: &[HalfCtx<'_>]) -> Vec<(usize, usize)> {
             }
         }
     }
-    // Cut-off names, only when unambiguous.
+    // Names without their spaces, once per half: they are compared with every other half.
+    let bare: Vec<Cow<str>> = (0..halves.len())
+        .map(|i| match name(i) {
+            n if n.contains(char::is_whitespace) => {
+                Cow::Owned(n.chars().filter(|c| !c.is_whitespace()).collect())
+            }
+            n => Cow::Borrowed(n),
+        })
+        .collect();
+    // Cut-off names, only when unambiguous. A cell cut off by the layout is a phrase; past
+    // PAIR_PREFIX_MAX bytes a name is not paired by its start, which bounds comparing every two
+    // halves to that length.
     for &a in &ann {
-        if used_a[a] {
+        if used_a[a] || name(a).len() > PAIR_PREFIX_MAX {
             continue;
         }
         let candidates: Vec<usize> = imp
             .iter()
             .copied()
-            .filter(|&i| !used_i[i] && compatible(i, a) && prefix_of(name(i), name(a)))
+            .filter(|&i| !used_i[i] && compatible(i, a) && cut_off_copy(&bare[i], &bare[a]))
             .collect();
         let same: Vec<usize> = candidates
             .iter()
@@ -219,14 +236,26 @@ fn pair_halves(halves: &[HalfCtx<'_>]) -> Vec<(usize, usize)> {
     pairs
 }
 
-/// One name is the other, or the other cut off (at least two characters in common).
+/// [`prefix_of`] for names whose spaces are already removed: bytes compared, nothing walked.
+fn cut_off_copy(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    long.starts_with(short) && short.chars().nth(1).is_some()
+}
+
+/// One name is the other, or the other cut off (at least two characters in common), spaces
+/// aside. Walks both at once and copies nothing: pairing asks it of every two halves.
 pub fn prefix_of(a: &str, b: &str) -> bool {
-    let (a, b): (String, String) = (
-        a.chars().filter(|c| !c.is_whitespace()).collect(),
-        b.chars().filter(|c| !c.is_whitespace()).collect(),
-    );
-    let n = a.chars().count().min(b.chars().count());
-    n >= 2 && (a.starts_with(&b) || b.starts_with(&a))
+    let mut a = a.chars().filter(|c| !c.is_whitespace());
+    let mut b = b.chars().filter(|c| !c.is_whitespace());
+    let mut common = 0;
+    loop {
+        match (a.next(), b.next()) {
+            (Some(x), Some(y)) if x == y => common += 1,
+            (Some(_), Some(_)) => return false,
+            // One has ended: it is the start of the other.
+            _ => return common >= 2,
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -1439,6 +1468,23 @@ mod tests {
             None,
             "每生每年 is per student per year"
         );
+    }
+
+    #[test]
+    fn cut_off_names() {
+        for (a, b, cut) in [
+            ("学生资助人数", "学生资助", true),
+            ("学生资助", "学生资助人数", true),
+            ("学生 资助人数", "学生资助", true),
+            ("学生资助", "学生资助", true),
+            ("学", "学生", false),
+            ("学生资助人数", "学生补助", false),
+            ("", "", false),
+        ] {
+            assert_eq!(prefix_of(a, b), cut, "{a} / {b}");
+            let bare = |s: &str| s.replace(' ', "");
+            assert_eq!(cut_off_copy(&bare(a), &bare(b)), cut, "{a} / {b}");
+        }
     }
 
     /// The one-pass search finds what comparing every pair of halves finds.
