@@ -235,6 +235,31 @@ fn two_thousand_rows_with_names_alike() {
     assert_eq!(v["summary"]["forms"], 1, "{}", v["summary"]);
 }
 
+/// Three thousand copies of one page: each continues the one before (same name, same
+/// amounts), and joined they would make one form of tens of thousands of rows. A joined form
+/// is held to 2,000 grid rows, like one read whole; the copies past it start a new form.
+#[test]
+fn three_thousand_copies_of_one_page() {
+    let page = good_form();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("copies.txt"), page.repeat(3_000)).unwrap();
+    let started = Instant::now();
+    let (_, v) = check(dir.path(), &["copies.txt"]);
+    // Tighter than the others: pairing the halves of the one joined form took 2.8 s in a
+    // release build, many times that in a debug one; this takes a few seconds now.
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    let grid_rows = page.lines().filter(|l| l.contains("指标\t")).count();
+    let forms = v["summary"]["forms"].as_u64().unwrap() as usize;
+    assert!(
+        forms >= 3_000 * grid_rows / 2_000 && forms < 3_000,
+        "{forms} forms from 3,000 pages of {grid_rows} grid rows"
+    );
+}
+
 #[test]
 fn hostile_rule_packs_are_reported_against_their_file() {
     let dir = tempfile::tempdir().unwrap();

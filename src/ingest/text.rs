@@ -256,7 +256,11 @@ fn continues(prev: &Form, form: &Form) -> bool {
 /// not copied into a second vector).
 fn join_continuations(forms: &mut Vec<Form>) {
     forms.dedup_by(|form, prev| {
-        if !continues(prev, form) {
+        // Joined, a form's grid is held to the same limit as one read whole: thousands of
+        // copies of one page would otherwise make one form of tens of thousands of rows,
+        // which every rule over its rows (pairing the halves first) would pay for.
+        if !continues(prev, form) || prev.indicators.len() + form.indicators.len() > MAX_GRID_LINES
+        {
             return false;
         }
         prev.span = prev.span.cover(form.span);

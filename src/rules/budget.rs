@@ -147,20 +147,31 @@ pub fn match_projects(doc: &Document) -> Vec<Project> {
     for (k, (_, n)) in forms.iter().enumerate() {
         by_name.entry(n.as_str()).or_default().push(k);
     }
-    let mut exact: Vec<(u8, usize, usize)> = Vec::new();
-    for (li, l) in lines.iter().enumerate() {
-        for &k in by_name.get(l.name.as_str()).into_iter().flatten() {
-            let f = &doc.forms[forms[k].0];
-            let score =
-                u8::from(same_unit(f, l.unit)) * 2 + u8::from(same_amount(f, l.amount, l.scale));
-            exact.push((score, li, k));
-        }
-    }
-    exact.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    for (_, li, k) in exact {
-        if form_of_line[li].is_none() && !taken.contains(&k) {
-            form_of_line[li] = Some((k, MatchKind::Exact, 1.0));
-            taken.insert(k);
+    // Best score first, then by line, then by form: the order sorting every (line, namesake)
+    // pair would give, without listing the pairs (a file of thousands of forms of one name
+    // and a table of thousands of lines of it made that hundreds of megabytes).
+    let score = |li: usize, k: usize| {
+        let (l, f) = (&lines[li], &doc.forms[forms[k].0]);
+        u8::from(same_unit(f, l.unit)) * 2 + u8::from(same_amount(f, l.amount, l.scale))
+    };
+    // How many of each name's forms are still free: a name whose forms are all taken is not
+    // searched again.
+    let mut free: HashMap<&str, usize> = by_name.iter().map(|(n, ks)| (*n, ks.len())).collect();
+    for best in (0..=3).rev() {
+        for (li, l) in lines.iter().enumerate() {
+            let name = l.name.as_str();
+            if form_of_line[li].is_some() || free.get(name).is_none_or(|&n| n == 0) {
+                continue;
+            }
+            let pick = by_name[name]
+                .iter()
+                .copied()
+                .find(|&k| !taken.contains(&k) && score(li, k) == best);
+            if let Some(k) = pick {
+                form_of_line[li] = Some((k, MatchKind::Exact, 1.0));
+                taken.insert(k);
+                *free.get_mut(name).unwrap() -= 1;
+            }
         }
     }
     // Near misses among what is left.
