@@ -260,6 +260,33 @@ fn three_thousand_copies_of_one_page() {
     );
 }
 
+/// A project table of 3,000 lines of one name and 3,000 forms of that name with different
+/// amounts (so none continues another): matching lines to forms must not list, score and sort
+/// every (line, form) pair, which took 13 s and 268 MB in a release build.
+#[test]
+fn three_thousand_namesakes_in_table_and_forms() {
+    let text = std::fs::read_to_string(CORPUS).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // The 项目支出预算表's title and header (lines 436–444), then lines of one project.
+    let mut doc = lines[435..444].join("\n") + "\n";
+    doc += &"省级党员教育培训经费\t1.00\t1.00\t\t\t\t\n".repeat(3_000);
+    let page = good_form();
+    for i in 0..3_000 {
+        let total = format!("实施期资金总额：\t{0}\t年度资金总额：\t{0}", 400 + i);
+        doc += &page.replacen("实施期资金总额：\t400\t年度资金总额：\t400", &total, 1);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("namesakes.txt"), doc).unwrap();
+    let started = Instant::now();
+    let (_, v) = check(dir.path(), &["namesakes.txt"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(v["summary"]["forms"], 3_000, "{}", v["summary"]);
+}
+
 #[test]
 fn hostile_rule_packs_are_reported_against_their_file() {
     let dir = tempfile::tempdir().unwrap();

@@ -87,12 +87,11 @@ pub fn similarity(a: &str, b: &str) -> f64 {
     2.0 * x.intersection(&y).count() as f64 / (x.len() + y.len()) as f64
 }
 
-fn same_unit(form: &Form, unit: Option<&str>) -> bool {
-    let (Some(f), Some(u)) = (form.implementing_unit.value.as_deref(), unit) else {
-        return false;
-    };
-    let (f, u) = (normalise(f), normalise(u));
-    !f.is_empty() && !u.is_empty() && (f.contains(&u) || u.contains(&f))
+/// Whether a form's 实施单位 and a table line's unit name the same unit, both [`normalise`]d
+/// (once each: matching compares every form with every line of its name).
+fn same_unit(form_unit: &str, line_unit: &str) -> bool {
+    let (f, u) = (form_unit, line_unit);
+    !f.is_empty() && !u.is_empty() && (f.contains(u) || u.contains(f))
 }
 
 fn same_amount(form: &Form, amount: Option<Decimal>, scale: Decimal) -> bool {
@@ -102,16 +101,17 @@ fn same_amount(form: &Form, amount: Option<Decimal>, scale: Decimal) -> bool {
     }
 }
 
-struct Line<'a> {
+struct Line {
     at: (usize, usize),
     name: String,
-    unit: Option<&'a str>,
+    /// The unit row the line is under, normalised; empty if none.
+    unit: String,
     amount: Option<Decimal>,
     scale: Decimal,
 }
 
 pub fn match_projects(doc: &Document) -> Vec<Project> {
-    let mut lines: Vec<Line<'_>> = Vec::new();
+    let mut lines: Vec<Line> = Vec::new();
     for (ti, t) in doc.tables.iter().enumerate() {
         if !matches!(t.kind, TableKind::Projects | TableKind::ProjectsCarriedOver) {
             continue;
@@ -123,7 +123,7 @@ pub fn match_projects(doc: &Document) -> Vec<Project> {
             let unit = r
                 .parent
                 .filter(|&p| t.rows[p].role == RowRole::Unit)
-                .map(|p| t.rows[p].name_text());
+                .map_or_else(String::new, |p| normalise(t.rows[p].name_text()));
             lines.push(Line {
                 at: (ti, ri),
                 name: normalise(r.name_text()),
@@ -140,8 +140,20 @@ pub fn match_projects(doc: &Document) -> Vec<Project> {
         .filter(|(_, f)| f.kind == FormKind::Project)
         .map(|(i, f)| (i, normalise(f.name.value.as_deref().unwrap_or(""))))
         .collect();
+    let form_units: Vec<String> = forms
+        .iter()
+        .map(|(i, _)| {
+            normalise(
+                doc.forms[*i]
+                    .implementing_unit
+                    .value
+                    .as_deref()
+                    .unwrap_or(""),
+            )
+        })
+        .collect();
     let mut form_of_line: Vec<Option<(usize, MatchKind, f64)>> = vec![None; lines.len()];
-    let mut taken: HashSet<usize> = HashSet::new();
+    let mut taken = vec![false; forms.len()];
     // Same normalised name: the unit and the amount decide between namesakes.
     let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
     for (k, (_, n)) in forms.iter().enumerate() {
@@ -152,7 +164,8 @@ pub fn match_projects(doc: &Document) -> Vec<Project> {
     // and a table of thousands of lines of it made that hundreds of megabytes).
     let score = |li: usize, k: usize| {
         let (l, f) = (&lines[li], &doc.forms[forms[k].0]);
-        u8::from(same_unit(f, l.unit)) * 2 + u8::from(same_amount(f, l.amount, l.scale))
+        u8::from(same_unit(&form_units[k], &l.unit)) * 2
+            + u8::from(same_amount(f, l.amount, l.scale))
     };
     // How many of each name's forms are still free: a name whose forms are all taken is not
     // searched again.
@@ -166,10 +179,10 @@ pub fn match_projects(doc: &Document) -> Vec<Project> {
             let pick = by_name[name]
                 .iter()
                 .copied()
-                .find(|&k| !taken.contains(&k) && score(li, k) == best);
+                .find(|&k| !taken[k] && score(li, k) == best);
             if let Some(k) = pick {
                 form_of_line[li] = Some((k, MatchKind::Exact, 1.0));
-                taken.insert(k);
+                taken[k] = true;
                 *free.get_mut(name).unwrap() -= 1;
             }
         }
@@ -178,7 +191,7 @@ pub fn match_projects(doc: &Document) -> Vec<Project> {
     let left_lines: Vec<usize> = (0..lines.len())
         .filter(|&i| form_of_line[i].is_none())
         .collect();
-    let left_forms: Vec<usize> = (0..forms.len()).filter(|k| !taken.contains(k)).collect();
+    let left_forms: Vec<usize> = (0..forms.len()).filter(|&k| !taken[k]).collect();
     if left_lines.len() * left_forms.len() <= NEAR_PAIR_LIMIT {
         let mut near: Vec<(f64, usize, usize, f64)> = Vec::new();
         for &li in &left_lines {
@@ -188,7 +201,7 @@ pub fn match_projects(doc: &Document) -> Vec<Project> {
                     continue;
                 }
                 let f = &doc.forms[forms[k].0];
-                let bonus = if same_unit(f, lines[li].unit) {
+                let bonus = if same_unit(&form_units[k], &lines[li].unit) {
                     0.1
                 } else {
                     0.0
@@ -202,9 +215,9 @@ pub fn match_projects(doc: &Document) -> Vec<Project> {
         }
         near.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
         for (_, li, k, s) in near {
-            if form_of_line[li].is_none() && !taken.contains(&k) {
+            if form_of_line[li].is_none() && !taken[k] {
                 form_of_line[li] = Some((k, MatchKind::Near, s));
-                taken.insert(k);
+                taken[k] = true;
             }
         }
     }
@@ -223,7 +236,7 @@ pub fn match_projects(doc: &Document) -> Vec<Project> {
     // Forms with no line, only when there are project tables to have found one in.
     if !lines.is_empty() || doc.tables.iter().any(|t| t.kind == TableKind::Projects) {
         for (k, (fi, _)) in forms.iter().enumerate() {
-            if !taken.contains(&k) {
+            if !taken[k] {
                 out.push(Project {
                     line: None,
                     form: Some(*fi),
