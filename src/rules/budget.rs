@@ -42,7 +42,7 @@ pub struct Project {
 
 /// Beyond this many leftover (line, form) pairs, near misses are not searched: the
 /// comparison is quadratic and a document that large has bigger problems.
-const NEAR_PAIR_LIMIT: usize = 4_000_000;
+const NEAR_PAIR_LIMIT: usize = 1_000_000;
 /// Two names at least this alike (bigram Dice) may be the same project.
 const NEAR_THRESHOLD: f64 = 0.6;
 
@@ -80,11 +80,17 @@ fn bigrams(s: &str) -> HashSet<(char, char)> {
 
 /// Dice coefficient over character bigrams: robust to a word dropped or inserted.
 pub fn similarity(a: &str, b: &str) -> f64 {
-    let (x, y) = (bigrams(a), bigrams(b));
+    dice((a, &bigrams(a)), (b, &bigrams(b)))
+}
+
+/// [`similarity`] of two names whose bigrams are already collected: near misses compare every
+/// leftover line with every leftover form, so each name's bigrams are collected once.
+fn dice((a, x): (&str, &HashSet<(char, char)>), (b, y): (&str, &HashSet<(char, char)>)) -> f64 {
     if x.is_empty() || y.is_empty() {
         return if a == b { 1.0 } else { 0.0 };
     }
-    2.0 * x.intersection(&y).count() as f64 / (x.len() + y.len()) as f64
+    let (small, large) = if x.len() <= y.len() { (x, y) } else { (y, x) };
+    2.0 * small.iter().filter(|g| large.contains(g)).count() as f64 / (x.len() + y.len()) as f64
 }
 
 /// Whether a form's 实施单位 and a table line's unit name the same unit, both [`normalise`]d
@@ -193,10 +199,15 @@ pub fn match_projects(doc: &Document) -> Vec<Project> {
         .collect();
     let left_forms: Vec<usize> = (0..forms.len()).filter(|&k| !taken[k]).collect();
     if left_lines.len() * left_forms.len() <= NEAR_PAIR_LIMIT {
+        let line_grams: Vec<_> = left_lines
+            .iter()
+            .map(|&li| bigrams(&lines[li].name))
+            .collect();
+        let form_grams: Vec<_> = left_forms.iter().map(|&k| bigrams(&forms[k].1)).collect();
         let mut near: Vec<(f64, usize, usize, f64)> = Vec::new();
-        for &li in &left_lines {
-            for &k in &left_forms {
-                let s = similarity(&lines[li].name, &forms[k].1);
+        for (&li, lg) in left_lines.iter().zip(&line_grams) {
+            for (&k, fg) in left_forms.iter().zip(&form_grams) {
+                let s = dice((&lines[li].name, lg), (&forms[k].1, fg));
                 if s < NEAR_THRESHOLD {
                     continue;
                 }
