@@ -43,6 +43,48 @@ fn good_form() -> String {
     lines.join("\n") + "\n"
 }
 
+/// Lints `text` as the one file `name` within `bound`: tighter than [`BOUND`] where work
+/// that grew with the square of the input once took longer than that.
+fn check_one_within(name: &str, text: &str, bound: Duration) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(name), text).unwrap();
+    let started = Instant::now();
+    let (_, v) = check(dir.path(), &[name]);
+    assert!(started.elapsed() < bound, "{name}: {:?}", started.elapsed());
+    v
+}
+
+/// The disclosure's 项目支出预算表 header (lines 436–444) with `lines` project lines named by
+/// `line`, then `lines` copies of the first form, each named by `form` and with its own
+/// amounts (so that none continues the one before).
+fn projects_and_forms(
+    lines: usize,
+    line: impl Fn(usize) -> String,
+    form: impl Fn(usize) -> String,
+) -> String {
+    let text = std::fs::read_to_string(CORPUS).unwrap();
+    let mut doc = text
+        .lines()
+        .skip(435)
+        .take(9)
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
+    for i in 0..lines {
+        doc += &format!("{}\t1.00\t1.00\t\t\t\t\n", line(i));
+    }
+    let page = good_form();
+    for i in 0..lines {
+        let total = format!("实施期资金总额：\t{0}\t年度资金总额：\t{0}", 400 + i);
+        doc += &page.replacen("省级党员教育培训经费", &form(i), 1).replacen(
+            "实施期资金总额：\t400\t年度资金总额：\t400",
+            &total,
+            1,
+        );
+    }
+    doc
+}
+
 #[test]
 fn hostile_files_in_a_folder_do_not_stop_the_run() {
     let dir = tempfile::tempdir().unwrap();
@@ -199,9 +241,7 @@ fn cells_of_a_million_characters() {
             cells.join("\t")
         })
         .collect();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("wide.txt"), lines.join("\n") + "\n").unwrap();
-    let (_, v) = check(dir.path(), &["wide.txt"]);
+    let v = check_one_within("wide.txt", &(lines.join("\n") + "\n"), BOUND);
     assert_eq!(v["summary"]["forms"], 1, "{}", v["summary"]);
 }
 
@@ -221,17 +261,9 @@ fn two_thousand_rows_with_names_alike() {
         .collect();
     let at = text.find("\t\t时效指标").unwrap();
     text.insert_str(at, &rows);
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("alike.txt"), &text).unwrap();
-    // A tighter bound than the others: comparing every two names took 37 s here in a debug
-    // build (7 s in a release build), and takes about one now.
-    let started = Instant::now();
-    let (_, v) = check(dir.path(), &["alike.txt"]);
-    assert!(
-        started.elapsed() < Duration::from_secs(20),
-        "{:?}",
-        started.elapsed()
-    );
+    // Comparing every two names took 37 s here in a debug build (7 s in a release build),
+    // and takes about one now.
+    let v = check_one_within("alike.txt", &text, Duration::from_secs(20));
     assert_eq!(v["summary"]["forms"], 1, "{}", v["summary"]);
 }
 
@@ -241,17 +273,9 @@ fn two_thousand_rows_with_names_alike() {
 #[test]
 fn three_thousand_copies_of_one_page() {
     let page = good_form();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("copies.txt"), page.repeat(3_000)).unwrap();
-    let started = Instant::now();
-    let (_, v) = check(dir.path(), &["copies.txt"]);
-    // Tighter than the others: pairing the halves of the one joined form took 2.8 s in a
-    // release build, many times that in a debug one; this takes a few seconds now.
-    assert!(
-        started.elapsed() < Duration::from_secs(20),
-        "{:?}",
-        started.elapsed()
-    );
+    // Pairing the halves of the one joined form took 2.8 s in a release build, many times
+    // that in a debug one; this takes a few seconds now.
+    let v = check_one_within("copies.txt", &page.repeat(3_000), Duration::from_secs(20));
     let grid_rows = page.lines().filter(|l| l.contains("指标\t")).count();
     let forms = v["summary"]["forms"].as_u64().unwrap() as usize;
     assert!(
@@ -265,25 +289,9 @@ fn three_thousand_copies_of_one_page() {
 /// every (line, form) pair, which took 13 s and 268 MB in a release build.
 #[test]
 fn three_thousand_namesakes_in_table_and_forms() {
-    let text = std::fs::read_to_string(CORPUS).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
-    // The 项目支出预算表's title and header (lines 436–444), then lines of one project.
-    let mut doc = lines[435..444].join("\n") + "\n";
-    doc += &"省级党员教育培训经费\t1.00\t1.00\t\t\t\t\n".repeat(3_000);
-    let page = good_form();
-    for i in 0..3_000 {
-        let total = format!("实施期资金总额：\t{0}\t年度资金总额：\t{0}", 400 + i);
-        doc += &page.replacen("实施期资金总额：\t400\t年度资金总额：\t400", &total, 1);
-    }
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("namesakes.txt"), doc).unwrap();
-    let started = Instant::now();
-    let (_, v) = check(dir.path(), &["namesakes.txt"]);
-    assert!(
-        started.elapsed() < Duration::from_secs(30),
-        "{:?}",
-        started.elapsed()
-    );
+    let name = |_| "省级党员教育培训经费".to_owned();
+    let doc = projects_and_forms(3_000, name, name);
+    let v = check_one_within("namesakes.txt", &doc, Duration::from_secs(30));
     assert_eq!(v["summary"]["forms"], 3_000, "{}", v["summary"]);
 }
 
@@ -292,29 +300,13 @@ fn three_thousand_namesakes_in_table_and_forms() {
 /// name's bigrams are collected once, not once per pair: 4.1 s in a release build before.
 #[test]
 fn a_thousand_near_misses_each_side() {
-    let text = std::fs::read_to_string(CORPUS).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
     let base = "义务教育阶段家庭经济困难学生生活补助专项经费";
-    let mut doc = lines[435..444].join("\n") + "\n";
-    for i in 0..1_000 {
-        doc += &format!("{base}第{i}批\t1.00\t1.00\t\t\t\t\n");
-    }
-    let page = good_form();
-    for i in 0..1_000 {
-        let total = format!("实施期资金总额：\t{0}\t年度资金总额：\t{0}", 400 + i);
-        doc += &page
-            .replacen("省级党员教育培训经费", &format!("{base}第{i}期"), 1)
-            .replacen("实施期资金总额：\t400\t年度资金总额：\t400", &total, 1);
-    }
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("near.txt"), doc).unwrap();
-    let started = Instant::now();
-    let (_, v) = check(dir.path(), &["near.txt"]);
-    assert!(
-        started.elapsed() < Duration::from_secs(30),
-        "{:?}",
-        started.elapsed()
+    let doc = projects_and_forms(
+        1_000,
+        |i| format!("{base}第{i}批"),
+        |i| format!("{base}第{i}期"),
     );
+    let v = check_one_within("near.txt", &doc, Duration::from_secs(30));
     assert_eq!(v["summary"]["forms"], 1_000, "{}", v["summary"]);
 }
 
