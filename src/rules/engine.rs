@@ -223,13 +223,7 @@ fn document_items<'a>(
         }
         return;
     }
-    for (t, table) in doc
-        .tables
-        .iter()
-        .enumerate()
-        .take(tables.end)
-        .skip(tables.start)
-    {
+    for (t, table) in tables.clone().zip(&doc.tables[tables]) {
         let tv = V::at(Val::Table(ctx, t), table.title.span);
         if scope == Scope::Table {
             out.push(Item {
@@ -360,7 +354,12 @@ pub fn run_ctx<'r: 'a, 'a>(
     pass(&|r| !over_tables(r), 0..tables, &mut out);
     // The items of a table's rows and cells are built a few tables at a time: built for all
     // at once, a file of 20,000 small tables held 400 MB of them.
-    for start in (0..tables).step_by(TABLES_PER_PASS) {
+    let by_tables = if rules.iter().any(|r| over_tables(r)) {
+        tables
+    } else {
+        0
+    };
+    for start in (0..by_tables).step_by(TABLES_PER_PASS) {
         pass(
             &over_tables,
             start..tables.min(start + TABLES_PER_PASS),
