@@ -282,6 +282,21 @@ fn three_thousand_copies_of_one_page() {
         forms >= 3_000 * grid_rows / 2_000 && forms < 3_000,
         "{forms} forms from 3,000 pages of {grid_rows} grid rows"
     );
+    // Each page that started a form of its own says so, with the rows that kept it out.
+    let splits: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "S008")
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(splits.len(), forms - 1, "{splits:?}");
+    assert!(
+        splits[0].starts_with("续页与前面各页合计超过 2000 行指标（已有 ")
+            && splits[0].ends_with("行），此页按单独的表读取"),
+        "{}",
+        splits[0]
+    );
 }
 
 /// A project table of 3,000 lines of one name and 3,000 forms of that name with different

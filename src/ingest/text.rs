@@ -142,8 +142,8 @@ pub fn read(text: &str) -> TextRead {
             _ => None,
         })
         .unzip();
-    join_continuations(&mut out.forms);
     out.diagnostics.extend(diagnostics.into_iter().flatten());
+    join_continuations(&mut out.forms, &mut out.diagnostics);
     for (k, &(title_line, title, cell)) in titles.iter().enumerate() {
         let range = section(k);
         match title {
@@ -254,13 +254,27 @@ fn continues(prev: &Form, form: &Form) -> bool {
 
 /// Joins each continuation page to the form before it, in place (a large file's forms are
 /// not copied into a second vector).
-fn join_continuations(forms: &mut Vec<Form>) {
+fn join_continuations(forms: &mut Vec<Form>, diagnostics: &mut Vec<Diagnostic>) {
     forms.dedup_by(|form, prev| {
+        if !continues(prev, form) {
+            return false;
+        }
         // Joined, a form's grid is held to the same limit as one read whole: thousands of
         // copies of one page would otherwise make one form of tens of thousands of rows,
-        // which every rule over its rows (pairing the halves first) would pay for.
-        if !continues(prev, form) || prev.indicators.len() + form.indicators.len() > MAX_GRID_LINES
-        {
+        // which every rule over its rows (pairing the halves first) would pay for. The page
+        // stays a form of its own, and the finding says why.
+        let (rows, more) = (prev.indicators.len(), form.indicators.len());
+        if rows + more > MAX_GRID_LINES {
+            diagnostics.push(
+                Diagnostic::new(
+                    &codes::TOO_MANY_ROWS,
+                    format!(
+                        "续页与前面各页合计超过 {MAX_GRID_LINES} 行指标（已有 {rows} 行，此页 {more} 行），此页按单独的表读取"
+                    ),
+                    Label::new(form.title.span, "未并入前一张表的续页"),
+                )
+                .with_form(form.display_name()),
+            );
             return false;
         }
         prev.span = prev.span.cover(form.span);
