@@ -99,7 +99,9 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     // in flight at once.
     let threads = rayon::current_num_threads().max(1);
     for chunk in windows(&files, threads) {
-        let large = chunk.len() == 1;
+        // A window of one file is a large file linted alone (or the run's last, small file):
+        // what it freed is handed back before the next, see `crate::alloc`.
+        let alone = chunk.len() == 1;
         let mut done: Vec<Option<crate::lint::Linted>> = chunk
             .par_iter()
             .map(|f| f.as_ref().ok().map(|p| linter.lint_path(p)))
@@ -141,7 +143,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
                 (Ok(_), None) => unreachable!("every readable path is linted"),
             }
         }
-        if large {
+        if alone {
             crate::alloc::release_free_memory();
         }
     }
