@@ -6,7 +6,9 @@
 //! ```
 //!
 //! Each form is a real form with its 项目名称 numbered, its amounts scaled (every amount of the
-//! funds block by the same factor, so the sums still hold), its tabs varied the way PDF
+//! funds block, and every count among its indicator values, by the same factor, so the sums and
+//! unit cost × count still hold; costs, percentages and dates are left as written, as they
+//! repeat across real forms), its tabs varied the way PDF
 //! extractions vary them, a watermark line now and then, and, at `--defects` rate (default
 //! 5%), one injected defect of a kind the default packs report: a reversed unit (元/人 →
 //! 人/元), a placeholder (XX) or a blank 年度资金总额. The run prints what it injected, so a
@@ -113,6 +115,29 @@ fn scale(cell: &str, k: u64) -> Option<String> {
     Some(out)
 }
 
+/// `≥730人次` → `≥1460人次` for k = 2: an indicator value that is a count (a comparator, a
+/// whole number, a short unit that is not money, a share, a rate or a date). Costs, unit costs
+/// (`850元/生`), percentages (`100百分比` too), dates and years are left alone: costs are
+/// checked against the funds, and the rest repeat across real forms.
+fn scale_count(cell: &str, k: u64) -> Option<String> {
+    let body = ["≥", "≤", ">", "<", "＞", "＜"]
+        .iter()
+        .find_map(|c| cell.strip_prefix(c))
+        .unwrap_or(cell);
+    let comparator = &cell[..cell.len() - body.len()];
+    let digits = body.len() - body.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let (number, unit) = body.split_at(digits);
+    if digits == 0 || digits > 9 || number.starts_with('0') || unit.is_empty() {
+        return None;
+    }
+    let plain = |c: char| !c.is_ascii_digit() && !"%％/.．年月日天时元百分倍度".contains(c);
+    if !unit.chars().all(plain) || unit.chars().count() > 4 {
+        return None;
+    }
+    let n: u64 = number.parse().ok()?;
+    Some(format!("{comparator}{}{unit}", n * k))
+}
+
 #[derive(Default)]
 struct Injected {
     reversed_unit: usize,
@@ -121,10 +146,17 @@ struct Injected {
 }
 
 fn vary(template: &str, serial: usize, rng: &mut Rng, defects: f64, log: &mut Injected) -> String {
-    let k = [1, 1, 2, 3, 5][rng.below(5)];
+    // One form in three keeps its amounts; the rest are scaled by one of 48 factors, so counts
+    // vary between forms about as much as between real projects.
+    let k = if rng.chance(0.35) {
+        1
+    } else {
+        2 + rng.below(48) as u64
+    };
     let defect = rng.chance(defects).then(|| rng.below(3));
     let mut out = String::with_capacity(template.len() + 64);
     let mut in_funds = false;
+    let mut in_grid = false;
     let mut injected = false;
     for line in template.lines() {
         let mut cells: Vec<String> = line.split('\t').map(str::to_owned).collect();
@@ -134,6 +166,18 @@ fn vary(template: &str, serial: usize, rng: &mut Rng, defects: f64, log: &mut In
             in_funds = true;
         } else if first.starts_with("项目概况") || first.starts_with("绩效指标") {
             in_funds = false;
+        }
+        if first.starts_with("绩效指标") || first.starts_with("年度绩效指标") {
+            in_grid = true;
+        } else if first.starts_with("负责人") {
+            in_grid = false;
+        }
+        if in_grid && k != 1 {
+            for c in cells.iter_mut() {
+                if let Some(v) = scale_count(c.trim(), k) {
+                    *c = v;
+                }
+            }
         }
         if first == "项目名称" {
             if let Some(name) = cells.iter_mut().skip(1).find(|c| !c.trim().is_empty()) {
