@@ -38,7 +38,7 @@ impl Period {
 /// An indicator half with its parsed value.
 pub struct HalfCtx<'a> {
     pub half: &'a IndicatorHalf,
-    pub value: Option<value::Value>,
+    pub value: Option<std::rc::Rc<value::Value>>,
     pub period: Period,
 }
 
@@ -139,7 +139,7 @@ impl<'a> Typed<'a> {
                 if let Some(half) = h {
                     halves.push(HalfCtx {
                         half,
-                        value: half.value.get().map(|t| value::parse(t)),
+                        value: half.value.get().map(|t| value::parse_shared(t)),
                         period,
                     });
                 }
@@ -697,7 +697,7 @@ impl<'a> Evaluator<'a> {
             "periods" => {
                 let years = num(&rest[0]);
                 let per = match &first.val {
-                    Val::Value(h) | Val::Half(h) => h.value.as_ref().and_then(per_time),
+                    Val::Value(h) | Val::Half(h) => h.value.as_deref().and_then(per_time),
                     _ => return Ok(V::null()),
                 };
                 match (per, years) {

@@ -20,6 +20,8 @@ use pest::Parser as _;
 use regex::Regex;
 use rust_decimal::Decimal;
 use serde::Serialize;
+use std::collections::HashMap;
+use std::rc::Rc;
 use std::str::FromStr;
 use std::sync::OnceLock;
 
@@ -256,6 +258,39 @@ impl Value {
             .chars()
             .any(|c| c.is_ascii_digit() || ('０'..='９').contains(&c))
     }
+}
+
+/// Values longer than this are parsed every time: long cells are prose, rarely repeated.
+const MEMO_TEXT_MAX: usize = 96;
+
+/// How many distinct values a thread remembers before it forgets them all.
+const MEMO_ENTRIES: usize = 4096;
+
+thread_local! {
+    static MEMO: std::cell::RefCell<HashMap<Box<str>, Rc<Value>>> =
+        std::cell::RefCell::new(HashMap::new());
+}
+
+/// [`parse`], remembered per thread. Indicator values repeat: the disclosure's 3,703 values
+/// are 675 texts (`100%` alone is 421 of them), and a province's forms share far more. A value
+/// depends on its text alone, so an answer once given is the answer; the memo is bounded
+/// (short texts, a few thousand of them) so memory stays flat however many forms pass.
+pub fn parse_shared(text: &str) -> Rc<Value> {
+    if text.len() > MEMO_TEXT_MAX {
+        return Rc::new(parse(text));
+    }
+    MEMO.with(|memo| {
+        if let Some(v) = memo.borrow().get(text) {
+            return Rc::clone(v);
+        }
+        let v = Rc::new(parse(text));
+        let mut memo = memo.borrow_mut();
+        if memo.len() >= MEMO_ENTRIES {
+            memo.clear();
+        }
+        memo.insert(text.into(), Rc::clone(&v));
+        v
+    })
 }
 
 /// Parses one 指标值 cell.
@@ -833,6 +868,29 @@ mod tests {
         // Found by `cargo fuzz run value` (fuzz/corpus/value keeps it as a seed).
         let v = parse("1333-33333333333333333333333333388.5万");
         assert_eq!(v.kind.name(), "invalid");
+    }
+
+    #[test]
+    fn a_remembered_value_is_the_value_parsed() {
+        let corpus = include_str!("../../tests/corpus/000_cb0bcf906edd3817.txt");
+        for cell in corpus.lines().flat_map(|l| l.split('\t')).map(str::trim) {
+            if !cell.is_empty() {
+                assert_eq!(*parse_shared(cell), parse(cell), "{cell}");
+            }
+        }
+        // Asked again, the same answer, not a second parse.
+        assert!(Rc::ptr_eq(&parse_shared("≥90%"), &parse_shared("≥90%")));
+        let long = "很".repeat(MEMO_TEXT_MAX);
+        assert!(!Rc::ptr_eq(&parse_shared(&long), &parse_shared(&long)));
+    }
+
+    #[test]
+    fn the_memo_stays_bounded() {
+        for n in 0..MEMO_ENTRIES + 100 {
+            parse_shared(&format!("{n}人"));
+            assert!(MEMO.with(|m| m.borrow().len()) <= MEMO_ENTRIES);
+        }
+        assert_eq!(parse_shared("7人").amount(), Some(Decimal::from(7)));
     }
 
     /// What the `value` rule itself says: the rule and extent of its top alternative. A list
