@@ -167,6 +167,9 @@ fn html_cut(cell: &str) -> usize {
 /// Text with spaces inside words removed (`财政资 金` → `财政资金`); a space between two
 /// ASCII letters or digits is kept (`LED 屏` stays readable).
 pub fn squeeze(text: &str) -> String {
+    if !text.chars().any(is_space) {
+        return text.to_owned();
+    }
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;

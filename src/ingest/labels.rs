@@ -209,7 +209,8 @@ fn label_sized(cell: &str, max_chars: usize) -> bool {
 
 /// The header field a cell's text names, if the whole cell is that label.
 pub fn header_field(cell: &str) -> Option<Field> {
-    if !label_sized(cell, 24) {
+    // Most cells are names and values: one look at their first character settles them.
+    if !label_start(cell).is_some_and(may_start_header) || !label_sized(cell, 24) {
         return None;
     }
     let n = normalize(cell);
@@ -224,7 +225,7 @@ pub fn header_field(cell: &str) -> Option<Field> {
 /// `填报日期：20250122150111`) into the field and the byte offset where the value starts.
 pub fn split_label_value(cell: &str) -> Option<(Field, usize)> {
     let first = cell.chars().find(|c| !is_space(*c))?;
-    if !HEADER_LABELS.iter().any(|(s, _)| s.starts_with(first)) {
+    if !may_start_header(first) {
         return None;
     }
     for &(spelling, field) in HEADER_LABELS {
@@ -238,6 +239,28 @@ pub fn split_label_value(cell: &str) -> Option<(Field, usize)> {
         }
     }
     None
+}
+
+/// The character a label starts with once [`normalize`] has removed spaces and marks.
+fn label_start(cell: &str) -> Option<char> {
+    cell.chars()
+        .find(|&c| !is_space(c) && !matches!(c, '*' | '★' | '＊'))
+}
+
+/// Whether some header label starts with `c`.
+fn may_start_header(c: char) -> bool {
+    static FIRST: OnceLock<Vec<char>> = OnceLock::new();
+    FIRST
+        .get_or_init(|| {
+            let mut first: Vec<char> = HEADER_LABELS
+                .iter()
+                .filter_map(|(s, _)| s.chars().next())
+                .collect();
+            first.sort_unstable();
+            first.dedup();
+            first
+        })
+        .contains(&c)
 }
 
 /// If `cell` starts with `label` (spaces in the cell ignored), the byte offset after it.
@@ -417,6 +440,13 @@ mod tests {
         assert_eq!(header_field("项目日期"), Some(Field::Period));
         assert_eq!(header_field("项目名称以外"), None);
         assert_eq!(funds_block_unit("项目资金（万元）"), MoneyUnit::WanYuan);
+        // Every spelling, behind the marks and spaces a first-character check must look past.
+        for &(spelling, field) in HEADER_LABELS {
+            for cell in [format!("★ {spelling}："), format!(" *　{spelling}")] {
+                assert_eq!(header_field(&cell), Some(field), "{cell}");
+            }
+        }
+        assert_eq!(header_field("数量指标"), None);
     }
 
     #[test]
