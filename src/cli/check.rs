@@ -144,6 +144,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             }
         }
         if alone {
+            rayon::broadcast(|_| crate::value::forget_remembered());
             crate::alloc::release_free_memory();
         }
     }
