@@ -331,7 +331,9 @@ pub enum GridLabel {
 /// Classifies a grid cell as a 一级 or 二级 label. `成本指标` is read as the 二级 label; the
 /// reader promotes it to 一级 when 经济成本指标 and friends sit under it.
 pub fn grid_label(cell: &str) -> Option<GridLabel> {
-    if !label_sized(cell, 20) {
+    // Most grid cells are names and values; their first character settles it.
+    let starts = |c: char| grid_first_chars().contains(&c);
+    if !label_start(cell).is_some_and(starts) || !label_sized(cell, 20) {
         return None;
     }
     let n = normalize(cell);
@@ -365,6 +367,20 @@ fn grid_labels() -> &'static HashMap<String, GridLabel> {
                 .or_insert(GridLabel::Level1(l1));
         }
         map
+    })
+}
+
+/// The characters some printed grid label starts with.
+fn grid_first_chars() -> &'static [char] {
+    static FIRST: OnceLock<Vec<char>> = OnceLock::new();
+    FIRST.get_or_init(|| {
+        let mut first: Vec<char> = grid_labels()
+            .keys()
+            .filter_map(|k| k.chars().next())
+            .collect();
+        first.sort_unstable();
+        first.dedup();
+        first
     })
 }
 
@@ -500,5 +516,14 @@ mod tests {
         assert_eq!(grid_label("产出指标"), Some(Level1("产出指标")));
         assert_eq!(grid_label("惠及学生数"), None);
         assert_eq!(grid_label("数量"), None, "too short to be sure");
+        // Every printed form long enough to be sure of, behind the marks and spaces the
+        // first-character check looks past.
+        for (printed, &label) in grid_labels().iter().filter(|(p, _)| p.chars().count() >= 4) {
+            assert_eq!(
+                grid_label(&format!("＊ {printed}")),
+                Some(label),
+                "{printed}"
+            );
+        }
     }
 }
