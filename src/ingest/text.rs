@@ -31,6 +31,11 @@ enum Title {
 
 /// What a line whose only cell is `cell` opens, if it is a title.
 fn title_of(cell: &RawCell) -> Option<Title> {
+    // Every kind of title below holds one of these; the text's other lonely cells (wrapped
+    // names and values, watermarks) are turned away before being copied and matched.
+    if !cell.text.contains(['表', '#', '第']) {
+        return None;
+    }
     let t = squeeze(cell.text);
     if t.starts_with('#') || part_re().is_match(&t) {
         return Some(Title::Part);
