@@ -251,16 +251,16 @@ fn label_start(cell: &str) -> Option<char> {
 fn may_start_header(c: char) -> bool {
     static FIRST: OnceLock<Vec<char>> = OnceLock::new();
     FIRST
-        .get_or_init(|| {
-            let mut first: Vec<char> = HEADER_LABELS
-                .iter()
-                .filter_map(|(s, _)| s.chars().next())
-                .collect();
-            first.sort_unstable();
-            first.dedup();
-            first
-        })
+        .get_or_init(|| first_chars(HEADER_LABELS.iter().map(|&(s, _)| s)))
         .contains(&c)
+}
+
+/// The characters `labels` start with, each once.
+fn first_chars<'a>(labels: impl Iterator<Item = &'a str>) -> Vec<char> {
+    let mut first: Vec<char> = labels.filter_map(|l| l.chars().next()).collect();
+    first.sort_unstable();
+    first.dedup();
+    first
 }
 
 /// If `cell` starts with `label` (spaces in the cell ignored), the byte offset after it.
@@ -373,15 +373,7 @@ fn grid_labels() -> &'static HashMap<String, GridLabel> {
 /// The characters some printed grid label starts with.
 fn grid_first_chars() -> &'static [char] {
     static FIRST: OnceLock<Vec<char>> = OnceLock::new();
-    FIRST.get_or_init(|| {
-        let mut first: Vec<char> = grid_labels()
-            .keys()
-            .filter_map(|k| k.chars().next())
-            .collect();
-        first.sort_unstable();
-        first.dedup();
-        first
-    })
+    FIRST.get_or_init(|| first_chars(grid_labels().keys().map(String::as_str)))
 }
 
 /// The 一级 parent of a canonical 二级 label.
