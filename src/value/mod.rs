@@ -275,7 +275,7 @@ thread_local! {
 /// are 675 texts (`100%` alone is 421 of them), and a province's forms share far more. A value
 /// depends on its text alone, so an answer once given is the answer; the memo is bounded
 /// (short texts, a thousand of them) so memory stays flat however many forms pass. A larger
-/// memo (4,096 texts up to 96 bytes) saved 1% more work and cost 1–3 MB with 10 MB files.
+/// memo (4,096 texts up to 96 bytes) saved 1–3% more work and cost 1–3 MB with 10 MB files.
 pub fn parse_shared(text: &str) -> Rc<Value> {
     if text.len() > MEMO_TEXT_MAX {
         return Rc::new(parse(text));
