@@ -327,12 +327,30 @@ pub fn run_ctx<'r: 'a, 'a>(
     let mut out = Outcome::default();
     let evaluators: Vec<Evaluator<'a>> = rules.iter().map(|r| evaluator(r, settings)).collect();
     let mut failed = vec![false; rules.len()];
+    // Which `let`s are worth keeping: those whose text more than one rule of the scope binds.
+    // Keeping every shareable one cost more in hashing than it saved.
+    let mut binders: HashMap<(Scope, &str), usize> = HashMap::new();
+    for r in rules {
+        for l in r.lets.iter().filter(|l| l.shared) {
+            *binders.entry((r.over, l.expr.text.as_str())).or_default() += 1;
+        }
+    }
+    let kept: Vec<Vec<bool>> = rules
+        .iter()
+        .map(|r| {
+            r.lets
+                .iter()
+                .map(|l| l.shared && binders[&(r.over, l.expr.text.as_str())] > 1)
+                .collect()
+        })
+        .collect();
     // One environment for every item of every rule: cleared, never reallocated.
     let mut env: Env<'r, 'a> = Vec::new();
     let over_tables =
         |r: &Rule| matches!(r.over, Scope::Table | Scope::TableRow | Scope::TableCell);
     let mut pass = |which: &dyn Fn(&Rule) -> bool, tables: Range<usize>, out: &mut Outcome| {
         let mut by_scope: HashMap<Scope, Vec<Item<'a>>> = HashMap::new();
+        let mut shared = SharedLets::new();
         for (i, rule) in rules.iter().enumerate().filter(|(_, r)| which(r)) {
             let list = by_scope
                 .entry(rule.over)
@@ -345,6 +363,7 @@ pub fn run_ctx<'r: 'a, 'a>(
                 settings,
                 tracing,
                 &mut env,
+                (&mut shared, &kept[i]),
                 &mut failed[i],
                 out,
             );
@@ -398,18 +417,24 @@ fn run_rule<'r: 'a, 'a>(
     settings: &Settings,
     tracing: bool,
     env: &mut Env<'r, 'a>,
+    (shared, kept): (&mut SharedLets<'r, 'a>, &[bool]),
     failed: &mut bool,
     out: &mut Outcome,
 ) {
-    for item in items {
+    for (i, item) in items.iter().enumerate() {
         env.clear();
         env.extend(item.vars.iter().map(|(n, v)| (*n, v.clone())));
+        let lets = Lets {
+            shared: &mut *shared,
+            kept,
+            item: (rule.over, i),
+        };
         let applied = if tracing {
             let mut t = Tracer::default();
-            let r = apply(rule, item, ev, settings, env, Some(&mut t));
+            let r = apply(rule, item, ev, settings, env, lets, Some(&mut t));
             r.inspect(|d| out.trace.push(t.line(item, d.as_ref())))
         } else {
-            apply(rule, item, ev, settings, env, None)
+            apply(rule, item, ev, settings, env, lets, None)
         };
         match applied {
             Ok(finding) => out.diagnostics.extend(finding),
@@ -425,6 +450,18 @@ fn run_rule<'r: 'a, 'a>(
 }
 
 type Env<'r, 'a> = Vec<(&'r str, V<'a>)>;
+
+/// The values of shared `let`s ([`crate::rules::pack::Let::shared`]) already computed in a
+/// pass, by the item (its scope and index among the pass's items of that scope) and the text
+/// of the expression.
+type SharedLets<'r, 'a> = HashMap<(Scope, usize, &'r str), V<'a>>;
+
+/// Where one item's shared `let` values are kept, and which of the rule's `let`s are.
+struct Lets<'s, 'r, 'a> {
+    shared: &'s mut SharedLets<'r, 'a>,
+    kept: &'s [bool],
+    item: (Scope, usize),
+}
 
 /// An evaluation error and the expression it happened in (boxed: the happy path is hot).
 type Failure = Box<(EvalError, Compiled)>;
@@ -468,12 +505,14 @@ fn silent(
 }
 
 /// Runs one rule on one item whose variables are already in `env`: the finding, if any.
+#[allow(clippy::too_many_arguments)]
 fn apply<'r: 'a, 'a>(
     rule: &'r Rule,
     item: &Item<'a>,
     ev: &Evaluator<'a>,
     settings: &Settings,
     env: &mut Env<'r, 'a>,
+    lets: Lets<'_, 'r, 'a>,
     mut trace: Option<&mut Tracer>,
 ) -> Result<Option<Diagnostic>, Failure> {
     let decide = |env: &mut Env<'r, 'a>| -> Result<Option<&'static str>, Failure> {
@@ -495,10 +534,21 @@ fn apply<'r: 'a, 'a>(
             });
         }
     }
-    for (name, c) in &rule.lets {
-        let v = ev
-            .eval(&c.node, env)
-            .map_err(|e| Box::new((e, c.clone())))?;
+    for (l, &kept) in rule.lets.iter().zip(lets.kept) {
+        let (name, c) = (&l.name, &l.expr);
+        let key = (lets.item.0, lets.item.1, c.text.as_str());
+        let v = match kept.then(|| lets.shared.get(&key)).flatten() {
+            Some(v) => v.clone(),
+            None => {
+                let v = ev
+                    .eval(&c.node, env)
+                    .map_err(|e| Box::new((e, c.clone())))?;
+                if kept {
+                    lets.shared.insert(key, v.clone());
+                }
+                v
+            }
+        };
         if let Some(t) = trace.as_deref_mut() {
             t.values.push((name.clone(), v.display()));
         }
@@ -628,6 +678,44 @@ fn rule_error(rule: &Rule, e: &EvalError, expr: Compiled, item: &Item<'_>) -> Ru
 mod tests {
     use super::*;
     use crate::rules::RuleSet;
+
+    /// Rules that bind the same `let` text share its value per item: together they must find
+    /// what each finds alone. The cost and completeness packs bind their row filters in
+    /// several rules, and some forms of the disclosure have findings from each.
+    #[test]
+    fn rules_sharing_a_let_find_what_each_finds_alone() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/corpus/000_cb0bcf906edd3817.txt"
+        );
+        let doc = crate::ingest::read_path(std::path::Path::new(path)).document;
+        let set = RuleSet::builtin();
+        let sharing: Vec<&Rule> = set
+            .rules()
+            .filter(|r| ["C001", "C004", "K001", "K002", "K003"].contains(&r.code.as_str()))
+            .collect();
+        assert_eq!(sharing.len(), 5);
+        let settings = Settings::default();
+        let found = |rules: &[&Rule]| -> Vec<String> {
+            let ctx = DocCtx::new(&doc);
+            let mut d: Vec<String> = run_ctx(&ctx, rules, &settings, None)
+                .diagnostics
+                .iter()
+                .map(|d| format!("{} {:?} {}", d.code, d.primary.span, d.message))
+                .collect();
+            d.sort();
+            d
+        };
+        let mut alone: Vec<String> = sharing.iter().flat_map(|r| found(&[*r])).collect();
+        alone.sort();
+        for code in ["C001", "K001", "K002"] {
+            assert!(
+                alone.iter().any(|d| d.starts_with(code)),
+                "{code} finds something"
+            );
+        }
+        assert_eq!(found(&sharing), alone);
+    }
 
     /// Per-form rules run a few forms at a time, in parallel; what they find must be what one
     /// pass over the whole document finds (in another order, which `lint` sorts), and a

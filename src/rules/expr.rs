@@ -50,6 +50,19 @@ pub enum Expr {
 }
 
 impl Node {
+    /// Whether the expression calls the function `f` anywhere.
+    pub fn calls(&self, f: &str) -> bool {
+        match &self.expr {
+            Expr::Call(name, args) => name == f || args.iter().any(|a| a.calls(f)),
+            Expr::Num(_) | Expr::Str(_) | Expr::Bool(_) | Expr::Null | Expr::Var(_) => false,
+            Expr::List(items) => items.iter().any(|n| n.calls(f)),
+            Expr::Field(base, _) => base.calls(f),
+            Expr::Lambda(_, body) => body.calls(f),
+            Expr::Unary(_, e) => e.calls(f),
+            Expr::Binary(_, a, b) => a.calls(f) || b.calls(f),
+        }
+    }
+
     /// Whether the expression reads any of `names` (a lambda's own parameter shadows).
     pub fn mentions(&self, names: &[&str]) -> bool {
         match &self.expr {
