@@ -679,16 +679,20 @@ mod tests {
     use super::*;
     use crate::rules::RuleSet;
 
+    fn disclosure() -> Document {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/corpus/000_cb0bcf906edd3817.txt"
+        );
+        crate::ingest::read_path(std::path::Path::new(path)).document
+    }
+
     /// Rules that bind the same `let` text share its value per item: together they must find
     /// what each finds alone. The cost and completeness packs bind their row filters in
     /// several rules, and some forms of the disclosure have findings from each.
     #[test]
     fn rules_sharing_a_let_find_what_each_finds_alone() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/corpus/000_cb0bcf906edd3817.txt"
-        );
-        let doc = crate::ingest::read_path(std::path::Path::new(path)).document;
+        let doc = disclosure();
         let set = RuleSet::builtin();
         let sharing: Vec<&Rule> = set
             .rules()
@@ -722,11 +726,7 @@ mod tests {
     /// traced rule's lines must come in the same order.
     #[test]
     fn passes_of_forms_find_what_one_pass_finds() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/corpus/000_cb0bcf906edd3817.txt"
-        );
-        let doc = crate::ingest::read_path(std::path::Path::new(path)).document;
+        let doc = disclosure();
         assert!(
             doc.forms.len() > 3 * FORMS_PER_PASS,
             "enough forms for several passes"
