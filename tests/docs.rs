@@ -2,7 +2,7 @@
 //! and every field and function of the expression language is documented.
 
 mod common;
-use common::kpilint;
+use common::{findings, kpilint};
 
 const RULES_MD: &str = include_str!("../docs/rules.md");
 
@@ -36,11 +36,8 @@ fn the_worked_example_works_as_documented() {
         "tests/corpus",
     ]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let forms: std::collections::BTreeSet<&str> = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| d["code"] == "B001")
+    let forms: std::collections::BTreeSet<&str> = findings(&v, "B001")
+        .into_iter()
         .map(|d| d["form"].as_str().unwrap())
         .collect();
     assert_eq!(

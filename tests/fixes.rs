@@ -5,7 +5,7 @@ use serde_json::Value;
 use std::path::Path;
 
 mod common;
-use common::{kpilint, CORPUS};
+use common::{findings, kpilint, CORPUS};
 
 /// The codes of the findings in a JSON report that carry a safe fix.
 fn safe_fix_codes(report: &Value) -> Vec<&str> {
@@ -87,14 +87,7 @@ fn fix_changes_only_the_reported_bytes_and_the_findings_go() {
     let after = json(&copy);
     let left = safe_fix_codes(&after);
     assert!(left.is_empty(), "safe fixes leave nothing to fix: {left:?}");
-    let count = |v: &Value, code: &str| {
-        v["diagnostics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|d| d["code"] == code)
-            .count()
-    };
+    let count = |v: &Value, code: &str| findings(v, code).len();
     assert_eq!(
         count(&after, "V001"),
         count(&before, "V001"),

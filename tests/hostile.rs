@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{kpilint_in, CORPUS};
+use common::{findings, kpilint_in, CORPUS};
 use serde_json::Value;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -283,11 +283,8 @@ fn three_thousand_copies_of_one_page() {
         "{forms} forms from 3,000 pages of {grid_rows} grid rows"
     );
     // Each page that started a form of its own says so, with the rows that kept it out.
-    let splits: Vec<&str> = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| d["code"] == "S008")
+    let splits: Vec<&str> = findings(&v, "S008")
+        .into_iter()
         .map(|d| d["message"].as_str().unwrap())
         .collect();
     assert_eq!(splits.len(), forms - 1, "{splits:?}");

@@ -7,6 +7,16 @@ use std::process::{Command, Output};
 
 pub const CORPUS: &str = "tests/corpus/000_cb0bcf906edd3817.txt";
 
+/// The findings of a JSON report with the code `code`.
+pub fn findings<'v>(report: &'v serde_json::Value, code: &str) -> Vec<&'v serde_json::Value> {
+    report["diagnostics"]
+        .as_array()
+        .expect("a JSON report has diagnostics")
+        .iter()
+        .filter(|d| d["code"] == code)
+        .collect()
+}
+
 /// Runs `kpilint` from the crate root, without colour so the output can be compared as text.
 pub fn kpilint(args: &[&str]) -> Output {
     kpilint_in(None, args)
