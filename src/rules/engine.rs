@@ -6,7 +6,9 @@
 //! there, and it stays silent; `assert` false is a finding. An evaluation error is reported
 //! once per rule, against the pack, and never stops the run.
 
-use super::eval::{self, logic, DocCtx, EvalError, Evaluator, FormCtx, HalfCtx, Period, Val, V};
+use super::eval::{
+    self, logic, DocCtx, Env, EvalError, Evaluator, FormCtx, HalfCtx, Period, Val, V,
+};
 use super::pack::{Compiled, LabelExpr, ParamValue, Part, Rule, Scope};
 use crate::diagnostics::{codes, Diagnostic, Edit, Fix, Label, Severity};
 use crate::model::{BudgetTable, Document, Span, TableRow};
@@ -326,47 +328,41 @@ pub fn run_ctx<'r: 'a, 'a>(
 ) -> Outcome {
     let mut out = Outcome::default();
     let evaluators: Vec<Evaluator<'a>> = rules.iter().map(|r| evaluator(r, settings)).collect();
-    let mut failed = vec![false; rules.len()];
-    // Which `let`s are worth keeping: those whose text more than one rule of the scope binds.
-    // Keeping every shareable one cost more in hashing than it saved.
-    let mut binders: HashMap<(Scope, &str), usize> = HashMap::new();
-    for r in rules {
-        for l in r.lets.iter().filter(|l| l.shared) {
-            *binders.entry((r.over, l.expr.text.as_str())).or_default() += 1;
-        }
-    }
-    let kept: Vec<Vec<bool>> = rules
-        .iter()
-        .map(|r| {
-            r.lets
-                .iter()
-                .map(|l| l.shared && binders[&(r.over, l.expr.text.as_str())] > 1)
-                .collect()
-        })
-        .collect();
+    // A rule that fails is reported once, at the first item it fails on; in the rules' order.
+    let mut failed: Vec<Option<RuleError>> = vec![None; rules.len()];
     // One environment for every item of every rule: cleared, never reallocated.
-    let mut env: Env<'r, 'a> = Vec::new();
+    let mut env: Env<'r, 'a> = Env::default();
     let over_tables =
         |r: &Rule| matches!(r.over, Scope::Table | Scope::TableRow | Scope::TableCell);
     let mut pass = |which: &dyn Fn(&Rule) -> bool, tables: Range<usize>, out: &mut Outcome| {
-        let mut by_scope: HashMap<Scope, Vec<Item<'a>>> = HashMap::new();
-        let mut shared = SharedLets::new();
+        // The pass's rules by scope, each scope where its first rule is.
+        let mut scopes: Vec<(Scope, Vec<usize>)> = Vec::new();
         for (i, rule) in rules.iter().enumerate().filter(|(_, r)| which(r)) {
-            let list = by_scope
-                .entry(rule.over)
-                .or_insert_with(|| items(rule.over, ctx, tables.clone()));
-            let tracing = trace.is_some_and(|t| t.eq_ignore_ascii_case(&rule.code));
-            run_rule(
-                rule,
-                list,
-                &evaluators[i],
-                settings,
-                tracing,
-                &mut env,
-                (&mut shared, &kept[i]),
-                &mut failed[i],
-                out,
-            );
+            match scopes.iter_mut().find(|(s, _)| *s == rule.over) {
+                Some((_, of)) => of.push(i),
+                None => scopes.push((rule.over, vec![i])),
+            }
+        }
+        for (scope, of) in scopes {
+            // Item by item, every rule of the scope on it before the next item: what several
+            // rules compute of an item is computed once (`memo`).
+            for item in items(scope, ctx, tables.clone()) {
+                env.enter(&item.vars);
+                for &i in &of {
+                    env.truncate(item.vars.len());
+                    let tracing = trace.is_some_and(|t| t.eq_ignore_ascii_case(&rules[i].code));
+                    run_item(
+                        rules[i],
+                        &item,
+                        &evaluators[i],
+                        settings,
+                        tracing,
+                        &mut env,
+                        &mut failed[i],
+                        out,
+                    );
+                }
+            }
         }
     };
     let tables = ctx.doc.tables.len();
@@ -385,6 +381,7 @@ pub fn run_ctx<'r: 'a, 'a>(
             &mut out,
         );
     }
+    out.errors.extend(failed.into_iter().flatten());
     out
 }
 
@@ -408,59 +405,35 @@ fn evaluator<'a>(rule: &Rule, settings: &Settings) -> Evaluator<'a> {
     Evaluator::new(params)
 }
 
-/// Runs one rule over `items`; a rule that fails is reported once (`failed`).
+/// Runs one rule on one item whose variables are in `env`; a rule that fails is reported
+/// once (`failed`).
 #[allow(clippy::too_many_arguments)]
-fn run_rule<'r: 'a, 'a>(
+fn run_item<'r: 'a, 'a>(
     rule: &'r Rule,
-    items: &[Item<'a>],
+    item: &Item<'a>,
     ev: &Evaluator<'a>,
     settings: &Settings,
     tracing: bool,
     env: &mut Env<'r, 'a>,
-    (shared, kept): (&mut SharedLets<'r, 'a>, &[bool]),
-    failed: &mut bool,
+    failed: &mut Option<RuleError>,
     out: &mut Outcome,
 ) {
-    for (i, item) in items.iter().enumerate() {
-        env.clear();
-        env.extend(item.vars.iter().map(|(n, v)| (*n, v.clone())));
-        let lets = Lets {
-            shared: &mut *shared,
-            kept,
-            item: (rule.over, i),
-        };
-        let applied = if tracing {
-            let mut t = Tracer::default();
-            let r = apply(rule, item, ev, settings, env, lets, Some(&mut t));
-            r.inspect(|d| out.trace.push(t.line(item, d.as_ref())))
-        } else {
-            apply(rule, item, ev, settings, env, lets, None)
-        };
-        match applied {
-            Ok(finding) => out.diagnostics.extend(finding),
-            Err(failure) => {
+    let applied = if tracing {
+        let mut t = Tracer::default();
+        let r = apply(rule, item, ev, settings, env, Some(&mut t));
+        r.inspect(|d| out.trace.push(t.line(item, d.as_ref())))
+    } else {
+        apply(rule, item, ev, settings, env, None)
+    };
+    match applied {
+        Ok(finding) => out.diagnostics.extend(finding),
+        Err(failure) => {
+            if failed.is_none() {
                 let (e, expr) = *failure;
-                if !*failed {
-                    out.errors.push(rule_error(rule, &e, expr, item));
-                    *failed = true;
-                }
+                *failed = Some(rule_error(rule, &e, expr, item));
             }
         }
     }
-}
-
-type Env<'r, 'a> = Vec<(&'r str, V<'a>)>;
-
-/// The values of shared `let`s ([`crate::rules::pack::Let::shared`]) already computed in a
-/// pass, by the item (its scope and index among the pass's items of that scope) and the text
-/// of the expression.
-type SharedLets<'r, 'a> = HashMap<(Scope, usize, &'r str), V<'a>>;
-
-/// Where one item's shared `let` values are kept, and which of the rule's `let`s are.
-struct Lets<'s, 'r, 'a> {
-    shared: &'s mut SharedLets<'r, 'a>,
-    kept: &'s [bool],
-    item: (Scope, usize),
 }
 
 /// An evaluation error and the expression it happened in (boxed: the happy path is hot).
@@ -512,7 +485,6 @@ fn apply<'r: 'a, 'a>(
     ev: &Evaluator<'a>,
     settings: &Settings,
     env: &mut Env<'r, 'a>,
-    lets: Lets<'_, 'r, 'a>,
     mut trace: Option<&mut Tracer>,
 ) -> Result<Option<Diagnostic>, Failure> {
     let decide = |env: &mut Env<'r, 'a>| -> Result<Option<&'static str>, Failure> {
@@ -534,28 +506,18 @@ fn apply<'r: 'a, 'a>(
             });
         }
     }
-    for (l, &kept) in rule.lets.iter().zip(lets.kept) {
+    for l in &rule.lets {
         let (name, c) = (&l.name, &l.expr);
-        let key = (lets.item.0, lets.item.1, c.text.as_str());
-        let v = match kept.then(|| lets.shared.get(&key)).flatten() {
-            Some(v) => v.clone(),
-            None => {
-                let v = ev
-                    .eval(&c.node, env)
-                    .map_err(|e| Box::new((e, c.clone())))?;
-                if kept {
-                    lets.shared.insert(key, v.clone());
-                }
-                v
-            }
-        };
+        let v = ev
+            .eval(&c.node, env)
+            .map_err(|e| Box::new((e, c.clone())))?;
         if let Some(t) = trace.as_deref_mut() {
             t.values.push((name.clone(), v.display()));
         }
         if v.is_null() {
             return silent(&mut trace, || format!("不适用：{name} 为空（{}）", c.text));
         }
-        env.push((name.as_str(), v));
+        env.push(name.as_str(), v);
     }
     if !rule.when_first {
         if let Some(why) = decide(env)? {
@@ -687,9 +649,9 @@ mod tests {
         crate::ingest::read_path(std::path::Path::new(path)).document
     }
 
-    /// Rules that bind the same `let` text share its value per item: together they must find
-    /// what each finds alone. The cost and completeness packs bind their row filters in
-    /// several rules, and some forms of the disclosure have findings from each.
+    /// Rules that bind the same `let` text share its value per item (`memo`): together they
+    /// must find what each finds alone. The cost and completeness packs bind their row filters
+    /// in several rules, and some forms of the disclosure have findings from each.
     #[test]
     fn rules_sharing_a_let_find_what_each_finds_alone() {
         let doc = disclosure();
@@ -719,6 +681,49 @@ mod tests {
             );
         }
         assert_eq!(found(&sharing), alone);
+    }
+
+    /// Values kept for an item's other rules (`memo`) change nothing: every built-in rule,
+    /// run over the disclosure with the values kept, finds exactly what it finds when the
+    /// same packs are loaded without any (each finding whole: message, labels, fix).
+    #[test]
+    fn kept_values_change_no_finding() {
+        let doc = disclosure();
+        let linked = RuleSet::builtin();
+        let unlinked: Vec<crate::rules::Pack> = crate::rules::BUILTIN
+            .iter()
+            .map(|(path, text)| {
+                crate::rules::pack::load(path, text).unwrap_or_else(|_| panic!("{path} loads"))
+            })
+            .collect();
+        let slots = |rules: &mut dyn Iterator<Item = &Rule>| -> usize {
+            fn count(n: &crate::rules::expr::Node) -> usize {
+                let me = usize::from(n.slot != crate::rules::expr::NO_SLOT);
+                me + n.children().into_iter().map(count).sum::<usize>()
+            }
+            rules
+                .map(|r| count(&r.assert.node) + r.when.as_ref().map_or(0, |w| count(&w.node)))
+                .sum()
+        };
+        assert!(
+            slots(&mut linked.rules()) > 20,
+            "the built-in packs share values"
+        );
+        assert_eq!(slots(&mut unlinked.iter().flat_map(|p| &p.rules)), 0);
+        let settings = Settings::default();
+        let found = |rules: Vec<&Rule>| -> Vec<String> {
+            let out = run(&doc, &rules, &settings, None);
+            assert!(out.errors.is_empty());
+            let mut d: Vec<String> = out.diagnostics.iter().map(|d| format!("{d:?}")).collect();
+            d.sort();
+            d
+        };
+        let kept = found(linked.rules().collect());
+        assert!(kept.len() > 500);
+        assert_eq!(
+            kept,
+            found(unlinked.iter().flat_map(|p| &p.rules).collect())
+        );
     }
 
     /// Per-form rules run a few forms at a time, in parallel; what they find must be what one

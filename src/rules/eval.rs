@@ -6,7 +6,7 @@
 //! from, so a label can land on it.
 
 use super::budget::{self, Project};
-use super::expr::{BinOp, Expr, Node, UnOp};
+use super::expr::{BinOp, Expr, Node, UnOp, NO_SLOT};
 use crate::diagnostics::Shared;
 use crate::ingest::labels::parent_of;
 use crate::model::{
@@ -430,7 +430,45 @@ pub struct Evaluator<'a> {
     pub params: HashMap<String, V<'a>>,
 }
 
-type Env<'e, 'a> = Vec<(&'e str, V<'a>)>;
+/// What a rule's expressions read while it runs on one item: the item's variables and the
+/// rule's `let` values by name, and the values of expressions kept for the item's other rules
+/// ([`super::memo`]).
+#[derive(Default)]
+pub struct Env<'e, 'a> {
+    vars: Vec<(&'e str, V<'a>)>,
+    kept: Vec<Option<V<'a>>>,
+}
+
+impl<'e, 'a> Env<'e, 'a> {
+    /// Moves to a new item: its variables, and nothing kept from the last one.
+    pub fn enter(&mut self, vars: &[(&'static str, V<'a>)]) {
+        self.vars.clear();
+        self.vars.extend(vars.iter().map(|(n, v)| (*n, v.clone())));
+        self.kept.clear();
+    }
+
+    /// Back to the first `n` names (the item's own, without the last rule's `let`s); the
+    /// kept values stay, as they depend on the item alone.
+    pub fn truncate(&mut self, n: usize) {
+        self.vars.truncate(n);
+    }
+
+    pub fn push(&mut self, name: &'e str, v: V<'a>) {
+        self.vars.push((name, v));
+    }
+
+    fn pop(&mut self) {
+        self.vars.pop();
+    }
+
+    fn get(&self, name: &str) -> Option<&V<'a>> {
+        self.vars
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v)
+    }
+}
 
 impl<'a> Evaluator<'a> {
     pub fn new(params: HashMap<String, V<'a>>) -> Self {
@@ -438,6 +476,22 @@ impl<'a> Evaluator<'a> {
     }
 
     pub fn eval<'e: 'a>(&self, node: &'e Node, env: &mut Env<'e, 'a>) -> Result<V<'a>, EvalError> {
+        if node.slot == NO_SLOT {
+            return self.compute(node, env);
+        }
+        let slot = node.slot as usize;
+        if let Some(Some(v)) = env.kept.get(slot) {
+            return Ok(v.clone());
+        }
+        let v = self.compute(node, env)?;
+        if env.kept.len() <= slot {
+            env.kept.resize(slot + 1, None);
+        }
+        env.kept[slot] = Some(v.clone());
+        Ok(v)
+    }
+
+    fn compute<'e: 'a>(&self, node: &'e Node, env: &mut Env<'e, 'a>) -> Result<V<'a>, EvalError> {
         let err = |message: String| EvalError::at(node, message);
         Ok(match &node.expr {
             Expr::Num(d) => V::new(Val::Num(*d)),
@@ -452,10 +506,8 @@ impl<'a> Evaluator<'a> {
                 V::new(Val::List(Rc::new(out)))
             }
             Expr::Var(name) => env
-                .iter()
-                .rev()
-                .find(|(n, _)| *n == name.as_str())
-                .map(|(_, v)| v.clone())
+                .get(name)
+                .cloned()
                 .ok_or_else(|| err(format!("未知变量“{name}”")))?,
             Expr::Field(base, name) => {
                 let b = self.eval(base, env)?;
@@ -570,7 +622,7 @@ impl<'a> Evaluator<'a> {
         let Expr::Lambda(param, body) = &lambda.expr else {
             return Err(EvalError::at(lambda, "应为条件".into()));
         };
-        env.push((param.as_str(), item));
+        env.push(param.as_str(), item);
         let out = self.eval(body, env);
         env.pop();
         out

@@ -50,6 +50,39 @@ pub enum Expr {
 }
 
 impl Node {
+    pub fn new(expr: Expr, start: usize, end: usize) -> Node {
+        Node {
+            expr,
+            start,
+            end,
+            slot: NO_SLOT,
+        }
+    }
+
+    /// The expressions directly inside this one.
+    pub fn children(&self) -> Vec<&Node> {
+        match &self.expr {
+            Expr::Num(_) | Expr::Str(_) | Expr::Bool(_) | Expr::Null | Expr::Var(_) => Vec::new(),
+            Expr::List(items) | Expr::Call(_, items) => items.iter().collect(),
+            Expr::Field(base, _) => vec![base],
+            Expr::Lambda(_, body) => vec![body],
+            Expr::Unary(_, e) => vec![e],
+            Expr::Binary(_, a, b) => vec![a, b],
+        }
+    }
+
+    /// The expressions directly inside this one, to change them.
+    pub fn children_mut(&mut self) -> Vec<&mut Node> {
+        match &mut self.expr {
+            Expr::Num(_) | Expr::Str(_) | Expr::Bool(_) | Expr::Null | Expr::Var(_) => Vec::new(),
+            Expr::List(items) | Expr::Call(_, items) => items.iter_mut().collect(),
+            Expr::Field(base, _) => vec![base],
+            Expr::Lambda(_, body) => vec![body],
+            Expr::Unary(_, e) => vec![e],
+            Expr::Binary(_, a, b) => vec![a, b],
+        }
+    }
+
     /// Whether the expression calls the function `f` anywhere.
     pub fn calls(&self, f: &str) -> bool {
         match &self.expr {
@@ -86,7 +119,13 @@ pub struct Node {
     pub expr: Expr,
     pub start: usize,
     pub end: usize,
+    /// Where the engine keeps this node's value for the item being checked, if several rules
+    /// of its scope compute the same value ([`crate::rules::memo`]); [`NO_SLOT`] if none do.
+    pub slot: u32,
 }
+
+/// A node whose value is not kept between rules.
+pub const NO_SLOT: u32 = u32::MAX;
 
 /// A syntax error: what was expected, and the byte offset in the expression text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,11 +227,7 @@ fn build(pair: Pair<'_, Rule>) -> Node {
             } else {
                 UnOp::Neg
             };
-            Node {
-                expr: Expr::Unary(op, Box::new(rhs)),
-                start,
-                end,
-            }
+            Node::new(Expr::Unary(op, Box::new(rhs)), start, end)
         })
         .map_postfix(|lhs, op| {
             let end = op.as_span().end();
@@ -202,11 +237,7 @@ fn build(pair: Pair<'_, Rule>) -> Node {
                 .map(|p| p.as_str().to_owned())
                 .unwrap_or_default();
             let start = lhs.start;
-            Node {
-                expr: Expr::Field(Box::new(lhs), name),
-                start,
-                end,
-            }
+            Node::new(Expr::Field(Box::new(lhs), name), start, end)
         })
         .map_infix(|lhs, op, rhs| {
             let op = match op.as_rule() {
@@ -224,11 +255,7 @@ fn build(pair: Pair<'_, Rule>) -> Node {
                 _ => BinOp::Div,
             };
             let (start, end) = (lhs.start, rhs.end);
-            Node {
-                expr: Expr::Binary(op, Box::new(lhs), Box::new(rhs)),
-                start,
-                end,
-            }
+            Node::new(Expr::Binary(op, Box::new(lhs), Box::new(rhs)), start, end)
         })
         .parse(pair.into_inner())
 }
@@ -236,7 +263,7 @@ fn build(pair: Pair<'_, Rule>) -> Node {
 fn primary(p: Pair<'_, Rule>) -> Node {
     let span = p.as_span();
     let (start, end) = (span.start(), span.end());
-    let node = |expr| Node { expr, start, end };
+    let node = |expr| Node::new(expr, start, end);
     match p.as_rule() {
         Rule::expr => build(p),
         Rule::number => node(Expr::Num(Decimal::from_str(p.as_str()).unwrap_or_default())),
@@ -266,11 +293,10 @@ fn primary(p: Pair<'_, Rule>) -> Node {
                 .next()
                 .map(|n| n.as_str().to_owned())
                 .unwrap_or_default();
-            let body = inner.next().map(build).unwrap_or(Node {
-                expr: Expr::Null,
-                start: end,
-                end,
-            });
+            let body = inner
+                .next()
+                .map(build)
+                .unwrap_or(Node::new(Expr::Null, end, end));
             node(Expr::Lambda(param, Box::new(body)))
         }
         _ => node(Expr::Null),

@@ -10,6 +10,7 @@ pub mod engine;
 pub mod eval;
 pub mod examples;
 pub mod expr;
+pub mod memo;
 pub mod pack;
 pub mod types;
 
@@ -46,13 +47,25 @@ impl RuleSet {
     pub fn builtin() -> Self {
         let mut set = RuleSet::default();
         for (path, text) in BUILTIN {
-            set.add(path, text);
+            set.insert(path, text);
         }
+        set.link();
         set
     }
 
     /// Adds a pack from its text. A code already used by a loaded pack is an error.
     pub fn add(&mut self, path: &str, text: &str) {
+        self.insert(path, text);
+        self.link();
+    }
+
+    /// Which values rules share while they run ([`memo`]): numbered over every loaded pack's
+    /// rules, as rules of different packs share values as readily as those of one.
+    fn link(&mut self) {
+        memo::assign(self.packs.iter_mut().flat_map(|p| &mut p.rules));
+    }
+
+    fn insert(&mut self, path: &str, text: &str) {
         match pack::load(path, text) {
             Ok(p) => {
                 let mut diags = Vec::new();

@@ -175,11 +175,6 @@ impl Scope {
 pub struct Let {
     pub name: String,
     pub expr: Compiled,
-    /// It reads only the item's own variables (no earlier `let`, no `param`), so every rule
-    /// that binds the same text gets the same value for an item; where several do, the engine
-    /// computes it once per item (`cost` binds its row filters in two rules, `completeness` in
-    /// three).
-    pub shared: bool,
 }
 
 /// An expression and where its text starts in the pack file.
@@ -553,12 +548,9 @@ fn compile_rule(
         };
         if let Some((c, t)) = compile(name, &src, &env, &mut diags) {
             env.insert(name.to_owned(), t);
-            let earlier: Vec<&str> = lets.iter().map(|l: &Let| l.name.as_str()).collect();
-            let shared = !c.node.mentions(&earlier) && !c.node.calls("param");
             lets.push(Let {
                 name: name.to_owned(),
                 expr: c,
-                shared,
             });
         }
     }
@@ -747,25 +739,6 @@ rules:
             "total > 0"
         );
         assert_eq!(r.message.len(), 4);
-    }
-
-    #[test]
-    fn a_let_is_shared_only_if_it_reads_the_item_alone() {
-        let text = GOOD.replace(
-            "      total: funds.total\n",
-            "      total: funds.total\n      twice: total * 2\n      floor: param(\"floor\")\n",
-        ) + "    params:\n      floor: 0\n";
-        let p = load("demo.yaml", &text).expect("loads");
-        let shared: Vec<(&str, bool)> = p.rules[0]
-            .lets
-            .iter()
-            .map(|l| (l.name.as_str(), l.shared))
-            .collect();
-        // `twice` reads another let; `floor` reads the rule's own parameter.
-        assert_eq!(
-            shared,
-            [("total", true), ("twice", false), ("floor", false)]
-        );
     }
 
     fn errors(text: &str) -> Vec<(String, String)> {
