@@ -334,7 +334,28 @@ fn hostile_rule_packs_are_reported_against_their_file() {
         format!("name: {}x{}\n", "[".repeat(50_000), "]".repeat(50_000)),
     )
     .unwrap();
-    for pack in ["bomb.yaml", "deep.yaml"] {
+    // An expression the parser takes but that nests 3,000 deep: evaluated, it overflowed a
+    // worker thread's stack and aborted the run.
+    let values =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/values.yaml")).unwrap();
+    let one_rule = values.split("\n  - code: V002").next().unwrap();
+    let chain = vec!["1"; 3_000].join(" + ") + " > 0";
+    std::fs::write(
+        d.join("chain.yaml"),
+        one_rule
+            .replace("name: values", "name: chain")
+            .replace("code: V001", "code: X001")
+            .replace(
+                "assert: row.value.reason != \"reversed_unit\"",
+                &format!("assert: '{chain}'"),
+            ),
+    )
+    .unwrap();
+    for (pack, code) in [
+        ("bomb.yaml", "R001"),
+        ("deep.yaml", "R001"),
+        ("chain.yaml", "R002"),
+    ] {
         let started = Instant::now();
         let out = kpilint_in(
             Some(d),
@@ -343,10 +364,7 @@ fn hostile_rule_packs_are_reported_against_their_file() {
         assert!(started.elapsed() < BOUND);
         assert_eq!(out.status.code(), Some(2), "{pack}");
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            text.contains("R001") && text.contains(pack),
-            "{pack}: {text}"
-        );
+        assert!(text.contains(code) && text.contains(pack), "{pack}: {text}");
     }
 }
 

@@ -170,7 +170,34 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         .into_inner()
         .next()
         .expect("expression has an expr");
-    Ok(build(expr))
+    let node = build(expr);
+    if let Some(at) = too_deep(&node) {
+        return Err(SyntaxError {
+            message: format!("表达式嵌套过深（超过 {MAX_DEPTH} 层），请拆分为几个 let"),
+            at,
+        });
+    }
+    Ok(node)
+}
+
+/// How deep an expression may nest. Checking, numbering and evaluating an expression walk it
+/// recursively, on threads with small stacks; the parser's own limit still lets through a
+/// chain like `1 + 1 + … + 1` of 3,000 terms, which overflowed a thread's stack when
+/// evaluated. A real rule nests a dozen levels.
+pub const MAX_DEPTH: usize = 256;
+
+/// Where the expression first nests past [`MAX_DEPTH`], if it does. Walked with a stack of
+/// its own, not by recursion: the tree may be thousands deep.
+fn too_deep(node: &Node) -> Option<usize> {
+    let mut stack = vec![(node, 1)];
+    while let Some((n, depth)) = stack.pop() {
+        if depth > MAX_DEPTH {
+            return Some(n.start);
+        }
+        // Children pushed last first: the first node found past the limit is the leftmost.
+        stack.extend(n.children().into_iter().rev().map(|c| (c, depth + 1)));
+    }
+    None
 }
 
 fn describe(v: &pest::error::ErrorVariant<Rule>) -> String {
@@ -324,6 +351,25 @@ fn unescape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nesting_is_bounded() {
+        // Left-nested: the parser's budget allows this, the evaluator's stack would not.
+        let chain = vec!["1"; 3_000].join(" + ") + " > 0";
+        let e = parse(&chain).expect_err("too deep");
+        assert!(e.message.contains("嵌套过深"), "{}", e.message);
+        // The first node past the limit is the sum of the first terms: it starts at 0.
+        assert_eq!(e.at, 0);
+        let fine = vec!["1"; MAX_DEPTH - 1].join(" + ");
+        assert!(parse(&fine).is_ok());
+        let parens = format!("{}1{}", "(".repeat(300), ")".repeat(300));
+        assert!(parse(&parens).is_ok(), "parentheses add no node");
+        let nots = format!("{}true", "not ".repeat(MAX_DEPTH));
+        assert!(parse(&nots)
+            .expect_err("too deep")
+            .message
+            .contains("嵌套过深"));
+    }
 
     #[test]
     fn a_pathological_expression_fails_fast() {

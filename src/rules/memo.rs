@@ -325,7 +325,7 @@ rules:
     /// The deepest expression a pack may hold is numbered one entry per distinct node.
     #[test]
     fn a_deep_expression_is_numbered_once_per_node() {
-        let depth = 256;
+        let depth = crate::rules::expr::MAX_DEPTH;
         let text = format!("row.value.amount{}", " + 1".repeat(depth - 3));
         let mut node = crate::rules::expr::parse(&text).expect("parses");
         let mut ids = Interner::default();
