@@ -643,32 +643,48 @@ impl<'a> Evaluator<'a> {
                 _ => None,
             }
         };
-        // Functions over lists, with an optional condition.
+        // Functions over lists, with an optional condition. Like `and` and `or`, they stop
+        // once the answer is known: `any` at the first element that satisfies the condition,
+        // `all` at the first that does not, `one` at the second that does, `first` at the
+        // first. Only `filter` keeps the elements.
         if matches!(name, "count" | "any" | "all" | "one" | "filter" | "first") {
             let Some(items) = list(&first) else {
                 return Ok(V::null());
             };
+            let Some(lambda) = args.get(1) else {
+                return Ok(match name {
+                    "count" => V::new(Val::Num(Decimal::from(items.len()))),
+                    "any" => V::new(Val::Bool(!items.is_empty())),
+                    "all" => V::new(Val::Bool(true)),
+                    "one" => V::new(Val::Bool(items.len() == 1)),
+                    "first" => items.first().cloned().unwrap_or_else(V::null),
+                    _ => V::new(Val::List(items)),
+                });
+            };
             let mut kept = Vec::new();
+            let mut hits = 0usize;
             for item in items.iter() {
-                let keep = match args.get(1) {
-                    Some(lambda) => {
-                        logic(&self.with_lambda(lambda, item.clone(), env)?) == Some(true)
+                if logic(&self.with_lambda(lambda, item.clone(), env)?) != Some(true) {
+                    if name == "all" {
+                        return Ok(V::new(Val::Bool(false)));
                     }
-                    None => true,
-                };
-                if keep {
-                    kept.push(item.clone());
-                    if name == "first" {
-                        break;
-                    }
+                    continue;
+                }
+                hits += 1;
+                match name {
+                    "any" => return Ok(V::new(Val::Bool(true))),
+                    "first" => return Ok(item.clone()),
+                    "one" if hits == 2 => return Ok(V::new(Val::Bool(false))),
+                    "filter" => kept.push(item.clone()),
+                    _ => {}
                 }
             }
             return Ok(match name {
-                "count" => V::new(Val::Num(Decimal::from(kept.len()))),
-                "any" => V::new(Val::Bool(!kept.is_empty())),
-                "all" => V::new(Val::Bool(kept.len() == items.len())),
-                "one" => V::new(Val::Bool(kept.len() == 1)),
-                "first" => kept.into_iter().next().unwrap_or_else(V::null),
+                "count" => V::new(Val::Num(Decimal::from(hits))),
+                "any" => V::new(Val::Bool(false)),
+                "all" => V::new(Val::Bool(true)),
+                "one" => V::new(Val::Bool(hits == 1)),
+                "first" => V::null(),
                 _ => V::new(Val::List(Rc::new(kept))),
             });
         }
@@ -1485,6 +1501,55 @@ fn value_field<'a>(h: &'a HalfCtx<'a>, name: &str) -> Option<V<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn run(text: &str) -> Result<String, String> {
+        let node = crate::rules::expr::parse(text).expect("parses");
+        let ev = Evaluator::new(HashMap::new());
+        let mut env = Env::default();
+        ev.eval(&node, &mut env)
+            .map(|v| v.display())
+            .map_err(|e| e.message)
+    }
+
+    #[test]
+    fn list_functions() {
+        for (text, want) in [
+            ("count([1, 2, 3], x => x > 1)", "2"),
+            ("count([1, 2, 3])", "3"),
+            ("any([1, 2, 3], x => x > 2)", "是"),
+            ("any([1, 2, 3], x => x > 3)", "否"),
+            ("any([], x => x > 3)", "否"),
+            ("all([1, 2, 3], x => x > 0)", "是"),
+            ("all([1, 2, 3], x => x > 1)", "否"),
+            ("all([], x => x > 1)", "是"),
+            ("one([1, 2, 3], x => x > 2)", "是"),
+            ("one([1, 2, 3], x => x > 1)", "否"),
+            ("one([1, 2, 3], x => x > 3)", "否"),
+            ("first([1, 2, 3], x => x > 1)", "2"),
+            ("first([1, 2, 3], x => x > 3)", "（空）"),
+            ("first([4, 5])", "4"),
+            ("filter([1, 2, 3], x => x != 2)", "1、3"),
+            // A condition that is null is not satisfied.
+            ("count([1, null, 3], x => x > 1)", "1"),
+            ("all([1, null], x => x > 0)", "否"),
+        ] {
+            assert_eq!(run(text).as_deref(), Ok(want), "{text}");
+        }
+    }
+
+    /// Like `and` and `or`, the list functions stop once their answer is known: an element
+    /// past that point is not looked at, even one the condition fails on.
+    #[test]
+    fn list_functions_stop_once_the_answer_is_known() {
+        assert_eq!(run("any([3, \"a\"], x => x > 2)").as_deref(), Ok("是"));
+        assert_eq!(run("all([1, \"a\"], x => x > 2)").as_deref(), Ok("否"));
+        assert_eq!(run("one([3, 4, \"a\"], x => x > 2)").as_deref(), Ok("否"));
+        assert_eq!(run("first([3, \"a\"], x => x > 2)").as_deref(), Ok("3"));
+        // `count` and `filter` look at every element.
+        let e = run("count([3, \"a\"], x => x > 2)").expect_err("compares text with a number");
+        assert!(e.contains("不能比较"), "{e}");
+        assert!(run("filter([3, \"a\"], x => x > 2)").is_err());
+    }
 
     #[test]
     fn numbers_read_with_separators() {
