@@ -86,7 +86,7 @@ pub fn lines_in(text: &str, range: Range<usize>) -> impl Iterator<Item = Span> +
             return None;
         }
         let rest = &text[start..];
-        let (len, next) = match rest.find('\n') {
+        let (len, next) = match memchr::memchr(b'\n', rest.as_bytes()) {
             Some(i) => (i, start + i + 1),
             None => (rest.len(), text.len() + 1),
         };
@@ -102,7 +102,7 @@ pub fn lines_in(text: &str, range: Range<usize>) -> impl Iterator<Item = Span> +
 pub fn split_line(text: &str, span: Span) -> Line<'_> {
     // Sized up front: a grid line has a dozen or more fields, and growing the vector to them
     // moved every line's cells three or four times.
-    let fields = 1 + text[span.range()].bytes().filter(|&b| b == b'\t').count();
+    let fields = 1 + memchr::memchr_iter(b'\t', text[span.range()].as_bytes()).count();
     let mut cells = Vec::with_capacity(fields);
     cells.extend(cells_of(text, span));
     Line { span, cells }
@@ -118,14 +118,16 @@ pub fn sole_cell(text: &str, span: Span) -> Option<RawCell<'_>> {
 
 /// Every tab-separated field of the line at `span`, empty ones included.
 fn cells_of(text: &str, span: Span) -> impl Iterator<Item = RawCell<'_>> {
-    let mut cell_start = span.start();
-    text[span.range()]
-        .split('\t')
+    let line_start = span.start();
+    let mut cell_start = line_start;
+    memchr::memchr_iter(b'\t', text[span.range()].as_bytes())
+        .map(move |tab| line_start + tab)
+        .chain(std::iter::once(span.end()))
         .enumerate()
-        .map(move |(col, piece)| {
+        .map(move |(col, end)| {
             let start = cell_start;
-            cell_start = start + piece.len() + 1;
-            make_cell(text, col, start, start + piece.len())
+            cell_start = end + 1;
+            make_cell(text, col, start, end)
         })
 }
 

@@ -93,7 +93,7 @@ impl Default for LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| offset(i + 1)));
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| offset(i + 1)));
         LineIndex { starts }
     }
 
