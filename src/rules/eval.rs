@@ -475,10 +475,21 @@ impl<'a> Evaluator<'a> {
         Evaluator { params }
     }
 
+    /// The value of `node` for the item `env` is on. Inlined into every caller: most nodes
+    /// have no slot, and for them this is one comparison before [`Evaluator::compute`].
+    #[inline]
     pub fn eval<'e: 'a>(&self, node: &'e Node, env: &mut Env<'e, 'a>) -> Result<V<'a>, EvalError> {
         if node.slot == NO_SLOT {
-            return self.compute(node, env);
+            self.compute(node, env)
+        } else {
+            self.kept(node, env)
         }
+    }
+
+    /// The value of a node with a slot: kept by an earlier rule on this item, or computed
+    /// and kept.
+    #[inline(never)]
+    fn kept<'e: 'a>(&self, node: &'e Node, env: &mut Env<'e, 'a>) -> Result<V<'a>, EvalError> {
         let slot = node.slot as usize;
         if let Some(Some(v)) = env.kept.get(slot) {
             return Ok(v.clone());
