@@ -1,8 +1,9 @@
 //! Values that several rules compute on the same item, computed once.
 //!
 //! The engine runs every rule of a scope on one item before it moves to the next, and most
-//! rules of a scope read the same things of it: eleven rules of the `values` pack read
-//! `row.value`, six read `row.level2`, two packs bind the same row filters in their `let`s.
+//! rules of a scope read the same things of it: seventeen rules of the `values` pack read
+//! `row.value`, seven of two packs read `row.level2`, and two packs bind the same row filters
+//! in several rules' `let`s.
 //! Each expression that more than one place of a scope's rules writes, and that depends on
 //! the item alone, is given a slot when the packs are loaded; while the engine is on an item,
 //! the first rule to compute such an expression keeps its value there for the others.
