@@ -476,7 +476,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The value of `node` for the item `env` is on. Inlined into every caller: most nodes
-    /// have no slot, and for them this is one comparison before [`Evaluator::compute`].
+    /// have no slot, and for them this is one comparison before `compute`.
     #[inline]
     pub fn eval<'e: 'a>(&self, node: &'e Node, env: &mut Env<'e, 'a>) -> Result<V<'a>, EvalError> {
         if node.slot == NO_SLOT {
@@ -930,7 +930,7 @@ const DOUBLED_MAX: usize = 100;
 /// A word of two or more characters written twice in a row (`提升提升`, `有效提高 有效提高`):
 /// the longest such word, the first of that length.
 ///
-/// Words up to [`DOUBLED_MAX`] characters are looked for, each length in one pass that counts how
+/// Words up to `DOUBLED_MAX` characters are looked for, each length in one pass that counts how
 /// many characters in a row equal the one `len` further on, so the work is the text's length
 /// times the longest word: a cell of a million characters (hostile, or a page pasted in) takes a
 /// fraction of a second, where comparing every pair of halves took minutes on a run of digits.
