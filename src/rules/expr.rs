@@ -83,32 +83,15 @@ impl Node {
         }
     }
 
-    /// Whether the expression calls the function `f` anywhere.
-    pub fn calls(&self, f: &str) -> bool {
-        match &self.expr {
-            Expr::Call(name, args) => name == f || args.iter().any(|a| a.calls(f)),
-            Expr::Num(_) | Expr::Str(_) | Expr::Bool(_) | Expr::Null | Expr::Var(_) => false,
-            Expr::List(items) => items.iter().any(|n| n.calls(f)),
-            Expr::Field(base, _) => base.calls(f),
-            Expr::Lambda(_, body) => body.calls(f),
-            Expr::Unary(_, e) => e.calls(f),
-            Expr::Binary(_, a, b) => a.calls(f) || b.calls(f),
-        }
-    }
-
     /// Whether the expression reads any of `names` (a lambda's own parameter shadows).
     pub fn mentions(&self, names: &[&str]) -> bool {
         match &self.expr {
             Expr::Var(v) => names.contains(&v.as_str()),
-            Expr::Num(_) | Expr::Str(_) | Expr::Bool(_) | Expr::Null => false,
-            Expr::List(items) | Expr::Call(_, items) => items.iter().any(|n| n.mentions(names)),
-            Expr::Field(base, _) => base.mentions(names),
             Expr::Lambda(param, body) => {
                 let inner: Vec<&str> = names.iter().copied().filter(|n| n != param).collect();
                 body.mentions(&inner)
             }
-            Expr::Unary(_, e) => e.mentions(names),
-            Expr::Binary(_, a, b) => a.mentions(names) || b.mentions(names),
+            _ => self.children().into_iter().any(|c| c.mentions(names)),
         }
     }
 }
