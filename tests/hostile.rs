@@ -340,17 +340,15 @@ fn hostile_rule_packs_are_reported_against_their_file() {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/values.yaml")).unwrap();
     let one_rule = values.split("\n  - code: V002").next().unwrap();
     let chain = vec!["1"; 3_000].join(" + ") + " > 0";
-    std::fs::write(
-        d.join("chain.yaml"),
-        one_rule
-            .replace("name: values", "name: chain")
-            .replace("code: V001", "code: X001")
-            .replace(
-                "assert: row.value.reason != \"reversed_unit\"",
-                &format!("assert: '{chain}'"),
-            ),
-    )
-    .unwrap();
+    let pack = one_rule
+        .replace("name: values", "name: chain")
+        .replace("code: V001", "code: X001")
+        .replace(
+            "assert: row.value.reason != \"reversed_unit\"",
+            &format!("assert: '{chain}'"),
+        );
+    assert!(pack.contains(&chain), "V001's assert is where it was");
+    std::fs::write(d.join("chain.yaml"), pack).unwrap();
     for (pack, code) in [
         ("bomb.yaml", "R001"),
         ("deep.yaml", "R001"),
