@@ -330,6 +330,10 @@ pub fn run_ctx<'r: 'a, 'a>(
     let evaluators: Vec<Evaluator<'a>> = rules.iter().map(|r| evaluator(r, settings)).collect();
     // A rule that fails is reported once, at the first item it fails on; in the rules' order.
     let mut failed: Vec<Option<RuleError>> = vec![None; rules.len()];
+    let tracing: Vec<bool> = rules
+        .iter()
+        .map(|r| trace.is_some_and(|t| t.eq_ignore_ascii_case(&r.code)))
+        .collect();
     // One environment for every item of every rule: cleared, never reallocated.
     let mut env: Env<'r, 'a> = Env::default();
     let over_tables =
@@ -350,13 +354,12 @@ pub fn run_ctx<'r: 'a, 'a>(
                 env.enter(&item.vars);
                 for &i in &of {
                     env.truncate(item.vars.len());
-                    let tracing = trace.is_some_and(|t| t.eq_ignore_ascii_case(&rules[i].code));
                     run_item(
                         rules[i],
                         &item,
                         &evaluators[i],
                         settings,
-                        tracing,
+                        tracing[i],
                         &mut env,
                         &mut failed[i],
                         out,
