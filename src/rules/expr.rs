@@ -115,7 +115,13 @@ pub const NO_SLOT: u32 = u32::MAX;
 pub struct SyntaxError {
     pub message: String,
     pub at: usize,
+    /// How to fix it, where the code's general advice (check the brackets) does not fit.
+    pub help: Option<&'static str>,
 }
+
+/// What to do with an expression too deep or too complex to take.
+const SPLIT_HELP: &str =
+    "把表达式的一部分写成 let（例如 let: {part: …}），再在 assert 或 when 中用 part 代替它";
 
 fn pratt() -> &'static PrattParser<Rule> {
     static P: OnceLock<PrattParser<Rule>> = OnceLock::new();
@@ -143,9 +149,14 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
             pest::error::InputLocation::Pos(p) => p,
             pest::error::InputLocation::Span((s, _)) => s,
         };
+        let too_complex = matches!(
+            &e.variant,
+            pest::error::ErrorVariant::CustomError { message } if message.contains("limit")
+        );
         SyntaxError {
             message: describe(&e.variant),
             at,
+            help: too_complex.then_some(SPLIT_HELP),
         }
     })?;
     let expression = pairs.next().expect("expression rule matched");
@@ -158,6 +169,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         return Err(SyntaxError {
             message: format!("表达式嵌套过深（超过 {MAX_DEPTH} 层），请拆分为几个 let"),
             at,
+            help: Some(SPLIT_HELP),
         });
     }
     Ok(node)
@@ -341,6 +353,11 @@ mod tests {
         let chain = vec!["1"; 3_000].join(" + ") + " > 0";
         let e = parse(&chain).expect_err("too deep");
         assert!(e.message.contains("嵌套过深"), "{}", e.message);
+        assert_eq!(
+            e.help,
+            Some(SPLIT_HELP),
+            "not the general advice on brackets"
+        );
         // The first node past the limit is the sum of the first terms: it starts at 0.
         assert_eq!(e.at, 0);
         let fine = vec!["1"; MAX_DEPTH - 1].join(" + ");
@@ -368,6 +385,7 @@ mod tests {
         let e = parse(&text).unwrap_err();
         assert!(started.elapsed() < std::time::Duration::from_secs(2));
         assert!(e.message.contains("过于复杂"), "{}", e.message);
+        assert_eq!(e.help, Some(SPLIT_HELP));
         assert!(parse("count(form.rows, r => r.level2 == \"成本指标\") > 0").is_ok());
     }
 

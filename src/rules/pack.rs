@@ -517,11 +517,15 @@ fn compile_rule(
                 } else {
                     Span::empty(at)
                 };
-                diags.push(Diagnostic::new(
+                let d = Diagnostic::new(
                     &codes::EXPRESSION_SYNTAX,
                     format!("{key} 表达式有语法错误：{}", e.message),
                     Label::new(span, "此处"),
-                ));
+                );
+                diags.push(match e.help {
+                    Some(h) => d.with_help(h),
+                    None => d,
+                });
                 None
             }
             Ok(node) => match types::check(&node, env, &param_names) {
