@@ -40,16 +40,18 @@ pub fn assign<'r>(rules: impl IntoIterator<Item = &'r mut Rule>) {
     for rule in &mut rules {
         let (scope, lets) = (rule.over, let_names(rule));
         for node in expressions(rule) {
-            clear(node);
+            // Every node that could be kept is set, so numbers from an earlier call (a pack
+            // added since) do not linger; the others are never given one.
             visit(node, &lets, &mut ids, &mut |n, id| {
-                if seen[&(scope, id)] < 2 {
-                    return;
-                }
-                n.slot = *slots.entry((scope, id)).or_insert_with(|| {
-                    let s = next.entry(scope).or_default();
-                    *s += 1;
-                    *s - 1
-                });
+                n.slot = if seen[&(scope, id)] < 2 {
+                    NO_SLOT
+                } else {
+                    *slots.entry((scope, id)).or_insert_with(|| {
+                        let s = next.entry(scope).or_default();
+                        *s += 1;
+                        *s - 1
+                    })
+                };
             });
         }
     }
@@ -107,13 +109,6 @@ fn expressions(rule: &mut Rule) -> Vec<&mut Node> {
         out.push(&mut f.replace.node);
     }
     out
-}
-
-fn clear(node: &mut Node) {
-    node.slot = NO_SLOT;
-    for c in node.children_mut() {
-        clear(c);
-    }
 }
 
 /// What [`visit`] learns of a node on its way up: its number, the names it reads that
@@ -304,6 +299,32 @@ rules:
         all.sort_unstable();
         all.dedup();
         assert_eq!(all, (0..6).collect::<Vec<u32>>());
+    }
+
+    /// Numbering again (as `RuleSet::add` does for every pack added) gives the same numbers,
+    /// and a rule no longer sharing anything keeps none from before.
+    #[test]
+    fn numbering_again_leaves_no_stale_slot() {
+        let mut p = pack::load("rules/t.yaml", PACK).unwrap_or_else(|e| panic!("{:?}", e.1));
+        assign(p.rules.iter_mut());
+        let once = format!(
+            "{:?}",
+            p.rules.iter().map(|r| &r.assert.node).collect::<Vec<_>>()
+        );
+        assign(p.rules.iter_mut());
+        let twice = format!(
+            "{:?}",
+            p.rules.iter().map(|r| &r.assert.node).collect::<Vec<_>>()
+        );
+        assert_eq!(once, twice);
+        // Alone, T001 writes nothing twice: the slots it had beside T004 all go.
+        let mut alone: Vec<Rule> = p.rules.drain(..1).collect();
+        assign(alone.iter_mut());
+        let mut kept = Vec::new();
+        for c in expressions(&mut alone[0]) {
+            collect(c, &mut kept);
+        }
+        assert!(kept.is_empty(), "{kept:?}");
     }
 
     /// Two spellings of one expression get one slot; a different literal, another.
