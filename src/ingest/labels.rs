@@ -303,7 +303,13 @@ fn strip_unit_suffix(label: &str) -> &str {
 /// The funds row a printed label names (`其中：中央财政资金`, `市县（区）财政资`).
 pub fn funds_row(cell: &str) -> Option<FundsRow> {
     let n = normalize(cell);
-    let n = n.trim_start_matches("其中").trim_start_matches(['：', ':']);
+    // `strip_prefix` in a loop, not `trim_start_matches("其中")`: that builds a substring
+    // searcher on every call, and this is asked of every label cell of a funds block.
+    let mut n: &str = &n;
+    while let Some(rest) = n.strip_prefix("其中") {
+        n = rest;
+    }
+    let n = n.trim_start_matches(['：', ':']);
     if n.chars().count() < 3 {
         return None;
     }
@@ -428,7 +434,17 @@ pub fn grid_column(cell: &str) -> Option<Column> {
 
 /// Whether the whole line is a watermark or scanner stamp.
 pub fn is_noise(cell: &str) -> bool {
-    if !(cell.contains("审核") || cell.contains("扫描")) {
+    // Asked of every cell with content: the watermark's characters are looked for with
+    // searchers built once, not one built per call as `str::contains` does.
+    static WORDS: OnceLock<[memchr::memmem::Finder<'static>; 2]> = OnceLock::new();
+    let [audit, scan] = WORDS.get_or_init(|| {
+        [
+            memchr::memmem::Finder::new("审核"),
+            memchr::memmem::Finder::new("扫描"),
+        ]
+    });
+    let bytes = cell.as_bytes();
+    if audit.find(bytes).is_none() && scan.find(bytes).is_none() {
         return false;
     }
     let n = normalize(cell);
