@@ -152,20 +152,24 @@ pub fn sole_cell(text: &str, span: Span) -> Option<RawCell<'_>> {
 fn cells_of(text: &str, span: Span) -> impl Iterator<Item = RawCell<'_>> {
     let line_start = span.start();
     let mut cell_start = line_start;
-    memchr::memchr_iter(b'\t', text[span.range()].as_bytes())
+    let line = text[span.range()].as_bytes();
+    // One look for `<` per line, not one per cell: few lines have HTML in them.
+    let tags = memchr::memchr(b'<', line).is_some();
+    memchr::memchr_iter(b'\t', line)
         .map(move |tab| line_start + tab)
         .chain(std::iter::once(span.end()))
         .enumerate()
         .map(move |(col, end)| {
             let start = cell_start;
             cell_start = end + 1;
-            make_cell(text, col, start, end)
+            make_cell(text, col, start, end, tags)
         })
 }
 
-fn make_cell(text: &str, col: usize, start: usize, end: usize) -> RawCell<'_> {
+/// The cell between `start` and `end`; `tags` says whether its line has a `<` at all.
+fn make_cell(text: &str, col: usize, start: usize, end: usize, tags: bool) -> RawCell<'_> {
     let raw = &text[start..end];
-    let cut = html_cut(raw);
+    let cut = if tags { html_cut(raw) } else { raw.len() };
     let raw = &raw[..cut];
     let from_start = trim_start_spaces(raw);
     let lead = raw.len() - from_start.len();
