@@ -86,15 +86,19 @@ pub fn decode_owned(bytes: Vec<u8>) -> Result<Decoded, DecodeError> {
     if marked || bytes.contains(&0) {
         return decode(&bytes);
     }
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok(Decoded {
-            text,
-            encoding: "UTF-8",
-            bom: false,
-            diagnostics: Vec::new(),
-        }),
-        Err(e) => decode(e.as_bytes()),
+    // Checked 32 bytes at a time: the standard library's check walks text that is mostly
+    // CJK (three bytes a character) one character at a time, a tenth of reading a form.
+    if simdutf8::basic::from_utf8(&bytes).is_err() {
+        return decode(&bytes);
     }
+    // SAFETY: `bytes` was checked to be UTF-8 just above and has not changed since.
+    let text = unsafe { String::from_utf8_unchecked(bytes) };
+    Ok(Decoded {
+        text,
+        encoding: "UTF-8",
+        bom: false,
+        diagnostics: Vec::new(),
+    })
 }
 
 fn utf8_lossy(bytes: &[u8], encoding: &'static str) -> Decoded {
