@@ -167,7 +167,7 @@ pub fn read_rows(
     let foreign: Vec<&RawCell> = lines
         .iter()
         .flat_map(|l| l.non_empty())
-        .filter(|c| labels::NON_TEMPLATE_LEVEL1.contains(&labels::normalize(c.text).as_ref()))
+        .filter(|c| labels::is_non_template_level1(c.text))
         .collect();
     if let Some(first) = foreign.first() {
         diagnostics.push(

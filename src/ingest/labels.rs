@@ -133,6 +133,14 @@ pub static LEVEL1: &[&str] = &["产出指标", "效益指标", "满意度指标"
 /// labels (so they do not become indicator names) and reported.
 pub static NON_TEMPLATE_LEVEL1: &[&str] = &["其他指标"];
 
+/// Whether a cell is a 一级 label the template does not have. Asked of every cell of every
+/// grid: the first character turns nearly all of them away before they are normalised.
+pub fn is_non_template_level1(cell: &str) -> bool {
+    let first = |l: &str| l.chars().next();
+    label_start(cell).is_some_and(|c| NON_TEMPLATE_LEVEL1.iter().any(|l| first(l) == Some(c)))
+        && NON_TEMPLATE_LEVEL1.contains(&normalize(cell).as_ref())
+}
+
 /// 二级指标: canonical spelling, its 一级 parent, and the spellings forms print. A printed
 /// label matches a spelling it is a prefix of, if it keeps at least four characters
 /// (`服务对象满` and `可持续影响指` are cut-off labels, LAYOUT.md §13).
@@ -425,7 +433,10 @@ pub static GRID_COLUMNS: &[(&str, Column)] = &[
 ];
 
 pub fn grid_column(cell: &str) -> Option<Column> {
-    if !label_sized(cell, 16) {
+    // Asked of the cells of every header-like line; the first character turns most away.
+    static FIRST: OnceLock<Vec<char>> = OnceLock::new();
+    let first = FIRST.get_or_init(|| first_chars(GRID_COLUMNS.iter().map(|&(s, _)| s)));
+    if !label_start(cell).is_some_and(|c| first.contains(&c)) || !label_sized(cell, 16) {
         return None;
     }
     let n = normalize(cell);
@@ -454,6 +465,28 @@ pub fn is_noise(cell: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grid_columns_survive_spacing_and_marks() {
+        for &(spelling, column) in GRID_COLUMNS {
+            let spaced: String = spelling.chars().flat_map(|c| [c, ' ']).collect();
+            for cell in [format!("★ {spelling}："), format!(" *　{spelling}"), spaced] {
+                assert_eq!(grid_column(&cell), Some(column), "{cell}");
+            }
+        }
+        assert_eq!(grid_column("指标值1"), None);
+        assert_eq!(grid_column("项目名称"), None);
+    }
+
+    #[test]
+    fn non_template_level1_survives_spacing_and_marks() {
+        for cell in ["其他指标", " ★其 他 指 标：", "＊其他指标"] {
+            assert!(is_non_template_level1(cell), "{cell}");
+        }
+        for cell in ["其他", "其他指标值", "产出指标", ""] {
+            assert!(!is_non_template_level1(cell), "{cell}");
+        }
+    }
 
     #[test]
     fn header_labels_survive_spacing_and_colons() {
