@@ -297,12 +297,14 @@ pub fn funds_block_unit(label: &str) -> MoneyUnit {
 }
 
 fn strip_unit_suffix(label: &str) -> &str {
-    // `项目资金（元）`, `项目资金(万元)`: the unit is read separately.
+    // `项目资金（元）`, `项目资金(万元)`: the unit is read separately. (The start is checked
+    // first: every label passes through here, and few are funds.)
+    if !(label.starts_with("项目资金") || label.starts_with("资金")) {
+        return label;
+    }
     for open in ['（', '('] {
         if let Some(i) = label.find(open) {
-            if label.starts_with("项目资金") || label.starts_with("资金") {
-                return &label[..i];
-            }
+            return &label[..i];
         }
     }
     label
