@@ -1001,6 +1001,11 @@ fn truthy(v: &V<'_>) -> bool {
     }
 }
 
+/// Whether `v == "text"` holds: [`equal`] with a text literal, without building one.
+pub fn is_text(v: &V<'_>, text: &str) -> bool {
+    matches!(&v.val, Val::Str(s) if s == text)
+}
+
 fn equal(a: &V<'_>, b: &V<'_>) -> bool {
     match (&a.val, &b.val) {
         (Val::Null, Val::Null) => true,
