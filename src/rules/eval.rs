@@ -568,6 +568,13 @@ impl<'a> Evaluator<'a> {
                 _ => V::null(),
             });
         }
+        // A comparison with a text literal (`r.level2 == "数量指标"` in a condition over a
+        // form's rows, evaluated for each row) compares in place: the literal is not built
+        // as a value, and the outcome is `equal`'s.
+        if let (BinOp::Eq | BinOp::Ne, Expr::Str(text)) = (op, &b.expr) {
+            let l = self.eval(a, env)?;
+            return Ok(V::new(Val::Bool(is_text(&l, text) == (op == BinOp::Eq))));
+        }
         let l = self.eval(a, env)?;
         let r = self.eval(b, env)?;
         Ok(match op {
@@ -1543,6 +1550,28 @@ mod tests {
         ev.eval(&node, &mut env)
             .map(|v| v.display())
             .map_err(|e| e.message)
+    }
+
+    /// `==` and `!=` with a text literal (compared in place) give what they give with any
+    /// other operand: equal only to the same text, never null.
+    #[test]
+    fn comparisons_with_text() {
+        for (text, want) in [
+            (r#""a" == "a""#, "是"),
+            (r#""a" != "a""#, "否"),
+            (r#""a" == "b""#, "否"),
+            (r#""a" != "b""#, "是"),
+            (r#"null == "a""#, "否"),
+            (r#"null != "a""#, "是"),
+            (r#"1 == "1""#, "否"),
+            (r#"[1] != "1""#, "是"),
+            (r#""a" == "a" and "b" == "b""#, "是"),
+            // The literal on the left is compared the general way, to the same answer.
+            (r#""a" == null"#, "否"),
+            (r#""1" == 1"#, "否"),
+        ] {
+            assert_eq!(run(text).as_deref(), Ok(want), "{text}");
+        }
     }
 
     #[test]
