@@ -569,11 +569,15 @@ impl<'a> Evaluator<'a> {
             });
         }
         // A comparison with a text literal (`r.level2 == "数量指标"` in a condition over a
-        // form's rows, evaluated for each row) compares in place: the literal is not built
-        // as a value, and the outcome is `equal`'s.
-        if let (BinOp::Eq | BinOp::Ne, Expr::Str(text)) = (op, &b.expr) {
+        // form's rows, evaluated for each row) or with `null` compares in place: the literal
+        // is not built as a value, and the outcome is `equal`'s.
+        if let (BinOp::Eq | BinOp::Ne, Expr::Str(_) | Expr::Null) = (op, &b.expr) {
             let l = self.eval(a, env)?;
-            return Ok(V::new(Val::Bool(is_text(&l, text) == (op == BinOp::Eq))));
+            let same = match &b.expr {
+                Expr::Str(text) => is_text(&l, text),
+                _ => l.is_null(),
+            };
+            return Ok(V::new(Val::Bool(same == (op == BinOp::Eq))));
         }
         let l = self.eval(a, env)?;
         let r = self.eval(b, env)?;
@@ -1552,8 +1556,9 @@ mod tests {
             .map_err(|e| e.message)
     }
 
-    /// `==` and `!=` with a text literal (compared in place) give what they give with any
-    /// other operand: equal only to the same text, never null.
+    /// `==` and `!=` with a text literal or `null` (compared in place) give what they give
+    /// with any other operand: a text is equal only to the same text, `null` only to `null`,
+    /// and the answer is never null.
     #[test]
     fn comparisons_with_text() {
         for (text, want) in [
@@ -1566,6 +1571,10 @@ mod tests {
             (r#"1 == "1""#, "否"),
             (r#"[1] != "1""#, "是"),
             (r#""a" == "a" and "b" == "b""#, "是"),
+            ("null == null", "是"),
+            ("null != null", "否"),
+            ("1 == null", "否"),
+            (r#""" != null"#, "是"),
             // The literal on the left is compared the general way, to the same answer.
             (r#""a" == null"#, "否"),
             (r#""1" == 1"#, "否"),
