@@ -460,24 +460,23 @@ impl<'r> Test<'r> {
     }
 }
 
-/// What a rule's `when` begins with, when that is a value the item's rules share compared
+/// What a rule's `when` begins with, when that is values the item's rules share compared
 /// with texts: `row.level2 == "时效指标"`, `row.level2 == "成本指标" or row.level2 ==
-/// "经济成本指标"`, either followed by `and …`. Most rules over rows are about one category
-/// of indicator, and on the other rows their `when` is false at its first comparison; the
-/// engine makes that comparison itself, on the kept value, instead of evaluating the
-/// expression node by node (about a fifth of the instructions on such a row).
+/// "经济成本指标"`, `row.period == "年度" and row.level2 == "成本指标"`, any of these followed
+/// by `and …`. Most rules over rows are about one category of indicator, and on the other
+/// rows their `when` is false at one of its first comparisons; the engine makes those
+/// comparisons itself, on the kept values, instead of evaluating the expression node by node.
 ///
 /// The outcome is the expression's own: `==` is true only between equal texts, `or` of those
-/// is their disjunction, and an `and` is false once its first operand is. An error computing
-/// the value is the error the expression would have raised, at the same place.
+/// is their disjunction, and a chain of `and` is false at its first false operand, the
+/// operands taken in order. An error computing a value is the error the expression would
+/// have raised, at the same place.
 struct Guard<'r> {
-    /// The shared value (a node with a slot, so it reads the item alone and is computed
-    /// once per item).
-    key: &'r Node,
-    /// The texts it is compared with.
-    texts: Vec<&'r str>,
-    /// Whether the comparison is the whole `when` (no `and` after it): then, when it holds,
-    /// `when` holds.
+    /// The leading operands of the `when`'s chain of `and`, in order: each a shared value (a
+    /// node with a slot, so it reads the item alone and is computed once per item) and the
+    /// texts it is compared with.
+    tests: Vec<(&'r Node, Vec<&'r str>)>,
+    /// Whether those operands are the whole `when`: then, when they hold, `when` holds.
     whole: bool,
 }
 
@@ -488,16 +487,23 @@ impl<'r> Guard<'r> {
         if !rule.when_first {
             return None;
         }
-        let when = &rule.when.as_ref()?.node;
-        let mut first = when;
-        while let Expr::Binary(BinOp::And, a, _) = &first.expr {
-            first = a;
+        // `a and b and c` is `(a and b) and c`: its operands, in the order they are evaluated,
+        // are down the left side.
+        let mut operands = Vec::new();
+        let mut n = &rule.when.as_ref()?.node;
+        while let Expr::Binary(BinOp::And, a, b) = &n.expr {
+            operands.push(&**b);
+            n = a;
         }
-        let (key, texts) = Self::alternatives(first)?;
-        Some(Guard {
-            key,
-            texts,
-            whole: std::ptr::eq(first, when),
+        operands.push(n);
+        operands.reverse();
+        let tests: Vec<_> = operands
+            .iter()
+            .map_while(|o| Self::alternatives(o))
+            .collect();
+        (!tests.is_empty()).then_some(Guard {
+            whole: tests.len() == operands.len(),
+            tests,
         })
     }
 
@@ -640,11 +646,13 @@ fn apply<'r: 'a, 'a>(
     let when_text = || rule.when.as_ref().map_or("", |w| w.text.as_str());
     let guard = quick.when.as_ref();
     if let (Some(g), Some(w)) = (guard, &rule.when) {
-        let v = ev.eval(g.key, env).map_err(|e| Box::new((e, w.clone())))?;
-        if !g.texts.iter().any(|t| eval::is_text(&v, t)) {
-            return silent(&mut trace, || {
-                format!("不适用：when 不成立（{}）", when_text())
-            });
+        for (key, texts) in &g.tests {
+            let v = ev.eval(key, env).map_err(|e| Box::new((e, w.clone())))?;
+            if !texts.iter().any(|t| eval::is_text(&v, t)) {
+                return silent(&mut trace, || {
+                    format!("不适用：when 不成立（{}）", when_text())
+                });
+            }
         }
     }
     if rule.when_first && !guard.is_some_and(|g| g.whole) {
@@ -881,9 +889,10 @@ mod tests {
             found(unlinked.iter().flat_map(|p| &p.rules).collect(), &slow)
         );
         // Traced: a guarded rule whose `when` is one comparison, one whose `when` goes on
-        // after it, one guarded by alternatives, and rules whose `assert` is a comparison with
+        // after it, one guarded by alternatives, one by two comparisons and more after them,
+        // and rules whose `assert` is a comparison with
         // a text (V001, with findings in the disclosure) or with null (V005).
-        for code in ["V007", "V011", "V006", "V001", "V005"] {
+        for code in ["V007", "V011", "V006", "C002", "V001", "V005"] {
             let traced = |rules: Vec<&Rule>, settings: &Settings| -> Vec<String> {
                 let out = run(&doc, &rules, settings, Some(code));
                 out.trace.iter().map(|t| format!("{t:?}")).collect()
@@ -905,14 +914,26 @@ mod tests {
         let set = RuleSet::builtin();
         let guard = |code: &str| {
             let rule = set.rule(code).expect("a built-in rule");
-            Guard::of(rule).map(|g| (g.texts, g.whole))
+            Guard::of(rule).map(|g| {
+                let texts: Vec<Vec<&str>> = g.tests.into_iter().map(|(_, t)| t).collect();
+                (texts, g.whole)
+            })
         };
-        assert_eq!(guard("V007"), Some((vec!["时效指标"], true)));
+        assert_eq!(guard("V007"), Some((vec![vec!["时效指标"]], true)));
         assert_eq!(
             guard("V006"),
-            Some((vec!["成本指标", "经济成本指标"], true))
+            Some((vec![vec!["成本指标", "经济成本指标"]], true))
         );
-        assert_eq!(guard("V011"), Some((vec!["服务对象满意度指标"], false)));
+        // Both operands of the `and` are comparisons of kept values.
+        assert_eq!(
+            guard("V011"),
+            Some((vec![vec!["服务对象满意度指标"], vec!["percent"]], true))
+        );
+        // Two leading comparisons, then more.
+        assert_eq!(
+            guard("C002"),
+            Some((vec![vec!["年度"], vec!["成本指标"]], false))
+        );
         // No `when`.
         assert_eq!(guard("V001"), None);
         // Loaded without slots, nothing is known to be kept: no guard.
