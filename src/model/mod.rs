@@ -471,28 +471,28 @@ impl Form {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn fingerprints_tell_edits_apart() {
         let text = "项目名称\t学生资助\n年度资金总额：\t1,000\n".repeat(3);
-        let base = super::fingerprint(text.as_bytes());
-        assert_eq!(base, super::fingerprint(text.clone().as_bytes()), "stable");
+        let base = fingerprint(text.as_bytes());
+        assert_eq!(base, fingerprint(text.clone().as_bytes()), "stable");
         // One byte changed anywhere, a byte added or removed at the end, two bytes swapped.
         let mut seen = std::collections::HashSet::from([base]);
         let bytes = text.as_bytes();
         for i in 0..bytes.len() {
             let mut b = bytes.to_vec();
             b[i] ^= 1;
-            assert!(seen.insert(super::fingerprint(&b)), "flip at {i}");
+            assert!(seen.insert(fingerprint(&b)), "flip at {i}");
         }
-        assert!(seen.insert(super::fingerprint(&bytes[..bytes.len() - 1])));
-        assert!(seen.insert(super::fingerprint(&[bytes, b" "].concat())));
+        assert!(seen.insert(fingerprint(&bytes[..bytes.len() - 1])));
+        assert!(seen.insert(fingerprint(&[bytes, b" "].concat())));
         let mut swapped = bytes.to_vec();
         swapped.swap(0, 8);
-        assert!(seen.insert(super::fingerprint(&swapped)));
-        assert_ne!(super::fingerprint(b""), super::fingerprint(b"\0"));
+        assert!(seen.insert(fingerprint(&swapped)));
+        assert_ne!(fingerprint(b""), fingerprint(b"\0"));
     }
-
-    use super::*;
 
     /// A 10 MB file holds some 40,000 indicator rows and 3,000 forms, each cell with a span:
     /// these sizes are what keeps linting it under 64 MB (docs/performance.md).

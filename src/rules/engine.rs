@@ -422,14 +422,15 @@ impl<'r> Shortcuts<'r> {
     }
 }
 
-/// An `assert` that compares one expression with a text or `null`: `row.value.reason !=
-/// "reversed_unit"`, `note(row.value, "odd_percent") == null`, as most rules over rows are.
+/// An `assert` that compares one expression with a text or `null`, as most asserts of the
+/// rules over rows do: `row.value.reason != "reversed_unit"`, `note(row.value, "odd_percent")
+/// == null`.
 /// The engine evaluates the expression and compares it itself; `==` and `!=` are never null,
 /// so the outcome is `equal`'s, and an error is the operand's, as the comparison would raise it.
 struct Test<'r> {
     operand: &'r Node,
-    /// The text compared with; `None` for `null`.
-    text: Option<&'r str>,
+    /// The text or `null` compared with.
+    literal: &'r Node,
     /// `!=`.
     negated: bool,
 }
@@ -439,24 +440,15 @@ impl<'r> Test<'r> {
         let Expr::Binary(op @ (BinOp::Eq | BinOp::Ne), operand, literal) = &assert.expr else {
             return None;
         };
-        let text = match &literal.expr {
-            Expr::Str(t) => Some(t.as_str()),
-            Expr::Null => None,
-            _ => return None,
-        };
-        Some(Test {
+        eval::is_literal(literal).then_some(Test {
             operand,
-            text,
+            literal,
             negated: *op == BinOp::Ne,
         })
     }
 
     fn holds(&self, v: &V<'_>) -> bool {
-        let equal = match self.text {
-            Some(t) => eval::is_text(v, t),
-            None => v.is_null(),
-        };
-        equal != self.negated
+        eval::equals_literal(v, self.literal) != self.negated
     }
 }
 
@@ -888,10 +880,10 @@ mod tests {
             kept,
             found(unlinked.iter().flat_map(|p| &p.rules).collect(), &slow)
         );
-        // Traced: a guarded rule whose `when` is one comparison, one whose `when` goes on
-        // after it, one guarded by alternatives, one by two comparisons and more after them,
-        // and rules whose `assert` is a comparison with
-        // a text (V001, with findings in the disclosure) or with null (V005).
+        // Traced: rules guarded by one comparison (V007), by two that are the whole `when`
+        // (V011), by alternatives (V006), by two comparisons with more after them (C002), and
+        // rules whose `assert` compares with a text (V001, with findings in the disclosure)
+        // or with null (V005).
         for code in ["V007", "V011", "V006", "C002", "V001", "V005"] {
             let traced = |rules: Vec<&Rule>, settings: &Settings| -> Vec<String> {
                 let out = run(&doc, &rules, settings, Some(code));

@@ -571,12 +571,8 @@ impl<'a> Evaluator<'a> {
         // A comparison with a text literal (`r.level2 == "数量指标"` in a condition over a
         // form's rows, evaluated for each row) or with `null` compares in place: the literal
         // is not built as a value, and the outcome is `equal`'s.
-        if let (BinOp::Eq | BinOp::Ne, Expr::Str(_) | Expr::Null) = (op, &b.expr) {
-            let l = self.eval(a, env)?;
-            let same = match &b.expr {
-                Expr::Str(text) => is_text(&l, text),
-                _ => l.is_null(),
-            };
+        if matches!(op, BinOp::Eq | BinOp::Ne) && is_literal(b) {
+            let same = equals_literal(&self.eval(a, env)?, b);
             return Ok(V::new(Val::Bool(same == (op == BinOp::Eq))));
         }
         let l = self.eval(a, env)?;
@@ -1015,6 +1011,20 @@ fn truthy(v: &V<'_>) -> bool {
 /// Whether `v == "text"` holds: [`equal`] with a text literal, without building one.
 pub fn is_text(v: &V<'_>, text: &str) -> bool {
     matches!(&v.val, Val::Str(s) if s == text)
+}
+
+/// Whether a node is a text or `null` literal, which [`equals_literal`] compares with.
+pub fn is_literal(node: &Node) -> bool {
+    matches!(node.expr, Expr::Str(_) | Expr::Null)
+}
+
+/// Whether `v == literal` holds, for a node of [`is_literal`]: [`equal`]'s answer, without
+/// building the literal as a value.
+pub fn equals_literal(v: &V<'_>, literal: &Node) -> bool {
+    match &literal.expr {
+        Expr::Str(text) => is_text(v, text),
+        _ => v.is_null(),
+    }
 }
 
 fn equal(a: &V<'_>, b: &V<'_>) -> bool {
