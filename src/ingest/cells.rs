@@ -83,12 +83,9 @@ fn trim_start_spaces(s: &str) -> &str {
 
 /// `s.trim_end_matches(is_space)`, without decoding the usual last character.
 fn trim_end_spaces(s: &str) -> &str {
-    let Some(last) = s.chars().next_back() else {
-        return s;
-    };
-    let mut buf = [0; 4];
-    match last.encode_utf8(&mut buf).as_bytes()[0] {
-        b if surely_not_space(b) => s,
+    // The last character's first byte: the last byte that is not a continuation byte.
+    match s.bytes().rev().find(|b| !(0x80..0xc0).contains(b)) {
+        Some(b) if surely_not_space(b) => s,
         _ => s.trim_end_matches(is_space),
     }
 }
