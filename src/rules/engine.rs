@@ -11,6 +11,7 @@ use super::eval::{
 };
 use super::expr::{BinOp, Expr, Node, NO_SLOT};
 use super::pack::{Compiled, LabelExpr, ParamValue, Part, Rule, Scope};
+use super::verdict::Verdicts;
 use crate::diagnostics::{codes, Diagnostic, Edit, Fix, Label, Severity};
 use crate::model::{BudgetTable, Document, Span, TableRow};
 use rayon::prelude::*;
@@ -27,8 +28,8 @@ pub struct Settings {
     pub severity: HashMap<String, Severity>,
     /// Parameter overrides by rule code.
     pub params: HashMap<String, HashMap<String, ParamValue>>,
-    /// Every `when` and `assert` evaluated node by node, without the engine's shortcuts: for
-    /// the tests that hold the shortcuts to the same outcome.
+    /// Every `when` and `assert` evaluated node by node on every row, without the engine's
+    /// shortcuts or remembered passes: for the tests that hold those to the same outcome.
     #[cfg(test)]
     pub node_by_node: bool,
 }
@@ -339,13 +340,13 @@ pub fn run_ctx<'r: 'a, 'a>(
         .iter()
         .map(|r| trace.is_some_and(|t| t.eq_ignore_ascii_case(&r.code)))
         .collect();
-    let shortcuts: Vec<Shortcuts<'r>> = rules.iter().map(|r| Shortcuts::of(r)).collect();
-    #[cfg(test)]
-    let shortcuts: Vec<Shortcuts<'r>> = if settings.node_by_node {
+    let shortcuts: Vec<Shortcuts<'r>> = if node_by_node(settings) {
         rules.iter().map(|_| Shortcuts::NONE).collect()
     } else {
-        shortcuts
+        rules.iter().map(|r| Shortcuts::of(r)).collect()
     };
+    // A traced rule is never skipped: its trace shows every row.
+    let mut verdicts = Verdicts::new(rules, |i| !tracing[i] && !node_by_node(settings));
     // One environment for every item of every rule: cleared, never reallocated.
     let mut env: Env<'r, 'a> = Env::default();
     let over_tables =
@@ -364,9 +365,16 @@ pub fn run_ctx<'r: 'a, 'a>(
             // rules compute of an item is computed once (`memo`).
             for item in items(scope, ctx, tables.clone()) {
                 env.enter(&item.vars);
+                let mut row = match item.what {
+                    What::Row(h) if verdicts.active() => Some(verdicts.look(h)),
+                    _ => None,
+                };
                 for &i in &of {
+                    if row.as_ref().is_some_and(|r| verdicts.known(r, i)) {
+                        continue;
+                    }
                     env.truncate(item.vars.len());
-                    run_item(
+                    let passed = run_item(
                         rules[i],
                         &shortcuts[i],
                         &item,
@@ -377,6 +385,12 @@ pub fn run_ctx<'r: 'a, 'a>(
                         &mut failed[i],
                         out,
                     );
+                    if let (true, Some(r)) = (passed, row.as_mut()) {
+                        verdicts.pass(r, i);
+                    }
+                }
+                if let Some(r) = row {
+                    verdicts.remember(r);
                 }
             }
         }
@@ -401,6 +415,14 @@ pub fn run_ctx<'r: 'a, 'a>(
     out
 }
 
+/// Whether the tests asked for every rule to be evaluated node by node on every item.
+fn node_by_node(_settings: &Settings) -> bool {
+    #[cfg(test)]
+    return _settings.node_by_node;
+    #[cfg(not(test))]
+    false
+}
+
 /// What the engine decides of a rule itself, without evaluating the expression node by node.
 struct Shortcuts<'r> {
     when: Option<Guard<'r>>,
@@ -408,7 +430,6 @@ struct Shortcuts<'r> {
 }
 
 impl<'r> Shortcuts<'r> {
-    #[cfg(test)]
     const NONE: Shortcuts<'static> = Shortcuts {
         when: None,
         assert: None,
@@ -540,8 +561,8 @@ fn evaluator<'a>(rule: &Rule, settings: &Settings) -> Evaluator<'a> {
     Evaluator::new(params)
 }
 
-/// Runs one rule on one item whose variables are in `env`; a rule that fails is reported
-/// once (`failed`).
+/// Runs one rule on one item whose variables are in `env`: whether it passed (stayed silent
+/// without an error). A rule that fails is reported once (`failed`).
 #[allow(clippy::too_many_arguments)]
 fn run_item<'r: 'a, 'a>(
     rule: &'r Rule,
@@ -553,7 +574,7 @@ fn run_item<'r: 'a, 'a>(
     env: &mut Env<'r, 'a>,
     failed: &mut Option<RuleError>,
     out: &mut Outcome,
-) {
+) -> bool {
     let applied = if tracing {
         let mut t = Tracer::default();
         let r = apply(rule, quick, item, ev, settings, env, Some(&mut t));
@@ -562,12 +583,17 @@ fn run_item<'r: 'a, 'a>(
         apply(rule, quick, item, ev, settings, env, None)
     };
     match applied {
-        Ok(finding) => out.diagnostics.extend(finding),
+        Ok(None) => true,
+        Ok(Some(finding)) => {
+            out.diagnostics.push(finding);
+            false
+        }
         Err(failure) => {
             if failed.is_none() {
                 let (e, expr) = *failure;
                 *failed = Some(rule_error(rule, &e, expr, item));
             }
+            false
         }
     }
 }
@@ -833,10 +859,11 @@ mod tests {
         assert_eq!(found(&sharing), alone);
     }
 
-    /// Values kept for an item's other rules (`memo`) and the engine's shortcuts change
-    /// nothing: every built-in rule, run over the disclosure with the values kept and the
-    /// shortcuts taken, finds exactly what it finds when the same packs are loaded without
-    /// slots and every expression is evaluated node by node (each finding whole: message,
+    /// Values kept for an item's other rules (`memo`), the engine's shortcuts and the passes
+    /// remembered by row (`verdict`) change nothing: every built-in rule, run over the
+    /// disclosure with the values kept, the shortcuts taken and rows passed before skipped,
+    /// finds exactly what it finds when the same packs are loaded without slots and every
+    /// expression is evaluated node by node on every row (each finding whole: message,
     /// labels, fix), and the traces of rules with shortcuts are the same line for line.
     #[test]
     fn kept_values_change_no_finding() {

@@ -13,6 +13,7 @@ pub mod expr;
 pub mod memo;
 pub mod pack;
 pub mod types;
+pub mod verdict;
 
 pub use engine::{run, Outcome, RuleError, Settings, TraceLine};
 pub use pack::{Pack, Rule, Scope};
