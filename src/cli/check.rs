@@ -144,7 +144,10 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             }
         }
         if alone {
-            rayon::broadcast(|_| crate::value::forget_remembered());
+            rayon::broadcast(|_| {
+                crate::value::forget_remembered();
+                crate::rules::verdict::forget();
+            });
             crate::alloc::release_free_memory();
         }
     }

@@ -346,7 +346,7 @@ pub fn run_ctx<'r: 'a, 'a>(
         rules.iter().map(|r| Shortcuts::of(r)).collect()
     };
     // A traced rule is never skipped: its trace shows every row.
-    let mut verdicts = Verdicts::new(rules, |i| !tracing[i] && !node_by_node(settings));
+    let mut verdicts = Verdicts::new(rules, settings, |i| !tracing[i] && !node_by_node(settings));
     // One environment for every item of every rule: cleared, never reallocated.
     let mut env: Env<'r, 'a> = Env::default();
     let over_tables =
@@ -365,12 +365,15 @@ pub fn run_ctx<'r: 'a, 'a>(
             // rules compute of an item is computed once (`memo`).
             for item in items(scope, ctx, tables.clone()) {
                 env.enter(&item.vars);
-                let mut row = match item.what {
-                    What::Row(h) if verdicts.active() => Some(verdicts.look(h)),
-                    _ => None,
+                let row = match item.what {
+                    What::Row(h) if verdicts.active() => {
+                        verdicts.look(h);
+                        true
+                    }
+                    _ => false,
                 };
                 for &i in &of {
-                    if row.as_ref().is_some_and(|r| verdicts.known(r, i)) {
+                    if row && verdicts.known(i) {
                         continue;
                     }
                     env.truncate(item.vars.len());
@@ -385,12 +388,12 @@ pub fn run_ctx<'r: 'a, 'a>(
                         &mut failed[i],
                         out,
                     );
-                    if let (true, Some(r)) = (passed, row.as_mut()) {
-                        verdicts.pass(r, i);
+                    if row && passed {
+                        verdicts.pass(i);
                     }
                 }
-                if let Some(r) = row {
-                    verdicts.remember(r);
+                if row {
+                    verdicts.remember();
                 }
             }
         }

@@ -253,7 +253,14 @@ pub struct Rule {
     pub fix: Option<FixExpr>,
     /// Where the rule starts in its pack (its `code:` line).
     pub at: usize,
+    /// This rule as loaded, unlike any other loaded in the process (a clone keeps it, being
+    /// the same rule): what the engine's remembered passes are about (`verdict`), since a pack
+    /// loaded again may change a rule and keep its code.
+    pub uid: u64,
 }
+
+/// The next [`Rule::uid`].
+static NEXT_UID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// A rule parameter: a number (`5%` is 0.05) or a text.
 #[derive(Debug, Clone, PartialEq)]
@@ -649,6 +656,7 @@ fn compile_rule(
         good: examples(r.examples.good),
         fix,
         at: block.start,
+        uid: NEXT_UID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
     })
 }
 

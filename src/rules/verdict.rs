@@ -14,9 +14,10 @@
 //! itself, borrowed from the document, so two rows share a verdict exactly when their cells
 //! are equal: no hash stands in for a text.
 
+use super::engine::Settings;
 use super::eval::{HalfCtx, Period};
 use super::expr::{Expr, Node};
-use super::pack::{Rule, Scope};
+use super::pack::{ParamValue, Rule, Scope};
 use std::collections::HashMap;
 
 /// Which cells of a row a rule reads, as a set of bits.
@@ -106,77 +107,211 @@ fn walk<'n>(node: &'n Node, bound: &mut Vec<&'n str>, acc: &mut Reads) -> Option
     Some(())
 }
 
-/// A row's cells that a group of rules reads; the others are `None` for all of its rows.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Key<'a> {
-    group: u8,
-    period: Option<Period>,
-    level1: Option<&'a str>,
-    level2: Option<&'a str>,
-    name: Option<&'a str>,
-    text: Option<&'a str>,
-}
+/// The rules a thread's remembered passes are about: each rule as loaded, the parameters it
+/// runs with, and whether the run may skip it. Runs with the same rules share what they
+/// learnt; any difference starts afresh.
+#[derive(Debug, Clone, PartialEq)]
+struct Signature(Vec<RunRule>);
 
-/// Groups of rules a run remembers; rules that read other sets of cells are checked on
-/// every row. The built-in packs make two.
-const MAX_GROUPS: usize = 8;
+/// A rule's [`Rule::uid`], its parameters' values, and whether the run may skip it.
+type RunRule = (u64, Vec<(String, ParamValue)>, bool);
 
-/// The cells' texts are condensed with a quick hash of their bytes before the map's own
-/// (seeded, so a file cannot aim its rows at one bucket) hashes that: the map's hash of the
-/// five cells field by field cost more than the checks it saved. Equal keys are still
-/// compared cell by cell.
-impl std::hash::Hash for Key<'_> {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        let cell = |c: Option<&str>| c.map_or(0, |t| crate::model::fingerprint(t.as_bytes()));
-        let period = match self.period {
-            None => 0,
-            Some(Period::Implementation) => 1,
-            Some(Period::Annual) => 2,
-        };
-        let mut h = u64::from(self.group) << 2 | period;
-        for c in [self.level1, self.level2, self.name, self.text] {
-            h = h.rotate_left(17) ^ cell(c);
-        }
-        state.write_u64(h);
-    }
-}
+/// Keys with the same quick hash (almost always one), each with the rules that passed it.
+type Bucket = Vec<(Box<[u8]>, u64)>;
 
-/// The groups' keys of one row, and what the cache knew of it (on the stack: there is one
-/// per row).
-pub struct Row<'a> {
-    keys: [Key<'a>; MAX_GROUPS],
-    /// Per group, the rules known to pass this row.
-    known: [u64; MAX_GROUPS],
-    /// Per group, the rules that passed it now.
-    passed: [u64; MAX_GROUPS],
-}
-
-/// The remembered passes of one run of the engine (its items, its settings: a `param` may
-/// differ from run to run, so nothing is kept across runs).
-pub struct Verdicts<'a> {
+/// What a thread remembers between runs of the engine (a run is one file, or 64 forms of it;
+/// a folder of one form per file shares its rows across files only this way).
+struct Memory {
+    signature: Signature,
     /// Per rule of the run: its group and its bit in the group's mask.
     of_rule: Vec<Option<(usize, u64)>>,
     groups: Vec<Reads>,
-    passed: HashMap<Key<'a>, u64>,
+    /// By a quick hash of the encoded key (`encode`): each key and the rules that passed it.
+    passed: HashMap<u64, Bucket>,
+    keys: usize,
+    bytes: usize,
 }
 
-/// Keys kept before the cache forgets them all: bounds the memory a file of a hundred
-/// thousand distinct rows takes (some 360 KB at most), and is far more than the distinct
-/// rows of a pass of the engine in any real file.
-const MAX_KEYS: usize = 4096;
+thread_local! {
+    static KEPT: std::cell::RefCell<Option<Memory>> = const { std::cell::RefCell::new(None) };
+}
 
-const KEYS_AT_FIRST: usize = 1024;
+/// Forgets this thread's remembered passes: before freed memory is handed back between large
+/// files, as the value memo is (`value::forget_remembered`).
+pub fn forget() {
+    KEPT.with(|k| k.borrow_mut().take());
+}
 
-impl<'a> Verdicts<'a> {
+/// Groups of rules remembered; rules that read other sets of cells are checked on every row.
+/// The built-in packs make two.
+const MAX_GROUPS: usize = 8;
+
+/// Keys a thread keeps before it forgets them all, and the bytes they may take together: a
+/// file of a hundred thousand distinct rows holds some 300 KB in them at most.
+const MAX_KEYS: usize = 2048;
+const MAX_BYTES: usize = 128 * 1024;
+
+/// A key longer than this is not looked up: long values are prose, rarely repeated, and
+/// hashing them costs more than it saves.
+const MAX_KEY: usize = 200;
+
+/// The remembered passes a run of the engine reads and adds to, and the row it is on.
+pub struct Verdicts {
+    memory: Memory,
+    /// Whether the memory goes back to the thread when the run ends.
+    lasting: bool,
+    /// Per group, the row's encoded key (empty when too long to look up) and its hash.
+    keys: [(Vec<u8>, u64); MAX_GROUPS],
+    /// Per group, the rules known to pass the row, and those that passed it now.
+    known: [u64; MAX_GROUPS],
+    passed: [u64; MAX_GROUPS],
+}
+
+impl Verdicts {
     /// `enabled[i]`: whether the run may skip rule `i` on a row it passed before (not when it
-    /// is traced: a trace shows every row).
-    pub fn new(rules: &[&Rule], enabled: impl Fn(usize) -> bool) -> Verdicts<'a> {
+    /// is traced: a trace shows every row). The thread's memory of earlier runs is taken up
+    /// if they ran the same rules with the same parameters.
+    pub fn new(rules: &[&Rule], settings: &Settings, enabled: impl Fn(usize) -> bool) -> Verdicts {
+        let enabled: Vec<bool> = (0..rules.len()).map(enabled).collect();
+        if !rules.iter().any(|r| r.over == Scope::Row) {
+            // A run of the document's rules leaves the thread's memory of rows alone.
+            return Verdicts::with(Memory::empty(), false);
+        }
+        let signature = Signature(
+            rules
+                .iter()
+                .zip(&enabled)
+                .map(|(r, &on)| {
+                    let params = r
+                        .params
+                        .iter()
+                        .map(|(k, v)| {
+                            let set = settings.params.get(&r.code).and_then(|p| p.get(k));
+                            (k.clone(), set.unwrap_or(v).clone())
+                        })
+                        .collect();
+                    (r.uid, params, on)
+                })
+                .collect(),
+        );
+        let kept = KEPT.with(|k| k.borrow_mut().take());
+        let memory = match kept {
+            Some(m) if m.signature == signature => m,
+            _ => Memory::new(rules, &enabled, signature),
+        };
+        Verdicts::with(memory, true)
+    }
+
+    fn with(memory: Memory, lasting: bool) -> Verdicts {
+        Verdicts {
+            memory,
+            lasting,
+            keys: Default::default(),
+            known: [0; MAX_GROUPS],
+            passed: [0; MAX_GROUPS],
+        }
+    }
+
+    /// Whether any rule of the run is remembered: if none is, rows need no keys.
+    pub fn active(&self) -> bool {
+        !self.memory.groups.is_empty()
+    }
+
+    /// Moves to a row: its keys, and which rules are known to pass it.
+    pub fn look(&mut self, h: &HalfCtx<'_>) {
+        let half = h.half;
+        let cells = [
+            (Reads::LEVEL1, half.level1.value.as_deref()),
+            (Reads::LEVEL2, half.level2.value.as_deref()),
+            (Reads::NAME, half.name.value.as_deref()),
+            (Reads::TEXT, half.value.value.as_deref()),
+        ];
+        self.passed = [0; MAX_GROUPS];
+        for (g, &r) in self.memory.groups.iter().enumerate() {
+            let (key, hash) = &mut self.keys[g];
+            encode(key, g, r.has(Reads::PERIOD).then_some(h.period), r, &cells);
+            self.known[g] = 0;
+            if key.len() > MAX_KEY {
+                key.clear();
+                continue;
+            }
+            *hash = crate::model::fingerprint(key);
+            self.known[g] = self.memory.passed.get(hash).map_or(0, |bucket| {
+                bucket
+                    .iter()
+                    .find(|(k, _)| **k == **key)
+                    .map_or(0, |&(_, m)| m)
+            });
+        }
+    }
+
+    /// Whether rule `i` passed the row's cells before.
+    pub fn known(&self, i: usize) -> bool {
+        self.memory.of_rule[i].is_some_and(|(g, bit)| self.known[g] & bit != 0)
+    }
+
+    /// Rule `i` passed the row.
+    pub fn pass(&mut self, i: usize) {
+        if let Some((g, bit)) = self.memory.of_rule[i] {
+            self.passed[g] |= bit;
+        }
+    }
+
+    /// Remembers what passed the row.
+    pub fn remember(&mut self) {
+        for g in 0..self.memory.groups.len() {
+            let (key, hash) = &self.keys[g];
+            if key.is_empty() || self.passed[g] & !self.known[g] == 0 {
+                continue;
+            }
+            let m = &mut self.memory;
+            let bucket = m.passed.entry(*hash).or_default();
+            if let Some((_, mask)) = bucket.iter_mut().find(|(k, _)| **k == **key) {
+                *mask |= self.passed[g];
+                continue;
+            }
+            if m.keys >= MAX_KEYS || m.bytes + key.len() > MAX_BYTES {
+                m.passed.clear();
+                (m.keys, m.bytes) = (0, 0);
+            }
+            m.keys += 1;
+            m.bytes += key.len();
+            let bucket = m.passed.entry(*hash).or_default();
+            bucket.push((key.as_slice().into(), self.passed[g]));
+        }
+    }
+}
+
+impl Drop for Verdicts {
+    /// Leaves what the run learnt to the thread's next run.
+    fn drop(&mut self) {
+        if !self.lasting {
+            return;
+        }
+        let memory = std::mem::replace(&mut self.memory, Memory::empty());
+        KEPT.with(|k| *k.borrow_mut() = Some(memory));
+    }
+}
+
+impl Memory {
+    fn empty() -> Memory {
+        Memory {
+            signature: Signature(Vec::new()),
+            of_rule: Vec::new(),
+            groups: Vec::new(),
+            passed: HashMap::new(),
+            keys: 0,
+            bytes: 0,
+        }
+    }
+
+    fn new(rules: &[&Rule], enabled: &[bool], signature: Signature) -> Memory {
         let mut groups: Vec<(Reads, u32)> = Vec::new();
         let of_rule = rules
             .iter()
-            .enumerate()
-            .map(|(i, rule)| {
-                let reads = reads(rule).filter(|_| enabled(i))?;
+            .zip(enabled)
+            .map(|(rule, &on)| {
+                let reads = reads(rule).filter(|_| on)?;
                 let g = match groups.iter().position(|(r, _)| *r == reads) {
                     Some(g) => g,
                     None if groups.len() < MAX_GROUPS => {
@@ -193,70 +328,44 @@ impl<'a> Verdicts<'a> {
                 })
             })
             .collect();
-        // Sized for the distinct rows of a pass's forms, so it is rarely grown and rehashed
-        // while the pass runs.
-        let keys = if groups.is_empty() { 0 } else { KEYS_AT_FIRST };
-        Verdicts {
+        Memory {
+            signature,
             of_rule,
             groups: groups.into_iter().map(|(r, _)| r).collect(),
-            passed: HashMap::with_capacity(keys),
+            passed: HashMap::new(),
+            keys: 0,
+            bytes: 0,
         }
     }
+}
 
-    /// Whether any rule of the run is remembered: if none is, rows need no keys.
-    pub fn active(&self) -> bool {
-        !self.groups.is_empty()
-    }
-
-    /// The row's keys and what is known of it.
-    pub fn look(&self, h: &'a HalfCtx<'a>) -> Row<'a> {
-        let half = h.half;
-        let mut row = Row {
-            keys: [Key::default(); MAX_GROUPS],
-            known: [0; MAX_GROUPS],
-            passed: [0; MAX_GROUPS],
-        };
-        let (level1, level2) = (half.level1.value.as_deref(), half.level2.value.as_deref());
-        let (name, text) = (half.name.value.as_deref(), half.value.value.as_deref());
-        for (g, &r) in self.groups.iter().enumerate() {
-            let pick = |bit: Reads, cell: Option<&'a str>| if r.has(bit) { cell } else { None };
-            let key = Key {
-                group: g as u8,
-                period: r.has(Reads::PERIOD).then_some(h.period),
-                level1: pick(Reads::LEVEL1, level1),
-                level2: pick(Reads::LEVEL2, level2),
-                name: pick(Reads::NAME, name),
-                text: pick(Reads::TEXT, text),
-            };
-            row.known[g] = self.passed.get(&key).copied().unwrap_or(0);
-            row.keys[g] = key;
+/// A group's key for a row: the group, the period if it reads it, and each cell it reads as
+/// a presence byte, its length and its bytes (so no two different rows encode alike).
+fn encode(
+    out: &mut Vec<u8>,
+    group: usize,
+    period: Option<Period>,
+    reads: Reads,
+    cells: &[(Reads, Option<&str>); 4],
+) {
+    out.clear();
+    out.push(group as u8);
+    out.push(match period {
+        None => 0,
+        Some(Period::Implementation) => 1,
+        Some(Period::Annual) => 2,
+    });
+    for &(bit, cell) in cells {
+        if !reads.has(bit) {
+            continue;
         }
-        row
-    }
-
-    /// Whether rule `i` passed this row's cells before.
-    pub fn known(&self, row: &Row<'a>, i: usize) -> bool {
-        self.of_rule[i].is_some_and(|(g, bit)| row.known[g] & bit != 0)
-    }
-
-    /// Rule `i` passed the row.
-    pub fn pass(&self, row: &mut Row<'a>, i: usize) {
-        if let Some((g, bit)) = self.of_rule[i] {
-            row.passed[g] |= bit;
-        }
-    }
-
-    /// Remembers what passed the row.
-    pub fn remember(&mut self, row: Row<'a>) {
-        let n = self.groups.len();
-        for ((key, known), passed) in row.keys.into_iter().zip(row.known).zip(row.passed).take(n) {
-            if passed & !known == 0 {
-                continue;
+        match cell {
+            None => out.push(0),
+            Some(t) => {
+                out.push(1);
+                out.extend_from_slice(&(t.len() as u32).to_le_bytes());
+                out.extend_from_slice(t.as_bytes());
             }
-            if self.passed.len() >= MAX_KEYS {
-                self.passed.clear();
-            }
-            *self.passed.entry(key).or_default() |= passed;
         }
     }
 }
@@ -346,9 +455,7 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_pass_is_known_on_rows_whose_read_cells_are_equal() {
-        let text = r#"name: t
+    const PACK: &str = r#"name: t
 title: t
 description: t
 rules:
@@ -358,52 +465,99 @@ rules:
      when: 'row.level2 == "时效指标"', assert: 'row.expected == null', message: m, help: h}
   - {code: T003, name: c, severity: error, summary: t, rationale: t, over: row,
      assert: 'row.value.year == form.year', message: m, help: h}
+  - {code: T004, name: d, severity: error, summary: t, rationale: t, over: row,
+     params: {floor: 80%}, assert: 'row.value.amount >= param("floor") * 100',
+     message: m, help: h}
 "#;
-        let p = pack::load("rules/t.yaml", text).unwrap_or_else(|e| panic!("{:?}", e.1));
-        let rules: Vec<&Rule> = p.rules.iter().collect();
-        let ctx = |h: &'static IndicatorHalf| HalfCtx {
-            half: h,
+
+    fn row(level2: &str, name: &str, text: &str) -> &'static HalfCtx<'static> {
+        let half: &'static IndicatorHalf = Box::leak(Box::new(half(level2, name, text, 0)));
+        Box::leak(Box::new(HalfCtx {
+            half,
             value: None,
             period: Period::Annual,
-        };
-        let leak = |h: IndicatorHalf| -> &'static IndicatorHalf { Box::leak(Box::new(h)) };
-        let first = ctx(leak(half("数量指标", "学生数", "100人", 0)));
-        // Elsewhere, under another name: the same text and category.
-        let same = ctx(leak(half("数量指标", "教师数", "100人", 50)));
-        let other_level2 = ctx(leak(half("时效指标", "学生数", "100人", 90)));
-        let first: &'static HalfCtx<'static> = Box::leak(Box::new(first));
-        let same: &'static HalfCtx<'static> = Box::leak(Box::new(same));
-        let other_level2: &'static HalfCtx<'static> = Box::leak(Box::new(other_level2));
+        }))
+    }
 
-        let mut v = Verdicts::new(&rules, |_| true);
+    /// Runs the rules on `row` as the engine does, every rule passing: which of them the run
+    /// already knew to pass it.
+    fn known_then_passed(v: &mut Verdicts, rules: usize, row: &HalfCtx<'_>) -> Vec<bool> {
+        v.look(row);
+        let known = (0..rules).map(|i| v.known(i)).collect();
+        for i in 0..rules {
+            v.pass(i);
+        }
+        v.remember();
+        known
+    }
+
+    #[test]
+    fn a_pass_is_known_on_rows_whose_read_cells_are_equal() {
+        forget();
+        let p = pack::load("rules/t.yaml", PACK).unwrap_or_else(|e| panic!("{:?}", e.1));
+        let rules: Vec<&Rule> = p.rules.iter().collect();
+        let settings = Settings::default();
+        let first = row("数量指标", "学生数", "100人");
+        // Elsewhere, under another name: the same text and category.
+        let same = row("数量指标", "教师数", "100人");
+        let other_level2 = row("时效指标", "学生数", "100人");
+
+        let mut v = Verdicts::new(&rules, &settings, |_| true);
         assert!(v.active());
-        let mut row = v.look(first);
-        assert!(
-            !(0..3).any(|i| v.known(&row, i)),
+        let none = [false; 4];
+        assert_eq!(
+            known_then_passed(&mut v, 4, first),
+            none,
             "nothing is known at first"
         );
-        for i in 0..3 {
-            v.pass(&mut row, i);
-        }
-        v.remember(row);
-        let row = v.look(same);
-        assert!(v.known(&row, 0) && v.known(&row, 1));
-        assert!(
-            !v.known(&row, 2),
-            "a rule that reads its form is checked on every row"
+        // T003 reads its form: checked on every row.
+        assert_eq!(
+            known_then_passed(&mut v, 4, same),
+            [true, true, false, true]
         );
-        let row = v.look(other_level2);
-        assert!(v.known(&row, 0), "T001 reads the text alone");
-        assert!(!v.known(&row, 1), "T002 reads the category too");
+        // T001 and T004 read the text alone, T002 the category too.
+        let k = known_then_passed(&mut v, 4, other_level2);
+        assert_eq!(k, [true, false, false, true]);
+        drop(v);
 
-        // A traced rule is never remembered.
-        let mut v = Verdicts::new(&rules, |i| i != 0);
-        let mut row = v.look(first);
-        v.pass(&mut row, 0);
-        v.pass(&mut row, 1);
-        v.remember(row);
-        let row = v.look(same);
-        assert!(!v.known(&row, 0) && v.known(&row, 1));
+        // The next run of the same rules on this thread knows what this one learnt.
+        let mut v = Verdicts::new(&rules, &settings, |_| true);
+        assert_eq!(
+            known_then_passed(&mut v, 4, same),
+            [true, true, false, true]
+        );
+        drop(v);
+
+        // A traced rule is never known; the others still are.
+        let mut v = Verdicts::new(&rules, &settings, |i| i != 0);
+        let k = known_then_passed(&mut v, 4, same);
+        assert!(!k[0], "a traced rule is checked on every row");
+        drop(v);
+
+        // Other parameters, or the pack loaded again, start afresh.
+        let mut other = Settings::default();
+        let floor = HashMap::from([("floor".to_owned(), ParamValue::parse("90%"))]);
+        other.params.insert("T004".into(), floor);
+        let mut v = Verdicts::new(&rules, &other, |_| true);
+        assert_eq!(known_then_passed(&mut v, 4, same), none);
+        drop(v);
+        let again = pack::load("rules/t.yaml", PACK).unwrap_or_else(|e| panic!("{:?}", e.1));
+        let rules: Vec<&Rule> = again.rules.iter().collect();
+        let mut v = Verdicts::new(&rules, &other, |_| true);
+        assert_eq!(known_then_passed(&mut v, 4, same), none);
+        drop(v);
+
+        // A run of the document's rules leaves the memory of rows alone.
+        drop(Verdicts::new(&[], &other, |_| true));
+        let mut v = Verdicts::new(&rules, &other, |_| true);
+        assert_eq!(
+            known_then_passed(&mut v, 4, same),
+            [true, true, false, true]
+        );
+        drop(v);
+        forget();
+        let mut v = Verdicts::new(&rules, &other, |_| true);
+        assert_eq!(known_then_passed(&mut v, 4, same), none, "forgotten");
     }
 
     #[test]
