@@ -11,8 +11,14 @@
 //! Only passes are remembered (a rule that stays silent, whatever the reason). A finding is
 //! computed again on every row it is on, since its message and labels point at that row's
 //! cells, and an error is reported as the engine always reports it. Keys hold the cells' text
-//! itself, borrowed from the document, so two rows share a verdict exactly when their cells
-//! are equal: no hash stands in for a text.
+//! itself, so two rows share a verdict exactly when their cells are equal: no hash stands in
+//! for a text.
+//!
+//! What a thread learnt outlives the run (one file, or 64 forms of it): forms are submitted one
+//! per file, and rows repeat across files far more than within one form. It is about one set of
+//! rules, each as loaded (`Rule::uid`) with its parameters' values; a run of any other starts
+//! afresh, and a parameter changed in `kpilint.toml` or a pack reloaded by the editor is
+//! another set.
 
 use super::engine::Settings;
 use super::eval::{HalfCtx, Period};
