@@ -271,8 +271,8 @@ impl Verdicts {
                 continue;
             }
             let m = &mut self.memory;
-            let bucket = m.passed.entry(*hash).or_default();
-            if let Some((_, mask)) = bucket.iter_mut().find(|(k, _)| **k == **key) {
+            let known = m.passed.get_mut(hash);
+            if let Some((_, mask)) = known.and_then(|b| b.iter_mut().find(|(k, _)| **k == **key)) {
                 *mask |= self.passed[g];
                 continue;
             }
