@@ -35,6 +35,18 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Each parameter a rule declares, with the value it runs with: the settings' own, else the
+    /// pack's default.
+    pub fn params_of<'s>(
+        &'s self,
+        rule: &'s Rule,
+    ) -> impl Iterator<Item = (&'s str, &'s ParamValue)> {
+        let set = self.params.get(&rule.code);
+        rule.params
+            .iter()
+            .map(move |(k, default)| (k.as_str(), set.and_then(|p| p.get(k)).unwrap_or(default)))
+    }
+
     pub fn enabled(&self, code: &str) -> bool {
         let hit = |list: &[String]| {
             list.iter()
@@ -549,17 +561,9 @@ const TABLES_PER_PASS: usize = 16;
 
 /// The evaluator of one rule, with its parameters as the settings set them.
 fn evaluator<'a>(rule: &Rule, settings: &Settings) -> Evaluator<'a> {
-    let params: HashMap<String, V<'a>> = rule
-        .params
-        .iter()
-        .map(|(k, v)| {
-            let v = settings
-                .params
-                .get(&rule.code)
-                .and_then(|p| p.get(k))
-                .unwrap_or(v);
-            (k.clone(), v.to_value())
-        })
+    let params: HashMap<String, V<'a>> = settings
+        .params_of(rule)
+        .map(|(k, v)| (k.to_owned(), v.to_value()))
         .collect();
     Evaluator::new(params)
 }

@@ -1452,6 +1452,8 @@ fn years_of(period: &str) -> Option<Decimal> {
         .flatten()
 }
 
+/// A row's fields. Which cells each reads is also written in `verdict::Reads::of_field`, which
+/// remembers passes by those cells: change both together.
 fn half_field<'a>(h: &'a HalfCtx<'a>, name: &str) -> Option<V<'a>> {
     let half = h.half;
     Some(match name {

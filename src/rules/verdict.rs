@@ -46,8 +46,9 @@ impl Reads {
         Reads(self.0 | other.0)
     }
 
-    /// What reading `row.<field>` reads of the row (see `eval::half_field`); `None` for a
-    /// field this analysis does not know, which keeps the rule out of the cache.
+    /// What reading `row.<field>` reads of the row, as `eval::half_field` computes it (a change
+    /// there is a change here); `None` for a field this analysis does not know, which keeps
+    /// the rule out of the cache.
     fn of_field(field: &str) -> Option<Reads> {
         Some(match field {
             "period" => Reads::PERIOD,
@@ -188,14 +189,8 @@ impl Verdicts {
                 .iter()
                 .zip(&enabled)
                 .map(|(r, &on)| {
-                    let params = r
-                        .params
-                        .iter()
-                        .map(|(k, v)| {
-                            let set = settings.params.get(&r.code).and_then(|p| p.get(k));
-                            (k.clone(), set.unwrap_or(v).clone())
-                        })
-                        .collect();
+                    let params = settings.params_of(r);
+                    let params = params.map(|(k, v)| (k.to_owned(), v.clone())).collect();
                     (r.uid, params, on)
                 })
                 .collect(),
@@ -564,6 +559,21 @@ rules:
         forget();
         let mut v = Verdicts::new(&rules, &other, |_| true);
         assert_eq!(known_then_passed(&mut v, 4, same), none, "forgotten");
+    }
+
+    /// Every field a row has (the type checker's list) is known here, so no rule over rows is
+    /// left out of the cache for reading a field added later.
+    #[test]
+    fn every_field_of_a_row_is_known() {
+        let fields = crate::rules::types::FIELDS.iter();
+        let row: Vec<&str> = fields
+            .filter(|(of, ..)| *of == crate::rules::types::Ty::Half)
+            .map(|&(_, name, ..)| name)
+            .collect();
+        assert_eq!(row.len(), 7);
+        for name in row {
+            assert!(Reads::of_field(name).is_some(), "{name}");
+        }
     }
 
     #[test]
