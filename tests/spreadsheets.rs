@@ -35,6 +35,19 @@ fn plain_number(text: &str) -> Option<f64> {
     t.parse().ok()
 }
 
+/// `95%` → 0.95 and its number format (`0%`, `0.0%`): a bare percentage typed into Excel is
+/// stored so. One with a comparator or words (`≥95%`) stays text.
+fn plain_percent(text: &str) -> Option<(f64, Format)> {
+    let digits = text.trim().strip_suffix('%')?;
+    let n = plain_number(digits)?;
+    let decimals = digits.split_once('.').map_or(0, |(_, d)| d.len());
+    let code = match decimals {
+        0 => "0%".to_owned(),
+        d => format!("0.{}%", "0".repeat(d)),
+    };
+    Some((n / 100.0, Format::new().set_num_format(code)))
+}
+
 fn xlsx(sheets: &[(&str, &[String])]) -> Vec<u8> {
     let mut wb = Workbook::new();
     let plain = Format::new();
@@ -63,6 +76,10 @@ fn xlsx(sheets: &[(&str, &[String])]) -> Vec<u8> {
                     && text.chars().count() <= 8
                 {
                     ws.merge_range(r, col, r, col + 1, text, &plain).unwrap();
+                    continue;
+                }
+                if let Some((n, format)) = plain_percent(text) {
+                    ws.write_number_with_format(r, col, n, &format).unwrap();
                     continue;
                 }
                 match plain_number(text) {

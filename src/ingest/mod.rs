@@ -14,6 +14,7 @@ mod sheet;
 mod structured;
 mod tables;
 mod text;
+mod xlsx_percent;
 
 pub use cells::is_space;
 pub use text::{parse_amount, Amount};

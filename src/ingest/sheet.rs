@@ -113,6 +113,16 @@ fn number(f: f64) -> String {
     s.to_owned()
 }
 
+/// A number cell formatted as a percentage, as it shows: 0.95 as `95%`, with the digits
+/// it was typed with (a `0%` format shows 0.955 as `96%`, but the cell holds 95.5%).
+fn percent_text(d: &impl calamine::DataType) -> String {
+    let f = d.get_float().or_else(|| d.get_int().map(|i| i as f64));
+    match f {
+        Some(f) if f.is_finite() => format!("{}%", number(f * 100.0)),
+        _ => cell_text(d),
+    }
+}
+
 /// An Excel date as the forms write dates: `2025年1月24日` (a time of day is dropped).
 fn date(dt: &calamine::ExcelDateTime) -> String {
     let (y, m, d, ..) = dt.to_ymd_hms_milli();
@@ -186,6 +196,10 @@ pub fn read_workbook(bytes: &[u8]) -> Result<Vec<Grid>, String> {
     let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| format!("无法打开工作簿：{e}"))?;
     let names = book.sheet_names();
+    let percents = match &book {
+        Sheets::Xlsx(_) => super::xlsx_percent::percent_cells(bytes),
+        _ => Default::default(),
+    };
     let mut grids = Vec::new();
     let mut budget = MAX_CELLS;
     for name in names {
@@ -208,6 +222,7 @@ pub fn read_workbook(bytes: &[u8]) -> Result<Vec<Grid>, String> {
         match &mut book {
             // xlsx streams its cells: nothing of a huge sheet is held beyond the cap.
             Sheets::Xlsx(x) => {
+                let percent = percents.get(&name);
                 let mut reader = x
                     .worksheet_cells_reader(&name)
                     .map_err(|e| format!("无法读取工作表“{name}”：{e}"))?;
@@ -215,7 +230,12 @@ pub fn read_workbook(bytes: &[u8]) -> Result<Vec<Grid>, String> {
                     match reader.next_cell() {
                         Ok(Some(cell)) => {
                             let (r, c) = cell.get_position();
-                            if !put(r, c, cell_text(cell.get_value()), &mut grid) {
+                            let v = cell.get_value();
+                            let text = match percent.filter(|p| p.contains(&(r, c))) {
+                                Some(_) => percent_text(v),
+                                None => cell_text(v),
+                            };
+                            if !put(r, c, text, &mut grid) {
                                 break;
                             }
                         }
@@ -316,6 +336,18 @@ mod tests {
         assert_eq!(column_letters(27), "AB");
         assert_eq!(column_letters(701), "ZZ");
         assert_eq!(column_letters(702), "AAA");
+    }
+
+    #[test]
+    fn percentages_read_as_shown() {
+        use calamine::Data;
+        assert_eq!(percent_text(&Data::Float(0.95)), "95%");
+        assert_eq!(percent_text(&Data::Float(1.0)), "100%");
+        assert_eq!(percent_text(&Data::Float(0.955)), "95.5%");
+        assert_eq!(percent_text(&Data::Float(0.07)), "7%");
+        assert_eq!(percent_text(&Data::Int(1)), "100%");
+        // A percent format on text leaves the text.
+        assert_eq!(percent_text(&Data::String("≥95%".into())), "≥95%");
     }
 
     #[test]
