@@ -204,7 +204,7 @@ pub fn read_rows(
 }
 
 fn classify<'a>(line: &'a Line<'a>) -> Vec<Tok<'a>> {
-    let mut toks = Vec::new();
+    let mut toks = Vec::with_capacity(line.cells.len());
     let mut leading = true;
     for cell in line.non_empty() {
         if leading

@@ -6,8 +6,8 @@
 
 use super::cells::is_space;
 use crate::model::MoneyUnit;
+use crate::model::QuickMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// The header and block labels of a form.
@@ -363,10 +363,10 @@ pub fn grid_label(cell: &str) -> Option<GridLabel> {
 /// prefixes of at least four characters and the spelling without `指标`, then the 一级 labels
 /// with and without `指标`. A printed form two labels share belongs to the one listed first.
 /// Every short cell of a grid is looked up, so the vocabulary is searched once, here.
-fn grid_labels() -> &'static HashMap<String, GridLabel> {
-    static MAP: OnceLock<HashMap<String, GridLabel>> = OnceLock::new();
+fn grid_labels() -> &'static QuickMap<String, GridLabel> {
+    static MAP: OnceLock<QuickMap<String, GridLabel>> = OnceLock::new();
     MAP.get_or_init(|| {
-        let mut map = HashMap::new();
+        let mut map = QuickMap::default();
         for &(canonical, _, spellings) in LEVEL2 {
             for s in spellings.iter() {
                 for (at, c) in s.char_indices().skip(3) {

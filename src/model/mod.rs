@@ -7,12 +7,14 @@
 //! a finding about a missing cell still has a place to point at.
 
 mod budget;
+mod hash;
 mod span;
 
 pub use budget::{
     strip_numbering, BudgetTable, ProseFigure, RowRole, TableColumn, TableKind, TableRow,
 };
 
+pub use hash::{QuickMap, QuickSet, QuickState};
 pub use span::{floor_char_boundary, LineCol, LineIndex, Span};
 
 use rust_decimal::Decimal;

@@ -7,9 +7,10 @@
 //! unit and the amount. What still differs is paired by similarity as a near miss, so the
 //! report can show both names instead of two unrelated "missing" findings.
 
+use crate::model::QuickSet;
 use crate::model::{BudgetTable, Document, Form, FormKind, RowRole, TableKind};
 use rust_decimal::Decimal;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MatchKind {
@@ -73,7 +74,7 @@ pub fn normalise(name: &str) -> String {
     s.replace("资助补", "资助")
 }
 
-fn bigrams(s: &str) -> HashSet<(char, char)> {
+fn bigrams(s: &str) -> QuickSet<(char, char)> {
     let c: Vec<char> = s.chars().collect();
     c.windows(2).map(|w| (w[0], w[1])).collect()
 }
@@ -85,7 +86,7 @@ pub fn similarity(a: &str, b: &str) -> f64 {
 
 /// [`similarity`] of two names whose bigrams are already collected: near misses compare every
 /// leftover line with every leftover form, so each name's bigrams are collected once.
-fn dice((a, x): (&str, &HashSet<(char, char)>), (b, y): (&str, &HashSet<(char, char)>)) -> f64 {
+fn dice((a, x): (&str, &QuickSet<(char, char)>), (b, y): (&str, &QuickSet<(char, char)>)) -> f64 {
     if x.is_empty() || y.is_empty() {
         return if a == b { 1.0 } else { 0.0 };
     }

@@ -9,6 +9,7 @@ use super::budget::{self, Project};
 use super::expr::{BinOp, Expr, Node, UnOp, NO_SLOT};
 use crate::diagnostics::Shared;
 use crate::ingest::labels::parent_of;
+use crate::model::QuickMap;
 use crate::model::{
     BudgetTable, Cell, Document, Form, FormKind, Funds, GridLayout, IndicatorHalf, Span,
 };
@@ -130,7 +131,7 @@ impl<'a> FormCtx<'a> {
 
 impl<'a> Typed<'a> {
     fn of(form: &'a Form) -> Self {
-        let mut halves = Vec::new();
+        let mut halves = Vec::with_capacity(2 * form.indicators.len());
         for row in &form.indicators {
             for (period, h) in [
                 (Period::Implementation, &row.implementation),
@@ -175,7 +176,7 @@ fn pair_halves(halves: &[HalfCtx<'_>]) -> Vec<(usize, usize)> {
     let mut pairs = Vec::new();
     // Exact names, same category first. Looked up by name, not by comparing every two halves:
     // a form may have 2,000 rows (S008), and their names any length.
-    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_name: QuickMap<&str, Vec<usize>> = QuickMap::default();
     for &i in &imp {
         by_name.entry(name(i)).or_default().push(i);
     }

@@ -24,7 +24,7 @@ use super::engine::Settings;
 use super::eval::{HalfCtx, Period};
 use super::expr::{Expr, Node};
 use super::pack::{ParamValue, Rule, Scope};
-use std::collections::HashMap;
+use crate::model::QuickMap;
 
 /// Which cells of a row a rule reads, as a set of bits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,7 +134,7 @@ struct Memory {
     of_rule: Vec<Option<(usize, u64)>>,
     groups: Vec<Reads>,
     /// By a quick hash of the encoded key (`encode`): each key and the rules that passed it.
-    passed: HashMap<u64, Bucket>,
+    passed: QuickMap<u64, Bucket>,
     keys: usize,
     bytes: usize,
 }
@@ -300,7 +300,7 @@ impl Memory {
             signature: Signature(Vec::new()),
             of_rule: Vec::new(),
             groups: Vec::new(),
-            passed: HashMap::new(),
+            passed: QuickMap::default(),
             keys: 0,
             bytes: 0,
         }
@@ -333,7 +333,7 @@ impl Memory {
             signature,
             of_rule,
             groups: groups.into_iter().map(|(r, _)| r).collect(),
-            passed: HashMap::new(),
+            passed: QuickMap::default(),
             keys: 0,
             bytes: 0,
         }
@@ -376,6 +376,7 @@ mod tests {
     use super::*;
     use crate::model::IndicatorHalf;
     use crate::rules::pack;
+    use std::collections::HashMap;
 
     fn reads_of(over: &str, lets: &str, when: &str, assert: &str) -> Option<Reads> {
         let text = format!(

@@ -20,7 +20,6 @@ use pest::Parser as _;
 use regex::Regex;
 use rust_decimal::Decimal;
 use serde::Serialize;
-use std::collections::HashMap;
 use std::rc::Rc;
 use std::str::FromStr;
 use std::sync::OnceLock;
@@ -267,8 +266,8 @@ const MEMO_TEXT_MAX: usize = 48;
 const MEMO_ENTRIES: usize = 1024;
 
 thread_local! {
-    static MEMO: std::cell::RefCell<HashMap<Box<str>, Rc<Value>>> =
-        std::cell::RefCell::new(HashMap::new());
+    static MEMO: std::cell::RefCell<crate::model::QuickMap<Box<str>, Rc<Value>>> =
+        std::cell::RefCell::new(Default::default());
 }
 
 /// [`parse`], remembered per thread. Indicator values repeat: the disclosure's 3,703 values
@@ -298,7 +297,7 @@ pub fn parse_shared(text: &str) -> Rc<Value> {
 /// heap, and each pins the page it sits on: before freed memory is handed back between large
 /// files, the memo goes too.
 pub fn forget_remembered() {
-    MEMO.with(|memo| *memo.borrow_mut() = HashMap::new());
+    MEMO.with(|memo| *memo.borrow_mut() = Default::default());
 }
 
 /// Parses one 指标值 cell.
