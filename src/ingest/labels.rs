@@ -222,11 +222,20 @@ pub fn header_field(cell: &str) -> Option<Field> {
         return None;
     }
     let n = normalize(cell);
-    let n = strip_unit_suffix(&n);
-    HEADER_LABELS
-        .iter()
-        .find(|(spelling, _)| *spelling == n)
-        .map(|&(_, f)| f)
+    header_fields().get(strip_unit_suffix(&n)).copied()
+}
+
+/// [`HEADER_LABELS`] by spelling (the first field listed for a spelling wins, as a search in
+/// order would give): a header-like cell was compared with each of some sixty spellings.
+fn header_fields() -> &'static QuickMap<&'static str, Field> {
+    static MAP: OnceLock<QuickMap<&'static str, Field>> = OnceLock::new();
+    MAP.get_or_init(|| {
+        let mut map = QuickMap::default();
+        for &(spelling, field) in HEADER_LABELS {
+            map.entry(spelling).or_insert(field);
+        }
+        map
+    })
 }
 
 /// Splits a cell that holds a label and its value (`实施单位 阳泉师范高等专科学校`,
@@ -236,7 +245,8 @@ pub fn split_label_value(cell: &str) -> Option<(Field, usize)> {
     if !may_start_header(first) {
         return None;
     }
-    for &(spelling, field) in HEADER_LABELS {
+    // A label matches only from the cell's first character (a leading space matches none).
+    for &(spelling, field) in HEADER_LABELS.iter().filter(|(s, _)| s.starts_with(first)) {
         if let Some(end) = match_prefix_skipping_spaces(cell, spelling) {
             let rest = &cell[end..];
             let after_sep = rest.trim_start_matches(|c: char| is_space(c) || c == '：' || c == ':');
@@ -323,9 +333,12 @@ pub fn funds_row(cell: &str) -> Option<FundsRow> {
     if n.chars().count() < 3 {
         return None;
     }
+    // Most labels differ from the cell in their first character: compared first, before the
+    // bytes (this is asked of every label cell of every funds block).
+    let first = n.chars().next();
     FUNDS_LABELS
         .iter()
-        .find(|(full, _)| full.starts_with(n) || n == *full)
+        .find(|(full, _)| full.chars().next() == first && full.starts_with(n))
         .map(|&(_, row)| row)
 }
 

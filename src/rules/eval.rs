@@ -466,9 +466,17 @@ impl<'e, 'a> Env<'e, 'a> {
         self.vars
             .iter()
             .rev()
-            .find(|(n, _)| *n == name)
+            .find(|(n, _)| same_name(n, name))
             .map(|(_, v)| v)
     }
+}
+
+/// `a == b` for the short names of variables (`r`, `row`, `costs`), compared in place: `==`
+/// on `str` calls `memcmp`, whose call costs more than these few bytes, and a variable is
+/// looked up for every use on every item.
+#[inline]
+fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
 impl<'a> Evaluator<'a> {
