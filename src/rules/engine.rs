@@ -90,9 +90,38 @@ pub struct Outcome {
 /// One item of a rule's scope: the variables it binds and where a finding lands by default.
 struct Item<'a> {
     form: Option<&'a FormCtx<'a>>,
-    vars: Vec<(&'static str, V<'a>)>,
+    vars: Vars<'a>,
     at: Span,
     what: What<'a>,
+}
+
+/// An item's variables. The items over forms bind one or two, and there is one per row of
+/// every form: kept inline, not in a vector allocated per item. The document's items bind
+/// up to four.
+enum Vars<'a> {
+    Inline([(&'static str, V<'a>); 2], usize),
+    Heap(Vec<(&'static str, V<'a>)>),
+}
+
+impl<'a> Vars<'a> {
+    fn one(var: (&'static str, V<'a>)) -> Self {
+        Vars::Inline([var, ("", V::null())], 1)
+    }
+
+    fn two(a: (&'static str, V<'a>), b: (&'static str, V<'a>)) -> Self {
+        Vars::Inline([a, b], 2)
+    }
+}
+
+impl<'a> std::ops::Deref for Vars<'a> {
+    type Target = [(&'static str, V<'a>)];
+
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Vars::Inline(vars, n) => &vars[..*n],
+            Vars::Heap(vars) => vars,
+        }
+    }
 }
 
 /// What an item is, for a trace line or an error message. Described only when one is
@@ -129,17 +158,23 @@ impl What<'_> {
 }
 
 fn items<'a>(scope: Scope, ctx: &'a DocCtx<'a>, tables: Range<usize>) -> Vec<Item<'a>> {
-    let mut out = Vec::new();
     if !scope.per_form() {
+        let mut out = Vec::new();
         document_items(scope, ctx, tables, &mut out);
         return out;
     }
+    let forms = ctx.forms.iter();
+    let mut out = Vec::with_capacity(match scope {
+        Scope::Row => forms.map(|fc| fc.halves().len()).sum(),
+        Scope::Pair => forms.map(|fc| fc.pairs().len()).sum(),
+        _ => 2 * ctx.forms.len(),
+    });
     for fc in &ctx.forms {
         let form = V::at(Val::Form(fc), fc.form.title.span);
         match scope {
             Scope::Form => out.push(Item {
                 form: Some(fc),
-                vars: vec![("form", form)],
+                vars: Vars::one(("form", form)),
                 at: fc.form.title.span,
                 what: What::Form,
             }),
@@ -150,10 +185,10 @@ fn items<'a>(scope: Scope, ctx: &'a DocCtx<'a>, tables: Range<usize>) -> Vec<Ite
                 ] {
                     out.push(Item {
                         form: Some(fc),
-                        vars: vec![
+                        vars: Vars::two(
                             ("form", form.clone()),
                             ("funds", V::new(Val::Funds(funds, period))),
-                        ],
+                        ),
                         at: funds.total.span,
                         what: What::Funds(period),
                     });
@@ -168,7 +203,7 @@ fn items<'a>(scope: Scope, ctx: &'a DocCtx<'a>, tables: Range<usize>) -> Vec<Ite
                     };
                     out.push(Item {
                         form: Some(fc),
-                        vars: vec![("form", form.clone()), ("row", V::at(Val::Half(h), at))],
+                        vars: Vars::two(("form", form.clone()), ("row", V::at(Val::Half(h), at))),
                         at,
                         what: What::Row(h),
                     });
@@ -179,7 +214,10 @@ fn items<'a>(scope: Scope, ctx: &'a DocCtx<'a>, tables: Range<usize>) -> Vec<Ite
                     let (hi, ha) = (&fc.halves()[i], &fc.halves()[a]);
                     out.push(Item {
                         form: Some(fc),
-                        vars: vec![("form", form.clone()), ("pair", V::new(Val::Pair(hi, ha)))],
+                        vars: Vars::two(
+                            ("form", form.clone()),
+                            ("pair", V::new(Val::Pair(hi, ha))),
+                        ),
                         at: ha.half.value.span,
                         what: What::Pair(hi),
                     });
@@ -204,7 +242,7 @@ fn document_items<'a>(
     if scope == Scope::Document {
         out.push(Item {
             form: None,
-            vars: vec![("document", document)],
+            vars: Vars::one(("document", document)),
             at: Span::empty(0),
             what: What::Document,
         });
@@ -219,10 +257,10 @@ fn document_items<'a>(
             };
             out.push(Item {
                 form: pr.form.and_then(|f| ctx.forms.get(f)),
-                vars: vec![
+                vars: Vars::two(
                     ("document", document.clone()),
                     ("project", V::at(Val::Project(ctx, p), at)),
-                ],
+                ),
                 at,
                 what: What::Project(ctx, p),
             });
@@ -233,10 +271,10 @@ fn document_items<'a>(
         for (f, fig) in doc.prose.iter().enumerate() {
             out.push(Item {
                 form: None,
-                vars: vec![
+                vars: Vars::two(
                     ("document", document.clone()),
                     ("figure", V::at(Val::Figure(ctx, f), fig.amount.span)),
-                ],
+                ),
                 at: fig.amount.span,
                 what: What::Figure(&fig.label),
             });
@@ -248,7 +286,7 @@ fn document_items<'a>(
         if scope == Scope::Table {
             out.push(Item {
                 form: None,
-                vars: vec![("document", document.clone()), ("table", tv)],
+                vars: Vars::two(("document", document.clone()), ("table", tv)),
                 at: table.title.span,
                 what: What::Table(table),
             });
@@ -259,11 +297,11 @@ fn document_items<'a>(
             if scope == Scope::TableRow {
                 out.push(Item {
                     form: None,
-                    vars: vec![
+                    vars: Vars::Heap(vec![
                         ("document", document.clone()),
                         ("table", tv.clone()),
                         ("line", line),
-                    ],
+                    ]),
                     at: row.name.span,
                     what: What::Line(row),
                 });
@@ -274,12 +312,12 @@ fn document_items<'a>(
                 let at = cell.span.unwrap_or(row.span);
                 out.push(Item {
                     form: None,
-                    vars: vec![
+                    vars: Vars::Heap(vec![
                         ("document", document.clone()),
                         ("table", tv.clone()),
                         ("line", line.clone()),
                         ("cell", cell),
-                    ],
+                    ]),
                     at,
                     what: What::Cell(row, &table.columns[c].name),
                 });
