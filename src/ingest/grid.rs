@@ -150,7 +150,7 @@ pub fn read_rows(
     form: Option<&str>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<IndicatorRow> {
-    let mut raw = Vec::new();
+    let mut raw = Vec::with_capacity(lines.len());
     let mut unplaced: Vec<&RawCell> = Vec::new();
     for line in lines {
         if line.is_blank() {
