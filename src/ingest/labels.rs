@@ -270,10 +270,12 @@ fn may_start_header(c: char) -> bool {
     static FIRST: OnceLock<Vec<char>> = OnceLock::new();
     FIRST
         .get_or_init(|| first_chars(HEADER_LABELS.iter().map(|&(s, _)| s)))
-        .contains(&c)
+        .binary_search(&c)
+        .is_ok()
 }
 
-/// The characters `labels` start with, each once.
+/// The characters `labels` start with, each once, sorted: looked up by binary search (some
+/// forty of them, asked of nearly every cell).
 fn first_chars<'a>(labels: impl Iterator<Item = &'a str>) -> Vec<char> {
     let mut first: Vec<char> = labels.filter_map(|l| l.chars().next()).collect();
     first.sort_unstable();
@@ -361,7 +363,7 @@ pub enum GridLabel {
 /// reader promotes it to 一级 when 经济成本指标 and friends sit under it.
 pub fn grid_label(cell: &str) -> Option<GridLabel> {
     // Most grid cells are names and values; their first character settles it.
-    let starts = |c: char| grid_first_chars().contains(&c);
+    let starts = |c: char| grid_first_chars().binary_search(&c).is_ok();
     if !label_start(cell).is_some_and(starts) || !label_sized(cell, 20) {
         return None;
     }
@@ -451,7 +453,8 @@ pub fn grid_column(cell: &str) -> Option<Column> {
     // Asked of the cells of every header-like line; the first character turns most away.
     static FIRST: OnceLock<Vec<char>> = OnceLock::new();
     let first = FIRST.get_or_init(|| first_chars(GRID_COLUMNS.iter().map(|&(s, _)| s)));
-    if !label_start(cell).is_some_and(|c| first.contains(&c)) || !label_sized(cell, 16) {
+    if label_start(cell).is_none_or(|c| first.binary_search(&c).is_err()) || !label_sized(cell, 16)
+    {
         return None;
     }
     let n = normalize(cell);
