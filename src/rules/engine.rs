@@ -760,7 +760,8 @@ fn apply<'r: 'a, 'a>(
         Some(false) => {}
     }
     // A message is a Chinese sentence of some 30 to 80 characters: grown from empty, it was
-    // reallocated three or four times.
+    // reallocated three or four times. It is kept as long as the file's findings are (15,000
+    // in a 10 MB file), so it keeps no slack.
     let mut message = String::with_capacity(256);
     for part in &rule.message {
         match part {
@@ -773,6 +774,7 @@ fn apply<'r: 'a, 'a>(
             }
         }
     }
+    message.shrink_to_fit();
     let primary = match &rule.primary {
         Some(l) => place(ev, l, env)?.into_iter().next(),
         None => None,
