@@ -165,6 +165,14 @@ fn cells_of(text: &str, span: Span) -> impl Iterator<Item = RawCell<'_>> {
 
 /// The cell between `start` and `end`; `tags` says whether its line has a `<` at all.
 fn make_cell(text: &str, col: usize, start: usize, end: usize, tags: bool) -> RawCell<'_> {
+    // Most fields of a grid line are empty (two tabs in a row): nothing to trim or cut.
+    if start == end {
+        return RawCell {
+            col,
+            span: Span::empty(start),
+            text: "",
+        };
+    }
     let raw = &text[start..end];
     let cut = if tags { html_cut(raw) } else { raw.len() };
     let raw = &raw[..cut];
