@@ -177,8 +177,9 @@ fn cells_with_style(xml: impl BufRead, percent: &[bool]) -> HashSet<(u32, u32)> 
     let mut out = HashSet::new();
     let mut r = Reader::from_reader(xml);
     let mut buf = Vec::new();
-    // A row or cell may leave out its reference: it then follows the one before.
-    let (mut row, mut col) = (0u32, 0u32);
+    // A row or cell may leave out its reference: it then follows the one before (the first
+    // row is row 0, a row's first cell column 0).
+    let (mut row, mut col) = (u32::MAX, u32::MAX);
     let mut seen = 0usize;
     loop {
         match r.read_event_into(&mut buf) {
@@ -186,8 +187,7 @@ fn cells_with_style(xml: impl BufRead, percent: &[bool]) -> HashSet<(u32, u32)> 
                 b"row" => {
                     row = attr(&e, r.decoder(), b"r")
                         .and_then(|n| n.parse::<u32>().ok())
-                        .map_or(row.saturating_add(1), |n| n.saturating_sub(1));
-                    // The next cell without a reference is the row's first.
+                        .map_or(row.wrapping_add(1), |n| n.saturating_sub(1));
                     col = u32::MAX;
                 }
                 b"c" => {
@@ -195,14 +195,21 @@ fn cells_with_style(xml: impl BufRead, percent: &[bool]) -> HashSet<(u32, u32)> 
                     if seen > MAX_CELLS {
                         break;
                     }
-                    (row, col) = match attr(&e, r.decoder(), b"r").as_deref().and_then(reference) {
-                        Some(at) => at,
-                        None => (row, col.wrapping_add(1)),
-                    };
-                    let style = attr(&e, r.decoder(), b"s").and_then(|s| s.parse::<usize>().ok());
-                    // `t` absent or `n` is a number; strings, booleans and errors keep
-                    // their text.
-                    let number = attr(&e, r.decoder(), b"t").is_none_or(|t| t == "n");
+                    // One look at the cell's attributes, which are ASCII: every cell of a
+                    // sheet passes here.
+                    let (mut at, mut style, mut number) = (None, None, true);
+                    for a in e.attributes().flatten() {
+                        let v = std::str::from_utf8(&a.value).unwrap_or("");
+                        match a.key.local_name().as_ref() {
+                            b"r" => at = reference(v),
+                            b"s" => style = v.parse::<usize>().ok(),
+                            // `t` absent or `n` is a number; strings, booleans, errors and
+                            // ISO dates keep their text.
+                            b"t" => number = v == "n",
+                            _ => {}
+                        }
+                    }
+                    (row, col) = at.unwrap_or((row, col.wrapping_add(1)));
                     if number && style.is_some_and(|s| percent.get(s) == Some(&true)) {
                         out.insert((row, col));
                     }
@@ -287,6 +294,14 @@ mod tests {
         cells.sort();
         // A2; C2 follows B2 without a reference; the next row's first cell is A3.
         assert_eq!(cells, [(1, 0), (1, 2), (2, 0)]);
+        // Without any reference, the first row is row 1 and its first cell column A.
+        let bare = br#"<worksheet><sheetData><row><c s="1"><v>1</v></c><c s="1"><v>1</v></c>
+            </row></sheetData></worksheet>"#;
+        let mut cells: Vec<_> = cells_with_style(&bare[..], &[false, true])
+            .into_iter()
+            .collect();
+        cells.sort();
+        assert_eq!(cells, [(0, 0), (0, 1)]);
     }
 
     #[test]
