@@ -8,8 +8,7 @@
 //! a determined adversary might still find keys that collide, so it is used only for tables
 //! whose size is bounded (the value memo's 1,024 texts, the row memory's 2,048 keys, the
 //! names of one form, the bigrams of one name, the fixed vocabulary), where collisions can
-//! lengthen a lookup but never
-//! make a run's work grow without bound.
+//! lengthen a lookup but never make a run's work grow without bound.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
