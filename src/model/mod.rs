@@ -14,7 +14,7 @@ pub use budget::{
     strip_numbering, BudgetTable, ProseFigure, RowRole, TableColumn, TableKind, TableRow,
 };
 
-pub use hash::{QuickMap, QuickSet, QuickState};
+pub use hash::{fingerprint, QuickMap, QuickSet, QuickState};
 pub use span::{floor_char_boundary, LineCol, LineIndex, Span};
 
 use rust_decimal::Decimal;
@@ -134,27 +134,6 @@ pub fn column_letters(mut col: u32) -> String {
     }
     out.reverse();
     String::from_utf8(out).unwrap_or_default()
-}
-
-/// A hash of the bytes, stable across runs and platforms: FNV-1a taken eight bytes at a time
-/// (every file read is hashed whole, and a byte at a time cost as much as checking its UTF-8),
-/// then the length and a final mix so the high bits reach the low ones. Only ever compared
-/// within one process: a file's before and after `--fix`, a form's text between two edits.
-pub fn fingerprint(bytes: &[u8]) -> u64 {
-    const PRIME: u64 = 0x100_0000_01b3;
-    let mut words = bytes.chunks_exact(8);
-    let mut h = 0xcbf2_9ce4_8422_2325_u64;
-    for w in &mut words {
-        let w: [u8; 8] = w.try_into().expect("chunks of eight");
-        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(PRIME);
-    }
-    for &b in words.remainder() {
-        h = (h ^ u64::from(b)).wrapping_mul(PRIME);
-    }
-    h ^= bytes.len() as u64;
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^ (h >> 33)
 }
 
 impl Document {
