@@ -165,13 +165,15 @@ fn cells_of(text: &str, span: Span) -> impl Iterator<Item = RawCell<'_>> {
 
 /// The cell between `start` and `end`; `tags` says whether its line has a `<` at all.
 fn make_cell(text: &str, col: usize, start: usize, end: usize, tags: bool) -> RawCell<'_> {
+    // An empty cell still has a place: the gap between its tabs.
+    let empty = RawCell {
+        col,
+        span: Span::empty(start),
+        text: "",
+    };
     // Most fields of a grid line are empty (two tabs in a row): nothing to trim or cut.
     if start == end {
-        return RawCell {
-            col,
-            span: Span::empty(start),
-            text: "",
-        };
+        return empty;
     }
     let raw = &text[start..end];
     let cut = if tags { html_cut(raw) } else { raw.len() };
@@ -181,12 +183,7 @@ fn make_cell(text: &str, col: usize, start: usize, end: usize, tags: bool) -> Ra
     let trimmed = trim_end_spaces(from_start);
     let s = start + lead;
     if trimmed.is_empty() {
-        // An empty cell still has a place: the gap between its tabs.
-        return RawCell {
-            col,
-            span: Span::empty(start),
-            text: "",
-        };
+        return empty;
     }
     RawCell {
         col,
