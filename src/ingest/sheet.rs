@@ -12,6 +12,7 @@
 //! anything is inflated, cells are streamed where the format allows, and a sheet stops being
 //! read at a fixed number of cells or rows.
 
+use super::xlsx_percent::Zip;
 use crate::model::SheetOrigin;
 use std::collections::BTreeMap;
 use std::io::Cursor;
@@ -158,11 +159,7 @@ fn cell_text(d: &impl calamine::DataType) -> String {
 }
 
 /// Refuses a zip whose entries would inflate beyond the limit, before inflating any.
-fn check_zip(bytes: &[u8]) -> Result<(), String> {
-    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        // Not a zip (xls), or a damaged one: the workbook reader reports it.
-        return Ok(());
-    };
+fn check_zip(zip: &mut Zip<'_>) -> Result<(), String> {
     let mut total: u64 = 0;
     for i in 0..zip.len() {
         let Ok(entry) = zip.by_index_raw(i) else {
@@ -192,12 +189,16 @@ fn check_zip(bytes: &[u8]) -> Result<(), String> {
 /// Reads every sheet of a workbook.
 pub fn read_workbook(bytes: &[u8]) -> Result<Vec<Grid>, String> {
     use calamine::{Reader, Sheets};
-    check_zip(bytes)?;
+    // Not a zip (xls), or a damaged one: the workbook reader reports it.
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok();
+    if let Some(zip) = zip.as_mut() {
+        check_zip(zip)?;
+    }
     let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| format!("无法打开工作簿：{e}"))?;
     let names = book.sheet_names();
-    let percents = match &book {
-        Sheets::Xlsx(_) => super::xlsx_percent::percent_cells(bytes),
+    let percents = match (&book, zip.as_mut()) {
+        (Sheets::Xlsx(_), Some(zip)) => super::xlsx_percent::percent_cells(zip),
         _ => Default::default(),
     };
     let mut grids = Vec::new();

@@ -19,7 +19,8 @@ use quick_xml::Reader;
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Cursor};
 
-type Zip<'b> = zip::ZipArchive<Cursor<&'b [u8]>>;
+/// A workbook's zip, read from its bytes in memory.
+pub type Zip<'b> = zip::ZipArchive<Cursor<&'b [u8]>>;
 /// A part of the package being read.
 type Part<'z, 'b> = Reader<BufReader<zip::read::ZipFile<'z, Cursor<&'b [u8]>>>>;
 
@@ -27,17 +28,15 @@ type Part<'z, 'b> = Reader<BufReader<zip::read::ZipFile<'z, Cursor<&'b [u8]>>>>;
 /// as calamine counts them.
 pub type PercentCells = HashMap<String, HashSet<(u32, u32)>>;
 
-pub fn percent_cells(bytes: &[u8]) -> PercentCells {
-    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return PercentCells::new();
-    };
-    let styles = part(&mut zip, "xl/styles.xml").map(percent_styles);
+/// The workbook's zip, opened once by `sheet::read_workbook` and checked there.
+pub fn percent_cells(zip: &mut Zip<'_>) -> PercentCells {
+    let styles = part(zip, "xl/styles.xml").map(percent_styles);
     let Some(styles) = styles.filter(|s| s.iter().any(|&p| p)) else {
         // No percent format in the workbook: no sheet needs scanning.
         return PercentCells::new();
     };
     let mut out = PercentCells::new();
-    for (name, path) in sheet_parts(&mut zip) {
+    for (name, path) in sheet_parts(zip) {
         // Streamed: a sheet's part can be hundreds of megabytes, and calamine streams it too.
         let Ok(entry) = zip.by_name(&path) else {
             continue;
@@ -305,8 +304,21 @@ mod tests {
     }
 
     #[test]
-    fn not_a_workbook() {
-        assert!(percent_cells(b"").is_empty());
-        assert!(percent_cells(b"PK\x03\x04 junk").is_empty());
+    fn a_zip_without_a_workbook_has_no_percent_cells() {
+        let mut bytes = Vec::new();
+        {
+            let mut w = zip::ZipWriter::new(Cursor::new(&mut bytes));
+            w.start_file("xl/styles.xml", zip::write::SimpleFileOptions::default())
+                .unwrap();
+            std::io::Write::write_all(
+                &mut w,
+                b"<styleSheet><cellXfs><xf numFmtId=\"9\"/></cellXfs></styleSheet>",
+            )
+            .unwrap();
+            w.finish().unwrap();
+        }
+        let mut zip = zip::ZipArchive::new(Cursor::new(&bytes[..])).unwrap();
+        // A percent style, but no workbook part naming sheets: nothing to scan, no error.
+        assert!(percent_cells(&mut zip).is_empty());
     }
 }
