@@ -414,7 +414,7 @@ pub fn run_ctx<'r: 'a, 'a>(
             // Item by item, every rule of the scope on it before the next item: what several
             // rules compute of an item is computed once (`memo`).
             for item in items(scope, ctx, tables.clone()) {
-                env.enter(&item.vars);
+                env.enter(&item.vars, item.form);
                 let row = match item.what {
                     What::Row(h) if verdicts.active() => {
                         verdicts.look(h);

@@ -6,7 +6,7 @@
 //! from, so a label can land on it.
 
 use super::budget::{self, Project};
-use super::expr::{BinOp, Expr, Node, UnOp, NO_SLOT};
+use super::expr::{BinOp, Expr, Node, UnOp, FORM_SLOT, NO_SLOT};
 use crate::diagnostics::Shared;
 use crate::ingest::labels::parent_of;
 use crate::model::QuickMap;
@@ -438,14 +438,25 @@ pub struct Evaluator<'a> {
 pub struct Env<'e, 'a> {
     vars: Vec<(&'e str, V<'a>)>,
     kept: Vec<Option<V<'a>>>,
+    /// The values kept for the item's form ([`FORM_SLOT`]), and which form that is.
+    form_kept: Vec<Option<V<'a>>>,
+    form: Option<*const FormCtx<'a>>,
 }
 
 impl<'e, 'a> Env<'e, 'a> {
-    /// Moves to a new item: its variables, and nothing kept from the last one.
-    pub fn enter(&mut self, vars: &[(&'static str, V<'a>)]) {
+    /// Moves to a new item of `form` (if it is a part of one): its variables, and nothing
+    /// kept from the last item; what was kept for its form stays if the form is the same.
+    pub fn enter(&mut self, vars: &[(&'static str, V<'a>)], form: Option<&'a FormCtx<'a>>) {
         self.vars.clear();
         self.vars.extend(vars.iter().map(|(n, v)| (*n, v.clone())));
         self.kept.clear();
+        // Compared by address: the forms of one run are all alive in its context, so two
+        // items share a form exactly when they point at the same one.
+        let form = form.map(|f| f as *const FormCtx<'a>);
+        if form != self.form || form.is_none() {
+            self.form_kept.clear();
+            self.form = form;
+        }
     }
 
     /// Back to the first `n` names (the item's own, without the last rule's `let`s); the
@@ -499,15 +510,24 @@ impl<'a> Evaluator<'a> {
     /// and kept.
     #[inline(never)]
     fn kept<'e: 'a>(&self, node: &'e Node, env: &mut Env<'e, 'a>) -> Result<V<'a>, EvalError> {
-        let slot = node.slot as usize;
-        if let Some(Some(v)) = env.kept.get(slot) {
+        let for_form = node.slot & FORM_SLOT != 0;
+        let slot = (node.slot & !FORM_SLOT) as usize;
+        fn store<'k, 'a>(env: &'k mut Env<'_, 'a>, for_form: bool) -> &'k mut Vec<Option<V<'a>>> {
+            if for_form {
+                &mut env.form_kept
+            } else {
+                &mut env.kept
+            }
+        }
+        if let Some(Some(v)) = store(env, for_form).get(slot) {
             return Ok(v.clone());
         }
         let v = self.compute(node, env)?;
-        if env.kept.len() <= slot {
-            env.kept.resize(slot + 1, None);
+        let kept = store(env, for_form);
+        if kept.len() <= slot {
+            kept.resize(slot + 1, None);
         }
-        env.kept[slot] = Some(v.clone());
+        kept[slot] = Some(v.clone());
         Ok(v)
     }
 

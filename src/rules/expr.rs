@@ -103,12 +103,16 @@ pub struct Node {
     pub start: usize,
     pub end: usize,
     /// Where the engine keeps this node's value for the item being checked, if several rules
-    /// of its scope compute the same value ([`crate::rules::memo`]); [`NO_SLOT`] if none do.
+    /// of its scope compute the same value, or for the form being checked, if it reads the
+    /// form alone ([`FORM_SLOT`] set; see [`crate::rules::memo`]); [`NO_SLOT`] if neither.
     pub slot: u32,
 }
 
 /// A node whose value is not kept between rules.
 pub const NO_SLOT: u32 = u32::MAX;
+
+/// Set in the slot of a node whose value is kept for every item of one form.
+pub const FORM_SLOT: u32 = 1 << 31;
 
 /// A syntax error: what was expected, and the byte offset in the expression text.
 #[derive(Debug, Clone, PartialEq, Eq)]

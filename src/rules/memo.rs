@@ -15,14 +15,21 @@
 //! has one value per item, whichever rule asks. Only values are kept, never errors: a
 //! failing expression fails again in each rule that reaches it, and is reported against
 //! that rule as before.
+//!
+//! An expression over a form's rows, pairs or funds that reads nothing but `form`
+//! (`form.period_years`, `form.funds.annual.total`) has one value for all the items of that
+//! form, in every scope: it is kept for the form, not the item, even if only one rule writes
+//! it. F007 asked `form.period_years == 1` of every pair, parsing the 项目期 each time.
 
-use super::expr::{Expr, Node, NO_SLOT};
+use super::expr::{Expr, Node, FORM_SLOT, NO_SLOT};
 use super::pack::{Rule, Scope};
 use std::collections::HashMap;
 
 /// Gives a slot to every expression that more than one place of a scope's rules writes and
-/// that depends on the item alone (see the module's notes); every other node gets
-/// [`NO_SLOT`]. Slots are numbered from 0 within each scope.
+/// that depends on the item alone, and a form's slot ([`FORM_SLOT`] set) to every expression
+/// of the scopes over a form's parts that reads the form alone (see the module's notes);
+/// every other node gets [`NO_SLOT`]. Slots are numbered from 0 within each scope, form's
+/// slots from 0 across the scopes.
 pub fn assign<'r>(rules: impl IntoIterator<Item = &'r mut Rule>) {
     let mut rules: Vec<&mut Rule> = rules.into_iter().collect();
     let mut ids = Interner::default();
@@ -30,20 +37,24 @@ pub fn assign<'r>(rules: impl IntoIterator<Item = &'r mut Rule>) {
     for rule in &mut rules {
         let (scope, lets) = (rule.over, let_names(rule));
         for node in expressions(rule) {
-            visit(node, &lets, &mut ids, &mut |_, id| {
+            visit(node, &lets, &mut ids, &mut |_, id, _| {
                 *seen.entry((scope, id)).or_default() += 1;
             });
         }
     }
     let mut slots: HashMap<(Scope, u32), u32> = HashMap::new();
     let mut next: HashMap<Scope, u32> = HashMap::new();
+    let mut form_slots: HashMap<u32, u32> = HashMap::new();
     for rule in &mut rules {
         let (scope, lets) = (rule.over, let_names(rule));
         for node in expressions(rule) {
             // Every node that could be kept is set, so numbers from an earlier call (a pack
             // added since) do not linger; the others are never given one.
-            visit(node, &lets, &mut ids, &mut |n, id| {
-                n.slot = if seen[&(scope, id)] < 2 {
+            visit(node, &lets, &mut ids, &mut |n, id, free| {
+                n.slot = if scope.per_form() && free == ["form"] {
+                    let next = u32::try_from(form_slots.len()).unwrap_or(u32::MAX);
+                    *form_slots.entry(id).or_insert(next | FORM_SLOT)
+                } else if seen[&(scope, id)] < 2 {
                     NO_SLOT
                 } else {
                     *slots.entry((scope, id)).or_insert_with(|| {
@@ -119,14 +130,14 @@ struct Seen {
     param: bool,
 }
 
-/// Calls `f` with its number on every node under `node` (itself included) that depends on
-/// the item alone and is worth keeping; `bound` are the names such a node may not read (the
-/// rule's `let`s, and the parameters of the lambdas around it).
+/// Calls `f` with its number and the names it reads on every node under `node` (itself
+/// included) that depends on the item alone and is worth keeping; `bound` are the names
+/// such a node may not read (the rule's `let`s, and the parameters of the lambdas around it).
 fn visit(
     node: &mut Node,
     bound: &[String],
     ids: &mut Interner,
-    f: &mut impl FnMut(&mut Node, u32),
+    f: &mut impl FnMut(&mut Node, u32, &[String]),
 ) -> Seen {
     // Inside a lambda, its parameter is as bound as a `let`: it differs from element to
     // element.
@@ -165,7 +176,7 @@ fn visit(
         Expr::Num(_) | Expr::Str(_) | Expr::Bool(_) | Expr::Null | Expr::Var(_) | Expr::Lambda(..)
     );
     if worth && !param && !free.iter().any(|n| bound.contains(n)) {
-        f(node, id);
+        f(node, id, &free);
     }
     Seen { id, free, param }
 }
@@ -287,18 +298,44 @@ rules:
         );
         // T002's `row` is its own `let`, and it reads a parameter: nothing of it is kept.
         assert!(s[1].is_empty(), "{:?}", s[1]);
-        // T003 is over forms: the same count is not shared with the row rules, and no other
-        // rule over forms reads it.
-        assert!(s[2].is_empty(), "{:?}", s[2]);
-        // One expression, one slot, in every rule that writes it; slots numbered from 0.
+        // T003 is over forms, and all it writes reads the form alone: kept for the form,
+        // though no other rule over forms writes it.
+        assert_eq!(
+            keys(2),
+            [
+                &format!("form.kind Eq \"project\" Or {count} Gt 0"),
+                "form.kind Eq \"project\"",
+                "form.kind",
+                &format!("{count} Gt 0"),
+                count,
+                "form.annual_rows",
+            ]
+        );
+        // One expression, one slot, in every rule that writes it; what reads the form alone
+        // has a form's slot, the same in every scope.
         let slot = |i: usize, k: &str| s[i].iter().find(|(x, _)| x == k).map(|(_, n)| *n);
         for k in ["row.value.reason", "row.level2", "form.annual_rows", count] {
             assert_eq!(slot(0, k), slot(3, k), "{k}");
         }
-        let mut all: Vec<u32> = s[0].iter().map(|(_, n)| *n).collect();
-        all.sort_unstable();
-        all.dedup();
-        assert_eq!(all, (0..6).collect::<Vec<u32>>());
+        for k in ["form.annual_rows", count] {
+            assert_eq!(slot(0, k), slot(2, k), "{k}");
+            assert!(slot(0, k).is_some_and(|n| n & FORM_SLOT != 0), "{k}");
+        }
+        // The item's slots numbered from 0 in the scope, the form's from 0 across scopes.
+        let numbers = |form: bool| {
+            let mut all: Vec<u32> = s
+                .iter()
+                .flatten()
+                .map(|(_, n)| *n)
+                .filter(|n| (n & FORM_SLOT != 0) == form)
+                .map(|n| n & !FORM_SLOT)
+                .collect();
+            all.sort_unstable();
+            all.dedup();
+            all
+        };
+        assert_eq!(numbers(false), [0, 1, 2]);
+        assert_eq!(numbers(true), (0..6).collect::<Vec<u32>>());
     }
 
     /// Numbering again (as `RuleSet::add` does for every pack added) gives the same numbers,
@@ -317,14 +354,20 @@ rules:
             p.rules.iter().map(|r| &r.assert.node).collect::<Vec<_>>()
         );
         assert_eq!(once, twice);
-        // Alone, T001 writes nothing twice: the slots it had beside T004 all go.
+        // Alone, T001 writes nothing twice: the item's slots it had beside T004 all go, and
+        // only what reads the form alone is kept.
         let mut alone: Vec<Rule> = p.rules.drain(..1).collect();
         assign(alone.iter_mut());
         let mut kept = Vec::new();
         for c in expressions(&mut alone[0]) {
             collect(c, &mut kept);
         }
-        assert!(kept.is_empty(), "{kept:?}");
+        let kept: Vec<&str> = kept
+            .iter()
+            .inspect(|(k, n)| assert!(n & FORM_SLOT != 0, "{k}"))
+            .map(|(k, _)| k.as_str())
+            .collect();
+        assert_eq!(kept.len(), 3, "{kept:?}");
     }
 
     /// Two spellings of one expression get one slot; a different literal, another.
@@ -352,7 +395,7 @@ rules:
         let mut node = crate::rules::expr::parse(&text).expect("parses");
         let mut ids = Interner::default();
         let mut n = 0;
-        visit(&mut node, &[], &mut ids, &mut |_, _| n += 1);
+        visit(&mut node, &[], &mut ids, &mut |_, _, _| n += 1);
         // Each sum, `row.value.amount` and `row.value` (literals and names are not kept).
         assert_eq!(n, depth - 1);
         // Those, `row` and `1`.
