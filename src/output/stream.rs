@@ -175,13 +175,15 @@ pub fn item_json(value: &impl serde::Serialize, indent: usize) -> String {
     let text = serde_json::to_string_pretty(value).expect("report entries serialise");
     let pad = " ".repeat(indent);
     let mut out = String::with_capacity(text.len() + 16 * indent);
-    for (i, line) in text.lines().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
+    out.push_str(&pad);
+    // serde_json escapes line breaks inside strings: each one here ends a line of its layout.
+    let mut rest = text.as_str();
+    while let Some(i) = memchr::memchr(b'\n', rest.as_bytes()) {
+        out.push_str(&rest[..=i]);
         out.push_str(&pad);
-        out.push_str(line);
+        rest = &rest[i + 1..];
     }
+    out.push_str(rest);
     out
 }
 
@@ -240,6 +242,15 @@ mod tests {
             let expected = "<tr>丙</tr><tr>乙</tr><section>甲</section><tr>乙</tr>";
             assert_eq!(String::from_utf8(out).unwrap(), expected, "disk: {disk}");
         }
+    }
+
+    #[test]
+    fn items_are_indented_as_serde_json_prints_them_nested() {
+        let v = serde_json::json!({"a": [1, {"b": "x\ny", "c": []}], "d": {}});
+        let nested = serde_json::to_string_pretty(&serde_json::json!([[v.clone()]])).unwrap();
+        let item = item_json(&v, 4);
+        assert!(nested.contains(&item), "{item}\nnot in\n{nested}");
+        assert!(item.starts_with("    {\n      \"a\": ["), "{item}");
     }
 
     #[test]
