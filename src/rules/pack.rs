@@ -460,8 +460,12 @@ fn compile_rule(
     block: &std::ops::Range<usize>,
 ) -> Result<Rule, Vec<Diagnostic>> {
     let mut diags = Vec::new();
-    let code_re = Regex::new(r"^[A-Z]{1,3}[0-9]{3}$").expect("valid regex");
-    let name_re = Regex::new(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$").expect("valid regex");
+    // Built once: compiled for every rule, the two took 4% of linting the disclosure.
+    static CODE: OnceLock<Regex> = OnceLock::new();
+    static NAME: OnceLock<Regex> = OnceLock::new();
+    let code_re = CODE.get_or_init(|| Regex::new(r"^[A-Z]{1,3}[0-9]{3}$").expect("valid regex"));
+    let name_re =
+        NAME.get_or_init(|| Regex::new(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$").expect("valid regex"));
     if !code_re.is_match(&r.code) {
         diags.push(Diagnostic::new(
             &codes::RULE_METADATA,
