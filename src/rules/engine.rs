@@ -390,10 +390,12 @@ pub fn run_ctx<'r: 'a, 'a>(
         .iter()
         .map(|r| trace.is_some_and(|t| t.eq_ignore_ascii_case(&r.code)))
         .collect();
-    let shortcuts: Vec<Shortcuts<'r>> = if node_by_node(settings) {
-        rules.iter().map(|_| Shortcuts::NONE).collect()
-    } else {
-        rules.iter().map(|r| Shortcuts::of(r)).collect()
+    let quick = |i: usize| -> &'r Shortcuts {
+        if node_by_node(settings) {
+            &Shortcuts::NONE
+        } else {
+            &rules[i].quick
+        }
     };
     // A traced rule is never skipped: its trace shows every row.
     let mut verdicts = Verdicts::new(rules, settings, |i| !tracing[i] && !node_by_node(settings));
@@ -429,7 +431,7 @@ pub fn run_ctx<'r: 'a, 'a>(
                     env.truncate(item.vars.len());
                     let passed = run_item(
                         rules[i],
-                        &shortcuts[i],
+                        quick(i),
                         &item,
                         &evaluators[i],
                         settings,
@@ -477,18 +479,22 @@ fn node_by_node(_settings: &Settings) -> bool {
 }
 
 /// What the engine decides of a rule itself, without evaluating the expression node by node.
-struct Shortcuts<'r> {
-    when: Option<Guard<'r>>,
-    assert: Option<Test<'r>>,
+/// Kept with the rule ([`Rule::quick`]), with copies of the few nodes it evaluates: finding
+/// them on every run of the engine cost some 20,000 instructions a file.
+#[derive(Debug, Clone)]
+pub struct Shortcuts {
+    when: Option<Guard>,
+    assert: Option<Test>,
 }
 
-impl<'r> Shortcuts<'r> {
-    const NONE: Shortcuts<'static> = Shortcuts {
+impl Shortcuts {
+    pub const NONE: Shortcuts = Shortcuts {
         when: None,
         assert: None,
     };
 
-    fn of(rule: &'r Rule) -> Shortcuts<'r> {
+    /// The shortcuts of a rule whose shared values are numbered (`memo::assign`).
+    pub fn of(rule: &Rule) -> Shortcuts {
         Shortcuts {
             when: Guard::of(rule),
             assert: Test::of(&rule.assert.node),
@@ -501,28 +507,29 @@ impl<'r> Shortcuts<'r> {
 /// == null`.
 /// The engine evaluates the expression and compares it itself; `==` and `!=` are never null,
 /// so the outcome is `equal`'s, and an error is the operand's, as the comparison would raise it.
-struct Test<'r> {
-    operand: &'r Node,
+#[derive(Debug, Clone)]
+struct Test {
+    operand: Node,
     /// The text or `null` compared with.
-    literal: &'r Node,
+    literal: Node,
     /// `!=`.
     negated: bool,
 }
 
-impl<'r> Test<'r> {
-    fn of(assert: &'r Node) -> Option<Test<'r>> {
+impl Test {
+    fn of(assert: &Node) -> Option<Test> {
         let Expr::Binary(op @ (BinOp::Eq | BinOp::Ne), operand, literal) = &assert.expr else {
             return None;
         };
-        eval::is_literal(literal).then_some(Test {
-            operand,
-            literal,
+        eval::is_literal(literal).then(|| Test {
+            operand: (**operand).clone(),
+            literal: (**literal).clone(),
             negated: *op == BinOp::Ne,
         })
     }
 
     fn holds(&self, v: &V<'_>) -> bool {
-        eval::equals_literal(v, self.literal) != self.negated
+        eval::equals_literal(v, &self.literal) != self.negated
     }
 }
 
@@ -537,17 +544,18 @@ impl<'r> Test<'r> {
 /// is their disjunction, and a chain of `and` is false at its first false operand, the
 /// operands taken in order. An error computing a value is the error the expression would
 /// have raised, at the same place.
-struct Guard<'r> {
+#[derive(Debug, Clone)]
+struct Guard {
     /// The leading operands of the `when`'s chain of `and`, in order: each a shared value (a
     /// node with a slot, so it reads the item alone and is computed once per item) and the
     /// texts it is compared with.
-    tests: Vec<(&'r Node, Vec<&'r str>)>,
+    tests: Vec<(Node, Vec<String>)>,
     /// Whether those operands are the whole `when`: then, when they hold, `when` holds.
     whole: bool,
 }
 
-impl<'r> Guard<'r> {
-    fn of(rule: &'r Rule) -> Option<Guard<'r>> {
+impl Guard {
+    fn of(rule: &Rule) -> Option<Guard> {
         // Only a `when` decided before the `let`s: one decided after them must not skip their
         // errors or their trace.
         if !rule.when_first {
@@ -566,6 +574,7 @@ impl<'r> Guard<'r> {
         let tests: Vec<_> = operands
             .iter()
             .map_while(|o| Self::alternatives(o))
+            .map(|(k, texts)| (k.clone(), texts.into_iter().map(str::to_owned).collect()))
             .collect();
         (!tests.is_empty()).then_some(Guard {
             whole: tests.len() == operands.len(),
@@ -574,7 +583,7 @@ impl<'r> Guard<'r> {
     }
 
     /// `K == "a"`, or `K == "a" or K == "b" or …` with the same `K`.
-    fn alternatives(n: &'r Node) -> Option<(&'r Node, Vec<&'r str>)> {
+    fn alternatives(n: &Node) -> Option<(&Node, Vec<&str>)> {
         match &n.expr {
             Expr::Binary(BinOp::Eq, k, t) => match &t.expr {
                 Expr::Str(text) if k.slot != NO_SLOT => Some((k, vec![text.as_str()])),
@@ -611,7 +620,7 @@ fn evaluator<'a>(rule: &Rule, settings: &Settings) -> Evaluator<'a> {
 #[allow(clippy::too_many_arguments)]
 fn run_item<'r: 'a, 'a>(
     rule: &'r Rule,
-    quick: &Shortcuts<'r>,
+    quick: &'r Shortcuts,
     item: &Item<'a>,
     ev: &Evaluator<'a>,
     settings: &Settings,
@@ -688,7 +697,7 @@ fn silent(
 #[allow(clippy::too_many_arguments)]
 fn apply<'r: 'a, 'a>(
     rule: &'r Rule,
-    quick: &Shortcuts<'r>,
+    quick: &'r Shortcuts,
     item: &Item<'a>,
     ev: &Evaluator<'a>,
     settings: &Settings,
@@ -747,7 +756,7 @@ fn apply<'r: 'a, 'a>(
     }
     let fail = |e| Box::new((e, rule.assert.clone()));
     let holds = match &quick.assert {
-        Some(t) => Some(t.holds(&ev.eval(t.operand, env).map_err(fail)?)),
+        Some(t) => Some(t.holds(&ev.eval(&t.operand, env).map_err(fail)?)),
         None => logic(&ev.eval(&rule.assert.node, env).map_err(fail)?),
     };
     match holds {
@@ -981,9 +990,14 @@ mod tests {
     fn guards_take_a_when_that_starts_with_a_kept_value_compared_with_texts() {
         let set = RuleSet::builtin();
         let guard = |code: &str| {
+            // As linking the packs kept it with the rule.
             let rule = set.rule(code).expect("a built-in rule");
-            Guard::of(rule).map(|g| {
-                let texts: Vec<Vec<&str>> = g.tests.into_iter().map(|(_, t)| t).collect();
+            rule.quick.when.as_ref().map(|g| {
+                let texts: Vec<Vec<&str>> = g
+                    .tests
+                    .iter()
+                    .map(|(_, t)| t.iter().map(String::as_str).collect())
+                    .collect();
                 (texts, g.whole)
             })
         };
@@ -1012,6 +1026,7 @@ mod tests {
         let bare = crate::rules::pack::load(path, text).expect("loads");
         let v007 = bare.rules.iter().find(|r| r.code == "V007").expect("V007");
         assert!(Guard::of(v007).is_none());
+        assert!(v007.quick.when.is_none() && v007.quick.assert.is_none());
     }
 
     /// Per-form rules run a few forms at a time, in parallel; what they find must be what one

@@ -64,6 +64,10 @@ impl RuleSet {
     /// rules, as rules of different packs share values as readily as those of one.
     fn link(&mut self) {
         memo::assign(self.packs.iter_mut().flat_map(|p| &mut p.rules));
+        // Found once here, not on every run of the engine (every file, with one form a file).
+        for rule in self.packs.iter_mut().flat_map(|p| &mut p.rules) {
+            rule.quick = engine::Shortcuts::of(rule);
+        }
     }
 
     fn insert(&mut self, path: &str, text: &str) {

@@ -257,6 +257,9 @@ pub struct Rule {
     /// the same rule): what the engine's remembered passes are about (`verdict`), since a pack
     /// loaded again may change a rule and keep its code.
     pub uid: u64,
+    /// What the engine decides of this rule itself, found once its packs are linked (they
+    /// depend on the values rules share); none before.
+    pub quick: super::engine::Shortcuts,
 }
 
 /// The next [`Rule::uid`].
@@ -661,6 +664,7 @@ fn compile_rule(
         fix,
         at: block.start,
         uid: NEXT_UID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        quick: super::engine::Shortcuts::NONE,
     })
 }
 
