@@ -608,7 +608,7 @@ const TABLES_PER_PASS: usize = 16;
 
 /// The evaluator of one rule, with its parameters as the settings set them.
 fn evaluator<'a>(rule: &Rule, settings: &Settings) -> Evaluator<'a> {
-    let params: HashMap<String, V<'a>> = settings
+    let params: Vec<(String, V<'a>)> = settings
         .params_of(rule)
         .map(|(k, v)| (k.to_owned(), v.to_value()))
         .collect();

@@ -428,7 +428,9 @@ impl EvalError {
 }
 
 pub struct Evaluator<'a> {
-    pub params: HashMap<String, V<'a>>,
+    /// The rule's parameters and their values. A list, not a map: a rule has two or three,
+    /// and an evaluator is made for every rule on every file.
+    pub params: Vec<(String, V<'a>)>,
 }
 
 /// What a rule's expressions read while it runs on one item: the item's variables and the
@@ -491,7 +493,7 @@ fn same_name(a: &str, b: &str) -> bool {
 }
 
 impl<'a> Evaluator<'a> {
-    pub fn new(params: HashMap<String, V<'a>>) -> Self {
+    pub fn new(params: Vec<(String, V<'a>)>) -> Self {
         Evaluator { params }
     }
 
@@ -826,8 +828,9 @@ impl<'a> Evaluator<'a> {
             "param" => {
                 let key = text(&first).unwrap_or_default();
                 self.params
-                    .get(key)
-                    .cloned()
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v.clone())
                     .ok_or_else(|| err(format!("没有参数“{key}”")))?
             }
             "pct" => num(&first).map_or_else(V::null, |d| {
@@ -1590,7 +1593,7 @@ mod tests {
 
     fn run(text: &str) -> Result<String, String> {
         let node = crate::rules::expr::parse(text).expect("parses");
-        let ev = Evaluator::new(HashMap::new());
+        let ev = Evaluator::new(Vec::new());
         let mut env = Env::default();
         ev.eval(&node, &mut env)
             .map(|v| v.display())
