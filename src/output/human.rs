@@ -330,17 +330,18 @@ fn render_laid_out(
         let _ = write!(help, "单元格：{}", cell.reference());
     }
     let layout = &handlers.layout;
-    let laid_out = lay_out
-        .then_some(())
-        .and_then(|()| layout.message(&message, d.severity));
-    let laid_out = laid_out.and_then(|m| {
-        let h = if help.is_empty() {
-            String::new()
-        } else {
-            layout.help(&help)?
-        };
-        Some((m, h))
-    });
+    let laid_out = if lay_out {
+        layout.message(&message, d.severity).and_then(|m| {
+            let h = if help.is_empty() {
+                String::new()
+            } else {
+                layout.help(&help)?
+            };
+            Some((m, h))
+        })
+    } else {
+        None
+    };
     let (handler, message, help) = match laid_out {
         Some((m, h)) => (&handlers.laid_out, m, h),
         None => (&handlers.wrapping, message, help),
