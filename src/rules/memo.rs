@@ -16,10 +16,11 @@
 //! failing expression fails again in each rule that reaches it, and is reported against
 //! that rule as before.
 //!
-//! An expression over a form's rows, pairs or funds that reads nothing but `form`
-//! (`form.period_years`, `form.funds.annual.total`) has one value for all the items of that
-//! form, in every scope: it is kept for the form, not the item, even if only one rule writes
-//! it. F007 asked `form.period_years == 1` of every pair, parsing the 项目期 each time.
+//! An expression of the rules over forms and over a form's rows, pairs or funds that reads
+//! nothing but `form` (`form.period_years`, `form.funds.annual.total`) has one value for all
+//! the items of that form, in all those scopes: it is kept for the form, not the item, even if
+//! only one rule writes it. F007 asked `form.period_years == 1` of every pair, parsing the
+//! 项目期 each time.
 
 use super::expr::{Expr, Node, FORM_SLOT, NO_SLOT};
 use super::pack::{Rule, Scope};
