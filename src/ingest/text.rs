@@ -1062,6 +1062,14 @@ fn fund_cell(funds: &mut Funds, row: FundsRow) -> &mut Cell<Decimal> {
 
 /// `实施期资金总额： 1,000,000` — label and amount in one cell (LAYOUT.md §16).
 fn shared_funds_cell(text: &str) -> Option<(FundsRow, usize)> {
+    if !may_share_funds_cell(text) {
+        return None;
+    }
+    shared_funds_cell_matched(text)
+}
+
+/// [`shared_funds_cell`] by its pattern alone.
+fn shared_funds_cell_matched(text: &str) -> Option<(FundsRow, usize)> {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| {
         Regex::new(r"^(.*?[^\d\s,，.])[：:\s]*\s([-\d０-９][\d０-９,，.]*)$").expect("valid regex")
@@ -1069,6 +1077,16 @@ fn shared_funds_cell(text: &str) -> Option<(FundsRow, usize)> {
     let c = re.captures(text)?;
     let row = labels::funds_row(&c[1])?;
     Some((row, c.get(2)?.start()))
+}
+
+/// What every cell [`shared_funds_cell`]'s pattern matches has: a space before the amount
+/// (`\s`, Unicode's White_Space, as `char::is_whitespace`) and a digit or separator last
+/// (`\d` is any decimal digit, which `char::is_numeric` includes). Most cells of the funds
+/// block are bare amounts (`1,000,000`), and running the pattern over each was 1% of reading
+/// a form.
+fn may_share_funds_cell(text: &str) -> bool {
+    text.ends_with(|c: char| c.is_numeric() || matches!(c, ',' | '，' | '.' | '-'))
+        && text.contains(char::is_whitespace)
 }
 
 pub enum Amount {
@@ -1254,6 +1272,38 @@ mod tests {
             assert!(titles >= at_least, "{titles} titles");
         }
         assert!(!may_hold_title("教育经费\t100\t2025年"));
+    }
+
+    /// The quick test never turns away a cell the pattern matches: every cell of the
+    /// disclosure, cells made to match, and random ones.
+    #[test]
+    fn shared_funds_cells_are_not_turned_away() {
+        let disclosure = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/corpus/000_cb0bcf906edd3817.txt"
+        ))
+        .expect("the disclosure is in tests/corpus");
+        let made_up = [
+            "实施期资金总额： 1,000,000",
+            "市县（区）财政资 0",
+            "其中：中央\u{3000}１２",
+            "年度资金总额 -",
+            "其他资金\u{a0}5.",
+            "单位自筹 ٣٤",
+        ];
+        let mut matched = 0;
+        let cells = cells::lines_in(&disclosure, cells::whole(&disclosure))
+            .flat_map(|s| cells::split_line(&disclosure, s).cells)
+            .map(|c| c.text);
+        for text in cells.chain(made_up) {
+            let pattern = shared_funds_cell_matched(text);
+            matched += usize::from(pattern.is_some());
+            assert_eq!(shared_funds_cell(text), pattern, "{text}");
+        }
+        assert!(matched >= made_up.len(), "{matched}");
+        proptest::proptest!(|(text in "[实施期资金总额其中：: 　\u{a0}\t0-9０-９٣,，.\\-a元]{0,12}")| {
+            proptest::prop_assert_eq!(shared_funds_cell(&text), shared_funds_cell_matched(&text));
+        });
     }
 
     #[test]
