@@ -17,6 +17,7 @@ use crate::model::{
 use rayon::prelude::*;
 use regex::Regex;
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 use std::ops::Range;
 use std::str::FromStr;
 use std::sync::OnceLock;
@@ -1098,16 +1099,23 @@ pub enum Amount {
 /// A printed amount: thousands separators, full-width digits and a trailing 元 allowed;
 /// a dash or slash means the cell was left empty on purpose.
 pub fn parse_amount(text: &str) -> Amount {
-    let t: String = text
-        .chars()
-        .filter(|&c| !cells::is_space(c) && c != ',' && c != '，')
-        .map(|c| match c {
-            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
-            '．' => '.',
-            '－' => '-',
-            _ => c,
-        })
-        .collect();
+    // Most amounts are plain ASCII digits, which the cleaning below leaves as they are.
+    let plain = text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
+    let t: Cow<str> = if plain {
+        Cow::Borrowed(text)
+    } else {
+        text.chars()
+            .filter(|&c| !cells::is_space(c) && c != ',' && c != '，')
+            .map(|c| match c {
+                '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+                '．' => '.',
+                '－' => '-',
+                _ => c,
+            })
+            .collect()
+    };
     let t = t.strip_suffix('元').unwrap_or(&t);
     if t.is_empty() || matches!(t, "-" | "—" | "——" | "/" | "／") {
         return Amount::Blank;
@@ -1153,6 +1161,13 @@ mod tests {
         assert_eq!(n("400元").as_deref(), Some("400"));
         assert!(matches!(parse_amount("—"), Amount::Blank));
         assert!(matches!(parse_amount("四十万"), Amount::NotANumber));
+        // Plain ASCII amounts are read as they are.
+        assert_eq!(n("0.50").as_deref(), Some("0.50"));
+        assert_eq!(n("-12").as_deref(), Some("-12"));
+        assert!(matches!(parse_amount("-"), Amount::Blank));
+        assert!(matches!(parse_amount(""), Amount::Blank));
+        assert!(matches!(parse_amount("1-2"), Amount::NotANumber));
+        assert!(matches!(parse_amount("1..2"), Amount::NotANumber));
     }
 
     #[test]
