@@ -259,33 +259,48 @@ impl Value {
     }
 }
 
-/// Values longer than this are parsed every time: long cells are prose, rarely repeated.
+/// Values up to this long are remembered by the thousand.
 const MEMO_TEXT_MAX: usize = 48;
 
-/// How many distinct values a thread remembers before it forgets them all.
+/// How many distinct short values a thread remembers before it forgets them all.
 const MEMO_ENTRIES: usize = 1024;
+
+/// Longer values, up to this long, are remembered by the few dozen: a list of tariffs
+/// (`一等奖1000元/人，二等800元/人，…`) costs the grammar 100,000–400,000 instructions, and a
+/// template's list repeats on every form it is copied into. Longer cells are parsed every time.
+const LONG_TEXT_MAX: usize = 512;
+
+/// How many distinct long values a thread remembers: some 100 KB at most.
+const LONG_ENTRIES: usize = 64;
 
 thread_local! {
     static MEMO: std::cell::RefCell<crate::model::QuickMap<Box<str>, Rc<Value>>> =
+        std::cell::RefCell::new(Default::default());
+    static LONG_MEMO: std::cell::RefCell<crate::model::QuickMap<Box<str>, Rc<Value>>> =
         std::cell::RefCell::new(Default::default());
 }
 
 /// [`parse`], remembered per thread. Indicator values repeat: the disclosure's 3,703 values
 /// are 675 texts (`100%` alone is 421 of them), and a province's forms share far more. A value
 /// depends on its text alone, so an answer once given is the answer; the memo is bounded
-/// (short texts, a thousand of them) so memory stays flat however many forms pass. A larger
-/// memo (4,096 texts up to 96 bytes) saved 1–3% more work and cost 1–3 MB with 10 MB files.
+/// (short texts, a thousand of them, and a few dozen long ones) so memory stays flat however
+/// many forms pass. A larger memo (4,096 texts up to 96 bytes) saved 1–3% more work and cost
+/// 1–3 MB with 10 MB files.
 pub fn parse_shared(text: &str) -> Rc<Value> {
-    if text.len() > MEMO_TEXT_MAX {
+    let (memo, entries) = if text.len() <= MEMO_TEXT_MAX {
+        (&MEMO, MEMO_ENTRIES)
+    } else if text.len() <= LONG_TEXT_MAX {
+        (&LONG_MEMO, LONG_ENTRIES)
+    } else {
         return Rc::new(parse(text));
-    }
-    MEMO.with(|memo| {
+    };
+    memo.with(|memo| {
         if let Some(v) = memo.borrow().get(text) {
             return Rc::clone(v);
         }
         let v = Rc::new(parse(text));
         let mut memo = memo.borrow_mut();
-        if memo.len() >= MEMO_ENTRIES {
+        if memo.len() >= entries {
             memo.clear();
         }
         memo.insert(text.into(), Rc::clone(&v));
@@ -298,6 +313,7 @@ pub fn parse_shared(text: &str) -> Rc<Value> {
 /// files, the memo goes too.
 pub fn forget_remembered() {
     MEMO.with(|memo| *memo.borrow_mut() = Default::default());
+    LONG_MEMO.with(|memo| *memo.borrow_mut() = Default::default());
 }
 
 /// Parses one 指标值 cell.
@@ -888,8 +904,16 @@ mod tests {
         }
         // Asked again, the same answer, not a second parse.
         assert!(Rc::ptr_eq(&parse_shared("≥90%"), &parse_shared("≥90%")));
-        let long = "很".repeat(MEMO_TEXT_MAX);
-        assert!(!Rc::ptr_eq(&parse_shared(&long), &parse_shared(&long)));
+        // A long list too; a cell past the long memo's limit is parsed every time.
+        let list = "一等奖1000元/人，二等800元/人，三等奖500元/人；技能优秀奖，一等奖800元/人";
+        assert!(list.len() > MEMO_TEXT_MAX);
+        assert!(Rc::ptr_eq(&parse_shared(list), &parse_shared(list)));
+        assert_eq!(*parse_shared(list), parse(list));
+        let longest = "很".repeat(LONG_TEXT_MAX / 3 + 1);
+        assert!(!Rc::ptr_eq(
+            &parse_shared(&longest),
+            &parse_shared(&longest)
+        ));
     }
 
     #[test]
@@ -899,8 +923,16 @@ mod tests {
             assert!(MEMO.with(|m| m.borrow().len()) <= MEMO_ENTRIES);
         }
         assert_eq!(parse_shared("7人").amount(), Some(Decimal::from(7)));
+        for n in 0..LONG_ENTRIES + 10 {
+            parse_shared(&format!(
+                "一档{n}元/人，二档{n}0元/人，三档{n}00元/人，四档"
+            ));
+            assert!(LONG_MEMO.with(|m| m.borrow().len()) <= LONG_ENTRIES);
+        }
+        assert!(LONG_MEMO.with(|m| m.borrow().len()) > 0);
         forget_remembered();
         assert_eq!(MEMO.with(|m| m.borrow().len()), 0);
+        assert_eq!(LONG_MEMO.with(|m| m.borrow().len()), 0);
     }
 
     /// What the `value` rule itself says: the rule and extent of its top alternative. A list
