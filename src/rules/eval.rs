@@ -16,6 +16,7 @@ use crate::model::{
 use crate::value::{self, Kind, Note, Reason};
 use regex::Regex;
 use rust_decimal::Decimal;
+use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -173,10 +174,11 @@ fn pair_halves(halves: &[HalfCtx<'_>]) -> Vec<(usize, usize)> {
     // `…平台成本` is not the 数量 row `…平台`), unless one side lost its label.
     let compatible =
         |i: usize, a: usize| level2(i) == level2(a) || level2(i).is_none() || level2(a).is_none();
-    let mut pairs = Vec::new();
+    let mut pairs = Vec::with_capacity(imp.len().min(ann.len()));
     // Exact names, same category first. Looked up by name, not by comparing every two halves:
-    // a form may have 2,000 rows (S008), and their names any length.
-    let mut by_name: QuickMap<&str, Vec<usize>> = QuickMap::default();
+    // a form may have 2,000 rows (S008), and their names any length. A name is nearly always
+    // one half's: its halves are held inline, not in a vector per name.
+    let mut by_name: QuickMap<&str, SmallVec<[usize; 2]>> = QuickMap::default();
     for &i in &imp {
         by_name.entry(name(i)).or_default().push(i);
     }
@@ -185,7 +187,7 @@ fn pair_halves(halves: &[HalfCtx<'_>]) -> Vec<(usize, usize)> {
             if used_a[a] {
                 continue;
             }
-            let same_name = by_name.get(name(a)).map_or(&[][..], Vec::as_slice);
+            let same_name = by_name.get(name(a)).map_or(&[][..], SmallVec::as_slice);
             let hit = same_name.iter().copied().find(|&i| {
                 !used_i[i] && compatible(i, a) && (!same_level || level2(i) == level2(a))
             });
@@ -212,12 +214,12 @@ fn pair_halves(halves: &[HalfCtx<'_>]) -> Vec<(usize, usize)> {
         if used_a[a] || name(a).len() > PAIR_PREFIX_MAX {
             continue;
         }
-        let candidates: Vec<usize> = imp
+        let candidates: SmallVec<[usize; 4]> = imp
             .iter()
             .copied()
             .filter(|&i| !used_i[i] && compatible(i, a) && cut_off_copy(&bare[i], &bare[a]))
             .collect();
-        let same: Vec<usize> = candidates
+        let same: SmallVec<[usize; 4]> = candidates
             .iter()
             .copied()
             .filter(|&i| level2(i) == level2(a))
