@@ -160,12 +160,9 @@ impl Linter {
         diagnostics.retain(|d| {
             d.pack.is_some() || d.code.starts_with('I') || self.settings.enabled(&d.code)
         });
-        // Overrides are rare: without them no finding's code is hashed.
-        if !self.settings.severity.is_empty() {
-            for d in &mut diagnostics {
-                if let Some(s) = self.settings.severity.get(&d.code) {
-                    d.severity = *s;
-                }
+        for d in &mut diagnostics {
+            if let Some(s) = self.settings.severity.get(&d.code) {
+                d.severity = *s;
             }
         }
         diagnostics::sort(&mut diagnostics);

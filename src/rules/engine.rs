@@ -41,11 +41,7 @@ impl Settings {
         &'s self,
         rule: &'s Rule,
     ) -> impl Iterator<Item = (&'s str, &'s ParamValue)> {
-        // Without overrides (as usual) the rule's code is not hashed: this is asked for every
-        // rule on every file.
-        let set = (!self.params.is_empty())
-            .then(|| self.params.get(&rule.code))
-            .flatten();
+        let set = self.params.get(&rule.code);
         rule.params
             .iter()
             .map(move |(k, default)| (k.as_str(), set.and_then(|p| p.get(k)).unwrap_or(default)))
@@ -60,9 +56,6 @@ impl Settings {
     }
 
     pub fn severity_of(&self, rule: &Rule) -> Severity {
-        if self.severity.is_empty() {
-            return rule.severity;
-        }
         self.severity
             .get(&rule.code)
             .copied()
