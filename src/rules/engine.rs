@@ -379,7 +379,7 @@ impl Outcome {
 pub fn run_ctx<'r: 'a, 'a>(
     ctx: &'a DocCtx<'a>,
     rules: &[&'r Rule],
-    settings: &Settings,
+    settings: &'a Settings,
     trace: Option<&str>,
 ) -> Outcome {
     let mut out = Outcome::default();
@@ -607,10 +607,10 @@ impl Guard {
 const TABLES_PER_PASS: usize = 16;
 
 /// The evaluator of one rule, with its parameters as the settings set them.
-fn evaluator<'a>(rule: &Rule, settings: &Settings) -> Evaluator<'a> {
-    let params: Vec<(String, V<'a>)> = settings
+fn evaluator<'a>(rule: &'a Rule, settings: &'a Settings) -> Evaluator<'a> {
+    let params: Vec<(&'a str, V<'a>)> = settings
         .params_of(rule)
-        .map(|(k, v)| (k.to_owned(), v.to_value()))
+        .map(|(k, v)| (k, v.to_value()))
         .collect();
     Evaluator::new(params)
 }

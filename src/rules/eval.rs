@@ -430,9 +430,10 @@ impl EvalError {
 }
 
 pub struct Evaluator<'a> {
-    /// The rule's parameters and their values. A list, not a map: a rule has two or three,
-    /// and an evaluator is made for every rule on every file.
-    pub params: Vec<(String, V<'a>)>,
+    /// The rule's parameters and their values, borrowed from the rule and the settings. A
+    /// list, not a map: a rule has two or three, and an evaluator is made for every rule on
+    /// every file (copying them was a fifth of the allocations of linting a one-form file).
+    pub params: Vec<(&'a str, V<'a>)>,
 }
 
 /// What a rule's expressions read while it runs on one item: the item's variables and the
@@ -495,7 +496,7 @@ fn same_name(a: &str, b: &str) -> bool {
 }
 
 impl<'a> Evaluator<'a> {
-    pub fn new(params: Vec<(String, V<'a>)>) -> Self {
+    pub fn new(params: Vec<(&'a str, V<'a>)>) -> Self {
         Evaluator { params }
     }
 
@@ -831,7 +832,7 @@ impl<'a> Evaluator<'a> {
                 let key = text(&first).unwrap_or_default();
                 self.params
                     .iter()
-                    .find(|(k, _)| k == key)
+                    .find(|(k, _)| *k == key)
                     .map(|(_, v)| v.clone())
                     .ok_or_else(|| err(format!("没有参数“{key}”")))?
             }

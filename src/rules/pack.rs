@@ -286,10 +286,10 @@ impl ParamValue {
         }
     }
 
-    pub fn to_value<'a>(&self) -> V<'a> {
+    pub fn to_value(&self) -> V<'_> {
         match self {
             ParamValue::Num(d) => V::new(super::eval::Val::Num(*d)),
-            ParamValue::Str(s) => V::new(super::eval::Val::Str(std::borrow::Cow::Owned(s.clone()))),
+            ParamValue::Str(s) => V::new(super::eval::Val::Str(std::borrow::Cow::Borrowed(s))),
         }
     }
 

@@ -123,6 +123,38 @@ struct Signature(Vec<RunRule>);
 /// A rule's [`Rule::uid`], its parameters' values, and whether the run may skip it.
 type RunRule = (u64, Vec<(String, ParamValue)>, bool);
 
+impl Signature {
+    fn of(rules: &[&Rule], enabled: &[bool], settings: &Settings) -> Signature {
+        Signature(
+            rules
+                .iter()
+                .zip(enabled)
+                .map(|(r, &on)| {
+                    let params = settings.params_of(r);
+                    let params = params.map(|(k, v)| (k.to_owned(), v.clone())).collect();
+                    (r.uid, params, on)
+                })
+                .collect(),
+        )
+    }
+
+    /// `self == Signature::of(rules, enabled, settings)`, without building the latter.
+    fn is_of(&self, rules: &[&Rule], enabled: &[bool], settings: &Settings) -> bool {
+        self.0.len() == rules.len()
+            && self.0.iter().zip(rules.iter().zip(enabled)).all(
+                |((uid, params, on), (r, &enabled))| {
+                    *uid == r.uid
+                        && *on == enabled
+                        && params.len() == r.params.len()
+                        && params
+                            .iter()
+                            .zip(settings.params_of(r))
+                            .all(|((k, v), (k2, v2))| k == k2 && v == v2)
+                },
+            )
+    }
+}
+
 /// Keys with the same quick hash (almost always one), each with the rules that passed it.
 type Bucket = Vec<(Box<[u8]>, u64)>;
 
@@ -184,21 +216,13 @@ impl Verdicts {
             // A run of the document's rules leaves the thread's memory of rows alone.
             return Verdicts::with(Memory::empty(), false);
         }
-        let signature = Signature(
-            rules
-                .iter()
-                .zip(&enabled)
-                .map(|(r, &on)| {
-                    let params = settings.params_of(r);
-                    let params = params.map(|(k, v)| (k.to_owned(), v.clone())).collect();
-                    (r.uid, params, on)
-                })
-                .collect(),
-        );
         let kept = KEPT.with(|k| k.borrow_mut().take());
         let memory = match kept {
-            Some(m) if m.signature == signature => m,
-            _ => Memory::new(rules, &enabled, signature),
+            // Compared in place: most runs (files) of a thread run the rules the last one did,
+            // and copying their parameters into a signature to compare was a dozen allocations
+            // a file.
+            Some(m) if m.signature.is_of(rules, &enabled, settings) => m,
+            _ => Memory::new(rules, &enabled, Signature::of(rules, &enabled, settings)),
         };
         Verdicts::with(memory, true)
     }
