@@ -70,8 +70,8 @@ pub fn normalise(name: &str) -> String {
             out.push(c);
         }
     }
-    // The budget system spells 学生资助补助 four ways.
-    if out.contains("资") {
+    // The budget system spells 学生资助补助 four ways (`资助补助` holds `资助补`).
+    if out.contains("资补助") || out.contains("资助补") {
         out = out
             .replace("资助补助", "资助")
             .replace("资补助", "资助")
