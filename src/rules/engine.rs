@@ -779,7 +779,7 @@ fn apply<'r: 'a, 'a>(
                 let v = ev
                     .eval(&c.node, env)
                     .map_err(|e| Box::new((e, c.clone())))?;
-                message.push_str(&v.display());
+                v.write_display(&mut message);
             }
         }
     }

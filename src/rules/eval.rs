@@ -331,32 +331,49 @@ impl<'a> V<'a> {
 
     /// How this value reads in a message.
     pub fn display(&self) -> String {
+        let mut out = String::new();
+        self.write_display(&mut out);
+        out
+    }
+
+    /// [`V::display`] written at the end of `out`: a finding's message is built of several
+    /// values, and a string for each was most of the allocations of writing it.
+    pub fn write_display(&self, out: &mut String) {
+        fn text(t: Option<&str>) -> &str {
+            t.unwrap_or("")
+        }
         match &self.val {
-            Val::Null => "（空）".into(),
-            Val::Bool(b) => if *b { "是" } else { "否" }.into(),
-            Val::Num(d) => format_number(*d),
-            Val::Str(s) => s.to_string(),
-            Val::List(items) => items.iter().map(V::display).collect::<Vec<_>>().join("、"),
-            Val::Form(f) => f.form.display_name().unwrap_or("").to_owned(),
-            Val::Half(h) => h.half.name.value.clone().unwrap_or_default(),
-            Val::Value(h) => h.half.value.value.clone().unwrap_or_default(),
-            Val::Funds(_, p) => p.label().to_owned(),
-            Val::FundsPair(_) | Val::Pair(..) | Val::Document(_) => String::new(),
-            Val::Table(d, t) => d.table(*t).title.value.clone().unwrap_or_default(),
-            Val::Line(d, t, r) => d.table(*t).rows[*r].name_text().to_owned(),
+            Val::Null => out.push_str("（空）"),
+            Val::Bool(b) => out.push_str(if *b { "是" } else { "否" }),
+            Val::Num(d) => out.push_str(&format_number(*d)),
+            Val::Str(s) => out.push_str(s),
+            Val::List(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push('、');
+                    }
+                    item.write_display(out);
+                }
+            }
+            Val::Form(f) => out.push_str(text(f.form.display_name())),
+            Val::Half(h) => out.push_str(text(h.half.name.value.as_deref())),
+            Val::Value(h) => out.push_str(text(h.half.value.value.as_deref())),
+            Val::Funds(_, p) => out.push_str(p.label()),
+            Val::FundsPair(_) | Val::Pair(..) | Val::Document(_) => {}
+            Val::Table(d, t) => out.push_str(text(d.table(*t).title.value.as_deref())),
+            Val::Line(d, t, r) => out.push_str(d.table(*t).rows[*r].name_text()),
             Val::TableCell(d, t, r, c) => {
                 let table = d.table(*t);
                 let row = &table.rows[*r];
                 let name = row.name.value.as_deref().or(row.code.value.as_deref());
-                format!(
-                    "{}（{}）{}",
-                    name.unwrap_or(""),
-                    table.columns[*c].name,
-                    format_number(row.amount(*c))
-                )
+                out.push_str(text(name));
+                out.push('（');
+                out.push_str(&table.columns[*c].name);
+                out.push('）');
+                out.push_str(&format_number(row.amount(*c)));
             }
-            Val::Project(d, p) => project_name(d, *p).to_owned(),
-            Val::Figure(d, f) => d.doc.prose[*f].label.clone(),
+            Val::Project(d, p) => out.push_str(project_name(d, *p)),
+            Val::Figure(d, f) => out.push_str(&d.doc.prose[*f].label),
         }
     }
 
