@@ -157,22 +157,23 @@ impl What<'_> {
     }
 }
 
-fn items<'a>(scope: Scope, ctx: &'a DocCtx<'a>, tables: Range<usize>) -> Vec<Item<'a>> {
+/// Hands each item of `scope` to `out` as it is made: the rules run on an item before the
+/// next is made, so no list of a run's items is built (an item is some 200 bytes, and they
+/// were moved into a vector and out again).
+fn each_item<'a>(
+    scope: Scope,
+    ctx: &'a DocCtx<'a>,
+    tables: Range<usize>,
+    out: &mut dyn FnMut(Item<'a>),
+) {
     if !scope.per_form() {
-        let mut out = Vec::new();
-        document_items(scope, ctx, tables, &mut out);
-        return out;
+        document_items(scope, ctx, tables, out);
+        return;
     }
-    let forms = ctx.forms.iter();
-    let mut out = Vec::with_capacity(match scope {
-        Scope::Row => forms.map(|fc| fc.halves().len()).sum(),
-        Scope::Pair => forms.map(|fc| fc.pairs().len()).sum(),
-        _ => 2 * ctx.forms.len(),
-    });
     for fc in &ctx.forms {
         let form = V::at(Val::Form(fc), fc.form.title.span);
         match scope {
-            Scope::Form => out.push(Item {
+            Scope::Form => out(Item {
                 form: Some(fc),
                 vars: Vars::one(("form", form)),
                 at: fc.form.title.span,
@@ -183,7 +184,7 @@ fn items<'a>(scope: Scope, ctx: &'a DocCtx<'a>, tables: Range<usize>) -> Vec<Ite
                     (&fc.form.funds_implementation, Period::Implementation),
                     (&fc.form.funds_annual, Period::Annual),
                 ] {
-                    out.push(Item {
+                    out(Item {
                         form: Some(fc),
                         vars: Vars::two(
                             ("form", form.clone()),
@@ -201,7 +202,7 @@ fn items<'a>(scope: Scope, ctx: &'a DocCtx<'a>, tables: Range<usize>) -> Vec<Ite
                     } else {
                         h.half.value.span
                     };
-                    out.push(Item {
+                    out(Item {
                         form: Some(fc),
                         vars: Vars::two(("form", form.clone()), ("row", V::at(Val::Half(h), at))),
                         at,
@@ -212,7 +213,7 @@ fn items<'a>(scope: Scope, ctx: &'a DocCtx<'a>, tables: Range<usize>) -> Vec<Ite
             Scope::Pair => {
                 for &(i, a) in fc.pairs() {
                     let (hi, ha) = (&fc.halves()[i], &fc.halves()[a]);
-                    out.push(Item {
+                    out(Item {
                         form: Some(fc),
                         vars: Vars::two(
                             ("form", form.clone()),
@@ -226,7 +227,6 @@ fn items<'a>(scope: Scope, ctx: &'a DocCtx<'a>, tables: Range<usize>) -> Vec<Ite
             _ => unreachable!("document-wide scopes are handled above"),
         }
     }
-    out
 }
 
 /// Items of the scopes that range over the whole document: its tables (those in `tables`),
@@ -235,12 +235,12 @@ fn document_items<'a>(
     scope: Scope,
     ctx: &'a DocCtx<'a>,
     tables: Range<usize>,
-    out: &mut Vec<Item<'a>>,
+    out: &mut dyn FnMut(Item<'a>),
 ) {
     let document = V::new(Val::Document(ctx));
     let doc = ctx.doc;
     if scope == Scope::Document {
-        out.push(Item {
+        out(Item {
             form: None,
             vars: Vars::one(("document", document)),
             at: Span::empty(0),
@@ -255,7 +255,7 @@ fn document_items<'a>(
                 (None, Some(f)) => doc.forms[f].name.span,
                 _ => Span::empty(0),
             };
-            out.push(Item {
+            out(Item {
                 form: pr.form.and_then(|f| ctx.forms.get(f)),
                 vars: Vars::two(
                     ("document", document.clone()),
@@ -269,7 +269,7 @@ fn document_items<'a>(
     }
     if scope == Scope::Figure {
         for (f, fig) in doc.prose.iter().enumerate() {
-            out.push(Item {
+            out(Item {
                 form: None,
                 vars: Vars::two(
                     ("document", document.clone()),
@@ -284,7 +284,7 @@ fn document_items<'a>(
     for (t, table) in tables.clone().zip(&doc.tables[tables]) {
         let tv = V::at(Val::Table(ctx, t), table.title.span);
         if scope == Scope::Table {
-            out.push(Item {
+            out(Item {
                 form: None,
                 vars: Vars::two(("document", document.clone()), ("table", tv)),
                 at: table.title.span,
@@ -295,7 +295,7 @@ fn document_items<'a>(
         for (r, row) in table.rows.iter().enumerate() {
             let line = eval::line_value(ctx, t, r);
             if scope == Scope::TableRow {
-                out.push(Item {
+                out(Item {
                     form: None,
                     vars: Vars::Heap(vec![
                         ("document", document.clone()),
@@ -310,7 +310,7 @@ fn document_items<'a>(
             for c in 0..table.columns.len() {
                 let cell = eval::cell_value(ctx, t, r, c);
                 let at = cell.span.unwrap_or(row.span);
-                out.push(Item {
+                out(Item {
                     form: None,
                     vars: Vars::Heap(vec![
                         ("document", document.clone()),
@@ -415,7 +415,7 @@ pub fn run_ctx<'r: 'a, 'a>(
         for (scope, of) in scopes {
             // Item by item, every rule of the scope on it before the next item: what several
             // rules compute of an item is computed once (`memo`).
-            for item in items(scope, ctx, tables.clone()) {
+            each_item(scope, ctx, tables.clone(), &mut |item| {
                 env.enter(&item.vars, item.form);
                 let row = match item.what {
                     What::Row(h) if verdicts.active() => {
@@ -447,7 +447,7 @@ pub fn run_ctx<'r: 'a, 'a>(
                 if row {
                     verdicts.remember();
                 }
-            }
+            });
         }
     };
     let tables = ctx.doc.tables.len();
