@@ -131,10 +131,14 @@ enum Tok<'a> {
     Data(&'a RawCell<'a>),
 }
 
-/// The tokens of one grid line, its groups and each group's data cells are held inline: a
-/// grid line has one or two groups of a name and a value, and allocating the three vectors
-/// for each of a form's lines was a tenth of the allocations of reading it.
-type Toks<'a> = SmallVec<[Tok<'a>; 16]>;
+/// A grid line's tokens and groups, in vectors kept for all the lines of a grid, and each
+/// group's data cells held inline (a group is a name and a value): allocating the three for
+/// each line was a tenth of the allocations of reading a form.
+#[derive(Default)]
+struct Scratch<'a> {
+    toks: Vec<Tok<'a>>,
+    groups: Vec<Group<'a>>,
+}
 
 #[derive(Default)]
 struct Group<'a> {
@@ -158,13 +162,14 @@ pub fn read_rows(
 ) -> Vec<IndicatorRow> {
     let mut raw = Vec::with_capacity(lines.len());
     let mut unplaced: Vec<&RawCell> = Vec::new();
+    let mut scratch = Scratch::default();
     for line in lines {
         if line.is_blank() {
             continue;
         }
         let row = match &header.columns {
             Some(cols) => read_by_columns(line, cols),
-            None => read_by_tokens(line, header, &mut unplaced),
+            None => read_by_tokens(line, header, &mut unplaced, &mut scratch),
         };
         if row.left.is_some() || row.right.is_some() {
             raw.push(row);
@@ -209,8 +214,9 @@ pub fn read_rows(
     resolve(raw, header.layout, form, diagnostics)
 }
 
-fn classify<'a>(line: &'a Line<'a>) -> Toks<'a> {
-    let mut toks = Toks::new();
+/// The tokens of a grid line, into `toks`.
+fn classify<'a>(line: &'a Line<'a>, toks: &mut Vec<Tok<'a>>) {
+    toks.clear();
     let mut leading = true;
     for cell in line.non_empty() {
         if leading
@@ -226,7 +232,6 @@ fn classify<'a>(line: &'a Line<'a>) -> Toks<'a> {
             None => Tok::Data(cell),
         });
     }
-    toks
 }
 
 /// 成本指标 over 经济成本指标 & co. is the 2021 template's fourth 一级指标.
@@ -234,8 +239,9 @@ fn is_2021_cost_child(label: &str) -> bool {
     labels::parent_of(label) == Some("成本指标")
 }
 
-fn group_tokens<'a>(toks: &[Tok<'a>], right_col: usize) -> SmallVec<[Group<'a>; 3]> {
-    let mut groups: SmallVec<[Group<'a>; 3]> = SmallVec::new();
+/// The groups of a grid line's tokens, into `groups`.
+fn group_tokens<'a>(toks: &[Tok<'a>], right_col: usize, groups: &mut Vec<Group<'a>>) {
+    groups.clear();
     let mut cur = Group::default();
     for (i, tok) in toks.iter().enumerate() {
         match *tok {
@@ -286,7 +292,6 @@ fn group_tokens<'a>(toks: &[Tok<'a>], right_col: usize) -> SmallVec<[Group<'a>; 
     if !cur.is_empty() {
         groups.push(cur);
     }
-    groups
 }
 
 fn data_before_next_label(toks: &[Tok<'_>], i: usize) -> usize {
@@ -300,9 +305,11 @@ fn read_by_tokens<'a>(
     line: &'a Line<'a>,
     header: &GridHeader,
     unplaced: &mut Vec<&'a RawCell<'a>>,
+    scratch: &mut Scratch<'a>,
 ) -> RawRow {
-    let toks = classify(line);
-    let groups = group_tokens(&toks, header.right_col);
+    classify(line, &mut scratch.toks);
+    group_tokens(&scratch.toks, header.right_col, &mut scratch.groups);
+    let groups = &scratch.groups;
     let mut row = RawRow {
         span: line.span,
         left: None,
@@ -314,21 +321,20 @@ fn read_by_tokens<'a>(
     if header.layout == GridLayout::SinglePeriod {
         let mut data = Vec::new();
         let (l1, l2) = (groups[0].l1, groups[0].l2);
-        for g in &groups {
+        for g in groups {
             data.extend(g.data.iter().copied());
         }
         row.right = Some(half(line, l1, l2, &data, unplaced));
         return row;
     }
-    let mut groups = groups.into_iter();
-    let first = groups.next().expect("checked non-empty");
-    match groups.next() {
+    let first = &groups[0];
+    match groups.get(1) {
         Some(second) => {
             row.left = Some(half(line, first.l1, first.l2, &first.data, unplaced));
             row.right = Some(half(line, second.l1, second.l2, &second.data, unplaced));
-            for extra in groups {
+            for extra in &groups[2..] {
                 // A grid printed several times side by side repeats the same halves.
-                if !repeats(&extra, row.left.as_ref()) {
+                if !repeats(extra, row.left.as_ref()) {
                     unplaced.extend(extra.data.iter().copied());
                 }
             }
