@@ -221,6 +221,16 @@ pub fn header_field(cell: &str) -> Option<Field> {
     if !label_start(cell).is_some_and(may_start_header) || !label_sized(cell, 24) {
         return None;
     }
+    // A label printed as the vocabulary spells it (most are) is found without normalising
+    // it: a test holds every spelling to what normalising gives.
+    if let Some(&field) = header_fields().get(cell) {
+        return Some(field);
+    }
+    header_field_normalised(cell)
+}
+
+/// [`header_field`] for a cell that is not a spelling as it stands.
+fn header_field_normalised(cell: &str) -> Option<Field> {
     let n = normalize(cell);
     header_fields().get(strip_unit_suffix(&n)).copied()
 }
@@ -382,8 +392,23 @@ pub fn grid_label(cell: &str) -> Option<GridLabel> {
     if !label_start(cell).is_some_and(starts) || !label_sized(cell, 20) {
         return None;
     }
+    // A label printed as one of its spellings (most are) is found without normalising it: a
+    // test holds every spelling to what normalising gives.
+    if let Some(&label) = grid_labels().get(cell) {
+        return long_enough(cell).then_some(label);
+    }
+    grid_label_normalised(cell)
+}
+
+/// Four characters at least: a shorter cell (`数量`, `满意度`) is a name, not a cut-off label.
+fn long_enough(label: &str) -> bool {
+    label.chars().nth(3).is_some()
+}
+
+/// [`grid_label`] for a cell that is not a spelling as it stands.
+fn grid_label_normalised(cell: &str) -> Option<GridLabel> {
     let n = normalize(cell);
-    if n.chars().count() < 4 {
+    if !long_enough(&n) {
         return None;
     }
     grid_labels().get(n.as_ref()).copied()
@@ -537,6 +562,14 @@ mod tests {
             }
         }
         assert_eq!(header_field("数量指标"), None);
+        // A spelling found as it stands is what normalising it finds.
+        for &(spelling, _) in HEADER_LABELS {
+            assert_eq!(
+                header_fields().get(spelling).copied(),
+                header_field_normalised(spelling),
+                "{spelling}"
+            );
+        }
     }
 
     #[test]
@@ -616,6 +649,15 @@ mod tests {
         assert_eq!(grid_label("产出指标"), Some(Level1("产出指标")));
         assert_eq!(grid_label("惠及学生数"), None);
         assert_eq!(grid_label("数量"), None, "too short to be sure");
+        assert_eq!(grid_label("满意度"), None, "too short to be sure");
+        // A printed form found as it stands is what normalising it finds.
+        for printed in grid_labels().keys() {
+            assert_eq!(
+                grid_label(printed),
+                grid_label_normalised(printed),
+                "{printed}"
+            );
+        }
         // Every printed form long enough to be sure of, behind the marks and spaces the
         // first-character check looks past.
         for (printed, &label) in grid_labels().iter().filter(|(p, _)| p.chars().count() >= 4) {
