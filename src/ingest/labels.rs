@@ -344,6 +344,18 @@ pub fn funds_row(cell: &str) -> Option<FundsRow> {
     if label_start(cell).is_none_or(|c| first.binary_search(&c).is_err()) {
         return None;
     }
+    // A label printed in full as listed (`省级财政资金`) is found without normalising it: the
+    // map holds what [`funds_label`] reads each listed spelling as.
+    static EXACT: OnceLock<QuickMap<&'static str, Option<FundsRow>>> = OnceLock::new();
+    let exact = EXACT.get_or_init(|| {
+        FUNDS_LABELS
+            .iter()
+            .map(|&(label, _)| (label, funds_label(label)))
+            .collect()
+    });
+    if let Some(&row) = exact.get(cell) {
+        return row;
+    }
     funds_label(cell)
 }
 
