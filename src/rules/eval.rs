@@ -449,7 +449,7 @@ impl EvalError {
 pub struct Evaluator<'a> {
     /// The rule's parameters and their values, borrowed from the rule and the settings. A
     /// list, not a map: a rule has two or three, and an evaluator is made for every rule on
-    /// every file (copying them was a fifth of the allocations of linting a one-form file).
+    /// every file (copying them cost a dozen allocations a file).
     pub params: Vec<(&'a str, V<'a>)>,
 }
 
