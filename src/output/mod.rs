@@ -131,10 +131,14 @@ impl Tally {
         self.summary.infos += s.infos;
         self.summary.unreadable += s.unreadable;
         for d in &r.diagnostics {
-            self.counts
-                .entry(d.code.clone())
-                .or_insert_with(|| (d.name.to_string(), d.severity, 0))
-                .2 += 1;
+            // Looked up by the borrowed code: `entry` would copy it for every finding.
+            match self.counts.get_mut(&d.code) {
+                Some(count) => count.2 += 1,
+                None => {
+                    let first = (d.name.to_string(), d.severity, 1);
+                    self.counts.insert(d.code.clone(), first);
+                }
+            }
         }
     }
 
