@@ -406,11 +406,7 @@ fn first_match(t: &str) -> Result<Pair<'_, Rule>, usize> {
     let frequency = counted || (counting_word && has(&['各'])) || by_period(t);
     // Without a digit, a part of a list can only be a frequency or a deadline word (`年底`;
     // `年底、按` was found by the proptest below).
-    let part_possible = has_digit
-        || frequency
-        || ["年底", "年末", "年内", "全年", "当年", "本年"]
-            .iter()
-            .any(|w| t.contains(w));
+    let part_possible = has_digit || frequency || holds_year_word(t);
     let attempts = [
         (Rule::percent_value, has(&['%']) || t.contains("百分")),
         (
@@ -462,7 +458,10 @@ fn error_offset(e: &pest::error::Error<Rule>) -> usize {
 /// with 每 has a period word right after it (`每年一次`, `每学期`), as [`by_period`] asks;
 /// `让每一名学生正常受教` is prose, and the grammar spent 300,000 instructions finding so.
 fn plainly_qualitative(t: &str) -> bool {
-    !t.bytes().any(|b| b.is_ascii_digit()) && !t.contains('各') && !by_period(t) && !year_word(t)
+    !t.bytes().any(|b| b.is_ascii_digit())
+        && !t.contains('各')
+        && !by_period(t)
+        && !holds_year_word(t)
 }
 
 /// `按月`, `逐月`, `每学期`: a word for "per" followed by a period, the start of a digit-free
@@ -477,11 +476,18 @@ fn by_period(t: &str) -> bool {
     })
 }
 
+/// The words that start a deadline in the budget year with no digits (`年底前`, `全年`).
+const YEAR_WORDS: [&str; 6] = ["年底", "年末", "年内", "全年", "当年", "本年"];
+
 /// `年底前`, `全年`, `当年`: a deadline in the budget year with no digits.
 fn year_word(t: &str) -> bool {
-    ["年底", "年末", "年内", "全年", "当年", "本年"]
-        .iter()
-        .any(|w| t.starts_with(w))
+    YEAR_WORDS.iter().any(|w| t.starts_with(w))
+}
+
+/// Whether such a deadline may start anywhere in `t`: a part of a list may be one
+/// (`完成、年底`), so a value holding one is not plainly prose.
+fn holds_year_word(t: &str) -> bool {
+    YEAR_WORDS.iter().any(|w| t.contains(w))
 }
 
 fn placeholder(t: &str) -> Option<(usize, usize)> {
@@ -982,6 +988,15 @@ mod tests {
     /// A text [`plainly_qualitative`] keeps from the grammar is one the grammar does not match.
     fn qualitative_agrees(t: &str) -> bool {
         !plainly_qualitative(t) || by_grammar(t).is_none()
+    }
+
+    /// A year word later in a value can be a part of a list: the grammar reads one.
+    #[test]
+    fn a_year_word_after_a_label_is_a_list() {
+        assert!(!plainly_qualitative("完成、年底"));
+        assert!(by_grammar("完成、年底").is_some());
+        assert_eq!(parse("完成、年底").kind.name(), "list");
+        assert!(plainly_qualitative("按时完成"));
     }
 
     #[test]
