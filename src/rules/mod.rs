@@ -60,14 +60,10 @@ impl RuleSet {
         self.link();
     }
 
-    /// Which values rules share while they run ([`memo`]): numbered over every loaded pack's
-    /// rules, as rules of different packs share values as readily as those of one.
+    /// Links every loaded pack's rules together ([`link`]): rules of different packs share
+    /// values as readily as those of one.
     fn link(&mut self) {
-        memo::assign(self.packs.iter_mut().flat_map(|p| &mut p.rules));
-        // Found once here, not on every run of the engine (every file, with one form a file).
-        for rule in self.packs.iter_mut().flat_map(|p| &mut p.rules) {
-            rule.quick = engine::Shortcuts::of(rule);
-        }
+        link(self.packs.iter_mut().flat_map(|p| &mut p.rules));
     }
 
     fn insert(&mut self, path: &str, text: &str) {
@@ -112,6 +108,19 @@ impl RuleSet {
     pub fn run(&self, doc: &Document, settings: &Settings, trace: Option<&str>) -> Outcome {
         let rules: Vec<&Rule> = self.rules().filter(|r| settings.enabled(&r.code)).collect();
         engine::run(doc, &rules, settings, trace)
+    }
+}
+
+/// Readies rules to run as the engine runs them: numbers the values they share while they
+/// run ([`memo`]) and, from those, finds each rule's shortcuts ([`Rule::quick`], found once
+/// here, not on every run of the engine: every file, with one form a file). [`RuleSet`] links
+/// its packs; whatever runs the rules of a pack loaded alone (the `pack` fuzz target) links
+/// them the same way, or runs them node by node.
+pub fn link<'r>(rules: impl IntoIterator<Item = &'r mut Rule>) {
+    let mut rules: Vec<&mut Rule> = rules.into_iter().collect();
+    memo::assign(rules.iter_mut().map(|r| &mut **r));
+    for rule in rules {
+        rule.quick = engine::Shortcuts::of(rule);
     }
 }
 
