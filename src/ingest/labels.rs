@@ -359,7 +359,8 @@ pub fn funds_row(cell: &str) -> Option<FundsRow> {
     funds_label(cell)
 }
 
-/// [`funds_row`] without its first-character test: the label read in full.
+/// [`funds_row`] without its quick tests (first character, spelling as printed): the label
+/// read in full.
 fn funds_label(cell: &str) -> Option<FundsRow> {
     let n = normalize(cell);
     // `strip_prefix` in a loop, not `trim_start_matches("其中")`: that builds a substring
