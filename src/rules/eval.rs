@@ -504,6 +504,19 @@ impl<'e, 'a> Env<'e, 'a> {
     }
 }
 
+/// The name of the variable `node` reads, if its value is not kept in a slot: the value can
+/// then be read where it is ([`Env::get`]).
+fn plain_var(node: &Node) -> Option<&str> {
+    match &node.expr {
+        Expr::Var(name) if node.slot == NO_SLOT => Some(name),
+        _ => None,
+    }
+}
+
+fn unknown_var(node: &Node, name: &str) -> EvalError {
+    EvalError::at(node, format!("未知变量“{name}”"))
+}
+
 /// `a == b` for the short names of variables (`r`, `row`, `costs`), compared in place: `==`
 /// on `str` calls `memcmp`, whose call costs more than these few bytes, and a variable is
 /// looked up for every use on every item.
@@ -570,10 +583,18 @@ impl<'a> Evaluator<'a> {
             Expr::Var(name) => env
                 .get(name)
                 .cloned()
-                .ok_or_else(|| err(format!("未知变量“{name}”")))?,
+                .ok_or_else(|| unknown_var(node, name))?,
             Expr::Field(base, name) => {
-                let b = self.eval(base, env)?;
-                field(&b, name).ok_or_else(|| err(format!("没有字段“{name}”")))?
+                // Most fields are read off a variable (`row.value`, `r.level2`): read in
+                // place, the variable's value is not copied out and dropped again.
+                let got = match plain_var(base) {
+                    Some(var) => match env.get(var) {
+                        Some(b) => field(b, name),
+                        None => return Err(unknown_var(base, var)),
+                    },
+                    None => field(&self.eval(base, env)?, name),
+                };
+                got.ok_or_else(|| err(format!("没有字段“{name}”")))?
             }
             Expr::Lambda(..) => return Err(err("条件只能作为函数参数".into())),
             Expr::Unary(op, e) => {
@@ -1645,6 +1666,25 @@ mod tests {
         ] {
             assert_eq!(run(text).as_deref(), Ok(want), "{text}");
         }
+    }
+
+    /// A field of a variable is read where the variable is (not copied out of the
+    /// environment): it reads the same as a field of any other value, and an unknown variable
+    /// is an error at the variable.
+    #[test]
+    fn fields_of_variables() {
+        assert_eq!(run("any([null], r => r.name == null)").as_deref(), Ok("是"));
+        assert_eq!(
+            run("all([null, null], r => r.name != null)").as_deref(),
+            Ok("否")
+        );
+        let node = crate::rules::expr::parse("1 + row.name").expect("parses");
+        let e = Evaluator::new(Vec::new())
+            .eval(&node, &mut Env::default())
+            .err()
+            .expect("row is not bound");
+        assert_eq!(e.message, "未知变量“row”");
+        assert_eq!((e.start, e.end), (4, 7), "the error is at `row`");
     }
 
     #[test]
