@@ -26,12 +26,57 @@ impl RawCell<'_> {
     }
 }
 
-#[derive(Debug, Clone)]
+/// A line's cells are a slice of a buffer the cells of many lines share ([`Lines`]): a
+/// vector for each line was a third of the allocations of reading a form.
+#[derive(Debug, Clone, Copy)]
 pub struct Line<'t> {
     /// The line without its line ending.
     pub span: Span,
     /// Every tab-separated field, empty ones included.
-    pub cells: Vec<RawCell<'t>>,
+    pub cells: &'t [RawCell<'t>],
+}
+
+/// Lines split into cells, the cells of all of them in one buffer.
+#[derive(Debug, Default)]
+pub struct Lines<'t> {
+    cells: Vec<RawCell<'t>>,
+    /// Each line's span and where its cells are in `cells`.
+    lines: Vec<(Span, Range<usize>)>,
+}
+
+impl<'t> Lines<'t> {
+    /// Splits the line at `span` (one of [`lines_in`]) and keeps it if `keep` says so. A line
+    /// not kept leaves nothing behind but the buffer's capacity.
+    pub fn push_if(&mut self, text: &'t str, span: Span, keep: impl FnOnce(&Line) -> bool) -> bool {
+        let start = self.cells.len();
+        self.cells.extend(cells_of(text, span));
+        let line = Line {
+            span,
+            cells: &self.cells[start..],
+        };
+        if keep(&line) {
+            self.lines.push((span, start..self.cells.len()));
+            true
+        } else {
+            self.cells.truncate(start);
+            false
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// The lines kept, in the order they were pushed.
+    pub fn views(&self) -> Vec<Line<'_>> {
+        self.lines
+            .iter()
+            .map(|(span, range)| Line {
+                span: *span,
+                cells: &self.cells[range.clone()],
+            })
+            .collect()
+    }
 }
 
 impl<'t> Line<'t> {
@@ -92,10 +137,12 @@ fn trim_end_spaces(s: &str) -> &str {
 
 /// Splits the text into lines (LF or CRLF) and the lines into cells.
 #[cfg(test)]
-pub fn lines(text: &str) -> Vec<Line<'_>> {
-    lines_in(text, whole(text))
-        .map(|span| split_line(text, span))
-        .collect()
+pub fn lines(text: &str) -> Lines<'_> {
+    let mut out = Lines::default();
+    for span in lines_in(text, whole(text)) {
+        out.push_if(text, span, |_| true);
+    }
+    out
 }
 
 /// The range of [`lines_in`] that covers every line of `text`, including the empty one
@@ -127,14 +174,10 @@ pub fn lines_in(text: &str, range: Range<usize>) -> impl Iterator<Item = Span> +
     })
 }
 
-/// The line at `span` (one of [`lines_in`]) split into cells.
-pub fn split_line(text: &str, span: Span) -> Line<'_> {
-    // Sized up front: a grid line has a dozen or more fields, and growing the vector to them
-    // moved every line's cells three or four times.
-    let fields = 1 + memchr::memchr_iter(b'\t', text[span.range()].as_bytes()).count();
-    let mut cells = Vec::with_capacity(fields);
-    cells.extend(cells_of(text, span));
-    Line { span, cells }
+/// The cells of the line at `span` (one of [`lines_in`]), for a look at one line; the lines
+/// that are read are split into [`Lines`].
+pub fn split_line(text: &str, span: Span) -> Vec<RawCell<'_>> {
+    cells_of(text, span).collect()
 }
 
 /// The only non-empty cell of the line at `span`, if it has exactly one: a title is such a
@@ -259,7 +302,8 @@ mod tests {
     #[test]
     fn cells_keep_columns_and_trimmed_spans() {
         let text = "a\t 项目 \t\r\nb";
-        let ls = lines(text);
+        let buf = lines(text);
+        let ls = buf.views();
         assert_eq!(ls.len(), 2);
         let c = &ls[0].cells[1];
         assert_eq!((c.col, c.text), (1, "项目"));
@@ -272,7 +316,8 @@ mod tests {
     fn html_is_cut_but_comparators_survive() {
         let text =
             "资金下达及时性 <td>及时</td>\t<10月\t<3.05万元/套\t质量指标 <td colspan=\"1\">x</td>";
-        let ls = lines(text);
+        let buf = lines(text);
+        let ls = buf.views();
         let texts: Vec<_> = ls[0].cells.iter().map(|c| c.text).collect();
         assert_eq!(
             texts,

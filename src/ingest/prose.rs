@@ -114,7 +114,7 @@ mod tests {
 
     fn figures(text: &str) -> Vec<ProseFigure> {
         let lines = cells::lines(text);
-        read(lines.iter())
+        read(lines.views().iter())
     }
 
     #[test]

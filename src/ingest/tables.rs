@@ -607,7 +607,8 @@ mod tests {
     use crate::ingest::cells;
 
     fn table(text: &str) -> Vec<BudgetTable> {
-        let lines = cells::lines(text);
+        let buf = cells::lines(text);
+        let lines = buf.views();
         let title = squeeze(lines[0].cells[0].text);
         let section = TableSection {
             title,

@@ -181,8 +181,12 @@ pub fn read(text: &str) -> TextRead {
                         && t.span.end() <= span.start()
                         && cells::lines_in(text, lines.start..range.start)
                             .skip(1)
-                            .all(|s| {
-                                let l = cells::split_line(text, s);
+                            .all(|span| {
+                                let cells = cells::split_line(text, span);
+                                let l = Line {
+                                    span,
+                                    cells: &cells,
+                                };
                                 !has_content(&l) || l.non_empty().count() == 1
                             })
                 });
@@ -204,16 +208,18 @@ pub fn read(text: &str) -> TextRead {
             out.diagnostics
                 .push(too_long(&format!("“{}”", section.title), at, lines));
         }
-        out.tables.extend(tables::read(&section, &read.lines));
+        out.tables
+            .extend(tables::read(&section, &read.lines.views()));
     }
-    let mut lines = Vec::new();
+    let mut parts = Vec::new();
     for range in prose {
         let read = content_lines(text, range, MAX_SECTION_LINES);
         if let Some((at, n)) = read.unread {
             out.diagnostics.push(too_long("说明部分", at, n));
         }
-        lines.extend(read.lines);
+        parts.push(read.lines);
     }
+    let lines: Vec<Line> = parts.iter().flat_map(cells::Lines::views).collect();
     out.prose = prose::read(lines.iter());
     out
 }
@@ -233,7 +239,7 @@ fn too_long(what: &str, at: Span, lines: usize) -> Diagnostic {
 /// The lines of a section that say something (see [`has_content`]), split into cells.
 struct ContentLines<'t> {
     /// Up to the limit.
-    lines: Vec<Line<'t>>,
+    lines: cells::Lines<'t>,
     /// The last of them, read or not.
     last: Option<Span>,
     /// Past the limit: the first line not read, and how many lines with content in all.
@@ -244,19 +250,23 @@ struct ContentLines<'t> {
 /// counted, so no section holds more than `limit` lines' cells at once, however long it is.
 fn content_lines(text: &str, range: Range<usize>, limit: usize) -> ContentLines<'_> {
     let mut out = ContentLines {
-        lines: Vec::new(),
+        lines: cells::Lines::default(),
         last: None,
         unread: None,
     };
     for span in cells::lines_in(text, range) {
-        let line = cells::split_line(text, span);
-        if !has_content(&line) {
+        let room = out.lines.len() < limit;
+        // Past the limit a line is split only to see whether it has content.
+        let mut content = false;
+        out.lines.push_if(text, span, |line| {
+            content = has_content(line);
+            content && room
+        });
+        if !content {
             continue;
         }
         out.last = Some(span);
-        if out.lines.len() < limit {
-            out.lines.push(line);
-        } else {
+        if !room {
             out.unread.get_or_insert((span, limit)).1 += 1;
         }
     }
@@ -405,10 +415,11 @@ fn read_form(kind: FormKind, text: &str, range: Range<usize>) -> (Form, Vec<Diag
     // The title line (which has content: it is the one cell of its line), then the lines with
     // content, up to the limit.
     let ContentLines {
-        lines: body,
+        lines,
         last,
         unread,
     } = content_lines(text, range, MAX_FORM_LINES + 1);
+    let body = lines.views();
     let title_line = &body[0];
     let title_cell = title_line.first().expect("a title line has a cell");
     let at = Span::empty(title_cell.span.end());
@@ -1308,7 +1319,7 @@ mod tests {
         ];
         let mut matched = 0;
         let cells = cells::lines_in(&disclosure, cells::whole(&disclosure))
-            .flat_map(|s| cells::split_line(&disclosure, s).cells)
+            .flat_map(|s| cells::split_line(&disclosure, s))
             .map(|c| c.text);
         for text in cells.chain(made_up) {
             let pattern = shared_funds_cell_matched(text);

@@ -504,6 +504,32 @@ impl<'e, 'a> Env<'e, 'a> {
     }
 }
 
+/// The functions over a list with an optional condition. Named once per call: comparing the
+/// name again for every element cost more than most conditions do.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ListFn {
+    Count,
+    Any,
+    All,
+    One,
+    Filter,
+    First,
+}
+
+impl ListFn {
+    fn of(name: &str) -> Option<ListFn> {
+        Some(match name {
+            "count" => ListFn::Count,
+            "any" => ListFn::Any,
+            "all" => ListFn::All,
+            "one" => ListFn::One,
+            "filter" => ListFn::Filter,
+            "first" => ListFn::First,
+            _ => return None,
+        })
+    }
+}
+
 /// The name of the variable `node` reads, if its value is not kept in a slot: the value can
 /// then be read where it is ([`Env::get`]).
 fn plain_var(node: &Node) -> Option<&str> {
@@ -737,45 +763,45 @@ impl<'a> Evaluator<'a> {
         // once the answer is known: `any` at the first element that satisfies the condition,
         // `all` at the first that does not, `one` at the second that does, `first` at the
         // first. Only `filter` keeps the elements.
-        if matches!(name, "count" | "any" | "all" | "one" | "filter" | "first") {
+        if let Some(over) = ListFn::of(name) {
             let Some(items) = list(&first) else {
                 return Ok(V::null());
             };
             let Some(lambda) = args.get(1) else {
-                return Ok(match name {
-                    "count" => V::new(Val::Num(Decimal::from(items.len()))),
-                    "any" => V::new(Val::Bool(!items.is_empty())),
-                    "all" => V::new(Val::Bool(true)),
-                    "one" => V::new(Val::Bool(items.len() == 1)),
-                    "first" => items.first().cloned().unwrap_or_else(V::null),
-                    _ => V::new(Val::List(items)),
+                return Ok(match over {
+                    ListFn::Count => V::new(Val::Num(Decimal::from(items.len()))),
+                    ListFn::Any => V::new(Val::Bool(!items.is_empty())),
+                    ListFn::All => V::new(Val::Bool(true)),
+                    ListFn::One => V::new(Val::Bool(items.len() == 1)),
+                    ListFn::First => items.first().cloned().unwrap_or_else(V::null),
+                    ListFn::Filter => V::new(Val::List(items)),
                 });
             };
             let mut kept = Vec::new();
             let mut hits = 0usize;
             for item in items.iter() {
                 if logic(&self.with_lambda(lambda, item.clone(), env)?) != Some(true) {
-                    if name == "all" {
+                    if over == ListFn::All {
                         return Ok(V::new(Val::Bool(false)));
                     }
                     continue;
                 }
                 hits += 1;
-                match name {
-                    "any" => return Ok(V::new(Val::Bool(true))),
-                    "first" => return Ok(item.clone()),
-                    "one" if hits == 2 => return Ok(V::new(Val::Bool(false))),
-                    "filter" => kept.push(item.clone()),
+                match over {
+                    ListFn::Any => return Ok(V::new(Val::Bool(true))),
+                    ListFn::First => return Ok(item.clone()),
+                    ListFn::One if hits == 2 => return Ok(V::new(Val::Bool(false))),
+                    ListFn::Filter => kept.push(item.clone()),
                     _ => {}
                 }
             }
-            return Ok(match name {
-                "count" => V::new(Val::Num(Decimal::from(hits))),
-                "any" => V::new(Val::Bool(false)),
-                "all" => V::new(Val::Bool(true)),
-                "one" => V::new(Val::Bool(hits == 1)),
-                "first" => V::null(),
-                _ => V::new(Val::List(Rc::new(kept))),
+            return Ok(match over {
+                ListFn::Count => V::new(Val::Num(Decimal::from(hits))),
+                ListFn::Any => V::new(Val::Bool(false)),
+                ListFn::All => V::new(Val::Bool(true)),
+                ListFn::One => V::new(Val::Bool(hits == 1)),
+                ListFn::First => V::null(),
+                ListFn::Filter => V::new(Val::List(Rc::new(kept))),
             });
         }
         // Calls have at most three more arguments but for rare ones: those are kept on the
