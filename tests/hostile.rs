@@ -217,6 +217,49 @@ fn a_form_with_100_000_indicator_rows() {
     );
 }
 
+/// A grid row followed by three million tabs (a damaged export): the row's first 1,000
+/// fields are read, the rest only counted (a cell for each tab once held 300 MB for a 9 MB
+/// line), and the form is linted as it would be without them.
+#[test]
+fn a_line_of_millions_of_tabs() {
+    let text = good_form();
+    let row = text.lines().position(|l| l.contains("党员满意度")).unwrap();
+    let tabs = 3_000_000;
+    let lines: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| match i == row {
+            true => format!("{l}{}x", "\t".repeat(tabs)),
+            false => l.to_owned(),
+        })
+        .collect();
+    let v = check_one_within("tabs.txt", &(lines.join("\n") + "\n"), BOUND);
+    assert_eq!(v["summary"]["forms"], 1, "{}", v["summary"]);
+    let s011: Vec<&Value> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "S011")
+        .collect();
+    assert_eq!(s011.len(), 1, "{s011:?}");
+    let fields = text.lines().nth(row).unwrap().split('\t').count() + tabs;
+    assert_eq!(
+        s011[0]["message"],
+        format!("此行有 {fields} 个单元格，超过 1000 个，其余未读取")
+    );
+    assert_eq!(s011[0]["line"], row + 1);
+    // What the form finds without the tabs, it finds with them.
+    let plain = check_one_within("plain.txt", &text, BOUND);
+    let mut without: Vec<String> = codes_for(&plain, "plain.txt");
+    let mut with: Vec<String> = codes_for(&v, "tabs.txt")
+        .into_iter()
+        .filter(|c| c != "S011")
+        .collect();
+    without.sort();
+    with.sort();
+    assert_eq!(with, without);
+}
+
 /// Cells of a million characters: every rule's work on a cell must grow with its length, not
 /// its square (looking for a doubled word by comparing every pair of halves took minutes on a
 /// run of digits).

@@ -106,6 +106,9 @@ codes! {
     TOO_MANY_FORMS = "S010", "too-many-forms", Warning,
         "文件中的绩效目标表过多，只读取了开头部分",
         Some("一个文件不会有上万张绩效目标表；检查文件是否拼接或重复粘贴，或把它拆成几份");
+    LINE_TOO_WIDE = "S011", "line-too-wide", Warning,
+        "一行的单元格过多，只读取了开头部分",
+        Some("一张表一行不过几十列；检查文件是否损坏，或是否用错了分隔符");
     UNUSED_SUPPRESSION = "U001", "unused-suppression", Warning,
         "kpilint.toml 中的抑制没有匹配任何发现",
         Some("删除这条抑制，或改正其 code、form、cell 使之匹配");

@@ -208,6 +208,7 @@ pub fn read(text: &str) -> TextRead {
             out.diagnostics
                 .push(too_long(&format!("“{}”", section.title), at, lines));
         }
+        out.diagnostics.extend(read.lines.wide().map(too_wide));
         out.tables
             .extend(tables::read(&section, &read.lines.views()));
     }
@@ -217,6 +218,7 @@ pub fn read(text: &str) -> TextRead {
         if let Some((at, n)) = read.unread {
             out.diagnostics.push(too_long("说明部分", at, n));
         }
+        out.diagnostics.extend(read.lines.wide().map(too_wide));
         parts.push(read.lines);
     }
     let lines: Vec<Line> = parts.iter().flat_map(cells::Lines::views).collect();
@@ -233,6 +235,17 @@ fn too_long(what: &str, at: Span, lines: usize) -> Diagnostic {
         &codes::TOO_MANY_LINES,
         format!("{what}有 {lines} 行，超过 {MAX_SECTION_LINES} 行，其余未读取"),
         Label::new(Span::empty(at.start()), "此后未读取"),
+    )
+}
+
+fn too_wide((at, fields): (Span, usize)) -> Diagnostic {
+    Diagnostic::new(
+        &codes::LINE_TOO_WIDE,
+        format!(
+            "此行有 {fields} 个单元格，超过 {} 个，其余未读取",
+            cells::MAX_FIELDS
+        ),
+        Label::new(at, "此后未读取"),
     )
 }
 
@@ -429,7 +442,7 @@ fn read_form(kind: FormKind, text: &str, range: Range<usize>) -> (Form, Vec<Diag
             title: Cell::new(squeeze(title_cell.text), title_cell.span),
             ..Form::empty(kind, at)
         },
-        diagnostics: Vec::new(),
+        diagnostics: lines.wide().map(too_wide).into_iter().collect(),
         funds_lines: Vec::new(),
         grid_lines: Vec::new(),
         grid_header: None,
