@@ -260,6 +260,40 @@ fn a_line_of_millions_of_tabs() {
     assert_eq!(with, without);
 }
 
+/// The human report prints a snippet's lines whole: a finding on (or next to) a line of
+/// megabytes is printed without one, its help naming the place, so the report stays small
+/// and the findings on ordinary lines keep their snippets.
+#[test]
+fn findings_on_a_line_of_megabytes_are_printed_without_a_snippet() {
+    let form = good_form();
+    let text = format!(
+        "{form}项目支出绩效目标表\n项目名称\t{}x\n",
+        "\t".repeat(8_000_000)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("huge.txt"), &text).unwrap();
+    let started = Instant::now();
+    let out = kpilint_in(Some(dir.path()), &["check", "--no-config", "huge.txt"]);
+    assert!(started.elapsed() < BOUND, "{:?}", started.elapsed());
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(report.len() < 100_000, "{} bytes", report.len());
+    // The second form's title line (a line before the long one) and its S011 on the long line.
+    let title = form.lines().count() + 1;
+    assert!(
+        report.contains(&format!(
+            "位置：huge.txt 第 {title} 行第 1 列（表格标题，原文过长，不显示）"
+        )),
+        "{report}"
+    );
+    let s011 = report.find("S011").expect("the long line is reported");
+    assert!(
+        report[s011..].contains(&format!("位置：huge.txt 第 {} 行第 1005 列", title + 1)),
+        "{report}"
+    );
+    // The first form's findings (F004) still point into their lines.
+    assert!(report.contains("╭─[huge.txt:"), "{report}");
+}
+
 /// Cells of a million characters: every rule's work on a cell must grow with its length, not
 /// its square (looking for a doubled word by comparing every pair of halves took minutes on a
 /// run of digits).

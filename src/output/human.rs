@@ -3,12 +3,13 @@
 use super::stream::Sink;
 use super::{form_at, FileReport, Summary, Tally};
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::model::Document;
+use crate::model::{Document, Span};
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, MietteError,
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 use std::fmt::Write;
+use std::ops::Range;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
@@ -89,17 +90,21 @@ impl SourceCode for Source<'_> {
         // miette's `str` source counts lines from the top of the text for every snippet, which
         // made a file's report quadratic in its length; it reads only the lines around the
         // span here, found with the document's line index.
-        let lines = self.lines;
         let at = span.offset().min(self.text.len());
         let end = (span.offset() + span.len()).clamp(at, self.text.len());
-        let first = lines.line_of(at).saturating_sub(context_lines_before + 1);
-        let last = lines.line_of(end) + context_lines_after + 1;
-        let from = lines.line_start(first);
-        let to = if last + 1 < lines.line_count() {
-            lines.line_start(last + 1)
-        } else {
-            self.text.len()
-        };
+        let (
+            first,
+            Range {
+                start: from,
+                end: to,
+            },
+        ) = window(
+            self.lines,
+            self.text,
+            at..end,
+            context_lines_before,
+            context_lines_after,
+        );
         let local = SourceSpan::new((at - from).into(), end - at);
         let window = &self.text[from..to];
         let inner = window.read_span(&local, context_lines_before, context_lines_after)?;
@@ -128,6 +133,51 @@ impl SourceCode for Source<'_> {
                 .with_language("text"),
         ))
     }
+}
+
+/// The lines [`Source::read_span`] hands miette for the text at `span`, with that many lines
+/// of context: the first line's number and the window's bytes.
+fn window(
+    lines: &crate::model::LineIndex,
+    text: &str,
+    span: Range<usize>,
+    before: usize,
+    after: usize,
+) -> (usize, Range<usize>) {
+    let first = lines.line_of(span.start).saturating_sub(before + 1);
+    let last = lines.line_of(span.end) + after + 1;
+    let from = lines.line_start(first);
+    let to = if last + 1 < lines.line_count() {
+        lines.line_start(last + 1)
+    } else {
+        text.len()
+    };
+    (first, from..to)
+}
+
+/// The most text a finding's snippet may hold. miette prints the lines of a snippet whole: a
+/// finding on a 60 MB line of tabs printed 960 MB (1.1 GB of memory, 5 s), and every finding
+/// on or next to that line again. A finding whose snippet would hold more is printed without
+/// one, and its help says where it is.
+const MAX_SNIPPET_BYTES: usize = 64 * 1024;
+
+/// The context lines miette shows around a label (its default, which the handlers keep).
+const CONTEXT_LINES: usize = 1;
+
+/// Whether a snippet for `spans` would hold more than [`MAX_SNIPPET_BYTES`].
+fn too_long_to_show(doc: &Document, spans: impl IntoIterator<Item = Span>) -> bool {
+    spans.into_iter().any(|s| {
+        let at = s.start().min(doc.text.len());
+        let end = s.end().clamp(at, doc.text.len());
+        let (_, bytes) = window(
+            &doc.line_index,
+            &doc.text,
+            at..end,
+            CONTEXT_LINES,
+            CONTEXT_LINES,
+        );
+        bytes.len() > MAX_SNIPPET_BYTES
+    })
 }
 
 /// A finding with its document's source.
@@ -329,6 +379,19 @@ fn render_laid_out(
         }
         let _ = write!(help, "单元格：{}", cell.reference());
     }
+    let spans = std::iter::once(d.primary.span).chain(d.secondary.iter().map(|l| l.span));
+    let snippet = !doc.text.is_empty() && !too_long_to_show(doc, spans);
+    if !doc.text.is_empty() && !snippet {
+        let at = doc.line_col(d.primary.span.start());
+        if !help.is_empty() {
+            help.push('\n');
+        }
+        let _ = write!(
+            help,
+            "位置：{} 第 {} 行第 {} 列（{}，原文过长，不显示）",
+            doc.path, at.line, at.column, d.primary.message
+        );
+    }
     let layout = &handlers.layout;
     let laid_out = if lay_out {
         layout.message(&message, d.severity).and_then(|m| {
@@ -363,7 +426,7 @@ fn render_laid_out(
     labels.extend(d.secondary.iter().map(|l| {
         LabeledSpan::new_with_span(Some(l.message.clone()), (l.span.start(), l.span.len()))
     }));
-    if !doc.text.is_empty() {
+    if snippet {
         md = md.with_labels(labels);
     }
     let _ = handler.render_report(out, &WithSource { inner: md, source });
