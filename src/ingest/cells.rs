@@ -52,6 +52,16 @@ pub struct Lines<'t> {
 }
 
 impl<'t> Lines<'t> {
+    /// Room for the lines and cells of `bytes` of text (up to a few thousand cells): a form's
+    /// fit in the first allocation, not grown to from nothing (copying them each time).
+    pub fn for_text(bytes: usize) -> Self {
+        Lines {
+            cells: Vec::with_capacity((bytes / 4).min(4096)),
+            lines: Vec::with_capacity((bytes / 64).min(1024)),
+            wide: None,
+        }
+    }
+
     /// Splits the line at `span` (one of [`lines_in`]) and keeps it if `keep` says so. A line
     /// not kept leaves nothing behind but the buffer's capacity.
     pub fn push_if(&mut self, text: &'t str, span: Span, keep: impl FnOnce(&Line) -> bool) -> bool {

@@ -263,7 +263,7 @@ struct ContentLines<'t> {
 /// counted, so no section holds more than `limit` lines' cells at once, however long it is.
 fn content_lines(text: &str, range: Range<usize>, limit: usize) -> ContentLines<'_> {
     let mut out = ContentLines {
-        lines: cells::Lines::default(),
+        lines: cells::Lines::for_text(range.len()),
         last: None,
         unread: None,
     };
