@@ -594,11 +594,10 @@ impl<'a> FormReader<'a> {
 
     /// Label/value pairs along a header line (`主管部门及代码 | 051-… | 实施单位 | …`).
     fn pairs(&mut self, line: &Line) {
-        let cells: Vec<RawCell> = line.non_empty().cloned().collect();
-        self.pairs_in(line, &cells);
+        self.pairs_in(line, line.non_empty());
     }
 
-    fn pairs_in(&mut self, line: &Line, cells: &[RawCell]) {
+    fn pairs_in<'c>(&mut self, line: &Line, cells: impl IntoIterator<Item = &'c RawCell<'c>>) {
         let mut pending: Option<(Field, &RawCell)> = None;
         self.dangling = None;
         for cell in cells {
