@@ -840,15 +840,16 @@ fn place<'r: 'a, 'a>(
     let v = ev
         .eval(&l.expr.node, env)
         .map_err(|e| Box::new((e, l.expr.clone())))?;
-    let items: Vec<V<'a>> = match &v.val {
-        Val::List(items) => items.iter().cloned().collect(),
-        _ => vec![v],
+    // Read where they are: a list's cells are not copied out of it first.
+    let items: &[V<'a>] = match &v.val {
+        Val::List(items) => items,
+        _ => std::slice::from_ref(&v),
     };
     Ok(items
-        .into_iter()
+        .iter()
         .filter_map(|v| {
-            let text = l.label.clone().unwrap_or_else(|| v.display());
-            v.span.map(|s| (s, text))
+            let span = v.span?;
+            Some((span, l.label.clone().unwrap_or_else(|| v.display())))
         })
         .collect())
 }
