@@ -92,19 +92,14 @@ impl SourceCode for Source<'_> {
         // span here, found with the document's line index.
         let at = span.offset().min(self.text.len());
         let end = (span.offset() + span.len()).clamp(at, self.text.len());
-        let (
-            first,
-            Range {
-                start: from,
-                end: to,
-            },
-        ) = window(
+        let (first, bytes) = window(
             self.lines,
             self.text,
             at..end,
             context_lines_before,
             context_lines_after,
         );
+        let (from, to) = (bytes.start, bytes.end);
         let local = SourceSpan::new((at - from).into(), end - at);
         let window = &self.text[from..to];
         let inner = window.read_span(&local, context_lines_before, context_lines_after)?;
