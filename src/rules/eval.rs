@@ -504,8 +504,8 @@ impl<'e, 'a> Env<'e, 'a> {
     }
 }
 
-/// The functions over a list with an optional condition. Named once per call: comparing the
-/// name again for every element cost more than most conditions do.
+/// The functions over a list with an optional condition, named once per call rather than by
+/// comparing the name again for every element.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum ListFn {
     Count,
