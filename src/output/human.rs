@@ -374,9 +374,12 @@ fn render_laid_out(
         }
         let _ = write!(help, "单元格：{}", cell.reference());
     }
+    // Three cases: no text to point into (the message names the file), a snippet too long to
+    // print (the help names the place), and the usual snippet.
     let spans = std::iter::once(d.primary.span).chain(d.secondary.iter().map(|l| l.span));
-    let snippet = !doc.text.is_empty() && !too_long_to_show(doc, spans);
-    if !doc.text.is_empty() && !snippet {
+    let too_long = !doc.text.is_empty() && too_long_to_show(doc, spans);
+    let snippet = !doc.text.is_empty() && !too_long;
+    if too_long {
         let at = doc.line_col(d.primary.span.start());
         if !help.is_empty() {
             help.push('\n');
