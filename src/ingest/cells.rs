@@ -206,10 +206,14 @@ pub fn lines_in(text: &str, range: Range<usize>) -> impl Iterator<Item = Span> +
     })
 }
 
-/// The cells of the line at `span` (one of [`lines_in`]), for a look at one line; the lines
-/// that are read are split into [`Lines`].
-pub fn split_line(text: &str, span: Span) -> Vec<RawCell<'_>> {
-    cells_of(text, span).take(MAX_FIELDS).collect()
+/// The line at `span` (one of [`lines_in`]) split for one look at it; the lines that are
+/// read are split into [`Lines`].
+pub fn look_at<R>(text: &str, span: Span, look: impl FnOnce(&Line<'_>) -> R) -> R {
+    let cells: Vec<RawCell<'_>> = cells_of(text, span).take(MAX_FIELDS).collect();
+    look(&Line {
+        span,
+        cells: &cells,
+    })
 }
 
 /// The only non-empty cell of the line at `span`, if it has exactly one: a title is such a

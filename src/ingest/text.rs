@@ -182,12 +182,9 @@ pub fn read(text: &str) -> TextRead {
                         && cells::lines_in(text, lines.start..range.start)
                             .skip(1)
                             .all(|span| {
-                                let cells = cells::split_line(text, span);
-                                let l = Line {
-                                    span,
-                                    cells: &cells,
-                                };
-                                !has_content(&l) || l.non_empty().count() == 1
+                                cells::look_at(text, span, |l| {
+                                    !has_content(l) || l.non_empty().count() == 1
+                                })
                             })
                 });
                 match sections.last_mut() {
@@ -1330,9 +1327,11 @@ mod tests {
             "单位自筹 ٣٤",
         ];
         let mut matched = 0;
-        let cells = cells::lines_in(&disclosure, cells::whole(&disclosure))
-            .flat_map(|s| cells::split_line(&disclosure, s))
-            .map(|c| c.text);
+        let lines = cells::lines(&disclosure);
+        let cells = lines
+            .views()
+            .into_iter()
+            .flat_map(|l| l.cells.iter().map(|c| c.text));
         for text in cells.chain(made_up) {
             let pattern = shared_funds_cell_matched(text);
             matched += usize::from(pattern.is_some());

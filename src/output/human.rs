@@ -375,20 +375,26 @@ fn render_laid_out(
         let _ = write!(help, "单元格：{}", cell.reference());
     }
     // Three cases: no text to point into (the message names the file), a snippet too long to
-    // print (the help names the place), and the usual snippet.
+    // print (the help names the places), and the usual snippet.
     let spans = std::iter::once(d.primary.span).chain(d.secondary.iter().map(|l| l.span));
     let too_long = !doc.text.is_empty() && too_long_to_show(doc, spans);
     let snippet = !doc.text.is_empty() && !too_long;
     if too_long {
-        let at = doc.line_col(d.primary.span.start());
-        if !help.is_empty() {
-            help.push('\n');
+        // Every place the snippet would have shown, the primary first: an auditor must still
+        // find the other cells a finding compares.
+        let places = std::iter::once(("位置", &d.primary, "，原文过长，不显示"))
+            .chain(d.secondary.iter().map(|l| ("另见", l, "")));
+        for (what, label, note) in places {
+            let at = doc.line_col(label.span.start());
+            if !help.is_empty() {
+                help.push('\n');
+            }
+            let _ = write!(
+                help,
+                "{what}：{} 第 {} 行第 {} 列（{}{note}）",
+                doc.path, at.line, at.column, label.message
+            );
         }
-        let _ = write!(
-            help,
-            "位置：{} 第 {} 行第 {} 列（{}，原文过长，不显示）",
-            doc.path, at.line, at.column, d.primary.message
-        );
     }
     let layout = &handlers.layout;
     let laid_out = if lay_out {
@@ -524,5 +530,44 @@ mod tests {
         // The layout is not a path nothing takes: nearly every finding goes through it.
         let all = 14 * report.diagnostics.len();
         assert!(laid * 100 > all * 95, "{laid} of {all}");
+    }
+
+    /// A finding printed without its snippet names every place the snippet would have
+    /// underlined: its own cell and the cells it was compared with.
+    #[test]
+    fn a_finding_too_long_to_show_names_every_place_it_points_at() {
+        let long = "x".repeat(MAX_SNIPPET_BYTES + 1);
+        let text = format!("成本指标\t{long}\n\n\n\n年度资金总额\t100\n");
+        let doc = crate::rules::pack::empty_document("form.txt", &text);
+        let total = text.find("100").unwrap();
+        let span = |at: usize, len: usize| Span::new(at, at + len);
+        let mut d = Diagnostic::new(
+            &crate::diagnostics::codes::INDICATOR_WITHOUT_VALUE,
+            "成本与资金不符",
+            Label::new(span(text.find('x').unwrap(), 3), "成本"),
+        );
+        d.secondary.push(Label::new(span(total, 3), "资金总额"));
+        let report = FileReport {
+            document: doc,
+            diagnostics: vec![d],
+            unreadable: false,
+        };
+        let out = render(
+            &[report],
+            Style {
+                color: false,
+                width: 200,
+            },
+        );
+        assert!(out.len() < 2_000, "{out}");
+        assert!(
+            out.contains("位置：form.txt 第 1 行第 6 列（成本，原文过长，不显示）"),
+            "{out}"
+        );
+        assert!(
+            out.contains("另见：form.txt 第 5 行第 8 列（资金总额）"),
+            "{out}"
+        );
+        assert!(!out.contains("╭─["), "{out}");
     }
 }
