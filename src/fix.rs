@@ -200,8 +200,10 @@ pub enum Outcome {
     Refused(String),
 }
 
-/// Applies the safe fixes of a file's findings, if the file is still what was read.
-pub fn fix_file(doc: &Document, diagnostics: &[Diagnostic]) -> Outcome {
+/// Applies the safe fixes of a file's findings, if the file at `path` (the one `doc` was read
+/// from: its `path` is for display, and a name that is not UTF-8 is not spelt the same) is
+/// still what was read.
+pub fn fix_file(path: &Path, doc: &Document, diagnostics: &[Diagnostic]) -> Outcome {
     let edits = planned(diagnostics);
     if edits.is_empty() {
         return Outcome::Nothing;
@@ -211,7 +213,6 @@ pub fn fix_file(doc: &Document, diagnostics: &[Diagnostic]) -> Outcome {
     if !doc.is_text_file() {
         return Outcome::Refused("表格文件不能自动修改，请按提示在表格软件中改正".into());
     }
-    let path = Path::new(&doc.path);
     match std::fs::read(path) {
         Ok(now) if fingerprint(&now) == doc.fingerprint => {}
         Ok(_) => return Outcome::Refused("文件在检查之后被修改过，未写入".into()),

@@ -128,7 +128,7 @@ fn a_file_changed_since_it_was_read_is_not_touched() {
     std::fs::copy(CORPUS, &path).unwrap();
     let report = kpilint::cli::lint_file(&path);
     std::fs::write(&path, "别人刚刚改过这个文件").unwrap();
-    let outcome = kpilint::fix::fix_file(&report.document, &report.diagnostics);
+    let outcome = kpilint::fix::fix_file(&path, &report.document, &report.diagnostics);
     assert!(
         matches!(outcome, kpilint::fix::Outcome::Refused(_)),
         "{outcome:?}"
@@ -136,5 +136,38 @@ fn a_file_changed_since_it_was_read_is_not_touched() {
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
         "别人刚刚改过这个文件"
+    );
+}
+
+/// A name that is not UTF-8 (a GBK name unpacked from a zip made on Windows) is linted when
+/// its folder is walked, and `--fix` writes to that file, not to one named after its
+/// printable spelling.
+#[test]
+fn a_file_whose_name_is_not_utf8_is_linted_and_fixed() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (gbk, _, _) = encoding_rs::GBK.encode("阳泉市教育局.txt");
+    let name = std::ffi::OsStr::from_bytes(&gbk);
+    assert!(name.to_str().is_none(), "the name is not UTF-8");
+    let path = dir.path().join(name);
+    std::fs::copy(CORPUS, &path).unwrap();
+    let folder = dir.path().to_str().unwrap();
+    let report: Value =
+        serde_json::from_slice(&kpilint(&["check", "--format", "json", folder]).stdout).unwrap();
+    assert_eq!(report["summary"]["files"], 1, "{}", report["summary"]);
+    assert!(!safe_fix_codes(&report).is_empty());
+
+    let out = kpilint(&["check", "--fix", folder]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("已修复"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(entries.len(), 1, "no file was written beside it");
+    let fixed = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        fixed,
+        apply_reported(&std::fs::read_to_string(CORPUS).unwrap(), &report)
     );
 }

@@ -118,7 +118,11 @@ pub fn run(args: &CheckArgs) -> ExitCode {
                         }
                     }
                     if args.fix {
-                        match fix::fix_file(&linted.report.document, &linted.report.diagnostics) {
+                        match fix::fix_file(
+                            file,
+                            &linted.report.document,
+                            &linted.report.diagnostics,
+                        ) {
                             fix::Outcome::Fixed(n) => {
                                 eprintln!("kpilint: {}：已修复 {n} 处", file.display());
                                 // Report what is left.

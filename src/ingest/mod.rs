@@ -39,12 +39,14 @@ pub const EXTENSIONS: &[&str] = &["txt", "tsv", "csv", "xlsx", "xlsm", "xls", "o
 /// is read whatever its name.
 pub const STRUCTURED_SUFFIXES: &[&str] = &[".form.yaml", ".form.yml", ".form.json"];
 
-/// Whether a file found while walking a folder is one kpilint reads.
+/// Whether a file found while walking a folder is one kpilint reads. By the name's
+/// extension alone: a name that is not UTF-8 (GBK names unpacked from a zip made on
+/// Windows) is read like any other, not skipped without a word.
 pub fn picked_up(path: &Path) -> bool {
     let name = path
         .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("")
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default()
         .to_ascii_lowercase();
     STRUCTURED_SUFFIXES.iter().any(|s| name.ends_with(s))
         || EXTENSIONS.contains(&extension(&name).as_str())
