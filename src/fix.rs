@@ -45,8 +45,15 @@ pub fn apply(text: &str, edits: &[Edit]) -> String {
     out
 }
 
-/// The text encoded as the document was: same encoding and byte-order mark.
+/// The text encoded as the document was: same encoding, byte-order mark and line ends.
 pub fn encode(doc: &Document, text: &str) -> Result<Vec<u8>, String> {
+    let cr;
+    let text = if doc.cr_line_ends {
+        cr = text.replace('\n', "\r");
+        cr.as_str()
+    } else {
+        text
+    };
     let mut out = Vec::new();
     match doc.encoding {
         "UTF-8" => {

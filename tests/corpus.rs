@@ -661,8 +661,9 @@ fn reading(path: &Path) -> serde_json::Value {
     serde_json::json!({"dump": v, "findings": findings})
 }
 
+/// CR alone ends the lines of Excel for Mac's tab-delimited text.
 #[test]
-fn gb18030_and_crlf_copies_read_the_same() {
+fn gb18030_crlf_and_cr_copies_read_the_same() {
     let original = std::fs::read_to_string(CORPUS).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let gb = dir.path().join("gb18030.txt");
@@ -671,9 +672,12 @@ fn gb18030_and_crlf_copies_read_the_same() {
     std::fs::write(&gb, &bytes).unwrap();
     let crlf = dir.path().join("crlf.txt");
     std::fs::write(&crlf, original.replace('\n', "\r\n")).unwrap();
+    let cr = dir.path().join("cr.txt");
+    std::fs::write(&cr, original.replace('\n', "\r")).unwrap();
     let expected = reading(Path::new(CORPUS));
     let gb_doc = ingest::read_path(&gb).document;
     assert_eq!(gb_doc.encoding, "GB18030");
     assert_eq!(reading(&gb), expected);
     assert_eq!(reading(&crlf), expected);
+    assert_eq!(reading(&cr), expected);
 }

@@ -122,6 +122,30 @@ fn fix_keeps_gb18030_and_crlf() {
 }
 
 #[test]
+fn fix_keeps_lines_ended_by_cr_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(CORPUS).unwrap();
+    let path = dir.path().join("mac.txt");
+    std::fs::write(&path, original.replace('\n', "\r")).unwrap();
+    let before = json(&path);
+    assert_eq!(
+        before["summary"]["forms"],
+        json(Path::new(CORPUS))["summary"]["forms"]
+    );
+    kpilint(&["check", "--fix", path.to_str().unwrap()]);
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        !written.contains('\n'),
+        "no LF written into a file of CR line ends"
+    );
+    assert_eq!(
+        written,
+        apply_reported(&original, &before).replace('\n', "\r"),
+        "the reported fixes, and nothing else"
+    );
+}
+
+#[test]
 fn a_file_changed_since_it_was_read_is_not_touched() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.txt");

@@ -267,6 +267,13 @@ pub const MAX_LINES: usize = 2_000_000;
 
 /// Reads decoded text.
 pub fn read_text(path: &str, text: String, encoding: &'static str) -> Ingested {
+    // Read as one line, a file whose lines end in CR alone held no form at all.
+    let cr_line_ends = !text.contains('\n') && text.contains('\r');
+    let text = if cr_line_ends {
+        text.replace('\r', "\n")
+    } else {
+        text
+    };
     // Counted before the index is built, so that a refused file costs no memory.
     let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
     if lines > MAX_LINES {
@@ -319,6 +326,7 @@ pub fn read_text(path: &str, text: String, encoding: &'static str) -> Ingested {
             forms: read.forms,
             tables: read.tables,
             prose: read.prose,
+            cr_line_ends,
             ..Document::default()
         },
         diagnostics,

@@ -76,6 +76,10 @@ pub struct Document {
     pub encoding: &'static str,
     /// Whether the file started with a byte-order mark (kept when a fix rewrites it).
     pub bom: bool,
+    /// Whether the file's lines end in a lone CR (Excel for Mac's tab-delimited text, old Mac
+    /// tools): the text has LF in their place, one byte for one so every span is still the
+    /// file's, and a fix writes CR back.
+    pub cr_line_ends: bool,
     /// A hash of the bytes the text was decoded from, to notice a file changed since.
     pub fingerprint: u64,
     pub line_index: LineIndex,
