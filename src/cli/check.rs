@@ -140,8 +140,8 @@ pub fn run(args: &CheckArgs) -> ExitCode {
                     }
                     trace.extend(linted.trace);
                 }
-                (Err((file, message)), _) => {
-                    let report = unreadable(file, message.clone());
+                (Err(refused), _) => {
+                    let report = unreadable(refused);
                     progress.suspend(|| run.file(report, Filter::All));
                 }
                 (Ok(_), None) => unreachable!("every readable path is linted"),
@@ -572,7 +572,7 @@ pub fn lint_paths(paths: &[PathBuf]) -> Vec<FileReport> {
         for file in expand(path) {
             reports.push(match file {
                 Ok(file) => linter.lint_path(&file).report,
-                Err((file, message)) => unreadable(&file, message),
+                Err(refused) => unreadable(&refused),
             });
         }
     }
@@ -586,12 +586,12 @@ pub fn lint_file(path: &Path) -> FileReport {
         .report
 }
 
-fn unreadable(path: &Path, message: String) -> FileReport {
-    let mut ing = ingest::read_bytes(&path.display().to_string(), b"");
+fn unreadable(refused: &Refused) -> FileReport {
+    let mut ing = ingest::read_bytes(&refused.path.display().to_string(), b"");
     ing.diagnostics = vec![Diagnostic::new(
-        &codes::UNREADABLE,
-        message,
-        Label::new(Span::empty(0), "文件"),
+        refused.code,
+        refused.message.clone(),
+        Label::new(Span::empty(0), refused.what),
     )];
     FileReport {
         document: ing.document,
@@ -600,7 +600,20 @@ fn unreadable(path: &Path, message: String) -> FileReport {
     }
 }
 
-pub(super) type Found = Result<PathBuf, (PathBuf, String)>;
+pub(super) type Found = Result<PathBuf, Refused>;
+
+/// A path named or met that gives no file to lint, and why.
+#[derive(Debug)]
+pub(super) struct Refused {
+    pub path: PathBuf,
+    pub code: &'static codes::Code,
+    pub message: String,
+    /// What the path is, for the finding's label: `文件` or `目录`.
+    pub what: &'static str,
+}
+
+/// How many other extensions a finding on an empty folder names.
+const SKIPPED_NAMED: usize = 5;
 
 /// A file as itself; a folder as the form files below it, sorted by name, links followed.
 pub(super) fn expand(path: &Path) -> Vec<Found> {
@@ -608,6 +621,9 @@ pub(super) fn expand(path: &Path) -> Vec<Found> {
         return vec![Ok(path.to_path_buf())];
     }
     let mut found = Vec::new();
+    // The files passed over, by extension: a folder of Word or PDF forms lints nothing, and
+    // must say so rather than pass a CI run green.
+    let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     // Links are followed, so a link to a form is linted and a dangling link or a loop is
     // reported instead of silently skipped. The entries of a folder are sorted by their whole
     // paths' bytes, which is their names' order (they share the folder's path up to the name):
@@ -621,6 +637,11 @@ pub(super) fn expand(path: &Path) -> Vec<Found> {
             Ok(e) if e.file_type().is_file() => {
                 if ingest::picked_up(e.path()) {
                     found.push(Ok(e.into_path()));
+                } else {
+                    let ext = e.path().extension().map_or_else(String::new, |x| {
+                        format!(".{}", x.to_string_lossy().to_lowercase())
+                    });
+                    *skipped.entry(ext).or_default() += 1;
                 }
             }
             Ok(_) => {}
@@ -628,9 +649,53 @@ pub(super) fn expand(path: &Path) -> Vec<Found> {
                 let p = e
                     .path()
                     .map_or_else(|| path.to_path_buf(), Path::to_path_buf);
-                found.push(Err((p, format!("无法读取目录项：{e}"))));
+                found.push(Err(Refused {
+                    path: p,
+                    code: &codes::UNREADABLE,
+                    message: format!("无法读取目录项：{e}"),
+                    what: "文件",
+                }));
             }
         }
+    }
+    if found.is_empty() {
+        let mut message = "目录中没有可检查的文件".to_owned();
+        let others: usize = skipped.values().sum();
+        if others > 0 {
+            let mut kinds: Vec<(&String, &usize)> = skipped.iter().collect();
+            // The commonest first; among equals by name, files without an extension last.
+            kinds.sort_by(|a, b| {
+                b.1.cmp(a.1)
+                    .then(a.0.is_empty().cmp(&b.0.is_empty()))
+                    .then(a.0.cmp(b.0))
+            });
+            let named: Vec<&str> = kinds
+                .iter()
+                .take(SKIPPED_NAMED)
+                .map(|(k, _)| {
+                    if k.is_empty() {
+                        "无扩展名"
+                    } else {
+                        k.as_str()
+                    }
+                })
+                .collect();
+            let more = if kinds.len() > SKIPPED_NAMED {
+                "等"
+            } else {
+                ""
+            };
+            message += &format!(
+                "（跳过了 {others} 个其他格式的文件：{}{more}）",
+                named.join("、")
+            );
+        }
+        found.push(Err(Refused {
+            path: path.to_path_buf(),
+            code: &codes::NO_FILES,
+            message,
+            what: "目录",
+        }));
     }
     found
 }
@@ -740,6 +805,60 @@ mod tests {
         );
     }
 
+    /// A folder that gives no file to lint says so, naming what it passed over, so a CI run
+    /// pointed at the wrong folder (or at Word files) does not pass with nothing checked.
+    #[test]
+    fn a_folder_without_forms_is_an_error_naming_what_was_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "a.docx",
+            "b.docx",
+            "c.pdf",
+            "README",
+            "sub/d.wps",
+            "sub/e.DOCX",
+        ] {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, "").unwrap();
+        }
+        let found = expand(dir.path());
+        let [Err(refused)] = &found[..] else {
+            panic!("{found:?}")
+        };
+        assert_eq!(refused.code.code, "I011");
+        assert_eq!(refused.path, dir.path());
+        assert_eq!(
+            refused.message,
+            "目录中没有可检查的文件（跳过了 6 个其他格式的文件：.docx、.pdf、.wps、无扩展名）"
+        );
+        // Nothing at all: no list of what was skipped.
+        let empty = tempfile::tempdir().unwrap();
+        let found = expand(empty.path());
+        let [Err(refused)] = &found[..] else {
+            panic!("{found:?}")
+        };
+        assert_eq!(refused.message, "目录中没有可检查的文件");
+        // One form among them: no finding.
+        std::fs::write(dir.path().join("sub/form.txt"), "").unwrap();
+        assert!(matches!(&expand(dir.path())[..], [Ok(_)]));
+    }
+
+    /// The help of I011 names every kind of file a folder is searched for.
+    #[test]
+    fn the_help_for_an_empty_folder_names_every_kind_of_file_read() {
+        let help = codes::NO_FILES.help.unwrap();
+        for ext in ingest::EXTENSIONS {
+            assert!(
+                help.contains(&format!(".{ext}、")) || help.contains(&format!(".{ext} ")),
+                "{ext}"
+            );
+        }
+        for suffix in ingest::STRUCTURED_SUFFIXES {
+            assert!(help.contains(&format!("*{suffix}")), "{suffix}");
+        }
+    }
+
     #[test]
     fn large_files_are_linted_fewer_at_a_time() {
         let dir = tempfile::tempdir().unwrap();
@@ -761,7 +880,12 @@ mod tests {
         assert_eq!(sizes(windows(&big, 2)), [1, 1, 1]);
         // An unreadable entry weighs nothing and is still handed on in order.
         let mixed = vec![
-            Err((PathBuf::from("gone"), "无法读取".to_owned())),
+            Err(Refused {
+                path: PathBuf::from("gone"),
+                code: &codes::UNREADABLE,
+                message: "无法读取".to_owned(),
+                what: "文件",
+            }),
             file("m.txt", 6 << 20),
             file("n.txt", 2 << 20),
             file("o.txt", 6 << 20),

@@ -28,8 +28,13 @@ pub fn run(args: &ExtractArgs) -> ExitCode {
     for found in args.paths.iter().flat_map(|p| expand(p)) {
         let path = match found {
             Ok(p) => p,
-            Err((p, why)) => {
-                eprintln!("kpilint: {}：{why}", p.display());
+            Err(refused) => {
+                eprintln!(
+                    "kpilint: {}：{} [{}]",
+                    refused.path.display(),
+                    refused.message,
+                    refused.code.code
+                );
                 trouble = true;
                 continue;
             }

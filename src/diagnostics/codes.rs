@@ -58,6 +58,9 @@ codes! {
     TOO_LARGE = "I010", "file-too-large", Error,
         "文件过大，未读取",
         Some("一份绩效目标表文件不会这么大；检查是否选错了文件，或把它拆成几份");
+    NO_FILES = "I011", "no-files-found", Error,
+        "目录中没有可检查的文件",
+        Some("kpilint 检查 .txt、.tsv、.csv、.xlsx、.xlsm、.xls、.ods 与 *.form.yaml、*.form.yml、*.form.json 文件；Word、PDF 等格式请先导出为其中一种");
     PACK_INVALID = "R001", "invalid-rule-pack", Error,
         "规则包无法读取（YAML 错误、未知的键或缺少必需的键）",
         Some("按 docs/rules.md 检查规则包的结构");
