@@ -92,13 +92,19 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     let mut rule_errors: BTreeMap<String, RuleError> = BTreeMap::new();
     let mut trace = Vec::new();
     let mut diffs = String::new();
-    let files: Vec<Found> = args.paths.iter().flat_map(|p| expand(p)).collect();
-    let progress = progress_bar(files.len());
+    let listings: Vec<Listing> = args.paths.iter().map(|p| expand(p)).collect();
+    let progress = progress_bar(listings.iter().map(Listing::len).sum());
+    let mut files = listings.into_iter().flatten().peekable();
     // Files are linted in parallel a window at a time and handled in the order given, so
     // the report is the same whatever the number of threads, and only a window of files is
     // in flight at once.
     let threads = rayon::current_num_threads().max(1);
-    for chunk in windows(&files, threads) {
+    loop {
+        let window = next_window(&mut files, threads);
+        if window.is_empty() {
+            break;
+        }
+        let chunk = &window[..];
         // A window of one file is a large file linted alone (or the run's last, small file):
         // what it freed is handed back before the next, see `crate::alloc`.
         let alone = chunk.len() == 1;
@@ -206,31 +212,30 @@ pub fn run(args: &CheckArgs) -> ExitCode {
 /// files go up to four per thread.
 const WINDOW_BYTES: u64 = 8 << 20;
 
-/// The run's files cut into windows of at most [`WINDOW_BYTES`] (a larger file alone), up
-/// to four files per thread.
-fn windows(files: &[Found], threads: usize) -> Vec<&[Found]> {
+/// The run's next files: at most [`WINDOW_BYTES`] of them (a larger file alone), up to four
+/// files per thread. Empty when the files are done.
+fn next_window(
+    files: &mut std::iter::Peekable<impl Iterator<Item = Found>>,
+    threads: usize,
+) -> Vec<Found> {
     let size = |f: &Found| {
         f.as_ref()
             .ok()
             .and_then(|p| std::fs::metadata(p).ok())
             .map_or(0, |m| m.len())
     };
-    let mut out = Vec::new();
-    let mut start = 0;
-    while start < files.len() {
-        let (mut end, mut bytes) = (start, 0);
-        while end < files.len() && end - start < threads * 4 {
-            let next = size(&files[end]);
-            if end > start && bytes + next > WINDOW_BYTES {
-                break;
-            }
-            bytes += next;
-            end += 1;
+    let mut window = Vec::new();
+    let mut bytes = 0;
+    while window.len() < threads * 4 {
+        let Some(next) = files.peek() else { break };
+        let next = size(next);
+        if !window.is_empty() && bytes + next > WINDOW_BYTES {
+            break;
         }
-        out.push(&files[start..end]);
-        start = end;
+        bytes += next;
+        window.extend(files.next());
     }
-    out
+    window
 }
 
 fn trouble(message: &str) -> ExitCode {
@@ -615,50 +620,165 @@ pub(super) struct Refused {
 /// How many other extensions a finding on an empty folder names.
 const SKIPPED_NAMED: usize = 5;
 
-/// A file as itself; a folder as the form files below it, sorted by name, links followed.
-pub(super) fn expand(path: &Path) -> Vec<Found> {
-    if !path.is_dir() {
-        return vec![Ok(path.to_path_buf())];
+/// The files a path names: a file as itself; a folder as the form files below it, in their
+/// names' order (a folder's files where the folder's name sorts), links followed.
+///
+/// Held compactly, because a province's forms are often one file each and a run may name a
+/// million: a `PathBuf` and walkdir's sorted entry for each file took some 170 bytes a file
+/// (170 MB for a million, against a 64 MB budget for the whole run). Here a file costs its
+/// path below the folder and eight bytes, and the `PathBuf` is made when its turn comes.
+pub(super) struct Listing {
+    root: PathBuf,
+    /// Each file's path below `root`, back to back (a file named on its own: empty).
+    names: Vec<u8>,
+    /// Where each file's path is in `names`, in the order the files are linted.
+    entries: Vec<(u32, u32)>,
+    /// The entries that give no file to lint, by where their path starts in `names` (in that
+    /// order: they are few, and looked up by binary search).
+    refused: Vec<(u32, Refused)>,
+}
+
+impl Listing {
+    pub fn len(&self) -> usize {
+        self.entries.len()
     }
-    let mut found = Vec::new();
+
+    fn single(root: &Path, refused: Option<Refused>) -> Listing {
+        Listing {
+            root: root.to_path_buf(),
+            names: Vec::new(),
+            entries: vec![(0, 0)],
+            refused: refused.into_iter().map(|r| (0, r)).collect(),
+        }
+    }
+
+    /// Adds `path` (below `root`, as walkdir gives it) as the next entry. False when the
+    /// names no longer fit 32-bit offsets (4 GB of paths: tens of millions of files).
+    fn push(&mut self, path: &Path, refused: Option<Refused>) -> bool {
+        let below = path.strip_prefix(&self.root).unwrap_or(path);
+        let bytes = below.as_os_str().as_encoded_bytes();
+        let (Ok(start), Ok(end), Ok(_)) = (
+            u32::try_from(self.names.len()),
+            u32::try_from(self.names.len() + bytes.len()),
+            u32::try_from(self.names.len() + bytes.len() + 1),
+        ) else {
+            return false;
+        };
+        self.names.extend_from_slice(bytes);
+        self.entries.push((start, end));
+        if let Some(r) = refused {
+            self.refused.push((start, r));
+            // A byte outside every entry, so that no later entry starts where this one does
+            // (an error on the folder itself has an empty path below it).
+            self.names.push(0);
+        }
+        true
+    }
+
+    fn found(&mut self, &(start, end): &(u32, u32)) -> Found {
+        if let Ok(i) = self.refused.binary_search_by_key(&start, |(s, _)| *s) {
+            // Each entry is handed out once: its refusal is taken, not copied.
+            let placeholder = Refused {
+                path: PathBuf::new(),
+                code: &codes::UNREADABLE,
+                message: String::new(),
+                what: "文件",
+            };
+            return Err(std::mem::replace(&mut self.refused[i].1, placeholder));
+        }
+        let bytes = &self.names[start as usize..end as usize];
+        if bytes.is_empty() {
+            return Ok(self.root.clone());
+        }
+        // SAFETY: the bytes are a whole `OsStr`'s `as_encoded_bytes`, copied unchanged.
+        let below = unsafe { std::ffi::OsStr::from_encoded_bytes_unchecked(bytes) };
+        Ok(self.root.join(below))
+    }
+}
+
+impl IntoIterator for Listing {
+    type Item = Found;
+    type IntoIter = Box<dyn Iterator<Item = Found>>;
+
+    fn into_iter(mut self) -> Self::IntoIter {
+        let entries = std::mem::take(&mut self.entries);
+        Box::new(entries.into_iter().map(move |e| self.found(&e)))
+    }
+}
+
+/// The order of two paths below one folder, as walking it with each folder's entries sorted
+/// by name gives them: byte by byte, with the separator before every other byte (`a/x.txt`,
+/// a file in folder `a`, comes before `a b.txt`, as folder `a` does).
+fn walk_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    let key = |c: u8| {
+        if std::path::is_separator(char::from(c)) {
+            0
+        } else {
+            c
+        }
+    };
+    match a.iter().zip(b).position(|(x, y)| x != y) {
+        Some(i) => key(a[i]).cmp(&key(b[i])),
+        None => a.len().cmp(&b.len()),
+    }
+}
+
+/// The files `path` names (see [`Listing`]).
+pub(super) fn expand(path: &Path) -> Listing {
+    if !path.is_dir() {
+        return Listing::single(path, None);
+    }
+    let mut listing = Listing {
+        root: path.to_path_buf(),
+        names: Vec::new(),
+        entries: Vec::new(),
+        refused: Vec::new(),
+    };
     // The files passed over, by extension: a folder of Word or PDF forms lints nothing, and
     // must say so rather than pass a CI run green.
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     // Links are followed, so a link to a form is linted and a dangling link or a loop is
-    // reported instead of silently skipped. The entries of a folder are sorted by their whole
-    // paths' bytes, which is their names' order (they share the folder's path up to the name):
-    // walkdir's `sort_by_file_name` took each name apart from its path anew for every
-    // comparison, 6,000 instructions a file in a folder of a thousand.
-    for entry in walkdir::WalkDir::new(path)
-        .follow_links(true)
-        .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()))
-    {
-        match entry {
+    // reported instead of silently skipped. walkdir reads each folder as it goes, unsorted
+    // (sorted, it holds every entry of a folder at once); the listing is sorted at the end.
+    for entry in walkdir::WalkDir::new(path).follow_links(true) {
+        let pushed = match entry {
             Ok(e) if e.file_type().is_file() => {
                 if ingest::picked_up(e.path()) {
-                    found.push(Ok(e.into_path()));
+                    listing.push(e.path(), None)
                 } else {
                     let ext = e.path().extension().map_or_else(String::new, |x| {
                         format!(".{}", x.to_string_lossy().to_lowercase())
                     });
                     *skipped.entry(ext).or_default() += 1;
+                    true
                 }
             }
-            Ok(_) => {}
+            Ok(_) => true,
             Err(e) => {
                 let p = e
                     .path()
                     .map_or_else(|| path.to_path_buf(), Path::to_path_buf);
-                found.push(Err(Refused {
-                    path: p,
+                let refused = Refused {
+                    path: p.clone(),
                     code: &codes::UNREADABLE,
                     message: format!("无法读取目录项：{e}"),
                     what: "文件",
-                }));
+                };
+                listing.push(&p, Some(refused))
             }
+        };
+        if !pushed {
+            break;
         }
     }
-    if found.is_empty() {
+    let Listing { names, entries, .. } = &mut listing;
+    entries.sort_unstable_by(|&(a, b), &(c, d)| {
+        walk_order(
+            &names[a as usize..b as usize],
+            &names[c as usize..d as usize],
+        )
+    });
+    if listing.entries.is_empty() {
         let mut message = "目录中没有可检查的文件".to_owned();
         let others: usize = skipped.values().sum();
         if others > 0 {
@@ -690,14 +810,15 @@ pub(super) fn expand(path: &Path) -> Vec<Found> {
                 named.join("、")
             );
         }
-        found.push(Err(Refused {
+        let refused = Refused {
             path: path.to_path_buf(),
             code: &codes::NO_FILES,
             message,
             what: "目录",
-        }));
+        };
+        return Listing::single(path, Some(refused));
     }
-    found
+    listing
 }
 
 /// Files beyond which a run is long enough to deserve a progress bar.
@@ -759,6 +880,10 @@ mod tests {
             "a/y.txt",
             "10.txt",
             "9.txt",
+            "a0/x.txt",
+            "a!.txt",
+            "a/y0.txt",
+            "b/c/d/e.txt",
         ];
         for n in names {
             let p = dir.path().join(n);
@@ -776,7 +901,7 @@ mod tests {
         assert_eq!(ours.len(), names.len());
         assert_eq!(ours, walkdirs);
         // The folder `a` comes before `a b.txt`, `a-b` and `a.b` (its name is their start),
-        // though '-', '.' and ' ' sort before '/' in a path.
+        // though '-', '.' and ' ' sort before '/' in a path; `a/y/z.txt` before `a/y.txt`.
         let rel: Vec<String> = ours
             .iter()
             .map(|p| {
@@ -795,10 +920,14 @@ mod tests {
                 "a/x.txt",
                 "a/y/z.txt",
                 "a/y.txt",
+                "a/y0.txt",
                 "a b.txt",
+                "a!.txt",
                 "a-b/x.txt",
                 "a.b/x.txt",
                 "a.txt",
+                "a0/x.txt",
+                "b/c/d/e.txt",
                 "b.txt",
                 "中文.txt"
             ]
@@ -822,7 +951,7 @@ mod tests {
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(&p, "").unwrap();
         }
-        let found = expand(dir.path());
+        let found: Vec<Found> = expand(dir.path()).into_iter().collect();
         let [Err(refused)] = &found[..] else {
             panic!("{found:?}")
         };
@@ -834,14 +963,15 @@ mod tests {
         );
         // Nothing at all: no list of what was skipped.
         let empty = tempfile::tempdir().unwrap();
-        let found = expand(empty.path());
+        let found: Vec<Found> = expand(empty.path()).into_iter().collect();
         let [Err(refused)] = &found[..] else {
             panic!("{found:?}")
         };
         assert_eq!(refused.message, "目录中没有可检查的文件");
         // One form among them: no finding.
         std::fs::write(dir.path().join("sub/form.txt"), "").unwrap();
-        assert!(matches!(&expand(dir.path())[..], [Ok(_)]));
+        let found: Vec<Found> = expand(dir.path()).into_iter().collect();
+        assert!(matches!(&found[..], [Ok(_)]), "{found:?}");
     }
 
     /// The help of I011 names every kind of file a folder is searched for.
@@ -870,14 +1000,19 @@ mod tests {
         let small: Vec<Found> = (0..20)
             .map(|i| file(&format!("s{i}.txt"), 300 << 10))
             .collect();
-        let sizes = |w: Vec<&[Found]>| w.iter().map(|c| c.len()).collect::<Vec<_>>();
+        let sizes = |files: Vec<Found>, threads| {
+            let mut files = files.into_iter().peekable();
+            std::iter::from_fn(|| Some(next_window(&mut files, threads).len()))
+                .take_while(|&n| n > 0)
+                .collect::<Vec<_>>()
+        };
         // Small files: four per thread.
-        assert_eq!(sizes(windows(&small, 2)), [8, 8, 4]);
+        assert_eq!(sizes(small, 2), [8, 8, 4]);
         // 10 MB files: one at a time, whatever the number of threads.
         let big: Vec<Found> = (0..3)
             .map(|i| file(&format!("b{i}.txt"), 10 << 20))
             .collect();
-        assert_eq!(sizes(windows(&big, 2)), [1, 1, 1]);
+        assert_eq!(sizes(big, 2), [1, 1, 1]);
         // An unreadable entry weighs nothing and is still handed on in order.
         let mixed = vec![
             Err(Refused {
@@ -891,6 +1026,6 @@ mod tests {
             file("o.txt", 6 << 20),
             file("p.txt", 100),
         ];
-        assert_eq!(sizes(windows(&mixed, 2)), [3, 2]);
+        assert_eq!(sizes(mixed, 2), [3, 2]);
     }
 }
