@@ -226,6 +226,50 @@ fn open_fix_hover_symbols_and_shut_down() {
     c.shutdown();
 }
 
+/// A buffer whose lines end in a lone CR (Excel for Mac's tab-delimited text): the editor
+/// counts each CR as a line break, so findings and edits are on the lines it shows.
+#[test]
+fn lines_ended_by_cr_alone_are_lines() {
+    let text = std::fs::read_to_string(CORPUS).unwrap().replace('\n', "\r");
+    let mut c = Client::start();
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": URI, "languageId": "plaintext", "version": 1, "text": text}}));
+    let diags = c.diagnostics(URI, 1);
+    assert!(diags.len() > 500, "{} diagnostics", diags.len());
+    let v013_on_1063 = |ds: &[Value]| {
+        ds.iter()
+            .filter(|d| d["code"] == "V013" && d["range"]["start"]["line"] == 1062)
+            .count()
+    };
+    let before = v013_on_1063(&diags);
+    assert!(before > 0);
+    // `95元/生.年` on line 1063 corrected by an incremental edit at the editor's position,
+    // then a line typed (as CR) before it: the finding goes, and nothing else moves but by
+    // that line.
+    let line = text.split('\r').nth(1062).unwrap();
+    let at = line[..line.find("元/生.年").unwrap()]
+        .encode_utf16()
+        .count();
+    let end = at + "元/生.年".encode_utf16().count();
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": URI, "version": 2}, "contentChanges": [
+            {"range": {"start": {"line": 1062, "character": at}, "end": {"line": 1062, "character": end}}, "text": "元/生/年"},
+            {"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "新的一行\r"}
+        ]}),
+    );
+    let after = c.diagnostics(URI, 2);
+    assert_eq!(after.len(), diags.len() - 1);
+    let moved = |ds: &[Value], code: &str, line: u64| {
+        ds.iter()
+            .filter(|d| d["code"] == code && d["range"]["start"]["line"] == line)
+            .count()
+    };
+    assert_eq!(moved(&after, "V013", 1063), before - 1);
+    assert!(moved(&diags, "V001", 8397) > 0);
+    assert_eq!(moved(&after, "V001", 8398), moved(&diags, "V001", 8397));
+    c.shutdown();
+}
+
 #[test]
 fn bad_input_is_answered_not_fatal() {
     let mut c = Client::start();

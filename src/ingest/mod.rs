@@ -265,15 +265,20 @@ pub fn read_buffer(path: &str, text: String) -> Ingested {
 /// some seventy bytes a line, so a 64 MB one has about a million.
 pub const MAX_LINES: usize = 2_000_000;
 
+/// Turns the line ends of a text whose lines end in a lone CR (Excel for Mac's tab-delimited
+/// text, old Mac tools) into LF, one byte for one, so that every offset stays the text's own:
+/// whether it did. Read as one line, such a file held no form at all.
+pub fn lone_cr_as_lf(text: &mut String) -> bool {
+    let cr = !text.contains('\n') && text.contains('\r');
+    if cr {
+        *text = text.replace('\r', "\n");
+    }
+    cr
+}
+
 /// Reads decoded text.
-pub fn read_text(path: &str, text: String, encoding: &'static str) -> Ingested {
-    // Read as one line, a file whose lines end in CR alone held no form at all.
-    let cr_line_ends = !text.contains('\n') && text.contains('\r');
-    let text = if cr_line_ends {
-        text.replace('\r', "\n")
-    } else {
-        text
-    };
+pub fn read_text(path: &str, mut text: String, encoding: &'static str) -> Ingested {
+    let cr_line_ends = lone_cr_as_lf(&mut text);
     // Counted before the index is built, so that a refused file costs no memory.
     let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
     if lines > MAX_LINES {

@@ -33,7 +33,12 @@ use std::time::Duration;
 const DEBOUNCE: Duration = Duration::from_millis(5);
 
 struct Open {
+    /// The editor's text, but for lines ended by a lone CR, which are kept as LF (one byte for
+    /// one): the editor counts such a CR as a line break, and positions must agree.
     text: String,
+    /// Whether the text's lines ended in a lone CR when it was opened or last replaced whole:
+    /// line breaks typed into it come as CR and are kept as LF.
+    cr_line_ends: bool,
     version: i32,
     /// The last lint of this text, if it is a form file.
     linted: Option<Linted>,
@@ -361,10 +366,13 @@ fn handle_notification(server: &mut Server, n: Notification) -> Option<(String, 
             let p: lsp_types::DidOpenTextDocumentParams = serde_json::from_value(n.params).ok()?;
             let uri = p.text_document.uri.as_str().to_owned();
             let pack = is_pack(&uri, &p.text_document.text);
+            let mut text = p.text_document.text;
+            let cr_line_ends = crate::ingest::lone_cr_as_lf(&mut text);
             server.docs.insert(
                 uri.clone(),
                 Open {
-                    text: p.text_document.text,
+                    text,
+                    cr_line_ends,
                     version: p.text_document.version,
                     linted: None,
                     cache: Default::default(),
@@ -377,15 +385,21 @@ fn handle_notification(server: &mut Server, n: Notification) -> Option<(String, 
                 serde_json::from_value(n.params).ok()?;
             let uri = p.text_document.uri.as_str().to_owned();
             let open = server.docs.get_mut(&uri)?;
-            for change in p.content_changes {
+            for mut change in p.content_changes {
                 match change.range {
                     Some(r) => {
                         let index = crate::model::LineIndex::new(&open.text);
                         let a = convert::offset(&open.text, &index, r.start);
                         let b = convert::offset(&open.text, &index, r.end).max(a);
+                        if open.cr_line_ends {
+                            change.text = change.text.replace('\r', "\n");
+                        }
                         open.text.replace_range(a..b, &change.text);
                     }
-                    None => open.text = change.text,
+                    None => {
+                        open.cr_line_ends = crate::ingest::lone_cr_as_lf(&mut change.text);
+                        open.text = change.text;
+                    }
                 }
             }
             open.version = p.text_document.version;
