@@ -208,12 +208,21 @@ pub fn run(args: &CheckArgs) -> ExitCode {
 
 /// Input bytes a window of files may hold. A file's model and findings take a few times its
 /// text, so large files are linted one at a time, each using every thread for its forms
-/// (`ingest::text` reads them in parallel, the engine runs rules on them in parallel); small
-/// files go up to four per thread.
+/// (`ingest::text` reads them in parallel, the engine runs rules on them in parallel); other
+/// files go up to [`FILES_PER_THREAD`] per thread.
 const WINDOW_BYTES: u64 = 8 << 20;
+const FILES_PER_THREAD: usize = 4;
 
-/// The run's next files: at most [`WINDOW_BYTES`] of them (a larger file alone), up to four
-/// files per thread. Empty when the files are done.
+/// Small files go more to a window, while it holds little. Every window ends with the threads
+/// waiting for its last file and the report written on one: with one form per file (the
+/// usual layout) four files a thread left a third of the time to those waits. Memory stays as
+/// it was: such a window holds at most a megabyte.
+const SMALL_FILES_PER_THREAD: usize = 32;
+const SMALL_WINDOW_BYTES: u64 = 1 << 20;
+
+/// The run's next files: up to [`FILES_PER_THREAD`] a thread within [`WINDOW_BYTES`] (a larger
+/// file alone), or up to [`SMALL_FILES_PER_THREAD`] within [`SMALL_WINDOW_BYTES`]. Empty when
+/// the files are done.
 fn next_window(
     files: &mut std::iter::Peekable<impl Iterator<Item = Found>>,
     threads: usize,
@@ -226,13 +235,15 @@ fn next_window(
     };
     let mut window = Vec::new();
     let mut bytes = 0;
-    while window.len() < threads * 4 {
-        let Some(next) = files.peek() else { break };
-        let next = size(next);
-        if !window.is_empty() && bytes + next > WINDOW_BYTES {
+    while let Some(next) = files.peek() {
+        let (n, after) = (window.len(), bytes + size(next));
+        let fits = n == 0
+            || (n < threads * FILES_PER_THREAD && after <= WINDOW_BYTES)
+            || (n < threads * SMALL_FILES_PER_THREAD && after <= SMALL_WINDOW_BYTES);
+        if !fits {
             break;
         }
-        bytes += next;
+        bytes = after;
         window.extend(files.next());
     }
     window
@@ -1006,8 +1017,17 @@ mod tests {
                 .take_while(|&n| n > 0)
                 .collect::<Vec<_>>()
         };
-        // Small files: four per thread.
+        // Files of 300 KB: four per thread.
         assert_eq!(sizes(small, 2), [8, 8, 4]);
+        // One form a file (3 KB): 32 per thread, a window staying under a megabyte.
+        let tiny: Vec<Found> = (0..200)
+            .map(|i| file(&format!("t{i}.txt"), 3 << 10))
+            .collect();
+        assert_eq!(sizes(tiny, 2), [64, 64, 64, 8]);
+        let tiny: Vec<Found> = (0..100)
+            .map(|i| file(&format!("u{i}.txt"), 30 << 10))
+            .collect();
+        assert_eq!(sizes(tiny, 2), [34, 34, 32]);
         // 10 MB files: one at a time, whatever the number of threads.
         let big: Vec<Found> = (0..3)
             .map(|i| file(&format!("b{i}.txt"), 10 << 20))
