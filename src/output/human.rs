@@ -29,9 +29,18 @@ impl Sink for Stream {
         if self.quiet || r.diagnostics.is_empty() {
             return Ok(());
         }
-        out.write_all(render(std::slice::from_ref(&r), self.style).as_bytes())?;
-        // Someone is reading: each file shows as soon as it is linted.
-        out.flush()
+        write_part(out, &render_file(&r, self.style))
+    }
+
+    fn push_rendered(
+        &mut self,
+        rendered: String,
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        if self.quiet || rendered.is_empty() {
+            return Ok(());
+        }
+        write_part(out, &rendered)
     }
 
     fn finish(self: Box<Self>, tally: &Tally, out: &mut dyn std::io::Write) -> std::io::Result<()> {
@@ -40,6 +49,20 @@ impl Sink for Stream {
         }
         out.write_all(summary_line(&tally.summary).as_bytes())
     }
+}
+
+fn write_part(out: &mut dyn std::io::Write, part: &str) -> std::io::Result<()> {
+    out.write_all(part.as_bytes())?;
+    // Someone is reading: each file shows as soon as it is linted.
+    out.flush()
+}
+
+/// One file's part of the report, as [`Stream`] writes it: nothing for a file without
+/// findings. A pure function of the report, so the thread that linted a file can render it
+/// while the report's writer is busy with the files before (rendering was half the time of a
+/// run with the human report, on one thread while the others waited).
+pub fn render_file(r: &FileReport, style: Style) -> String {
+    render(std::slice::from_ref(r), style)
 }
 
 pub fn render(reports: &[FileReport], style: Style) -> String {
@@ -569,5 +592,40 @@ mod tests {
             "{out}"
         );
         assert!(!out.contains("╭─["), "{out}");
+    }
+
+    /// A part rendered on the thread that linted its file is what the report writes for it.
+    #[test]
+    fn a_part_rendered_ahead_is_the_part_the_report_writes() {
+        let style = Style {
+            color: false,
+            width: 100,
+        };
+        let stream = || Stream {
+            style,
+            quiet: false,
+            statistics: false,
+        };
+        for path in [
+            "tests/corpus/000_cb0bcf906edd3817.txt",
+            "tests/no-such-file.txt",
+        ] {
+            let report = crate::cli::lint_file(std::path::Path::new(path));
+            let part = render_file(&report, style);
+            let (mut pushed, mut ahead) = (Vec::new(), Vec::new());
+            stream().push(report, &mut pushed).unwrap();
+            stream().push_rendered(part, &mut ahead).unwrap();
+            assert!(!pushed.is_empty());
+            assert_eq!(pushed, ahead, "{path}");
+        }
+        // A file without findings writes nothing either way.
+        let mut clean = crate::cli::lint_file(std::path::Path::new(
+            "tests/corpus/000_cb0bcf906edd3817.txt",
+        ));
+        clean.diagnostics.clear();
+        let part = render_file(&clean, style);
+        let mut ahead = Vec::new();
+        stream().push_rendered(part, &mut ahead).unwrap();
+        assert!(ahead.is_empty());
     }
 }

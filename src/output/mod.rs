@@ -142,6 +142,20 @@ impl Tally {
         }
     }
 
+    /// Adds another tally's counts: files counted on the threads that linted them.
+    pub fn merge(&mut self, other: Tally) {
+        let (s, o) = (&mut self.summary, other.summary);
+        s.files += o.files;
+        s.forms += o.forms;
+        s.errors += o.errors;
+        s.warnings += o.warnings;
+        s.infos += o.infos;
+        s.unreadable += o.unreadable;
+        for (code, (name, severity, count)) in other.counts {
+            self.counts.entry(code).or_insert((name, severity, 0)).2 += count;
+        }
+    }
+
     /// Findings per code, most frequent first.
     pub fn rows(&self) -> Vec<(String, String, Severity, usize)> {
         let mut v: Vec<_> = self
@@ -172,4 +186,35 @@ pub fn form_index(doc: &Document, offset: usize) -> Option<usize> {
     let i = doc.forms.partition_point(|f| f.span.start() <= offset);
     let i = i.checked_sub(1)?;
     (offset <= doc.forms[i].span.end()).then_some(i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Files counted on the threads that linted them and merged give the run's counts, as
+    /// files added one by one do.
+    #[test]
+    fn tallies_merged_count_as_files_added() {
+        let reports: Vec<FileReport> = [
+            "tests/corpus/000_cb0bcf906edd3817.txt",
+            "tests/fixtures/other_issuer_budget_tables.txt",
+            "tests/fixtures/other_issuer_single_period.txt",
+            "tests/no-such-file.txt",
+        ]
+        .iter()
+        .map(|p| crate::cli::lint_file(std::path::Path::new(p)))
+        .collect();
+        let mut added = Tally::default();
+        let mut merged = Tally::default();
+        for r in &reports {
+            added.add(r);
+            let mut one = Tally::default();
+            one.add(r);
+            merged.merge(one);
+        }
+        assert_eq!(merged.summary, added.summary);
+        assert_eq!(merged.rows(), added.rows());
+        assert!(added.summary.unreadable == 1 && added.rows().len() > 20);
+    }
 }

@@ -14,6 +14,12 @@ use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 /// A report fed one file at a time, in run order.
 pub trait Sink {
     fn push(&mut self, report: FileReport, out: &mut dyn Write) -> io::Result<()>;
+    /// Writes a file's part that the thread which linted it already rendered (only the human
+    /// report's parts are: `human::render_file`).
+    fn push_rendered(&mut self, rendered: String, out: &mut dyn Write) -> io::Result<()> {
+        let _ = (rendered, out);
+        Err(io::Error::other("此报告格式不接受预先生成的内容"))
+    }
     /// Writes whatever follows the last file: the assembled document, closing brackets.
     fn finish(self: Box<Self>, tally: &Tally, out: &mut dyn Write) -> io::Result<()>;
 }
