@@ -97,3 +97,50 @@ fn github_annotations() {
         "{v001}"
     );
 }
+
+/// Each file's part of a report is rendered by the thread that linted it when nothing filters
+/// its findings; with a baseline (here one that holds nothing) it is rendered where the report
+/// is written. The reports must be the same bytes, counts and order included, on any number
+/// of threads.
+#[test]
+fn reports_rendered_on_the_linting_threads_are_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let forms = dir.path().join("forms");
+    std::fs::create_dir(&forms).unwrap();
+    std::fs::copy(CORPUS, forms.join("a.txt")).unwrap();
+    for f in [
+        "other_issuer_budget_tables.txt",
+        "other_issuer_single_period.txt",
+    ] {
+        std::fs::copy(format!("tests/fixtures/{f}"), forms.join(f)).unwrap();
+    }
+    std::fs::write(forms.join("nul.txt"), [0u8; 16]).unwrap();
+    let empty = dir.path().join("empty.json");
+    std::fs::write(&empty, "{\n  \"version\": 1,\n  \"findings\": []\n}\n").unwrap();
+    let forms = forms.to_str().unwrap();
+    for format in ["human", "json", "sarif", "github"] {
+        let mut reports = Vec::new();
+        for threads in ["1", "2", "3"] {
+            for baseline in [None, Some(empty.to_str().unwrap())] {
+                let mut args = vec!["check", "--no-config", "--format", format, forms];
+                args.extend(baseline.map(|b| ["--baseline", b]).into_iter().flatten());
+                let out = Command::new(env!("CARGO_BIN_EXE_kpilint"))
+                    .args(&args)
+                    .env("RAYON_NUM_THREADS", threads)
+                    .env("COLUMNS", "100")
+                    .output()
+                    .expect("runs");
+                assert_eq!(
+                    out.status.code(),
+                    Some(2),
+                    "{format}: the NUL file is unreadable"
+                );
+                reports.push(String::from_utf8(out.stdout).unwrap());
+            }
+        }
+        assert!(reports[0].len() > 1000, "{format}: {}", reports[0]);
+        for (i, r) in reports.iter().enumerate() {
+            assert!(r == &reports[0], "{format}: run {i} differs");
+        }
+    }
+}

@@ -8,7 +8,7 @@ use crate::ingest;
 use crate::lint::Linter;
 use crate::lint::Suppression;
 use crate::model::Span;
-use crate::output::stream::Sink;
+use crate::output::stream::{Part, Sink};
 use crate::output::{self, human, FileReport, RuleInfo, Summary};
 use crate::rules::{RuleError, RuleSet, TraceLine};
 use rayon::prelude::*;
@@ -40,7 +40,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     // Every report is written as the run goes and only counts are kept, so memory stays flat
     // however many files there are (the HTML report keeps 48 bytes per form with
     // findings, to sort them).
-    let sink: Box<dyn Sink> = match args.format {
+    let sink: Box<dyn Sink + Sync> = match args.format {
         Format::Human => Box::new(human::Stream {
             style,
             quiet: args.quiet,
@@ -99,17 +99,11 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     // the report is the same whatever the number of threads, and only a window of files is
     // in flight at once.
     let threads = rayon::current_num_threads().max(1);
-    // The human report's parts are rendered by the threads that lint, when nothing can change
-    // a report between its linting and its writing (no suppressions or baseline to filter it,
-    // no fix to lint it again): rendering on this thread alone, while the others waited, was
-    // half the run's time.
-    let prerender = (args.format == Format::Human
-        && !args.quiet
-        && !args.fix
-        && !args.diff
-        && linter.suppressions.is_empty()
-        && run.baseline.is_none())
-    .then_some(style);
+    // Each file's part of the report is rendered by the thread that linted it (`Sink::render`),
+    // when nothing can change a report between its linting and its writing: no suppressions or
+    // baseline to filter it, no fix to lint it again, no diff to print from it.
+    let prerender =
+        !args.fix && !args.diff && linter.suppressions.is_empty() && run.baseline.is_none();
     loop {
         let window = next_window(&mut files, threads);
         if window.is_empty() {
@@ -119,13 +113,14 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         // A window of one file is a large file linted alone (or the run's last, small file):
         // what it freed is handed back before the next, see `crate::alloc`.
         let alone = chunk.len() == 1;
+        let sink: &(dyn Sink + Sync) = &*run.sink;
         let mut done: Vec<Option<Done>> = chunk
             .par_iter()
             .map(|f| {
                 f.as_ref().ok().map(|p| {
                     let linted = linter.lint_path(p);
-                    match prerender {
-                        Some(style) => Done::rendered(linted, style),
+                    match prerender.then(|| sink.render(&linted.report)).flatten() {
+                        Some(part) => Done::rendered(linted, part),
                         None => Done::Linted(linted),
                     }
                 })
@@ -283,13 +278,13 @@ fn next_window(
     window
 }
 
-/// A file linted. With the human report and nothing to filter its findings, the thread that
-/// linted it also renders its part and drops the file's model there: only the text and the
-/// counts come back, less than the model they replace.
+/// A file linted. With nothing to filter its findings, the thread that linted it also renders
+/// its part of the report and drops the file's model there: only the part and the counts come
+/// back, less than the model they replace.
 enum Done {
     Linted(crate::lint::Linted),
     Rendered {
-        part: String,
+        part: Part,
         tally: output::Tally,
         rule_errors: Vec<RuleError>,
         trace: Vec<TraceLine>,
@@ -297,8 +292,7 @@ enum Done {
 }
 
 impl Done {
-    fn rendered(linted: crate::lint::Linted, style: human::Style) -> Done {
-        let part = human::render_file(&linted.report, style);
+    fn rendered(linted: crate::lint::Linted, part: Part) -> Done {
         let mut tally = output::Tally::default();
         tally.add(&linted.report);
         Done::Rendered {
@@ -366,7 +360,7 @@ struct Run<'a> {
     used: Vec<bool>,
     baseline: Option<Baseline>,
     tally: output::Tally,
-    sink: Box<dyn Sink>,
+    sink: Box<dyn Sink + Sync>,
     dest: Dest,
     failures: Failures,
 }
@@ -400,10 +394,10 @@ impl Run<'_> {
 
     /// [`Run::file`] for a file's part rendered ahead and its counts, which no filter may
     /// change (see `prerender`).
-    fn rendered(&mut self, part: String, tally: output::Tally) {
+    fn rendered(&mut self, part: Part, tally: output::Tally) {
         debug_assert!(self.suppressions.is_empty() && self.baseline.is_none());
         self.tally.merge(tally);
-        if let Err(e) = self.sink.push_rendered(part, self.dest.writer()) {
+        if let Err(e) = self.sink.push_part(part, self.dest.writer()) {
             self.failures.report(&e);
         }
     }

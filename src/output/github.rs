@@ -1,7 +1,7 @@
 //! GitHub Actions workflow commands: one `::error …::message` line per finding, which GitHub
 //! shows as annotations on the file.
 
-use super::stream::Sink;
+use super::stream::{Part, Sink};
 use super::{FileReport, Tally};
 use crate::diagnostics::Severity;
 use std::io::Write;
@@ -31,9 +31,24 @@ pub struct Stream;
 
 impl Sink for Stream {
     fn push(&mut self, r: FileReport, out: &mut dyn Write) -> std::io::Result<()> {
+        let part = self.render(&r).unwrap_or_default();
+        self.push_part(part, out)
+    }
+
+    fn render(&self, r: &FileReport) -> Option<Part> {
         let mut text = String::new();
-        annotate(&r, &mut text);
-        out.write_all(text.as_bytes())
+        annotate(r, &mut text);
+        Some(Part {
+            texts: vec![text],
+            unreadable: r.unreadable,
+        })
+    }
+
+    fn push_part(&mut self, part: Part, out: &mut dyn Write) -> std::io::Result<()> {
+        for text in &part.texts {
+            out.write_all(text.as_bytes())?;
+        }
+        Ok(())
     }
 
     fn finish(self: Box<Self>, _: &Tally, _: &mut dyn Write) -> std::io::Result<()> {

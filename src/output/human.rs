@@ -1,6 +1,6 @@
 //! The human report: one miette snippet per finding, with the form it belongs to.
 
-use super::stream::Sink;
+use super::stream::{Part, Sink};
 use super::{form_at, FileReport, Summary, Tally};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::{Document, Span};
@@ -26,21 +26,29 @@ pub struct Stream {
 
 impl Sink for Stream {
     fn push(&mut self, r: FileReport, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        if self.quiet || r.diagnostics.is_empty() {
-            return Ok(());
-        }
-        write_part(out, &render_file(&r, self.style))
+        let part = self.render(&r).unwrap_or_default();
+        self.push_part(part, out)
     }
 
-    fn push_rendered(
-        &mut self,
-        rendered: String,
-        out: &mut dyn std::io::Write,
-    ) -> std::io::Result<()> {
-        if self.quiet || rendered.is_empty() {
-            return Ok(());
+    fn render(&self, r: &FileReport) -> Option<Part> {
+        let texts = if self.quiet || r.diagnostics.is_empty() {
+            Vec::new()
+        } else {
+            vec![render(std::slice::from_ref(r), self.style)]
+        };
+        Some(Part {
+            texts,
+            unreadable: r.unreadable,
+        })
+    }
+
+    fn push_part(&mut self, part: Part, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        for text in part.texts.iter().filter(|t| !t.is_empty()) {
+            out.write_all(text.as_bytes())?;
+            // Someone is reading: each file shows as soon as it is linted.
+            out.flush()?;
         }
-        write_part(out, &rendered)
+        Ok(())
     }
 
     fn finish(self: Box<Self>, tally: &Tally, out: &mut dyn std::io::Write) -> std::io::Result<()> {
@@ -49,20 +57,6 @@ impl Sink for Stream {
         }
         out.write_all(summary_line(&tally.summary).as_bytes())
     }
-}
-
-fn write_part(out: &mut dyn std::io::Write, part: &str) -> std::io::Result<()> {
-    out.write_all(part.as_bytes())?;
-    // Someone is reading: each file shows as soon as it is linted.
-    out.flush()
-}
-
-/// One file's part of the report, as [`Stream`] writes it: nothing for a file without
-/// findings. A pure function of the report, so the thread that linted a file can render it
-/// while the report's writer is busy with the files before (rendering was half the time of a
-/// run with the human report, on one thread while the others waited).
-pub fn render_file(r: &FileReport, style: Style) -> String {
-    render(std::slice::from_ref(r), style)
 }
 
 pub fn render(reports: &[FileReport], style: Style) -> String {
@@ -601,9 +595,9 @@ mod tests {
             color: false,
             width: 100,
         };
-        let stream = || Stream {
+        let stream = |quiet| Stream {
             style,
-            quiet: false,
+            quiet,
             statistics: false,
         };
         for path in [
@@ -611,21 +605,19 @@ mod tests {
             "tests/no-such-file.txt",
         ] {
             let report = crate::cli::lint_file(std::path::Path::new(path));
-            let part = render_file(&report, style);
-            let (mut pushed, mut ahead) = (Vec::new(), Vec::new());
-            stream().push(report, &mut pushed).unwrap();
-            stream().push_rendered(part, &mut ahead).unwrap();
-            assert!(!pushed.is_empty());
-            assert_eq!(pushed, ahead, "{path}");
+            assert!(!report.diagnostics.is_empty());
+            let part = stream(false).render(&report).unwrap();
+            assert_eq!(part.texts, [render(std::slice::from_ref(&report), style)]);
+            let mut ahead = Vec::new();
+            stream(false).push_part(part, &mut ahead).unwrap();
+            assert_eq!(String::from_utf8(ahead).unwrap(), render(&[report], style));
         }
-        // A file without findings writes nothing either way.
+        // Quiet, or a file without findings: nothing.
         let mut clean = crate::cli::lint_file(std::path::Path::new(
             "tests/corpus/000_cb0bcf906edd3817.txt",
         ));
+        assert!(stream(true).render(&clean).unwrap().texts.is_empty());
         clean.diagnostics.clear();
-        let part = render_file(&clean, style);
-        let mut ahead = Vec::new();
-        stream().push_rendered(part, &mut ahead).unwrap();
-        assert!(ahead.is_empty());
+        assert!(stream(false).render(&clean).unwrap().texts.is_empty());
     }
 }

@@ -1,6 +1,6 @@
 //! The JSON report. `docs/output.md` is its contract: fields are only ever added.
 
-use super::stream::{item_json, value_json, Sink, Spool};
+use super::stream::{item_json, value_json, Part, Sink, Spool};
 use super::{FileReport, Tally};
 use crate::diagnostics::Diagnostic;
 use crate::model::{Document, Span};
@@ -177,18 +177,43 @@ impl Stream {
     }
 
     fn add(&mut self, r: &FileReport) -> std::io::Result<()> {
-        self.files.item(&item_json(&file_entry(r), 4))?;
-        for d in &r.diagnostics {
-            self.diagnostics
-                .item(&item_json(&entry(&r.document, d), 4))?;
-        }
-        Ok(())
+        self.push_part(part(r), &mut std::io::sink())
+    }
+}
+
+/// A file's entry, then each of its findings' (see [`Sink::render`]).
+fn part(r: &FileReport) -> Part {
+    let mut texts = Vec::with_capacity(1 + r.diagnostics.len());
+    texts.push(item_json(&file_entry(r), 4));
+    texts.extend(
+        r.diagnostics
+            .iter()
+            .map(|d| item_json(&entry(&r.document, d), 4)),
+    );
+    Part {
+        texts,
+        unreadable: r.unreadable,
     }
 }
 
 impl Sink for Stream {
     fn push(&mut self, r: FileReport, _: &mut dyn Write) -> std::io::Result<()> {
         self.add(&r)
+    }
+
+    fn render(&self, r: &FileReport) -> Option<Part> {
+        Some(part(r))
+    }
+
+    fn push_part(&mut self, part: Part, _: &mut dyn Write) -> std::io::Result<()> {
+        let mut texts = part.texts.iter();
+        if let Some(file) = texts.next() {
+            self.files.item(file)?;
+        }
+        for d in texts {
+            self.diagnostics.item(d)?;
+        }
+        Ok(())
     }
 
     fn finish(self: Box<Self>, tally: &Tally, out: &mut dyn Write) -> std::io::Result<()> {

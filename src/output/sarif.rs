@@ -2,7 +2,7 @@
 //! (`columnKind: unicodeCodePoints`), the same unit as the JSON report; end columns are
 //! exclusive, as SARIF defines them.
 
-use super::stream::{item_json, Sink, Spool};
+use super::stream::{item_json, Part, Sink, Spool};
 use super::{FileReport, RuleInfo, Tally};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::{Document, Span};
@@ -168,18 +168,42 @@ impl Stream {
     }
 
     fn add(&mut self, f: &FileReport) -> std::io::Result<()> {
-        self.invocation_ok &= !f.unreadable;
-        for d in &f.diagnostics {
-            let r = result(&f.document, d, self.index.get(&d.code).copied());
-            self.results.item(&item_json(&r, 8))?;
+        let part = self.part(f);
+        self.push_part(part, &mut std::io::sink())
+    }
+
+    /// A file's results (see [`Sink::render`]).
+    fn part(&self, f: &FileReport) -> Part {
+        let texts = f
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let r = result(&f.document, d, self.index.get(&d.code).copied());
+                item_json(&r, 8)
+            })
+            .collect();
+        Part {
+            texts,
+            unreadable: f.unreadable,
         }
-        Ok(())
     }
 }
 
 impl Sink for Stream {
     fn push(&mut self, f: FileReport, _: &mut dyn Write) -> std::io::Result<()> {
         self.add(&f)
+    }
+
+    fn render(&self, f: &FileReport) -> Option<Part> {
+        Some(self.part(f))
+    }
+
+    fn push_part(&mut self, part: Part, _: &mut dyn Write) -> std::io::Result<()> {
+        self.invocation_ok &= !part.unreadable;
+        for r in &part.texts {
+            self.results.item(r)?;
+        }
+        Ok(())
     }
 
     fn finish(self: Box<Self>, _: &Tally, out: &mut dyn Write) -> std::io::Result<()> {

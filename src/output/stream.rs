@@ -11,13 +11,30 @@ use super::{FileReport, Tally};
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 
+/// A file's part of a report, rendered from the file's report alone ([`Sink::render`]): on
+/// the thread that linted the file, which can then drop the file's model there.
+#[derive(Debug, Default)]
+pub struct Part {
+    /// The pieces, in the order the report's [`Sink::push_part`] takes them.
+    pub texts: Vec<String>,
+    /// Whether the file could not be read.
+    pub unreadable: bool,
+}
+
 /// A report fed one file at a time, in run order.
 pub trait Sink {
     fn push(&mut self, report: FileReport, out: &mut dyn Write) -> io::Result<()>;
-    /// Writes a file's part that the thread which linted it already rendered (only the human
-    /// report's parts are: `human::render_file`).
-    fn push_rendered(&mut self, rendered: String, out: &mut dyn Write) -> io::Result<()> {
-        let _ = (rendered, out);
+    /// The file's part of the report, for a report whose parts need nothing of the files
+    /// before: rendering it is then done by the threads that lint, not the one that writes
+    /// (the human report spent half a run writing on one thread while the others waited).
+    /// `None` for a report that must see every file's findings (HTML).
+    fn render(&self, report: &FileReport) -> Option<Part> {
+        let _ = report;
+        None
+    }
+    /// Writes a part [`Sink::render`] gave, as [`Sink::push`] would write its file.
+    fn push_part(&mut self, part: Part, out: &mut dyn Write) -> io::Result<()> {
+        let _ = (part, out);
         Err(io::Error::other("此报告格式不接受预先生成的内容"))
     }
     /// Writes whatever follows the last file: the assembled document, closing brackets.
