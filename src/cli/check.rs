@@ -712,11 +712,16 @@ pub(super) struct Listing {
     /// The entries that give no file to lint, by where their path starts in `names` (in that
     /// order: they are few, and looked up by binary search).
     refused: Vec<(u32, Refused)>,
+    /// Said after the last file when the folder held more than the listing can: the files
+    /// past it are not linted.
+    cut: Option<Refused>,
+    /// The bytes `names` may hold: its offsets are 32-bit.
+    limit: usize,
 }
 
 impl Listing {
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.entries.len() + usize::from(self.cut.is_some())
     }
 
     fn single(root: &Path, refused: Option<Refused>) -> Listing {
@@ -725,21 +730,22 @@ impl Listing {
             names: Vec::new(),
             entries: vec![(0, 0)],
             refused: refused.into_iter().map(|r| (0, r)).collect(),
+            cut: None,
+            limit: 0,
         }
     }
 
     /// Adds `path` (below `root`, as walkdir gives it) as the next entry. False when the
-    /// names no longer fit 32-bit offsets (4 GB of paths: tens of millions of files).
+    /// names would pass [`Listing::limit`] (4 GB of paths: tens of millions of files).
     fn push(&mut self, path: &Path, refused: Option<Refused>) -> bool {
         let below = path.strip_prefix(&self.root).unwrap_or(path);
         let bytes = below.as_os_str().as_encoded_bytes();
-        let (Ok(start), Ok(end), Ok(_)) = (
-            u32::try_from(self.names.len()),
-            u32::try_from(self.names.len() + bytes.len()),
-            u32::try_from(self.names.len() + bytes.len() + 1),
-        ) else {
+        let (start, end) = (self.names.len(), self.names.len() + bytes.len());
+        if end + 1 > self.limit {
             return false;
-        };
+        }
+        // Within the limit, so within 32 bits.
+        let (start, end) = (start as u32, end as u32);
         self.names.extend_from_slice(bytes);
         self.entries.push((start, end));
         if let Some(r) = refused {
@@ -778,7 +784,13 @@ impl IntoIterator for Listing {
 
     fn into_iter(mut self) -> Self::IntoIter {
         let entries = std::mem::take(&mut self.entries);
-        Box::new(entries.into_iter().map(move |e| self.found(&e)))
+        let cut = self.cut.take();
+        Box::new(
+            entries
+                .into_iter()
+                .map(move |e| self.found(&e))
+                .chain(cut.map(Err)),
+        )
     }
 }
 
@@ -801,6 +813,11 @@ fn walk_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
 
 /// The files `path` names (see [`Listing`]).
 pub(super) fn expand(path: &Path) -> Listing {
+    list(path, u32::MAX as usize)
+}
+
+/// [`expand`], with the bytes the names may take.
+fn list(path: &Path, limit: usize) -> Listing {
     if !path.is_dir() {
         return Listing::single(path, None);
     }
@@ -809,6 +826,8 @@ pub(super) fn expand(path: &Path) -> Listing {
         names: Vec::new(),
         entries: Vec::new(),
         refused: Vec::new(),
+        cut: None,
+        limit,
     };
     // The files passed over, by extension: a folder of Word or PDF forms lints nothing, and
     // must say so rather than pass a CI run green.
@@ -844,6 +863,15 @@ pub(super) fn expand(path: &Path) -> Listing {
             }
         };
         if !pushed {
+            listing.cut = Some(Refused {
+                path: path.to_path_buf(),
+                code: &codes::TOO_LARGE,
+                message: format!(
+                    "目录中的文件过多（已列出 {} 个，路径合计超过 4 GB），其余未检查",
+                    listing.entries.len()
+                ),
+                what: "目录",
+            });
             break;
         }
     }
@@ -1048,6 +1076,30 @@ mod tests {
         std::fs::write(dir.path().join("sub/form.txt"), "").unwrap();
         let found: Vec<Found> = expand(dir.path()).into_iter().collect();
         assert!(matches!(&found[..], [Ok(_)]), "{found:?}");
+    }
+
+    /// A folder of more files than the listing holds says where it stopped: the files past
+    /// that are not linted without a word.
+    #[test]
+    fn a_listing_past_its_limit_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..10 {
+            std::fs::write(dir.path().join(format!("{i}.txt")), "").unwrap();
+        }
+        // Each name is five bytes and takes six with the room the limit keeps.
+        let found: Vec<Found> = list(dir.path(), 3 * 5 + 1).into_iter().collect();
+        assert_eq!(found.len(), 4, "{found:?}");
+        assert!(found[..3].iter().all(Result::is_ok));
+        let Err(cut) = &found[3] else {
+            panic!("{found:?}")
+        };
+        assert_eq!(cut.code.code, "I010");
+        assert_eq!(
+            cut.message,
+            "目录中的文件过多（已列出 3 个，路径合计超过 4 GB），其余未检查"
+        );
+        assert_eq!(list(dir.path(), 3 * 5 + 1).len(), 4);
+        assert_eq!(expand(dir.path()).into_iter().count(), 10);
     }
 
     /// The help of I011 names every kind of file a folder is searched for.
