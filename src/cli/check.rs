@@ -113,13 +113,17 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         // A window of one file is a large file linted alone (or the run's last, small file):
         // what it freed is handed back before the next, see `crate::alloc`.
         let alone = chunk.len() == 1;
+        // A file linted alone is large: its part would be held whole beside its model, where
+        // the writer streams it finding by finding (a 10 MB file's JSON peaked 17 MB higher),
+        // and there are no other files' parts to render meanwhile.
+        let ahead = prerender && !alone;
         let sink: &(dyn Sink + Sync) = &*run.sink;
         let mut done: Vec<Option<Done>> = chunk
             .par_iter()
             .map(|f| {
                 f.as_ref().ok().map(|p| {
                     let linted = linter.lint_path(p);
-                    match prerender.then(|| sink.render(&linted.report)).flatten() {
+                    match ahead.then(|| sink.render(&linted.report)).flatten() {
                         Some(part) => Done::rendered(linted, part),
                         None => Done::Linted(linted),
                     }

@@ -26,8 +26,18 @@ pub struct Stream {
 
 impl Sink for Stream {
     fn push(&mut self, r: FileReport, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        let part = self.render(&r).unwrap_or_default();
-        self.push_part(part, out)
+        if self.quiet || r.diagnostics.is_empty() {
+            return Ok(());
+        }
+        let mut result = Ok(());
+        each_finding(&Handlers::new(self.style), &r, |one| {
+            if result.is_ok() {
+                result = out.write_all(one.as_bytes());
+            }
+        });
+        result?;
+        // Someone is reading: each file shows as soon as it is linted.
+        out.flush()
     }
 
     fn render(&self, r: &FileReport) -> Option<Part> {
@@ -63,20 +73,26 @@ pub fn render(reports: &[FileReport], style: Style) -> String {
     let handlers = Handlers::new(style);
     let mut out = String::new();
     for r in reports {
-        if r.diagnostics.is_empty() {
-            continue;
-        }
-        let source = Source {
-            name: &r.document.path,
-            text: &r.document.text,
-            lines: &r.document.line_index,
-            sheets: &r.document.sheets,
-        };
-        for d in &r.diagnostics {
-            render_one(&handlers, &r.document, source, d, &mut out);
-        }
+        each_finding(&handlers, r, |one| out.push_str(one));
     }
     out
+}
+
+/// Renders a report's findings one at a time into `write`: a large file's report is written
+/// as it is rendered, not held whole (15,000 findings of a 10 MB file made some 30 MB of text).
+fn each_finding(handlers: &Handlers, r: &FileReport, mut write: impl FnMut(&str)) {
+    let source = Source {
+        name: &r.document.path,
+        text: &r.document.text,
+        lines: &r.document.line_index,
+        sheets: &r.document.sheets,
+    };
+    let mut one = String::new();
+    for d in &r.diagnostics {
+        one.clear();
+        render_one(handlers, &r.document, source, d, &mut one);
+        write(&one);
+    }
 }
 
 /// A document as miette reads it, borrowed so one copy serves all its findings.

@@ -167,23 +167,28 @@ impl Stream {
         }
     }
 
+    /// A file's results, each spooled as it is made (see `json::Stream::add`).
     fn add(&mut self, f: &FileReport) -> std::io::Result<()> {
-        let part = self.part(f);
-        self.push_part(part, &mut std::io::sink())
+        self.invocation_ok &= !f.unreadable;
+        for d in &f.diagnostics {
+            self.results.item(&self.result_json(f, d))?;
+        }
+        Ok(())
+    }
+
+    fn result_json(&self, f: &FileReport, d: &Diagnostic) -> String {
+        let r = result(&f.document, d, self.index.get(&d.code).copied());
+        item_json(&r, 8)
     }
 
     /// A file's results (see [`Sink::render`]).
     fn part(&self, f: &FileReport) -> Part {
-        let texts = f
-            .diagnostics
-            .iter()
-            .map(|d| {
-                let r = result(&f.document, d, self.index.get(&d.code).copied());
-                item_json(&r, 8)
-            })
-            .collect();
         Part {
-            texts,
+            texts: f
+                .diagnostics
+                .iter()
+                .map(|d| self.result_json(f, d))
+                .collect(),
             unreadable: f.unreadable,
         }
     }
