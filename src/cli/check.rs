@@ -715,7 +715,7 @@ pub(super) struct Listing {
     entries: Vec<(u32, u32)>,
     /// The entries that give no file to lint, by where their path starts in `names` (in that
     /// order: they are few, and looked up by binary search).
-    refused: Vec<(u32, Refused)>,
+    refused: Vec<(u32, Option<Refused>)>,
     /// Said after the last file when the folder held more than the listing can: the files
     /// past it are not linted.
     cut: Option<Refused>,
@@ -733,7 +733,7 @@ impl Listing {
             root: root.to_path_buf(),
             names: Vec::new(),
             entries: vec![(0, 0)],
-            refused: refused.into_iter().map(|r| (0, r)).collect(),
+            refused: refused.into_iter().map(|r| (0, Some(r))).collect(),
             cut: None,
             limit: 0,
         }
@@ -753,7 +753,7 @@ impl Listing {
         self.names.extend_from_slice(bytes);
         self.entries.push((start, end));
         if let Some(r) = refused {
-            self.refused.push((start, r));
+            self.refused.push((start, Some(r)));
             // A byte outside every entry, so that no later entry starts where this one does
             // (an error on the folder itself has an empty path below it).
             self.names.push(0);
@@ -764,13 +764,9 @@ impl Listing {
     fn found(&mut self, &(start, end): &(u32, u32)) -> Found {
         if let Ok(i) = self.refused.binary_search_by_key(&start, |(s, _)| *s) {
             // Each entry is handed out once: its refusal is taken, not copied.
-            let placeholder = Refused {
-                path: PathBuf::new(),
-                code: &codes::UNREADABLE,
-                message: String::new(),
-                what: "文件",
-            };
-            return Err(std::mem::replace(&mut self.refused[i].1, placeholder));
+            if let Some(r) = self.refused[i].1.take() {
+                return Err(r);
+            }
         }
         let bytes = &self.names[start as usize..end as usize];
         if bytes.is_empty() {
