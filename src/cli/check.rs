@@ -143,10 +143,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
                     }),
                 ) => {
                     progress.suspend(|| run.rendered(part, tally));
-                    for e in errors {
-                        rule_errors.entry(e.code.clone()).or_insert(e);
-                    }
-                    trace.extend(lines);
+                    keep_rule_output(errors, lines, &mut rule_errors, &mut trace);
                 }
                 (Ok(file), Some(Done::Linted(mut linted))) => {
                     if args.diff && linted.report.document.is_text_file() {
@@ -174,10 +171,12 @@ pub fn run(args: &CheckArgs) -> ExitCode {
                         }
                     }
                     progress.suspend(|| run.file(linted.report, Filter::All));
-                    for e in linted.rule_errors {
-                        rule_errors.entry(e.code.clone()).or_insert(e);
-                    }
-                    trace.extend(linted.trace);
+                    keep_rule_output(
+                        linted.rule_errors,
+                        linted.trace,
+                        &mut rule_errors,
+                        &mut trace,
+                    );
                 }
                 (Err(refused), _) => {
                     let report = unreadable(refused);
@@ -306,6 +305,20 @@ impl Done {
             trace: linted.trace,
         }
     }
+}
+
+/// What a file's run gives besides its findings: the rules that failed on it (each reported
+/// once, for the first file it failed on) and its `--trace` lines.
+fn keep_rule_output(
+    errors: Vec<RuleError>,
+    lines: Vec<TraceLine>,
+    rule_errors: &mut BTreeMap<String, RuleError>,
+    trace: &mut Vec<TraceLine>,
+) {
+    for e in errors {
+        rule_errors.entry(e.code.clone()).or_insert(e);
+    }
+    trace.extend(lines);
 }
 
 fn trouble(message: &str) -> ExitCode {
@@ -673,11 +686,15 @@ pub fn lint_file(path: &Path) -> FileReport {
 
 fn unreadable(refused: &Refused) -> FileReport {
     let mut ing = ingest::read_bytes(&refused.path.display().to_string(), b"");
-    ing.diagnostics = vec![Diagnostic::new(
+    let mut d = Diagnostic::new(
         refused.code,
         refused.message.clone(),
         Label::new(Span::empty(0), refused.what),
-    )];
+    );
+    if let Some(help) = refused.help {
+        d.help = Some(help.into());
+    }
+    ing.diagnostics = vec![d];
     FileReport {
         document: ing.document,
         diagnostics: ing.diagnostics,
@@ -695,6 +712,8 @@ pub(super) struct Refused {
     pub message: String,
     /// What the path is, for the finding's label: `文件` or `目录`.
     pub what: &'static str,
+    /// How to fix it, when the code's own help does not fit.
+    pub help: Option<&'static str>,
 }
 
 /// How many other extensions a finding on an empty folder names.
@@ -858,6 +877,7 @@ fn list(path: &Path, limit: usize) -> Listing {
                     code: &codes::UNREADABLE,
                     message: format!("无法读取目录项：{e}"),
                     what: "文件",
+                    help: None,
                 };
                 listing.push(&p, Some(refused))
             }
@@ -871,6 +891,8 @@ fn list(path: &Path, limit: usize) -> Listing {
                     listing.entries.len()
                 ),
                 what: "目录",
+                // TOO_LARGE's own help is about one file.
+                help: Some("分别检查这个目录下的各个子目录"),
             });
             break;
         }
@@ -919,6 +941,7 @@ fn list(path: &Path, limit: usize) -> Listing {
             code: &codes::NO_FILES,
             message,
             what: "目录",
+            help: None,
         };
         return Listing::single(path, Some(refused));
     }
@@ -1094,6 +1117,11 @@ mod tests {
             panic!("{found:?}")
         };
         assert_eq!(cut.code.code, "I010");
+        assert_eq!(cut.help, Some("分别检查这个目录下的各个子目录"));
+        assert_eq!(
+            unreadable(cut).diagnostics[0].help.as_deref(),
+            Some("分别检查这个目录下的各个子目录")
+        );
         assert_eq!(
             cut.message,
             "目录中的文件过多（已列出 3 个，路径合计超过 4 GB），其余未检查"
@@ -1157,6 +1185,7 @@ mod tests {
                 code: &codes::UNREADABLE,
                 message: "无法读取".to_owned(),
                 what: "文件",
+                help: None,
             }),
             file("m.txt", 6 << 20),
             file("n.txt", 2 << 20),
