@@ -2,6 +2,7 @@
 //! auditor can read offline, print on A4, and hand to the units that must correct their
 //! forms. Charts are inline SVG; the only script sorts the unit table.
 
+use super::spill::{self, Record, Spill};
 use super::stream::{Piece, Pieces, Sink};
 use super::{form_index, FileReport, Tally};
 use crate::diagnostics::{Diagnostic, Severity};
@@ -285,7 +286,8 @@ fn form_section(e: &FormEntry<'_>, id: usize) -> String {
 }
 
 /// A form with findings, as the report sorts and lists it. Its section and its line in the
-/// brief list were rendered when it arrived.
+/// brief list were rendered when it arrived; a long run sets these entries aside on disk
+/// (`spill`), 40 bytes each.
 struct Listed {
     /// Index into `Stream::units`.
     unit: u32,
@@ -294,6 +296,33 @@ struct Listed {
     /// The section, then the line: one piece cut at `split`, so one offset is kept.
     piece: Piece,
     split: u32,
+}
+
+impl Record for Listed {
+    const SIZE: usize = 40;
+
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.unit.to_le_bytes());
+        out.extend_from_slice(&self.errors.to_le_bytes());
+        out.extend_from_slice(&self.funds.serialize());
+        out.extend_from_slice(&self.piece.at.to_le_bytes());
+        out.extend_from_slice(&self.piece.len.to_le_bytes());
+        out.extend_from_slice(&self.split.to_le_bytes());
+    }
+
+    fn read(b: &[u8]) -> Listed {
+        let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
+        Listed {
+            unit: u32_at(0),
+            errors: u32_at(4),
+            funds: Decimal::deserialize(b[8..24].try_into().expect("16 bytes")),
+            piece: Piece {
+                at: u64::from_le_bytes(b[24..32].try_into().expect("8 bytes")),
+                len: u32_at(32),
+            },
+            split: u32_at(36),
+        }
+    }
 }
 
 impl Listed {
@@ -308,13 +337,14 @@ impl Listed {
 
 /// The HTML report as the run goes. Forms are listed by unit and units ranked by their
 /// totals, so nothing can be written before the end; each form's section is rendered while
-/// its file is at hand and set aside, and only what the sort reads is kept in memory (48
-/// bytes per form with findings).
+/// its file is at hand and set aside, and what the sort reads is set aside too past a few
+/// megabytes, so memory does not grow with the number of forms (only with the units').
 pub struct Stream {
     pieces: Pieces,
-    listed: Vec<Listed>,
+    listed: Spill<Listed>,
     /// Findings outside any form (tables, prose, unreadable files), in run order.
-    loose: Vec<Piece>,
+    loose: Pieces,
+    any_loose: bool,
     /// Each unit's totals, in the order units first appear.
     units: Vec<(String, UnitStats)>,
     unit_of: HashMap<String, u32>,
@@ -327,14 +357,16 @@ pub struct Stream {
 impl Stream {
     /// Sections set aside on disk, for a run of any size.
     pub fn new() -> std::io::Result<Stream> {
-        Ok(Stream::with(Pieces::disk()?))
+        Ok(Stream::with(Pieces::disk()?, Pieces::disk()?, spill::RUN))
     }
 
-    fn with(pieces: Pieces) -> Stream {
+    /// `run`: how many forms' entries are held before they are set aside.
+    fn with(pieces: Pieces, loose: Pieces, run: usize) -> Stream {
         Stream {
             pieces,
-            listed: Vec::new(),
-            loose: Vec::new(),
+            listed: Spill::new(run),
+            loose,
+            any_loose: false,
             units: Vec::new(),
             unit_of: HashMap::new(),
             total_funds: Decimal::ZERO,
@@ -359,7 +391,8 @@ impl Stream {
                         esc(&r.document.path),
                         esc(&d.message)
                     );
-                    self.loose.push(self.pieces.put(&item)?);
+                    self.loose.put(&item)?;
+                    self.any_loose = true;
                 }
             }
         }
@@ -418,7 +451,7 @@ impl Stream {
                 funds,
                 piece,
                 split,
-            });
+            })?;
         }
         Ok(())
     }
@@ -436,7 +469,7 @@ impl Sink for Stream {
 
 /// The page for reports already held.
 pub fn render(reports: &[FileReport]) -> String {
-    let mut stream = Stream::with(Pieces::memory());
+    let mut stream = Stream::with(Pieces::memory(), Pieces::memory(), usize::MAX);
     let mut tally = Tally::default();
     for r in reports {
         stream.add(r).expect("writes to memory");
@@ -452,8 +485,9 @@ impl Stream {
         let summary = tally.summary;
         let Stream {
             pieces,
-            mut listed,
+            listed,
             loose,
+            any_loose,
             units,
             total_funds,
             affected,
@@ -556,24 +590,26 @@ impl Stream {
             .map(|(i, (n, _))| (n.as_str(), i))
             .collect();
         let rank_of: Vec<usize> = units.iter().map(|(n, _)| rank[n.as_str()]).collect();
-        listed.sort_by(|a, b| {
-            rank_of[a.unit as usize]
-                .cmp(&rank_of[b.unit as usize])
-                .then(b.errors.cmp(&a.errors))
-                .then(b.funds.cmp(&a.funds))
-        });
-        let detailed = listed.len().min(DETAIL_LIMIT);
-        if listed.len() > DETAIL_LIMIT {
+        let with_findings = listed.len();
+        if with_findings > DETAIL_LIMIT {
             let _ = write!(
             s,
             "<p>有发现的表共 {} 张；下列详列前 {DETAIL_LIMIT} 张（按单位、错误数、资金排序），其余见末尾的简表。</p>",
-            listed.len()
+            with_findings
         );
         }
         out.write_all(s.as_bytes())?;
         let mut pieces = pieces.read()?;
         let mut current_unit = None;
-        for l in &listed[..detailed] {
+        let mut listed = listed.sorted_by_key(|l| {
+            (
+                rank_of[l.unit as usize],
+                std::cmp::Reverse(l.errors),
+                std::cmp::Reverse(l.funds),
+            )
+        })?;
+        for l in listed.by_ref().take(DETAIL_LIMIT) {
+            let l = l?;
             if current_unit != Some(l.unit) {
                 let unit = &units[l.unit as usize].0;
                 write!(
@@ -586,23 +622,21 @@ impl Stream {
             }
             pieces.copy(l.section(), out)?;
         }
-        if listed.len() > DETAIL_LIMIT {
+        if with_findings > DETAIL_LIMIT {
             write!(
             out,
             "<h2 id=\"more\">其余有发现的表</h2><details><summary>展开其余 {} 张表的清单</summary><table><thead>",
-            listed.len() - DETAIL_LIMIT
+            with_findings - DETAIL_LIMIT
         )?;
             out.write_all("<tr><th scope=\"col\">项目名称</th><th scope=\"col\">实施单位</th><th scope=\"col\" class=\"num\">错误</th><th scope=\"col\" class=\"num\">警告</th><th scope=\"col\" class=\"num\">提示</th></tr></thead><tbody>".as_bytes())?;
-            for l in &listed[DETAIL_LIMIT..] {
-                pieces.copy(l.brief(), out)?;
+            for l in listed {
+                pieces.copy(l?.brief(), out)?;
             }
             out.write_all(b"</tbody></table></details>")?;
         }
-        if !loose.is_empty() {
+        if any_loose {
             out.write_all("<h2 id=\"files\">文件与规则包</h2><ol class=\"findings\">".as_bytes())?;
-            for &p in &loose {
-                pieces.copy(p, out)?;
-            }
+            loose.read()?.copy_all(out)?;
             out.write_all(b"</ol>")?;
         }
         let mut s = String::new();
@@ -610,5 +644,73 @@ impl Stream {
         s.push_str(SCRIPT);
         s.push_str("</script></body></html>\n");
         out.write_all(s.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The page as a run writes it, with its sections and its sort's entries set aside on
+    /// disk, the entries `run` at a time.
+    fn streamed(reports: &[FileReport], run: usize) -> String {
+        let mut stream = Stream::with(Pieces::disk().unwrap(), Pieces::disk().unwrap(), run);
+        let mut tally = Tally::default();
+        for r in reports {
+            stream.add(r).unwrap();
+            tally.add(r);
+        }
+        let mut out = Vec::new();
+        stream.write(&tally, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// Many small units with findings in every form, in files of 1,500 forms: more forms
+    /// with findings than are detailed, so both the sections and the brief list are sorted.
+    fn many_forms() -> Vec<FileReport> {
+        (0..3)
+            .map(|file| {
+                let mut text = String::new();
+                for i in file * 1500..(file + 1) * 1500 {
+                    // Funds and units vary so that the sort has ties and non-ties to keep.
+                    text.push_str(&format!(
+                        "项目支出绩效目标表\n项目名称\t项目{i}\n实施单位\t单位{}\n年度资金总额\t{}\n绩效指标\t一级指标\t二级指标\t三级指标\t指标值\n\t产出指标\t数量指标\t甲\t\n{}",
+                        i % 37,
+                        (i * 7) % 11 * 1000,
+                        if i % 3 == 0 { "\t\t质量指标\t乙\t\n" } else { "" }
+                    ));
+                }
+                let ing = crate::ingest::read_text(&format!("f{file}.txt"), text, "UTF-8");
+                FileReport {
+                    document: ing.document,
+                    diagnostics: ing.diagnostics,
+                    unreadable: false,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_report_sorted_on_disk_is_the_one_sorted_in_memory() {
+        let mut reports = many_forms();
+        // And a real file, with findings outside any form (its budget tables).
+        reports.push(crate::cli::lint_file(std::path::Path::new(
+            "tests/corpus/000_cb0bcf906edd3817.txt",
+        )));
+        reports.push(crate::cli::lint_file(std::path::Path::new(
+            "tests/no-such-file.txt",
+        )));
+        let page = render(&reports);
+        // Every generated form has findings (its missing categories), and 209 of the
+        // disclosure's 224: 1,709 past the detailed 3,000.
+        assert!(page.contains("有发现的表共 4709 张"));
+        assert!(page.contains("展开其余 1709 张表的清单"));
+        assert!(page.contains("<h2 id=\"files\">"));
+        for run in [1, 7, 1000, spill::RUN] {
+            assert!(
+                streamed(&reports, run) == page,
+                "entries set aside {run} at a time"
+            );
+        }
     }
 }

@@ -10,6 +10,7 @@ pub mod html;
 pub mod human;
 pub mod json;
 pub mod sarif;
+pub mod spill;
 pub mod stream;
 pub mod value;
 

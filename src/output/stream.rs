@@ -100,8 +100,8 @@ pub struct Pieces {
 /// Where a piece is in its [`Pieces`].
 #[derive(Debug, Clone, Copy)]
 pub struct Piece {
-    at: u64,
-    len: u32,
+    pub(super) at: u64,
+    pub(super) len: u32,
 }
 
 impl Piece {
