@@ -11,7 +11,7 @@
 //!
 //! See `docs/architecture.md` for what each stage owns and may not touch.
 
-mod alloc;
+pub mod alloc;
 pub mod cli;
 pub mod diagnostics;
 pub mod fix;
