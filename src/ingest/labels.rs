@@ -185,17 +185,20 @@ pub fn normalize(label: &str) -> Cow<'_, str> {
         let (start, end) = trim(label);
         return Cow::Borrowed(&label[start..end]);
     }
-    let s: String = label
-        .chars()
-        .filter(|&c| !is_space(c))
-        .map(|c| match c {
+    // Sized once: a parenthesis grows by two bytes, spaces only shrink it.
+    let parens = label.bytes().filter(|&b| b == b'(' || b == b')').count();
+    let mut s = String::with_capacity(label.len() + 2 * parens);
+    for c in label.chars().filter(|&c| !is_space(c)) {
+        s.push(match c {
             '(' => '（',
             ')' => '）',
             other => other,
-        })
-        .collect();
+        });
+    }
     let (start, end) = trim(&s);
-    Cow::Owned(s[start..end].to_owned())
+    s.truncate(end);
+    s.drain(..start);
+    Cow::Owned(s)
 }
 
 /// Whether a cell could be a label at all: labels are short and have no digits. Most cells

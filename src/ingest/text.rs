@@ -1126,15 +1126,20 @@ pub fn parse_amount(text: &str) -> Amount {
     let t: Cow<str> = if plain {
         Cow::Borrowed(text)
     } else {
-        text.chars()
+        // Sized once: every character kept is as long or shorter once cleaned.
+        let mut t = String::with_capacity(text.len());
+        for c in text
+            .chars()
             .filter(|&c| !cells::is_space(c) && c != ',' && c != '，')
-            .map(|c| match c {
+        {
+            t.push(match c {
                 '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
                 '．' => '.',
                 '－' => '-',
                 _ => c,
-            })
-            .collect()
+            });
+        }
+        Cow::Owned(t)
     };
     let t = t.strip_suffix('元').unwrap_or(&t);
     if t.is_empty() || matches!(t, "-" | "—" | "——" | "/" | "／") {
