@@ -2,12 +2,15 @@
 //!
 //! The pipeline, one module per stage:
 //!
-//! 1. [`ingest`] reads files (text extractions now; spreadsheets and YAML later) into
+//! 1. [`ingest`] reads files (text extractions, spreadsheets, YAML and JSON) into
 //! 2. the [`model`]: documents of forms, every cell with a source span;
-//! 3. `value` will type each 指标值 (comparator, exact amount, unit; not yet built);
-//! 4. rule packs will evaluate over forms and documents (not yet built);
+//! 3. [`value`] types each 指标值 (comparator, exact amount, unit) with a pest grammar;
+//! 4. [`rules`] evaluates the YAML rule packs over forms and whole documents;
 //! 5. [`diagnostics`] are what every stage reports, and [`output`] renders them;
-//! 6. [`cli`] drives it all.
+//! 6. [`cli`] drives it all, and [`lsp`] serves it to editors.
+//!
+//! Beside them: [`lint`] runs stages 1–4 on one file, [`fix`] applies fixes, [`spill`] sorts
+//! lists too long to hold, and [`alloc`] tunes the allocator.
 //!
 //! See `docs/architecture.md` for what each stage owns and may not touch.
 
@@ -21,6 +24,7 @@ pub mod lsp;
 pub mod model;
 pub mod output;
 pub mod rules;
+pub mod spill;
 pub mod value;
 
 /// Bounds every pest parse (values, rule expressions) to a budget of rule calls. Both

@@ -11,6 +11,7 @@ use crate::model::Span;
 use crate::output::stream::{Part, Sink};
 use crate::output::{self, human, FileReport, RuleInfo, Summary};
 use crate::rules::{RuleError, RuleSet, TraceLine};
+use crate::spill::{self, Record, Spill};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -686,14 +687,11 @@ pub fn lint_file(path: &Path) -> FileReport {
 
 fn unreadable(refused: &Refused) -> FileReport {
     let mut ing = ingest::read_bytes(&refused.path.display().to_string(), b"");
-    let mut d = Diagnostic::new(
+    let d = Diagnostic::new(
         refused.code,
         refused.message.clone(),
         Label::new(Span::empty(0), refused.what),
     );
-    if let Some(help) = refused.help {
-        d.help = Some(help.into());
-    }
     ing.diagnostics = vec![d];
     FileReport {
         document: ing.document,
@@ -712,8 +710,6 @@ pub(super) struct Refused {
     pub message: String,
     /// What the path is, for the finding's label: `文件` or `目录`.
     pub what: &'static str,
-    /// How to fix it, when the code's own help does not fit.
-    pub help: Option<&'static str>,
 }
 
 /// How many other extensions a finding on an empty folder names.
@@ -722,78 +718,111 @@ const SKIPPED_NAMED: usize = 5;
 /// The files a path names: a file as itself; a folder as the form files below it, in their
 /// names' order (a folder's files where the folder's name sorts), links followed.
 ///
-/// Held compactly, because a province's forms are often one file each and a run may name a
-/// million: a `PathBuf` and walkdir's sorted entry for each file took some 170 bytes a file
-/// (170 MB for a million, against a 64 MB budget for the whole run). Here a file costs its
-/// path below the folder and eight bytes, and the `PathBuf` is made when its turn comes.
+/// A province's forms are often one file each, and a run may name millions. A `PathBuf` and
+/// walkdir's sorted entry for each file took some 170 bytes a file (170 MB for a million,
+/// against a 64 MB budget for the whole run); kept back to back, 27 bytes a file, which still
+/// grew with their number. The walk is unsorted, and the files' paths below the folder are
+/// held up to a few megabytes, then set aside on disk and merged back in order as the run
+/// reads them ([`crate::spill`]): memory no longer grows with the number of files.
 pub(super) struct Listing {
     root: PathBuf,
-    /// Each file's path below `root`, back to back (a file named on its own: empty).
-    names: Vec<u8>,
-    /// Where each file's path is in `names`, in the order the files are linted.
-    entries: Vec<(u32, u32)>,
-    /// The entries that give no file to lint, by where their path starts in `names` (in that
-    /// order: they are few, and looked up by binary search).
-    refused: Vec<(u32, Option<Refused>)>,
-    /// Said after the last file when the folder held more than the listing can: the files
-    /// past it are not linted.
-    cut: Option<Refused>,
-    /// The bytes `names` may hold: its offsets are 32-bit.
-    limit: usize,
+    entries: Spill<Entry>,
+    /// The entries that give no file to lint (they are few), by [`Entry::refused`].
+    refused: Vec<Option<Refused>>,
+}
+
+/// A file below a listing's folder: its path below it, as bytes (a path named on its own:
+/// empty), and the index of its refusal if it is one.
+struct Entry {
+    below: Box<[u8]>,
+    refused: Option<u32>,
+}
+
+impl Record for Entry {
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.refused.map_or(u32::MAX, |i| i).to_le_bytes());
+        out.extend_from_slice(&self.below);
+    }
+
+    fn read(bytes: &[u8]) -> Entry {
+        let refused = u32::from_le_bytes(bytes[..4].try_into().expect("4 bytes"));
+        Entry {
+            below: bytes[4..].into(),
+            refused: (refused != u32::MAX).then_some(refused),
+        }
+    }
+
+    fn weight(&self) -> usize {
+        // The entry, its path, and what the allocator adds to a small block.
+        std::mem::size_of::<Entry>() + self.below.len() + 16
+    }
 }
 
 impl Listing {
     pub fn len(&self) -> usize {
-        self.entries.len() + usize::from(self.cut.is_some())
+        self.entries.len()
+    }
+
+    fn new(root: &Path, held: usize) -> Listing {
+        Listing {
+            root: root.to_path_buf(),
+            entries: Spill::new(held),
+            refused: Vec::new(),
+        }
     }
 
     fn single(root: &Path, refused: Option<Refused>) -> Listing {
-        Listing {
-            root: root.to_path_buf(),
-            names: Vec::new(),
-            entries: vec![(0, 0)],
-            refused: refused.into_iter().map(|r| (0, Some(r))).collect(),
-            cut: None,
-            limit: 0,
-        }
+        let mut listing = Listing::new(root, usize::MAX);
+        // Held in memory: nothing can fail.
+        let _ = listing.push(root, refused);
+        listing
     }
 
-    /// Adds `path` (below `root`, as walkdir gives it) as the next entry. False when the
-    /// names would pass [`Listing::limit`] (4 GB of paths: tens of millions of files).
-    fn push(&mut self, path: &Path, refused: Option<Refused>) -> bool {
+    /// Adds `path` (below `root`, as walkdir gives it) as the next entry.
+    fn push(&mut self, path: &Path, refused: Option<Refused>) -> std::io::Result<()> {
         let below = path.strip_prefix(&self.root).unwrap_or(path);
-        let bytes = below.as_os_str().as_encoded_bytes();
-        let (start, end) = (self.names.len(), self.names.len() + bytes.len());
-        if end + 1 > self.limit {
-            return false;
-        }
-        // Within the limit, so within 32 bits.
-        let (start, end) = (start as u32, end as u32);
-        self.names.extend_from_slice(bytes);
-        self.entries.push((start, end));
-        if let Some(r) = refused {
-            self.refused.push((start, Some(r)));
-            // A byte outside every entry, so that no later entry starts where this one does
-            // (an error on the folder itself has an empty path below it).
-            self.names.push(0);
-        }
-        true
+        let refused = match refused {
+            Some(r) => {
+                self.refused.push(Some(r));
+                Some(u32::try_from(self.refused.len() - 1).map_err(std::io::Error::other)?)
+            }
+            None => None,
+        };
+        self.entries.push(Entry {
+            below: below.as_os_str().as_encoded_bytes().into(),
+            refused,
+        })
     }
 
-    fn found(&mut self, &(start, end): &(u32, u32)) -> Found {
-        if let Ok(i) = self.refused.binary_search_by_key(&start, |(s, _)| *s) {
+    fn found(&mut self, e: Entry) -> Found {
+        if let Some(i) = e.refused {
             // Each entry is handed out once: its refusal is taken, not copied.
-            if let Some(r) = self.refused[i].1.take() {
+            if let Some(r) = self.refused.get_mut(i as usize).and_then(Option::take) {
                 return Err(r);
             }
         }
-        let bytes = &self.names[start as usize..end as usize];
-        if bytes.is_empty() {
+        if e.below.is_empty() {
             return Ok(self.root.clone());
         }
-        // SAFETY: the bytes are a whole `OsStr`'s `as_encoded_bytes`, copied unchanged.
-        let below = unsafe { std::ffi::OsStr::from_encoded_bytes_unchecked(bytes) };
-        Ok(self.root.join(below))
+        Ok(self.root.join(os_str(&e.below)))
+    }
+}
+
+/// The name whose `as_encoded_bytes` these are: on Unix, any bytes are a name.
+#[cfg(unix)]
+fn os_str(bytes: &[u8]) -> &std::ffi::OsStr {
+    std::os::unix::ffi::OsStrExt::from_bytes(bytes)
+}
+
+/// The name whose `as_encoded_bytes` these are: elsewhere a name is UTF-8 but for the rare
+/// one that is not (Windows keeps unpaired surrogates).
+#[cfg(not(unix))]
+fn os_str(bytes: &[u8]) -> &std::ffi::OsStr {
+    match std::str::from_utf8(bytes) {
+        Ok(name) => std::ffi::OsStr::new(name),
+        // SAFETY: the bytes are a whole `OsStr`'s `as_encoded_bytes`, unchanged: taken in this
+        // process and, when set aside, read back from its own temporary file.
+        Err(_) => unsafe { std::ffi::OsStr::from_encoded_bytes_unchecked(bytes) },
     }
 }
 
@@ -801,15 +830,43 @@ impl IntoIterator for Listing {
     type Item = Found;
     type IntoIter = Box<dyn Iterator<Item = Found>>;
 
-    fn into_iter(mut self) -> Self::IntoIter {
-        let entries = std::mem::take(&mut self.entries);
-        let cut = self.cut.take();
-        Box::new(
-            entries
-                .into_iter()
-                .map(move |e| self.found(&e))
-                .chain(cut.map(Err)),
-        )
+    fn into_iter(self) -> Self::IntoIter {
+        let Listing {
+            root,
+            entries,
+            refused,
+        } = self;
+        let mut rest = Listing {
+            root,
+            entries: Spill::new(0),
+            refused,
+        };
+        // Reading the set-aside entries back can fail (the disk, the temporary file): the
+        // folder is then reported, once, and its remaining files are not linted.
+        let trouble = |rest: &Listing, e: std::io::Error| Refused {
+            path: rest.root.clone(),
+            code: &codes::UNREADABLE,
+            message: format!("无法读回目录的文件清单（临时文件）：{e}"),
+            what: "目录",
+        };
+        match entries.sorted_by(|a, b| walk_order(&a.below, &b.below)) {
+            Ok(sorted) => {
+                let mut failed = false;
+                Box::new(sorted.map_while(move |e| {
+                    if failed {
+                        return None;
+                    }
+                    Some(match e {
+                        Ok(e) => rest.found(e),
+                        Err(e) => {
+                            failed = true;
+                            Err(trouble(&rest, e))
+                        }
+                    })
+                }))
+            }
+            Err(e) => Box::new(std::iter::once(Err(trouble(&rest, e)))),
+        }
     }
 }
 
@@ -832,28 +889,21 @@ fn walk_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
 
 /// The files `path` names (see [`Listing`]).
 pub(super) fn expand(path: &Path) -> Listing {
-    list(path, u32::MAX as usize)
+    list(path, spill::BUDGET)
 }
 
-/// [`expand`], with the bytes the names may take.
-fn list(path: &Path, limit: usize) -> Listing {
+/// [`expand`], holding up to `held` bytes of entries in memory at a time.
+fn list(path: &Path, held: usize) -> Listing {
     if !path.is_dir() {
         return Listing::single(path, None);
     }
-    let mut listing = Listing {
-        root: path.to_path_buf(),
-        names: Vec::new(),
-        entries: Vec::new(),
-        refused: Vec::new(),
-        cut: None,
-        limit,
-    };
+    let mut listing = Listing::new(path, held);
     // The files passed over, by extension: a folder of Word or PDF forms lints nothing, and
     // must say so rather than pass a CI run green.
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     // Links are followed, so a link to a form is linted and a dangling link or a loop is
     // reported instead of silently skipped. walkdir reads each folder as it goes, unsorted
-    // (sorted, it holds every entry of a folder at once); the listing is sorted at the end.
+    // (sorted, it holds every entry of a folder at once); the listing sorts them.
     for entry in walkdir::WalkDir::new(path).follow_links(true) {
         let pushed = match entry {
             Ok(e) if e.file_type().is_file() => {
@@ -864,10 +914,10 @@ fn list(path: &Path, limit: usize) -> Listing {
                         format!(".{}", x.to_string_lossy().to_lowercase())
                     });
                     *skipped.entry(ext).or_default() += 1;
-                    true
+                    Ok(())
                 }
             }
-            Ok(_) => true,
+            Ok(_) => Ok(()),
             Err(e) => {
                 let p = e
                     .path()
@@ -877,33 +927,22 @@ fn list(path: &Path, limit: usize) -> Listing {
                     code: &codes::UNREADABLE,
                     message: format!("无法读取目录项：{e}"),
                     what: "文件",
-                    help: None,
                 };
                 listing.push(&p, Some(refused))
             }
         };
-        if !pushed {
-            listing.cut = Some(Refused {
+        if let Err(e) = pushed {
+            // The listing could not be set aside (no room for the temporary file): the folder
+            // is one finding, not a run that stops.
+            let refused = Refused {
                 path: path.to_path_buf(),
-                code: &codes::TOO_LARGE,
-                message: format!(
-                    "目录中的文件过多（已列出 {} 个，路径合计超过 4 GB），其余未检查",
-                    listing.entries.len()
-                ),
+                code: &codes::UNREADABLE,
+                message: format!("无法列出目录中的文件（临时文件）：{e}"),
                 what: "目录",
-                // TOO_LARGE's own help is about one file.
-                help: Some("分别检查这个目录下的各个子目录"),
-            });
-            break;
+            };
+            return Listing::single(path, Some(refused));
         }
     }
-    let Listing { names, entries, .. } = &mut listing;
-    entries.sort_unstable_by(|&(a, b), &(c, d)| {
-        walk_order(
-            &names[a as usize..b as usize],
-            &names[c as usize..d as usize],
-        )
-    });
     if listing.entries.is_empty() {
         let mut message = "目录中没有可检查的文件".to_owned();
         let others: usize = skipped.values().sum();
@@ -941,7 +980,6 @@ fn list(path: &Path, limit: usize) -> Listing {
             code: &codes::NO_FILES,
             message,
             what: "目录",
-            help: None,
         };
         return Listing::single(path, Some(refused));
     }
@@ -1101,33 +1139,44 @@ mod tests {
         assert!(matches!(&found[..], [Ok(_)]), "{found:?}");
     }
 
-    /// A folder of more files than the listing holds says where it stopped: the files past
-    /// that are not linted without a word.
+    /// A folder listed with its entries set aside on disk a few at a time lists what one held
+    /// in memory lists, in the same order, with its unreadable entries where they were.
     #[test]
-    fn a_listing_past_its_limit_says_so() {
+    fn a_listing_set_aside_on_disk_is_the_listing_held_in_memory() {
         let dir = tempfile::tempdir().unwrap();
-        for i in 0..10 {
-            std::fs::write(dir.path().join(format!("{i}.txt")), "").unwrap();
+        for i in 0..60 {
+            // Names of different lengths, in folders, so the runs hold different numbers.
+            let p = dir
+                .path()
+                .join(format!("d{}/{}{i}.txt", i % 4, "名".repeat(i % 5)));
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, "").unwrap();
         }
-        // Each name is five bytes and takes six with the room the limit keeps.
-        let found: Vec<Found> = list(dir.path(), 3 * 5 + 1).into_iter().collect();
-        assert_eq!(found.len(), 4, "{found:?}");
-        assert!(found[..3].iter().all(Result::is_ok));
-        let Err(cut) = &found[3] else {
-            panic!("{found:?}")
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("nowhere", dir.path().join("d2/dangling.txt")).unwrap();
+        let shown = |l: Listing| -> Vec<String> {
+            l.into_iter()
+                .map(|f| match f {
+                    Ok(p) => p.display().to_string(),
+                    Err(r) => format!("{} {}", r.code.code, r.path.display()),
+                })
+                .collect()
         };
-        assert_eq!(cut.code.code, "I010");
-        assert_eq!(cut.help, Some("分别检查这个目录下的各个子目录"));
-        assert_eq!(
-            unreadable(cut).diagnostics[0].help.as_deref(),
-            Some("分别检查这个目录下的各个子目录")
-        );
-        assert_eq!(
-            cut.message,
-            "目录中的文件过多（已列出 3 个，路径合计超过 4 GB），其余未检查"
-        );
-        assert_eq!(list(dir.path(), 3 * 5 + 1).len(), 4);
-        assert_eq!(expand(dir.path()).into_iter().count(), 10);
+        let held = shown(list(dir.path(), usize::MAX));
+        let at = |name: &str| dir.path().join(name).display().to_string();
+        assert_eq!(held.len(), if cfg!(unix) { 61 } else { 60 });
+        assert_eq!(held[0], at("d0/0.txt"));
+        if cfg!(unix) {
+            // The dangling link, refused where its name sorts among its folder's files.
+            let i = held.iter().position(|f| *f == at("d2/50.txt")).unwrap();
+            assert_eq!(held[i + 1], format!("I001 {}", at("d2/dangling.txt")));
+        }
+        for budget in [0, 100, 1000] {
+            let listing = list(dir.path(), budget);
+            assert_eq!(listing.len(), held.len());
+            assert_eq!(shown(listing), held, "{budget} bytes held");
+        }
+        assert_eq!(shown(expand(dir.path())), held);
     }
 
     /// The help of I011 names every kind of file a folder is searched for.
@@ -1185,7 +1234,6 @@ mod tests {
                 code: &codes::UNREADABLE,
                 message: "无法读取".to_owned(),
                 what: "文件",
-                help: None,
             }),
             file("m.txt", 6 << 20),
             file("n.txt", 2 << 20),

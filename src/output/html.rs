@@ -2,12 +2,12 @@
 //! auditor can read offline, print on A4, and hand to the units that must correct their
 //! forms. Charts are inline SVG; the only script sorts the unit table.
 
-use super::spill::{self, Record, Spill};
 use super::stream::{Piece, Pieces, Sink};
 use super::{form_index, FileReport, Tally};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::{Cell, Document, Form, Span};
 use crate::rules::eval::format_number;
+use crate::spill::{self, Record, Spill};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -297,7 +297,7 @@ fn form_section(e: &FormEntry<'_>, id: usize) -> String {
 
 /// A form with findings, as the report sorts and lists it. Its section and its line in the
 /// brief list were rendered when it arrived; a long run sets these entries aside on disk
-/// (`spill`), 40 bytes each.
+/// (`spill`), 40 bytes each there.
 struct Listed {
     /// Index into `Stream::units`.
     unit: u32,
@@ -309,7 +309,9 @@ struct Listed {
 }
 
 impl Record for Listed {
-    const SIZE: usize = 40;
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Listed>()
+    }
 
     fn write(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.unit.to_le_bytes());
@@ -367,14 +369,18 @@ pub struct Stream {
 impl Stream {
     /// Sections set aside on disk, for a run of any size.
     pub fn new() -> std::io::Result<Stream> {
-        Ok(Stream::with(Pieces::disk()?, Pieces::disk()?, spill::RUN))
+        Ok(Stream::with(
+            Pieces::disk()?,
+            Pieces::disk()?,
+            spill::BUDGET,
+        ))
     }
 
-    /// `run`: how many forms' entries are held before they are set aside.
-    fn with(pieces: Pieces, loose: Pieces, run: usize) -> Stream {
+    /// `held`: how many bytes of forms' entries are held before they are set aside.
+    fn with(pieces: Pieces, loose: Pieces, held: usize) -> Stream {
         Stream {
             pieces,
-            listed: Spill::new(run),
+            listed: Spill::new(held),
             loose,
             any_loose: false,
             units: Vec::new(),
@@ -611,12 +617,11 @@ impl Stream {
         out.write_all(s.as_bytes())?;
         let mut pieces = pieces.read()?;
         let mut current_unit = None;
-        let mut listed = listed.sorted_by_key(|l| {
-            (
-                rank_of[l.unit as usize],
-                std::cmp::Reverse(l.errors),
-                std::cmp::Reverse(l.funds),
-            )
+        let mut listed = listed.sorted_by(|a, b| {
+            rank_of[a.unit as usize]
+                .cmp(&rank_of[b.unit as usize])
+                .then(b.errors.cmp(&a.errors))
+                .then(b.funds.cmp(&a.funds))
         })?;
         for l in listed.by_ref().take(DETAIL_LIMIT) {
             let l = l?;
@@ -675,7 +680,8 @@ mod tests {
     /// The page as a run writes it, with its sections and its sort's entries set aside on
     /// disk, the entries `run` at a time.
     fn streamed(reports: &[FileReport], run: usize) -> String {
-        let mut stream = Stream::with(Pieces::disk().unwrap(), Pieces::disk().unwrap(), run);
+        let held = run * std::mem::size_of::<Listed>();
+        let mut stream = Stream::with(Pieces::disk().unwrap(), Pieces::disk().unwrap(), held);
         let mut tally = Tally::default();
         for r in reports {
             stream.add(r).unwrap();
@@ -727,7 +733,7 @@ mod tests {
         assert!(page.contains("有发现的表共 4709 张"));
         assert!(page.contains("展开其余 1709 张表的清单"));
         assert!(page.contains("<h2 id=\"files\">"));
-        for run in [1, 7, 1000, spill::RUN] {
+        for run in [1, 7, 1000, spill::BUDGET / std::mem::size_of::<Listed>()] {
             assert!(
                 streamed(&reports, run) == page,
                 "entries set aside {run} at a time"

@@ -10,7 +10,6 @@ pub mod html;
 pub mod human;
 pub mod json;
 pub mod sarif;
-pub mod spill;
 pub mod stream;
 pub mod value;
 

@@ -1,0 +1,397 @@
+//! A list that must be sorted before it is used, kept to a few megabytes however long it grows.
+//!
+//! Two lists of a run grow with its size: the HTML report lists forms by unit and ranks units
+//! by their totals, known only when the run ends, so it keeps an entry for every form with
+//! findings (110 MB at a million forms once the vector had doubled past them); and a folder's
+//! files are linted in their names' order, which a walk can only give once it has seen them
+//! all (27 bytes a file, kept compactly). Here the entries are held up to a budget, then written
+//! to an unnamed temporary file; at the end each run is read back, sorted and written in place,
+//! and the runs are merged (an external merge sort). Equal entries come out in the order they
+//! were pushed, as from a stable sort of the whole list.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::rc::Rc;
+
+/// An entry that can be set aside on disk as bytes of its own length.
+pub trait Record: Sized {
+    fn write(&self, out: &mut Vec<u8>);
+    /// The entry [`Record::write`] wrote as `bytes`.
+    fn read(bytes: &[u8]) -> Self;
+    /// What holding the entry costs in memory, in bytes: what the budget counts.
+    fn weight(&self) -> usize;
+}
+
+/// Bytes of entries held in memory before they are set aside.
+pub const BUDGET: usize = 3 << 20;
+
+/// How many bytes of each run the merge reads at a time (at least one entry).
+const READ_AHEAD: usize = 16 << 10;
+
+pub struct Spill<T: Record> {
+    held: Vec<T>,
+    weight: usize,
+    budget: usize,
+    /// The runs set aside: where each starts in the file, its bytes and its entries.
+    runs: Vec<Run>,
+    file: Option<File>,
+    end: u64,
+    len: usize,
+}
+
+#[derive(Clone, Copy)]
+struct Run {
+    at: u64,
+    bytes: u64,
+}
+
+impl<T: Record> Spill<T> {
+    /// Held in memory up to `budget` bytes at a time; `usize::MAX` never touches the disk.
+    pub fn new(budget: usize) -> Spill<T> {
+        Spill {
+            held: Vec::new(),
+            weight: 0,
+            budget,
+            runs: Vec::new(),
+            file: None,
+            end: 0,
+            len: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn push(&mut self, entry: T) -> io::Result<()> {
+        let weight = entry.weight();
+        if !self.held.is_empty() && self.weight.saturating_add(weight) > self.budget {
+            self.set_aside()?;
+        }
+        self.weight += weight;
+        self.held.push(entry);
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Writes the held entries as a run of their own, in the order they came: each as its
+    /// length (four bytes) and its bytes.
+    fn set_aside(&mut self) -> io::Result<()> {
+        if self.held.is_empty() {
+            return Ok(());
+        }
+        let file = match &mut self.file {
+            Some(f) => f,
+            None => self.file.insert(tempfile::tempfile()?),
+        };
+        let bytes = encode(&self.held)?;
+        file.seek(SeekFrom::Start(self.end))?;
+        file.write_all(&bytes)?;
+        self.runs.push(Run {
+            at: self.end,
+            bytes: bytes.len() as u64,
+        });
+        self.end += bytes.len() as u64;
+        // Emptied, not kept at its high-water mark between runs: the budget is the bound.
+        self.held = Vec::new();
+        self.weight = 0;
+        Ok(())
+    }
+
+    /// Every entry, in the order of `cmp` (equal entries in the order pushed).
+    pub fn sorted_by<F: Fn(&T, &T) -> Ordering>(mut self, cmp: F) -> io::Result<Sorted<T, F>> {
+        if self.file.is_none() {
+            // Never set aside: one stable sort in memory.
+            self.held.sort_by(&cmp);
+            return Ok(Sorted::Held(self.held.into_iter()));
+        }
+        self.set_aside()?;
+        let mut file = self.file.take().expect("runs were set aside");
+        let mut bytes = Vec::new();
+        for run in &self.runs {
+            bytes.resize(usize::try_from(run.bytes).map_err(io::Error::other)?, 0);
+            file.seek(SeekFrom::Start(run.at))?;
+            file.read_exact(&mut bytes)?;
+            let mut entries = decode(&bytes)?;
+            entries.sort_by(&cmp);
+            // The same entries: the same bytes in all, written where they were.
+            let sorted = encode(&entries)?;
+            file.seek(SeekFrom::Start(run.at))?;
+            file.write_all(&sorted)?;
+        }
+        let mut merge = Merge {
+            file,
+            cursors: self
+                .runs
+                .iter()
+                .map(|r| Cursor {
+                    at: r.at,
+                    left: r.bytes,
+                    buf: Vec::new(),
+                    pos: 0,
+                })
+                .collect(),
+            heads: BinaryHeap::new(),
+            cmp: Rc::new(cmp),
+        };
+        for i in 0..merge.cursors.len() {
+            merge.advance(i)?;
+        }
+        Ok(Sorted::Merged(merge))
+    }
+}
+
+fn encode<T: Record>(entries: &[T]) -> io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut entry = Vec::new();
+    for e in entries {
+        entry.clear();
+        e.write(&mut entry);
+        let len = u32::try_from(entry.len()).map_err(io::Error::other)?;
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&entry);
+    }
+    Ok(out)
+}
+
+fn decode<T: Record>(mut bytes: &[u8]) -> io::Result<Vec<T>> {
+    let mut out = Vec::new();
+    while !bytes.is_empty() {
+        let (entry, rest) = split_entry(bytes).ok_or_else(truncated)?;
+        out.push(T::read(entry));
+        bytes = rest;
+    }
+    Ok(out)
+}
+
+/// The first entry of `bytes` and what follows it, if `bytes` holds it whole.
+fn split_entry(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let len = u32::from_le_bytes(bytes.get(..4)?.try_into().ok()?) as usize;
+    let end = 4usize.checked_add(len)?;
+    Some((bytes.get(4..end)?, &bytes[end..]))
+}
+
+fn truncated() -> io::Error {
+    io::Error::new(io::ErrorKind::UnexpectedEof, "临时文件中的记录不完整")
+}
+
+/// A run being merged: where the rest of it is on disk, and what has been read ahead.
+struct Cursor {
+    at: u64,
+    left: u64,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl Cursor {
+    /// The run's next entry's bytes, reading ahead as needed; `None` at its end.
+    fn next<'b>(&'b mut self, file: &mut File) -> io::Result<Option<&'b [u8]>> {
+        loop {
+            if let Some((entry, _)) = split_entry(&self.buf[self.pos..]) {
+                let start = self.pos + 4;
+                self.pos = start + entry.len();
+                return Ok(Some(&self.buf[start..self.pos]));
+            }
+            if self.left == 0 {
+                return if self.pos == self.buf.len() {
+                    Ok(None)
+                } else {
+                    Err(truncated())
+                };
+            }
+            // Keep the partial entry, and read at least enough to finish it.
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+            let need = match self.buf.get(..4) {
+                Some(len) => 4 + u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize,
+                None => 4,
+            };
+            let n = (self.left.min(READ_AHEAD.max(need) as u64)) as usize;
+            let from = self.buf.len();
+            self.buf.resize(from + n, 0);
+            file.seek(SeekFrom::Start(self.at))?;
+            file.read_exact(&mut self.buf[from..])?;
+            self.at += n as u64;
+            self.left -= n as u64;
+        }
+    }
+}
+
+/// A run's next entry, ordered for the heap: the least entry first, and of equal entries the
+/// one of the earlier run, which was pushed first.
+struct Head<T, F> {
+    entry: T,
+    run: usize,
+    cmp: Rc<F>,
+}
+
+impl<T, F: Fn(&T, &T) -> Ordering> Ord for Head<T, F> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // `BinaryHeap` pops its greatest: reversed.
+        (other.cmp)(&other.entry, &self.entry).then(other.run.cmp(&self.run))
+    }
+}
+
+impl<T, F: Fn(&T, &T) -> Ordering> PartialOrd for Head<T, F> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<T, F: Fn(&T, &T) -> Ordering> PartialEq for Head<T, F> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl<T, F: Fn(&T, &T) -> Ordering> Eq for Head<T, F> {}
+
+pub struct Merge<T, F> {
+    file: File,
+    cursors: Vec<Cursor>,
+    heads: BinaryHeap<Head<T, F>>,
+    cmp: Rc<F>,
+}
+
+impl<T: Record, F: Fn(&T, &T) -> Ordering> Merge<T, F> {
+    /// Puts run `i`'s next entry among the heads.
+    fn advance(&mut self, i: usize) -> io::Result<()> {
+        if let Some(bytes) = self.cursors[i].next(&mut self.file)? {
+            self.heads.push(Head {
+                entry: T::read(bytes),
+                run: i,
+                cmp: Rc::clone(&self.cmp),
+            });
+        }
+        Ok(())
+    }
+
+    fn next_entry(&mut self) -> io::Result<Option<T>> {
+        let Some(head) = self.heads.pop() else {
+            return Ok(None);
+        };
+        self.advance(head.run)?;
+        Ok(Some(head.entry))
+    }
+}
+
+/// The entries in order: from memory, or merged from the runs on disk.
+pub enum Sorted<T, F> {
+    Held(std::vec::IntoIter<T>),
+    Merged(Merge<T, F>),
+}
+
+impl<T: Record, F: Fn(&T, &T) -> Ordering> Iterator for Sorted<T, F> {
+    type Item = io::Result<T>;
+
+    fn next(&mut self) -> Option<io::Result<T>> {
+        match self {
+            Sorted::Held(it) => it.next().map(Ok),
+            Sorted::Merged(m) => m.next_entry().transpose(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A key and the order it was pushed in, to see that equal keys keep it.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    struct E(u32, u32);
+
+    impl Record for E {
+        fn write(&self, out: &mut Vec<u8>) {
+            out.extend_from_slice(&self.0.to_le_bytes());
+            out.extend_from_slice(&self.1.to_le_bytes());
+        }
+        fn read(b: &[u8]) -> E {
+            E(
+                u32::from_le_bytes(b[..4].try_into().unwrap()),
+                u32::from_le_bytes(b[4..8].try_into().unwrap()),
+            )
+        }
+        fn weight(&self) -> usize {
+            8
+        }
+    }
+
+    fn entries(n: u32) -> Vec<E> {
+        // Few distinct keys, so most entries tie with others in other runs.
+        (0..n).map(|i| E((i * 7919) % 13, i)).collect()
+    }
+
+    fn sorted<T: Record + Clone>(
+        budget: usize,
+        input: &[T],
+        cmp: impl Fn(&T, &T) -> Ordering,
+    ) -> Vec<T> {
+        let mut s = Spill::new(budget);
+        for e in input {
+            s.push(e.clone()).unwrap();
+        }
+        assert_eq!(s.len(), input.len());
+        s.sorted_by(cmp).unwrap().map(Result::unwrap).collect()
+    }
+
+    #[test]
+    fn runs_on_disk_merge_into_a_stable_sort_of_the_whole() {
+        let descending = |a: &E, b: &E| b.0.cmp(&a.0);
+        for n in [0, 1, 5, 64, 1000, 4099] {
+            let input = entries(n);
+            let mut expected = input.clone();
+            expected.sort_by(descending);
+            // Budgets of one entry, a few, many, more than all, and no disk.
+            for budget in [0, 8, 24, 512, 8000, 40_000, usize::MAX] {
+                assert_eq!(
+                    sorted(budget, &input, descending),
+                    expected,
+                    "{n} entries, {budget} bytes held"
+                );
+            }
+        }
+    }
+
+    impl Record for Vec<u8> {
+        fn write(&self, out: &mut Vec<u8>) {
+            out.extend_from_slice(self);
+        }
+        fn read(b: &[u8]) -> Vec<u8> {
+            b.to_vec()
+        }
+        fn weight(&self) -> usize {
+            24 + self.len()
+        }
+    }
+
+    /// Entries of every length, some longer than the merge reads ahead at a time, and empty
+    /// ones, sorted by a comparison that ties many of them.
+    #[test]
+    fn entries_of_any_length_are_read_back_whole() {
+        let input: Vec<Vec<u8>> = (0..300u32)
+            .map(|i| {
+                let len = match i % 7 {
+                    0 => 0,
+                    1 => READ_AHEAD + 3 * i as usize,
+                    _ => (i as usize * 37) % 200,
+                };
+                (0..len).map(|j| (i as usize + j) as u8).collect()
+            })
+            .collect();
+        let by_length = |a: &Vec<u8>, b: &Vec<u8>| (a.len() / 50).cmp(&(b.len() / 50));
+        let mut expected = input.clone();
+        expected.sort_by(by_length);
+        for budget in [0, 100, 5000, 3 * READ_AHEAD, usize::MAX] {
+            assert!(
+                sorted(budget, &input, by_length) == expected,
+                "{budget} bytes held"
+            );
+        }
+    }
+}
