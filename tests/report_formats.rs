@@ -118,7 +118,7 @@ fn reports_rendered_on_the_linting_threads_are_the_same() {
     let empty = dir.path().join("empty.json");
     std::fs::write(&empty, "{\n  \"version\": 1,\n  \"findings\": []\n}\n").unwrap();
     let forms = forms.to_str().unwrap();
-    for format in ["human", "json", "sarif", "github"] {
+    for format in ["human", "json", "sarif", "github", "html"] {
         let mut reports = Vec::new();
         for threads in ["1", "2", "3"] {
             for baseline in [None, Some(empty.to_str().unwrap())] {

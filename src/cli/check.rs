@@ -39,8 +39,8 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         width: terminal_width(),
     };
     // Every report is written as the run goes and only counts are kept, so memory stays flat
-    // however many files there are (the HTML report keeps 48 bytes per form with
-    // findings, to sort them).
+    // however many files there are (the HTML report sorts its forms on disk past a few
+    // megabytes, `crate::spill`).
     let sink: Box<dyn Sink + Sync> = match args.format {
         Format::Human => Box::new(human::Stream {
             style,

@@ -41,6 +41,7 @@ impl Sink for Stream {
         Some(Part {
             texts: vec![text],
             unreadable: r.unreadable,
+            ..Part::default()
         })
     }
 

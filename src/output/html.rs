@@ -2,7 +2,7 @@
 //! auditor can read offline, print on A4, and hand to the units that must correct their
 //! forms. Charts are inline SVG; the only script sorts the unit table.
 
-use super::stream::{Piece, Pieces, Sink};
+use super::stream::{Part, Piece, Pieces, Sink};
 use super::{form_index, FileReport, Tally};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::{Cell, Document, Form, Span};
@@ -233,12 +233,18 @@ fn cell_td<T: ToString>(
     format!("<td{class}>{text}</td>")
 }
 
-fn form_section(e: &FormEntry<'_>, id: usize) -> String {
+/// How a form's section begins, up to its number (`<section class="form" id="f3`): the
+/// number is its place among the run's forms with findings, which only the writer knows.
+const SECTION_START: &str = "<section class=\"form\" id=\"f";
+
+/// A form's section from where its number ends: it is rendered on the thread that linted
+/// the form, before the number is known.
+fn form_section(e: &FormEntry<'_>) -> String {
     let f = e.form;
     let m = marks(&e.findings);
     let line = e.doc.line_col(f.span.start()).line;
     let mut s = format!(
-        "<section class=\"form\" id=\"f{id}\" data-form=\"{}\"><h3>{}<small> · {} · {}，第 {line} 行</small></h3>",
+        "\" data-form=\"{}\"><h3>{}<small> · {} · {}，第 {line} 行</small></h3>",
         esc(f.display_name().unwrap_or("")),
         esc(f.display_name().unwrap_or("（无项目名称）")),
         esc(&e.unit()),
@@ -364,6 +370,8 @@ pub struct Stream {
     affected: Decimal,
     /// The first three files, named in the header.
     paths: Vec<String>,
+    /// A form's section and brief line, put together here before they are set aside.
+    section: String,
 }
 
 impl Stream {
@@ -388,82 +396,61 @@ impl Stream {
             total_funds: Decimal::ZERO,
             affected: Decimal::ZERO,
             paths: Vec::new(),
+            section: String::new(),
         }
     }
 
     fn add(&mut self, r: &FileReport) -> std::io::Result<()> {
+        self.take(file_part(r))
+    }
+
+    /// Counts a file's forms for their units and sets aside the sections of those with
+    /// findings, numbered in the order they come.
+    fn take(&mut self, part: FilePart) -> std::io::Result<()> {
         if self.paths.len() < 3 {
-            self.paths.push(r.document.path.clone());
+            self.paths.push(part.path);
         }
-        let mut by_form: Vec<Vec<&Diagnostic>> = vec![Vec::new(); r.document.forms.len()];
-        for d in &r.diagnostics {
-            match form_index(&r.document, d.primary.span.start()) {
-                Some(i) => by_form[i].push(d),
-                None => {
-                    let (class, text) = severity_text(d.severity);
-                    let item = format!(
-                        "<li class=\"{class}\"><span class=\"sev {class}\">{text}</span> <code>{}</code> {}：{}</li>",
-                        esc(&d.code),
-                        esc(&r.document.path),
-                        esc(&d.message)
-                    );
-                    self.loose.put(&item)?;
-                    self.any_loose = true;
-                }
-            }
+        for item in &part.loose {
+            self.loose.put(item)?;
+            self.any_loose = true;
         }
-        for (form, findings) in r.document.forms.iter().zip(by_form) {
-            let count = |s: Severity| findings.iter().filter(|d| d.severity == s).count();
-            let e = FormEntry {
-                doc: &r.document,
-                form,
-                errors: count(Severity::Error),
-                warnings: count(Severity::Warning),
-                infos: count(Severity::Info),
-                findings,
-            };
-            let (funds, unit_name) = (e.funds(), e.unit());
-            let unit = match self.unit_of.get(&unit_name) {
+        for form in part.forms {
+            let unit = match self.unit_of.get(&form.unit) {
                 Some(&i) => i,
                 None => {
                     let i = u32::try_from(self.units.len()).map_err(std::io::Error::other)?;
-                    self.unit_of.insert(unit_name.clone(), i);
-                    self.units.push((unit_name, UnitStats::default()));
+                    self.unit_of.insert(form.unit.clone(), i);
+                    self.units.push((form.unit, UnitStats::default()));
                     i
                 }
             };
-            let (name, u) = &mut self.units[unit as usize];
+            let u = &mut self.units[unit as usize].1;
+            let funds = form.funds;
             u.forms += 1;
             u.funds += funds;
             self.total_funds += funds;
-            if !e.findings.is_empty() {
+            if form.shown.is_some() {
                 u.with_findings += 1;
             }
-            u.errors += e.errors;
-            u.warnings += e.warnings;
-            u.infos += e.infos;
-            if e.errors > 0 {
+            u.errors += form.errors;
+            u.warnings += form.warnings;
+            u.infos += form.infos;
+            if form.errors > 0 {
                 u.affected += funds;
                 self.affected += funds;
             }
-            if e.findings.is_empty() {
+            let Some((section, brief)) = form.shown else {
                 continue;
-            }
-            let mut both = form_section(&e, self.listed.len());
+            };
+            let both = &mut self.section;
+            both.clear();
+            let _ = write!(both, "{SECTION_START}{}{section}", self.listed.len());
             let split = u32::try_from(both.len()).map_err(std::io::Error::other)?;
-            let _ = write!(
-                both,
-                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                esc(form.display_name().unwrap_or("")),
-                esc(name),
-                e.errors,
-                e.warnings,
-                e.infos
-            );
-            let piece = self.pieces.put(&both)?;
+            both.push_str(&brief);
+            let piece = self.pieces.put(both)?;
             self.listed.push(Listed {
                 unit,
-                errors: u32::try_from(e.errors).unwrap_or(u32::MAX),
+                errors: u32::try_from(form.errors).unwrap_or(u32::MAX),
                 funds,
                 piece,
                 split,
@@ -473,9 +460,108 @@ impl Stream {
     }
 }
 
+/// A file's part of the HTML report: what the writer keeps of it, rendered from the file's
+/// report alone, on the thread that linted it ([`Sink::render`]), so that the writer only
+/// counts and copies.
+#[derive(Debug)]
+pub struct FilePart {
+    path: String,
+    /// The findings outside any form, each a list item.
+    loose: Vec<String>,
+    forms: Vec<FormPart>,
+}
+
+#[derive(Debug)]
+struct FormPart {
+    unit: String,
+    funds: Decimal,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+    /// A form with findings: its section from where its number ends, and its line in the
+    /// brief list.
+    shown: Option<(String, String)>,
+}
+
+fn file_part(r: &FileReport) -> FilePart {
+    let mut by_form: Vec<Vec<&Diagnostic>> = vec![Vec::new(); r.document.forms.len()];
+    let mut loose = Vec::new();
+    for d in &r.diagnostics {
+        match form_index(&r.document, d.primary.span.start()) {
+            Some(i) => by_form[i].push(d),
+            None => {
+                let (class, text) = severity_text(d.severity);
+                loose.push(format!(
+                    "<li class=\"{class}\"><span class=\"sev {class}\">{text}</span> <code>{}</code> {}：{}</li>",
+                    esc(&d.code),
+                    esc(&r.document.path),
+                    esc(&d.message)
+                ));
+            }
+        }
+    }
+    let forms = r
+        .document
+        .forms
+        .iter()
+        .zip(by_form)
+        .map(|(form, findings)| {
+            let count = |s: Severity| findings.iter().filter(|d| d.severity == s).count();
+            let e = FormEntry {
+                doc: &r.document,
+                form,
+                errors: count(Severity::Error),
+                warnings: count(Severity::Warning),
+                infos: count(Severity::Info),
+                findings,
+            };
+            let unit = e.unit();
+            let shown = (!e.findings.is_empty()).then(|| {
+                let brief = format!(
+                    "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                    esc(form.display_name().unwrap_or("")),
+                    esc(&unit),
+                    e.errors,
+                    e.warnings,
+                    e.infos
+                );
+                (form_section(&e), brief)
+            });
+            FormPart {
+                funds: e.funds(),
+                errors: e.errors,
+                warnings: e.warnings,
+                infos: e.infos,
+                unit,
+                shown,
+            }
+        })
+        .collect();
+    FilePart {
+        path: r.document.path.clone(),
+        loose,
+        forms,
+    }
+}
+
 impl Sink for Stream {
     fn push(&mut self, r: FileReport, _: &mut dyn std::io::Write) -> std::io::Result<()> {
         self.add(&r)
+    }
+
+    fn render(&self, r: &FileReport) -> Option<Part> {
+        Some(Part {
+            unreadable: r.unreadable,
+            html: Some(Box::new(file_part(r))),
+            ..Part::default()
+        })
+    }
+
+    fn push_part(&mut self, part: Part, _: &mut dyn std::io::Write) -> std::io::Result<()> {
+        match part.html {
+            Some(p) => self.take(*p),
+            None => Err(std::io::Error::other("HTML 报告收到了其他格式的内容")),
+        }
     }
 
     fn finish(self: Box<Self>, tally: &Tally, out: &mut dyn std::io::Write) -> std::io::Result<()> {

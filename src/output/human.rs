@@ -45,6 +45,7 @@ impl Sink for Stream {
         Some(Part {
             texts,
             unreadable: r.unreadable,
+            ..Part::default()
         })
     }
 

@@ -200,6 +200,7 @@ fn part(r: &FileReport) -> Part {
     Part {
         texts,
         unreadable: r.unreadable,
+        ..Part::default()
     }
 }
 

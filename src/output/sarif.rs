@@ -190,6 +190,7 @@ impl Stream {
                 .map(|d| self.result_json(f, d))
                 .collect(),
             unreadable: f.unreadable,
+            ..Part::default()
         }
     }
 }

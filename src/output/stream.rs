@@ -4,8 +4,9 @@
 //! The human and GitHub reports are lines: each file's part is written as soon as the file
 //! is linted. JSON and SARIF are one document whose header depends on the whole run, so
 //! their parts are set aside in spools (temporary files) and the document is assembled at
-//! the end. The HTML report renders each form's section as it arrives and keeps only what
-//! it sorts by, then copies the sections out in the order it chose.
+//! the end. The HTML report takes each form's section as it arrives, sets it aside, and keeps
+//! only what it sorts by (set aside too past a few megabytes), then copies the sections out in
+//! the order it chose.
 
 use super::{FileReport, Tally};
 use std::fs::File;
@@ -19,6 +20,8 @@ pub struct Part {
     pub texts: Vec<String>,
     /// Whether the file could not be read.
     pub unreadable: bool,
+    /// The HTML report's part, which is not text to copy out but what its sort keeps.
+    pub html: Option<Box<super::html::FilePart>>,
 }
 
 /// A report fed one file at a time, in run order.
@@ -27,7 +30,7 @@ pub trait Sink {
     /// The file's part of the report, for a report whose parts need nothing of the files
     /// before: rendering it is then done by the threads that lint, not the one that writes
     /// (the human report spent half a run writing on one thread while the others waited).
-    /// `None` for a report that must see every file's findings (HTML).
+    /// `None` for a report that cannot render a file's part on its own.
     fn render(&self, report: &FileReport) -> Option<Part> {
         let _ = report;
         None
