@@ -793,19 +793,18 @@ impl Listing {
             refused,
         })
     }
+}
 
-    fn found(&mut self, e: Entry) -> Found {
-        if let Some(i) = e.refused {
-            // Each entry is handed out once: its refusal is taken, not copied.
-            if let Some(r) = self.refused.get_mut(i as usize).and_then(Option::take) {
-                return Err(r);
-            }
-        }
-        if e.below.is_empty() {
-            return Ok(self.root.clone());
-        }
-        Ok(self.root.join(os_str(&e.below)))
+/// What a listing's entry gives: its file, or why there is none. Each entry is handed out
+/// once, so its refusal is taken, not copied.
+fn found(root: &Path, refused: &mut [Option<Refused>], e: Entry) -> Found {
+    if let Some(r) = e.refused.and_then(|i| refused.get_mut(i as usize)?.take()) {
+        return Err(r);
     }
+    if e.below.is_empty() {
+        return Ok(root.to_path_buf());
+    }
+    Ok(root.join(os_str(&e.below)))
 }
 
 /// The name whose `as_encoded_bytes` these are: on Unix, any bytes are a name.
@@ -834,17 +833,12 @@ impl IntoIterator for Listing {
         let Listing {
             root,
             entries,
-            refused,
+            mut refused,
         } = self;
-        let mut rest = Listing {
-            root,
-            entries: Spill::new(0),
-            refused,
-        };
         // Reading the set-aside entries back can fail (the disk, the temporary file): the
         // folder is then reported, once, and its remaining files are not linted.
-        let trouble = |rest: &Listing, e: std::io::Error| Refused {
-            path: rest.root.clone(),
+        let trouble = |root: &Path, e: std::io::Error| Refused {
+            path: root.to_path_buf(),
             code: &codes::UNREADABLE,
             message: format!("无法读回目录的文件清单（临时文件）：{e}"),
             what: "目录",
@@ -853,19 +847,16 @@ impl IntoIterator for Listing {
             Ok(sorted) => {
                 let mut failed = false;
                 Box::new(sorted.map_while(move |e| {
-                    if failed {
-                        return None;
-                    }
-                    Some(match e {
-                        Ok(e) => rest.found(e),
+                    (!failed).then(|| match e {
+                        Ok(e) => found(&root, &mut refused, e),
                         Err(e) => {
                             failed = true;
-                            Err(trouble(&rest, e))
+                            Err(trouble(&root, e))
                         }
                     })
                 }))
             }
-            Err(e) => Box::new(std::iter::once(Err(trouble(&rest, e)))),
+            Err(e) => Box::new(std::iter::once(Err(trouble(&root, e)))),
         }
     }
 }
