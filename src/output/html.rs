@@ -303,7 +303,7 @@ fn form_section(e: &FormEntry<'_>) -> String {
 
 /// A form with findings, as the report sorts and lists it. Its section and its line in the
 /// brief list were rendered when it arrived; a long run sets these entries aside on disk
-/// (`spill`), 40 bytes each there.
+/// (`spill`).
 struct Listed {
     /// Index into `Stream::units`.
     unit: u32,
