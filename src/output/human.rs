@@ -8,6 +8,7 @@ use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, MietteError,
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
+use std::collections::HashMap;
 use std::fmt::Write;
 use std::ops::Range;
 
@@ -295,6 +296,17 @@ struct Layout {
 /// The indent of help lines (`  help: `), first and later: miette's, as written there.
 const HELP_INDENT: usize = "  help: ".len();
 
+/// How many help lines a thread remembers the layout of before it forgets them all: the
+/// default packs' helps and the names of the forms a window holds are far fewer.
+const HELP_LINES_KEPT: usize = 1024;
+
+/// The width laid out for, and each help line's layout at it (see [`Layout::help`]).
+type HelpLines = (usize, HashMap<Box<str>, Option<String>>);
+
+thread_local! {
+    static HELP_LINES: std::cell::RefCell<HelpLines> = Default::default();
+}
+
 impl Layout {
     fn new(theme: &GraphicalTheme, termwidth: usize) -> Self {
         let c = &theme.characters;
@@ -316,8 +328,40 @@ impl Layout {
         self.lines(text, first, self.message_rest)
     }
 
+    /// Help lines repeat: a rule's help on each of its findings, a form's name on each of the
+    /// form's. Each line's layout is remembered per thread (wrapping one took some 10,000
+    /// instructions, a tenth of a finding's rendering).
     fn help(&self, text: &str) -> Option<String> {
-        self.lines(text, HELP_INDENT, HELP_INDENT)
+        let mut out = String::with_capacity(text.len() + 8);
+        for (i, line) in text.split('\n').enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            let known = HELP_LINES.with(|m| {
+                let (width, lines) = &mut *m.borrow_mut();
+                if *width != self.width {
+                    *width = self.width;
+                    lines.clear();
+                }
+                lines.get(line).cloned()
+            });
+            let rows = match known {
+                Some(rows) => rows,
+                None => {
+                    let rows = self.lines(line, HELP_INDENT, HELP_INDENT);
+                    HELP_LINES.with(|m| {
+                        let lines = &mut m.borrow_mut().1;
+                        if lines.len() >= HELP_LINES_KEPT {
+                            lines.clear();
+                        }
+                        lines.insert(line.into(), rows.clone());
+                    });
+                    rows
+                }
+            };
+            out.push_str(&rows?);
+        }
+        Some(out)
     }
 
     /// `text` broken into the lines textwrap gives with these indents, without the indents;
