@@ -337,28 +337,22 @@ impl Layout {
             if i > 0 {
                 out.push('\n');
             }
-            let known = HELP_LINES.with(|m| {
+            let rows = HELP_LINES.with(|m| {
                 let (width, lines) = &mut *m.borrow_mut();
                 if *width != self.width {
                     *width = self.width;
                     lines.clear();
                 }
-                lines.get(line).cloned()
-            });
-            let rows = match known {
-                Some(rows) => rows,
-                None => {
-                    let rows = self.lines(line, HELP_INDENT, HELP_INDENT);
-                    HELP_LINES.with(|m| {
-                        let lines = &mut m.borrow_mut().1;
-                        if lines.len() >= HELP_LINES_KEPT {
-                            lines.clear();
-                        }
-                        lines.insert(line.into(), rows.clone());
-                    });
-                    rows
+                if let Some(rows) = lines.get(line) {
+                    return rows.clone();
                 }
-            };
+                let rows = self.lines(line, HELP_INDENT, HELP_INDENT);
+                if lines.len() >= HELP_LINES_KEPT {
+                    lines.clear();
+                }
+                lines.insert(line.into(), rows.clone());
+                rows
+            });
             out.push_str(&rows?);
         }
         Some(out)
