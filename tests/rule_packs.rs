@@ -114,3 +114,45 @@ fn a_code_used_by_a_builtin_pack_is_refused() {
     assert_eq!(diags[0].code, "R004");
     assert!(diags[0].message.contains("funds"), "{}", diags[0].message);
 }
+
+/// Chinese prose has no spaces between its characters. A folded YAML block (`>-`) joins its
+/// lines with a space, so a rationale or help broken across lines mid-sentence printed
+/// `比较； 若本表` in every finding of the rule; a space beside a Latin word or a number
+/// (`项目期为 1 年`) is meant. The messages are left out: some set their parts apart on purpose
+/// (`实施期 中央 …、省级 …`).
+#[test]
+fn rule_texts_have_no_space_inside_chinese() {
+    fn chinese(c: char) -> bool {
+        matches!(c, '\u{3000}'..='\u{303f}' | '\u{4e00}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}' | '“' | '”')
+    }
+    let stray = |text: &str| {
+        let chars: Vec<char> = text.chars().collect();
+        chars
+            .windows(3)
+            .any(|w| w[1] == ' ' && chinese(w[0]) && chinese(w[2]))
+    };
+    let set = RuleSet::builtin();
+    let mut found = Vec::new();
+    for p in &set.packs {
+        for (what, text) in [
+            ("title", Some(&p.title)),
+            ("description", p.description.as_ref()),
+        ] {
+            if text.is_some_and(|t| stray(t)) {
+                found.push(format!("{} {what}", p.name));
+            }
+        }
+        for r in &p.rules {
+            for (what, text) in [
+                ("summary", r.summary.as_str()),
+                ("rationale", r.rationale.as_str()),
+                ("help", &*r.help),
+            ] {
+                if stray(text) {
+                    found.push(format!("{} {what}: {text}", r.code));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}
