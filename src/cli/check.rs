@@ -687,11 +687,14 @@ pub fn lint_file(path: &Path) -> FileReport {
 
 fn unreadable(refused: &Refused) -> FileReport {
     let mut ing = ingest::read_bytes(&refused.path.display().to_string(), b"");
-    let d = Diagnostic::new(
+    let mut d = Diagnostic::new(
         refused.code,
         refused.message.clone(),
         Label::new(Span::empty(0), refused.what),
     );
+    if let Some(help) = refused.help {
+        d.help = Some(help.into());
+    }
     ing.diagnostics = vec![d];
     FileReport {
         document: ing.document,
@@ -710,6 +713,32 @@ pub(super) struct Refused {
     pub message: String,
     /// What the path is, for the finding's label: `文件` or `目录`.
     pub what: &'static str,
+    /// How to fix it, when the code's own help is about something else.
+    pub help: Option<&'static str>,
+}
+
+impl Refused {
+    /// A folder that gives no file to lint.
+    fn folder(path: &Path, code: &'static codes::Code, message: String) -> Refused {
+        Refused {
+            path: path.to_path_buf(),
+            code,
+            message,
+            what: "目录",
+            help: None,
+        }
+    }
+
+    /// A folder whose listing could not be set aside on disk or read back: the code's own help
+    /// (check the path and its permissions) is about the folder, not the temporary file.
+    fn listing_lost(path: &Path, message: String) -> Refused {
+        Refused {
+            help: Some(
+                "文件很多时，kpilint 把目录的文件清单暂存在临时目录中：检查临时目录（TMPDIR，Windows 上为 TEMP）是否可写、磁盘是否已满",
+            ),
+            ..Refused::folder(path, &codes::UNREADABLE, message)
+        }
+    }
 }
 
 /// How many other extensions a finding on an empty folder names.
@@ -837,11 +866,8 @@ impl IntoIterator for Listing {
         } = self;
         // Reading the set-aside entries back can fail (the disk, the temporary file): the
         // folder is then reported, once, and its remaining files are not linted.
-        let trouble = |root: &Path, e: std::io::Error| Refused {
-            path: root.to_path_buf(),
-            code: &codes::UNREADABLE,
-            message: format!("无法读回目录的文件清单（临时文件）：{e}"),
-            what: "目录",
+        let trouble = |root: &Path, e: std::io::Error| {
+            Refused::listing_lost(root, format!("无法读回目录的文件清单（临时文件）：{e}"))
         };
         match entries.sorted_by(|a, b| walk_order(&a.below, &b.below)) {
             Ok(sorted) => {
@@ -918,6 +944,7 @@ fn list(path: &Path, held: usize) -> Listing {
                     code: &codes::UNREADABLE,
                     message: format!("无法读取目录项：{e}"),
                     what: "文件",
+                    help: None,
                 };
                 listing.push(&p, Some(refused))
             }
@@ -925,56 +952,52 @@ fn list(path: &Path, held: usize) -> Listing {
         if let Err(e) = pushed {
             // The listing could not be set aside (no room for the temporary file): the folder
             // is one finding, not a run that stops.
-            let refused = Refused {
-                path: path.to_path_buf(),
-                code: &codes::UNREADABLE,
-                message: format!("无法列出目录中的文件（临时文件）：{e}"),
-                what: "目录",
-            };
+            let refused =
+                Refused::listing_lost(path, format!("无法列出目录中的文件（临时文件）：{e}"));
             return Listing::single(path, Some(refused));
         }
     }
     if listing.entries.is_empty() {
-        let mut message = "目录中没有可检查的文件".to_owned();
-        let others: usize = skipped.values().sum();
-        if others > 0 {
-            let mut kinds: Vec<(&String, &usize)> = skipped.iter().collect();
-            // The commonest first; among equals by name, files without an extension last.
-            kinds.sort_by(|a, b| {
-                b.1.cmp(a.1)
-                    .then(a.0.is_empty().cmp(&b.0.is_empty()))
-                    .then(a.0.cmp(b.0))
-            });
-            let named: Vec<&str> = kinds
-                .iter()
-                .take(SKIPPED_NAMED)
-                .map(|(k, _)| {
-                    if k.is_empty() {
-                        "无扩展名"
-                    } else {
-                        k.as_str()
-                    }
-                })
-                .collect();
-            let more = if kinds.len() > SKIPPED_NAMED {
-                "等"
-            } else {
-                ""
-            };
-            message += &format!(
-                "（跳过了 {others} 个其他格式的文件：{}{more}）",
-                named.join("、")
-            );
-        }
-        let refused = Refused {
-            path: path.to_path_buf(),
-            code: &codes::NO_FILES,
-            message,
-            what: "目录",
-        };
-        return Listing::single(path, Some(refused));
+        return Listing::single(path, Some(nothing_to_lint(path, &skipped)));
     }
     listing
+}
+
+/// I011 for a folder with no file to lint, naming the kinds of file it passed over (by
+/// extension, with how many) so that a folder of Word or PDF forms says why nothing was checked.
+fn nothing_to_lint(path: &Path, skipped: &BTreeMap<String, usize>) -> Refused {
+    let mut message = "目录中没有可检查的文件".to_owned();
+    let others: usize = skipped.values().sum();
+    if others > 0 {
+        let mut kinds: Vec<(&String, &usize)> = skipped.iter().collect();
+        // The commonest first; among equals by name, files without an extension last.
+        kinds.sort_by(|a, b| {
+            b.1.cmp(a.1)
+                .then(a.0.is_empty().cmp(&b.0.is_empty()))
+                .then(a.0.cmp(b.0))
+        });
+        let named: Vec<&str> = kinds
+            .iter()
+            .take(SKIPPED_NAMED)
+            .map(|(k, _)| {
+                if k.is_empty() {
+                    "无扩展名"
+                } else {
+                    k.as_str()
+                }
+            })
+            .collect();
+        let more = if kinds.len() > SKIPPED_NAMED {
+            "等"
+        } else {
+            ""
+        };
+        message += &format!(
+            "（跳过了 {others} 个其他格式的文件：{}{more}）",
+            named.join("、")
+        );
+    }
+    Refused::folder(path, &codes::NO_FILES, message)
 }
 
 /// Files beyond which a run is long enough to deserve a progress bar.
@@ -1170,6 +1193,24 @@ mod tests {
         assert_eq!(shown(expand(dir.path())), held);
     }
 
+    /// A listing lost with its temporary file is the folder's finding, and its help is about
+    /// the temporary directory, not the folder's permissions (I001's own help).
+    #[test]
+    fn a_listing_lost_says_to_check_the_temporary_directory() {
+        let lost = Refused::listing_lost(Path::new("表"), "无法读回".to_owned());
+        let d = &unreadable(&lost).diagnostics[0];
+        assert_eq!(
+            (d.code.as_ref(), d.primary.message.as_str()),
+            ("I001", "目录")
+        );
+        let help = d.help.as_deref().unwrap();
+        assert!(
+            help.contains("临时目录") && help.contains("TMPDIR"),
+            "{help}"
+        );
+        assert_ne!(Some(help), codes::UNREADABLE.help);
+    }
+
     /// The help of I011 names every kind of file a folder is searched for.
     #[test]
     fn the_help_for_an_empty_folder_names_every_kind_of_file_read() {
@@ -1225,6 +1266,7 @@ mod tests {
                 code: &codes::UNREADABLE,
                 message: "无法读取".to_owned(),
                 what: "文件",
+                help: None,
             }),
             file("m.txt", 6 << 20),
             file("n.txt", 2 << 20),
