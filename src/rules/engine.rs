@@ -309,7 +309,7 @@ fn document_items<'a>(
             }
             for c in 0..table.columns.len() {
                 let cell = eval::cell_value(ctx, t, r, c);
-                let at = cell.span.unwrap_or(row.span);
+                let at = cell.span().unwrap_or(row.span);
                 out(Item {
                     form: None,
                     vars: Vars::Heap(vec![
@@ -810,7 +810,7 @@ fn apply<'r: 'a, 'a>(
         let with = ev
             .eval(&f.replace.node, env)
             .map_err(|e| Box::new((e, f.replace.clone())))?;
-        if let (Some(span), false) = (at.span, with.is_null()) {
+        if let (Some(span), false) = (at.span(), with.is_null()) {
             d.fix = Some(Box::new(Fix {
                 safe: f.safe,
                 description: f.description.clone(),
@@ -848,7 +848,7 @@ fn place<'r: 'a, 'a>(
     Ok(items
         .iter()
         .filter_map(|v| {
-            let span = v.span?;
+            let span = v.span()?;
             Some((span, l.label.clone().unwrap_or_else(|| v.display())))
         })
         .collect())

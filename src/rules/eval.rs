@@ -279,8 +279,10 @@ pub enum Val<'a> {
     Table(&'a DocCtx<'a>, usize),
     /// A table row: (table, row).
     Line(&'a DocCtx<'a>, usize, usize),
-    /// A table amount cell: (table, row, column).
-    TableCell(&'a DocCtx<'a>, usize, usize, usize),
+    /// A table amount cell: (table, row, column). Held as `u32`s (a file's tables, rows and
+    /// columns are far fewer: files past 64 MB are refused) so that this variant is no
+    /// larger than a string's, and every value the evaluator moves is 8 bytes smaller.
+    TableCell(&'a DocCtx<'a>, u32, u32, u32),
     Project(&'a DocCtx<'a>, usize),
     Figure(&'a DocCtx<'a>, usize),
 }
@@ -289,19 +291,42 @@ pub enum Val<'a> {
 #[derive(Clone)]
 pub struct V<'a> {
     pub val: Val<'a>,
-    pub span: Option<Span>,
+    span: Spot,
+}
+
+/// Where a value came from, if anywhere, in the 8 bytes of a span: `Option<Span>` takes 12,
+/// which made every value 48 bytes instead of 40, and every node of every rule moves values
+/// (each 8 bytes of a value was 0.8–1.7% of a run's instructions, docs/performance.md).
+/// No cell starts at `u32::MAX`: files are refused long before (see [`Span`]).
+#[derive(Clone, Copy)]
+struct Spot(Span);
+
+impl Spot {
+    const NONE: Spot = Spot(Span::new(u32::MAX as usize, u32::MAX as usize));
+
+    fn get(self) -> Option<Span> {
+        (self.0.start() != u32::MAX as usize).then_some(self.0)
+    }
 }
 
 impl<'a> V<'a> {
     pub fn new(val: Val<'a>) -> Self {
-        V { val, span: None }
+        V {
+            val,
+            span: Spot::NONE,
+        }
     }
 
     pub fn at(val: Val<'a>, span: Span) -> Self {
         V {
             val,
-            span: Some(span),
+            span: Spot(span),
         }
+    }
+
+    /// The cell the value came from, if it came from one.
+    pub fn span(&self) -> Option<Span> {
+        self.span.get()
     }
 
     pub fn null() -> Self {
@@ -317,7 +342,7 @@ impl<'a> V<'a> {
             Some(s) => V::at(Val::Str(Cow::Borrowed(s.as_ref())), c.span),
             None => V {
                 val: Val::Null,
-                span: Some(c.span),
+                span: Spot(c.span),
             },
         }
     }
@@ -325,7 +350,7 @@ impl<'a> V<'a> {
     fn num_cell(c: &Cell<Decimal>) -> Self {
         V {
             val: c.value.map_or(Val::Null, Val::Num),
-            span: Some(c.span),
+            span: Spot(c.span),
         }
     }
 
@@ -362,15 +387,16 @@ impl<'a> V<'a> {
             Val::FundsPair(_) | Val::Pair(..) | Val::Document(_) => {}
             Val::Table(d, t) => out.push_str(text(d.table(*t).title.value.as_deref())),
             Val::Line(d, t, r) => out.push_str(d.table(*t).rows[*r].name_text()),
-            Val::TableCell(d, t, r, c) => {
-                let table = d.table(*t);
-                let row = &table.rows[*r];
+            &Val::TableCell(d, t, r, c) => {
+                let (t, r, c) = (t as usize, r as usize, c as usize);
+                let table = d.table(t);
+                let row = &table.rows[r];
                 let name = row.name.value.as_deref().or(row.code.value.as_deref());
                 out.push_str(text(name));
                 out.push('（');
-                out.push_str(&table.columns[*c].name);
+                out.push_str(&table.columns[c].name);
                 out.push('）');
-                out.push_str(&format_number(row.amount(*c)));
+                out.push_str(&format_number(row.amount(c)));
             }
             Val::Project(d, p) => out.push_str(project_name(d, *p)),
             Val::Figure(d, f) => out.push_str(&d.doc.prose[*f].label),
@@ -381,7 +407,9 @@ impl<'a> V<'a> {
     pub fn number(&self) -> Option<Decimal> {
         match &self.val {
             Val::Num(d) => Some(*d),
-            Val::TableCell(d, t, r, c) => Some(d.table(*t).rows[*r].amount(*c)),
+            &Val::TableCell(d, t, r, c) => {
+                Some(d.table(t as usize).rows[r as usize].amount(c as usize))
+            }
             _ => None,
         }
     }
@@ -1157,7 +1185,7 @@ fn department_name(f: &Form) -> V<'_> {
             .value
             .as_ref()
             .map_or(Val::Null, |d| Val::Str(Cow::Borrowed(&d.name))),
-        span: Some(f.department.span),
+        span: Spot(f.department.span),
     }
 }
 
@@ -1293,7 +1321,7 @@ pub fn field<'a>(base: &V<'a>, name: &str) -> Option<V<'a>> {
         },
         Val::Table(d, t) => table_field(d, *t, name)?,
         Val::Line(d, t, r) => line_field(d, *t, *r, name)?,
-        Val::TableCell(d, t, r, c) => cell_field(d, *t, *r, *c, name)?,
+        &Val::TableCell(d, t, r, c) => cell_field(d, t as usize, r as usize, c as usize, name)?,
         Val::Project(d, p) => project_field(d, *p, name)?,
         Val::Figure(d, f) => figure_field(d, *f, name)?,
         _ => return None,
@@ -1311,7 +1339,9 @@ pub fn line_value<'a>(d: &'a DocCtx<'a>, t: usize, r: usize) -> V<'a> {
 pub fn cell_value<'a>(d: &'a DocCtx<'a>, t: usize, r: usize, c: usize) -> V<'a> {
     let row = &d.table(t).rows[r];
     let span = row.cells.get(c).map_or(row.span, |cell| cell.span);
-    V::at(Val::TableCell(d, t, r, c), span)
+    // Indexes into one file's tables, so they fit (see `Val::TableCell`).
+    let index = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+    V::at(Val::TableCell(d, index(t), index(r), index(c)), span)
 }
 
 fn table_field<'a>(d: &'a DocCtx<'a>, t: usize, name: &str) -> Option<V<'a>> {
@@ -1488,7 +1518,7 @@ fn form_field<'a>(fc: &'a FormCtx<'a>, name: &str) -> Option<V<'a>> {
                 .year
                 .value
                 .map_or(Val::Null, |y| Val::Num(Decimal::from(y))),
-            span: Some(f.year.span),
+            span: Spot(f.year.span),
         },
         "money_unit" => V::new(s(f.money_unit.label())),
         "department" => department_name(f),
@@ -1499,7 +1529,7 @@ fn form_field<'a>(fc: &'a FormCtx<'a>, name: &str) -> Option<V<'a>> {
                 .as_ref()
                 .and_then(|d| d.code.as_deref())
                 .map_or(Val::Null, |c| Val::Str(Cow::Borrowed(c))),
-            span: Some(f.department.span),
+            span: Spot(f.department.span),
         },
         "implementing_unit" => V::str_cell(&f.implementing_unit),
         "attribute" => V::str_cell(&f.attribute),
@@ -1511,7 +1541,7 @@ fn form_field<'a>(fc: &'a FormCtx<'a>, name: &str) -> Option<V<'a>> {
                 .as_deref()
                 .and_then(years_of)
                 .map_or(Val::Null, Val::Num),
-            span: Some(f.period.span),
+            span: Spot(f.period.span),
         },
         "funds" => V::new(Val::FundsPair(fc)),
         "rows" => halves(None),
@@ -1568,7 +1598,7 @@ fn half_field<'a>(h: &'a HalfCtx<'a>, name: &str) -> Option<V<'a>> {
             Some(_) => V::at(Val::Value(h), half.value.span),
             None => V {
                 val: Val::Null,
-                span: Some(half.value.span),
+                span: Spot(half.value.span),
             },
         },
         "expected" => {
@@ -1665,6 +1695,16 @@ mod tests {
         ev.eval(&node, &mut env)
             .map(|v| v.display())
             .map_err(|e| e.message)
+    }
+
+    /// Every node of every rule hands back a value, and most of what an item costs is
+    /// moving, copying and dropping them: each 8 bytes here was 0.8–1.7% of a run's
+    /// instructions (docs/performance.md).
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_value_stays_small() {
+        assert!(std::mem::size_of::<Val>() <= 32);
+        assert!(std::mem::size_of::<V>() <= 40);
     }
 
     /// `==` and `!=` with a text literal or `null` (compared in place) give what they give
