@@ -35,24 +35,36 @@ pub fn assign<'r>(rules: impl IntoIterator<Item = &'r mut Rule>) {
     let mut rules: Vec<&mut Rule> = rules.into_iter().collect();
     let mut ids = Interner::default();
     let mut seen: HashMap<(Scope, u32), u32> = HashMap::new();
+    // What the first walk learns of each node that could be kept (its number, and whether it
+    // reads the form alone), in the order it walks them: the second walk takes the nodes in
+    // that order and needs nothing else. Walking the expressions again to learn it cost as
+    // much as the first walk, and every run of kpilint loads the packs.
+    let mut found: Vec<Option<(u32, bool)>> = Vec::new();
     for rule in &mut rules {
         let (scope, lets) = (rule.over, let_names(rule));
         for node in expressions(rule) {
-            visit(node, &lets, &mut ids, &mut |_, id, _| {
-                *seen.entry((scope, id)).or_default() += 1;
+            visit(node, &lets, &mut ids, &mut |keep| {
+                if let Some((id, _)) = keep {
+                    *seen.entry((scope, id)).or_default() += 1;
+                }
+                found.push(keep);
             });
         }
     }
     let mut slots: HashMap<(Scope, u32), u32> = HashMap::new();
     let mut next: HashMap<Scope, u32> = HashMap::new();
     let mut form_slots: HashMap<u32, u32> = HashMap::new();
+    let mut found = found.into_iter();
     for rule in &mut rules {
-        let (scope, lets) = (rule.over, let_names(rule));
+        let scope = rule.over;
         for node in expressions(rule) {
             // Every node that could be kept is set, so numbers from an earlier call (a pack
             // added since) do not linger; the others are never given one.
-            visit(node, &lets, &mut ids, &mut |n, id, free| {
-                n.slot = if scope.per_form() && free == ["form"] {
+            post_order(node, &mut |n| {
+                let Some(Some((id, form_only))) = found.next() else {
+                    return;
+                };
+                n.slot = if scope.per_form() && form_only {
                     let next = u32::try_from(form_slots.len()).unwrap_or(u32::MAX);
                     *form_slots.entry(id).or_insert(next | FORM_SLOT)
                 } else if seen[&(scope, id)] < 2 {
@@ -67,6 +79,15 @@ pub fn assign<'r>(rules: impl IntoIterator<Item = &'r mut Rule>) {
             });
         }
     }
+}
+
+/// Calls `f` on every node under `node` (itself included), children first, in the order
+/// [`visit`] reaches them.
+fn post_order(node: &mut Node, f: &mut impl FnMut(&mut Node)) {
+    for c in node.children_mut() {
+        post_order(c, f);
+    }
+    f(node);
 }
 
 /// One number per distinct expression: a node's number is given by what it is (its
@@ -131,14 +152,15 @@ struct Seen {
     param: bool,
 }
 
-/// Calls `f` with its number and the names it reads on every node under `node` (itself
-/// included) that depends on the item alone and is worth keeping; `bound` are the names
-/// such a node may not read (the rule's `let`s, and the parameters of the lambdas around it).
+/// Calls `f` on every node under `node` (itself included), children first: with its number
+/// and whether it reads `form` alone if it depends on the item alone and is worth keeping,
+/// with `None` if not. `bound` are the names such a node may not read (the rule's `let`s,
+/// and the parameters of the lambdas around it).
 fn visit(
     node: &mut Node,
     bound: &[String],
     ids: &mut Interner,
-    f: &mut impl FnMut(&mut Node, u32, &[String]),
+    f: &mut impl FnMut(Option<(u32, bool)>),
 ) -> Seen {
     // Inside a lambda, its parameter is as bound as a `let`: it differs from element to
     // element.
@@ -176,9 +198,8 @@ fn visit(
         node.expr,
         Expr::Num(_) | Expr::Str(_) | Expr::Bool(_) | Expr::Null | Expr::Var(_) | Expr::Lambda(..)
     );
-    if worth && !param && !free.iter().any(|n| bound.contains(n)) {
-        f(node, id, &free);
-    }
+    let keep = worth && !param && !free.iter().any(|n| bound.contains(n));
+    f(keep.then(|| (id, free == ["form"])));
     Seen { id, free, param }
 }
 
@@ -396,7 +417,9 @@ rules:
         let mut node = crate::rules::expr::parse(&text).expect("parses");
         let mut ids = Interner::default();
         let mut n = 0;
-        visit(&mut node, &[], &mut ids, &mut |_, _, _| n += 1);
+        visit(&mut node, &[], &mut ids, &mut |keep| {
+            n += usize::from(keep.is_some())
+        });
         // Each sum, `row.value.amount` and `row.value` (literals and names are not kept).
         assert_eq!(n, depth - 1);
         // Those, `row` and `1`.
