@@ -349,8 +349,9 @@ pub fn load(path: &str, text: &str) -> Result<Pack, LoadErrors> {
     let mut diags = Vec::new();
     let mut rules = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
+    let blocks = RuleBlocks::of(text);
     for r in raw.rules {
-        let block = rule_block(text, &r.code);
+        let block = blocks.of_rule(&r.code);
         if let Some(&prev) = seen.get(&r.code) {
             diags.push(
                 Diagnostic::new(
@@ -406,22 +407,47 @@ fn word_at(text: &str, at: usize) -> Span {
     )
 }
 
-/// The byte range of one rule's block in the pack text, found by its code.
-fn rule_block(text: &str, code: &str) -> std::ops::Range<usize> {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    let code_re = RE.get_or_init(|| {
-        Regex::new(r"(?m)^(\s*-?\s*)code:\s*['\x22]?([A-Za-z0-9_-]+)['\x22]?\s*$")
-            .expect("valid regex")
-    });
-    let mut starts: Vec<(usize, String)> = code_re
-        .captures_iter(text)
-        .map(|c| (c.get(0).map_or(0, |m| m.start()), c[2].to_owned()))
-        .collect();
-    starts.sort();
-    let i = starts.iter().position(|(_, c)| c == code);
-    match i {
-        Some(i) => starts[i].0..starts.get(i + 1).map_or(text.len(), |s| s.0),
-        None => 0..text.len(),
+/// Where each rule's block starts in the pack text, found by its `code:` line. Found once
+/// per pack: found again for each rule, a pack of thousands of rules was read thousands of
+/// times over.
+struct RuleBlocks<'t> {
+    text: &'t str,
+    /// Each `code:` line's start, in the text's order.
+    starts: Vec<usize>,
+    /// Each code's first `code:` line, by its index in `starts`.
+    first: HashMap<&'t str, usize>,
+}
+
+impl<'t> RuleBlocks<'t> {
+    fn of(text: &'t str) -> Self {
+        static RE: OnceLock<Regex> = OnceLock::new();
+        let code_re = RE.get_or_init(|| {
+            Regex::new(r"(?m)^(\s*-?\s*)code:\s*['\x22]?([A-Za-z0-9_-]+)['\x22]?\s*$")
+                .expect("valid regex")
+        });
+        let mut starts = Vec::new();
+        let mut first = HashMap::new();
+        for c in code_re.captures_iter(text) {
+            let (Some(line), Some(code)) = (c.get(0), c.get(2)) else {
+                continue;
+            };
+            first.entry(code.as_str()).or_insert(starts.len());
+            starts.push(line.start());
+        }
+        RuleBlocks {
+            text,
+            starts,
+            first,
+        }
+    }
+
+    /// The byte range of the block of the rule with this code (the first, if several have
+    /// it), up to the next rule's; the whole text if no `code:` line names it.
+    fn of_rule(&self, code: &str) -> std::ops::Range<usize> {
+        match self.first.get(code) {
+            Some(&i) => self.starts[i]..self.starts.get(i + 1).copied().unwrap_or(self.text.len()),
+            None => 0..self.text.len(),
+        }
     }
 }
 
