@@ -92,7 +92,11 @@ impl Default for LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
-        let mut starts = vec![0];
+        // Counted first (a vectorised pass): grown line by line, the index was reallocated
+        // and copied a dozen times over for a large file, and held up to twice its size.
+        let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
+        let mut starts = Vec::with_capacity(lines + 1);
+        starts.push(0);
         starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| offset(i + 1)));
         LineIndex { starts }
     }

@@ -333,17 +333,37 @@ const FORMS_PER_PASS: usize = 64;
 /// Runs `rules` over one document: the per-form rules over a few forms at a time, then the
 /// document rules (which alone need the budget tables matched to the forms).
 pub fn run(doc: &Document, rules: &[&Rule], settings: &Settings, trace: Option<&str>) -> Outcome {
-    let (per_form, whole): (Vec<&Rule>, Vec<&Rule>) = rules.iter().partition(|r| r.over.per_form());
+    // Sized up front, as most of what is allocated per file is: with one form a file (the
+    // usual layout), a run's set-up is paid for every form.
+    let (mut per_form, mut whole) = (
+        Vec::with_capacity(rules.len()),
+        Vec::with_capacity(rules.len()),
+    );
+    for &r in rules {
+        if r.over.per_form() {
+            per_form.push(r);
+        } else {
+            whole.push(r);
+        }
+    }
     let mut out = Outcome::default();
-    if !per_form.is_empty() {
+    let pass = |forms: &[crate::model::Form]| {
+        let ctx = DocCtx::forms_only(doc, forms.iter().map(FormCtx::new).collect());
+        run_ctx(&ctx, &per_form, settings, trace)
+    };
+    if doc.forms.len() <= FORMS_PER_PASS {
+        // One pass (most files): run here rather than handed to the pool and collected.
+        if !per_form.is_empty() {
+            out = pass(&doc.forms);
+        }
+    } else if !per_form.is_empty() {
         // In parallel: a large file is linted alone (see `cli::check`), so its forms are what
         // keeps the threads busy. Passes are merged in order, so the outcome is the same.
         let passes: Vec<Outcome> = doc
             .forms
             .par_chunks(FORMS_PER_PASS)
             .map(|forms| {
-                let ctx = DocCtx::forms_only(doc, forms.iter().map(FormCtx::new).collect());
-                let mut pass = run_ctx(&ctx, &per_form, settings, trace);
+                let mut pass = pass(forms);
                 // The passes and their merge are alive together for a moment: without their
                 // slack, that moment costs twice the findings, not up to three times.
                 pass.diagnostics.shrink_to_fit();
@@ -400,16 +420,22 @@ pub fn run_ctx<'r: 'a, 'a>(
     // A traced rule is never skipped: its trace shows every row.
     let mut verdicts = Verdicts::new(rules, settings, |i| !tracing[i] && !node_by_node(settings));
     // One environment for every item of every rule: cleared, never reallocated.
-    let mut env: Env<'r, 'a> = Env::default();
+    let mut env: Env<'r, 'a> = Env::with_room();
     let over_tables =
         |r: &Rule| matches!(r.over, Scope::Table | Scope::TableRow | Scope::TableCell);
     let mut pass = |which: &dyn Fn(&Rule) -> bool, tables: Range<usize>, out: &mut Outcome| {
-        // The pass's rules by scope, each scope where its first rule is.
-        let mut scopes: Vec<(Scope, Vec<usize>)> = Vec::new();
+        // The pass's rules by scope, each scope where its first rule is. Each scope's list
+        // has room for every rule from the start: grown one rule at a time, it was reallocated
+        // a dozen times a file.
+        let mut scopes: Vec<(Scope, Vec<usize>)> = Vec::with_capacity(8);
         for (i, rule) in rules.iter().enumerate().filter(|(_, r)| which(r)) {
             match scopes.iter_mut().find(|(s, _)| *s == rule.over) {
                 Some((_, of)) => of.push(i),
-                None => scopes.push((rule.over, vec![i])),
+                None => {
+                    let mut of = Vec::with_capacity(rules.len());
+                    of.push(i);
+                    scopes.push((rule.over, of));
+                }
             }
         }
         for (scope, of) in scopes {

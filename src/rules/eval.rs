@@ -494,6 +494,18 @@ pub struct Env<'e, 'a> {
 }
 
 impl<'e, 'a> Env<'e, 'a> {
+    /// An environment with room for what the built-in packs keep (an item's variables and a
+    /// rule's `let`s, 30-odd values kept per item, a dozen per form): made for every file,
+    /// it grew to that size a value at a time, a dozen reallocations a file.
+    pub fn with_room() -> Self {
+        Env {
+            vars: Vec::with_capacity(16),
+            kept: Vec::with_capacity(64),
+            form_kept: Vec::with_capacity(16),
+            form: None,
+        }
+    }
+
     /// Moves to a new item of `form` (if it is a part of one): its variables, and nothing
     /// kept from the last item; what was kept for its form stays if the form is the same.
     pub fn enter(&mut self, vars: &[(&'static str, V<'a>)], form: Option<&'a FormCtx<'a>>) {
