@@ -440,8 +440,11 @@ fn read_form(kind: FormKind, text: &str, range: Range<usize>) -> (Form, Vec<Diag
             ..Form::empty(kind, at)
         },
         diagnostics: lines.wide().map(too_wide).into_iter().collect(),
-        funds_lines: Vec::new(),
-        grid_lines: Vec::new(),
+        // Room for every line from the start (a form is some 40 lines, most of them grid
+        // lines, and the funds block is seven): grown a line at a time, they were
+        // reallocated four or five times a form.
+        funds_lines: Vec::with_capacity(8),
+        grid_lines: Vec::with_capacity(body.len()),
         grid_header: None,
         budget_lines: Vec::new(),
         annual_goal_col: None,
