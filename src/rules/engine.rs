@@ -351,12 +351,12 @@ pub fn run(doc: &Document, rules: &[&Rule], settings: &Settings, trace: Option<&
         let ctx = DocCtx::forms_only(doc, forms.iter().map(FormCtx::new).collect());
         run_ctx(&ctx, &per_form, settings, trace)
     };
-    if doc.forms.len() <= FORMS_PER_PASS {
+    if per_form.is_empty() || doc.forms.is_empty() {
+        // Nothing to run them on.
+    } else if doc.forms.len() <= FORMS_PER_PASS {
         // One pass (most files): run here rather than handed to the pool and collected.
-        if !per_form.is_empty() {
-            out = pass(&doc.forms);
-        }
-    } else if !per_form.is_empty() {
+        out = pass(&doc.forms);
+    } else {
         // In parallel: a large file is linted alone (see `cli::check`), so its forms are what
         // keeps the threads busy. Passes are merged in order, so the outcome is the same.
         let passes: Vec<Outcome> = doc
