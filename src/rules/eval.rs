@@ -493,15 +493,20 @@ pub struct Env<'e, 'a> {
     form: Option<*const FormCtx<'a>>,
 }
 
+/// How many values an environment has room for, kept per item and per form: what the
+/// built-in packs keep (22 and 38; a test in `memo` holds them to it).
+pub const KEPT_ROOM: usize = 32;
+pub const FORM_KEPT_ROOM: usize = 48;
+
 impl<'e, 'a> Env<'e, 'a> {
     /// An environment with room for what the built-in packs keep (an item's variables and a
-    /// rule's `let`s; 22 values kept per item and 38 per form): made for every file, it grew
-    /// to that size a value at a time, a dozen reallocations a file.
+    /// rule's `let`s, [`KEPT_ROOM`] and [`FORM_KEPT_ROOM`] values): one is made for every
+    /// file, and grown to that size a value at a time it was reallocated a dozen times a file.
     pub fn with_room() -> Self {
         Env {
             vars: Vec::with_capacity(16),
-            kept: Vec::with_capacity(32),
-            form_kept: Vec::with_capacity(48),
+            kept: Vec::with_capacity(KEPT_ROOM),
+            form_kept: Vec::with_capacity(FORM_KEPT_ROOM),
             form: None,
         }
     }

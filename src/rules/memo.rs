@@ -409,6 +409,43 @@ rules:
         assert_ne!(slots(&other), slots(PACK));
     }
 
+    /// The engine's environment has room for every value the built-in packs keep, per item
+    /// and per form: past it, every file's run grows it again.
+    #[test]
+    fn the_environment_has_room_for_the_builtin_packs_values() {
+        fn widest(n: &Node, item: &mut usize, form: &mut usize) {
+            if n.slot != NO_SLOT {
+                let slot = (n.slot & !FORM_SLOT) as usize + 1;
+                if n.slot & FORM_SLOT != 0 {
+                    *form = (*form).max(slot);
+                } else {
+                    *item = (*item).max(slot);
+                }
+            }
+            for c in n.children() {
+                widest(c, item, form);
+            }
+        }
+        let mut set = crate::rules::RuleSet::builtin();
+        let (mut item, mut form) = (0, 0);
+        for pack in &mut set.packs {
+            for rule in &mut pack.rules {
+                for node in expressions(rule) {
+                    widest(node, &mut item, &mut form);
+                }
+            }
+        }
+        assert!(
+            item > 0 && form > 0,
+            "the packs keep values: {item}, {form}"
+        );
+        assert!(item <= crate::rules::eval::KEPT_ROOM, "{item} per item");
+        assert!(
+            form <= crate::rules::eval::FORM_KEPT_ROOM,
+            "{form} per form"
+        );
+    }
+
     /// The deepest expression a pack may hold is numbered one entry per distinct node.
     #[test]
     fn a_deep_expression_is_numbered_once_per_node() {
