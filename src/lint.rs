@@ -58,6 +58,12 @@ impl Linter {
         self.lint_ingested(ingest::read_path(path))
     }
 
+    /// [`Linter::lint_path`] for a regular file of a size just asked for
+    /// ([`ingest::read_path_sized`]).
+    pub fn lint_path_sized(&self, path: &Path, size: Option<u64>) -> Linted {
+        self.lint_ingested(ingest::read_path_sized(path, size))
+    }
+
     /// Lints a new version of a text, re-running the rules only on forms whose text changed
     /// since the last call with this cache. Rules judge one form at a time, so a form's rule
     /// findings depend on its text alone; the others are reused, moved to where the form now

@@ -95,7 +95,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     let mut diffs = String::new();
     let listings: Vec<Listing> = args.paths.iter().map(|p| expand(p)).collect();
     let progress = progress_bar(listings.iter().map(Listing::len).sum());
-    let mut files = listings.into_iter().flatten().peekable();
+    let mut files = listings.into_iter().flatten().map(weighed).peekable();
     // Files are linted in parallel a window at a time and handled in the order given, so
     // the report is the same whatever the number of threads, and only a window of files is
     // in flight at once.
@@ -121,9 +121,9 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         let sink: &(dyn Sink + Sync) = &*run.sink;
         let mut done: Vec<Option<Done>> = chunk
             .par_iter()
-            .map(|f| {
+            .map(|(f, size)| {
                 f.as_ref().ok().map(|p| {
-                    let linted = linter.lint_path(p);
+                    let linted = linter.lint_path_sized(p, *size);
                     match ahead.then(|| sink.render(&linted.report)).flatten() {
                         Some(part) => Done::rendered(linted, part),
                         None => Done::Linted(linted),
@@ -131,7 +131,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
                 })
             })
             .collect();
-        for (file, linted) in chunk.iter().zip(done.iter_mut()) {
+        for ((file, _), linted) in chunk.iter().zip(done.iter_mut()) {
             progress.inc(1);
             match (file, linted.take()) {
                 (
@@ -253,23 +253,31 @@ const FILES_PER_THREAD: usize = 4;
 const SMALL_FILES_PER_THREAD: usize = 32;
 const SMALL_WINDOW_BYTES: u64 = 1 << 20;
 
+/// A file of the run and, if it is a regular file, its size: asked for once, when the file is
+/// first looked at for a window, and handed to the reader, which would otherwise ask again.
+type Weighed = (Found, Option<u64>);
+
+fn weighed(found: Found) -> Weighed {
+    let size = found
+        .as_ref()
+        .ok()
+        .and_then(|p| std::fs::metadata(p).ok())
+        .filter(std::fs::Metadata::is_file)
+        .map(|m| m.len());
+    (found, size)
+}
+
 /// The run's next files: up to [`FILES_PER_THREAD`] a thread within [`WINDOW_BYTES`] (a larger
 /// file alone), or up to [`SMALL_FILES_PER_THREAD`] within [`SMALL_WINDOW_BYTES`]. Empty when
 /// the files are done.
 fn next_window(
-    files: &mut std::iter::Peekable<impl Iterator<Item = Found>>,
+    files: &mut std::iter::Peekable<impl Iterator<Item = Weighed>>,
     threads: usize,
-) -> Vec<Found> {
-    let size = |f: &Found| {
-        f.as_ref()
-            .ok()
-            .and_then(|p| std::fs::metadata(p).ok())
-            .map_or(0, |m| m.len())
-    };
+) -> Vec<Weighed> {
     let mut window = Vec::new();
     let mut bytes = 0;
-    while let Some(next) = files.peek() {
-        let (n, after) = (window.len(), bytes + size(next));
+    while let Some((_, size)) = files.peek() {
+        let (n, after) = (window.len(), bytes + size.unwrap_or(0));
         let fits = n == 0
             || (n < threads * FILES_PER_THREAD && after <= WINDOW_BYTES)
             || (n < threads * SMALL_FILES_PER_THREAD && after <= SMALL_WINDOW_BYTES);
@@ -1238,7 +1246,7 @@ mod tests {
             .map(|i| file(&format!("s{i}.txt"), 300 << 10))
             .collect();
         let sizes = |files: Vec<Found>, threads| {
-            let mut files = files.into_iter().peekable();
+            let mut files = files.into_iter().map(weighed).peekable();
             std::iter::from_fn(|| Some(next_window(&mut files, threads).len()))
                 .take_while(|&n| n > 0)
                 .collect::<Vec<_>>()
