@@ -73,8 +73,8 @@ pub fn read_path(path: &Path) -> Ingested {
 }
 
 /// [`read_path`] for a regular file whose size the caller has just asked the file system
-/// for: a run weighs every file to plan its windows, and asking again here was one more
-/// system call a file (a tenth of a million one-form files' system calls).
+/// for: a run weighs every file to plan its windows, and asking again here was one of the
+/// six system calls a one-form file cost.
 pub fn read_path_sized(path: &Path, known: Option<u64>) -> Ingested {
     let display = path.display().to_string();
     // The size, when the file system knows it; a pipe's is known only to exceed the limit.
@@ -89,17 +89,16 @@ pub fn read_path_sized(path: &Path, known: Option<u64>) -> Ingested {
             ),
         )
     };
+    // Whether it is a regular file, and its length.
+    let meta = known
+        .map(|len| (true, len))
+        .or_else(|| std::fs::metadata(path).ok().map(|m| (m.is_file(), m.len())));
     let mut size = 0;
-    if let Some(len) = known {
-        if len > MAX_FILE_BYTES {
+    if let Some((file, len)) = meta {
+        if file && len > MAX_FILE_BYTES {
             return too_large(Some(len));
         }
         size = len;
-    } else if let Ok(meta) = std::fs::metadata(path) {
-        if meta.is_file() && meta.len() > MAX_FILE_BYTES {
-            return too_large(Some(meta.len()));
-        }
-        size = meta.len();
     }
     // Bounded even when the size was not known up front (a pipe, a device, a file that grew
     // since): nothing past the limit is read, so no text can outgrow a span's 32 bits.
