@@ -439,10 +439,19 @@ pub fn run_ctx<'r: 'a, 'a>(
             }
         }
         for (scope, of) in scopes {
+            // Per rule, what its form gate (`Shortcuts::form_gate`) said of the current form.
+            let mut gates = vec![Gate::Unknown; rules.len()];
+            let mut gated_form: Option<*const FormCtx<'a>> = None;
             // Item by item, every rule of the scope on it before the next item: what several
             // rules compute of an item is computed once (`memo`).
             each_item(scope, ctx, tables.clone(), &mut |item| {
                 env.enter(&item.vars, item.form);
+                // A form's items come one after another: its gates are asked on its first.
+                let form = item.form.map(|f| f as *const FormCtx<'a>);
+                if form != gated_form {
+                    gates.fill(Gate::Unknown);
+                    gated_form = form;
+                }
                 let row = match item.what {
                     What::Row(h) if verdicts.active() => {
                         verdicts.look(h);
@@ -455,6 +464,19 @@ pub fn run_ctx<'r: 'a, 'a>(
                         continue;
                     }
                     env.truncate(item.vars.len());
+                    // A traced rule is never skipped: its trace shows every item.
+                    if let (Some(gate), false) = (&quick(i).form_gate, tracing[i]) {
+                        if gates[i] == Gate::Unknown {
+                            // An error is left to the rule's own run, which raises it.
+                            let shut = evaluators[i]
+                                .eval(gate, &mut env)
+                                .is_ok_and(|v| logic(&v) == Some(false));
+                            gates[i] = if shut { Gate::Shut } else { Gate::Open };
+                        }
+                        if gates[i] == Gate::Shut {
+                            continue;
+                        }
+                    }
                     let passed = run_item(
                         rules[i],
                         quick(i),
@@ -498,6 +520,16 @@ pub fn run_ctx<'r: 'a, 'a>(
     out
 }
 
+/// What a rule's form gate said of the form at hand.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Gate {
+    Unknown,
+    /// False: the rule is silent on every item of the form.
+    Shut,
+    /// True, empty or an error: the rule runs on each item as usual.
+    Open,
+}
+
 /// Whether the tests asked for every rule to be evaluated node by node on every item.
 fn node_by_node(_settings: &Settings) -> bool {
     #[cfg(test)]
@@ -513,12 +545,20 @@ fn node_by_node(_settings: &Settings) -> bool {
 pub struct Shortcuts {
     when: Option<Guard>,
     assert: Option<Test>,
+    /// The leading operands of the `when`'s chain of `and` that read the form and nothing of
+    /// the item, as one expression: `form.period_years > 1` of `form.period_years > 1 and
+    /// pair.annual.level2 == "数量指标" and …`. It is the same for every row or pair of a form,
+    /// so once it is false on a form's first item, the rule is silent on all of them, without
+    /// its `when` being evaluated again on each (`a and b` is false when `a` is, and `b` is
+    /// then not evaluated: no error of the rest is skipped).
+    form_gate: Option<Node>,
 }
 
 impl Shortcuts {
     pub const NONE: Shortcuts = Shortcuts {
         when: None,
         assert: None,
+        form_gate: None,
     };
 
     /// The shortcuts of a rule whose shared values are numbered (`memo::assign`).
@@ -526,7 +566,51 @@ impl Shortcuts {
         Shortcuts {
             when: Guard::of(rule),
             assert: Test::of(&rule.assert.node),
+            form_gate: form_gate(rule),
         }
+    }
+}
+
+/// [`Shortcuts::form_gate`] of a rule over a form's rows or pairs (a rule over forms has one
+/// item per form: nothing to spare). Only a `when` decided before the `let`s, as for
+/// [`Guard`]: there `form` is the item's form, and no `let` can have renamed it.
+fn form_gate(rule: &Rule) -> Option<Node> {
+    if !rule.when_first || !matches!(rule.over, Scope::Row | Scope::Pair | Scope::Funds) {
+        return None;
+    }
+    // `a and b and c` is `(a and b) and c`: the left spine holds each prefix of the chain,
+    // the longest first.
+    let mut spine = vec![&rule.when.as_ref()?.node];
+    while let Expr::Binary(BinOp::And, a, _) = &spine[spine.len() - 1].expr {
+        spine.push(a);
+    }
+    let first = spine[spine.len() - 1];
+    let rest = spine.iter().rev().skip(1).map(|n| match &n.expr {
+        Expr::Binary(BinOp::And, _, b) => &**b,
+        _ => unreachable!("the spine's nodes above its foot are `and`s"),
+    });
+    let leading = std::iter::once(first)
+        .chain(rest)
+        .take_while(|o| reads_form_only(o, &mut Vec::new()))
+        .count();
+    (leading > 0).then(|| spine[spine.len() - leading].clone())
+}
+
+/// Whether `node` reads nothing but the variable `form`, the names in `bound` (a condition's
+/// parameter) and the rule's parameters: every function is a function of its arguments.
+fn reads_form_only<'n>(node: &'n Node, bound: &mut Vec<&'n str>) -> bool {
+    match &node.expr {
+        Expr::Var(v) => v == "form" || bound.contains(&v.as_str()),
+        Expr::Lambda(param, body) => {
+            bound.push(param);
+            let only = reads_form_only(body, bound);
+            bound.pop();
+            only
+        }
+        _ => node
+            .children()
+            .into_iter()
+            .all(|c| reads_form_only(c, bound)),
     }
 }
 
@@ -1011,6 +1095,78 @@ mod tests {
                 "{code}"
             );
         }
+    }
+
+    /// A form gate is the leading operands of a `when` over rows, pairs or funds that read
+    /// the form alone; decided once a form, it finds what the `when` decided on every item
+    /// finds, and an error in it is still reported.
+    #[test]
+    fn form_gates_are_decided_once_a_form_and_change_no_finding() {
+        let set = RuleSet::builtin();
+        let gate = |code: &str| {
+            let rule = set.rule(code).expect("a built-in rule");
+            let when = rule.when.as_ref()?;
+            let g = rule.quick.form_gate.as_ref()?;
+            Some(when.text[g.start..g.end].to_owned())
+        };
+        // The whole `when`, and the first of four operands.
+        assert_eq!(gate("F007").as_deref(), Some("form.period_years == 1"));
+        assert_eq!(gate("F008").as_deref(), Some("form.period_years > 1"));
+        // The form is read last (V010), or the rule is over forms (F003): no gate.
+        assert_eq!(gate("V010"), None);
+        assert_eq!(gate("F003"), None);
+        assert_eq!(gate("V007"), None);
+
+        let pack = |when: &str| {
+            format!(
+                r#"name: gates
+title: 门
+description: 门
+rules:
+  - code: G001
+    name: gated
+    severity: warning
+    summary: 门
+    rationale: 门
+    over: row
+    when: '{when}'
+    assert: row.text == null
+    message: '{{row.name}}'
+    help: 门
+"#
+            )
+        };
+        let doc = disclosure();
+        let found = |when: &str, settings: &Settings| {
+            let mut set = RuleSet::default();
+            set.add("gates.yaml", &pack(when));
+            assert!(set.broken.is_empty(), "{when}");
+            let rule = set.rule("G001").expect("G001");
+            let out = run(&doc, &[rule], settings, None);
+            let errors: Vec<String> = out.errors.iter().map(|e| format!("{e:?}")).collect();
+            let found: Vec<String> = out.diagnostics.iter().map(|d| format!("{d:?}")).collect();
+            (found, errors, rule.quick.form_gate.is_some())
+        };
+        let slow = Settings {
+            node_by_node: true,
+            ..Settings::default()
+        };
+        // Shut on the disclosure's one-year forms, open on the others.
+        let when = r#"form.period_years > 1 and row.level2 == "数量指标""#;
+        let (gated, errors, has_gate) = found(when, &Settings::default());
+        assert!(has_gate && errors.is_empty());
+        assert!(gated.len() > 10, "{}", gated.len());
+        assert_eq!((gated, errors), {
+            let (f, e, _) = found(when, &slow);
+            (f, e)
+        });
+        // An error in the gate (an amount times the largest decimal overflows) is the rule's
+        // error, as it was.
+        let when = r#"form.funds.annual.total * 79228162514264337593543950335 > 0 and row.level2 == "数量指标""#;
+        let (_, errors, has_gate) = found(when, &Settings::default());
+        assert!(has_gate);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("数值溢出"), "{errors:?}");
     }
 
     /// Which rules a guard decides first: those whose `when` starts with a kept value
