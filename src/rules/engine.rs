@@ -130,7 +130,8 @@ enum What<'a> {
     Form,
     Funds(Period),
     Row(&'a HalfCtx<'a>),
-    Pair(&'a HalfCtx<'a>),
+    /// The implementation-period half and the annual half.
+    Pair(&'a HalfCtx<'a>, &'a HalfCtx<'a>),
     Document,
     Project(&'a DocCtx<'a>, usize),
     Figure(&'a str),
@@ -146,7 +147,7 @@ impl What<'_> {
             What::Form => "整表".into(),
             What::Funds(period) => format!("{}资金", period.label()),
             What::Row(h) => format!("{}指标“{}”", h.period.label(), name(h)),
-            What::Pair(h) => format!("指标“{}”", name(h)),
+            What::Pair(h, _) => format!("指标“{}”", name(h)),
             What::Document => "整个文件".into(),
             What::Project(ctx, p) => format!("项目“{}”", V::new(Val::Project(ctx, *p)).display()),
             What::Figure(label) => format!("说明中的“{label}”"),
@@ -220,7 +221,7 @@ fn each_item<'a>(
                             ("pair", V::new(Val::Pair(hi, ha))),
                         ),
                         at: ha.half.value.span,
-                        what: What::Pair(hi),
+                        what: What::Pair(hi, ha),
                     });
                 }
             }
@@ -452,15 +453,20 @@ pub fn run_ctx<'r: 'a, 'a>(
                     gates.fill(Gate::Unknown);
                     gated_form = form;
                 }
-                let row = match item.what {
+                // Rows and pairs: rules remembered to pass items like this one are skipped.
+                let remembered = match item.what {
                     What::Row(h) if verdicts.active() => {
                         verdicts.look(h);
+                        true
+                    }
+                    What::Pair(i, a) if verdicts.active() => {
+                        verdicts.look_pair(i, a);
                         true
                     }
                     _ => false,
                 };
                 for &i in &of {
-                    if row && verdicts.known(i) {
+                    if remembered && verdicts.known(i) {
                         continue;
                     }
                     env.truncate(item.vars.len());
@@ -488,11 +494,11 @@ pub fn run_ctx<'r: 'a, 'a>(
                         &mut failed[i],
                         out,
                     );
-                    if row && passed {
+                    if remembered && passed {
                         verdicts.pass(i);
                     }
                 }
-                if row {
+                if remembered {
                     verdicts.remember();
                 }
             });

@@ -1,4 +1,4 @@
-//! Verdicts on rows remembered by what the rule read of them.
+//! Verdicts on rows and pairs remembered by what the rule read of them.
 //!
 //! Most rules over rows read one or two cells of the row and nothing else: the `values`
 //! pack's checks of an 指标值 read its text alone (`row.value.reason`, `halfwidth(row.text)`),
@@ -6,7 +6,9 @@
 //! 5,007 halves are 676 value texts, and forms of one issuer share their indicator rows. A
 //! rule's verdict on a row is a function of the cells it reads (functions are pure, and a rule
 //! that reads only its row can reach nothing else), so once a rule has passed a row, it passes
-//! every row whose cells it reads are the same.
+//! every row whose cells it reads are the same. A rule over pairs (an indicator's
+//! implementation-period half and its annual half) is remembered the same way by the cells it
+//! reads of either half: V016 compares the two names, and names repeat more than values.
 //!
 //! Only passes are remembered (a rule that stays silent, whatever the reason). A finding is
 //! computed again on every row it is on, since its message and labels point at that row's
@@ -26,9 +28,10 @@ use super::expr::{Expr, Node};
 use super::pack::{ParamValue, Rule, Scope};
 use crate::model::QuickMap;
 
-/// Which cells of a row a rule reads, as a set of bits.
+/// Which cells of a row a rule reads, as a set of bits; for a rule over pairs, the low five
+/// bits are the implementation-period half's and the next five the annual half's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Reads(u8);
+pub struct Reads(u16);
 
 impl Reads {
     pub const PERIOD: Reads = Reads(1);
@@ -37,6 +40,24 @@ impl Reads {
     pub const NAME: Reads = Reads(8);
     pub const TEXT: Reads = Reads(16);
     const ALL: Reads = Reads(31);
+    /// How far the annual half's bits are from the implementation-period half's.
+    const ANNUAL: u32 = 5;
+    /// Set for a rule over pairs: its groups are looked up on pairs, never on rows.
+    const PAIR: Reads = Reads(1 << 10);
+
+    /// These bits, for the half of a pair named `side`.
+    fn of_side(self, side: &str) -> Option<Reads> {
+        match side {
+            "implementation" => Some(self),
+            "annual" => Some(self.annual()),
+            _ => None,
+        }
+    }
+
+    /// These bits, for a pair's annual half.
+    fn annual(self) -> Reads {
+        Reads(self.0 << Self::ANNUAL)
+    }
 
     fn has(self, other: Reads) -> bool {
         self.0 & other.0 == other.0
@@ -64,50 +85,89 @@ impl Reads {
     }
 }
 
-/// What a rule over rows reads of its row to decide whether it passes: its `let`s, `when`
-/// and `assert` (its message and labels are computed only for a finding). `None` when it
-/// reads anything else (`form`, a field not known here) or is not a rule over rows.
+/// What a rule over rows or pairs reads of its item to decide whether it passes: its
+/// `let`s, `when` and `assert` (its message and labels are computed only for a finding).
+/// `None` when it reads anything else (`form`, a field not known here) or is over anything
+/// else.
 pub fn reads(rule: &Rule) -> Option<Reads> {
-    if rule.over != Scope::Row {
-        return None;
-    }
+    let item = match rule.over {
+        Scope::Row => Item::Row,
+        Scope::Pair => Item::Pair,
+        _ => return None,
+    };
     let mut bound: Vec<&str> = Vec::new();
     let mut acc = Reads(0);
     for l in &rule.lets {
-        walk(&l.expr.node, &mut bound, &mut acc)?;
-        // A `let` is seen by the later ones and by `when` and `assert`, and may shadow `row`.
+        walk(item, &l.expr.node, &mut bound, &mut acc)?;
+        // A `let` is seen by the later ones and by `when` and `assert`, and may shadow the
+        // item's variable.
         bound.push(&l.name);
     }
     if let Some(w) = &rule.when {
-        walk(&w.node, &mut bound, &mut acc)?;
+        walk(item, &w.node, &mut bound, &mut acc)?;
     }
-    walk(&rule.assert.node, &mut bound, &mut acc)?;
-    Some(acc)
+    walk(item, &rule.assert.node, &mut bound, &mut acc)?;
+    Some(match item {
+        Item::Row => acc,
+        Item::Pair => acc.with(Reads::PAIR),
+    })
 }
 
-/// Adds what `node` reads of the row to `acc`; `None` if it reads anything but the row and
-/// the names in `bound`.
-fn walk<'n>(node: &'n Node, bound: &mut Vec<&'n str>, acc: &mut Reads) -> Option<()> {
+/// What a remembered rule is over.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Item {
+    Row,
+    Pair,
+}
+
+impl Item {
+    fn var(self) -> &'static str {
+        match self {
+            Item::Row => "row",
+            Item::Pair => "pair",
+        }
+    }
+}
+
+/// Adds what `node` reads of the item (`row` or `pair`) to `acc`; `None` if it reads anything
+/// but the item and the names in `bound`.
+fn walk<'n>(item: Item, node: &'n Node, bound: &mut Vec<&'n str>, acc: &mut Reads) -> Option<()> {
+    // Whether `n` is the item's variable, not shadowed.
+    let is_item = |n: &Node, bound: &[&str]| matches!(&n.expr, Expr::Var(v) if v == item.var() && !bound.contains(&item.var()));
     match &node.expr {
-        Expr::Field(base, field) => match &base.expr {
-            Expr::Var(v) if v == "row" && !bound.contains(&"row") => {
-                *acc = acc.with(Reads::of_field(field)?);
+        // `row.text`; `pair.annual.name`.
+        Expr::Field(base, field) if item == Item::Row && is_item(base, bound) => {
+            *acc = acc.with(Reads::of_field(field)?);
+        }
+        Expr::Field(base, field) if item == Item::Pair => match &base.expr {
+            Expr::Field(pair, side) if is_item(pair, bound) => {
+                *acc = acc.with(Reads::of_field(field)?.of_side(side)?);
             }
-            _ => walk(base, bound, acc)?,
+            // `pair.annual` handed whole to a function: all of that half.
+            Expr::Var(_) if is_item(base, bound) => {
+                *acc = acc.with(Reads::ALL.of_side(field)?);
+            }
+            _ => walk(item, base, bound, acc)?,
         },
+        Expr::Field(base, _) => walk(item, base, bound, acc)?,
         Expr::Var(v) if bound.contains(&v.as_str()) => {}
-        // The row itself, handed whole to a function: all of it.
-        Expr::Var(v) if v == "row" => *acc = acc.with(Reads::ALL),
+        // The item itself, handed whole to a function: all of it.
+        Expr::Var(v) if v == item.var() => {
+            *acc = acc.with(Reads::ALL);
+            if item == Item::Pair {
+                *acc = acc.with(Reads::ALL.annual());
+            }
+        }
         Expr::Var(_) => return None,
         Expr::Lambda(param, body) => {
             bound.push(param);
-            let r = walk(body, bound, acc);
+            let r = walk(item, body, bound, acc);
             bound.pop();
             r?;
         }
         _ => {
             for c in node.children() {
-                walk(c, bound, acc)?;
+                walk(item, c, bound, acc)?;
             }
         }
     }
@@ -182,13 +242,16 @@ pub fn forget() {
 }
 
 /// Groups of rules remembered; rules that read other sets of cells are checked on every row.
-/// The built-in packs make two.
+/// The built-in packs make three (two over rows, V016 over pairs).
 const MAX_GROUPS: usize = 8;
 
 /// Keys a thread keeps before it forgets them all, and the bytes they may take together: a
-/// file of a hundred thousand distinct rows holds some 300 KB in them at most.
-const MAX_KEYS: usize = 2048;
-const MAX_BYTES: usize = 128 * 1024;
+/// file of a hundred thousand distinct rows holds some 600 KB in them at most. The pairs' keys
+/// (two names) share the room with the rows': at 2,048 keys and 128 KB, 220 forms' rows and
+/// pairs did not fit, the memory was emptied every few hundred forms, and remembering pairs
+/// made a run 2% slower, not faster.
+const MAX_KEYS: usize = 4096;
+const MAX_BYTES: usize = 256 * 1024;
 
 /// A key longer than this is not looked up: long values are prose, rarely repeated, and
 /// hashing them costs more than it saves.
@@ -212,7 +275,10 @@ impl Verdicts {
     /// if they ran the same rules with the same parameters.
     pub fn new(rules: &[&Rule], settings: &Settings, enabled: impl Fn(usize) -> bool) -> Verdicts {
         let enabled: Vec<bool> = (0..rules.len()).map(enabled).collect();
-        if !rules.iter().any(|r| r.over == Scope::Row) {
+        if !rules
+            .iter()
+            .any(|r| matches!(r.over, Scope::Row | Scope::Pair))
+        {
             // A run of the document's rules leaves the thread's memory of rows alone.
             return Verdicts::with(Memory::empty(), false);
         }
@@ -244,18 +310,29 @@ impl Verdicts {
 
     /// Moves to a row: its keys, and which rules are known to pass it.
     pub fn look(&mut self, h: &HalfCtx<'_>) {
-        let half = h.half;
-        let cells = [
-            (Reads::LEVEL1, half.level1.value.as_deref()),
-            (Reads::LEVEL2, half.level2.value.as_deref()),
-            (Reads::NAME, half.name.value.as_deref()),
-            (Reads::TEXT, half.value.value.as_deref()),
-        ];
+        self.look_at(false, Some(h.period), &cells(h, false));
+    }
+
+    /// Moves to a pair of halves (implementation period, annual): its keys, and which rules
+    /// are known to pass it. Each half's period is the same in every pair: not in the key.
+    pub fn look_pair(&mut self, implementation: &HalfCtx<'_>, annual: &HalfCtx<'_>) {
+        let [a, b, c, d] = cells(implementation, false);
+        let [e, f, g, h] = cells(annual, true);
+        self.look_at(true, None, &[a, b, c, d, e, f, g, h]);
+    }
+
+    fn look_at(&mut self, pair: bool, period: Option<Period>, cells: &[(Reads, Option<&str>)]) {
         self.passed = [0; MAX_GROUPS];
         for (g, &r) in self.memory.groups.iter().enumerate() {
             let (key, hash) = &mut self.keys[g];
-            encode(key, g, r.has(Reads::PERIOD).then_some(h.period), r, &cells);
             self.known[g] = 0;
+            // A row's groups are not looked up on pairs, nor a pair's on rows.
+            if r.has(Reads::PAIR) != pair {
+                key.clear();
+                continue;
+            }
+            let period = period.filter(|_| r.has(Reads::PERIOD));
+            encode(key, g, period, r, cells);
             if key.len() > MAX_KEY {
                 key.clear();
                 continue;
@@ -364,14 +441,28 @@ impl Memory {
     }
 }
 
-/// A group's key for a row: the group, the period if it reads it, and each cell it reads as
-/// a presence byte, its length and its bytes (so no two different rows encode alike).
+/// The cells of a half a rule may read, each with its bit (a pair's annual half's bits if
+/// `annual`).
+fn cells<'h>(h: &'h HalfCtx<'_>, annual: bool) -> [(Reads, Option<&'h str>); 4] {
+    let half = h.half;
+    let bit = |r: Reads| if annual { r.annual() } else { r };
+    [
+        (bit(Reads::LEVEL1), half.level1.value.as_deref()),
+        (bit(Reads::LEVEL2), half.level2.value.as_deref()),
+        (bit(Reads::NAME), half.name.value.as_deref()),
+        (bit(Reads::TEXT), half.value.value.as_deref()),
+    ]
+}
+
+/// A group's key for a row or pair: the group, the period if it reads it, and each cell it
+/// reads as a presence byte, its length and its bytes (so no two different items encode
+/// alike).
 fn encode(
     out: &mut Vec<u8>,
     group: usize,
     period: Option<Period>,
     reads: Reads,
-    cells: &[(Reads, Option<&str>); 4],
+    cells: &[(Reads, Option<&str>)],
 ) {
     out.clear();
     out.push(group as u8);
@@ -455,14 +546,111 @@ mod tests {
             .filter(|r| reads(r).is_some())
             .map(|r| r.code.as_str())
             .collect();
-        // V010 and C002 compare the row with its form's year and funds.
+        // V010 and C002 compare the row with its form's year and funds; F007 and F008, over
+        // pairs, read the form's period.
         assert_eq!(
             remembered,
             [
                 "C003", "V001", "V002", "V003", "V004", "V005", "V006", "V007", "V008", "V009",
-                "V011", "V012", "V013", "V014", "V015", "V017", "V018"
+                "V011", "V012", "V013", "V014", "V015", "V016", "V017", "V018"
             ]
         );
+        let v016 = set.rule("V016").expect("V016");
+        assert_eq!(
+            reads(v016),
+            bits(&[Reads::NAME, Reads::NAME.annual(), Reads::PAIR])
+        );
+    }
+
+    #[test]
+    fn a_rule_over_pairs_reads_the_cells_of_each_half() {
+        let r = reads_of(
+            "pair",
+            "",
+            "",
+            "pair.annual.value.kind == pair.implementation.text",
+        );
+        assert_eq!(r, bits(&[Reads::TEXT.annual(), Reads::TEXT, Reads::PAIR]));
+        let lets = "    let:\n      a: pair.annual.level1\n";
+        let r = reads_of("pair", lets, "", "a != null");
+        let level1 = Reads::LEVEL1.with(Reads::LEVEL2).annual();
+        assert_eq!(r, bits(&[level1, Reads::PAIR]));
+        // A half handed whole to a function, or the pair: all of it.
+        let r = reads_of(
+            "pair",
+            "",
+            "",
+            r#"note(pair.annual.value, "odd_percent") == null"#,
+        );
+        assert_eq!(r, bits(&[Reads::TEXT.annual(), Reads::PAIR]));
+        let r = reads_of("pair", "", "", "count([pair.annual]) == 1");
+        assert_eq!(r, bits(&[Reads::ALL.annual(), Reads::PAIR]));
+        let r = reads_of("pair", "", "", "count([pair]) == 1");
+        assert_eq!(r, bits(&[Reads::ALL, Reads::ALL.annual(), Reads::PAIR]));
+        // The form is read: never remembered.
+        let when = "    when: 'form.period_years == 1'\n";
+        assert_eq!(reads_of("pair", "", when, "pair.annual.text != null"), None);
+    }
+
+    /// Runs the rules on the pair as the engine does, every rule passing: which of them the
+    /// run already knew to pass it.
+    fn known_then_passed_pair(
+        v: &mut Verdicts,
+        rules: usize,
+        (i, a): (&HalfCtx<'_>, &HalfCtx<'_>),
+    ) -> Vec<bool> {
+        v.look_pair(i, a);
+        let known = (0..rules).map(|i| v.known(i)).collect();
+        for i in 0..rules {
+            v.pass(i);
+        }
+        v.remember();
+        known
+    }
+
+    #[test]
+    fn a_pass_is_known_on_pairs_whose_read_cells_are_equal() {
+        forget();
+        let pack = r#"name: t
+title: t
+description: t
+rules:
+  - {code: T001, name: a, severity: error, summary: t, rationale: t, over: pair,
+     assert: 'pair.annual.name == pair.implementation.name', message: m, help: h}
+  - {code: T002, name: b, severity: error, summary: t, rationale: t, over: row,
+     assert: 'row.name != null', message: m, help: h}
+"#;
+        let p = pack::load("rules/t.yaml", pack).unwrap_or_else(|e| panic!("{:?}", e.1));
+        let rules: Vec<&Rule> = p.rules.iter().collect();
+        let settings = Settings::default();
+        let mut v = Verdicts::new(&rules, &settings, |_| true);
+        let pair = (
+            row("数量指标", "学生数", "100人"),
+            row("数量指标", "学生数", "50人"),
+        );
+        assert_eq!(known_then_passed_pair(&mut v, 2, pair), [false, false]);
+        // Other values, the same names: T001 is known. T002 is over rows: never on a pair.
+        let values = (
+            row("时效指标", "学生数", "1年"),
+            row("时效指标", "学生数", "2年"),
+        );
+        assert_eq!(known_then_passed_pair(&mut v, 2, values), [true, false]);
+        // The names swapped between the halves: another pair.
+        let swapped = (
+            row("数量指标", "教师数", "1人"),
+            row("数量指标", "学生数", "1人"),
+        );
+        assert_eq!(known_then_passed_pair(&mut v, 2, swapped), [false, false]);
+        let swapped = (
+            row("数量指标", "学生数", "1人"),
+            row("数量指标", "教师数", "1人"),
+        );
+        assert_eq!(known_then_passed_pair(&mut v, 2, swapped), [false, false]);
+        // A row of the same name is not the pair.
+        v.look(row("数量指标", "学生数", "100人"));
+        assert!(!v.known(0) && !v.known(1));
+        drop(v);
+        forget();
     }
 
     fn half(level2: &str, name: &str, text: &str, at: usize) -> IndicatorHalf {
