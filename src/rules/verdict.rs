@@ -27,6 +27,7 @@ use super::eval::{HalfCtx, Period};
 use super::expr::{Expr, Node};
 use super::pack::{ParamValue, Rule, Scope};
 use crate::model::QuickMap;
+use smallvec::SmallVec;
 
 /// Which cells of a row a rule reads, as a set of bits; for a rule over pairs, the low five
 /// bits are the implementation-period half's and the next five the annual half's.
@@ -215,8 +216,17 @@ impl Signature {
     }
 }
 
-/// Keys with the same quick hash (almost always one), each with the rules that passed it.
-type Bucket = Vec<(Box<[u8]>, u64)>;
+/// Keys with the same quick hash (almost always one, held inline), each with the rules that
+/// passed it.
+type Bucket = SmallVec<[Entry; 1]>;
+
+/// A key remembered: where its bytes are in [`Memory::arena`], and the rules that passed it.
+#[derive(Clone, Copy)]
+struct Entry {
+    at: u32,
+    len: u32,
+    passed: u64,
+}
 
 /// What a thread remembers between runs of the engine (a run is one file, or 64 forms of it;
 /// a folder of one form per file shares its rows across files only this way).
@@ -228,7 +238,16 @@ struct Memory {
     /// By a quick hash of the encoded key (`encode`): each key and the rules that passed it.
     passed: QuickMap<u64, Bucket>,
     keys: usize,
-    bytes: usize,
+    /// The keys' bytes, one after another. A key in its own allocation, in a vector of its
+    /// own per hash, took some 130 bytes a key beside its text: in one buffer, with the
+    /// bucket inline, twice as many keys fit in the same memory.
+    arena: Vec<u8>,
+}
+
+impl Memory {
+    fn key(&self, e: &Entry) -> &[u8] {
+        &self.arena[e.at as usize..(e.at + e.len) as usize]
+    }
 }
 
 thread_local! {
@@ -246,12 +265,14 @@ pub fn forget() {
 const MAX_GROUPS: usize = 8;
 
 /// Keys a thread keeps before it forgets them all, and the bytes they may take together: a
-/// file of a hundred thousand distinct rows holds some 600 KB in them at most. The pairs' keys
-/// (two names) share the room with the rows': at 2,048 keys and 128 KB, 220 forms' rows and
-/// pairs did not fit, the memory was emptied every few hundred forms, and remembering pairs
-/// made a run 2% slower, not faster.
-const MAX_KEYS: usize = 4096;
-const MAX_BYTES: usize = 256 * 1024;
+/// file of a hundred thousand distinct rows holds some 600 KB in them at most (the table of
+/// 8,192 slots that 7,168 keys fill, and the keys' bytes). The pairs' keys (two names) share
+/// the room with the rows': at 2,048 keys and 128 KB, the rows and pairs of the generated
+/// corpus's 220 forms did not fit, the memory was emptied every few hundred forms, and
+/// remembering pairs made a run 2% slower, not faster. At 7,168 keys it is emptied every few
+/// thousand forms; never emptied, it would save 1% more.
+const MAX_KEYS: usize = 7168;
+const MAX_BYTES: usize = 320 * 1024;
 
 /// A key longer than this is not looked up: long values are prose, rarely repeated, and
 /// hashing them costs more than it saves.
@@ -338,11 +359,12 @@ impl Verdicts {
                 continue;
             }
             *hash = crate::model::fingerprint(key);
-            self.known[g] = self.memory.passed.get(hash).map_or(0, |bucket| {
+            let m = &self.memory;
+            self.known[g] = m.passed.get(hash).map_or(0, |bucket| {
                 bucket
                     .iter()
-                    .find(|(k, _)| **k == **key)
-                    .map_or(0, |&(_, m)| m)
+                    .find(|e| m.key(e) == key.as_slice())
+                    .map_or(0, |e| e.passed)
             });
         }
     }
@@ -367,19 +389,28 @@ impl Verdicts {
                 continue;
             }
             let m = &mut self.memory;
-            let known = m.passed.get_mut(hash);
-            if let Some((_, mask)) = known.and_then(|b| b.iter_mut().find(|(k, _)| **k == **key)) {
-                *mask |= self.passed[g];
+            let Memory { passed, arena, .. } = m;
+            let known = passed.get_mut(hash).and_then(|b| {
+                b.iter_mut()
+                    .find(|e| &arena[e.at as usize..(e.at + e.len) as usize] == key.as_slice())
+            });
+            if let Some(e) = known {
+                e.passed |= self.passed[g];
                 continue;
             }
-            if m.keys >= MAX_KEYS || m.bytes + key.len() > MAX_BYTES {
+            if m.keys >= MAX_KEYS || m.arena.len() + key.len() > MAX_BYTES {
                 m.passed.clear();
-                (m.keys, m.bytes) = (0, 0);
+                m.arena.clear();
+                m.keys = 0;
             }
             m.keys += 1;
-            m.bytes += key.len();
-            let bucket = m.passed.entry(*hash).or_default();
-            bucket.push((key.as_slice().into(), self.passed[g]));
+            let entry = Entry {
+                at: m.arena.len() as u32,
+                len: key.len() as u32,
+                passed: self.passed[g],
+            };
+            m.arena.extend_from_slice(key);
+            m.passed.entry(*hash).or_default().push(entry);
         }
     }
 }
@@ -403,7 +434,7 @@ impl Memory {
             groups: Vec::new(),
             passed: QuickMap::default(),
             keys: 0,
-            bytes: 0,
+            arena: Vec::new(),
         }
     }
 
@@ -436,7 +467,9 @@ impl Memory {
             groups: groups.into_iter().map(|(r, _)| r).collect(),
             passed: QuickMap::default(),
             keys: 0,
-            bytes: 0,
+            // The whole budget at once: grown by doubling, it would copy itself and keep
+            // a quarter of itself spare on average.
+            arena: Vec::with_capacity(MAX_BYTES),
         }
     }
 }
@@ -772,6 +805,32 @@ rules:
         forget();
         let mut v = Verdicts::new(&rules, &other, |_| true);
         assert_eq!(known_then_passed(&mut v, 4, same), none, "forgotten");
+    }
+
+    /// Past its room the memory forgets everything and starts again, in the buffer it has:
+    /// it never holds more keys or bytes than its bounds.
+    #[test]
+    fn the_memory_stays_in_its_bounds() {
+        forget();
+        let p = pack::load("rules/t.yaml", PACK).unwrap_or_else(|e| panic!("{:?}", e.1));
+        let rules: Vec<&Rule> = p.rules.iter().collect();
+        let settings = Settings::default();
+        let mut v = Verdicts::new(&rules, &settings, |_| true);
+        let first = row("数量指标", "学生数", "0人");
+        known_then_passed(&mut v, 4, first);
+        for n in 1..=MAX_KEYS {
+            let text: &'static str = Box::leak(format!("{n}人").into_boxed_str());
+            known_then_passed(&mut v, 4, row("数量指标", "学生数", text));
+            assert!(v.memory.keys <= MAX_KEYS && v.memory.arena.len() <= MAX_BYTES);
+        }
+        assert_eq!(v.memory.arena.capacity(), MAX_BYTES, "never grown");
+        // Two groups (T001 and T004 by text; T002 by text and category): each row is two
+        // keys, so the first rows were forgotten; the last is known.
+        assert!(!known_then_passed(&mut v, 4, first)[0], "forgotten");
+        let last: &'static str = Box::leak(format!("{MAX_KEYS}人").into_boxed_str());
+        assert!(known_then_passed(&mut v, 4, row("数量指标", "学生数", last))[0]);
+        drop(v);
+        forget();
     }
 
     /// Every field a row has (the type checker's list) is known here, so no rule over rows is
