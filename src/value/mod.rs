@@ -262,8 +262,11 @@ impl Value {
 /// Values up to this long are remembered by the thousand.
 const MEMO_TEXT_MAX: usize = 48;
 
-/// How many distinct short values a thread remembers before it forgets them all.
-const MEMO_ENTRIES: usize = 1024;
+/// How many distinct short values a thread remembers before it forgets them all. At 1,024
+/// the memo was emptied every 700 forms of the generated corpus, and values seen again
+/// after that were parsed again: 4,096 took 3.7% off a run of 10,000 forms (as much as a memo
+/// that is never emptied) for half a megabyte more at the peak of thirty 10 MB files.
+const MEMO_ENTRIES: usize = 4096;
 
 /// Longer values, up to this long, are remembered by the few dozen: a list of tariffs
 /// (`一等奖1000元/人，二等800元/人，…`) costs the grammar 100,000–400,000 instructions, and a
@@ -274,18 +277,42 @@ const LONG_TEXT_MAX: usize = 512;
 const LONG_ENTRIES: usize = 64;
 
 thread_local! {
-    static MEMO: std::cell::RefCell<crate::model::QuickMap<Box<str>, Rc<Value>>> =
+    static MEMO: std::cell::RefCell<crate::model::QuickSet<Remembered>> =
         std::cell::RefCell::new(Default::default());
-    static LONG_MEMO: std::cell::RefCell<crate::model::QuickMap<Box<str>, Rc<Value>>> =
+    static LONG_MEMO: std::cell::RefCell<crate::model::QuickSet<Remembered>> =
         std::cell::RefCell::new(Default::default());
 }
+
+/// A parsed value in the memo, found by its text ([`Value::text`], which is the text it was
+/// parsed from): the text is not kept a second time as a key.
+struct Remembered(Rc<Value>);
+
+impl std::borrow::Borrow<str> for Remembered {
+    fn borrow(&self) -> &str {
+        &self.0.text
+    }
+}
+
+impl std::hash::Hash for Remembered {
+    /// As the text hashes, so that a lookup by `&str` finds it.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.text.as_str().hash(state);
+    }
+}
+
+impl PartialEq for Remembered {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.text == other.0.text
+    }
+}
+
+impl Eq for Remembered {}
 
 /// [`parse`], remembered per thread. Indicator values repeat: the disclosure's 3,703 values
 /// are 675 texts (`100%` alone is 421 of them), and a province's forms share far more. A value
 /// depends on its text alone, so an answer once given is the answer; the memo is bounded
-/// (short texts, a thousand of them, and a few dozen long ones) so memory stays flat however
-/// many forms pass. A larger memo (4,096 texts up to 96 bytes) saved 1–3% more work and cost
-/// 1–3 MB with 10 MB files.
+/// (short texts, a few thousand of them, and a few dozen long ones) so memory stays flat
+/// however many forms pass.
 pub fn parse_shared(text: &str) -> Rc<Value> {
     let (memo, entries) = if text.len() <= MEMO_TEXT_MAX {
         (&MEMO, MEMO_ENTRIES)
@@ -296,14 +323,18 @@ pub fn parse_shared(text: &str) -> Rc<Value> {
     };
     memo.with(|memo| {
         if let Some(v) = memo.borrow().get(text) {
-            return Rc::clone(v);
+            return Rc::clone(&v.0);
         }
         let v = Rc::new(parse(text));
+        debug_assert_eq!(
+            v.text, text,
+            "a value is found by the text it was parsed from"
+        );
         let mut memo = memo.borrow_mut();
         if memo.len() >= entries {
             memo.clear();
         }
-        memo.insert(text.into(), Rc::clone(&v));
+        memo.insert(Remembered(Rc::clone(&v)));
         v
     })
 }
