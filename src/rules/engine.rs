@@ -577,8 +577,8 @@ impl Shortcuts {
     }
 }
 
-/// [`Shortcuts::form_gate`] of a rule over a form's rows or pairs (a rule over forms has one
-/// item per form: nothing to spare). Only a `when` decided before the `let`s, as for
+/// [`Shortcuts::form_gate`] of a rule over a form's rows, pairs or funds (a rule over forms
+/// has one item per form: nothing to spare). Only a `when` decided before the `let`s, as for
 /// [`Guard`]: there `form` is the item's form, and no `let` can have renamed it.
 fn form_gate(rule: &Rule) -> Option<Node> {
     if !rule.when_first || !matches!(rule.over, Scope::Row | Scope::Pair | Scope::Funds) {

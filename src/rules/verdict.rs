@@ -244,9 +244,10 @@ struct Memory {
     arena: Vec<u8>,
 }
 
-impl Memory {
-    fn key(&self, e: &Entry) -> &[u8] {
-        &self.arena[e.at as usize..(e.at + e.len) as usize]
+impl Entry {
+    /// The key's bytes, in the memory's [`Memory::arena`].
+    fn key<'m>(&self, arena: &'m [u8]) -> &'m [u8] {
+        &arena[self.at as usize..(self.at + self.len) as usize]
     }
 }
 
@@ -363,7 +364,7 @@ impl Verdicts {
             self.known[g] = m.passed.get(hash).map_or(0, |bucket| {
                 bucket
                     .iter()
-                    .find(|e| m.key(e) == key.as_slice())
+                    .find(|e| e.key(&m.arena) == key.as_slice())
                     .map_or(0, |e| e.passed)
             });
         }
@@ -390,10 +391,9 @@ impl Verdicts {
             }
             let m = &mut self.memory;
             let Memory { passed, arena, .. } = m;
-            let known = passed.get_mut(hash).and_then(|b| {
-                b.iter_mut()
-                    .find(|e| &arena[e.at as usize..(e.at + e.len) as usize] == key.as_slice())
-            });
+            let known = passed
+                .get_mut(hash)
+                .and_then(|b| b.iter_mut().find(|e| e.key(arena) == key.as_slice()));
             if let Some(e) = known {
                 e.passed |= self.passed[g];
                 continue;
