@@ -625,20 +625,14 @@ mod tests {
         assert_eq!(reads_of("pair", "", when, "pair.annual.text != null"), None);
     }
 
-    /// Runs the rules on the pair as the engine does, every rule passing: which of them the
-    /// run already knew to pass it.
+    /// [`known_then_passed`] on a pair of halves (implementation period, annual).
     fn known_then_passed_pair(
         v: &mut Verdicts,
         rules: usize,
         (i, a): (&HalfCtx<'_>, &HalfCtx<'_>),
     ) -> Vec<bool> {
         v.look_pair(i, a);
-        let known = (0..rules).map(|i| v.known(i)).collect();
-        for i in 0..rules {
-            v.pass(i);
-        }
-        v.remember();
-        known
+        pass_all(v, rules)
     }
 
     #[test]
@@ -657,28 +651,31 @@ rules:
         let rules: Vec<&Rule> = p.rules.iter().collect();
         let settings = Settings::default();
         let mut v = Verdicts::new(&rules, &settings, |_| true);
-        let pair = (
-            row("数量指标", "学生数", "100人"),
-            row("数量指标", "学生数", "50人"),
-        );
-        assert_eq!(known_then_passed_pair(&mut v, 2, pair), [false, false]);
-        // Other values, the same names: T001 is known. T002 is over rows: never on a pair.
-        let values = (
-            row("时效指标", "学生数", "1年"),
-            row("时效指标", "学生数", "2年"),
-        );
-        assert_eq!(known_then_passed_pair(&mut v, 2, values), [true, false]);
-        // The names swapped between the halves: another pair.
-        let swapped = (
-            row("数量指标", "教师数", "1人"),
-            row("数量指标", "学生数", "1人"),
-        );
-        assert_eq!(known_then_passed_pair(&mut v, 2, swapped), [false, false]);
-        let swapped = (
-            row("数量指标", "学生数", "1人"),
-            row("数量指标", "教师数", "1人"),
-        );
-        assert_eq!(known_then_passed_pair(&mut v, 2, swapped), [false, false]);
+        // (二级指标, the two names, the two values): which rules the run knew to pass it.
+        let steps = [
+            (
+                ("数量指标", "学生数", "学生数", "100人", "50人"),
+                [false, false],
+            ),
+            // Other values, the same names: T001 is known. T002 is over rows: never on a pair.
+            (
+                ("时效指标", "学生数", "学生数", "1年", "2年"),
+                [true, false],
+            ),
+            // The names swapped between the halves: another pair, each way.
+            (
+                ("数量指标", "教师数", "学生数", "1人", "1人"),
+                [false, false],
+            ),
+            (
+                ("数量指标", "学生数", "教师数", "1人", "1人"),
+                [false, false],
+            ),
+        ];
+        for ((level2, i, a, ti, ta), known) in steps {
+            let pair = (row(level2, i, ti), row(level2, a, ta));
+            assert_eq!(known_then_passed_pair(&mut v, 2, pair), known, "{i} {a}");
+        }
         // A row of the same name is not the pair.
         v.look(row("数量指标", "学生数", "100人"));
         assert!(!v.known(0) && !v.known(1));
@@ -730,6 +727,11 @@ rules:
     /// already knew to pass it.
     fn known_then_passed(v: &mut Verdicts, rules: usize, row: &HalfCtx<'_>) -> Vec<bool> {
         v.look(row);
+        pass_all(v, rules)
+    }
+
+    /// Which of the item's rules were known to pass it; then every one passes it.
+    fn pass_all(v: &mut Verdicts, rules: usize) -> Vec<bool> {
         let known = (0..rules).map(|i| v.known(i)).collect();
         for i in 0..rules {
             v.pass(i);
