@@ -526,13 +526,18 @@ mod tests {
     use crate::rules::pack;
     use std::collections::HashMap;
 
+    /// A pack of `rules` (the YAML list under `rules:`), loaded as a test's pack.
+    fn test_pack(rules: &str) -> pack::Pack {
+        let text = format!("name: t\ntitle: t\ndescription: t\nrules:\n{rules}");
+        pack::load("rules/t.yaml", &text).unwrap_or_else(|e| panic!("{:?}", e.1))
+    }
+
     fn reads_of(over: &str, lets: &str, when: &str, assert: &str) -> Option<Reads> {
-        let text = format!(
-            "name: t\ntitle: t\ndescription: t\nrules:\n  - code: T001\n    name: t\n    \
-             severity: error\n    summary: t\n    rationale: t\n    over: {over}\n{lets}{when}    \
-             assert: '{assert}'\n    message: m\n    help: h\n"
-        );
-        let p = pack::load("rules/t.yaml", &text).unwrap_or_else(|e| panic!("{:?}", e.1));
+        let p = test_pack(&format!(
+            "  - code: T001\n    name: t\n    severity: error\n    summary: t\n    \
+             rationale: t\n    over: {over}\n{lets}{when}    assert: '{assert}'\n    \
+             message: m\n    help: h\n"
+        ));
         reads(&p.rules[0])
     }
 
@@ -638,16 +643,13 @@ mod tests {
     #[test]
     fn a_pass_is_known_on_pairs_whose_read_cells_are_equal() {
         forget();
-        let pack = r#"name: t
-title: t
-description: t
-rules:
-  - {code: T001, name: a, severity: error, summary: t, rationale: t, over: pair,
+        let p = test_pack(
+            r#"  - {code: T001, name: a, severity: error, summary: t, rationale: t, over: pair,
      assert: 'pair.annual.name == pair.implementation.name', message: m, help: h}
   - {code: T002, name: b, severity: error, summary: t, rationale: t, over: row,
      assert: 'row.name != null', message: m, help: h}
-"#;
-        let p = pack::load("rules/t.yaml", pack).unwrap_or_else(|e| panic!("{:?}", e.1));
+"#,
+        );
         let rules: Vec<&Rule> = p.rules.iter().collect();
         let settings = Settings::default();
         let mut v = Verdicts::new(&rules, &settings, |_| true);
@@ -699,11 +701,8 @@ rules:
         }
     }
 
-    const PACK: &str = r#"name: t
-title: t
-description: t
-rules:
-  - {code: T001, name: a, severity: error, summary: t, rationale: t, over: row,
+    /// Four rules over rows, for [`test_pack`].
+    const PACK: &str = r#"  - {code: T001, name: a, severity: error, summary: t, rationale: t, over: row,
      assert: 'row.value.kind != "placeholder"', message: m, help: h}
   - {code: T002, name: b, severity: error, summary: t, rationale: t, over: row,
      when: 'row.level2 == "时效指标"', assert: 'row.expected == null', message: m, help: h}
@@ -743,7 +742,7 @@ rules:
     #[test]
     fn a_pass_is_known_on_rows_whose_read_cells_are_equal() {
         forget();
-        let p = pack::load("rules/t.yaml", PACK).unwrap_or_else(|e| panic!("{:?}", e.1));
+        let p = test_pack(PACK);
         let rules: Vec<&Rule> = p.rules.iter().collect();
         let settings = Settings::default();
         let first = row("数量指标", "学生数", "100人");
@@ -790,7 +789,7 @@ rules:
         let mut v = Verdicts::new(&rules, &other, |_| true);
         assert_eq!(known_then_passed(&mut v, 4, same), none);
         drop(v);
-        let again = pack::load("rules/t.yaml", PACK).unwrap_or_else(|e| panic!("{:?}", e.1));
+        let again = test_pack(PACK);
         let rules: Vec<&Rule> = again.rules.iter().collect();
         let mut v = Verdicts::new(&rules, &other, |_| true);
         assert_eq!(known_then_passed(&mut v, 4, same), none);
@@ -814,7 +813,7 @@ rules:
     #[test]
     fn the_memory_stays_in_its_bounds() {
         forget();
-        let p = pack::load("rules/t.yaml", PACK).unwrap_or_else(|e| panic!("{:?}", e.1));
+        let p = test_pack(PACK);
         let rules: Vec<&Rule> = p.rules.iter().collect();
         let settings = Settings::default();
         let mut v = Verdicts::new(&rules, &settings, |_| true);
