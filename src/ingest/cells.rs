@@ -141,7 +141,7 @@ pub fn is_space(c: char) -> bool {
 /// Unicode's spaces are in (U+0085/U+00A0, U+1680, U+2000–U+205F, U+3000, U+FEFF). Every
 /// cell is trimmed at both ends, and most start and end with a CJK character or a digit:
 /// this settles them without decoding the character and looking it up in Unicode's tables.
-pub fn surely_not_space(b: u8) -> bool {
+pub const fn surely_not_space(b: u8) -> bool {
     if b.is_ascii() {
         return !matches!(b, b'\t'..=b'\r' | b' ');
     }
@@ -202,21 +202,15 @@ pub fn has_space(s: &str) -> bool {
     false
 }
 
-/// The bytes [`has_space`] looks at twice: the ASCII spaces and the lead bytes of the
-/// characters in the ranges Unicode's other spaces are in.
+/// The bytes [`has_space`] looks at twice: those that may start a space by
+/// [`surely_not_space`], but for continuation bytes, which start nothing.
 static SPACE_LEAD: [bool; 256] = {
     let mut t = [false; 256];
-    let mut b = b'\t';
-    while b <= b'\r' {
-        t[b as usize] = true;
+    let mut b = 0;
+    while b < 256 {
+        t[b] = !surely_not_space(b as u8) && !(b >= 0x80 && b < 0xc0);
         b += 1;
     }
-    t[b' ' as usize] = true;
-    t[0xc2] = true;
-    t[0xe1] = true;
-    t[0xe2] = true;
-    t[0xe3] = true;
-    t[0xef] = true;
     t
 };
 
