@@ -61,13 +61,55 @@ fn title_of(cell: &RawCell) -> Option<Title> {
 }
 
 /// Whether `line` holds one of the characters [`title_of`] asks a title for.
+#[cfg(test)]
 fn may_hold_title(line: &str) -> bool {
-    static FINDERS: OnceLock<[memchr::memmem::Finder<'static>; 2]> = OnceLock::new();
-    let [biao, di] = FINDERS.get_or_init(|| {
-        ["表", "第"].map(|c| memchr::memmem::Finder::new(c.as_bytes()).into_owned())
+    line.contains(['表', '#', '第'])
+}
+
+/// The lines of `text` ([`cells::lines_in`]'s spans, in order) that hold one of the
+/// characters [`title_of`] asks a title for: the only lines that can be titles.
+///
+/// Each character is searched for over the whole text, not line by line: a form's few dozen
+/// lines cost four searches each when the text was split first (one for the line's end, one
+/// per character), nearly all of them on lines holding none, and a search's start-up is
+/// most of its cost on a line this short. Each search resumes past the line its last match
+/// was on, so each character's searches cover the text once.
+fn lines_holding_title_marks(text: &str) -> impl Iterator<Item = Span> + '_ {
+    static FINDERS: OnceLock<[memchr::memmem::Finder<'static>; 3]> = OnceLock::new();
+    let finders = FINDERS.get_or_init(|| {
+        ["表", "第", "#"].map(|c| memchr::memmem::Finder::new(c.as_bytes()).into_owned())
     });
-    let bytes = line.as_bytes();
-    memchr::memchr(b'#', bytes).is_some() || biao.find(bytes).is_some() || di.find(bytes).is_some()
+    let bytes = text.as_bytes();
+    // Where each character is next found at or after `from`, the start of the line after
+    // the last one given; `None` once there is none.
+    let mut next = finders.each_ref().map(|f| f.find(bytes));
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let mut hit: Option<usize> = None;
+        for (at, finder) in next.iter_mut().zip(finders) {
+            if at.is_some_and(|at| at < from) {
+                *at = finder.find(bytes.get(from..)?).map(|i| from + i);
+            }
+            hit = match (hit, *at) {
+                (Some(h), Some(a)) => Some(h.min(a)),
+                (h, a) => h.or(a),
+            };
+        }
+        let hit = hit?;
+        // `from` starts a line: the line of `hit` starts after the last line end before it.
+        let start = memchr::memrchr(b'\n', &bytes[from..hit]).map_or(from, |i| from + i + 1);
+        let (end, after) = match memchr::memchr(b'\n', &bytes[hit..]) {
+            Some(i) => (hit + i, hit + i + 1),
+            None => (bytes.len(), bytes.len() + 1),
+        };
+        from = after;
+        let content_end = if end > start && bytes[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        };
+        Some(Span::new(start, content_end))
+    })
 }
 
 fn part_re() -> &'static Regex {
@@ -122,13 +164,9 @@ pub fn read(text: &str) -> TextRead {
     };
     let mut sections: Vec<(TableSection, Range<usize>)> = Vec::new();
     let mut prose: Vec<Range<usize>> = Vec::new();
-    let mut titles: Vec<(Span, Title, RawCell)> = cells::lines_in(text, cells::whole(text))
+    // Most lines hold none of the characters every title holds: they are never split.
+    let mut titles: Vec<(Span, Title, RawCell)> = lines_holding_title_marks(text)
         .filter_map(|s| {
-            // Most lines hold none of the characters every title holds: they are turned away
-            // by one search of their bytes, before their cells are looked at.
-            if !may_hold_title(&text[s.range()]) {
-                return None;
-            }
             let cell = cells::sole_cell(text, s)?;
             title_of(&cell).map(|t| (s, t, cell))
         })
@@ -1315,6 +1353,41 @@ mod tests {
             assert!(titles >= at_least, "{titles} titles");
         }
         assert!(!may_hold_title("教育经费\t100\t2025年"));
+    }
+
+    /// The whole-text search gives the lines that a line-by-line test of each line gives:
+    /// the same spans, in order, CRLF or LF, with or without a last line end.
+    #[test]
+    fn title_marks_are_found_on_the_lines_that_hold_them() {
+        fn line_by_line(text: &str) -> Vec<Span> {
+            cells::lines_in(text, cells::whole(text))
+                .filter(|s| may_hold_title(&text[s.range()]))
+                .collect()
+        }
+        let disclosure = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/corpus/000_cb0bcf906edd3817.txt"
+        ))
+        .expect("the disclosure is in tests/corpus");
+        let found: Vec<Span> = lines_holding_title_marks(&disclosure).collect();
+        assert!(found.len() >= 227, "{} lines", found.len());
+        assert_eq!(found, line_by_line(&disclosure));
+        for text in [
+            "",
+            "表",
+            "\n表\n",
+            "表\r\n",
+            "a\r\n第\r",
+            "#表第\n\n#",
+            "\r表",
+        ] {
+            let found: Vec<Span> = lines_holding_title_marks(text).collect();
+            assert_eq!(found, line_by_line(text), "{text:?}");
+        }
+        proptest::proptest!(|(text in "[表第#\n\r\ta中]{0,24}")| {
+            let found: Vec<Span> = lines_holding_title_marks(&text).collect();
+            proptest::prop_assert_eq!(found, line_by_line(&text));
+        });
     }
 
     /// The quick test never turns away a cell the pattern matches: every cell of the
