@@ -121,6 +121,37 @@ fn shapes_from_the_disclosure() {
     check("有效提升", "text", None, None, None);
 }
 
+/// A unit whose spelling starts with another unit's is read whole: `个月` is a time, not the
+/// count `个` followed by something unreadable, and `千克` is a unit, not a thousand 克.
+/// Each of these was once reported as an unrecognised value.
+#[test]
+fn units_that_start_with_another_unit() {
+    check("3个月", "quantity", None, Some("3"), Some("月"));
+    check("≤12个月", "quantity", Some("≤"), Some("12"), Some("月"));
+    check("2个星期", "quantity", None, Some("2"), Some("周"));
+    check("3个学期", "quantity", None, Some("3"), Some("学期"));
+    check("5场次", "quantity", None, Some("5"), Some("场次"));
+    check("≥10批次", "quantity", Some("≥"), Some("10"), Some("批次"));
+    check("3班次", "quantity", None, Some("3"), Some("班次"));
+    check("100户次", "quantity", None, Some("100"), Some("户次"));
+    check("5千克", "quantity", None, Some("5"), Some("千克"));
+    check("5千米", "quantity", None, Some("5"), Some("公里"));
+    check("2000千瓦时", "quantity", None, Some("2000"), Some("度"));
+    check(
+        "100元/人/场次",
+        "quantity",
+        None,
+        Some("100"),
+        Some("元/人/场次"),
+    );
+    // The shorter spellings still read as before.
+    check("1个", "quantity", None, Some("1"), Some("个"));
+    check("6场", "quantity", None, Some("6"), Some("场"));
+    check("9万平方米", "quantity", None, Some("90000"), Some("平方米"));
+    check("5千元", "quantity", None, Some("5"), Some("千元"));
+    check("1年", "quantity", None, Some("1"), Some("年"));
+}
+
 #[test]
 fn comparators_in_every_spelling() {
     for (written, symbol) in [

@@ -80,9 +80,9 @@ impl TimeUnit {
 
     pub fn from_word(w: &str) -> Option<Self> {
         Some(match w {
-            "年" | "学年" | "年度" => TimeUnit::Year,
-            "学期" => TimeUnit::Semester,
-            "季度" => TimeUnit::Quarter,
+            "年" | "学年" | "个学年" | "年度" => TimeUnit::Year,
+            "学期" | "个学期" => TimeUnit::Semester,
+            "季度" | "个季度" => TimeUnit::Quarter,
             "月" | "个月" => TimeUnit::Month,
             "周" | "星期" | "个星期" => TimeUnit::Week,
             "天" | "日" => TimeUnit::Day,
