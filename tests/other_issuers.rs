@@ -52,3 +52,56 @@ fn single_period_form_with_extra_columns() {
     assert_eq!(f.sign_off.principal.value.as_deref(), Some("张三"));
     assert_eq!(f.sign_off.date.value.as_deref(), Some("2025-01-10"));
 }
+
+/// The codes and 三级指标 of what the built-in rules find in `path`.
+fn findings(path: &Path) -> Vec<(String, String)> {
+    use kpilint::rules::RuleSet;
+    let linter = kpilint::lint::Linter::new(RuleSet::builtin(), Default::default());
+    let linted = linter.lint_path(path);
+    assert!(linted.rule_errors.is_empty(), "{:?}", linted.rule_errors);
+    let text = &linted.report.document.text;
+    linted
+        .report
+        .diagnostics
+        .iter()
+        .map(|d| (d.code.clone(), text[d.primary.span.range()].to_owned()))
+        .collect()
+}
+
+/// A form that prints each value's comparator and unit in columns of their own (指标性质,
+/// 计量单位) is read as if they were written in the value's cell: `≤ | 3.4 | 万元/公里` is a cost
+/// in money, `≥ | 90 | %` a percentage. Read alone, the bare numbers made every rule about
+/// units fault the form for its layout (V006, V007, V009).
+#[test]
+fn values_are_read_with_their_comparator_and_unit_columns() {
+    let found = findings(Path::new("tests/fixtures/other_issuer_single_period.txt"));
+    let about_units: Vec<_> = found
+        .iter()
+        .filter(|(code, _)| ["V003", "V006", "V007", "V008", "V009"].contains(&code.as_str()))
+        .collect();
+    assert!(about_units.is_empty(), "{about_units:?}");
+
+    // A unit column that is wrong is still wrong: a cost in 公里, a satisfaction in 分, a
+    // deadline that is a bare count of 个.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wrong_units.txt");
+    let text = std::fs::read_to_string("tests/fixtures/other_issuer_single_period.txt")
+        .unwrap()
+        .replace("3.4\t万元/公里", "3.4\t公里")
+        .replace("90\t%", "90\t分")
+        .replace("2025年12月\t \t", "3\t个\t");
+    std::fs::write(&path, text).unwrap();
+    let mut found: Vec<_> = findings(&path)
+        .into_iter()
+        .filter(|(code, _)| code.starts_with('V'))
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("V006".to_owned(), "3.4".to_owned()),
+            ("V007".to_owned(), "3".to_owned()),
+            ("V009".to_owned(), "90".to_owned()),
+        ]
+    );
+}

@@ -122,8 +122,9 @@ fn shapes_from_the_disclosure() {
 }
 
 /// A unit whose spelling starts with another unit's is read whole: `个月` is a time, not the
-/// count `个` followed by something unreadable, and `千克` is a unit, not a thousand 克.
-/// Each of these was once reported as an unrecognised value.
+/// count `个` followed by something unreadable, and `千克` is a unit, not a thousand 克. Scores
+/// (分), incidents (起, 例), working days and `…内` are read too. Each of these was once
+/// reported as an unrecognised value.
 #[test]
 fn units_that_start_with_another_unit() {
     check("3个月", "quantity", None, Some("3"), Some("月"));
@@ -144,6 +145,27 @@ fn units_that_start_with_another_unit() {
         Some("100"),
         Some("元/人/场次"),
     );
+    check("≥90分", "quantity", Some("≥"), Some("90"), Some("分"));
+    check("90分以上", "quantity", Some("≥"), Some("90"), Some("分"));
+    check("0起", "quantity", None, Some("0"), Some("起"));
+    check("≤2例", "quantity", Some("≤"), Some("2"), Some("例"));
+    check(
+        "≤5个工作日",
+        "quantity",
+        Some("≤"),
+        Some("5"),
+        Some("工作日"),
+    );
+    check(
+        "3个工作日内",
+        "quantity",
+        Some("≤"),
+        Some("3"),
+        Some("工作日"),
+    );
+    check("2小时内", "quantity", Some("≤"), Some("2"), Some("小时"));
+    check("30分钟", "quantity", None, Some("30"), Some("分钟"));
+    check("2025.12.31前", "deadline", None, None, None);
     // The shorter spellings still read as before.
     check("1个", "quantity", None, Some("1"), Some("个"));
     check("6场", "quantity", None, Some("6"), Some("场"));

@@ -141,7 +141,7 @@ impl<'a> Typed<'a> {
                 if let Some(half) = h {
                     halves.push(HalfCtx {
                         half,
-                        value: half.value.get().map(|t| value::parse_shared(t)),
+                        value: half.value.get().map(|t| typed_value(half, t)),
                         period,
                     });
                 }
@@ -150,6 +150,31 @@ impl<'a> Typed<'a> {
         let pairs = pair_halves(&halves);
         Typed { halves, pairs }
     }
+}
+
+/// A half's value: its 指标值 cell, read with the comparator and unit columns some issuers
+/// print beside it ([`value::with_columns`]).
+fn typed_value(half: &IndicatorHalf, text: &str) -> Rc<value::Value> {
+    let cell = value::parse_shared(text);
+    if half.extras.is_empty() {
+        return cell;
+    }
+    let column = |labels: &[&str]| {
+        half.extras
+            .iter()
+            .find(|(label, _)| labels.iter().any(|l| same_label(label, l)))
+            .and_then(|(_, c)| c.get().map(String::as_str))
+    };
+    let (cmp, unit) = (column(value::CMP_COLUMNS), column(value::UNIT_COLUMNS));
+    value::with_columns(&cell, cmp, unit).map_or(cell, Rc::new)
+}
+
+/// A column's header label as printed (`计量 单位`) against its spelling.
+fn same_label(printed: &str, label: &str) -> bool {
+    printed
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .eq(label.chars())
 }
 
 /// The longest name (in bytes; 200 Chinese characters) paired with a cut-off copy of itself.

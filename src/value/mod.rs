@@ -62,7 +62,7 @@ impl Cmp {
             ">=" | "≥" | "大于等于" | "不低于" | "不少于" | "不小于" | "达到" | "以上"
             | "及以上" => Cmp::Ge,
             "<=" | "≤" | "小于等于" | "不高于" | "不超过" | "不多于" | "不大于" | "控制在"
-            | "以下" | "及以下" | "以内" | "之内" => Cmp::Le,
+            | "以下" | "及以下" | "以内" | "之内" | "内" => Cmp::Le,
             ">" | "高于" | "大于" | "超过" | "多于" => Cmp::Gt,
             "<" | "低于" | "小于" | "少于" => Cmp::Lt,
             "≈" | "约" | "左右" => Cmp::About,
@@ -165,6 +165,18 @@ pub enum Note {
     NonCanonicalUnit { span: Span, suggestion: String },
     /// `≥12次年`: a rate written without its `/`.
     MissingSlash { span: Span },
+}
+
+impl Note {
+    fn span_mut(&mut self) -> &mut Span {
+        match self {
+            Note::PercentOver100 { span }
+            | Note::OddPercent { span }
+            | Note::TruncatedList { span }
+            | Note::NonCanonicalUnit { span, .. }
+            | Note::MissingSlash { span } => span,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -345,6 +357,77 @@ pub fn parse_shared(text: &str) -> Rc<Value> {
 pub fn forget_remembered() {
     MEMO.with(|memo| *memo.borrow_mut() = Default::default());
     LONG_MEMO.with(|memo| *memo.borrow_mut() = Default::default());
+}
+
+/// Header labels of the columns some issuers print a value's comparator in
+/// (`指标性质 ≥ | 指标值 35 | 计量单位 公里`), and of those they print its unit in.
+pub const CMP_COLUMNS: &[&str] = &["指标性质", "计算符号"];
+pub const UNIT_COLUMNS: &[&str] = &["计量单位", "度量单位"];
+
+/// The value of a 指标值 cell read together with the columns its comparator and unit are
+/// printed in (see [`CMP_COLUMNS`]): `≥` `35` `公里` is `≥35公里`, as a form that writes them in
+/// one cell says. Read alone, the cell is a bare number, and every rule about units (a 成本指标
+/// is money, a 时效指标 a time, a satisfaction a percent) would fault a form for its layout.
+///
+/// `None` when the columns add nothing: the cell is not a bare number, the columns are empty
+/// or hold no comparator or unit (`定性`), or the three together are not a value the grammar
+/// reads; the cell alone is then the value, as before.
+///
+/// The value keeps the cell's text, and its notes are moved onto the cell (what a finding
+/// underlines must be in the cell it names). A note that carries a replacement is dropped if
+/// it reaches outside the cell: its fix would write the unit's spelling over the number.
+pub fn with_columns(cell: &Value, cmp: Option<&str>, unit: Option<&str>) -> Option<Value> {
+    let Kind::Quantity(q) = &cell.kind else {
+        return None;
+    };
+    if q.unit.is_some() {
+        return None;
+    }
+    let unit = unit.map(str::trim).unwrap_or("");
+    // A comparator column is used only if it holds a comparator, as the grammar reads one,
+    // and the cell has none of its own.
+    let cmp = cmp
+        .map(str::trim)
+        .filter(|c| !c.is_empty() && q.cmp.is_none())
+        .filter(|c| {
+            matches!(&parse_shared(&format!("{c}1")).kind,
+                Kind::Quantity(q) if q.cmp.is_some() && q.unit.is_none())
+        })
+        .unwrap_or("");
+    if cmp.is_empty() && unit.is_empty() {
+        return None;
+    }
+    let joined = parse_shared(&format!("{cmp}{}{unit}", cell.text));
+    if matches!(
+        joined.kind,
+        Kind::Text | Kind::Invalid { .. } | Kind::Placeholder { .. } | Kind::List { .. }
+    ) {
+        return None;
+    }
+    let (offset, len) = (cmp.len(), cell.text.len());
+    let notes = joined
+        .notes
+        .iter()
+        .filter_map(|note| {
+            let mut note = note.clone();
+            let span = note.span_mut();
+            let inside = span.start() >= offset && span.end() <= offset + len;
+            let clamp = |at: usize| at.saturating_sub(offset).min(len);
+            let moved = Span::new(clamp(span.start()), clamp(span.end()));
+            // Wholly in another column: the note is about the whole value.
+            *span = if moved.is_empty() { cell.span } else { moved };
+            match note {
+                Note::NonCanonicalUnit { .. } if !inside => None,
+                note => Some(note),
+            }
+        })
+        .collect();
+    Some(Value {
+        text: cell.text.clone(),
+        span: cell.span,
+        kind: joined.kind.clone(),
+        notes,
+    })
 }
 
 /// Parses one 指标值 cell.
@@ -923,6 +1006,67 @@ fn cn_digit(s: &str) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn joined(cell: &str, cmp: Option<&str>, unit: Option<&str>) -> Option<Value> {
+        with_columns(&parse(cell), cmp, unit)
+    }
+
+    #[test]
+    fn a_bare_number_is_read_with_its_comparator_and_unit_columns() {
+        let v = joined("35", Some("≥"), Some("公里")).expect("read together");
+        assert_eq!((v.text.as_str(), v.span), ("35", Span::new(0, 2)));
+        assert_eq!(v.cmp(), Some(Cmp::Ge));
+        assert_eq!(v.amount(), Some(Decimal::from(35)));
+        assert_eq!(v.unit().as_deref(), Some("公里"));
+        let v = joined("3.4", Some("≤"), Some("万元/公里")).unwrap();
+        assert_eq!(v.unit().as_deref(), Some("万元/公里"));
+        assert_eq!(
+            joined("90", Some("≥"), Some("%")).unwrap().kind.name(),
+            "percent"
+        );
+        assert_eq!(
+            joined("5", None, Some("个工作日"))
+                .unwrap()
+                .unit()
+                .as_deref(),
+            Some("工作日")
+        );
+        // A comparator column that holds no comparator is not read; the unit still is.
+        let v = joined("35", Some("定量"), Some("公里")).unwrap();
+        assert_eq!((v.cmp(), v.unit().as_deref()), (None, Some("公里")));
+        assert_eq!(joined("35", Some("≥"), None).unwrap().cmp(), Some(Cmp::Ge));
+    }
+
+    #[test]
+    fn columns_that_add_nothing_leave_the_cell_alone() {
+        // Not a bare number, or nothing in the columns, or nothing the grammar reads.
+        assert_eq!(joined("35公里", Some("≥"), Some("公里")), None);
+        assert_eq!(joined("明显改善", Some("定性"), None), None);
+        assert_eq!(joined("2025年12月", Some("≤"), Some(" ")), None);
+        assert_eq!(joined("35", Some(" "), Some("")), None);
+        assert_eq!(joined("35", None, Some("保障")), None);
+        // The cell's own comparator wins over the column's.
+        assert_eq!(
+            joined("≤35", Some("≥"), Some("人")).unwrap().cmp(),
+            Some(Cmp::Le)
+        );
+    }
+
+    #[test]
+    fn notes_of_values_read_with_their_columns_stay_in_the_cell() {
+        // `120` and `%`: over 100, said of the number's cell.
+        let v = joined("120", Some("≥"), Some("%")).unwrap();
+        assert_eq!(
+            v.notes,
+            [Note::PercentOver100 {
+                span: Span::new(0, 3)
+            }]
+        );
+        // `元/生.年` in the unit column: its fix would write over the number, so no note.
+        let v = joined("95", None, Some("元/生.年")).unwrap();
+        assert_eq!(v.unit().as_deref(), Some("元/人/年"));
+        assert!(v.notes.is_empty(), "{:?}", v.notes);
+    }
 
     #[test]
     fn a_number_too_large_to_scale_is_unrecognised_not_a_panic() {

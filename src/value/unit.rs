@@ -46,13 +46,15 @@ pub enum TimeUnit {
     Month,
     Week,
     Day,
+    /// 工作日: a day, but not one of 365 a year.
+    WorkDay,
     Hour,
     Minute,
 }
 
 impl TimeUnit {
     /// How many of these make a year, where that is a whole number (hours and minutes are
-    /// not counted in years by any form).
+    /// not counted in years by any form, and working days are as many as a calendar says).
     pub fn per_year(self) -> Option<Decimal> {
         Some(Decimal::from(match self {
             TimeUnit::Year => 1,
@@ -61,7 +63,7 @@ impl TimeUnit {
             TimeUnit::Month => 12,
             TimeUnit::Week => 52,
             TimeUnit::Day => 365,
-            TimeUnit::Hour | TimeUnit::Minute => return None,
+            TimeUnit::WorkDay | TimeUnit::Hour | TimeUnit::Minute => return None,
         }))
     }
 
@@ -73,6 +75,7 @@ impl TimeUnit {
             TimeUnit::Month => "月",
             TimeUnit::Week => "周",
             TimeUnit::Day => "天",
+            TimeUnit::WorkDay => "工作日",
             TimeUnit::Hour => "小时",
             TimeUnit::Minute => "分钟",
         }
@@ -86,6 +89,7 @@ impl TimeUnit {
             "月" | "个月" => TimeUnit::Month,
             "周" | "星期" | "个星期" => TimeUnit::Week,
             "天" | "日" => TimeUnit::Day,
+            "工作日" | "个工作日" => TimeUnit::WorkDay,
             "小时" => TimeUnit::Hour,
             "分钟" => TimeUnit::Minute,
             _ => return None,
