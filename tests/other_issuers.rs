@@ -27,6 +27,11 @@ fn single_period_form_with_extra_columns() {
         "120.5 万元"
     );
     assert_eq!(f.funds_implementation.total.value, None, "no 实施期 column");
+    assert_eq!(
+        f.funds_annual.fiscal.value,
+        Some(Decimal::new(1_205_000, 0)),
+        "其中：财政拨款 120.5"
+    );
     assert_eq!(f.grid_layout, GridLayout::SinglePeriod);
     assert_eq!(f.indicators.len(), 6);
     let first = f.indicators[0].annual.as_ref().unwrap();
@@ -72,6 +77,18 @@ fn findings(path: &Path) -> Vec<(String, String)> {
 /// 计量单位) is read as if they were written in the value's cell: `≤ | 3.4 | 万元/公里` is a cost
 /// in money, `≥ | 90 | %` a percentage. Read alone, the bare numbers made every rule about
 /// units fault the form for its layout (V006, V007, V009).
+/// The Ministry's own template splits funds into 财政拨款 and 其他资金: the form's funds add up,
+/// and F001 (sources vs total) has nothing to say. It once summed the five levelled sources
+/// only, found 0 元, and called the form's total wrong.
+#[test]
+fn funds_of_the_ministry_template_add_up() {
+    let found = findings(Path::new("tests/fixtures/other_issuer_single_period.txt"));
+    assert!(
+        !found.iter().any(|(code, _)| code.starts_with('F')),
+        "{found:?}"
+    );
+}
+
 #[test]
 fn values_are_read_with_their_comparator_and_unit_columns() {
     let found = findings(Path::new("tests/fixtures/other_issuer_single_period.txt"));

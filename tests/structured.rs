@@ -100,6 +100,38 @@ fn the_extracted_disclosure_lints_to_the_same_findings() {
     }
 }
 
+/// The Ministry's template splits funds into 财政拨款 and 其他资金, in either spelling of the
+/// field: funds that add up draw no F001, funds that do not still do.
+#[test]
+fn funds_in_the_ministry_template_are_read_in_either_spelling() {
+    let dir = tempfile::tempdir().unwrap();
+    let form = |funds: &str| {
+        format!(
+            "项目名称: 教育督导专项经费\n项目期: 1年\n资金:\n  年度: {funds}\n绩效指标:\n  - 年度: {{二级指标: 数量指标, 三级指标: 督导次数, 指标值: 4次}}\n"
+        )
+    };
+    for (file, funds) in [
+        (
+            "zh.form.yaml",
+            "{资金总额: 20000, 财政拨款: 20000, 其他资金: 0}",
+        ),
+        ("en.form.yaml", "{total: 20000, fiscal: 15000, other: 5000}"),
+        ("off.form.yaml", "{total: 20000, fiscal: 15000, other: 0}"),
+    ] {
+        std::fs::write(dir.path().join(file), form(funds)).unwrap();
+    }
+    let (_, v) = check(dir.path(), &["."]);
+    let f001: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "F001")
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(f001.len(), 1, "{v:#}");
+    assert!(f001[0].ends_with("off.form.yaml"), "{f001:?}");
+}
+
 #[test]
 fn a_hand_written_form_is_read_with_chinese_names_and_located() {
     let dir = tempfile::tempdir().unwrap();

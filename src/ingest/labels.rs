@@ -101,6 +101,8 @@ pub enum FundsRow {
     Central,
     Provincial,
     Local,
+    /// 财政拨款 (the Ministry's template: 财政拨款 and 其他资金 only).
+    Fiscal,
     SelfRaised,
     Other,
 }
@@ -121,6 +123,8 @@ pub static FUNDS_LABELS: &[(&str, FundsRow)] = &[
     ("市县财政资金", FundsRow::Local),
     ("市级财政资金", FundsRow::Local),
     ("区县财政资金", FundsRow::Local),
+    ("财政拨款", FundsRow::Fiscal),
+    ("财政拨款资金", FundsRow::Fiscal),
     ("单位自筹", FundsRow::SelfRaised),
     ("单位自筹资金", FundsRow::SelfRaised),
     ("其他资金", FundsRow::Other),
@@ -662,6 +666,8 @@ mod tests {
             "ASCII parentheses, line 1083"
         );
         assert_eq!(funds_row("单位自"), Some(FundsRow::SelfRaised));
+        assert_eq!(funds_row("其中：财政拨款"), Some(FundsRow::Fiscal));
+        assert_eq!(funds_row("财政拨款资金"), Some(FundsRow::Fiscal));
         assert_eq!(funds_row("实施期资金总额："), Some(FundsRow::Total));
         assert_eq!(funds_row("金"), None);
         assert_eq!(funds_row("筹金"), None);

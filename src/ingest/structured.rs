@@ -47,6 +47,7 @@ const FUNDS_KEYS: &[(&str, &[&str])] = &[
     ("central", &["中央财政资金", "中央"]),
     ("provincial", &["省级财政资金", "省级"]),
     ("local", &["市县（区）财政资金", "市县财政资金", "市县"]),
+    ("fiscal", &["财政拨款"]),
     ("self_raised", &["单位自筹"]),
     ("other", &["其他资金", "其他"]),
 ];
@@ -216,6 +217,7 @@ impl<'t> Reader<'t> {
                 "central" => f.central = cell,
                 "provincial" => f.provincial = cell,
                 "local" => f.local = cell,
+                "fiscal" => f.fiscal = cell,
                 "self_raised" => f.self_raised = cell,
                 _ => f.other = cell,
             }

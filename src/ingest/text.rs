@@ -506,6 +506,7 @@ impl<'a> FormReader<'a> {
                 &mut funds.central,
                 &mut funds.provincial,
                 &mut funds.local,
+                &mut funds.fiscal,
                 &mut funds.self_raised,
                 &mut funds.other,
             ] {
@@ -1117,6 +1118,7 @@ fn fund_cell(funds: &mut Funds, row: FundsRow) -> &mut Cell<Decimal> {
         FundsRow::Central => &mut funds.central,
         FundsRow::Provincial => &mut funds.provincial,
         FundsRow::Local => &mut funds.local,
+        FundsRow::Fiscal => &mut funds.fiscal,
         FundsRow::SelfRaised => &mut funds.self_raised,
         FundsRow::Other => &mut funds.other,
     }

@@ -249,6 +249,9 @@ pub struct Funds {
     pub provincial: Cell<Decimal>,
     /// 市县（区）财政资金.
     pub local: Cell<Decimal>,
+    /// 财政拨款: the Ministry's own template splits funds into 财政拨款 and 其他资金 only,
+    /// without saying which level of government pays.
+    pub fiscal: Cell<Decimal>,
     /// 单位自筹.
     pub self_raised: Cell<Decimal>,
     /// 其他资金 (usually left blank rather than 0).
@@ -257,11 +260,12 @@ pub struct Funds {
 
 impl Funds {
     /// The source cells in the order the form prints them, with their labels.
-    pub fn sources(&self) -> [(&'static str, &Cell<Decimal>); 5] {
+    pub fn sources(&self) -> [(&'static str, &Cell<Decimal>); 6] {
         [
             ("中央财政资金", &self.central),
             ("省级财政资金", &self.provincial),
             ("市县（区）财政资金", &self.local),
+            ("财政拨款", &self.fiscal),
             ("单位自筹", &self.self_raised),
             ("其他资金", &self.other),
         ]
@@ -486,7 +490,9 @@ mod tests {
     fn the_model_stays_small() {
         assert_eq!(std::mem::size_of::<Span>(), 8);
         assert!(std::mem::size_of::<IndicatorRow>() <= 312);
-        assert!(std::mem::size_of::<Form>() <= 1_000);
+        // 财政拨款 (a funds source in each column) took it from 992 to 1,040 bytes: 144 KB
+        // more for the 3,000 forms of a 10 MB file.
+        assert!(std::mem::size_of::<Form>() <= 1_040);
         assert!(std::mem::size_of::<crate::diagnostics::Diagnostic>() <= 184);
     }
 }

@@ -20,6 +20,7 @@ fn funds_json(doc: &Document, f: &Funds) -> Value {
         "central": cell(doc, &f.central),
         "provincial": cell(doc, &f.provincial),
         "local": cell(doc, &f.local),
+        "fiscal": cell(doc, &f.fiscal),
         "self_raised": cell(doc, &f.self_raised),
         "other": cell(doc, &f.other),
     })

@@ -36,6 +36,7 @@ fn funds(f: &Funds, scale: Decimal) -> Value {
         ("central", &f.central),
         ("provincial", &f.provincial),
         ("local", &f.local),
+        ("fiscal", &f.fiscal),
         ("self_raised", &f.self_raised),
         ("other", &f.other),
     ] {

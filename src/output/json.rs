@@ -285,7 +285,12 @@ mod tests {
     /// contract in docs/output.md is that struct.
     #[test]
     fn the_streamed_report_is_the_report_struct_pretty_printed() {
-        let text = std::fs::read("tests/fixtures/other_issuer_single_period.txt").unwrap();
+        // The fixture with two of its unit columns made wrong: a form with findings.
+        let text = std::fs::read_to_string("tests/fixtures/other_issuer_single_period.txt")
+            .unwrap()
+            .replace("3.4\t万元/公里", "3.4\t公里")
+            .replace("90\t%", "90\t分")
+            .into_bytes();
         let linter = Linter::new(RuleSet::builtin(), Default::default());
         let lint = |path: &str, bytes: &[u8]| {
             linter

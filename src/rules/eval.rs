@@ -1333,6 +1333,7 @@ pub fn field<'a>(base: &V<'a>, name: &str) -> Option<V<'a>> {
             "central" => V::num_cell(&f.central),
             "provincial" => V::num_cell(&f.provincial),
             "local" => V::num_cell(&f.local),
+            "fiscal" => V::num_cell(&f.fiscal),
             "self_raised" => V::num_cell(&f.self_raised),
             "other" => V::num_cell(&f.other),
             "sources" => V::new(Val::List(Rc::new(

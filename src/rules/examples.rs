@@ -71,6 +71,7 @@ fn funds(v: Option<&Value>) -> Result<Funds, String> {
         central: amount(get(v, &["central", "中央"]))?,
         provincial: amount(get(v, &["provincial", "省级"]))?,
         local: amount(get(v, &["local", "市县"]))?,
+        fiscal: amount(get(v, &["fiscal", "财政拨款"]))?,
         self_raised: amount(get(v, &["self_raised", "单位自筹"]))?,
         other: amount(get(v, &["other", "其他"]))?,
     })

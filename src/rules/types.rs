@@ -178,6 +178,7 @@ pub static FIELDS: &[(Ty, &str, Ty, &str)] = &[
     (Ty::Funds, "central", Ty::Num, "中央财政资金（元）"),
     (Ty::Funds, "provincial", Ty::Num, "省级财政资金（元）"),
     (Ty::Funds, "local", Ty::Num, "市县（区）财政资金（元）"),
+    (Ty::Funds, "fiscal", Ty::Num, "财政拨款（元）：不分级次的财政资金"),
     (Ty::Funds, "self_raised", Ty::Num, "单位自筹（元）"),
     (Ty::Funds, "other", Ty::Num, "其他资金（元）"),
     (
