@@ -123,7 +123,7 @@ fn shapes_from_the_disclosure() {
 
 /// A unit whose spelling starts with another unit's is read whole: `个月` is a time, not the
 /// count `个` followed by something unreadable, and `千克` is a unit, not a thousand 克. Scores
-/// (分), incidents (起, 例), working days and `…内` are read too. Each of these was once
+/// (分), incidents (起, 例), working days, `…内` and `2000余人` are read too. Each of these was once
 /// reported as an unrecognised value.
 #[test]
 fn units_that_start_with_another_unit() {
@@ -166,6 +166,10 @@ fn units_that_start_with_another_unit() {
     check("2小时内", "quantity", Some("≤"), Some("2"), Some("小时"));
     check("30分钟", "quantity", None, Some("30"), Some("分钟"));
     check("2025.12.31前", "deadline", None, None, None);
+    check("2000余人", "quantity", Some(">"), Some("2000"), Some("人"));
+    check("1万余人", "quantity", Some(">"), Some("10000"), Some("人"));
+    check("50多人", "quantity", Some(">"), Some("50"), Some("人"));
+    check("≥100余次", "quantity", Some("≥"), Some("100"), Some("次"));
     // The shorter spellings still read as before.
     check("1个", "quantity", None, Some("1"), Some("个"));
     check("6场", "quantity", None, Some("6"), Some("场"));

@@ -897,6 +897,10 @@ impl Builder<'_> {
         for part in p.into_inner() {
             match part.as_rule() {
                 Rule::cmp | Rule::post_cmp => q.cmp = Some(Cmp::from_word(part.as_str())),
+                // A comparator written out says more than `余` does.
+                Rule::more_than => {
+                    q.cmp.get_or_insert(Cmp::Gt);
+                }
                 Rule::number => {
                     let d = decimal(part.as_str());
                     if numbers == 0 {
