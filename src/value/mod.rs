@@ -374,8 +374,9 @@ pub const UNIT_COLUMNS: &[&str] = &["计量单位", "度量单位"];
 /// reads; the cell alone is then the value, as before.
 ///
 /// The value keeps the cell's text, and its notes are moved onto the cell (what a finding
-/// underlines must be in the cell it names). A note that carries a replacement is dropped if
-/// it reaches outside the cell: its fix would write the unit's spelling over the number.
+/// underlines must be in the cell it names). A note about what another column says (`次年`,
+/// `百分比`, `元/生.年` in the unit column) is dropped: its finding would point at the number,
+/// and its fix would write over it. A percentage over 100 is the number's, and stays.
 pub fn with_columns(cell: &Value, cmp: Option<&str>, unit: Option<&str>) -> Option<Value> {
     let Kind::Quantity(q) = &cell.kind else {
         return None;
@@ -410,16 +411,15 @@ pub fn with_columns(cell: &Value, cmp: Option<&str>, unit: Option<&str>) -> Opti
         .iter()
         .filter_map(|note| {
             let mut note = note.clone();
+            let over_100 = matches!(note, Note::PercentOver100 { .. });
             let span = note.span_mut();
             let inside = span.start() >= offset && span.end() <= offset + len;
-            let clamp = |at: usize| at.saturating_sub(offset).min(len);
-            let moved = Span::new(clamp(span.start()), clamp(span.end()));
-            // Wholly in another column: the note is about the whole value.
-            *span = if moved.is_empty() { cell.span } else { moved };
-            match note {
-                Note::NonCanonicalUnit { .. } if !inside => None,
-                note => Some(note),
-            }
+            *span = match (over_100, inside) {
+                (true, _) => cell.span,
+                (false, true) => Span::new(span.start() - offset, span.end() - offset),
+                (false, false) => return None,
+            };
+            Some(note)
         })
         .collect();
     Some(Value {
@@ -1066,10 +1066,22 @@ mod tests {
                 span: Span::new(0, 3)
             }]
         );
-        // `元/生.年` in the unit column: its fix would write over the number, so no note.
-        let v = joined("95", None, Some("元/生.年")).unwrap();
-        assert_eq!(v.unit().as_deref(), Some("元/人/年"));
-        assert!(v.notes.is_empty(), "{:?}", v.notes);
+        // `元/生.年`, `百分比`, `次年` in the unit column: their findings would point at the
+        // number, and their fixes write over it, so no note.
+        for (cell, unit) in [("95", "元/生.年"), ("100", "百分比"), ("12", "次年")] {
+            let v = joined(cell, None, Some(unit)).unwrap();
+            assert!(v.notes.is_empty(), "{unit}: {:?}", v.notes);
+        }
+        assert_eq!(
+            joined("95", None, Some("元/生.年"))
+                .unwrap()
+                .unit()
+                .as_deref(),
+            Some("元/人/年")
+        );
+        // A note about the number itself stays on it.
+        let v = joined("≥95", None, Some("%")).unwrap();
+        assert_eq!(v.kind.name(), "percent");
     }
 
     #[test]
