@@ -156,8 +156,17 @@ impl<'a> Typed<'a> {
 /// print beside it ([`value::with_columns`]).
 fn typed_value(half: &IndicatorHalf, text: &str) -> Rc<value::Value> {
     let cell = value::parse_shared(text);
+    match value_columns(half) {
+        (None, None) => cell,
+        (cmp, unit) => value::with_columns(&cell, cmp, unit).map_or(cell, Rc::new),
+    }
+}
+
+/// The texts of a half's comparator and unit columns ([`value::CMP_COLUMNS`]), where its grid
+/// has them. A half's typed value depends on them as well as on its 指标值 cell.
+pub(super) fn value_columns(half: &IndicatorHalf) -> (Option<&str>, Option<&str>) {
     if half.extras.is_empty() {
-        return cell;
+        return (None, None);
     }
     let column = |labels: &[&str]| {
         half.extras
@@ -165,8 +174,7 @@ fn typed_value(half: &IndicatorHalf, text: &str) -> Rc<value::Value> {
             .find(|(label, _)| labels.iter().any(|l| same_label(label, l)))
             .and_then(|(_, c)| c.get().map(String::as_str))
     };
-    let (cmp, unit) = (column(value::CMP_COLUMNS), column(value::UNIT_COLUMNS));
-    value::with_columns(&cell, cmp, unit).map_or(cell, Rc::new)
+    (column(value::CMP_COLUMNS), column(value::UNIT_COLUMNS))
 }
 
 /// A column's header label as printed (`计量 单位`) against its spelling.

@@ -338,9 +338,9 @@ impl Verdicts {
     /// Moves to a pair of halves (implementation period, annual): its keys, and which rules
     /// are known to pass it. Each half's period is the same in every pair: not in the key.
     pub fn look_pair(&mut self, implementation: &HalfCtx<'_>, annual: &HalfCtx<'_>) {
-        let [a, b, c, d] = cells(implementation, false);
-        let [e, f, g, h] = cells(annual, true);
-        self.look_at(true, None, &[a, b, c, d, e, f, g, h]);
+        let [a, b, c, d, e, f] = cells(implementation, false);
+        let [g, h, i, j, k, l] = cells(annual, true);
+        self.look_at(true, None, &[a, b, c, d, e, f, g, h, i, j, k, l]);
     }
 
     fn look_at(&mut self, pair: bool, period: Option<Period>, cells: &[(Reads, Option<&str>)]) {
@@ -475,15 +475,19 @@ impl Memory {
 }
 
 /// The cells of a half a rule may read, each with its bit (a pair's annual half's bits if
-/// `annual`).
-fn cells<'h>(h: &'h HalfCtx<'_>, annual: bool) -> [(Reads, Option<&'h str>); 4] {
+/// `annual`). The value is typed from its text and the comparator and unit columns some
+/// issuers print beside it: a rule that reads the value reads all three.
+fn cells<'h>(h: &'h HalfCtx<'_>, annual: bool) -> [(Reads, Option<&'h str>); 6] {
     let half = h.half;
     let bit = |r: Reads| if annual { r.annual() } else { r };
+    let (cmp, unit) = super::eval::value_columns(half);
     [
         (bit(Reads::LEVEL1), half.level1.value.as_deref()),
         (bit(Reads::LEVEL2), half.level2.value.as_deref()),
         (bit(Reads::NAME), half.name.value.as_deref()),
         (bit(Reads::TEXT), half.value.value.as_deref()),
+        (bit(Reads::TEXT), cmp),
+        (bit(Reads::TEXT), unit),
     ]
 }
 
