@@ -185,7 +185,7 @@ pub static FIELDS: &[(Ty, &str, Ty, &str)] = &[
         Ty::Funds,
         "sources",
         Ty::List(Elem::Num),
-        "五个来源（空白为 null）",
+        "六个来源（中央、省级、市县、财政拨款、单位自筹、其他；空白为 null）",
     ),
     (Ty::Half, "period", Ty::Str, "实施期 或 年度"),
     (Ty::Half, "level1", Ty::Str, "一级指标"),
