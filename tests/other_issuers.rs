@@ -62,6 +62,14 @@ fn linter() -> kpilint::lint::Linter {
     kpilint::lint::Linter::new(kpilint::rules::RuleSet::builtin(), Default::default())
 }
 
+/// The code and message of each finding the built-in rules make in `path`.
+fn messages(path: &Path) -> Vec<(String, String)> {
+    let linted = linter().lint_path(path);
+    (linted.report.diagnostics.iter())
+        .map(|d| (d.code.clone(), d.message.clone()))
+        .collect()
+}
+
 /// The codes and 三级指标 of what the built-in rules find in `path`.
 fn findings(path: &Path) -> Vec<(String, String)> {
     findings_by(&linter(), path)
@@ -121,6 +129,19 @@ fn values_are_read_with_their_comparator_and_unit_columns() {
         .replace("90\t%", "90\t分")
         .replace("2025年12月\t \t", "3\t个\t");
     std::fs::write(&path, text).unwrap();
+    // The messages quote the value as it was read, its unit from the unit column.
+    let said: Vec<_> = messages(&path)
+        .into_iter()
+        .filter(|(code, _)| code == "V006" || code == "V009")
+        .map(|(_, m)| m)
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "成本指标“每公里养护成本”的值“≤3.4公里”不是金额：应为金额（元、万元，或元/人等单价）",
+            "满意度指标“群众满意度”的值“≥90分”不是百分比",
+        ]
+    );
     let mut found: Vec<_> = findings_by(&linter, &path)
         .into_iter()
         .filter(|(code, _)| code.starts_with('V'))

@@ -41,6 +41,9 @@ impl Period {
 pub struct HalfCtx<'a> {
     pub half: &'a IndicatorHalf,
     pub value: Option<std::rc::Rc<value::Value>>,
+    /// The text the value was read from where it is not the 指标值 cell alone: the cell with
+    /// the comparator and unit columns beside it (`≥90%` for `≥ | 90 | %`).
+    pub written: Option<Box<str>>,
     pub period: Period,
 }
 
@@ -139,9 +142,17 @@ impl<'a> Typed<'a> {
                 (Period::Annual, &row.annual),
             ] {
                 if let Some(half) = h {
+                    let (value, written) = match half.value.get() {
+                        Some(t) => {
+                            let (v, w) = typed_value(half, t);
+                            (Some(v), w)
+                        }
+                        None => (None, None),
+                    };
                     halves.push(HalfCtx {
                         half,
-                        value: half.value.get().map(|t| typed_value(half, t)),
+                        value,
+                        written,
                         period,
                     });
                 }
@@ -153,20 +164,12 @@ impl<'a> Typed<'a> {
 }
 
 /// A half's value: its 指标值 cell, read with the comparator and unit columns some issuers
-/// print beside it ([`value::with_columns`]).
-fn typed_value(half: &IndicatorHalf, text: &str) -> Rc<value::Value> {
+/// print beside it ([`value::with_columns`]), and the text it was read from if that is not
+/// the cell's.
+fn typed_value(half: &IndicatorHalf, text: &str) -> (Rc<value::Value>, Option<Box<str>>) {
     let cell = value::parse_shared(text);
-    match value_columns(half) {
-        (None, None) => cell,
-        (cmp, unit) => value::with_columns(&cell, cmp, unit).map_or(cell, Rc::new),
-    }
-}
-
-/// The texts of a half's comparator and unit columns ([`value::CMP_COLUMNS`]), where its grid
-/// has them. A half's typed value depends on them as well as on its 指标值 cell.
-pub(super) fn value_columns(half: &IndicatorHalf) -> (Option<&str>, Option<&str>) {
     if half.extras.is_empty() {
-        return (None, None);
+        return (cell, None);
     }
     let column = |labels: &[&str]| {
         half.extras
@@ -174,7 +177,11 @@ pub(super) fn value_columns(half: &IndicatorHalf) -> (Option<&str>, Option<&str>
             .find(|(label, _)| labels.iter().any(|l| same_label(label, l)))
             .and_then(|(_, c)| c.get().map(String::as_str))
     };
-    (column(value::CMP_COLUMNS), column(value::UNIT_COLUMNS))
+    let (cmp, unit) = (column(value::CMP_COLUMNS), column(value::UNIT_COLUMNS));
+    match value::with_columns(&cell, cmp, unit) {
+        Some((v, written)) => (Rc::new(v), Some(written.into())),
+        None => (cell, None),
+    }
 }
 
 /// A column's header label as printed (`计量 单位`) against its spelling.
@@ -1660,6 +1667,10 @@ fn half_field<'a>(h: &'a HalfCtx<'a>, name: &str) -> Option<V<'a>> {
         "level2" => V::str_cell(&half.level2),
         "name" => V::str_cell(&half.name),
         "text" => V::str_cell(&half.value),
+        "written" => match &h.written {
+            Some(w) => V::at(Val::Str(Cow::Borrowed(w)), half.value.span),
+            None => V::str_cell(&half.value),
+        },
         "value" => match &h.value {
             Some(_) => V::at(Val::Value(h), half.value.span),
             None => V {

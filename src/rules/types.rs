@@ -197,6 +197,12 @@ pub static FIELDS: &[(Ty, &str, Ty, &str)] = &[
     ),
     (Ty::Half, "name", Ty::Str, "三级指标名称"),
     (Ty::Half, "text", Ty::Str, "指标值原文"),
+    (
+        Ty::Half,
+        "written",
+        Ty::Str,
+        "指标值连同指标性质、计量单位列读出的写法（如 ≥90%）；没有这两列时同 text",
+    ),
     (Ty::Half, "value", Ty::Value, "解析后的指标值"),
     (
         Ty::Half,

@@ -78,8 +78,8 @@ impl Reads {
             "level1" => Reads::LEVEL1.with(Reads::LEVEL2),
             "level2" => Reads::LEVEL2,
             "name" => Reads::NAME,
-            // The typed value is parsed from the text alone.
-            "text" | "value" => Reads::TEXT,
+            // The typed value is parsed from the text, with the columns beside it if any.
+            "text" | "written" | "value" => Reads::TEXT,
             "expected" => Reads::LEVEL2.with(Reads::TEXT),
             _ => return None,
         })
@@ -338,9 +338,9 @@ impl Verdicts {
     /// Moves to a pair of halves (implementation period, annual): its keys, and which rules
     /// are known to pass it. Each half's period is the same in every pair: not in the key.
     pub fn look_pair(&mut self, implementation: &HalfCtx<'_>, annual: &HalfCtx<'_>) {
-        let [a, b, c, d, e, f] = cells(implementation, false);
-        let [g, h, i, j, k, l] = cells(annual, true);
-        self.look_at(true, None, &[a, b, c, d, e, f, g, h, i, j, k, l]);
+        let [a, b, c, d, e] = cells(implementation, false);
+        let [f, g, h, i, j] = cells(annual, true);
+        self.look_at(true, None, &[a, b, c, d, e, f, g, h, i, j]);
     }
 
     fn look_at(&mut self, pair: bool, period: Option<Period>, cells: &[(Reads, Option<&str>)]) {
@@ -475,19 +475,17 @@ impl Memory {
 }
 
 /// The cells of a half a rule may read, each with its bit (a pair's annual half's bits if
-/// `annual`). The value is typed from its text and the comparator and unit columns some
-/// issuers print beside it: a rule that reads the value reads all three.
-fn cells<'h>(h: &'h HalfCtx<'_>, annual: bool) -> [(Reads, Option<&'h str>); 6] {
+/// `annual`). A value read with the comparator and unit columns beside it is typed from the
+/// text it was read from (`HalfCtx::written`): a rule that reads the value reads that too.
+fn cells<'h>(h: &'h HalfCtx<'_>, annual: bool) -> [(Reads, Option<&'h str>); 5] {
     let half = h.half;
     let bit = |r: Reads| if annual { r.annual() } else { r };
-    let (cmp, unit) = super::eval::value_columns(half);
     [
         (bit(Reads::LEVEL1), half.level1.value.as_deref()),
         (bit(Reads::LEVEL2), half.level2.value.as_deref()),
         (bit(Reads::NAME), half.name.value.as_deref()),
         (bit(Reads::TEXT), half.value.value.as_deref()),
-        (bit(Reads::TEXT), cmp),
-        (bit(Reads::TEXT), unit),
+        (bit(Reads::TEXT), h.written.as_deref()),
     ]
 }
 
@@ -722,6 +720,7 @@ mod tests {
         Box::leak(Box::new(HalfCtx {
             half,
             value: None,
+            written: None,
             period: Period::Annual,
         }))
     }
@@ -847,7 +846,7 @@ mod tests {
             .filter(|(of, ..)| *of == crate::rules::types::Ty::Half)
             .map(|&(_, name, ..)| name)
             .collect();
-        assert_eq!(row.len(), 7);
+        assert_eq!(row.len(), 8);
         for name in row {
             assert!(Reads::of_field(name).is_some(), "{name}");
         }

@@ -369,6 +369,7 @@ pub const UNIT_COLUMNS: &[&str] = &["计量单位", "度量单位"];
 /// one cell says. Read alone, the cell is a bare number, and every rule about units (a 成本指标
 /// is money, a 时效指标 a time, a satisfaction a percent) would fault a form for its layout.
 ///
+/// Returns the value and the text it was read from (`≥35公里`), which findings quote.
 /// `None` when the columns add nothing: the cell is not a bare number, the columns are empty
 /// or hold no comparator or unit (`定性`), or the three together are not a value the grammar
 /// reads; the cell alone is then the value, as before.
@@ -377,7 +378,11 @@ pub const UNIT_COLUMNS: &[&str] = &["计量单位", "度量单位"];
 /// underlines must be in the cell it names). A note about what another column says (`次年`,
 /// `百分比`, `元/生.年` in the unit column) is dropped: its finding would point at the number,
 /// and its fix would write over it. A percentage over 100 is the number's, and stays.
-pub fn with_columns(cell: &Value, cmp: Option<&str>, unit: Option<&str>) -> Option<Value> {
+pub fn with_columns(
+    cell: &Value,
+    cmp: Option<&str>,
+    unit: Option<&str>,
+) -> Option<(Value, String)> {
     let Kind::Quantity(q) = &cell.kind else {
         return None;
     };
@@ -398,7 +403,8 @@ pub fn with_columns(cell: &Value, cmp: Option<&str>, unit: Option<&str>) -> Opti
     if cmp.is_empty() && unit.is_empty() {
         return None;
     }
-    let joined = parse_shared(&format!("{cmp}{}{unit}", cell.text));
+    let written = format!("{cmp}{}{unit}", cell.text);
+    let joined = parse_shared(&written);
     if matches!(
         joined.kind,
         Kind::Text | Kind::Invalid { .. } | Kind::Placeholder { .. } | Kind::List { .. }
@@ -422,12 +428,13 @@ pub fn with_columns(cell: &Value, cmp: Option<&str>, unit: Option<&str>) -> Opti
             Some(note)
         })
         .collect();
-    Some(Value {
+    let value = Value {
         text: cell.text.clone(),
         span: cell.span,
         kind: joined.kind.clone(),
         notes,
-    })
+    };
+    Some((value, written))
 }
 
 /// Parses one 指标值 cell.
@@ -1012,11 +1019,13 @@ mod tests {
     use super::*;
 
     fn joined(cell: &str, cmp: Option<&str>, unit: Option<&str>) -> Option<Value> {
-        with_columns(&parse(cell), cmp, unit)
+        with_columns(&parse(cell), cmp, unit).map(|(v, _)| v)
     }
 
     #[test]
     fn a_bare_number_is_read_with_its_comparator_and_unit_columns() {
+        let (_, written) = with_columns(&parse("35"), Some("≥"), Some("公里")).unwrap();
+        assert_eq!(written, "≥35公里");
         let v = joined("35", Some("≥"), Some("公里")).expect("read together");
         assert_eq!((v.text.as_str(), v.span), ("35", Span::new(0, 2)));
         assert_eq!(v.cmp(), Some(Cmp::Ge));
