@@ -500,3 +500,116 @@ proptest! {
         }
     }
 }
+
+/// Shapes other issuers' forms use that the disclosure does not: a note on what a percentage
+/// is of, an outcome after it, half-years, parts of a year, ISO dates and a bound on a date.
+/// Each was reported as an unrecognised value (V003) before.
+#[test]
+fn shapes_of_other_issuers() {
+    check(
+        "≥85%（满意度）",
+        "percent",
+        Some("≥"),
+        Some("85"),
+        Some("%"),
+    );
+    check("≥90%（含）", "percent", Some("≥"), Some("90"), Some("%"));
+    check("90%（含）以上", "percent", Some("≥"), Some("90"), Some("%"));
+    check("100%(按时完成)", "percent", None, Some("100"), Some("%"));
+    check("100%完成", "percent", None, Some("100"), Some("%"));
+    check("95%以上达标", "percent", Some("≥"), Some("95"), Some("%"));
+    check("100台套", "quantity", None, Some("100"), Some("台套"));
+    // An outcome that cannot be checked is not one of them.
+    for garbled in ["98%推进", "≥85%（满意度", "100%完成了"] {
+        let v = value::parse(garbled);
+        assert!(
+            matches!(
+                v.kind,
+                Kind::Invalid {
+                    reason: Reason::Unrecognised,
+                    ..
+                }
+            ),
+            "{garbled}: {v:?}"
+        );
+    }
+
+    let f = |s| match value::parse(s).kind {
+        Kind::Frequency(f) => (f.count.to_string(), f.per.spelling(), f.per.per_year()),
+        k => panic!("{s}: {k:?}"),
+    };
+    let twice_a_year = ("1".to_owned(), "半年", Some(2.into()));
+    assert_eq!(f("1次/半年"), twice_a_year);
+    assert_eq!(f("每半年1次"), twice_a_year);
+    assert_eq!(f("每半年一次"), twice_a_year);
+
+    let d = |s| match value::parse(s).kind {
+        Kind::Deadline(d) => (d.year, d.month, d.day, d.relation, d.until),
+        k => panic!("{s}: {k:?}"),
+    };
+    use value::Relation::*;
+    assert_eq!(
+        d("2025-12-31"),
+        (Some(2025), Some(12), Some(31), Within, None)
+    );
+    assert_eq!(
+        d("2025/12/31"),
+        (Some(2025), Some(12), Some(31), Within, None)
+    );
+    assert_eq!(d("2025/6"), (Some(2025), Some(6), None, Within, None));
+    assert_eq!(
+        d("2025年上半年"),
+        (
+            Some(2025),
+            Some(1),
+            None,
+            Within,
+            Some((Some(2025), Some(6)))
+        )
+    );
+    assert_eq!(
+        d("2025年下半年"),
+        (
+            Some(2025),
+            Some(7),
+            None,
+            Within,
+            Some((Some(2025), Some(12)))
+        )
+    );
+    assert_eq!(
+        d("2025年第三季度"),
+        (
+            Some(2025),
+            Some(7),
+            None,
+            Within,
+            Some((Some(2025), Some(9)))
+        )
+    );
+    assert_eq!(
+        d("2025年四季度"),
+        (
+            Some(2025),
+            Some(10),
+            None,
+            Within,
+            Some((Some(2025), Some(12)))
+        )
+    );
+    assert_eq!(
+        d("2025年1-12月"),
+        (
+            Some(2025),
+            Some(1),
+            None,
+            Within,
+            Some((Some(2025), Some(12)))
+        )
+    );
+    assert_eq!(d("≤2025年12月"), (Some(2025), Some(12), None, Before, None));
+    // Without a year, a bound stays a number of months, and a dash between years a range.
+    check("≤12月", "quantity", Some("≤"), Some("12"), Some("月"));
+    check("2023-2025年", "quantity", None, Some("2023"), Some("年"));
+    check("1-2次", "quantity", None, Some("1"), Some("次"));
+}

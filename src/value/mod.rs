@@ -509,14 +509,14 @@ fn first_match(t: &str) -> Result<Pair<'_, Rule>, usize> {
     let has = |needles: &[char]| t.contains(needles);
     let digit_first = t.starts_with(|c: char| c.is_ascii_digit() || "≥≤<>=≈".contains(c));
     let has_digit = t.bytes().any(|b| b.is_ascii_digit());
-    // Every date the grammar reads has a digit right before 年, 月, 日, 号, 全 or `.`.
+    // Every date the grammar reads has a digit right before 年, 月, 日, 号, 全, `.`, `-` or `/`.
     let mut date = false;
     // Every numeric frequency has a digit right before its counting word.
     let mut counted = false;
     let mut prev_digit = false;
     for c in t.chars() {
         if prev_digit {
-            date |= matches!(c, '年' | '月' | '日' | '号' | '全' | '.');
+            date |= matches!(c, '年' | '月' | '日' | '号' | '全' | '.' | '-' | '/');
             counted |= matches!(c, '次' | '批' | '期' | '轮');
         }
         prev_digit = c.is_ascii_digit();
@@ -593,7 +593,7 @@ fn by_period(t: &str) -> bool {
             && t[i + c.len_utf8()..]
                 .chars()
                 .next()
-                .is_some_and(|n| "年学季月个周星天日小分".contains(n))
+                .is_some_and(|n| "年半学季月个周星天日小分".contains(n))
     })
 }
 
@@ -785,8 +785,16 @@ impl Builder<'_> {
             }
         }
         let mut dates = 0;
+        let mut no_later = false;
         for part in p.into_inner() {
             match part.as_rule() {
+                Rule::date_cmp => no_later = true,
+                Rule::year_part => {
+                    // A part of the year: from its first month to its last.
+                    let (first, last) = year_part(part);
+                    d.month = Some(first);
+                    d.until = Some((d.year, Some(last)));
+                }
                 Rule::deadline_prefix => match part.as_str() {
                     "每年" | "约每年" => d.recurring = true,
                     _ => d.current_year = true,
@@ -832,6 +840,9 @@ impl Builder<'_> {
                 }
                 _ => {}
             }
+        }
+        if no_later {
+            d.relation = Relation::Before;
         }
         d
     }
@@ -996,6 +1007,31 @@ impl Builder<'_> {
 
 fn decimal(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap_or(Decimal::ZERO)
+}
+
+/// The first and last month of `上半年`, `第三季度`, `1-12月`.
+fn year_part(p: Pair<'_, Rule>) -> (u8, u8) {
+    let mut months = Vec::with_capacity(2);
+    for part in p.into_inner() {
+        let month = |m: u32| u8::try_from(m).unwrap_or(12);
+        match part.as_rule() {
+            Rule::half_year if part.as_str() == "上半年" => return (1, 6),
+            Rule::half_year => return (7, 12),
+            Rule::quarter_num | Rule::quarter_cn => {
+                let q = part
+                    .as_str()
+                    .parse()
+                    .unwrap_or_else(|_| cn_digit(part.as_str()));
+                return (month(3 * q - 2), month(3 * q));
+            }
+            Rule::month_num => months.push(part.as_str().parse().unwrap_or(12)),
+            _ => {}
+        }
+    }
+    (
+        months.first().copied().unwrap_or(1),
+        months.last().copied().unwrap_or(12),
+    )
 }
 
 fn cn_digit(s: &str) -> u32 {
@@ -1206,6 +1242,7 @@ mod tests {
         assert_eq!(parse(prose).kind, Kind::Text);
         for shape in [
             "每年一次",
+            "每半年一次",
             "每学期",
             "逐月发放",
             "按月发放",
@@ -1220,14 +1257,14 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn qualitative_text_is_what_the_grammar_does_not_match(
-            t in "[每逐按各一名年学期月季周天日小时个次批轮届度底前内春秋、,的生人元完成发放]{0,16}"
+            t in "[每逐按各一名年半学期月季周天日小时个次批轮届度底前内春秋、,的生人元完成发放]{0,16}"
         ) {
             let n = normalize(&t);
             proptest::prop_assert!(qualitative_agrees(&n.text), "{}", n.text);
         }
 
         #[test]
-        fn dispatch_agrees_with_the_grammar(t in "[≥≤<>=约不低于每年月日号前底内元人次生/.%0-9,、的各按春秋季学期个万亿-]{0,24}") {
+        fn dispatch_agrees_with_the_grammar(t in "[≥≤<>=约不低于每年半上第三月日号前底内元人次生/.%0-9,、的各按春秋季学期个万亿()完成达标台套-]{0,24}") {
             let n = normalize(&t);
             proptest::prop_assert_eq!(by_dispatch(&n.text), by_grammar(&n.text));
         }

@@ -41,6 +41,8 @@ impl Money {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum TimeUnit {
     Year,
+    /// 半年: as many a year as semesters, but not one of them.
+    HalfYear,
     Semester,
     Quarter,
     Month,
@@ -58,7 +60,7 @@ impl TimeUnit {
     pub fn per_year(self) -> Option<Decimal> {
         Some(Decimal::from(match self {
             TimeUnit::Year => 1,
-            TimeUnit::Semester => 2,
+            TimeUnit::HalfYear | TimeUnit::Semester => 2,
             TimeUnit::Quarter => 4,
             TimeUnit::Month => 12,
             TimeUnit::Week => 52,
@@ -70,6 +72,7 @@ impl TimeUnit {
     pub fn spelling(self) -> &'static str {
         match self {
             TimeUnit::Year => "年",
+            TimeUnit::HalfYear => "半年",
             TimeUnit::Semester => "学期",
             TimeUnit::Quarter => "季度",
             TimeUnit::Month => "月",
@@ -84,6 +87,7 @@ impl TimeUnit {
     pub fn from_word(w: &str) -> Option<Self> {
         Some(match w {
             "年" | "学年" | "个学年" | "年度" => TimeUnit::Year,
+            "半年" => TimeUnit::HalfYear,
             "学期" | "个学期" => TimeUnit::Semester,
             "季度" | "个季度" => TimeUnit::Quarter,
             "月" | "个月" => TimeUnit::Month,
