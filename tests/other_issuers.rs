@@ -155,4 +155,36 @@ fn values_are_read_with_their_comparator_and_unit_columns() {
             ("V009".to_owned(), "90".to_owned()),
         ]
     );
+    // The comparator and the unit quoted came from the columns: they are labelled there.
+    let linted = linter.lint_path(&path);
+    let text = &linted.report.document.text;
+    let mut labels: Vec<_> = linted
+        .report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "V006" || d.code == "V009")
+        .map(|d| {
+            let secondary: Vec<_> = d
+                .secondary
+                .iter()
+                .map(|l| (text[l.span.range()].to_owned(), l.message.clone()))
+                .collect();
+            (d.code.clone(), secondary)
+        })
+        .collect();
+    labels.sort();
+    let label = |at: &str, what: &str| (at.to_owned(), what.to_owned());
+    assert_eq!(
+        labels,
+        [
+            (
+                "V006".to_owned(),
+                vec![label("≤", "指标性质"), label("公里", "计量单位")]
+            ),
+            (
+                "V009".to_owned(),
+                vec![label("≥", "指标性质"), label("分", "计量单位")]
+            ),
+        ]
+    );
 }

@@ -14,6 +14,7 @@ use super::pack::{Compiled, LabelExpr, ParamValue, Part, Rule, Scope};
 use super::verdict::Verdicts;
 use crate::diagnostics::{codes, Diagnostic, Edit, Fix, Label, Severity};
 use crate::model::{BudgetTable, Document, Span, TableRow};
+use crate::value;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -944,7 +945,48 @@ fn apply<'r: 'a, 'a>(
             }
         }
     }
+    match item.what {
+        What::Row(h) => label_columns(&mut d, h),
+        What::Pair(i, a) => {
+            label_columns(&mut d, i);
+            label_columns(&mut d, a);
+        }
+        _ => {}
+    }
     Ok(Some(d))
+}
+
+/// Labels the comparator and unit columns a value was read with (`≥ | 35 | 公里`), when the
+/// finding points into its 指标值 cell: the message quotes `≥35公里`, and the reader should
+/// see where the `≥` and the `公里` came from, not only the bare number underlined.
+fn label_columns(d: &mut Diagnostic, h: &HalfCtx<'_>) {
+    let (Some(written), Some(cell)) = (h.written.as_deref(), h.half.value.get()) else {
+        return;
+    };
+    let at = h.half.value.span;
+    let inside = |s: Span| s.start() >= at.start() && s.end() <= at.end();
+    if !inside(d.primary.span) && !d.secondary.iter().any(|l| inside(l.span)) {
+        return;
+    }
+    // The text read is the comparator, the cell and the unit, each there only if used.
+    let used = [
+        (value::CMP_COLUMNS, !written.starts_with(cell.as_str())),
+        (value::UNIT_COLUMNS, !written.ends_with(cell.as_str())),
+    ];
+    for (labels, used) in used {
+        if !used {
+            continue;
+        }
+        let column = h.half.extras.iter().find(|(label, _)| {
+            let label: String = label.chars().filter(|c| !c.is_whitespace()).collect();
+            labels.contains(&label.as_str())
+        });
+        if let Some((label, c)) = column {
+            if c.get().is_some() && !d.secondary.iter().any(|l| l.span == c.span) {
+                d.secondary.push(Label::new(c.span, label.clone()));
+            }
+        }
+    }
 }
 
 /// Where a label expression lands: one place per cell it evaluates to.
