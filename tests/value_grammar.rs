@@ -519,6 +519,28 @@ fn shapes_of_other_issuers() {
     check("100%完成", "percent", None, Some("100"), Some("%"));
     check("95%以上达标", "percent", Some("≥"), Some("95"), Some("%"));
     check("100台套", "quantity", None, Some("100"), Some("台套"));
+    check("100%按时完成", "percent", None, Some("100"), Some("%"));
+    // Per mille is a percentage in tenths.
+    check("≤5‰", "percent", Some("≤"), Some("0.5"), Some("%"));
+    check("低于3‰", "percent", Some("<"), Some("0.3"), Some("%"));
+    // A proportion (师生比) is neither an amount nor a unit.
+    check("1:13", "proportion", None, None, None);
+    check("≤1：15", "proportion", Some("≤"), None, None);
+    let Kind::Proportion(p) = value::parse("1:13以上").kind else {
+        panic!("1:13以上")
+    };
+    assert_eq!(
+        (p.cmp.map(|c| c.symbol()), p.left, p.right),
+        (Some("≥"), 1.into(), 13.into())
+    );
+    let Kind::List { items } = value::parse("师生比1:13").kind else {
+        panic!("师生比1:13")
+    };
+    assert_eq!(items[0].label.as_deref(), Some("师生比"));
+    assert_eq!(items[0].value.as_ref().unwrap().kind.name(), "proportion");
+    // A frequency written with 每 needs no slash, whatever follows its count.
+    assert!(value::parse("每周1次以上").notes.is_empty());
+    assert!(!value::parse("≥12次年").notes.is_empty());
     // An outcome that cannot be checked is not one of them.
     for garbled in ["98%推进", "≥85%（满意度", "100%完成了"] {
         let v = value::parse(garbled);
@@ -608,6 +630,15 @@ fn shapes_of_other_issuers() {
         )
     );
     assert_eq!(d("≤2025年12月"), (Some(2025), Some(12), None, Before, None));
+    // What is done by the deadline may follow it.
+    assert_eq!(
+        d("2025年12月底前全部完成"),
+        (Some(2025), Some(12), None, Before, None)
+    );
+    assert_eq!(
+        d("2025年11月30日前完成支付"),
+        (Some(2025), Some(11), Some(30), Before, None)
+    );
     // Without a year, a bound stays a number of months, and a dash between years a range.
     check("≤12月", "quantity", Some("≤"), Some("12"), Some("月"));
     check("2023-2025年", "quantity", None, Some("2023"), Some("年"));

@@ -62,6 +62,10 @@ pub fn json(v: &Value) -> Json {
             o["count"] = json!(f.count.normalize().to_string());
             o["per"] = json!(f.per.spelling());
         }
+        Kind::Proportion(p) => {
+            o["left"] = json!(p.left.normalize().to_string());
+            o["right"] = json!(p.right.normalize().to_string());
+        }
         Kind::List { items } => {
             o["items"] = items
                 .iter()
@@ -150,6 +154,9 @@ pub fn text(v: &Value, color: bool) -> String {
         }
         Kind::List { items } => parts.push(format!("{} 项", items.len())),
         Kind::Ratio { base, .. } => parts.push(format!("{base}的")),
+        Kind::Proportion(p) => {
+            parts.push(format!("{}:{}", p.left.normalize(), p.right.normalize()))
+        }
         _ => {}
     }
     let mut out = format!("{}\t{}\n", v.text, parts.join(" "));

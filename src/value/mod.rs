@@ -89,6 +89,14 @@ pub struct Percent {
     pub change: bool,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Proportion {
+    pub cmp: Option<Cmp>,
+    /// The two sides of `1:13`.
+    pub left: Decimal,
+    pub right: Decimal,
+}
+
 /// What a deadline's date means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -190,6 +198,8 @@ pub enum Kind {
     },
     Deadline(Deadline),
     Frequency(Frequency),
+    /// `1:13` (师生比): one number to another, neither an amount of anything.
+    Proportion(Proportion),
     List {
         items: Vec<Item>,
     },
@@ -213,6 +223,7 @@ impl Kind {
             Kind::Ratio { .. } => "ratio",
             Kind::Deadline(_) => "deadline",
             Kind::Frequency(_) => "frequency",
+            Kind::Proportion(_) => "proportion",
             Kind::List { .. } => "list",
             Kind::Text => "text",
             Kind::Placeholder { .. } => "placeholder",
@@ -240,6 +251,7 @@ impl Value {
             Kind::Quantity(q) => q.cmp,
             Kind::Percent(p) | Kind::Ratio { percent: p, .. } => p.cmp,
             Kind::Frequency(f) => f.cmp,
+            Kind::Proportion(p) => p.cmp,
             _ => None,
         }
     }
@@ -529,7 +541,7 @@ fn first_match(t: &str) -> Result<Pair<'_, Rule>, usize> {
     // `年底、按` was found by the proptest below).
     let part_possible = has_digit || frequency || holds_year_word(t);
     let attempts = [
-        (Rule::percent_value, has(&['%']) || t.contains("百分")),
+        (Rule::percent_value, has(&['%', '‰']) || t.contains("百分")),
         (
             Rule::deadline_value,
             date || year_word(t) || (t.contains('每') && t.contains('月')),
@@ -537,6 +549,7 @@ fn first_match(t: &str) -> Result<Pair<'_, Rule>, usize> {
         (Rule::frequency_value, frequency),
         (Rule::quantity_value, true),
         (Rule::ratio_value, has(&['的'])),
+        (Rule::proportion_value, has(&[':'])),
         (
             Rule::list_value,
             part_possible && has(&[',', ';', '、', '。']),
@@ -716,6 +729,30 @@ impl Builder<'_> {
             Rule::deadline => Kind::Deadline(self.deadline(p)),
             Rule::frequency => self.frequency(p),
             Rule::quantity => self.quantity(p),
+            Rule::proportion => {
+                let mut out = Proportion {
+                    cmp: None,
+                    left: Decimal::ZERO,
+                    right: Decimal::ZERO,
+                };
+                let mut numbers = 0;
+                for part in p.into_inner() {
+                    match part.as_rule() {
+                        Rule::cmp | Rule::post_cmp => out.cmp = Some(Cmp::from_word(part.as_str())),
+                        Rule::number => {
+                            let side = if numbers == 0 {
+                                &mut out.left
+                            } else {
+                                &mut out.right
+                            };
+                            *side = decimal(part.as_str());
+                            numbers += 1;
+                        }
+                        _ => {}
+                    }
+                }
+                Kind::Proportion(out)
+            }
             _ => Kind::Text,
         }
     }
@@ -729,6 +766,7 @@ impl Builder<'_> {
             change: false,
         };
         let mut numbers = 0;
+        let mut per_mille = false;
         for part in p.into_inner() {
             match part.as_rule() {
                 Rule::change_verb => out.change = true,
@@ -742,12 +780,19 @@ impl Builder<'_> {
                     }
                     numbers += 1;
                 }
+                // Per mille is a percentage written in tenths: `≤5‰` is 0.5%.
+                Rule::pct_sign if part.as_str() == "‰" => per_mille = true,
                 Rule::pct_sign if part.as_str() != "%" => {
                     let span = self.span(&part);
                     self.notes.push(Note::OddPercent { span });
                 }
                 _ => {}
             }
+        }
+        if per_mille {
+            let ten = Decimal::TEN;
+            out.amount /= ten;
+            out.upper = out.upper.map(|u| u / ten);
         }
         if out.change {
             self.notes.push(Note::OddPercent { span: whole });
@@ -851,13 +896,19 @@ impl Builder<'_> {
         let text = p.as_str();
         let whole = self.span(&p);
         let mut cmp = None;
+        // A comparator before the number: `≥12次年` is the numeric shape, `每周1次以上` is not.
+        let mut lead_cmp = false;
         let mut count = None;
         let mut per = None;
         let mut seasons = 0u32;
         let mut slash = false;
         for part in p.clone().into_inner() {
             match part.as_rule() {
-                Rule::cmp | Rule::post_cmp => cmp = Some(Cmp::from_word(part.as_str())),
+                Rule::cmp => {
+                    cmp = Some(Cmp::from_word(part.as_str()));
+                    lead_cmp = true;
+                }
+                Rule::post_cmp => cmp = Some(Cmp::from_word(part.as_str())),
                 Rule::number => count = Some(decimal(part.as_str())),
                 Rule::cn_num => count = Some(Decimal::from(cn_digit(part.as_str()))),
                 Rule::time_word => per = TimeUnit::from_word(part.as_str()),
@@ -870,8 +921,9 @@ impl Builder<'_> {
                 _ => {}
             }
         }
-        if text.starts_with(|c: char| c.is_ascii_digit() || "≥≤<>=≈".contains(c)) || cmp.is_some()
-        {
+        let numeric_form =
+            text.starts_with(|c: char| c.is_ascii_digit() || "≥≤<>=≈".contains(c)) || lead_cmp;
+        if numeric_form {
             slash = text.contains('/');
         }
         if seasons > 0 {
@@ -891,7 +943,6 @@ impl Builder<'_> {
             });
         }
         // Only the numeric shape (`≥12次年`) is written with a slash; `每年1次`, `逐月发放` are not.
-        let numeric_form = text.starts_with(|c: char| c.is_ascii_digit()) || cmp.is_some();
         if numeric_form && !slash {
             self.notes.push(Note::MissingSlash { span: whole });
         }
@@ -1264,7 +1315,7 @@ mod tests {
         }
 
         #[test]
-        fn dispatch_agrees_with_the_grammar(t in "[≥≤<>=约不低于每年半上第三月日号前底内元人次生/.%0-9,、的各按春秋季学期个万亿()完成达标台套-]{0,24}") {
+        fn dispatch_agrees_with_the_grammar(t in "[≥≤<>=约不低于每年半上第三月日号前底内元人次生/.%‰:0-9,、的各按春秋季学期个万亿()完成达标台套-]{0,24}") {
             let n = normalize(&t);
             proptest::prop_assert_eq!(by_dispatch(&n.text), by_grammar(&n.text));
         }
