@@ -188,3 +188,36 @@ fn values_are_read_with_their_comparator_and_unit_columns() {
         ]
     );
 }
+
+/// The Ministry's own 项目支出绩效目标表 template (财预〔2021〕101号): 主管部门及代码 with the
+/// code in brackets, funds as 年度资金总额 = 财政拨款 + 其他资金, a 年度绩效目标 row instead of
+/// 总体目标, one 指标值 column, and no 项目属性 or 项目期 rows. It once drew three false
+/// findings: the code unread (K007), the goal unread (K008), and 项目属性 and 项目期 missing
+/// (K004, an error).
+#[test]
+fn the_ministry_template_is_read_whole() {
+    let path = Path::new("tests/fixtures/ministry_template_project.txt");
+    let ing = ingest::read_path(path);
+    assert!(ing.diagnostics.is_empty(), "{:?}", ing.diagnostics);
+    let f = &ing.document.forms[0];
+    assert_eq!(f.grid_layout, GridLayout::SinglePeriod);
+    let dept = f.department.value.as_ref().unwrap();
+    assert_eq!(
+        (dept.code.as_deref(), dept.name.as_str()),
+        (Some("201"), "某某县教育局")
+    );
+    assert_eq!(
+        f.texts.goal_annual.value.as_deref(),
+        Some("为全县农村义务教育阶段学生提供营养膳食补助，改善学生营养状况。")
+    );
+    assert_eq!(f.money_unit, MoneyUnit::WanYuan);
+    assert_eq!(f.funds_annual.total.value, Some(Decimal::new(8_600_000, 0)));
+    assert_eq!(
+        f.funds_annual.fiscal.value,
+        Some(Decimal::new(8_600_000, 0))
+    );
+    assert_eq!(f.indicators.len(), 7);
+    // What is left is the one real slip: 元/人·天 written with a middle dot.
+    let found = findings(path);
+    assert_eq!(found, [("V013".to_owned(), "元/人·天".to_owned())]);
+}

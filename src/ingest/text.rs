@@ -704,7 +704,12 @@ impl<'a> FormReader<'a> {
             Field::Date => &mut f.sign_off.date,
             Field::Duties => &mut f.department_section.as_mut()?.duties,
             Field::Strategy => &mut f.department_section.as_mut()?.strategy,
-            Field::AnnualGoal => &mut f.department_section.as_mut()?.annual_goal,
+            // A department form's 年度绩效目标 is its own block; on a project form (the
+            // Ministry's template) it is the annual goal, printed without a 总体目标 row.
+            Field::AnnualGoal => match f.department_section.as_mut() {
+                Some(d) => &mut d.annual_goal,
+                None => &mut f.texts.goal_annual,
+            },
             _ => return None,
         })
     }
@@ -1199,12 +1204,16 @@ pub fn parse_amount(text: &str) -> Amount {
 pub(super) fn split_department(text: &str) -> DepartmentRef {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| {
-        Regex::new(r"^([A-Za-z]?\d{2,})\s*(?:[-－—–]\s*|\s+)(.+)$").expect("valid regex")
+        // `051-阳泉市教育局`, `904 文教科`, `201_某局`, and bracketed: `[201]某某县教育局`, `【201】…`.
+        Regex::new(
+            r"^(?:[\[【(（]\s*([A-Za-z]?\d{2,})\s*[\]】)）]\s*|([A-Za-z]?\d{2,})\s*(?:[-－—–_:：]\s*|\s+))(.+)$",
+        )
+        .expect("valid regex")
     });
     match re.captures(text) {
         Some(c) => DepartmentRef {
-            code: Some(c[1].to_owned()),
-            name: squeeze(&c[2]),
+            code: c.get(1).or(c.get(2)).map(|m| m.as_str().to_owned()),
+            name: squeeze(&c[3]),
         },
         None => DepartmentRef {
             code: None,
@@ -1252,7 +1261,22 @@ mod tests {
             (d.code.as_deref(), d.name.as_str()),
             (Some("904"), "文教科")
         );
+        for (printed, code) in [
+            ("[201]某某县教育局", "201"),
+            ("【201】某某县教育局", "201"),
+            ("（201）某某县教育局", "201"),
+            ("201_某某县教育局", "201"),
+        ] {
+            let d = split_department(printed);
+            assert_eq!(
+                (d.code.as_deref(), d.name.as_str()),
+                (Some(code), "某某县教育局"),
+                "{printed}"
+            );
+        }
         assert_eq!(split_department("阳泉市教育局").code, None);
+        // A name that starts with a number in brackets is not coded unless a name follows.
+        assert_eq!(split_department("[201]").code, None);
     }
 
     #[test]

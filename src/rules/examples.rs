@@ -14,6 +14,7 @@
 //! ```
 //!
 //! Each row is `[实施期|年度, 二级指标, 三级指标, 指标值]`; the 一级指标 follows from the 二级.
+//! `layout: single_period` makes a form with one 指标值 column (the Ministry's template).
 //! Anything left out is missing on the form.
 //!
 //! Rules over budget tables and prose take `text:` instead: a piece of a text extraction,
@@ -202,7 +203,10 @@ fn one_form(fragment: &Value) -> Result<Document, String> {
             goal_annual: text(get(fragment, &["goal_annual", "年度目标"])),
             ..TextFields::default()
         },
-        grid_layout: GridLayout::TwoPeriods,
+        grid_layout: match text(get(fragment, &["layout", "指标表"])).value.as_deref() {
+            Some("single_period" | "单栏") => GridLayout::SinglePeriod,
+            _ => GridLayout::TwoPeriods,
+        },
         indicators: rows,
         sign_off: SignOff {
             phone: text(get(fragment, &["phone", "联系电话"])),
