@@ -221,3 +221,30 @@ fn the_ministry_template_is_read_whole() {
     let found = findings(path);
     assert_eq!(found, [("V013".to_owned(), "元/人·天".to_owned())]);
 }
+
+/// The Ministry's 部门（单位）整体支出绩效目标表: 部门（单位）名称 with no code, a table of
+/// 年度主要任务 with their amounts, 年度总体目标 and 年度绩效指标. Its name and goal were not
+/// read, and K007 asked the department for a code the template does not print.
+#[test]
+fn the_ministry_department_template_is_read_whole() {
+    let path = Path::new("tests/fixtures/ministry_template_department.txt");
+    let ing = ingest::read_path(path);
+    assert!(ing.diagnostics.is_empty(), "{:?}", ing.diagnostics);
+    let f = &ing.document.forms[0];
+    assert_eq!(f.kind, FormKind::Department);
+    assert_eq!(f.name.value.as_deref(), Some("某某县教育局"));
+    let section = f.department_section.as_ref().unwrap();
+    assert_eq!(
+        section.annual_goal.value.as_deref(),
+        Some("保障全县义务教育学校正常运转，落实学生资助政策。")
+    );
+    let tasks = section.key_tasks.value.as_deref().unwrap();
+    assert!(
+        tasks.contains("义务教育保障 保障义务教育学校正常运转 3200"),
+        "{tasks}"
+    );
+    assert_eq!(f.indicators.len(), 6);
+    // What is left is a real slip: a cost written as a lower bound.
+    let found = findings(path);
+    assert_eq!(found, [("C003".to_owned(), "≥650元/生/年".to_owned())]);
+}

@@ -80,6 +80,8 @@ pub static HEADER_LABELS: &[(&str, Field)] = &[
     ("填报日期", Field::Date),
     ("部门基本信息", Field::DeptInfo),
     ("单位基本信息", Field::DeptInfo),
+    ("部门（单位）名称", Field::DeptName),
+    ("部门(单位)名称", Field::DeptName),
     ("部门名称", Field::DeptName),
     ("单位名称", Field::DeptName),
     ("部门职责", Field::Duties),
@@ -87,8 +89,10 @@ pub static HEADER_LABELS: &[(&str, Field)] = &[
     ("部门战略目标", Field::Strategy),
     ("年度预算情况", Field::DeptBudget),
     ("年度重点任务", Field::KeyTasks),
+    ("年度主要任务", Field::KeyTasks),
     ("年度绩效目标", Field::AnnualGoal),
     ("年度总体绩效目标", Field::AnnualGoal),
+    ("年度总体目标", Field::AnnualGoal),
 ];
 
 /// Watermarks and scanner stamps that printers put between and inside forms.

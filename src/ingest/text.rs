@@ -842,11 +842,13 @@ impl<'a> FormReader<'a> {
             .unwrap_or(line.span);
         if let Some(s) = self.form.department_section.as_mut() {
             s.key_tasks = match s.key_tasks.value.take() {
+                // A line's cells are columns (the Ministry's template prints a table of tasks
+                // and amounts): kept apart. A cell's text wrapped onto the next line is not.
                 Some(prev) => Cell::new(
-                    format!("{prev}{}", text.join("")),
+                    format!("{prev}{}", text.join(" ")),
                     s.key_tasks.span.cover(span),
                 ),
-                None => Cell::new(text.join(""), span),
+                None => Cell::new(text.join(" "), span),
             };
         }
     }
