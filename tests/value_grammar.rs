@@ -644,3 +644,20 @@ fn shapes_of_other_issuers() {
     check("2023-2025年", "quantity", None, Some("2023"), Some("年"));
     check("1-2次", "quantity", None, Some("1"), Some("次"));
 }
+
+/// A finding about a comparator underlines the comparator: where it is written in the cell.
+#[test]
+fn comparators_are_found_where_they_are_written() {
+    let at = |s: &str| {
+        let v = value::parse(s);
+        v.cmp_span().map(|sp| v.text[sp.range()].to_owned())
+    };
+    assert_eq!(at("≥650元/生/年").as_deref(), Some("≥"));
+    assert_eq!(at("不低于90%").as_deref(), Some("不低于"));
+    assert_eq!(at("＞＝90%").as_deref(), Some("＞＝"));
+    assert_eq!(at("90%以上").as_deref(), Some("以上"));
+    assert_eq!(at("3个工作日内").as_deref(), Some("内"));
+    assert_eq!(at("2000余人").as_deref(), Some("余"));
+    assert_eq!(at("650元/生/年"), None);
+    assert_eq!(at("有效提升"), None);
+}

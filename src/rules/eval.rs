@@ -1706,7 +1706,18 @@ fn value_field<'a>(h: &'a HalfCtx<'a>, name: &str) -> Option<V<'a>> {
     };
     Some(match name {
         "kind" => at(s(v.kind.name())),
-        "cmp" => at(v.cmp().map_or(Val::Null, |c| s(c.symbol()))),
+        // On the comparator itself where the cell writes one: a finding about it underlines
+        // the `≥`, not the whole value.
+        "cmp" => {
+            let val = v.cmp().map_or(Val::Null, |c| s(c.symbol()));
+            match (v.cmp_span(), &h.written) {
+                (Some(c), None) => V::at(
+                    val,
+                    Span::new(cell.start() + c.start(), cell.start() + c.end()),
+                ),
+                _ => at(val),
+            }
+        }
         "amount" => at(v.amount().map_or(Val::Null, Val::Num)),
         "upper" => at(match &v.kind {
             Kind::Quantity(q) => q.upper.map_or(Val::Null, Val::Num),

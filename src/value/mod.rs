@@ -275,6 +275,79 @@ impl Value {
         }
     }
 
+    /// Where the comparator is written in the cell (`≥` of `≥650元/生/年`, `以上` of
+    /// `90%以上`), for a finding about it to underline it alone. `None` when there is none,
+    /// or it came from a column of its own ([`with_columns`]).
+    pub fn cmp_span(&self) -> Option<Span> {
+        self.cmp()?;
+        // Every spelling the grammar reads, as written before normalising; longer first.
+        const LEADING: &[&str] = &[
+            "大于等于",
+            "小于等于",
+            "不低于",
+            "不少于",
+            "不小于",
+            "不高于",
+            "不超过",
+            "不多于",
+            "不大于",
+            "控制在",
+            "高于",
+            "低于",
+            "大于",
+            "小于",
+            "超过",
+            "多于",
+            "少于",
+            "达到",
+            ">=",
+            "<=",
+            "＞＝",
+            "＜＝",
+            "≥",
+            "≤",
+            "≧",
+            "≦",
+            ">",
+            "<",
+            "＞",
+            "＜",
+            "=",
+            "＝",
+            "≈",
+            "约",
+        ];
+        const TRAILING: &[&str] = &[
+            "及以上",
+            "及以下",
+            "以上",
+            "以下",
+            "以内",
+            "之内",
+            "左右",
+            "内",
+        ];
+        let text = self.text.as_str();
+        let start = text.len() - text.trim_start().len();
+        let body = text.trim();
+        if let Some(w) = LEADING.iter().find(|w| body.starts_with(**w)) {
+            return Some(Span::new(start, start + w.len()));
+        }
+        let end = start + body.len();
+        if let Some(w) = TRAILING.iter().find(|w| body.ends_with(**w)) {
+            return Some(Span::new(end - w.len(), end));
+        }
+        // `2000余人`, `1万多人`: after the number, before the unit.
+        let mut prev = ' ';
+        for (i, c) in body.char_indices() {
+            if matches!(c, '余' | '多') && (prev.is_ascii_digit() || "万亿千".contains(prev)) {
+                return Some(Span::new(start + i, start + i + c.len_utf8()));
+            }
+            prev = c;
+        }
+        None
+    }
+
     /// Whether the text holds a digit (a value that looks numeric).
     pub fn looks_numeric(&self) -> bool {
         self.text
