@@ -977,11 +977,7 @@ fn label_columns(d: &mut Diagnostic, h: &HalfCtx<'_>) {
         if !used {
             continue;
         }
-        let column = h.half.extras.iter().find(|(label, _)| {
-            let label: String = label.chars().filter(|c| !c.is_whitespace()).collect();
-            labels.contains(&label.as_str())
-        });
-        if let Some((label, c)) = column {
+        if let Some((label, c)) = super::eval::column(h.half, labels) {
             if c.get().is_some() && !d.secondary.iter().any(|l| l.span == c.span) {
                 d.secondary.push(Label::new(c.span, label.clone()));
             }

@@ -171,17 +171,20 @@ fn typed_value(half: &IndicatorHalf, text: &str) -> (Rc<value::Value>, Option<Bo
     if half.extras.is_empty() {
         return (cell, None);
     }
-    let column = |labels: &[&str]| {
-        half.extras
-            .iter()
-            .find(|(label, _)| labels.iter().any(|l| same_label(label, l)))
-            .and_then(|(_, c)| c.get().map(String::as_str))
-    };
+    let column = |labels| column(half, labels).and_then(|(_, c)| c.get().map(String::as_str));
     let (cmp, unit) = (column(value::CMP_COLUMNS), column(value::UNIT_COLUMNS));
     match value::with_columns(&cell, cmp, unit) {
         Some((v, written)) => (Rc::new(v), Some(written.into())),
         None => (cell, None),
     }
+}
+
+/// The first of a half's extra columns whose header is one of `labels` (a comparator or a unit
+/// column, [`value::CMP_COLUMNS`]): its header as printed and its cell.
+pub fn column<'h>(half: &'h IndicatorHalf, labels: &[&str]) -> Option<&'h (String, Cell<String>)> {
+    half.extras
+        .iter()
+        .find(|(label, _)| labels.iter().any(|l| same_label(label, l)))
 }
 
 /// A column's header label as printed (`计量 单位`) against its spelling.
