@@ -280,8 +280,12 @@ impl Value {
     /// or it came from a column of its own ([`with_columns`]).
     pub fn cmp_span(&self) -> Option<Span> {
         self.cmp()?;
-        // Every spelling the grammar reads, as written before normalising; longer first.
+        // Every spelling the grammar reads, as written before normalising: a spelling before
+        // any that starts it (`>=` before `>`), and first the two most values use, since the
+        // field that gives this span is read by rules on every row.
         const LEADING: &[&str] = &[
+            "≥",
+            "≤",
             "大于等于",
             "小于等于",
             "不低于",
@@ -304,8 +308,6 @@ impl Value {
             "<=",
             "＞＝",
             "＜＝",
-            "≥",
-            "≤",
             "≧",
             "≦",
             ">",
