@@ -1713,12 +1713,12 @@ fn value_field<'a>(h: &'a HalfCtx<'a>, name: &str) -> Option<V<'a>> {
         // the `≥`, not the whole value.
         "cmp" => {
             let val = v.cmp().map_or(Val::Null, |c| s(c.symbol()));
-            match (v.cmp_span(), &h.written) {
-                (Some(c), None) => V::at(
+            match v.cmp_span() {
+                Some(c) => V::at(
                     val,
                     Span::new(cell.start() + c.start(), cell.start() + c.end()),
                 ),
-                _ => at(val),
+                None => at(val),
             }
         }
         "amount" => at(v.amount().map_or(Val::Null, Val::Num)),

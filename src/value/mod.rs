@@ -242,6 +242,9 @@ pub struct Value {
     pub kind: Kind,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Note>,
+    /// Where the grammar found the comparator in `text`, if it is written in the cell.
+    #[serde(skip)]
+    cmp_at: Option<Span>,
 }
 
 impl Value {
@@ -279,75 +282,7 @@ impl Value {
     /// `90%以上`), for a finding about it to underline it alone. `None` when there is none,
     /// or it came from a column of its own ([`with_columns`]).
     pub fn cmp_span(&self) -> Option<Span> {
-        self.cmp()?;
-        // Every spelling the grammar reads, as written before normalising: a spelling before
-        // any that starts it (`>=` before `>`), and first the two most values use, since the
-        // field that gives this span is read by rules on every row.
-        const LEADING: &[&str] = &[
-            "≥",
-            "≤",
-            "大于等于",
-            "小于等于",
-            "不低于",
-            "不少于",
-            "不小于",
-            "不高于",
-            "不超过",
-            "不多于",
-            "不大于",
-            "控制在",
-            "高于",
-            "低于",
-            "大于",
-            "小于",
-            "超过",
-            "多于",
-            "少于",
-            "达到",
-            ">=",
-            "<=",
-            "＞＝",
-            "＜＝",
-            "≧",
-            "≦",
-            ">",
-            "<",
-            "＞",
-            "＜",
-            "=",
-            "＝",
-            "≈",
-            "约",
-        ];
-        const TRAILING: &[&str] = &[
-            "及以上",
-            "及以下",
-            "以上",
-            "以下",
-            "以内",
-            "之内",
-            "左右",
-            "内",
-        ];
-        let text = self.text.as_str();
-        let start = text.len() - text.trim_start().len();
-        let body = text.trim();
-        if let Some(w) = LEADING.iter().find(|w| body.starts_with(**w)) {
-            return Some(Span::new(start, start + w.len()));
-        }
-        let end = start + body.len();
-        if let Some(w) = TRAILING.iter().find(|w| body.ends_with(**w)) {
-            return Some(Span::new(end - w.len(), end));
-        }
-        // `2000余人`, `1万多人`: after the number, before the unit.
-        let mut prev = ' ';
-        for (i, c) in body.char_indices() {
-            if matches!(c, '余' | '多') && (prev.is_ascii_digit() || "万亿千".contains(prev)) {
-                return Some(Span::new(start + i, start + i + c.len_utf8()));
-            }
-            prev = c;
-        }
-        None
+        self.cmp_at
     }
 
     /// Whether the text holds a digit (a value that looks numeric).
@@ -515,11 +450,17 @@ pub fn with_columns(
             Some(note)
         })
         .collect();
+    // A comparator from its column is not in the cell: a finding about it underlines the value.
+    let cmp_at = joined
+        .cmp_at
+        .filter(|c| c.start() >= offset && c.end() <= offset + len)
+        .map(|c| Span::new(c.start() - offset, c.end() - offset));
     let value = Value {
         text: cell.text.clone(),
         span: cell.span,
         kind: joined.kind.clone(),
         notes,
+        cmp_at,
     };
     Some((value, written))
 }
@@ -534,6 +475,7 @@ pub fn parse(text: &str) -> Value {
         span: whole,
         kind,
         notes: Vec::new(),
+        cmp_at: None,
     };
     if let Some((s, e)) = placeholder(&n.text) {
         return value(Kind::Placeholder {
@@ -557,6 +499,7 @@ pub fn parse(text: &str) -> Value {
         n: &n,
         text,
         notes: Vec::new(),
+        cmp_at: None,
     };
     let kind = match first_match(&n.text) {
         Ok(p) if matches!(p.as_rule(), Rule::list | Rule::labelled) => b.list(p),
@@ -568,6 +511,7 @@ pub fn parse(text: &str) -> Value {
         span: whole,
         kind,
         notes: b.notes,
+        cmp_at: b.cmp_at,
     }
 }
 
@@ -719,6 +663,8 @@ struct Builder<'a> {
     n: &'a Normalized<'a>,
     text: &'a str,
     notes: Vec<Note>,
+    /// Where the comparator is written (`≥`, `不低于`, `以上`, `余`), in the original text.
+    cmp_at: Option<Span>,
 }
 
 impl Builder<'_> {
@@ -762,6 +708,7 @@ impl Builder<'_> {
                         n: self.n,
                         text: self.text,
                         notes: Vec::new(),
+                        cmp_at: None,
                     };
                     let kind = inner.single(part);
                     self.notes.extend(inner.notes);
@@ -770,6 +717,7 @@ impl Builder<'_> {
                         span: vspan,
                         kind,
                         notes: Vec::new(),
+                        cmp_at: inner.cmp_at,
                     });
                 }
             }
@@ -784,6 +732,13 @@ impl Builder<'_> {
     }
 
     fn single(&mut self, p: Pair<'_, Rule>) -> Kind {
+        // The first comparator token, at any depth (a ratio's is inside its percentage).
+        self.cmp_at = p
+            .clone()
+            .into_inner()
+            .flatten()
+            .find(|t| matches!(t.as_rule(), Rule::cmp | Rule::post_cmp | Rule::more_than))
+            .map(|t| self.span(&t));
         match p.as_rule() {
             Rule::percent => Kind::Percent(self.percent(p)),
             Rule::ratio => {
