@@ -242,13 +242,123 @@ fn the_ministry_department_template_is_read_whole() {
         section.annual_goal.value.as_deref(),
         Some("保障全县义务教育学校正常运转，落实学生资助政策。")
     );
-    let tasks = section.key_tasks.value.as_deref().unwrap();
-    assert!(
-        tasks.contains("义务教育保障 保障义务教育学校正常运转 3200"),
-        "{tasks}"
+    // The task table is amounts, in 元 (the table says 万元), and its 金额合计 row is the
+    // department's budget for the year.
+    let tasks: Vec<_> = section
+        .tasks
+        .iter()
+        .map(|t| {
+            (
+                t.name.value.as_deref().unwrap(),
+                t.content.value.as_deref().unwrap(),
+                t.total.value.unwrap(),
+                t.fiscal.value.unwrap(),
+                t.other.value.unwrap(),
+            )
+        })
+        .collect();
+    let wan = |n: i64| Decimal::new(n * 10_000, 0);
+    assert_eq!(
+        tasks,
+        [
+            (
+                "义务教育保障",
+                "保障义务教育学校正常运转",
+                wan(3200),
+                wan(3200),
+                wan(0)
+            ),
+            (
+                "学生资助",
+                "落实各项学生资助政策",
+                wan(860),
+                wan(860),
+                wan(0)
+            ),
+        ]
+    );
+    assert_eq!(f.money_unit, MoneyUnit::WanYuan);
+    assert_eq!(f.funds_annual.total.value, Some(wan(4060)));
+    assert_eq!(f.funds_annual.fiscal.value, Some(wan(4060)));
+    assert_eq!(f.funds_annual.other.value, Some(wan(0)));
+    assert_eq!(
+        section.key_tasks.value.as_deref(),
+        Some("义务教育保障：保障义务教育学校正常运转；学生资助：落实各项学生资助政策")
     );
     assert_eq!(f.indicators.len(), 6);
     // What is left is a real slip: a cost written as a lower bound.
     let found = findings(path);
     assert_eq!(found, [("C003".to_owned(), "≥".to_owned())]);
+}
+
+/// The Ministry's department template's task table is money an auditor adds up: each task's
+/// 总额 is its 财政拨款 plus 其他资金 (F009), the tasks add up to 金额合计 column by column
+/// (F010), and 金额合计 is itself a total of its sources (F001). Messages speak 万元, as the
+/// table does.
+#[test]
+fn the_ministry_department_task_table_is_added_up() {
+    let lint = |from: &str, to: &str| {
+        let text = std::fs::read_to_string("tests/fixtures/ministry_template_department.txt")
+            .unwrap()
+            .replace(from, to);
+        assert!(text.contains(to));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("department.txt");
+        std::fs::write(&path, &text).unwrap();
+        let linted = linter().lint_path(&path);
+        linted
+            .report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code != "C003")
+            .map(|d| {
+                (
+                    d.code.clone(),
+                    d.message.clone(),
+                    text[d.primary.span.range()].to_owned(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    // 学生资助 860 ≠ 800 + 0, and 金额合计 says 4000 (= 4000 + 0) where the tasks add to 4060.
+    assert_eq!(
+        lint(
+            "\t860\t860\t0\n金额合计\t\t\t4060\t4060\t0",
+            "\t860\t800\t0\n金额合计\t\t\t4000\t4000\t0"
+        ),
+        [
+            (
+                "F009".to_owned(),
+                "任务“学生资助”总额 860 万元 ≠ 财政拨款与其他资金之和 800 万元（相差 60 万元）"
+                    .to_owned(),
+                "860".to_owned()
+            ),
+            (
+                "F010".to_owned(),
+                "年度主要任务各项之和与金额合计不符（各项之和 / 金额合计，万元）：总额 4060 / 4000"
+                    .to_owned(),
+                "4000".to_owned()
+            ),
+        ]
+    );
+    // 金额合计 4060 is not its 财政拨款 4000 plus 其他资金 0, which its tasks' columns are.
+    assert_eq!(
+        lint(
+            "\t860\t860\t0\n金额合计\t\t\t4060\t4060\t0",
+            "\t860\t800\t60\n金额合计\t\t\t4060\t4000\t0"
+        ),
+        [
+            (
+                "F001".to_owned(),
+                "年度资金总额 4060 万元 ≠ 各来源之和 4000 万元（相差 60 万元）".to_owned(),
+                "4060".to_owned()
+            ),
+            (
+                "F010".to_owned(),
+                "年度主要任务各项之和与金额合计不符（各项之和 / 金额合计，万元）：其他资金 60 / 0"
+                    .to_owned(),
+                "4060".to_owned()
+            ),
+        ]
+    );
 }

@@ -227,3 +227,47 @@ fn broken_and_hostile_structured_files_are_reported_and_the_run_goes_on() {
         .iter()
         .any(|(c, ..)| c.starts_with('I')));
 }
+
+/// A department form written by hand in the Ministry's terms: its 年度主要任务 are read as
+/// amounts in the form's unit, and a task whose 总额 is not its sources' sum is found at that
+/// 总额 (line 9, the 24th character), the tasks against 金额合计 (资金.年度) at its 资金总额
+/// (line 5, the 14th).
+#[test]
+fn a_hand_written_task_table_is_added_up_and_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "类型: department\n部门名称: 某某县教育局\n金额单位: 万元\n资金:\n  年度: {资金总额: 4060, 财政拨款: 4060, 其他资金: 0}\n部门信息:\n  年度主要任务:\n    - {任务名称: 义务教育保障, 总额: 3200, 财政拨款: 3200, 其他资金: 0}\n    - {任务名称: 学生资助, 总额: 900, 财政拨款: 860, 其他资金: 0}\n";
+    std::fs::write(dir.path().join("dept.form.yaml"), text).unwrap();
+    let (_, v) = check(dir.path(), &["."]);
+    let found: Vec<(&str, &str, u64, u64)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"].as_str().unwrap().starts_with('F'))
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap(),
+                d["message"].as_str().unwrap(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "F010",
+                "年度主要任务各项之和与金额合计不符（各项之和 / 金额合计，万元）：总额 4100 / 4060",
+                5,
+                14
+            ),
+            (
+                "F009",
+                "任务“学生资助”总额 900 万元 ≠ 财政拨款与其他资金之和 860 万元（相差 40 万元）",
+                9,
+                24
+            ),
+        ],
+        "{v:#}"
+    );
+}

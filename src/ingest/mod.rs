@@ -13,6 +13,7 @@ mod prose;
 mod sheet;
 mod structured;
 mod tables;
+mod tasks;
 mod text;
 mod xlsx_percent;
 

@@ -12,7 +12,7 @@ use super::Ingested;
 use crate::diagnostics::{codes, Diagnostic, Label, Severity};
 use crate::model::{
     Cell, DepartmentSection, Document, Form, FormKind, Funds, GridLayout, IndicatorHalf,
-    IndicatorRow, LabelledAmount, LabelledValue, LineIndex, MoneyUnit, Span,
+    IndicatorRow, KeyTask, LabelledAmount, LabelledValue, LineIndex, MoneyUnit, Span,
 };
 use rust_decimal::Decimal;
 use serde_yaml::Value;
@@ -70,7 +70,15 @@ const DEPARTMENT_KEYS: &[(&str, &[&str])] = &[
     ("funds_by_source", &["按资金来源划分"]),
     ("funds_by_direction", &["按资金方向划分"]),
     ("key_tasks", &["年度重点任务"]),
+    ("tasks", &["年度主要任务"]),
     ("annual_goal", &["年度绩效目标"]),
+];
+const TASK_KEYS: &[(&str, &[&str])] = &[
+    ("name", &["任务名称"]),
+    ("content", &["主要内容"]),
+    ("total", &["总额"]),
+    ("fiscal", &["财政拨款"]),
+    ("other", &["其他资金"]),
 ];
 const LABELLED_KEYS: &[(&str, &[&str])] = &[
     ("label", &["项目", "名称"]),
@@ -270,7 +278,9 @@ impl<'t> Reader<'t> {
         out
     }
 
-    fn department(&mut self, v: &Value) -> DepartmentSection {
+    /// The department form's blocks; the amounts of its task table are in `scale` (the
+    /// form's unit), those of 年度预算情况 in 万元 as the form prints them.
+    fn department(&mut self, v: &Value, scale: Decimal) -> DepartmentSection {
         let mut d = DepartmentSection::default();
         for (name, key, val) in self.fields(v, DEPARTMENT_KEYS, "部门信息") {
             match name {
@@ -305,6 +315,36 @@ impl<'t> Reader<'t> {
                 "duties" => d.duties = self.text(&key, val),
                 "strategy" => d.strategy = self.text(&key, val),
                 "key_tasks" => d.key_tasks = self.text(&key, val),
+                "tasks" => {
+                    let Value::Sequence(items) = val else {
+                        let at = self.loc.key(&key);
+                        self.error(at, "年度主要任务应为列表".into());
+                        continue;
+                    };
+                    for item in items {
+                        let start = self.loc.cursor;
+                        let here = Span::empty(start);
+                        let mut t = KeyTask {
+                            span: here,
+                            name: Cell::missing(here),
+                            content: Cell::missing(here),
+                            total: Cell::missing(here),
+                            fiscal: Cell::missing(here),
+                            other: Cell::missing(here),
+                        };
+                        for (field, k, fv) in self.fields(item, TASK_KEYS, "年度主要任务") {
+                            match field {
+                                "name" => t.name = self.text(&k, fv),
+                                "content" => t.content = self.text(&k, fv),
+                                "total" => t.total = self.amount(&k, fv, scale),
+                                "fiscal" => t.fiscal = self.amount(&k, fv, scale),
+                                _ => t.other = self.amount(&k, fv, scale),
+                            }
+                        }
+                        t.span = Span::new(start, self.loc.cursor.max(start));
+                        d.tasks.push(t);
+                    }
+                }
                 _ => d.annual_goal = self.text(&key, val),
             }
         }
@@ -434,7 +474,10 @@ impl<'t> Reader<'t> {
                         }
                     }
                 }
-                _ => f.department_section = Some(Box::new(self.department(val))),
+                _ => {
+                    let scale = f.money_unit.scale();
+                    f.department_section = Some(Box::new(self.department(val, scale)));
+                }
             }
         }
         f.span = Span::new(start, self.loc.cursor.max(start));

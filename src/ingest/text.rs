@@ -8,7 +8,7 @@
 use super::cells::{self, squeeze, Line, RawCell};
 use super::grid::{self, GridHeader};
 use super::labels::{self, Field, FundsRow};
-use super::{prose, tables};
+use super::{prose, tables, tasks};
 use crate::diagnostics::{codes, Diagnostic, Label};
 use crate::model::{
     BudgetTable, Cell, DepartmentRef, Form, FormKind, Funds, IndicatorHalf, IndicatorRow,
@@ -440,6 +440,8 @@ struct FormReader<'a> {
     grid_lines: Vec<&'a Line<'a>>,
     grid_header: Option<GridHeader>,
     budget_lines: Vec<&'a Line<'a>>,
+    /// The 年度重点任务 / 年度主要任务 block, its label line first.
+    task_lines: Vec<&'a Line<'a>>,
     annual_goal_col: Option<usize>,
     /// A label whose value was not on its line: the value may fall onto the next one.
     dangling: Option<(Field, Span)>,
@@ -485,6 +487,7 @@ fn read_form(kind: FormKind, text: &str, range: Range<usize>) -> (Form, Vec<Diag
         grid_lines: Vec::with_capacity(body.len()),
         grid_header: None,
         budget_lines: Vec::new(),
+        task_lines: Vec::new(),
         annual_goal_col: None,
         dangling: None,
         unread,
@@ -576,7 +579,7 @@ impl<'a> FormReader<'a> {
                 return Mode::DeptBudget;
             }
             Mode::KeyTasks if !is_block_start(field) => {
-                self.key_tasks(line);
+                self.task_lines.push(line);
                 return Mode::KeyTasks;
             }
             _ => {}
@@ -607,7 +610,10 @@ impl<'a> FormReader<'a> {
                 self.budget_lines.push(line);
                 Mode::DeptBudget
             }
-            Some(Field::KeyTasks) => Mode::KeyTasks,
+            Some(Field::KeyTasks) => {
+                self.task_lines.push(line);
+                Mode::KeyTasks
+            }
             Some(Field::GoalHeader) => {
                 self.annual_goal_col = line.non_empty().nth(1).map(|c| c.col);
                 Mode::Header
@@ -826,24 +832,64 @@ impl<'a> FormReader<'a> {
         }
     }
 
-    fn key_tasks(&mut self, line: &Line) {
-        let text: Vec<&str> = line
-            .non_empty()
-            .filter(|c| !matches!(squeeze(c.text).as_str(), "核心职能" | "重点任务"))
-            .map(|c| c.text)
-            .collect();
-        if text.is_empty() {
+    /// The 年度重点任务 block: a table of tasks and their budgets (the Ministry's template,
+    /// [`tasks`]) or the tasks in words.
+    fn read_tasks(&mut self, form: Option<&str>) {
+        let lines = std::mem::take(&mut self.task_lines);
+        let Some(label_line) = lines.first() else {
+            return;
+        };
+        if self.form.department_section.is_none() {
             return;
         }
-        let span = line
-            .non_empty()
-            .map(|c| c.span)
-            .reduce(Span::cover)
-            .unwrap_or(line.span);
+        let Some(table) = tasks::read(&lines, self.form.money_unit, form, &mut self.diagnostics)
+        else {
+            // The words may start on the label's own line, after the label.
+            let label = label_line.first().map(|c| c.col);
+            self.key_tasks(label_line.non_empty().filter(|c| Some(c.col) != label));
+            for line in &lines[1..] {
+                self.key_tasks(line.non_empty());
+            }
+            return;
+        };
+        let Some(s) = self.form.department_section.as_mut() else {
+            return;
+        };
+        // The 年度预算情况 block, where a form has one, declares the unit; else the table does.
+        if let (Some(unit), true) = (
+            table.unit,
+            s.funds_by_source.is_empty() && s.funds_by_direction.is_empty(),
+        ) {
+            self.form.money_unit = unit;
+        }
+        if let Some(text) = table.text {
+            s.key_tasks = text;
+        }
+        s.tasks = table.tasks;
+        // 金额合计 is the department's budget for the year, as the funds block of a project
+        // form is: what the funds rules check.
+        if let Some(sum) = table.sum {
+            let funds = &mut self.form.funds_annual;
+            if funds.total.is_missing() {
+                funds.total = sum.total;
+                funds.fiscal = sum.fiscal;
+                funds.other = sum.other;
+            }
+        }
+    }
+
+    fn key_tasks<'c>(&mut self, cells: impl Iterator<Item = &'c RawCell<'c>>) {
+        let cells: Vec<&RawCell> = cells
+            .filter(|c| !matches!(squeeze(c.text).as_str(), "核心职能" | "重点任务"))
+            .collect();
+        let text: Vec<&str> = cells.iter().map(|c| c.text).collect();
+        let Some(span) = cells.iter().map(|c| c.span).reduce(Span::cover) else {
+            return;
+        };
         if let Some(s) = self.form.department_section.as_mut() {
             s.key_tasks = match s.key_tasks.value.take() {
-                // A line's cells are columns (the Ministry's template prints a table of tasks
-                // and amounts): kept apart. A cell's text wrapped onto the next line is not.
+                // A line's cells are columns: kept apart. A cell's text wrapped onto the next
+                // line is not.
                 Some(prev) => Cell::new(
                     format!("{prev}{}", text.join(" ")),
                     s.key_tasks.span.cover(span),
@@ -858,6 +904,7 @@ impl<'a> FormReader<'a> {
         let name = name.as_deref();
         self.read_funds(name);
         self.read_budget(name);
+        self.read_tasks(name);
         let header = self
             .grid_header
             .take()

@@ -360,6 +360,23 @@ pub struct LabelledAmount {
     pub amount: Cell<Decimal>,
 }
 
+/// A task of the department form's 年度主要任务 table and its budget, in 元.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyTask {
+    /// The whole printed row.
+    pub span: Span,
+    /// 任务名称.
+    pub name: Cell<String>,
+    /// 主要内容.
+    pub content: Cell<String>,
+    /// 总额.
+    pub total: Cell<Decimal>,
+    /// 财政拨款.
+    pub fiscal: Cell<Decimal>,
+    /// 其他资金.
+    pub other: Cell<Decimal>,
+}
+
 /// What only the department form (整体支出绩效目标申报表) has.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct DepartmentSection {
@@ -373,8 +390,12 @@ pub struct DepartmentSection {
     pub funds_by_source: Vec<LabelledAmount>,
     /// 年度预算情况, 按资金方向划分 (合计, 基本支出, 项目支出).
     pub funds_by_direction: Vec<LabelledAmount>,
-    /// 年度重点任务.
+    /// 年度重点任务 as text: the task list of the form, or the tasks of [`Self::tasks`]
+    /// as `名称：内容；…`.
     pub key_tasks: Cell<String>,
+    /// The rows of a 年度主要任务 table with amounts (the Ministry's template), without its
+    /// 金额合计 row, which is read as the form's annual funds.
+    pub tasks: Vec<KeyTask>,
     /// 年度绩效目标.
     pub annual_goal: Cell<String>,
 }

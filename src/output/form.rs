@@ -165,6 +165,29 @@ pub fn value(f: &Form) -> Value {
             dm.insert(key.into(), Value::Sequence(items));
         }
         text(&mut dm, "key_tasks", &d.key_tasks);
+        if !d.tasks.is_empty() {
+            let scale = f.money_unit.scale();
+            let tasks: Vec<Value> = d
+                .tasks
+                .iter()
+                .map(|t| {
+                    let mut x = Mapping::new();
+                    text(&mut x, "name", &t.name);
+                    text(&mut x, "content", &t.content);
+                    for (key, c) in [
+                        ("total", &t.total),
+                        ("fiscal", &t.fiscal),
+                        ("other", &t.other),
+                    ] {
+                        if let Some(v) = c.value {
+                            x.insert(key.into(), number(v / scale));
+                        }
+                    }
+                    Value::Mapping(x)
+                })
+                .collect();
+            dm.insert("tasks".into(), Value::Sequence(tasks));
+        }
         text(&mut dm, "annual_goal", &d.annual_goal);
         m.insert("department_section".into(), Value::Mapping(dm));
     }

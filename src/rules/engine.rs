@@ -13,7 +13,7 @@ use super::expr::{BinOp, Expr, Node, NO_SLOT};
 use super::pack::{Compiled, LabelExpr, ParamValue, Part, Rule, Scope};
 use super::verdict::Verdicts;
 use crate::diagnostics::{codes, Diagnostic, Edit, Fix, Label, Severity};
-use crate::model::{BudgetTable, Document, Span, TableRow};
+use crate::model::{BudgetTable, Document, KeyTask, Span, TableRow};
 use crate::value;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -136,6 +136,7 @@ enum What<'a> {
     Document,
     Project(&'a DocCtx<'a>, usize),
     Figure(&'a str),
+    Task(&'a KeyTask),
     Table(&'a BudgetTable),
     Line(&'a TableRow),
     Cell(&'a TableRow, &'a str),
@@ -152,6 +153,7 @@ impl What<'_> {
             What::Document => "整个文件".into(),
             What::Project(ctx, p) => format!("项目“{}”", V::new(Val::Project(ctx, *p)).display()),
             What::Figure(label) => format!("说明中的“{label}”"),
+            What::Task(t) => format!("任务“{}”", t.name.value.as_deref().unwrap_or("")),
             What::Table(t) => format!("“{}”", t.title.value.as_deref().unwrap_or("")),
             What::Line(row) => format!("表行“{}”", row.name_text()),
             What::Cell(row, column) => format!("“{}”的{column}", row.name_text()),
@@ -223,6 +225,20 @@ fn each_item<'a>(
                         ),
                         at: ha.half.value.span,
                         what: What::Pair(hi, ha),
+                    });
+                }
+            }
+            Scope::Task => {
+                let tasks = fc.form.department_section.as_ref().map(|d| &d.tasks);
+                for task in tasks.into_iter().flatten() {
+                    out(Item {
+                        form: Some(fc),
+                        vars: Vars::two(
+                            ("form", form.clone()),
+                            ("task", V::at(Val::Task(task), task.name.span)),
+                        ),
+                        at: task.name.span,
+                        what: What::Task(task),
                     });
                 }
             }

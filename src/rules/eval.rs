@@ -11,7 +11,7 @@ use crate::diagnostics::Shared;
 use crate::ingest::labels::parent_of;
 use crate::model::QuickMap;
 use crate::model::{
-    BudgetTable, Cell, Document, Form, FormKind, Funds, GridLayout, IndicatorHalf, Span,
+    BudgetTable, Cell, Document, Form, FormKind, Funds, GridLayout, IndicatorHalf, KeyTask, Span,
 };
 use crate::value::{self, Kind, Note, Reason};
 use regex::Regex;
@@ -328,6 +328,7 @@ pub enum Val<'a> {
     TableCell(&'a DocCtx<'a>, u32, u32, u32),
     Project(&'a DocCtx<'a>, usize),
     Figure(&'a DocCtx<'a>, usize),
+    Task(&'a KeyTask),
 }
 
 /// A value and the cell it came from.
@@ -443,6 +444,7 @@ impl<'a> V<'a> {
             }
             Val::Project(d, p) => out.push_str(project_name(d, *p)),
             Val::Figure(d, f) => out.push_str(&d.doc.prose[*f].label),
+            Val::Task(t) => out.push_str(text(t.name.value.as_deref())),
         }
     }
 
@@ -552,9 +554,9 @@ pub struct Env<'e, 'a> {
 }
 
 /// How many values an environment has room for, kept per item and per form: what the
-/// built-in packs keep (22 and 38; a test in `memo` holds them to it).
+/// built-in packs keep (22 and 58; a test in `memo` holds them to it).
 pub const KEPT_ROOM: usize = 32;
-pub const FORM_KEPT_ROOM: usize = 48;
+pub const FORM_KEPT_ROOM: usize = 64;
 
 impl<'e, 'a> Env<'e, 'a> {
     /// An environment with room for what the built-in packs keep (an item's variables and a
@@ -617,6 +619,7 @@ enum ListFn {
     One,
     Filter,
     First,
+    Map,
 }
 
 impl ListFn {
@@ -628,6 +631,7 @@ impl ListFn {
             "one" => ListFn::One,
             "filter" => ListFn::Filter,
             "first" => ListFn::First,
+            "map" => ListFn::Map,
             _ => return None,
         })
     }
@@ -865,7 +869,7 @@ impl<'a> Evaluator<'a> {
         // Functions over lists, with an optional condition. Like `and` and `or`, they stop
         // once the answer is known: `any` at the first element that satisfies the condition,
         // `all` at the first that does not, `one` at the second that does, `first` at the
-        // first. Only `filter` keeps the elements.
+        // first. Only `filter` keeps the elements, and `map` replaces each.
         if let Some(over) = ListFn::of(name) {
             let Some(items) = list(&first) else {
                 return Ok(V::null());
@@ -877,9 +881,16 @@ impl<'a> Evaluator<'a> {
                     ListFn::All => V::new(Val::Bool(true)),
                     ListFn::One => V::new(Val::Bool(items.len() == 1)),
                     ListFn::First => items.first().cloned().unwrap_or_else(V::null),
-                    ListFn::Filter => V::new(Val::List(items)),
+                    ListFn::Filter | ListFn::Map => V::new(Val::List(items)),
                 });
             };
+            if over == ListFn::Map {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items.iter() {
+                    out.push(self.with_lambda(lambda, item.clone(), env)?);
+                }
+                return Ok(V::new(Val::List(Rc::new(out))));
+            }
             let mut kept = Vec::new();
             let mut hits = 0usize;
             for item in items.iter() {
@@ -904,7 +915,7 @@ impl<'a> Evaluator<'a> {
                 ListFn::All => V::new(Val::Bool(true)),
                 ListFn::One => V::new(Val::Bool(hits == 1)),
                 ListFn::First => V::null(),
-                ListFn::Filter => V::new(Val::List(Rc::new(kept))),
+                ListFn::Filter | ListFn::Map => V::new(Val::List(Rc::new(kept))),
             });
         }
         // Calls have at most three more arguments but for rare ones: those are kept on the
@@ -1400,6 +1411,15 @@ pub fn field<'a>(base: &V<'a>, name: &str) -> Option<V<'a>> {
         &Val::TableCell(d, t, r, c) => cell_field(d, t as usize, r as usize, c as usize, name)?,
         Val::Project(d, p) => project_field(d, *p, name)?,
         Val::Figure(d, f) => figure_field(d, *f, name)?,
+        Val::Task(t) => match name {
+            "name" => V::str_cell(&t.name),
+            "content" => V::str_cell(&t.content),
+            "total" => V::num_cell(&t.total),
+            "fiscal" => V::num_cell(&t.fiscal),
+            "other" => V::num_cell(&t.other),
+            "sources" => list(vec![V::num_cell(&t.fiscal), V::num_cell(&t.other)]),
+            _ => return None,
+        },
         _ => return None,
     })
 }
@@ -1642,6 +1662,13 @@ fn form_field<'a>(fc: &'a FormCtx<'a>, name: &str) -> Option<V<'a>> {
         "plan" => V::str_cell(&f.texts.plan),
         "goal_implementation" => V::str_cell(&f.texts.goal_implementation),
         "goal_annual" => V::str_cell(&f.texts.goal_annual),
+        "tasks" => list(
+            f.department_section
+                .iter()
+                .flat_map(|d| &d.tasks)
+                .map(|t| V::at(Val::Task(t), t.name.span))
+                .collect(),
+        ),
         "principal" => V::str_cell(&f.sign_off.principal),
         "phone" => V::str_cell(&f.sign_off.phone),
         "date" => V::str_cell(&f.sign_off.date),

@@ -121,6 +121,8 @@ pub enum Scope {
     Project,
     /// Each amount quoted in the prose: `document`, `figure`.
     Figure,
+    /// Each task of a department form's 年度主要任务 table: `form`, `task`.
+    Task,
 }
 
 impl Scope {
@@ -145,6 +147,7 @@ impl Scope {
             ],
             Scope::Project => &[("document", Ty::Document), ("project", Ty::Project)],
             Scope::Figure => &[("document", Ty::Document), ("figure", Ty::Figure)],
+            Scope::Task => &[("form", Ty::Form), ("task", Ty::Task)],
         }
     }
 
@@ -160,13 +163,17 @@ impl Scope {
             Scope::TableCell => "table_cell",
             Scope::Project => "project",
             Scope::Figure => "figure",
+            Scope::Task => "task",
         }
     }
 
     /// Whether a finding depends on one form's text alone (the editor re-runs such rules
     /// only on the form that changed); the others read the whole document.
     pub fn per_form(self) -> bool {
-        matches!(self, Scope::Form | Scope::Funds | Scope::Row | Scope::Pair)
+        matches!(
+            self,
+            Scope::Form | Scope::Funds | Scope::Row | Scope::Pair | Scope::Task
+        )
     }
 }
 

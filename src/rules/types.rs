@@ -31,6 +31,8 @@ pub enum Ty {
     Project,
     /// A figure quoted in the prose.
     Figure,
+    /// A task of a department form's 年度主要任务 table.
+    Task,
 }
 
 /// The types a list can hold.
@@ -47,6 +49,7 @@ pub enum Elem {
     TableCell,
     Project,
     Figure,
+    Task,
 }
 
 impl Elem {
@@ -63,6 +66,7 @@ impl Elem {
             Elem::TableCell => Ty::TableCell,
             Elem::Project => Ty::Project,
             Elem::Figure => Ty::Figure,
+            Elem::Task => Ty::Task,
         }
     }
 
@@ -78,6 +82,7 @@ impl Elem {
             Ty::TableCell => Elem::TableCell,
             Ty::Project => Elem::Project,
             Ty::Figure => Elem::Figure,
+            Ty::Task => Elem::Task,
             _ => Elem::Any,
         }
     }
@@ -103,6 +108,7 @@ impl Ty {
             Ty::TableCell => "表格金额".into(),
             Ty::Project => "项目".into(),
             Ty::Figure => "说明中的数字".into(),
+            Ty::Task => "年度主要任务".into(),
         }
     }
 }
@@ -168,6 +174,23 @@ pub static FIELDS: &[(Ty, &str, Ty, &str)] = &[
     (Ty::Form, "plan", Ty::Str, "项目实施计划"),
     (Ty::Form, "goal_implementation", Ty::Str, "实施期总体目标"),
     (Ty::Form, "goal_annual", Ty::Str, "年度总体目标"),
+    (
+        Ty::Form,
+        "tasks",
+        Ty::List(Elem::Task),
+        "部门表“年度主要任务”表中的任务（不含金额合计行，它是 funds.annual）",
+    ),
+    (Ty::Task, "name", Ty::Str, "任务名称"),
+    (Ty::Task, "content", Ty::Str, "主要内容"),
+    (Ty::Task, "total", Ty::Num, "总额（元）"),
+    (Ty::Task, "fiscal", Ty::Num, "财政拨款（元）"),
+    (Ty::Task, "other", Ty::Num, "其他资金（元）"),
+    (
+        Ty::Task,
+        "sources",
+        Ty::List(Elem::Num),
+        "财政拨款与其他资金（空白为 null）",
+    ),
     (Ty::Form, "principal", Ty::Str, "负责人"),
     (Ty::Form, "phone", Ty::Str, "联系电话"),
     (Ty::Form, "date", Ty::Str, "填报日期"),
@@ -387,6 +410,12 @@ pub static FUNCTIONS: &[(&str, (usize, usize), bool, &str)] = &[
     ("one", (2, 2), true, "是否恰好一个满足条件"),
     ("filter", (2, 2), true, "满足条件的元素"),
     ("first", (1, 2), true, "第一个（满足条件的）元素"),
+    (
+        "map",
+        (2, 2),
+        true,
+        "每个元素换成一个表达式的值：map(form.tasks, t => t.total)",
+    ),
     ("len", (1, 1), false, "文字的字数或列表的长度"),
     ("matches", (2, 2), false, "文字是否匹配正则表达式"),
     ("contains", (2, 2), false, "文字是否包含另一段文字"),
@@ -694,6 +723,7 @@ fn call(
         "any" | "all" | "one" | "matches" | "contains" | "prefix_of" | "approx" => Ty::Bool,
         "filter" => first,
         "first" => elem,
+        "map" => Ty::List(Elem::of(rest.first().copied().unwrap_or(Ty::Any))),
         "join" | "header" | "pct" | "note" | "doubled" | "replace" | "halfwidth" => Ty::Str,
         "coalesce" => first,
         "choose" => rest.first().copied().unwrap_or(Ty::Any),
