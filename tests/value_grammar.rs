@@ -550,6 +550,30 @@ fn shapes_of_other_issuers() {
     for garbled in ["98%推进", "≥85%（满意度", "100%完成了"] {
         assert_unrecognised(garbled);
     }
+    // What is counted may follow the count: the amount and the unit are the count's.
+    check("≥10所学校", "quantity", Some("≥"), Some("10"), Some("所"));
+    check("46名教师", "quantity", None, Some("46"), Some("人"));
+    check(
+        "10所学校以上",
+        "quantity",
+        Some("≥"),
+        Some("10"),
+        Some("所"),
+    );
+    check("10个乡镇（街道）", "quantity", None, Some("10"), Some("个"));
+    let Kind::List { items } = value::parse("覆盖10所学校、20个村").kind else {
+        panic!("覆盖10所学校、20个村")
+    };
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0].label.as_deref(), Some("覆盖"));
+    // Not after money or a time, and never in place of a unit: these say less than they seem.
+    for vague in ["500元补助", "3个月份", "100保障", "10学校"] {
+        assert_unrecognised(vague);
+    }
+    // The 3A/4A/5A grades, however written.
+    check("≥3A", "quantity", Some("≥"), Some("3"), Some("A级"));
+    check("4A级以上", "quantity", Some("≥"), Some("4"), Some("A级"));
+    check("5A级景区", "quantity", None, Some("5"), Some("A级"));
 
     let f = |s| match value::parse(s).kind {
         Kind::Frequency(f) => (f.count.to_string(), f.per.spelling(), f.per.per_year()),

@@ -1019,7 +1019,7 @@ impl Builder<'_> {
                         _ => Decimal::from(10_000),
                     }
                 }
-                Rule::unit => {
+                Rule::unit | Rule::plain_unit => {
                     let start = part.as_span().start();
                     let written = part.as_str().split('(').next().unwrap_or("");
                     let mut numerator = None;

@@ -152,6 +152,8 @@ fn canonical_count(w: &str) -> &str {
         "千米" => "公里",
         "公斤" => "千克",
         "千瓦时" => "度",
+        // A grade of the 3A/4A/5A scale (景区, 信用等级): `≥3A` is `3A级以上`.
+        "A" => "A级",
         other => other,
     }
 }
