@@ -380,3 +380,35 @@ fn a_huge_document_is_linted() {
     assert_eq!(symbols["result"].as_array().unwrap().len(), 5 * 224);
     c.shutdown();
 }
+
+/// Hover shows a value as the rules read it: where the form prints the comparator and the
+/// unit in columns of their own (指标性质, 计量单位), the bare `35` is `≥35公里`, not a number
+/// without a unit.
+#[test]
+fn hover_reads_a_value_with_its_comparator_and_unit_columns() {
+    let text = std::fs::read_to_string("tests/fixtures/other_issuer_single_period.txt").unwrap();
+    let uri = "file:///tmp/other_issuer.txt";
+    let mut c = Client::start();
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1, "text": text}}));
+    c.diagnostics(uri, 1);
+    let (n, line) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("养护里程"))
+        .unwrap();
+    let col = line[..line.find("\t35\t").unwrap() + 1]
+        .encode_utf16()
+        .count();
+    let hover = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": n, "character": col}}),
+    );
+    let md = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(md.starts_with("**指标值** `35`"), "{md}");
+    assert!(md.contains("读作 `≥35公里`"), "{md}");
+    assert!(
+        md.contains("类型：quantity") && md.contains("单位：公里") && md.contains("比较符号：≥"),
+        "{md}"
+    );
+    c.shutdown();
+}

@@ -488,9 +488,14 @@ fn hover(server: &Server, p: &lsp_types::HoverParams) -> Option<Hover> {
                 if !inside(h.value.span) {
                     continue;
                 }
-                let v = crate::value::parse(text);
+                // As the rules read it: with the comparator and unit columns beside the cell.
+                let (v, written) = crate::rules::eval::typed_value(h, text);
                 let j = crate::output::value::json(&v);
-                let mut md = format!("**指标值** `{}`\n\n- 类型：{}", text, v.kind.name());
+                let mut md = format!("**指标值** `{}`", text);
+                if let Some(w) = &written {
+                    md.push_str(&format!("（连同指标性质、计量单位列读作 `{w}`）"));
+                }
+                md.push_str(&format!("\n\n- 类型：{}", v.kind.name()));
                 for (k, label) in [
                     ("cmp", "比较符号"),
                     ("amount", "数值"),

@@ -165,8 +165,8 @@ impl<'a> Typed<'a> {
 
 /// A half's value: its 指标值 cell, read with the comparator and unit columns some issuers
 /// print beside it ([`value::with_columns`]), and the text it was read from if that is not
-/// the cell's.
-fn typed_value(half: &IndicatorHalf, text: &str) -> (Rc<value::Value>, Option<Box<str>>) {
+/// the cell's. The editor's hover shows the same reading.
+pub fn typed_value(half: &IndicatorHalf, text: &str) -> (Rc<value::Value>, Option<Box<str>>) {
     let cell = value::parse_shared(text);
     if half.extras.is_empty() {
         return (cell, None);
