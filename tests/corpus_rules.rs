@@ -82,6 +82,17 @@ const NOT_DEFECTS: &[(u32, &str, &str)] = &[
     (7597, "C001", "按天计的考务费不能乘以一年的天数"),
     (3888, "F007", "成本行与数量行同名，但不是同一指标"),
     (960, "F007", "年度值“按照财政预算评审价”只是实施期值被截断"),
+    (
+        856,
+        "F011",
+        "部门表按资金来源：46,124.51 + 8,172.14 = 54,296.65 万元",
+    ),
+    (
+        856,
+        "F012",
+        "部门表按资金方向：38,050.58 + 16,246.07 = 54,296.65 万元",
+    ),
+    (856, "F013", "两个合计都是 54,296.65 万元"),
 ];
 
 fn findings() -> BTreeSet<(u32, String)> {
@@ -140,4 +151,61 @@ fn errors_are_only_for_what_an_auditor_would_send_back() {
     .into_iter()
     .collect();
     assert_eq!(codes, expected);
+}
+
+/// The department form's 年度预算情况 adds up, and each way it could fail to is found on its
+/// 合计 (line 856) in 万元, as the form prints it: a source changed by a cent (F011), a
+/// direction by 0.63 万元 (F012), and a 合计 of one side (F013).
+#[test]
+fn the_department_budget_is_added_up() {
+    let text = std::fs::read_to_string("tests/corpus/000_cb0bcf906edd3817.txt").unwrap();
+    let lint = |from: &str, to: &str| -> Vec<(u32, String, String)> {
+        assert_eq!(text.matches(from).count(), 1, "{from}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("disclosure.txt");
+        std::fs::write(&path, text.replace(from, to)).unwrap();
+        let report = lint_file(&path);
+        let doc = &report.document;
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| matches!(d.code.as_str(), "F011" | "F012" | "F013"))
+            .map(|d| {
+                (
+                    doc.line_col(d.primary.span.start()).line,
+                    d.code.clone(),
+                    d.message.clone(),
+                )
+            })
+            .collect()
+    };
+    let at = |code: &str, message: &str| (856, code.to_owned(), message.to_owned());
+    assert_eq!(
+        lint(
+            "其中:一般公共预算资金\t46124.51",
+            "其中:一般公共预算资金\t46124.50"
+        ),
+        [at(
+            "F011",
+            "按资金来源划分的合计 54,296.65 万元 ≠ 各来源之和 54,296.64 万元（相差 0.01 万元）"
+        )]
+    );
+    assert_eq!(
+        lint("项目支出\t16246.07", "项目支出\t16246.70"),
+        [at(
+            "F012",
+            "按资金方向划分的合计 54,296.65 万元 ≠ 各方向之和 54,297.28 万元（相差 0.63 万元）"
+        )]
+    );
+    // Both sides' parts still add up to their own 合计; only the two 合计 differ.
+    assert_eq!(
+        lint(
+            "合 计\t54296.65\t合 计\t54296.65\n\t其中:一般公共预算资金\t46124.51",
+            "合 计\t54296.66\t合 计\t54296.65\n\t其中:一般公共预算资金\t46124.52"
+        ),
+        [at(
+            "F013",
+            "按资金来源划分的合计 54,296.66 万元 ≠ 按资金方向划分的合计 54,296.65 万元"
+        )]
+    );
 }

@@ -554,9 +554,9 @@ pub struct Env<'e, 'a> {
 }
 
 /// How many values an environment has room for, kept per item and per form: what the
-/// built-in packs keep (22 and 58; a test in `memo` holds them to it).
+/// built-in packs keep (22 and 75; a test in `memo` holds them to it).
 pub const KEPT_ROOM: usize = 32;
-pub const FORM_KEPT_ROOM: usize = 64;
+pub const FORM_KEPT_ROOM: usize = 96;
 
 impl<'e, 'a> Env<'e, 'a> {
     /// An environment with room for what the built-in packs keep (an item's variables and a
@@ -1591,6 +1591,34 @@ fn amount_of<'a>(f: &'a Form, label: &str) -> V<'a> {
     }
 }
 
+/// A block of the department form's 年度预算情况: its parts (every line but 合计), or its
+/// 合计 (`null` if it prints none).
+fn budget_block<'a>(
+    f: &'a Form,
+    block: impl Fn(&'a crate::model::DepartmentSection) -> &'a Vec<crate::model::LabelledAmount>,
+    total: bool,
+) -> V<'a> {
+    let lines = f.department_section.as_deref().map(block);
+    let is_total = |a: &crate::model::LabelledAmount| {
+        a.label
+            .value
+            .as_deref()
+            .is_some_and(|l| l.chars().filter(|c| !c.is_whitespace()).eq("合计".chars()))
+    };
+    let mut lines = lines.into_iter().flatten();
+    if total {
+        return lines
+            .find(|a| is_total(a))
+            .map_or_else(V::null, |a| V::num_cell(&a.amount));
+    }
+    list(
+        lines
+            .filter(|a| !is_total(a))
+            .map(|a| V::num_cell(&a.amount))
+            .collect(),
+    )
+}
+
 fn form_field<'a>(fc: &'a FormCtx<'a>, name: &str) -> Option<V<'a>> {
     let f = fc.form;
     let halves = |p: Option<Period>| {
@@ -1662,6 +1690,10 @@ fn form_field<'a>(fc: &'a FormCtx<'a>, name: &str) -> Option<V<'a>> {
         "plan" => V::str_cell(&f.texts.plan),
         "goal_implementation" => V::str_cell(&f.texts.goal_implementation),
         "goal_annual" => V::str_cell(&f.texts.goal_annual),
+        "budget_sources" => budget_block(f, |d| &d.funds_by_source, false),
+        "budget_source_total" => budget_block(f, |d| &d.funds_by_source, true),
+        "budget_directions" => budget_block(f, |d| &d.funds_by_direction, false),
+        "budget_direction_total" => budget_block(f, |d| &d.funds_by_direction, true),
         "tasks" => list(
             f.department_section
                 .iter()

@@ -176,6 +176,30 @@ pub static FIELDS: &[(Ty, &str, Ty, &str)] = &[
     (Ty::Form, "goal_annual", Ty::Str, "年度总体目标"),
     (
         Ty::Form,
+        "budget_sources",
+        Ty::List(Elem::Num),
+        "部门表“年度预算情况”按资金来源划分的各项（元，不含合计）",
+    ),
+    (
+        Ty::Form,
+        "budget_source_total",
+        Ty::Num,
+        "部门表“年度预算情况”按资金来源划分的合计（元）",
+    ),
+    (
+        Ty::Form,
+        "budget_directions",
+        Ty::List(Elem::Num),
+        "部门表“年度预算情况”按资金方向划分的各项（元，不含合计）",
+    ),
+    (
+        Ty::Form,
+        "budget_direction_total",
+        Ty::Num,
+        "部门表“年度预算情况”按资金方向划分的合计（元）",
+    ),
+    (
+        Ty::Form,
         "tasks",
         Ty::List(Elem::Task),
         "部门表“年度主要任务”表中的任务（不含金额合计行，它是 funds.annual）",
