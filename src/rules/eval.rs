@@ -1689,7 +1689,15 @@ fn form_field<'a>(fc: &'a FormCtx<'a>, name: &str) -> Option<V<'a>> {
         "measures" => V::str_cell(&f.texts.measures),
         "plan" => V::str_cell(&f.texts.plan),
         "goal_implementation" => V::str_cell(&f.texts.goal_implementation),
-        "goal_annual" => V::str_cell(&f.texts.goal_annual),
+        // A department form's 年度绩效目标 is its annual goal.
+        "goal_annual" => match &f.department_section {
+            Some(d) if f.texts.goal_annual.is_missing() => V::str_cell(&d.annual_goal),
+            _ => V::str_cell(&f.texts.goal_annual),
+        },
+        "duties" => match &f.department_section {
+            Some(d) => V::str_cell(&d.duties),
+            None => V::null(),
+        },
         "budget_sources" => budget_block(f, |d| &d.funds_by_source, false),
         "budget_source_total" => budget_block(f, |d| &d.funds_by_source, true),
         "budget_directions" => budget_block(f, |d| &d.funds_by_direction, false),

@@ -173,7 +173,13 @@ pub static FIELDS: &[(Ty, &str, Ty, &str)] = &[
     (Ty::Form, "measures", Ty::Str, "保证项目实施的制度、措施"),
     (Ty::Form, "plan", Ty::Str, "项目实施计划"),
     (Ty::Form, "goal_implementation", Ty::Str, "实施期总体目标"),
-    (Ty::Form, "goal_annual", Ty::Str, "年度总体目标"),
+    (
+        Ty::Form,
+        "goal_annual",
+        Ty::Str,
+        "年度总体目标（部门表为年度绩效目标）",
+    ),
+    (Ty::Form, "duties", Ty::Str, "部门职责（部门表）"),
     (
         Ty::Form,
         "budget_sources",
