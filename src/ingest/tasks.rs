@@ -205,8 +205,10 @@ fn split_amounts<'c, 't>(
     let mut n = 0;
     for c in cells.iter().rev() {
         let number = matches!(parse_amount(c.text), Amount::Number(_));
-        // The first cell names the row: a task called 2025 is not an amount.
-        if n == header.columns.len() || n + 1 == cells.len() || !(number || under(c)) {
+        // The first cell names the row (a task called 2025 is not an amount) unless it sits
+        // under an amount column: a row whose name was left blank.
+        let first = n + 1 == cells.len();
+        if n == header.columns.len() || first && !under(c) || !(number || under(c)) {
             break;
         }
         n += 1;
@@ -337,6 +339,25 @@ mod tests {
             d[0].message.contains("“学生资助”的总额“八百六十”不是数字"),
             "{}",
             d[0].message
+        );
+    }
+
+    #[test]
+    fn a_row_without_a_name_keeps_its_amounts_in_their_columns() {
+        let text = MINISTRY.replace("\t学生资助\t落实各项学生资助政策\t860", "\t\t\t860");
+        let t = tasks(&text).0.unwrap();
+        let row = &t.tasks[1];
+        assert!(row.name.is_missing() && row.content.is_missing());
+        assert_eq!(row.total.value, Some(Decimal::from(8_600_000)));
+        assert_eq!(row.other.value, Some(Decimal::ZERO));
+        // A task named by a number is a name where no amount column is.
+        let text = MINISTRY.replace(
+            "\t学生资助\t落实各项学生资助政策",
+            "\t2025\t落实各项学生资助政策",
+        );
+        assert_eq!(
+            tasks(&text).0.unwrap().tasks[1].name.value.as_deref(),
+            Some("2025")
         );
     }
 
