@@ -1036,6 +1036,19 @@ impl<'a> Evaluator<'a> {
                 Some(true) => rest[0].clone(),
                 _ => rest[1].clone(),
             },
+            "pct_in" => match text(&first).and_then(pct_at_end) {
+                Some((d, at)) => V {
+                    val: Val::Num(d),
+                    // On the percentage, where the name is its cell as printed.
+                    span: match first.span.get() {
+                        Some(s) if s.len() == text(&first).map_or(0, str::len) => {
+                            Spot(Span::new(s.start() + at, s.end()))
+                        }
+                        _ => first.span,
+                    },
+                },
+                None => V::null(),
+            },
             "doubled" => match text(&first) {
                 Some(t) => doubled(t).map_or_else(V::null, |d| V {
                     val: Val::Str(Cow::Owned(d)),
@@ -1154,6 +1167,23 @@ const DOUBLED_MAX: usize = 100;
 /// many characters in a row equal the one `len` further on, so the work is the text's length
 /// times the longest word: a cell of a million characters (hostile, or a page pasted in) takes a
 /// fraction of a second, where comparing every pair of halves took minutes on a run of digits.
+/// The percentage a text ends with, and where it starts: `质量达标率100%` → (100, 15). A name
+/// that states its own target; a text that is nothing but a percentage is a value, not a name.
+pub fn pct_at_end(text: &str) -> Option<(Decimal, usize)> {
+    let body = text.strip_suffix('%').or_else(|| text.strip_suffix('％'))?;
+    let start = body
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_ascii_digit() || *c == '.')
+        .last()
+        .map(|(i, _)| i)?;
+    let digits = &body[start..];
+    if start == 0 || !digits.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    Some((digits.parse::<Decimal>().ok()?, start))
+}
+
 pub fn doubled(text: &str) -> Option<String> {
     // Digits repeat legitimately (`1000`, `2025`), and so does 每 in `每生每年`; only words count.
     let wordy = |c: char| !c.is_ascii_digit() && !c.is_ascii_punctuation();
@@ -1964,6 +1994,17 @@ mod tests {
         assert_eq!(format_number(Decimal::from(2025)), "2025");
         assert_eq!(format_number("0.05".parse().unwrap()), "0.05");
         assert_eq!(format_number(Decimal::from(400)), "400");
+    }
+
+    #[test]
+    fn a_name_states_a_percentage_at_its_end() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(pct_at_end("质量达标率100%"), Some((d("100"), 15)));
+        assert_eq!(pct_at_end("合格率≥95.5％"), Some((d("95.5"), 12)));
+        // Nothing but a percentage is a value; a percentage inside the name is not its end.
+        for none in ["100%", "达标率", "100%完成率", "达标率.5%", "满意度%"] {
+            assert_eq!(pct_at_end(none), None, "{none}");
+        }
     }
 
     #[test]

@@ -493,6 +493,12 @@ pub static FUNCTIONS: &[(&str, (usize, usize), bool, &str)] = &[
         "条件成立取第二个参数，否则取第三个",
     ),
     (
+        "pct_in",
+        (1, 1),
+        false,
+        "文字结尾写的百分数（“质量达标率100%”为 100）；没有为 null",
+    ),
+    (
         "doubled",
         (1, 1),
         false,
@@ -744,9 +750,8 @@ fn call(
         }
     }
     Ok(match name {
-        "sum" | "len" | "abs" | "min" | "max" | "periods" | "count" | "round" | "amount_of" => {
-            Ty::Num
-        }
+        "sum" | "len" | "abs" | "min" | "max" | "periods" | "count" | "round" | "amount_of"
+        | "pct_in" => Ty::Num,
         "table" => Ty::Table,
         "line" => Ty::Line,
         "cell" => Ty::TableCell,
