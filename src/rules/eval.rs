@@ -959,7 +959,7 @@ impl<'a> Evaluator<'a> {
                 let hit = if name == "contains" {
                     t.contains(p)
                 } else {
-                    compiled(p).map_err(err)?.is_match(t)
+                    is_match(p, t).map_err(err)?
                 };
                 V::new(Val::Bool(hit))
             }
@@ -1136,6 +1136,32 @@ impl<'a> Evaluator<'a> {
 /// same in every document, and compiling one costs more than linting a form, so with the
 /// usual one form per file, compiling per document took a fifth of a run. Patterns built
 /// from cell text could be endless: the cache stops growing at 1,024.
+/// Whether `text` matches `pattern`, through a cache of this thread's patterns: a rule's
+/// patterns are a handful of literals, and looking one up by comparing it with each (no hash,
+/// no lock) costs a tenth of what [`compiled`]'s shared map does, on every row of every form.
+fn is_match(pattern: &str, text: &str) -> Result<bool, String> {
+    thread_local! {
+        static LOCAL: std::cell::RefCell<Vec<(Box<str>, Arc<Regex>)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let hit = LOCAL.with_borrow(|l| {
+        l.iter()
+            .find(|(p, _)| **p == *pattern)
+            .map(|(_, r)| r.is_match(text))
+    });
+    if let Some(hit) = hit {
+        return Ok(hit);
+    }
+    let re = compiled(pattern)?;
+    let hit = re.is_match(text);
+    LOCAL.with_borrow_mut(|l| {
+        if l.len() < 64 {
+            l.push((pattern.into(), re));
+        }
+    });
+    Ok(hit)
+}
+
 fn compiled(pattern: &str) -> Result<Arc<Regex>, String> {
     static CACHE: OnceLock<Mutex<HashMap<String, Arc<Regex>>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
@@ -1157,16 +1183,6 @@ fn compiled(pattern: &str) -> Result<Arc<Regex>, String> {
     Ok(re)
 }
 
-/// The longest word [`doubled`] looks for; an indicator value is a phrase, not a paragraph.
-const DOUBLED_MAX: usize = 100;
-
-/// A word of two or more characters written twice in a row (`提升提升`, `有效提高 有效提高`):
-/// the longest such word, the first of that length.
-///
-/// Words up to `DOUBLED_MAX` characters are looked for, each length in one pass that counts how
-/// many characters in a row equal the one `len` further on, so the work is the text's length
-/// times the longest word: a cell of a million characters (hostile, or a page pasted in) takes a
-/// fraction of a second, where comparing every pair of halves took minutes on a run of digits.
 /// The percentage a text ends with, and where it starts: `质量达标率100%` → (100, 15). A name
 /// that states its own target; a text that is nothing but a percentage is a value, not a name.
 pub fn pct_at_end(text: &str) -> Option<(Decimal, usize)> {
@@ -1184,6 +1200,16 @@ pub fn pct_at_end(text: &str) -> Option<(Decimal, usize)> {
     Some((digits.parse::<Decimal>().ok()?, start))
 }
 
+/// The longest word [`doubled`] looks for; an indicator value is a phrase, not a paragraph.
+const DOUBLED_MAX: usize = 100;
+
+/// A word of two or more characters written twice in a row (`提升提升`, `有效提高 有效提高`):
+/// the longest such word, the first of that length.
+///
+/// Words up to `DOUBLED_MAX` characters are looked for, each length in one pass that counts how
+/// many characters in a row equal the one `len` further on, so the work is the text's length
+/// times the longest word: a cell of a million characters (hostile, or a page pasted in) takes a
+/// fraction of a second, where comparing every pair of halves took minutes on a run of digits.
 pub fn doubled(text: &str) -> Option<String> {
     // Digits repeat legitimately (`1000`, `2025`), and so does 每 in `每生每年`; only words count.
     let wordy = |c: char| !c.is_ascii_digit() && !c.is_ascii_punctuation();
