@@ -29,21 +29,30 @@ fn number(d: Decimal) -> Value {
     }
 }
 
-fn funds(f: &Funds, scale: Decimal) -> Value {
-    let mut m = Mapping::new();
-    for (key, c) in [
-        ("total", &f.total),
-        ("central", &f.central),
-        ("provincial", &f.provincial),
-        ("local", &f.local),
-        ("fiscal", &f.fiscal),
-        ("self_raised", &f.self_raised),
-        ("other", &f.other),
-    ] {
+/// Amounts (元) in the form's unit (`scale` 元 each), blank ones left out.
+fn amounts<const N: usize>(m: &mut Mapping, cells: [(&str, &Cell<Decimal>); N], scale: Decimal) {
+    for (key, c) in cells {
         if let Some(v) = c.value {
             m.insert(key.into(), number(v / scale));
         }
     }
+}
+
+fn funds(f: &Funds, scale: Decimal) -> Value {
+    let mut m = Mapping::new();
+    amounts(
+        &mut m,
+        [
+            ("total", &f.total),
+            ("central", &f.central),
+            ("provincial", &f.provincial),
+            ("local", &f.local),
+            ("fiscal", &f.fiscal),
+            ("self_raised", &f.self_raised),
+            ("other", &f.other),
+        ],
+        scale,
+    );
     Value::Mapping(m)
 }
 
@@ -174,15 +183,12 @@ pub fn value(f: &Form) -> Value {
                     let mut x = Mapping::new();
                     text(&mut x, "name", &t.name);
                     text(&mut x, "content", &t.content);
-                    for (key, c) in [
+                    let cells = [
                         ("total", &t.total),
                         ("fiscal", &t.fiscal),
                         ("other", &t.other),
-                    ] {
-                        if let Some(v) = c.value {
-                            x.insert(key.into(), number(v / scale));
-                        }
-                    }
+                    ];
+                    amounts(&mut x, cells, scale);
                     Value::Mapping(x)
                 })
                 .collect();
