@@ -412,3 +412,38 @@ fn hover_reads_a_value_with_its_comparator_and_unit_columns() {
     );
     c.shutdown();
 }
+
+/// Hover on an amount speaks the unit the form prints: on a task's 总额 of the Ministry's
+/// department template (万元), the task's sources and their sum; on 金额合计, the year's funds.
+#[test]
+fn hover_on_a_task_total_adds_up_its_sources_in_the_forms_unit() {
+    let text = std::fs::read_to_string("tests/fixtures/ministry_template_department.txt").unwrap();
+    let uri = "file:///tmp/ministry_department.txt";
+    let mut c = Client::start();
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1, "text": text}}));
+    c.diagnostics(uri, 1);
+    let mut hover_on = |row: &str| {
+        let (n, line) = text
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.starts_with(row))
+            .unwrap();
+        let at = line.find(|c: char| c.is_ascii_digit()).unwrap();
+        let col = line[..at].encode_utf16().count();
+        let hover = c.request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": n, "character": col}}),
+        );
+        hover["result"]["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let md = hover_on("\t学生资助");
+    assert!(md.starts_with("**任务“学生资助”总额** 860 万元"), "{md}");
+    assert!(md.contains("财政拨款与其他资金之和：860 万元"), "{md}");
+    assert!(md.contains("财政拨款 860、其他资金 0"), "{md}");
+    let md = hover_on("金额合计");
+    assert!(md.starts_with("**年度资金总额** 4060 万元"), "{md}");
+    c.shutdown();
+}

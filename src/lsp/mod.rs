@@ -515,6 +515,22 @@ fn hover(server: &Server, p: &lsp_types::HoverParams) -> Option<Hover> {
                 return Some(markdown(md, doc, h.value.span));
             }
         }
+        // Amounts in the unit the form prints them in (the model keeps 元).
+        let unit = form.money_unit;
+        let amount = |c: &crate::model::Cell<rust_decimal::Decimal>| {
+            c.value.map_or("（空）".into(), |v| {
+                crate::rules::eval::format_number(v / unit.scale())
+            })
+        };
+        let sources = |cells: &[(&str, &crate::model::Cell<rust_decimal::Decimal>)]| {
+            let parts: Vec<String> = cells
+                .iter()
+                .map(|(n, c)| format!("{n} {}", amount(c)))
+                .collect();
+            let sum: rust_decimal::Decimal = cells.iter().filter_map(|(_, c)| c.value).sum();
+            let sum = crate::rules::eval::format_number(sum / unit.scale());
+            (sum, parts.join("、"))
+        };
         for (label, funds) in [
             ("实施期", &form.funds_implementation),
             ("年度", &form.funds_annual),
@@ -522,29 +538,24 @@ fn hover(server: &Server, p: &lsp_types::HoverParams) -> Option<Hover> {
             if !inside(funds.total.span) {
                 continue;
             }
-            let parts: Vec<String> = funds
-                .sources()
-                .iter()
-                .map(|(n, c)| {
-                    format!(
-                        "{n} {}",
-                        c.value
-                            .map_or("（空）".into(), crate::rules::eval::format_number)
-                    )
-                })
-                .collect();
-            let sum: rust_decimal::Decimal =
-                funds.sources().iter().filter_map(|(_, c)| c.value).sum();
-            let total = funds
-                .total
-                .value
-                .map_or("（空）".into(), crate::rules::eval::format_number);
-            let md = format!(
-                "**{label}资金总额** {total} 元\n\n各来源之和：{} 元\n\n{}",
-                crate::rules::eval::format_number(sum),
-                parts.join("、")
-            );
+            let (sum, parts) = sources(&funds.sources());
+            let (total, u) = (amount(&funds.total), unit.label());
+            let md = format!("**{label}资金总额** {total} {u}\n\n各来源之和：{sum} {u}\n\n{parts}");
             return Some(markdown(md, doc, funds.total.span));
+        }
+        // A task of the department form's 年度主要任务 table: its 总额 against its sources.
+        let tasks = form.department_section.iter().flat_map(|d| &d.tasks);
+        for t in tasks {
+            if !inside(t.total.span) {
+                continue;
+            }
+            let (sum, parts) = sources(&[("财政拨款", &t.fiscal), ("其他资金", &t.other)]);
+            let (total, u) = (amount(&t.total), unit.label());
+            let name = t.name.value.as_deref().unwrap_or("（空）");
+            let md = format!(
+                "**任务“{name}”总额** {total} {u}\n\n财政拨款与其他资金之和：{sum} {u}\n\n{parts}"
+            );
+            return Some(markdown(md, doc, t.total.span));
         }
     }
     None
