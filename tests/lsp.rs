@@ -381,69 +381,59 @@ fn a_huge_document_is_linted() {
     c.shutdown();
 }
 
+/// Opens `path` in a new server and hovers where `at` says on the first line containing
+/// `row`: the hover's markdown.
+fn hover_in(path: &str, row: &str, at: impl Fn(&str) -> usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    let uri = format!("file:///tmp/{}", path.replace('/', "_"));
+    let mut c = Client::start();
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1, "text": text}}));
+    c.diagnostics(&uri, 1);
+    let (n, line) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains(row))
+        .unwrap();
+    let col = line[..at(line)].encode_utf16().count();
+    let hover = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": n, "character": col}}),
+    );
+    c.shutdown();
+    hover["result"]["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// Hover shows a value as the rules read it: where the form prints the comparator and the
 /// unit in columns of their own (指标性质, 计量单位), the bare `35` is `≥35公里`, not a number
 /// without a unit.
 #[test]
 fn hover_reads_a_value_with_its_comparator_and_unit_columns() {
-    let text = std::fs::read_to_string("tests/fixtures/other_issuer_single_period.txt").unwrap();
-    let uri = "file:///tmp/other_issuer.txt";
-    let mut c = Client::start();
-    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1, "text": text}}));
-    c.diagnostics(uri, 1);
-    let (n, line) = text
-        .lines()
-        .enumerate()
-        .find(|(_, l)| l.contains("养护里程"))
-        .unwrap();
-    let col = line[..line.find("\t35\t").unwrap() + 1]
-        .encode_utf16()
-        .count();
-    let hover = c.request(
-        "textDocument/hover",
-        json!({"textDocument": {"uri": uri}, "position": {"line": n, "character": col}}),
+    let md = hover_in(
+        "tests/fixtures/other_issuer_single_period.txt",
+        "养护里程",
+        |line| line.find("\t35\t").unwrap() + 1,
     );
-    let md = hover["result"]["contents"]["value"].as_str().unwrap();
     assert!(md.starts_with("**指标值** `35`"), "{md}");
     assert!(md.contains("读作 `≥35公里`"), "{md}");
     assert!(
         md.contains("类型：quantity") && md.contains("单位：公里") && md.contains("比较符号：≥"),
         "{md}"
     );
-    c.shutdown();
 }
 
 /// Hover on an amount speaks the unit the form prints: on a task's 总额 of the Ministry's
 /// department template (万元), the task's sources and their sum; on 金额合计, the year's funds.
 #[test]
 fn hover_on_a_task_total_adds_up_its_sources_in_the_forms_unit() {
-    let text = std::fs::read_to_string("tests/fixtures/ministry_template_department.txt").unwrap();
-    let uri = "file:///tmp/ministry_department.txt";
-    let mut c = Client::start();
-    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1, "text": text}}));
-    c.diagnostics(uri, 1);
-    let mut hover_on = |row: &str| {
-        let (n, line) = text
-            .lines()
-            .enumerate()
-            .find(|(_, l)| l.starts_with(row))
-            .unwrap();
-        let at = line.find(|c: char| c.is_ascii_digit()).unwrap();
-        let col = line[..at].encode_utf16().count();
-        let hover = c.request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri}, "position": {"line": n, "character": col}}),
-        );
-        hover["result"]["contents"]["value"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
-    let md = hover_on("\t学生资助");
+    let path = "tests/fixtures/ministry_template_department.txt";
+    let first_digit = |line: &str| line.find(|c: char| c.is_ascii_digit()).unwrap();
+    let md = hover_in(path, "\t学生资助", first_digit);
     assert!(md.starts_with("**任务“学生资助”总额** 860 万元"), "{md}");
     assert!(md.contains("财政拨款与其他资金之和：860 万元"), "{md}");
     assert!(md.contains("财政拨款 860、其他资金 0"), "{md}");
-    let md = hover_on("金额合计");
+    let md = hover_in(path, "金额合计", first_digit);
     assert!(md.starts_with("**年度资金总额** 4060 万元"), "{md}");
-    c.shutdown();
 }
