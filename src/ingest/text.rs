@@ -1130,11 +1130,8 @@ impl<'a> FormReader<'a> {
             s.funds_by_direction = by_direction;
         }
         // The department form's 合计 lines are its totals.
-        let total = |v: &[LabelledAmount]| {
-            v.iter()
-                .find(|e| e.label.value.as_deref() == Some("合计"))
-                .map(|e| e.amount.clone())
-        };
+        let total =
+            |v: &[LabelledAmount]| v.iter().find(|e| e.is_total()).map(|e| e.amount.clone());
         if let Some(s) = &self.form.department_section {
             if let Some(t) = total(&s.funds_by_source) {
                 self.form.funds_annual.total = t;

@@ -360,6 +360,17 @@ pub struct LabelledAmount {
     pub amount: Cell<Decimal>,
 }
 
+impl LabelledAmount {
+    /// Whether this is its block's 合计 line (`合 计` as printed, spaces ignored), which the
+    /// other lines add up to.
+    pub fn is_total(&self) -> bool {
+        self.label
+            .value
+            .as_deref()
+            .is_some_and(|l| l.chars().filter(|c| !c.is_whitespace()).eq("合计".chars()))
+    }
+}
+
 /// A task of the department form's 年度主要任务 table and its budget, in 元.
 #[derive(Debug, Clone, Serialize)]
 pub struct KeyTask {

@@ -1654,22 +1654,20 @@ fn budget_block<'a>(
     block: impl Fn(&'a crate::model::DepartmentSection) -> &'a Vec<crate::model::LabelledAmount>,
     total: bool,
 ) -> V<'a> {
-    let lines = f.department_section.as_deref().map(block);
-    let is_total = |a: &crate::model::LabelledAmount| {
-        a.label
-            .value
-            .as_deref()
-            .is_some_and(|l| l.chars().filter(|c| !c.is_whitespace()).eq("合计".chars()))
-    };
-    let mut lines = lines.into_iter().flatten();
+    let mut lines = f
+        .department_section
+        .as_deref()
+        .map(block)
+        .into_iter()
+        .flatten();
     if total {
         return lines
-            .find(|a| is_total(a))
+            .find(|a| a.is_total())
             .map_or_else(V::null, |a| V::num_cell(&a.amount));
     }
     list(
         lines
-            .filter(|a| !is_total(a))
+            .filter(|a| !a.is_total())
             .map(|a| V::num_cell(&a.amount))
             .collect(),
     )
