@@ -361,4 +361,67 @@ fn the_ministry_department_task_table_is_added_up() {
             ),
         ]
     );
+    // 义务教育保障's 总额 left blank: its sources say 3200, and the blank cell is underlined
+    // where the amount belongs; the tasks' 总额 column then falls short of 金额合计.
+    assert_eq!(
+        lint("\t3200\t3200\t0", "\t\t3200\t0"),
+        [
+            (
+                "F009".to_owned(),
+                "任务“义务教育保障”总额未填写，财政拨款与其他资金之和为 3200 万元".to_owned(),
+                String::new()
+            ),
+            (
+                "F010".to_owned(),
+                "年度主要任务各项之和与金额合计不符（各项之和 / 金额合计，万元）：总额 860 / 4060"
+                    .to_owned(),
+                "4060".to_owned()
+            ),
+        ]
+    );
+}
+
+/// A department form's header is its 部门（单位）名称 and its 年度（总体）绩效目标: left blank,
+/// each is reported where it belongs (K004, K008), and the report names the form as a
+/// department without a name, not as a project.
+#[test]
+fn a_department_form_without_its_name_or_goal_is_reported() {
+    let text = std::fs::read_to_string("tests/fixtures/ministry_template_department.txt")
+        .unwrap()
+        .replace("部门（单位）名称\t某某县教育局", "部门（单位）名称\t")
+        .replace(
+            "年度总体目标\t保障全县义务教育学校正常运转，落实学生资助政策。",
+            "年度总体目标\t",
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("department.txt");
+    std::fs::write(&path, &text).unwrap();
+    let linted = linter().lint_path(&path);
+    let found: Vec<(&str, &str, usize)> = (linted.report.diagnostics.iter())
+        .filter(|d| d.code != "C003")
+        .map(|d| {
+            let at = d.primary.span.start();
+            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            (d.code.as_str(), d.message.as_str(), at - line_start)
+        })
+        .collect();
+    // Both underlines sit just after their label's tab, in the cell left blank.
+    assert_eq!(
+        found,
+        [
+            ("K004", "表头缺少部门名称", "部门（单位）名称\t".len()),
+            ("K008", "年度绩效目标未填写", "年度总体目标\t".len()),
+        ]
+    );
+    let report = kpilint::output::human::render(
+        &[linted.report],
+        kpilint::output::human::Style {
+            color: false,
+            width: 100,
+        },
+    );
+    assert!(
+        report.contains("所在表：（无部门名称）（第 1 行起）"),
+        "{report}"
+    );
 }

@@ -172,6 +172,19 @@ pub fn read(
                 Column::Other => &mut task.other,
             } = amount;
         }
+        // A blank amount is underlined where it would have been written: the empty cell
+        // under its column, not the end of the row.
+        for &(col, column) in &header.columns {
+            let amount = match column {
+                Column::Total => &mut task.total,
+                Column::Fiscal => &mut task.fiscal,
+                Column::Other => &mut task.other,
+            };
+            let slot = line.cells.iter().find(|c| c.col == col && c.is_empty());
+            if let (true, Some(slot)) = (amount.is_missing(), slot) {
+                amount.span = slot.span;
+            }
+        }
         if label.contains("合计") || label == "总计" {
             out.sum = Some(task);
         } else {
@@ -325,6 +338,18 @@ mod tests {
             t.tasks[0].content.value.as_deref(),
             Some("保障义务教育学校正常运转")
         );
+    }
+
+    #[test]
+    fn a_blank_amount_is_placed_in_the_empty_cell_under_its_column() {
+        let text = MINISTRY.replace("\t3200\t3200\t0", "\t\t3200\t0");
+        let (t, _) = tasks(&text);
+        let first = &t.unwrap().tasks[0];
+        assert!(first.total.is_missing());
+        assert_eq!(first.fiscal.value, Some(Decimal::from(32_000_000)));
+        // The gap between the content's tab and the one before 3200.
+        let at = text.find("运转\t\t3200").unwrap() + "运转\t".len();
+        assert_eq!(first.total.span, Span::empty(at));
     }
 
     #[test]

@@ -677,6 +677,10 @@ impl<'a> FormReader<'a> {
             cell.span = gap;
         } else if field == Field::Department {
             self.form.department.span = gap;
+        } else if field == Field::DeptName {
+            // A department form's name is its 部门（单位）名称: both wait in the gap.
+            self.form.department.span = gap;
+            self.form.name.span = gap;
         }
         self.dangling = Some((field, gap));
     }

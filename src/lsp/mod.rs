@@ -616,7 +616,7 @@ fn symbols(server: &Server, p: &lsp_types::DocumentSymbolParams) -> Vec<Document
         .map(|f| {
             #[allow(deprecated)]
             DocumentSymbol {
-                name: f.display_name().unwrap_or("（无项目名称）").to_owned(),
+                name: f.name_or_blank().to_owned(),
                 detail: f.implementing_unit.value.clone(),
                 kind: SymbolKind::MODULE,
                 tags: None,

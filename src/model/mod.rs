@@ -447,7 +447,6 @@ pub struct Form {
 }
 
 impl Form {
-    /// The name a report uses for this form.
     /// A form with nothing read yet: every cell missing at `at`, where a finding about a
     /// missing cell will point.
     pub fn empty(kind: FormKind, at: Span) -> Form {
@@ -473,8 +472,18 @@ impl Form {
         }
     }
 
+    /// The name a report uses for this form.
     pub fn display_name(&self) -> Option<&str> {
         self.name.get().map(String::as_str)
+    }
+
+    /// [`Self::display_name`], or what a report says of a form without one: a project form
+    /// lacks its 项目名称, a department form its 部门名称.
+    pub fn name_or_blank(&self) -> &str {
+        self.display_name().unwrap_or(match self.kind {
+            FormKind::Project => "（无项目名称）",
+            FormKind::Department => "（无部门名称）",
+        })
     }
 
     /// The 实施期 halves that carry something.

@@ -246,7 +246,7 @@ fn form_section(e: &FormEntry<'_>) -> String {
     let mut s = format!(
         "\" data-form=\"{}\"><h3>{}<small> · {} · {}，第 {line} 行</small></h3>",
         esc(f.display_name().unwrap_or("")),
-        esc(f.display_name().unwrap_or("（无项目名称）")),
+        esc(f.name_or_blank()),
         esc(&e.unit()),
         esc(&e.doc.path)
     );

@@ -438,7 +438,7 @@ fn render_laid_out(
     let mut help = d.help.as_deref().unwrap_or_default().to_owned();
     if let Some(form) = form_at(doc, d.primary.span.start()) {
         let line = doc.line_col(form.span.start()).line;
-        let name = form.display_name().unwrap_or("（无项目名称）");
+        let name = form.name_or_blank();
         if !help.is_empty() {
             help.push('\n');
         }
