@@ -153,6 +153,8 @@ fn values_are_read_with_their_comparator_and_unit_columns() {
             ("V006".to_owned(), "3.4".to_owned()),
             ("V007".to_owned(), "3".to_owned()),
             ("V009".to_owned(), "90".to_owned()),
+            // 明显改善 in its own 指标值 column, with no comparator or unit beside it.
+            ("V020".to_owned(), "明显改善".to_owned()),
         ]
     );
     // The comparator and the unit quoted came from the columns: they are labelled there.
@@ -223,9 +225,16 @@ fn the_ministry_template_is_read_whole() {
         Some(Decimal::new(8_600_000, 0))
     );
     assert_eq!(f.indicators.len(), 7);
-    // What is left is the one real slip: 元/人·天 written with a middle dot.
+    // What is left are the two real slips: 元/人·天 written with a middle dot, and a benefit
+    // whose value is a direction (持续改善), not a target.
     let found = findings(path);
-    assert_eq!(found, [("V013".to_owned(), "元/人·天".to_owned())]);
+    assert_eq!(
+        found,
+        [
+            ("V013".to_owned(), "元/人·天".to_owned()),
+            ("V020".to_owned(), "持续改善".to_owned())
+        ]
+    );
 }
 
 /// The Ministry's 部门（单位）整体支出绩效目标表: 部门（单位）名称 with no code, a table of
