@@ -670,21 +670,22 @@ impl Test {
 
 /// What a rule's `when` begins with, when that is values the item's rules share compared
 /// with texts: `row.level2 == "时效指标"`, `row.level2 == "成本指标" or row.level2 ==
-/// "经济成本指标"`, `row.period == "年度" and row.level2 == "成本指标"`, any of these followed
-/// by `and …`. Most rules over rows are about one category of indicator, and on the other
-/// rows their `when` is false at one of its first comparisons; the engine makes those
-/// comparisons itself, on the kept values, instead of evaluating the expression node by node.
+/// "经济成本指标"`, `row.level2 == "质量指标" or row.level1 == "效益指标"`, `row.period ==
+/// "年度" and row.level2 == "成本指标"`, any of these followed by `and …`. Most rules over rows
+/// are about one category of indicator, and on the other rows their `when` is false at one of
+/// its first comparisons; the engine makes those comparisons itself, on the kept values,
+/// instead of evaluating the expression node by node.
 ///
-/// The outcome is the expression's own: `==` is true only between equal texts, `or` of those
-/// is their disjunction, and a chain of `and` is false at its first false operand, the
-/// operands taken in order. An error computing a value is the error the expression would
-/// have raised, at the same place.
+/// The outcome is the expression's own: `==` is true only between equal texts (never null),
+/// `or` of those is their disjunction, its operands evaluated in order until one holds, and a
+/// chain of `and` is false at its first false operand, the operands taken in order. An error
+/// computing a value is the error the expression would have raised, at the same place.
 #[derive(Debug, Clone)]
 struct Guard {
-    /// The leading operands of the `when`'s chain of `and`, in order: each a shared value (a
-    /// node with a slot, so it reads the item alone and is computed once per item) and the
-    /// texts it is compared with.
-    tests: Vec<(Node, Vec<String>)>,
+    /// The leading operands of the `when`'s chain of `and`, in order: each a disjunction of
+    /// shared values (nodes with a slot, so each reads the item alone and is computed once per
+    /// item) and the texts each is compared with, in the order the `or` evaluates them.
+    tests: Vec<Vec<(Node, Vec<String>)>>,
     /// Whether those operands are the whole `when`: then, when they hold, `when` holds.
     whole: bool,
 }
@@ -706,10 +707,14 @@ impl Guard {
         }
         operands.push(n);
         operands.reverse();
-        let tests: Vec<_> = operands
+        let tests: Vec<Vec<_>> = operands
             .iter()
             .map_while(|o| Self::alternatives(o))
-            .map(|(k, texts)| (k.clone(), texts.into_iter().map(str::to_owned).collect()))
+            .map(|keys| {
+                (keys.into_iter())
+                    .map(|(k, texts)| (k.clone(), texts.into_iter().map(str::to_owned).collect()))
+                    .collect()
+            })
             .collect();
         (!tests.is_empty()).then_some(Guard {
             whole: tests.len() == operands.len(),
@@ -717,24 +722,44 @@ impl Guard {
         })
     }
 
-    /// `K == "a"`, or `K == "a" or K == "b" or …` with the same `K`.
-    fn alternatives(n: &Node) -> Option<(&Node, Vec<&str>)> {
+    /// `K == "a"`, or a chain of `or` of such comparisons: `K == "a" or K == "b"` (one key, two
+    /// texts), `K == "a" or J == "b"` (two keys), in the order the `or` evaluates them.
+    fn alternatives(n: &Node) -> Option<Vec<(&Node, Vec<&str>)>> {
         match &n.expr {
             Expr::Binary(BinOp::Eq, k, t) => match &t.expr {
-                Expr::Str(text) if k.slot != NO_SLOT => Some((k, vec![text.as_str()])),
+                Expr::Str(text) if k.slot != NO_SLOT => Some(vec![(k, vec![text.as_str()])]),
                 _ => None,
             },
             Expr::Binary(BinOp::Or, a, b) => {
-                let (k, mut texts) = Self::alternatives(a)?;
-                let (other, more) = Self::alternatives(b)?;
-                // Written twice, one expression: the memo gave both the same slot.
-                (k.slot == other.slot).then(|| {
-                    texts.extend(more);
-                    (k, texts)
-                })
+                let mut keys = Self::alternatives(a)?;
+                for (other, more) in Self::alternatives(b)? {
+                    // Written twice, one expression: the memo gave both the same slot, and it
+                    // is computed once either way.
+                    match keys.last_mut() {
+                        Some((k, texts)) if k.slot == other.slot => texts.extend(more),
+                        _ => keys.push((other, more)),
+                    }
+                }
+                Some(keys)
             }
             _ => None,
         }
+    }
+
+    /// Whether the operand `keys` holds: the first of its comparisons that holds ends it, as
+    /// `or` does; `Err` is the first error computing a value, as the expression raises it.
+    fn holds<'e: 'a, 'a>(
+        keys: &'e [(Node, Vec<String>)],
+        ev: &Evaluator<'a>,
+        env: &mut Env<'e, 'a>,
+    ) -> Result<bool, EvalError> {
+        for (key, texts) in keys {
+            let v = ev.eval(key, env)?;
+            if texts.iter().any(|t| eval::is_text(&v, t)) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 }
 
@@ -853,9 +878,8 @@ fn apply<'r: 'a, 'a>(
     let when_text = || rule.when.as_ref().map_or("", |w| w.text.as_str());
     let guard = quick.when.as_ref();
     if let (Some(g), Some(w)) = (guard, &rule.when) {
-        for (key, texts) in &g.tests {
-            let v = ev.eval(key, env).map_err(|e| Box::new((e, w.clone())))?;
-            if !texts.iter().any(|t| eval::is_text(&v, t)) {
+        for keys in &g.tests {
+            if !Guard::holds(keys, ev, env).map_err(|e| Box::new((e, w.clone())))? {
                 return silent(&mut trace, || {
                     format!("不适用：when 不成立（{}）", when_text())
                 });
@@ -1139,10 +1163,10 @@ mod tests {
             found(unlinked.iter().flat_map(|p| &p.rules).collect(), &slow)
         );
         // Traced: rules guarded by one comparison (V007), by two that are the whole `when`
-        // (V011), by alternatives (V006), by two comparisons with more after them (C002), and
-        // rules whose `assert` compares with a text (V001, with findings in the disclosure)
-        // or with null (V005).
-        for code in ["V007", "V011", "V006", "C002", "V001", "V005"] {
+        // (V011), by alternatives (V006), by alternatives over two values (V022), by two
+        // comparisons with more after them (C002), and rules whose `assert` compares with a
+        // text (V001, with findings in the disclosure) or with null (V005).
+        for code in ["V007", "V011", "V006", "V022", "C002", "V001", "V005"] {
             let traced = |rules: Vec<&Rule>, settings: &Settings| -> Vec<String> {
                 let out = run(&doc, &rules, settings, Some(code));
                 out.trace.iter().map(|t| format!("{t:?}")).collect()
@@ -1241,7 +1265,11 @@ rules:
                 let texts: Vec<Vec<&str>> = g
                     .tests
                     .iter()
-                    .map(|(_, t)| t.iter().map(String::as_str).collect())
+                    .map(|keys| {
+                        (keys.iter())
+                            .flat_map(|(_, t)| t.iter().map(String::as_str))
+                            .collect()
+                    })
                     .collect();
                 (texts, g.whole)
             })
@@ -1261,6 +1289,14 @@ rules:
             guard("C002"),
             Some((vec![vec!["年度"], vec!["成本指标"]], false))
         );
+        // A disjunction over two kept values (the 二级指标, then the 一级 it belongs to), then
+        // more.
+        assert_eq!(
+            guard("V022"),
+            Some((vec![vec!["质量指标", "效益指标"]], false))
+        );
+        let v022 = set.rule("V022").and_then(|r| r.quick.when.as_ref());
+        assert_eq!(v022.map(|g| g.tests[0].len()), Some(2), "two keys");
         // No `when`.
         assert_eq!(guard("V001"), None);
         // Loaded without slots, nothing is known to be kept: no guard.
