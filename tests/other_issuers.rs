@@ -434,3 +434,31 @@ fn a_department_form_without_its_name_or_goal_is_reported() {
         "{report}"
     );
 }
+
+/// Where a form prints the unit in a column of its own, that column must be filled
+/// (R-COMPARATOR): with it blank, the value is a bare number, and V024 says so on the number.
+#[test]
+fn a_blank_unit_column_leaves_a_number_without_a_unit() {
+    let text = std::fs::read_to_string("tests/fixtures/other_issuer_single_period.txt")
+        .unwrap()
+        .replace("\t35\t公里\t20", "\t35\t\t20");
+    assert!(text.contains("\t35\t\t20"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("single_period.txt");
+    std::fs::write(&path, &text).unwrap();
+    let linted = linter().lint_path(&path);
+    let found: Vec<(&str, &str, &str)> = (linted.report.diagnostics.iter())
+        .filter(|d| d.code == "V024")
+        .map(|d| {
+            (
+                d.code.as_str(),
+                d.message.as_str(),
+                &text[d.primary.span.range()],
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [("V024", "年度数量指标“养护里程”的指标值“≥35”没有单位", "35")]
+    );
+}
