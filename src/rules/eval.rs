@@ -1036,6 +1036,7 @@ impl<'a> Evaluator<'a> {
                 Some(true) => rest[0].clone(),
                 _ => rest[1].clone(),
             },
+            "is_rate" => text(&first).map_or_else(V::null, |t| V::new(Val::Bool(is_rate(t)))),
             "pct_in" => match text(&first).and_then(pct_at_end) {
                 Some((d, at)) => V {
                     val: Val::Num(d),
@@ -1198,6 +1199,18 @@ pub fn pct_at_end(text: &str) -> Option<(Decimal, usize)> {
         return None;
     }
     Some((digits.parse::<Decimal>().ok()?, start))
+}
+
+/// Whether an indicator's name names a rate, whose target is a percentage: it ends with 率
+/// (合格率, 资助率), but for the words that end so and are not ratios: 效率 (efficiency), 频率
+/// (frequency), 功率 (power). Three rules agree on it: V022 asks a rate for a percentage, and
+/// V020 and V024 leave rates to it.
+pub fn is_rate(name: &str) -> bool {
+    let mut back = name.trim_end_matches(crate::ingest::is_space).chars().rev();
+    back.next() == Some('率')
+        && back
+            .next()
+            .is_some_and(|c| !matches!(c, '效' | '频' | '功'))
 }
 
 /// The longest word [`doubled`] looks for; an indicator value is a phrase, not a paragraph.
@@ -2028,6 +2041,24 @@ mod tests {
         // Nothing but a percentage is a value; a percentage inside the name is not its end.
         for none in ["100%", "达标率", "100%完成率", "达标率.5%", "满意度%"] {
             assert_eq!(pct_at_end(none), None, "{none}");
+        }
+    }
+
+    #[test]
+    fn a_rate_is_named_with_rate_but_not_efficiency_frequency_or_power() {
+        for rate in ["合格率", "学生资助率", "验收合格率 ", "税率"] {
+            assert!(is_rate(rate), "{rate}");
+        }
+        // Nor a name that carries its unit after it: its value may rightly be a bare number.
+        for not in [
+            "提高办公效率",
+            "监测频率",
+            "设备功率",
+            "率",
+            "合格率（%）",
+            "",
+        ] {
+            assert!(!is_rate(not), "{not}");
         }
     }
 

@@ -493,6 +493,12 @@ pub static FUNCTIONS: &[(&str, (usize, usize), bool, &str)] = &[
         "条件成立取第二个参数，否则取第三个",
     ),
     (
+        "is_rate",
+        (1, 1),
+        false,
+        "名称是否是比率（以“率”结尾，效率、频率、功率除外）",
+    ),
+    (
         "pct_in",
         (1, 1),
         false,
@@ -755,7 +761,9 @@ fn call(
         "table" => Ty::Table,
         "line" => Ty::Line,
         "cell" => Ty::TableCell,
-        "any" | "all" | "one" | "matches" | "contains" | "prefix_of" | "approx" => Ty::Bool,
+        "any" | "all" | "one" | "matches" | "contains" | "prefix_of" | "approx" | "is_rate" => {
+            Ty::Bool
+        }
         "filter" => first,
         "first" => elem,
         "map" => Ty::List(Elem::of(rest.first().copied().unwrap_or(Ty::Any))),
