@@ -11,6 +11,7 @@ use super::cells::{squeeze, Line, RawCell};
 use super::text::{parse_amount, Amount};
 use crate::diagnostics::{codes, Diagnostic, Label};
 use crate::model::{Cell, KeyTask, MoneyUnit, Span};
+use rust_decimal::Decimal;
 
 /// Which amount a column of the table holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +32,15 @@ impl Column {
             Some(Column::Total)
         } else {
             None
+        }
+    }
+
+    /// The task's amount in this column.
+    fn amount(self, task: &mut KeyTask) -> &mut Cell<Decimal> {
+        match self {
+            Column::Total => &mut task.total,
+            Column::Fiscal => &mut task.fiscal,
+            Column::Other => &mut task.other,
         }
     }
 
@@ -166,20 +176,12 @@ pub fn read(
                     Cell::missing(cell.span)
                 }
             };
-            *match column {
-                Column::Total => &mut task.total,
-                Column::Fiscal => &mut task.fiscal,
-                Column::Other => &mut task.other,
-            } = amount;
+            *column.amount(&mut task) = amount;
         }
         // A blank amount is underlined where it would have been written: the empty cell
         // under its column, not the end of the row.
         for &(col, column) in &header.columns {
-            let amount = match column {
-                Column::Total => &mut task.total,
-                Column::Fiscal => &mut task.fiscal,
-                Column::Other => &mut task.other,
-            };
+            let amount = column.amount(&mut task);
             let slot = line.cells.iter().find(|c| c.col == col && c.is_empty());
             if let (true, Some(slot)) = (amount.is_missing(), slot) {
                 amount.span = slot.span;
@@ -271,7 +273,6 @@ fn extend(text: &mut Cell<String>, cell: &RawCell) {
 mod tests {
     use super::*;
     use crate::ingest::cells;
-    use rust_decimal::Decimal;
 
     fn tasks(text: &str) -> (Option<Tasks>, Vec<Diagnostic>) {
         let lines = cells::lines(text);
