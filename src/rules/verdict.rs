@@ -449,27 +449,21 @@ impl Memory {
         // value nearly always comes with the same 二级指标. A group for each set of cells
         // read (six in the built-in packs) made each row six keys, which filled the memory
         // (`MAX_KEYS`) and emptied it for every group every few hundred forms.
-        let by_name = reads
-            .iter()
-            .flatten()
-            .filter(|r| !r.has(Reads::PAIR) && r.has(Reads::NAME))
-            .fold(Reads(0), |acc, &r| acc.with(r));
-        let by_value = reads
-            .iter()
-            .flatten()
-            .filter(|r| !r.has(Reads::PAIR) && !r.has(Reads::NAME))
-            .fold(Reads(0), |acc, &r| acc.with(r));
+        // The cells the rules over rows read, of those that read the name or of the rest.
+        let union = |named: bool| {
+            (reads.iter().flatten())
+                .filter(|r| !r.has(Reads::PAIR) && r.has(Reads::NAME) == named)
+                .fold(Reads(0), |acc, &r| acc.with(r))
+        };
+        let (by_name, by_value) = (union(true), union(false));
         let mut groups: Vec<(Reads, u32)> = Vec::new();
         let of_rule = reads
-            .into_iter()
-            .map(|reads| {
-                let reads = reads?;
-                let reads = if !reads.has(Reads::PAIR) && reads.has(Reads::NAME) {
-                    by_name
-                } else if !reads.has(Reads::PAIR) {
-                    by_value
-                } else {
-                    reads
+            .iter()
+            .map(|&reads| {
+                let reads = match reads? {
+                    r if r.has(Reads::PAIR) => r,
+                    r if r.has(Reads::NAME) => by_name,
+                    _ => by_value,
                 };
                 let g = match groups.iter().position(|(r, _)| *r == reads) {
                     Some(g) => g,
