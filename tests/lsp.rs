@@ -417,11 +417,35 @@ fn hover_reads_a_value_with_its_comparator_and_unit_columns() {
         |line| line.find("\t35\t").unwrap() + 1,
     );
     assert!(md.starts_with("**指标值** `35`"), "{md}");
-    assert!(md.contains("读作 `≥35公里`"), "{md}");
+    assert!(
+        md.contains("（连同指标性质列、计量单位列读作 `≥35公里`）"),
+        "{md}"
+    );
     assert!(
         md.contains("类型：quantity") && md.contains("单位：公里") && md.contains("比较符号：≥"),
         "{md}"
     );
+}
+
+/// Where the name states the unit (`执行率（%）`) and the cell is a bare number, hover reads
+/// the number with that unit, and says where the unit came from.
+#[test]
+fn hover_reads_a_value_with_the_unit_its_name_states() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("unit_in_name.txt");
+    let text = std::fs::read_to_string("tests/fixtures/ministry_template_project.txt")
+        .unwrap()
+        .replace("补助标准执行率\t100%", "补助标准执行率（%）\t≥98");
+    assert!(text.contains("（%）\t≥98"));
+    std::fs::write(&path, text).unwrap();
+    let md = hover_in(path.to_str().unwrap(), "执行率", |line| {
+        line.find("≥98").unwrap()
+    });
+    assert!(
+        md.starts_with("**指标值** `≥98`（连同名称写明的单位读作 `≥98%`）"),
+        "{md}"
+    );
+    assert!(md.contains("类型：percent"), "{md}");
 }
 
 /// Hover on an amount speaks the unit the form prints: on a task's 总额 of the Ministry's

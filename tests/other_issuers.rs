@@ -462,3 +462,75 @@ fn a_blank_unit_column_leaves_a_number_without_a_unit() {
         [("V024", "年度数量指标“养护里程”的指标值“≥35”没有单位", "35")]
     );
 }
+
+/// Forms without a unit column often state the unit in the indicator's name (`执行率（%）`,
+/// `受益学生人数（人）`) and write a bare number as the value: the value is read with that unit,
+/// as it is with a unit column. Read alone, the bare numbers were each a number without a unit
+/// (V024), a rate that is not a percentage (V022), a cost that is not money (V006).
+#[test]
+fn a_unit_stated_in_the_name_is_the_value_s_unit() {
+    let template = std::fs::read_to_string("tests/fixtures/ministry_template_project.txt").unwrap();
+    let with_units = |value_of_rate: &str, satisfaction: &str| {
+        let text = template
+            .replace("受益学生人数\t≥17200人", "受益学生人数（人）\t≥17200")
+            .replace(
+                "补助标准执行率\t100%",
+                &format!("补助标准执行率（%）\t{value_of_rate}"),
+            )
+            .replace("生均补助标准\t5元/人·天", "生均补助标准(元/人·天)\t5")
+            .replace(
+                "学生家长满意度\t≥90%",
+                &format!("学生家长满意度（%）\t{satisfaction}"),
+            );
+        assert_eq!(
+            text.matches('（').count(),
+            template.matches('（').count() + 3
+        );
+        text
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("units_in_names.txt");
+    std::fs::write(&path, with_units("100", "≥90")).unwrap();
+    let about_values: Vec<_> = findings(&path)
+        .into_iter()
+        .filter(|(code, _)| code.starts_with('V') && code != "V020")
+        .collect();
+    assert!(about_values.is_empty(), "{about_values:?}");
+
+    // A rate in words is still not a percentage, and a satisfaction capped with ≤ is still
+    // capped: the satisfaction's finding quotes the value with the name's unit and labels it.
+    let text = with_units("应补尽补", "≤90");
+    std::fs::write(&path, &text).unwrap();
+    let linted = linter().lint_path(&path);
+    let found: Vec<_> = (linted.report.diagnostics.iter())
+        .filter(|d| d.code != "V020")
+        .map(|d| {
+            let secondary: Vec<_> = (d.secondary.iter())
+                .map(|l| (&text[l.span.range()], l.message.as_str()))
+                .collect();
+            (
+                d.code.as_str(),
+                d.message.as_str(),
+                &text[d.primary.span.range()],
+                secondary,
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "V022",
+                "年度质量指标“补助标准执行率（%）”是比率，指标值“应补尽补”却不是百分比",
+                "应补尽补",
+                vec![]
+            ),
+            (
+                "V021",
+                "年度服务对象满意度指标“学生家长满意度（%）”写作“≤90%”：越高越好的指标，写“≤”只限定了上限",
+                "≤",
+                vec![("学生家长满意度（%）", "名称写明单位“%”")]
+            ),
+        ]
+    );
+}

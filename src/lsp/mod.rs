@@ -493,7 +493,22 @@ fn hover(server: &Server, p: &lsp_types::HoverParams) -> Option<Hover> {
                 let j = crate::output::value::json(&v);
                 let mut md = format!("**指标值** `{}`", text);
                 if let Some(w) = &written {
-                    md.push_str(&format!("（连同指标性质、计量单位列读作 `{w}`）"));
+                    // What was read with the cell (`written` is comparator, cell, unit), and
+                    // where the unit came from: its column, or else the name (`合格率（%）`).
+                    let unit_column = crate::rules::eval::column(h, crate::value::UNIT_COLUMNS)
+                        .is_some_and(|(_, c)| c.get().is_some());
+                    let mut with = Vec::new();
+                    if !w.starts_with(text.as_str()) {
+                        with.push("指标性质列");
+                    }
+                    if !w.ends_with(text.as_str()) {
+                        with.push(if unit_column {
+                            "计量单位列"
+                        } else {
+                            "名称写明的单位"
+                        });
+                    }
+                    md.push_str(&format!("（连同{}读作 `{w}`）", with.join("、")));
                 }
                 md.push_str(&format!("\n\n- 类型：{}", v.kind.name()));
                 for (k, label) in [

@@ -1017,10 +1017,23 @@ fn label_columns(d: &mut Diagnostic, h: &HalfCtx<'_>) {
         if !used {
             continue;
         }
-        if let Some((label, c)) = super::eval::column(h.half, labels) {
-            if c.get().is_some() && !d.secondary.iter().any(|l| l.span == c.span) {
+        match super::eval::column(h.half, labels).filter(|(_, c)| c.get().is_some()) {
+            Some((label, c)) if !d.secondary.iter().any(|l| l.span == c.span) => {
                 d.secondary.push(Label::new(c.span, label.clone()));
             }
+            Some(_) => {}
+            // No unit column: the unit was the one the name states (`合格率（%）`).
+            None if labels == value::UNIT_COLUMNS => {
+                let name = &h.half.name;
+                let unit = name.get().and_then(|n| value::unit_in_name(n));
+                if let Some((unit, _)) = unit {
+                    if !d.secondary.iter().any(|l| l.span == name.span) {
+                        d.secondary
+                            .push(Label::new(name.span, format!("名称写明单位“{unit}”")));
+                    }
+                }
+            }
+            None => {}
         }
     }
 }

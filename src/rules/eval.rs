@@ -164,15 +164,19 @@ impl<'a> Typed<'a> {
 }
 
 /// A half's value: its 指标值 cell, read with the comparator and unit columns some issuers
-/// print beside it ([`value::with_columns`]), and the text it was read from if that is not
-/// the cell's. The editor's hover shows the same reading.
+/// print beside it ([`value::with_columns`]) or the unit its name states (`合格率（%）`,
+/// [`value::unit_in_name`]), and the text it was read from if that is not the cell's. The
+/// editor's hover shows the same reading.
 pub fn typed_value(half: &IndicatorHalf, text: &str) -> (Rc<value::Value>, Option<Box<str>>) {
     let cell = value::parse_shared(text);
-    if half.extras.is_empty() {
+    // Most names end in neither bracket: they are not read for a unit.
+    let name = half.name.get().map_or("", String::as_str);
+    if half.extras.is_empty() && !name.ends_with(['）', ')']) {
         return (cell, None);
     }
     let column = |labels| column(half, labels).and_then(|(_, c)| c.get().map(String::as_str));
-    let (cmp, unit) = (column(value::CMP_COLUMNS), column(value::UNIT_COLUMNS));
+    let cmp = column(value::CMP_COLUMNS);
+    let unit = column(value::UNIT_COLUMNS).or_else(|| value::unit_in_name(name).map(|(u, _)| u));
     match value::with_columns(&cell, cmp, unit) {
         Some((v, written)) => (Rc::new(v), Some(written.into())),
         None => (cell, None),
@@ -1204,9 +1208,19 @@ pub fn pct_at_end(text: &str) -> Option<(Decimal, usize)> {
 /// Whether an indicator's name names a rate, whose target is a percentage: it ends with 率
 /// (合格率, 资助率), but for the words that end so and are not ratios: 效率 (efficiency), 频率
 /// (frequency), 功率 (power). Three rules agree on it: V022 asks a rate for a percentage, and
-/// V020 and V024 leave rates to it.
+/// V020 and V024 leave rates to it. A remark in brackets after the name is not part of it
+/// (`合格率（%）`, `验收合格率(按批次)`).
 pub fn is_rate(name: &str) -> bool {
-    let mut back = name.trim_end_matches(crate::ingest::is_space).chars().rev();
+    let mut name = name.trim_end_matches(crate::ingest::is_space);
+    for (open, close) in [('（', '）'), ('(', ')')] {
+        if let Some(inside) = name.strip_suffix(close) {
+            if let Some(start) = inside.rfind(open) {
+                name = inside[..start].trim_end_matches(crate::ingest::is_space);
+            }
+            break;
+        }
+    }
+    let mut back = name.chars().rev();
     back.next() == Some('率')
         && back
             .next()
@@ -2046,16 +2060,25 @@ mod tests {
 
     #[test]
     fn a_rate_is_named_with_rate_but_not_efficiency_frequency_or_power() {
-        for rate in ["合格率", "学生资助率", "验收合格率 ", "税率"] {
+        // A remark or a unit in brackets after the name is not part of it.
+        for rate in [
+            "合格率",
+            "学生资助率",
+            "验收合格率 ",
+            "税率",
+            "合格率（%）",
+            "验收合格率(按批次) ",
+        ] {
             assert!(is_rate(rate), "{rate}");
         }
-        // Nor a name that carries its unit after it: its value may rightly be a bare number.
         for not in [
             "提高办公效率",
             "监测频率",
             "设备功率",
             "率",
-            "合格率（%）",
+            "（%）",
+            "效率（%）",
+            "率（",
             "",
         ] {
             assert!(!is_rate(not), "{not}");

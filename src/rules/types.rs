@@ -254,7 +254,7 @@ pub static FIELDS: &[(Ty, &str, Ty, &str)] = &[
         Ty::Half,
         "written",
         Ty::Str,
-        "指标值连同指标性质、计量单位列读出的写法（如 ≥90%）；没有这两列时同 text",
+        "指标值连同指标性质、计量单位列（或名称写明的单位）读出的写法（如 ≥90%）；都没有时同 text",
     ),
     (Ty::Half, "value", Ty::Value, "解析后的指标值"),
     (

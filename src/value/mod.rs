@@ -386,6 +386,44 @@ pub fn forget_remembered() {
 pub const CMP_COLUMNS: &[&str] = &["指标性质", "计算符号"];
 pub const UNIT_COLUMNS: &[&str] = &["计量单位", "度量单位"];
 
+/// The longest unit a name may state in brackets (`（万元/人·年）`), in characters: longer
+/// brackets are remarks (`（含教师和学生）`), not units.
+const NAME_UNIT_MAX: usize = 8;
+
+/// The unit an indicator's name states in brackets at its end (`合格率（%）`, `培训人数（人）`,
+/// `人均补助(元/人)`), and where in the name the brackets start: forms without a unit column
+/// write the unit there, and the 指标值 cell is then a bare number (`≥98`), which is right.
+///
+/// Only what the value grammar reads as a unit counts (`1%`, `1人`, `1元/人` read as a
+/// percentage or an amount with its unit): `（试行）`, `（2025年）` and `（一期）` are parts of
+/// the name.
+pub fn unit_in_name(name: &str) -> Option<(&str, usize)> {
+    let name = name.trim_end();
+    let (close, open) = if name.ends_with('）') {
+        ('）', '（')
+    } else if name.ends_with(')') {
+        (')', '(')
+    } else {
+        return None;
+    };
+    let inner_end = name.len() - close.len_utf8();
+    let start = name[..inner_end].rfind(open)?;
+    let unit = name[start + open.len_utf8()..inner_end].trim();
+    let first = unit.chars().next()?;
+    if first.is_ascii_digit() || unit.chars().count() > NAME_UNIT_MAX || unit.contains(['(', '（'])
+    {
+        return None;
+    }
+    let read = parse_shared(&format!("1{unit}"));
+    let is_unit = match &read.kind {
+        Kind::Quantity(q) => q.cmp.is_none() && q.unit.is_some(),
+        Kind::Percent(p) => p.cmp.is_none(),
+        _ => false,
+    };
+    // A note on how the unit is written (`元/人·天`) is the name's, not a reason to doubt it.
+    is_unit.then_some((unit, start))
+}
+
 /// The value of a 指标值 cell read together with the columns its comparator and unit are
 /// printed in (see [`CMP_COLUMNS`]): `≥` `35` `公里` is `≥35公里`, as a form that writes them in
 /// one cell says. Read alone, the cell is a bare number, and every rule about units (a 成本指标
@@ -1165,6 +1203,32 @@ mod tests {
         let v = joined("35", Some("定量"), Some("公里")).unwrap();
         assert_eq!((v.cmp(), v.unit().as_deref()), (None, Some("公里")));
         assert_eq!(joined("35", Some("≥"), None).unwrap().cmp(), Some(Cmp::Ge));
+    }
+
+    #[test]
+    fn a_name_states_its_unit_in_brackets_at_its_end() {
+        let unit = |name| unit_in_name(name).map(|(u, _)| u);
+        assert_eq!(unit("合格率（%）"), Some("%"));
+        assert_eq!(unit("合格率（％） "), Some("％"));
+        assert_eq!(unit("培训人数（人）"), Some("人"));
+        assert_eq!(unit("生均补助(元/人)"), Some("元/人"));
+        assert_eq!(unit("生均补助(元/人·天)"), Some("元/人·天"));
+        assert_eq!(unit("项目资金（ 万元 ）"), Some("万元"));
+        assert_eq!(unit_in_name("合格率（%）").map(|(_, at)| at), Some(9));
+        // Remarks, years and numbers in brackets are parts of the name.
+        for not in [
+            "合格率",
+            "实施方案（试行）",
+            "建设项目（2025年）",
+            "专项（一期）",
+            "（）",
+            "资助人数（含教师和学生在内的全部人员）",
+            "人数（人",
+            "人数人）",
+            "补助（≥5元）",
+        ] {
+            assert_eq!(unit_in_name(not), None, "{not}");
+        }
     }
 
     #[test]
