@@ -229,3 +229,21 @@ fn the_department_budget_is_added_up() {
         )]
     );
 }
+
+/// A finding about a unit underlines the unit (`个` of `≥12个` under 教师培训人数), as a finding
+/// about a comparator underlines the comparator; a value wrong as a whole (`100%` as a cost)
+/// is underlined whole.
+#[test]
+fn a_finding_about_a_unit_underlines_the_unit() {
+    let report = lint_file(Path::new("tests/corpus/000_cb0bcf906edd3817.txt"));
+    let doc = &report.document;
+    let underlined = |line: u32, code: &str| -> Vec<&str> {
+        (report.diagnostics.iter())
+            .filter(|d| d.code == code && doc.line_col(d.primary.span.start()).line == line)
+            .map(|d| &doc.text[d.primary.span.range()])
+            .collect()
+    };
+    assert_eq!(underlined(6008, "V023"), ["个", "个"]);
+    assert_eq!(underlined(5149, "V006"), ["100%", "100%"]);
+    assert_eq!(underlined(6328, "V006"), ["学费收入的75%", "学费收入的75%"]);
+}

@@ -680,3 +680,33 @@ fn comparators_are_found_where_they_are_written() {
     assert_eq!(at("650元/生/年"), None);
     assert_eq!(at("有效提升"), None);
 }
+
+/// A finding about a quantity's unit (a cost in 公里, a 人数 in 个) underlines the unit: where it
+/// is written in the cell, as written (full-width letters and all).
+#[test]
+fn units_are_found_where_they_are_written() {
+    let at = |s: &str| {
+        let v = value::parse(s);
+        v.unit_span().map(|sp| v.text[sp.range()].to_owned())
+    };
+    assert_eq!(at("≤3.4公里").as_deref(), Some("公里"));
+    assert_eq!(at("≥12个").as_deref(), Some("个"));
+    assert_eq!(at("≥650元/生/年").as_deref(), Some("元/生/年"));
+    assert_eq!(at("≥８人天(人·小时)").as_deref(), Some("人天(人·小时)"));
+    assert_eq!(at("10所学校").as_deref(), Some("所"));
+    assert_eq!(at("2000余人").as_deref(), Some("人"));
+    assert_eq!(at("≥90分").as_deref(), Some("分"));
+    // No one place: a unit around the number; no unit; not a quantity.
+    assert_eq!(at("每生每年6000元"), None);
+    assert_eq!(at("35"), None);
+    assert_eq!(at("≥90%"), None);
+    assert_eq!(at("2025年12月底前"), None);
+    assert_eq!(at("有效提升"), None);
+    // A bare number read with its unit column has its unit outside the cell.
+    let cell = value::parse("3.4");
+    let (joined, _) = value::with_columns(&cell, Some("≤"), Some("公里")).unwrap();
+    assert_eq!(
+        (joined.unit().as_deref(), joined.unit_span()),
+        (Some("公里"), None)
+    );
+}

@@ -1875,7 +1875,18 @@ fn value_field<'a>(h: &'a HalfCtx<'a>, name: &str) -> Option<V<'a>> {
             Kind::Percent(p) => p.upper.map_or(Val::Null, Val::Num),
             _ => Val::Null,
         }),
-        "unit" => at(v.unit().map_or(Val::Null, |u| Val::Str(Cow::Owned(u)))),
+        // On the unit itself where the cell writes it in one piece: a finding about the unit
+        // (a cost in 公里, a 人数 in 个) underlines the `公里`, not the whole value.
+        "unit" => {
+            let val = v.unit().map_or(Val::Null, |u| Val::Str(Cow::Owned(u)));
+            match v.unit_span() {
+                Some(u) => V::at(
+                    val,
+                    Span::new(cell.start() + u.start(), cell.start() + u.end()),
+                ),
+                None => at(val),
+            }
+        }
         "yuan" => at(quantity
             .and_then(|q| {
                 q.unit

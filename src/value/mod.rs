@@ -245,6 +245,9 @@ pub struct Value {
     /// Where the grammar found the comparator in `text`, if it is written in the cell.
     #[serde(skip)]
     cmp_at: Option<Span>,
+    /// Where the grammar found the unit in `text`, if it is written in the cell in one piece.
+    #[serde(skip)]
+    unit_at: Option<Span>,
 }
 
 impl Value {
@@ -283,6 +286,14 @@ impl Value {
     /// or it came from a column of its own ([`with_columns`]).
     pub fn cmp_span(&self) -> Option<Span> {
         self.cmp_at
+    }
+
+    /// Where a quantity's unit is written in the cell (`公里` of `≤3.4公里`), for a finding
+    /// about the unit to underline it alone. `None` when there is none, the value is not a
+    /// quantity, the unit came from a column or the name ([`with_columns`]), or it is written
+    /// in pieces (`每生每年6000元`).
+    pub fn unit_span(&self) -> Option<Span> {
+        self.unit_at
     }
 
     /// Whether the text holds a digit (a value that looks numeric).
@@ -499,6 +510,8 @@ pub fn with_columns(
         kind: joined.kind.clone(),
         notes,
         cmp_at,
+        // The cell is a bare number: its unit is the column's or the name's, never in it.
+        unit_at: None,
     };
     Some((value, written))
 }
@@ -514,6 +527,7 @@ pub fn parse(text: &str) -> Value {
         kind,
         notes: Vec::new(),
         cmp_at: None,
+        unit_at: None,
     };
     if let Some((s, e)) = placeholder(&n.text) {
         return value(Kind::Placeholder {
@@ -538,6 +552,7 @@ pub fn parse(text: &str) -> Value {
         text,
         notes: Vec::new(),
         cmp_at: None,
+        unit_at: None,
     };
     let kind = match first_match(&n.text) {
         Ok(p) if matches!(p.as_rule(), Rule::list | Rule::labelled) => b.list(p),
@@ -550,6 +565,7 @@ pub fn parse(text: &str) -> Value {
         kind,
         notes: b.notes,
         cmp_at: b.cmp_at,
+        unit_at: b.unit_at,
     }
 }
 
@@ -703,6 +719,8 @@ struct Builder<'a> {
     notes: Vec<Note>,
     /// Where the comparator is written (`≥`, `不低于`, `以上`, `余`), in the original text.
     cmp_at: Option<Span>,
+    /// Where a quantity's unit is written (`公里`, `元/人/年`), in the original text.
+    unit_at: Option<Span>,
 }
 
 impl Builder<'_> {
@@ -747,6 +765,7 @@ impl Builder<'_> {
                         text: self.text,
                         notes: Vec::new(),
                         cmp_at: None,
+                        unit_at: None,
                     };
                     let kind = inner.single(part);
                     self.notes.extend(inner.notes);
@@ -756,6 +775,7 @@ impl Builder<'_> {
                         kind,
                         notes: Vec::new(),
                         cmp_at: inner.cmp_at,
+                        unit_at: inner.unit_at,
                     });
                 }
             }
@@ -770,12 +790,22 @@ impl Builder<'_> {
     }
 
     fn single(&mut self, p: Pair<'_, Rule>) -> Kind {
-        // The first comparator token, at any depth (a ratio's is inside its percentage).
-        self.cmp_at = p
-            .clone()
-            .into_inner()
-            .flatten()
-            .find(|t| matches!(t.as_rule(), Rule::cmp | Rule::post_cmp | Rule::more_than))
+        // The first comparator token, at any depth (a ratio's is inside its percentage), and
+        // a quantity's unit. A unit split around the number (`每生每年6000元`) has no one
+        // place. A percentage's `%` is not marked: what is wrong with `100%` as a cost or a
+        // count is the whole value, not its sign.
+        let (mut cmp, mut unit, mut split) = (None, None, false);
+        for t in p.clone().into_inner().flatten() {
+            match t.as_rule() {
+                Rule::cmp | Rule::post_cmp | Rule::more_than if cmp.is_none() => cmp = Some(t),
+                Rule::unit | Rule::plain_unit if unit.is_none() => unit = Some(t),
+                Rule::per_prefix => split = true,
+                _ => {}
+            }
+        }
+        self.cmp_at = cmp.map(|t| self.span(&t));
+        self.unit_at = unit
+            .filter(|_| p.as_rule() == Rule::quantity && !split)
             .map(|t| self.span(&t));
         match p.as_rule() {
             Rule::percent => Kind::Percent(self.percent(p)),
