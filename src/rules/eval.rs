@@ -922,6 +922,12 @@ impl<'a> Evaluator<'a> {
                 ListFn::Filter | ListFn::Map => V::new(Val::List(Rc::new(kept))),
             });
         }
+        // Like `and` and `or`, `choose` evaluates only what it returns: K004 chooses between a
+        // department's header fields and a project's, and looked every one of both up.
+        if name == "choose" && args.len() == 3 {
+            let pick = if logic(&first) == Some(true) { 1 } else { 2 };
+            return self.eval(&args[pick], env);
+        }
         // Calls have at most three more arguments but for rare ones: those are kept on the
         // stack, not in a Vec allocated for every call of every rule on every row.
         let mut inline: [V<'a>; 3] = [V::null(), V::null(), V::null()];
@@ -1036,10 +1042,6 @@ impl<'a> Evaluator<'a> {
                     first
                 }
             }
-            "choose" => match logic(&first) {
-                Some(true) => rest[0].clone(),
-                _ => rest[1].clone(),
-            },
             "is_rate" => text(&first).map_or_else(V::null, |t| V::new(Val::Bool(is_rate(t)))),
             "pct_in" => match text(&first).and_then(pct_at_end) {
                 Some((d, at)) => V {
@@ -2046,6 +2048,16 @@ mod tests {
         let e = run("count([3, \"a\"], x => x > 2)").expect_err("compares text with a number");
         assert!(e.contains("不能比较"), "{e}");
         assert!(run("filter([3, \"a\"], x => x > 2)").is_err());
+    }
+
+    /// `choose` evaluates only the branch it returns: the other may fail, or cost a walk over
+    /// a form's rows, and neither matters.
+    #[test]
+    fn choose_evaluates_only_what_it_returns() {
+        assert_eq!(run("choose(1 > 0, 2, 1 > \"a\")").as_deref(), Ok("2"));
+        assert_eq!(run("choose(1 < 0, 1 > \"a\", 3)").as_deref(), Ok("3"));
+        assert_eq!(run("choose(null, 1, 4)").as_deref(), Ok("4"));
+        assert!(run("choose(1 > 0, 1 > \"a\", 3)").is_err());
     }
 
     #[test]
