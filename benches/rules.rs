@@ -31,7 +31,7 @@ fn main() {
     // Each pack alone, and each rule of the document pack, to see where the time goes.
     for pack in &rules.packs {
         let only = Settings {
-            select: pack.rules.iter().map(|r| r.code.clone()).collect(),
+            select: pack.rules.iter().map(|r| r.code.to_string()).collect(),
             ..Settings::default()
         };
         let (t, _) = best(|| rules.run(&ing.document, &only, None));
@@ -40,7 +40,7 @@ fn main() {
     if std::env::var_os("KPILINT_BENCH_RULES").is_some() {
         for r in rules.rules() {
             let only = Settings {
-                select: vec![r.code.clone()],
+                select: vec![r.code.to_string()],
                 ..Settings::default()
             };
             let (t, _) = best(|| rules.run(&ing.document, &only, None));

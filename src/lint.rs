@@ -167,7 +167,7 @@ impl Linter {
             d.pack.is_some() || d.code.starts_with('I') || self.settings.enabled(&d.code)
         });
         for d in &mut diagnostics {
-            if let Some(s) = self.settings.severity.get(&d.code) {
+            if let Some(s) = self.settings.severity.get(&*d.code) {
                 d.severity = *s;
             }
         }

@@ -110,7 +110,12 @@ fn document_findings(settings: Option<Settings>) -> BTreeSet<(u32, String)> {
         .diagnostics
         .iter()
         .filter(|d| d.code.starts_with('D'))
-        .map(|d| (doc.line_col(d.primary.span.start()).line, d.code.clone()))
+        .map(|d| {
+            (
+                doc.line_col(d.primary.span.start()).line,
+                d.code.to_string(),
+            )
+        })
         .collect()
 }
 

@@ -127,7 +127,12 @@ fn findings() -> BTreeSet<(u32, String)> {
     report
         .diagnostics
         .iter()
-        .map(|d| (doc.line_col(d.primary.span.start()).line, d.code.clone()))
+        .map(|d| {
+            (
+                doc.line_col(d.primary.span.start()).line,
+                d.code.to_string(),
+            )
+        })
         .collect()
 }
 
@@ -199,7 +204,7 @@ fn the_department_budget_is_added_up() {
             .map(|d| {
                 (
                     doc.line_col(d.primary.span.start()).line,
-                    d.code.clone(),
+                    d.code.to_string(),
                     d.message.clone(),
                 )
             })

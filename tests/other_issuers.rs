@@ -66,7 +66,7 @@ fn linter() -> kpilint::lint::Linter {
 fn messages(path: &Path) -> Vec<(String, String)> {
     let linted = linter().lint_path(path);
     (linted.report.diagnostics.iter())
-        .map(|d| (d.code.clone(), d.message.clone()))
+        .map(|d| (d.code.to_string(), d.message.clone()))
         .collect()
 }
 
@@ -84,7 +84,7 @@ fn findings_by(linter: &kpilint::lint::Linter, path: &Path) -> Vec<(String, Stri
         .report
         .diagnostics
         .iter()
-        .map(|d| (d.code.clone(), text[d.primary.span.range()].to_owned()))
+        .map(|d| (d.code.to_string(), text[d.primary.span.range()].to_owned()))
         .collect()
 }
 
@@ -169,9 +169,9 @@ fn values_are_read_with_their_comparator_and_unit_columns() {
             let secondary: Vec<_> = d
                 .secondary
                 .iter()
-                .map(|l| (text[l.span.range()].to_owned(), l.message.clone()))
+                .map(|l| (text[l.span.range()].to_owned(), l.message.to_string()))
                 .collect();
-            (d.code.clone(), secondary)
+            (d.code.to_string(), secondary)
         })
         .collect();
     labels.sort();
@@ -322,7 +322,7 @@ fn the_ministry_department_task_table_is_added_up() {
             .filter(|d| d.code != "C003")
             .map(|d| {
                 (
-                    d.code.clone(),
+                    d.code.to_string(),
                     d.message.clone(),
                     text[d.primary.span.range()].to_owned(),
                 )
@@ -506,7 +506,7 @@ fn a_unit_stated_in_the_name_is_the_value_s_unit() {
         .filter(|d| d.code != "V020")
         .map(|d| {
             let secondary: Vec<_> = (d.secondary.iter())
-                .map(|l| (&text[l.span.range()], l.message.as_str()))
+                .map(|l| (&text[l.span.range()], &*l.message))
                 .collect();
             (
                 d.code.as_str(),

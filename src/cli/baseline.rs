@@ -34,7 +34,7 @@ struct File {
 
 fn key(r: &FileReport, d: &crate::diagnostics::Diagnostic) -> Key {
     Key {
-        code: d.code.clone(),
+        code: d.code.to_string(),
         path: r.document.path.clone(),
         form: d.form.as_deref().map(str::to_owned),
         cell: r.document.slice(d.primary.span).to_owned(),

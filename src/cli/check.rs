@@ -1207,10 +1207,7 @@ mod tests {
     fn a_listing_lost_says_to_check_the_temporary_directory() {
         let lost = Refused::listing_lost(Path::new("表"), "无法读回".to_owned());
         let d = &unreadable(&lost).diagnostics[0];
-        assert_eq!(
-            (d.code.as_ref(), d.primary.message.as_str()),
-            ("I001", "目录")
-        );
+        assert_eq!((d.code.as_ref(), &*d.primary.message), ("I001", "目录"));
         let help = d.help.as_deref().unwrap();
         assert!(
             help.contains("临时目录") && help.contains("TMPDIR"),

@@ -38,11 +38,13 @@ impl fmt::Display for Severity {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label {
     pub span: Span,
-    pub message: String,
+    /// Shared: most labels are a rule's own words (`无法考核`), which every finding of the
+    /// rule repeats, and a large file has tens of thousands of findings.
+    pub message: Shared,
 }
 
 impl Label {
-    pub fn new(span: Span, message: impl Into<String>) -> Self {
+    pub fn new(span: Span, message: impl Into<Shared>) -> Self {
         Label {
             span,
             message: message.into(),
@@ -70,10 +72,82 @@ pub struct Fix {
 /// a large file has thousands of findings.
 pub type Shared = std::sync::Arc<str>;
 
+/// A finding's code (`S003`, `F001`): shared with its rule, since a large file has tens of
+/// thousands of findings and a `String` each was a heap block each. Compares with text.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CodeName(Shared);
+
+impl CodeName {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for CodeName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for CodeName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for CodeName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for CodeName {
+    fn from(code: &str) -> Self {
+        CodeName(code.into())
+    }
+}
+
+impl From<String> for CodeName {
+    fn from(code: String) -> Self {
+        CodeName(code.into())
+    }
+}
+
+impl PartialEq<str> for CodeName {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for CodeName {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<String> for CodeName {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<CodeName> for &str {
+    fn eq(&self, other: &CodeName) -> bool {
+        **self == *other.0
+    }
+}
+
+impl Serialize for CodeName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     /// A built-in code (`S003`) or a rule's code from its pack (`F001`).
-    pub code: String,
+    pub code: CodeName,
     /// Kebab-case name of the defect.
     pub name: Shared,
     /// The rule pack the finding comes from, or None for built-in findings.
@@ -97,7 +171,7 @@ impl Diagnostic {
     /// A diagnostic with the severity its code has in the code table.
     pub fn new(code: &'static codes::Code, message: impl Into<String>, primary: Label) -> Self {
         Diagnostic {
-            code: code.code.to_owned(),
+            code: code.code.into(),
             name: code.name.into(),
             pack: None,
             severity: code.severity,

@@ -552,7 +552,7 @@ pub fn read(path: &str, text: String) -> Ingested {
     }
     let unreadable = diagnostics
         .iter()
-        .any(|d| d.code == codes::STRUCTURED_INVALID.code && d.severity == Severity::Error)
+        .any(|d| &*d.code == codes::STRUCTURED_INVALID.code && d.severity == Severity::Error)
         && forms.is_empty();
     Ingested {
         document: Document {

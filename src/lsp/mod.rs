@@ -177,7 +177,7 @@ fn to_lsp(
         .iter()
         .map(|l| DiagnosticRelatedInformation {
             location: Location::new(uri.clone(), convert::range(doc, l.span)),
-            message: l.message.clone(),
+            message: l.message.to_string(),
         })
         .collect();
     let mut message = d.message.clone();
@@ -192,7 +192,7 @@ fn to_lsp(
             Severity::Warning => DiagnosticSeverity::WARNING,
             Severity::Info => DiagnosticSeverity::INFORMATION,
         }),
-        code: Some(NumberOrString::String(d.code.clone())),
+        code: Some(NumberOrString::String(d.code.to_string())),
         code_description: Uri::from_str(&format!("{docs_url}{}", d.code))
             .ok()
             .map(|href| CodeDescription { href }),

@@ -490,7 +490,7 @@ fn render_laid_out(
         None => (&handlers.wrapping, message, help),
     };
     let mut md = MietteDiagnostic::new(message)
-        .with_code(d.code.clone())
+        .with_code(d.code.to_string())
         .with_severity(match d.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
@@ -500,11 +500,11 @@ fn render_laid_out(
         md = md.with_help(help);
     }
     let mut labels = vec![LabeledSpan::new_primary_with_span(
-        Some(d.primary.message.clone()),
+        Some(d.primary.message.to_string()),
         (d.primary.span.start(), d.primary.span.len()),
     )];
     labels.extend(d.secondary.iter().map(|l| {
-        LabeledSpan::new_with_span(Some(l.message.clone()), (l.span.start(), l.span.len()))
+        LabeledSpan::new_with_span(Some(l.message.to_string()), (l.span.start(), l.span.len()))
     }));
     if snippet {
         md = md.with_labels(labels);

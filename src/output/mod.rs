@@ -42,7 +42,7 @@ impl RuleInfo {
             pack: None,
         });
         let packs = rules.rules().map(|r| RuleInfo {
-            code: r.code.clone(),
+            code: r.code.to_string(),
             name: r.name.to_string(),
             summary: r.summary.clone(),
             description: r.rationale.clone(),
@@ -132,11 +132,11 @@ impl Tally {
         self.summary.unreadable += s.unreadable;
         for d in &r.diagnostics {
             // Looked up by the borrowed code: `entry` would copy it for every finding.
-            match self.counts.get_mut(&d.code) {
+            match self.counts.get_mut(&*d.code) {
                 Some(count) => count.2 += 1,
                 None => {
                     let first = (d.name.to_string(), d.severity, 1);
-                    self.counts.insert(d.code.clone(), first);
+                    self.counts.insert(d.code.to_string(), first);
                 }
             }
         }

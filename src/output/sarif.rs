@@ -177,7 +177,7 @@ impl Stream {
     }
 
     fn result_json(&self, f: &FileReport, d: &Diagnostic) -> String {
-        let r = result(&f.document, d, self.index.get(&d.code).copied());
+        let r = result(&f.document, d, self.index.get(&*d.code).copied());
         item_json(&r, 8)
     }
 
@@ -271,7 +271,7 @@ mod tests {
             .iter()
             .flat_map(|f| {
                 f.diagnostics.iter().map(|d| {
-                    let index = rules.iter().position(|r| r.code == d.code);
+                    let index = rules.iter().position(|r| d.code == r.code);
                     result(&f.document, d, index)
                 })
             })

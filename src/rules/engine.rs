@@ -12,7 +12,7 @@ use super::eval::{
 use super::expr::{BinOp, Expr, Node, NO_SLOT};
 use super::pack::{Compiled, LabelExpr, ParamValue, Part, Rule, Scope};
 use super::verdict::Verdicts;
-use crate::diagnostics::{codes, Diagnostic, Edit, Fix, Label, Severity};
+use crate::diagnostics::{codes, Diagnostic, Edit, Fix, Label, Severity, Shared};
 use crate::model::{BudgetTable, Document, KeyTask, Span, TableRow};
 use crate::value;
 use rayon::prelude::*;
@@ -42,7 +42,7 @@ impl Settings {
         &'s self,
         rule: &'s Rule,
     ) -> impl Iterator<Item = (&'s str, &'s ParamValue)> {
-        let set = self.params.get(&rule.code);
+        let set = self.params.get(&*rule.code);
         rule.params
             .iter()
             .map(move |(k, default)| (k.as_str(), set.and_then(|p| p.get(k)).unwrap_or(default)))
@@ -58,7 +58,7 @@ impl Settings {
 
     pub fn severity_of(&self, rule: &Rule) -> Severity {
         self.severity
-            .get(&rule.code)
+            .get(&*rule.code)
             .copied()
             .unwrap_or(rule.severity)
     }
@@ -947,7 +947,7 @@ fn apply<'r: 'a, 'a>(
         Some(l) => place(ev, l, env)?.into_iter().next(),
         None => None,
     }
-    .unwrap_or((item.at, rule.summary.clone()));
+    .unwrap_or_else(|| (item.at, rule.summary.as_str().into()));
     let mut d = Diagnostic {
         code: rule.code.clone(),
         name: rule.name.clone(),
@@ -993,6 +993,8 @@ fn apply<'r: 'a, 'a>(
         }
         _ => {}
     }
+    // Kept as long as the file's findings are: one label grown by a push has room for four.
+    d.secondary.shrink_to_fit();
     Ok(Some(d))
 }
 
@@ -1043,7 +1045,7 @@ fn place<'r: 'a, 'a>(
     ev: &Evaluator<'a>,
     l: &'r LabelExpr,
     env: &mut Env<'r, 'a>,
-) -> Result<Vec<(Span, String)>, Failure> {
+) -> Result<Vec<(Span, Shared)>, Failure> {
     let v = ev
         .eval(&l.expr.node, env)
         .map_err(|e| Box::new((e, l.expr.clone())))?;
@@ -1056,7 +1058,7 @@ fn place<'r: 'a, 'a>(
         .iter()
         .filter_map(|v| {
             let span = v.span()?;
-            Some((span, l.label.clone().unwrap_or_else(|| v.display())))
+            Some((span, l.label.clone().unwrap_or_else(|| v.display().into())))
         })
         .collect())
 }
@@ -1065,7 +1067,7 @@ fn rule_error(rule: &Rule, e: &EvalError, expr: Compiled, item: &Item<'_>) -> Ru
     let span = expr.span(e.start, e.end);
     let form = item.form.and_then(|f| f.form.display_name()).unwrap_or("");
     RuleError {
-        code: rule.code.clone(),
+        code: rule.code.to_string(),
         pack: rule.pack.to_string(),
         diagnostic: Diagnostic::new(
             &codes::RULE_EVALUATION,

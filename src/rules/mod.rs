@@ -152,7 +152,7 @@ pub fn test_examples(pack: &Pack) -> Vec<ExampleFailure> {
     let settings = Settings::default();
     for rule in &pack.rules {
         let fail = |message: String, at| ExampleFailure {
-            code: rule.code.clone(),
+            code: rule.code.to_string(),
             message,
             at,
         };

@@ -224,7 +224,7 @@ pub struct FixExpr {
 #[derive(Debug, Clone)]
 pub struct LabelExpr {
     pub expr: Compiled,
-    pub label: Option<String>,
+    pub label: Option<crate::diagnostics::Shared>,
 }
 
 /// An example form fragment and where it is in the pack.
@@ -236,7 +236,7 @@ pub struct Example {
 
 #[derive(Debug, Clone)]
 pub struct Rule {
-    pub code: String,
+    pub code: crate::diagnostics::CodeName,
     pub name: Shared,
     pub pack: Shared,
     pub severity: Severity,
@@ -635,7 +635,10 @@ fn compile_rule(
             RawLabel::Expr(s) => (s.clone(), None),
             RawLabel::Labelled { at, label } => (at.clone(), label.clone()),
         };
-        compile(key, &src, &env, diags).map(|(expr, _)| LabelExpr { expr, label })
+        compile(key, &src, &env, diags).map(|(expr, _)| LabelExpr {
+            expr,
+            label: label.map(Into::into),
+        })
     };
     let primary = r
         .primary
@@ -669,7 +672,7 @@ fn compile_rule(
         return Err(diags);
     }
     Ok(Rule {
-        code: r.code,
+        code: r.code.into(),
         name: r.name.into(),
         pack: pack.into(),
         severity: match r.severity {
