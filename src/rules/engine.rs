@@ -1028,7 +1028,7 @@ fn label_columns(d: &mut Diagnostic, h: &HalfCtx<'_>) {
             None if labels == value::UNIT_COLUMNS => {
                 let name = &h.half.name;
                 let unit = name.get().and_then(|n| value::unit_in_name(n));
-                if let Some((unit, _)) = unit {
+                if let Some(unit) = unit {
                     if !d.secondary.iter().any(|l| l.span == name.span) {
                         d.secondary
                             .push(Label::new(name.span, format!("名称写明单位“{unit}”")));

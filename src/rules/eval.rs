@@ -176,7 +176,7 @@ pub fn typed_value(half: &IndicatorHalf, text: &str) -> (Rc<value::Value>, Optio
     }
     let column = |labels| column(half, labels).and_then(|(_, c)| c.get().map(String::as_str));
     let cmp = column(value::CMP_COLUMNS);
-    let unit = column(value::UNIT_COLUMNS).or_else(|| value::unit_in_name(name).map(|(u, _)| u));
+    let unit = column(value::UNIT_COLUMNS).or_else(|| value::unit_in_name(name));
     match value::with_columns(&cell, cmp, unit) {
         Some((v, written)) => (Rc::new(v), Some(written.into())),
         None => (cell, None),

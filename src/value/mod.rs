@@ -402,13 +402,13 @@ pub const UNIT_COLUMNS: &[&str] = &["计量单位", "度量单位"];
 const NAME_UNIT_MAX: usize = 8;
 
 /// The unit an indicator's name states in brackets at its end (`合格率（%）`, `培训人数（人）`,
-/// `人均补助(元/人)`), and where in the name the brackets start: forms without a unit column
-/// write the unit there, and the 指标值 cell is then a bare number (`≥98`), which is right.
+/// `人均补助(元/人)`): forms without a unit column write the unit there, and the 指标值 cell is
+/// then a bare number (`≥98`), which is right.
 ///
 /// Only what the value grammar reads as a unit counts (`1%`, `1人`, `1元/人` read as a
 /// percentage or an amount with its unit): `（试行）`, `（2025年）` and `（一期）` are parts of
 /// the name.
-pub fn unit_in_name(name: &str) -> Option<(&str, usize)> {
+pub fn unit_in_name(name: &str) -> Option<&str> {
     let name = name.trim_end();
     let (close, open) = if name.ends_with('）') {
         ('）', '（')
@@ -432,7 +432,7 @@ pub fn unit_in_name(name: &str) -> Option<(&str, usize)> {
         _ => false,
     };
     // A note on how the unit is written (`元/人·天`) is the name's, not a reason to doubt it.
-    is_unit.then_some((unit, start))
+    is_unit.then_some(unit)
 }
 
 /// The value of a 指标值 cell read together with the columns its comparator and unit are
@@ -1237,14 +1237,13 @@ mod tests {
 
     #[test]
     fn a_name_states_its_unit_in_brackets_at_its_end() {
-        let unit = |name| unit_in_name(name).map(|(u, _)| u);
+        let unit = unit_in_name;
         assert_eq!(unit("合格率（%）"), Some("%"));
         assert_eq!(unit("合格率（％） "), Some("％"));
         assert_eq!(unit("培训人数（人）"), Some("人"));
         assert_eq!(unit("生均补助(元/人)"), Some("元/人"));
         assert_eq!(unit("生均补助(元/人·天)"), Some("元/人·天"));
         assert_eq!(unit("项目资金（ 万元 ）"), Some("万元"));
-        assert_eq!(unit_in_name("合格率（%）").map(|(_, at)| at), Some(9));
         // Remarks, years and numbers in brackets are parts of the name.
         for not in [
             "合格率",
