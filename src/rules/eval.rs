@@ -1213,16 +1213,8 @@ pub fn pct_at_end(text: &str) -> Option<(Decimal, usize)> {
 /// V020 and V024 leave rates to it. A remark in brackets after the name is not part of it
 /// (`合格率（%）`, `验收合格率(按批次)`).
 pub fn is_rate(name: &str) -> bool {
-    let mut name = name.trim_end_matches(crate::ingest::is_space);
-    for (open, close) in [('（', '）'), ('(', ')')] {
-        if let Some(inside) = name.strip_suffix(close) {
-            if let Some(start) = inside.rfind(open) {
-                name = inside[..start].trim_end_matches(crate::ingest::is_space);
-            }
-            break;
-        }
-    }
-    let mut back = name.chars().rev();
+    let name = value::trailing_bracket(name).map_or(name, |(before, _)| before);
+    let mut back = name.trim_end_matches(crate::ingest::is_space).chars().rev();
     back.next() == Some('率')
         && back
             .next()

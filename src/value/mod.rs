@@ -397,6 +397,23 @@ pub fn forget_remembered() {
 pub const CMP_COLUMNS: &[&str] = &["指标性质", "计算符号"];
 pub const UNIT_COLUMNS: &[&str] = &["计量单位", "度量单位"];
 
+/// A name and the remark in brackets at its end (`合格率（%）` is `合格率` and `%`), full-width or
+/// not: what the name says before it, and what the brackets hold. `None` when the name does not
+/// end in a closing bracket with its opening one before it.
+pub fn trailing_bracket(name: &str) -> Option<(&str, &str)> {
+    let name = name.trim_end();
+    for (open, close) in [('（', '）'), ('(', ')')] {
+        if let Some(inside) = name.strip_suffix(close) {
+            let start = inside.rfind(open)?;
+            return Some((
+                inside[..start].trim_end(),
+                &inside[start + open.len_utf8()..],
+            ));
+        }
+    }
+    None
+}
+
 /// The longest unit a name may state in brackets (`（万元/人·年）`), in characters: longer
 /// brackets are remarks (`（含教师和学生）`), not units.
 const NAME_UNIT_MAX: usize = 8;
@@ -409,17 +426,8 @@ const NAME_UNIT_MAX: usize = 8;
 /// percentage or an amount with its unit): `（试行）`, `（2025年）` and `（一期）` are parts of
 /// the name.
 pub fn unit_in_name(name: &str) -> Option<&str> {
-    let name = name.trim_end();
-    let (close, open) = if name.ends_with('）') {
-        ('）', '（')
-    } else if name.ends_with(')') {
-        (')', '(')
-    } else {
-        return None;
-    };
-    let inner_end = name.len() - close.len_utf8();
-    let start = name[..inner_end].rfind(open)?;
-    let unit = name[start + open.len_utf8()..inner_end].trim();
+    let (_, unit) = trailing_bracket(name)?;
+    let unit = unit.trim();
     let first = unit.chars().next()?;
     if first.is_ascii_digit() || unit.chars().count() > NAME_UNIT_MAX || unit.contains(['(', '（'])
     {
@@ -1233,6 +1241,19 @@ mod tests {
         let v = joined("35", Some("定量"), Some("公里")).unwrap();
         assert_eq!((v.cmp(), v.unit().as_deref()), (None, Some("公里")));
         assert_eq!(joined("35", Some("≥"), None).unwrap().cmp(), Some(Cmp::Ge));
+    }
+
+    #[test]
+    fn a_remark_in_brackets_ends_a_name() {
+        assert_eq!(trailing_bracket("合格率（%） "), Some(("合格率", "%")));
+        assert_eq!(
+            trailing_bracket("验收合格率 (按批次)"),
+            Some(("验收合格率", "按批次"))
+        );
+        assert_eq!(trailing_bracket("（人）"), Some(("", "人")));
+        for none in ["合格率", "人数人）", "人数（人", "（人）数"] {
+            assert_eq!(trailing_bracket(none), None, "{none}");
+        }
     }
 
     #[test]
