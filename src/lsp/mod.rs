@@ -493,20 +493,16 @@ fn hover(server: &Server, p: &lsp_types::HoverParams) -> Option<Hover> {
                 let j = crate::output::value::json(&v);
                 let mut md = format!("**指标值** `{}`", text);
                 if let Some(w) = &written {
-                    // What was read with the cell (`written` is comparator, cell, unit), and
-                    // where the unit came from: its column, or else the name (`合格率（%）`).
-                    let unit_column = crate::rules::eval::column(h, crate::value::UNIT_COLUMNS)
-                        .is_some_and(|(_, c)| c.get().is_some());
+                    use crate::rules::eval::{read_with, UnitFrom};
+                    let read = read_with(h, w, text);
                     let mut with = Vec::new();
-                    if !w.starts_with(text.as_str()) {
+                    if read.cmp.is_some() {
                         with.push("指标性质列");
                     }
-                    if !w.ends_with(text.as_str()) {
-                        with.push(if unit_column {
-                            "计量单位列"
-                        } else {
-                            "名称写明的单位"
-                        });
+                    match read.unit {
+                        Some(UnitFrom::Column(_)) => with.push("计量单位列"),
+                        Some(UnitFrom::Name(_)) => with.push("名称写明的单位"),
+                        None => {}
                     }
                     md.push_str(&format!("（连同{}读作 `{w}`）", with.join("、")));
                 }

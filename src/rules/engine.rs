@@ -7,14 +7,13 @@
 //! once per rule, against the pack, and never stops the run.
 
 use super::eval::{
-    self, logic, DocCtx, Env, EvalError, Evaluator, FormCtx, HalfCtx, Period, Val, V,
+    self, logic, DocCtx, Env, EvalError, Evaluator, FormCtx, HalfCtx, Period, UnitFrom, Val, V,
 };
 use super::expr::{BinOp, Expr, Node, NO_SLOT};
 use super::pack::{Compiled, LabelExpr, ParamValue, Part, Rule, Scope};
 use super::verdict::Verdicts;
 use crate::diagnostics::{codes, Diagnostic, Edit, Fix, Label, Severity, Shared};
 use crate::model::{BudgetTable, Document, KeyTask, Span, TableRow};
-use crate::value;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -1010,32 +1009,18 @@ fn label_columns(d: &mut Diagnostic, h: &HalfCtx<'_>) {
     if !inside(d.primary.span) && !d.secondary.iter().any(|l| inside(l.span)) {
         return;
     }
-    // The text read is the comparator, the cell and the unit, each there only if used.
-    let used = [
-        (value::CMP_COLUMNS, !written.starts_with(cell.as_str())),
-        (value::UNIT_COLUMNS, !written.ends_with(cell.as_str())),
+    let read = super::eval::read_with(h.half, written, cell);
+    let column = |(label, c): &(String, crate::model::Cell<String>)| (c.span, label.clone());
+    let places = [
+        read.cmp.map(column),
+        read.unit.map(|u| match u {
+            UnitFrom::Column(c) => column(c),
+            UnitFrom::Name(unit) => (h.half.name.span, format!("名称写明单位“{unit}”")),
+        }),
     ];
-    for (labels, used) in used {
-        if !used {
-            continue;
-        }
-        match super::eval::column(h.half, labels).filter(|(_, c)| c.get().is_some()) {
-            Some((label, c)) if !d.secondary.iter().any(|l| l.span == c.span) => {
-                d.secondary.push(Label::new(c.span, label.clone()));
-            }
-            Some(_) => {}
-            // No unit column: the unit was the one the name states (`合格率（%）`).
-            None if labels == value::UNIT_COLUMNS => {
-                let name = &h.half.name;
-                let unit = name.get().and_then(|n| value::unit_in_name(n));
-                if let Some(unit) = unit {
-                    if !d.secondary.iter().any(|l| l.span == name.span) {
-                        d.secondary
-                            .push(Label::new(name.span, format!("名称写明单位“{unit}”")));
-                    }
-                }
-            }
-            None => {}
+    for (span, text) in places.into_iter().flatten() {
+        if !d.secondary.iter().any(|l| l.span == span) {
+            d.secondary.push(Label::new(span, text));
         }
     }
 }

@@ -183,6 +183,42 @@ pub fn typed_value(half: &IndicatorHalf, text: &str) -> (Rc<value::Value>, Optio
     }
 }
 
+/// Where the parts of a value read from outside its cell came from (see [`typed_value`]): the
+/// comparator's column, and the unit's column or the unit the name states. What a finding
+/// labels beside the cell, and what the editor's hover says it was read with.
+pub struct ReadWith<'h> {
+    /// The comparator column and its cell (`指标性质`), if the comparator came from it.
+    pub cmp: Option<&'h (String, Cell<String>)>,
+    pub unit: Option<UnitFrom<'h>>,
+}
+
+pub enum UnitFrom<'h> {
+    /// The unit column and its cell (`计量单位`).
+    Column(&'h (String, Cell<String>)),
+    /// The unit the name states in brackets (`%` of `合格率（%）`).
+    Name(&'h str),
+}
+
+/// [`ReadWith`] for a half whose value was read from `written` (the comparator, the cell and
+/// the unit, each there only if used), its cell holding `cell`.
+pub fn read_with<'h>(half: &'h IndicatorHalf, written: &str, cell: &str) -> ReadWith<'h> {
+    let filled = |labels| column(half, labels).filter(|(_, c)| c.get().is_some());
+    let cmp = (!written.starts_with(cell))
+        .then(|| filled(value::CMP_COLUMNS))
+        .flatten();
+    let unit = (!written.ends_with(cell))
+        .then(|| match filled(value::UNIT_COLUMNS) {
+            Some(c) => Some(UnitFrom::Column(c)),
+            None => half
+                .name
+                .get()
+                .and_then(|n| value::unit_in_name(n))
+                .map(UnitFrom::Name),
+        })
+        .flatten();
+    ReadWith { cmp, unit }
+}
+
 /// The first of a half's extra columns whose header is one of `labels` (a comparator or a unit
 /// column, [`value::CMP_COLUMNS`]): its header as printed and its cell.
 pub fn column<'h>(half: &'h IndicatorHalf, labels: &[&str]) -> Option<&'h (String, Cell<String>)> {
