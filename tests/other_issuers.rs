@@ -491,17 +491,30 @@ fn a_unit_stated_in_the_name_is_the_value_s_unit() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("units_in_names.txt");
     std::fs::write(&path, with_units("100", "≥90")).unwrap();
-    let about_values: Vec<_> = findings(&path)
+    // One linter for this file and the next: a `≥90` it saw pass as `≥90%` under
+    // 学生家长满意度（%） must not pass for a `≥90` under a name that states no unit.
+    let linter = linter();
+    let about_values: Vec<_> = findings_by(&linter, &path)
         .into_iter()
         .filter(|(code, _)| code.starts_with('V') && code != "V020")
         .collect();
     assert!(about_values.is_empty(), "{about_values:?}");
+    let bare = dir.path().join("bare_satisfaction.txt");
+    std::fs::write(
+        &bare,
+        with_units("100", "≥90").replace("学生家长满意度（%）", "学生家长满意度"),
+    )
+    .unwrap();
+    assert!(
+        findings_by(&linter, &bare).contains(&("V009".to_owned(), "≥90".to_owned())),
+        "a bare ≥90 under a name without its unit is not a percentage"
+    );
 
     // A rate in words is still not a percentage, and a satisfaction capped with ≤ is still
     // capped: the satisfaction's finding quotes the value with the name's unit and labels it.
     let text = with_units("应补尽补", "≤90");
     std::fs::write(&path, &text).unwrap();
-    let linted = linter().lint_path(&path);
+    let linted = linter.lint_path(&path);
     let found: Vec<_> = (linted.report.diagnostics.iter())
         .filter(|d| d.code != "V020")
         .map(|d| {

@@ -132,12 +132,6 @@ impl PartialEq<String> for CodeName {
     }
 }
 
-impl PartialEq<CodeName> for &str {
-    fn eq(&self, other: &CodeName) -> bool {
-        **self == *other.0
-    }
-}
-
 impl Serialize for CodeName {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.0)

@@ -495,8 +495,9 @@ impl Memory {
 }
 
 /// The cells of a half a rule may read, each with its bit (a pair's annual half's bits if
-/// `annual`). A value read with the comparator and unit columns beside it is typed from the
-/// text it was read from (`HalfCtx::written`): a rule that reads the value reads that too.
+/// `annual`). A value read with the comparator and unit columns beside it, or with the unit
+/// its name states (`合格率（%）`), is typed from the text it was read from
+/// (`HalfCtx::written`): a rule that reads the value reads that too.
 fn cells<'h>(h: &'h HalfCtx<'_>, annual: bool) -> [(Reads, Option<&'h str>); 5] {
     let half = h.half;
     let bit = |r: Reads| if annual { r.annual() } else { r };
