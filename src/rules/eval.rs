@@ -1079,6 +1079,10 @@ impl<'a> Evaluator<'a> {
                 }
             }
             "is_rate" => text(&first).map_or_else(V::null, |t| V::new(Val::Bool(is_rate(t)))),
+            "bare_name" => text(&first).map_or_else(V::null, |name| {
+                let bare = value::trailing_bracket(name).map_or(name, |(before, _)| before);
+                V::new(Val::Str(Cow::Owned(bare.to_owned())))
+            }),
             "pct_in" => match text(&first).and_then(pct_at_end) {
                 Some((d, at)) => V {
                     val: Val::Num(d),
@@ -2076,6 +2080,23 @@ mod tests {
         let e = run("count([3, \"a\"], x => x > 2)").expect_err("compares text with a number");
         assert!(e.contains("不能比较"), "{e}");
         assert!(run("filter([3, \"a\"], x => x > 2)").is_err());
+    }
+
+    #[test]
+    fn a_bare_name_drops_the_bracket_at_its_end() {
+        assert_eq!(
+            run("bare_name(\"培训人数（人）\")").as_deref(),
+            Ok("培训人数")
+        );
+        assert_eq!(
+            run("bare_name(\"验收合格率 (按批次)\")").as_deref(),
+            Ok("验收合格率")
+        );
+        assert_eq!(
+            run("bare_name(\"（一期）工程\")").as_deref(),
+            Ok("（一期）工程")
+        );
+        assert_eq!(run("bare_name(null)").as_deref(), Ok("（空）"));
     }
 
     /// `choose` evaluates only the branch it returns: the other may fail, or cost a walk over

@@ -499,6 +499,12 @@ pub static FUNCTIONS: &[(&str, (usize, usize), bool, &str)] = &[
         "名称是否是比率（以“率”结尾，效率、频率、功率除外）",
     ),
     (
+        "bare_name",
+        (1, 1),
+        false,
+        "名称去掉末尾括号里的说明或单位（培训人数（人） → 培训人数）",
+    ),
+    (
         "pct_in",
         (1, 1),
         false,
@@ -767,7 +773,9 @@ fn call(
         "filter" => first,
         "first" => elem,
         "map" => Ty::List(Elem::of(rest.first().copied().unwrap_or(Ty::Any))),
-        "join" | "header" | "pct" | "note" | "doubled" | "replace" | "halfwidth" => Ty::Str,
+        "join" | "header" | "pct" | "note" | "doubled" | "replace" | "halfwidth" | "bare_name" => {
+            Ty::Str
+        }
         "coalesce" => first,
         "choose" => rest.first().copied().unwrap_or(Ty::Any),
         _ => Ty::Any,
