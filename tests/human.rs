@@ -47,7 +47,7 @@ fn report_for(code: &str, line: u32) -> String {
 
 #[test]
 fn cost_times_count_against_funds_labels_all_three_cells() {
-    insta::assert_snapshot!(report_for("C001", 1166));
+    insta::assert_snapshot!(report_for("C001", 6427));
 }
 
 #[test]
@@ -72,16 +72,17 @@ fn phone_damaged_by_a_spreadsheet() {
 
 #[test]
 fn far_apart_labels_get_their_own_snippets() {
-    // C001 on line 1166 points at the funds total on line 1148 as well: the report shows the
-    // two places, not the project description between them; the count on line 1163 is near
+    // C001 on line 6427 points at the funds total on line 6410 as well: the report shows the
+    // two places, not the project description between them; the count on line 6424 is near
     // enough to the cost row to share its snippet.
-    let text = report_for("C001", 1166);
+    let text = report_for("C001", 6427);
     assert_eq!(text.matches("╭─[").count(), 2, "{text}");
     assert!(
-        text.contains("1148:79]") && text.contains("1166:79]"),
+        text.contains("6410:80]") && text.contains("6427:70]"),
         "{text}"
     );
-    assert!(!text.contains(" 1155 │"), "{text}");
+    assert!(text.contains(" 6424 │"), "{text}");
+    assert!(!text.contains(" 6417 │"), "{text}");
 }
 
 #[test]

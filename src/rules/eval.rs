@@ -1041,7 +1041,8 @@ impl<'a> Evaluator<'a> {
             "periods" => {
                 let years = num(&rest[0]);
                 let per = match &first.val {
-                    Val::Value(h) | Val::Half(h) => h.value.as_deref().and_then(per_time),
+                    Val::Value(h) => h.value.as_deref().and_then(per_time),
+                    Val::Half(h) => rate_period(h),
                     _ => return Ok(V::null()),
                 };
                 match (per, years) {
@@ -1078,6 +1079,10 @@ impl<'a> Evaluator<'a> {
                     first
                 }
             }
+            "rate_period" => match &first.val {
+                Val::Half(h) => rate_period(h).map_or_else(V::null, |t| V::new(s(t.spelling()))),
+                _ => V::null(),
+            },
             "is_rate" => text(&first).map_or_else(V::null, |t| V::new(Val::Bool(is_rate(t)))),
             "bare_name" => text(&first).map_or_else(V::null, |name| {
                 let bare = value::trailing_bracket(name).map_or(name, |(before, _)| before);
@@ -1378,6 +1383,16 @@ fn per_time(v: &value::Value) -> Option<value::TimeUnit> {
         Kind::Quantity(q) => q.unit.as_ref().and_then(|u| u.per_time()),
         _ => None,
     }
+}
+
+/// The period a row's rate is per: its value's unit's (`522元/人/月`), else the one its name
+/// states (`每月发放标准` `494元/人`). Forms write the period in either place, and a cost
+/// checked against a year's funds must be multiplied by it wherever it is written.
+fn rate_period(h: &HalfCtx) -> Option<value::TimeUnit> {
+    h.value
+        .as_deref()
+        .and_then(per_time)
+        .or_else(|| (h.half.name.value.as_deref()).and_then(value::unit::period_in_name))
 }
 
 /// The 主管部门 without its code, on the whole cell: the code has its own field.
@@ -1934,6 +1949,7 @@ fn value_field<'a>(h: &'a HalfCtx<'a>, name: &str) -> Option<V<'a>> {
         "per_time" => at(unit
             .and_then(|u| u.per_time())
             .map_or(Val::Null, |t| s(t.spelling()))),
+        "per_count" => at(unit.and_then(|u| u.per_count()).map_or(Val::Null, |c| s(c))),
         "year" => at(deadline
             .and_then(|d| d.year)
             .map_or(Val::Null, |y| Val::Num(Decimal::from(y)))),

@@ -283,6 +283,12 @@ pub static FIELDS: &[(Ty, &str, Ty, &str)] = &[
         Ty::Str,
         "单价的时间单位：年、学期、月……",
     ),
+    (
+        Ty::Value,
+        "per_count",
+        Ty::Str,
+        "单价按人、按时间以外计的单位：元/人/场次 的 场次",
+    ),
     (Ty::Value, "year", Ty::Num, "期限的年份"),
     (Ty::Value, "month", Ty::Num, "期限的月份"),
     (Ty::Value, "recurring", Ty::Bool, "每年重复的期限"),
@@ -497,6 +503,12 @@ pub static FUNCTIONS: &[(&str, (usize, usize), bool, &str)] = &[
         (1, 1),
         false,
         "名称是否是比率（以“率”结尾，效率、频率、功率除外）",
+    ),
+    (
+        "rate_period",
+        (1, 1),
+        false,
+        "单价的计费周期：指标值单位写明的（元/人/月），否则名称写明的（每月发放标准）",
     ),
     (
         "bare_name",
@@ -773,9 +785,8 @@ fn call(
         "filter" => first,
         "first" => elem,
         "map" => Ty::List(Elem::of(rest.first().copied().unwrap_or(Ty::Any))),
-        "join" | "header" | "pct" | "note" | "doubled" | "replace" | "halfwidth" | "bare_name" => {
-            Ty::Str
-        }
+        "join" | "header" | "pct" | "note" | "doubled" | "replace" | "halfwidth" | "bare_name"
+        | "rate_period" => Ty::Str,
         "coalesce" => first,
         "choose" => rest.first().copied().unwrap_or(Ty::Any),
         _ => Ty::Any,

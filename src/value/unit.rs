@@ -199,6 +199,15 @@ impl Unit {
         })
     }
 
+    /// What else than a person or a time a rate is per: 场次 of `元/人/场次`, 课时 of `元/课时`.
+    /// Such a cost cannot be multiplied by a count of people alone.
+    pub fn per_count(&self) -> Option<&str> {
+        self.per.iter().find_map(|t| match t {
+            Term::Count(c) => Some(c.as_str()),
+            _ => None,
+        })
+    }
+
     /// A plain time span (`1年`, `12月`).
     pub fn is_time(&self) -> bool {
         matches!(self.numerator, Term::Time(_)) && self.per.is_empty()
@@ -229,6 +238,35 @@ impl fmt::Display for Unit {
 /// An amount in 元 for a money unit's amount.
 pub fn to_yuan(amount: Decimal, unit: &Unit) -> Option<Decimal> {
     unit.money().and_then(|m| amount.checked_mul(m.scale()))
+}
+
+/// The period an indicator's name says its amount is per: `每月发放标准` (a rate paid monthly,
+/// its value written `494元/人`) is per 月, as `按学期补助` is per 学期. Only a time word right
+/// after 每 or 按 counts: a name that merely mentions a month (`3月考试费`) states no rate.
+/// `None` when the name states none.
+pub fn period_in_name(name: &str) -> Option<TimeUnit> {
+    let mut rest = name;
+    while let Some(at) = rest.find(['每', '按']) {
+        // Both are three bytes in UTF-8.
+        let after = &rest[at + 3..];
+        // The longest time word first: 个学期 before 学期, 半年 before 年. Time words are at
+        // most three characters.
+        let mut ends = [0; 3];
+        let mut n = 0;
+        for (i, c) in after.char_indices().take(3) {
+            ends[n] = i + c.len_utf8();
+            n += 1;
+        }
+        if let Some(t) = ends[..n]
+            .iter()
+            .rev()
+            .find_map(|&end| TimeUnit::from_word(&after[..end]))
+        {
+            return Some(t);
+        }
+        rest = after;
+    }
+    None
 }
 
 /// How many of `per`'s periods fit in `years` years (`元/人/学期` over 1 year → 2).
@@ -271,6 +309,29 @@ pub fn approx(a: Decimal, b: Decimal, tolerance: Decimal) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_states_the_period_after_mei_or_an() {
+        let cases = [
+            ("每月发放标准", Some(TimeUnit::Month)),
+            ("每人每月补助", Some(TimeUnit::Month)),
+            ("每生每学期资助标准", Some(TimeUnit::Semester)),
+            ("每个学期补助", Some(TimeUnit::Semester)),
+            ("按半年发放标准", Some(TimeUnit::HalfYear)),
+            ("每学年学费", Some(TimeUnit::Year)),
+            ("每天伙食补助", Some(TimeUnit::Day)),
+            // A month named, not a rate per month.
+            ("3月考试费", None),
+            ("月工资标准", None),
+            ("按时发放率", None),
+            ("每人补助标准", None),
+            ("补助标准每", None),
+            ("", None),
+        ];
+        for (name, want) in cases {
+            assert_eq!(period_in_name(name), want, "{name}");
+        }
+    }
 
     fn u(num: &str, per: &[&str]) -> Unit {
         Unit::new(
