@@ -268,3 +268,33 @@ fn a_finding_about_a_unit_underlines_the_unit() {
     assert_eq!(underlined(5149, "V006"), ["100%", "100%"]);
     assert_eq!(underlined(6328, "V006"), ["学费收入的75%", "学费收入的75%"]);
 }
+
+/// A money amount under 时效指标 or 数量指标 is most often a cost row under the wrong label (on
+/// line 1560 a merged 时效指标 cell runs on over the 资助标准 row): the finding says it is an
+/// amount and where costs go. A value that is not money (`及时`) is told only what it should be.
+#[test]
+fn an_amount_under_the_wrong_label_is_named_as_one() {
+    let report = lint_file(Path::new("tests/corpus/000_cb0bcf906edd3817.txt"));
+    let doc = &report.document;
+    let message = |line: u32, code: &str| -> Vec<String> {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == code && doc.line_col(d.primary.span.start()).line == line)
+            .map(|d| d.message.clone())
+            .collect()
+    };
+    let cost = message(1560, "V007");
+    assert_eq!(cost.len(), 2, "both halves: {cost:?}");
+    for m in &cost {
+        assert!(
+            m.contains("“2000元/年/生”") && m.ends_with("；这是金额，成本应列在成本指标下"),
+            "{m}"
+        );
+    }
+    let timely = message(1559, "V007");
+    assert!(!timely.is_empty());
+    for m in &timely {
+        assert!(m.contains("“及时”") && !m.contains("金额"), "{m}");
+    }
+}

@@ -594,9 +594,9 @@ pub struct Env<'e, 'a> {
 }
 
 /// How many values an environment has room for, kept per item and per form: what the
-/// built-in packs keep (22 and 75; a test in `memo` holds them to it).
-pub const KEPT_ROOM: usize = 32;
-pub const FORM_KEPT_ROOM: usize = 96;
+/// built-in packs keep (33 and 94; a test in `memo` holds them to it).
+pub const KEPT_ROOM: usize = 48;
+pub const FORM_KEPT_ROOM: usize = 128;
 
 impl<'e, 'a> Env<'e, 'a> {
     /// An environment with room for what the built-in packs keep (an item's variables and a
