@@ -998,6 +998,14 @@ impl<'a> Evaluator<'a> {
                 Val::List(l) => V::new(Val::Num(Decimal::from(l.len()))),
                 _ => V::null(),
             },
+            // A list holds an item equal to the second argument (`==`'s equality): one pass in
+            // place of `any(list, x => x == item)`, which evaluates a condition per element.
+            "contains" if matches!(first.val, Val::List(_)) => {
+                let Val::List(items) = &first.val else {
+                    unreachable!()
+                };
+                V::new(Val::Bool(items.iter().any(|i| equal(i, &rest[0]))))
+            }
             "matches" | "contains" => {
                 let (Some(t), Some(p)) = (text(&first), text(&rest[0])) else {
                     return Ok(V::null());
@@ -2096,6 +2104,19 @@ mod tests {
         let e = run("count([3, \"a\"], x => x > 2)").expect_err("compares text with a number");
         assert!(e.contains("不能比较"), "{e}");
         assert!(run("filter([3, \"a\"], x => x > 2)").is_err());
+    }
+
+    #[test]
+    fn contains_finds_an_item_of_a_list_or_a_part_of_a_text() {
+        assert_eq!(run("contains([\"数量指标\", 3], 3)").as_deref(), Ok("是"));
+        assert_eq!(
+            run("contains([\"数量指标\", null], \"质量指标\")").as_deref(),
+            Ok("否")
+        );
+        // Equality as `==` has it: a number is not its text.
+        assert_eq!(run("contains([\"3\"], 3)").as_deref(), Ok("否"));
+        assert_eq!(run("contains([], null)").as_deref(), Ok("否"));
+        assert_eq!(run("contains(\"数量指标\", \"数量\")").as_deref(), Ok("是"));
     }
 
     #[test]

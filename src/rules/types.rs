@@ -454,7 +454,12 @@ pub static FUNCTIONS: &[(&str, (usize, usize), bool, &str)] = &[
     ),
     ("len", (1, 1), false, "文字的字数或列表的长度"),
     ("matches", (2, 2), false, "文字是否匹配正则表达式"),
-    ("contains", (2, 2), false, "文字是否包含另一段文字"),
+    (
+        "contains",
+        (2, 2),
+        false,
+        "文字是否包含另一段文字；列表是否含有等于第二个参数的项",
+    ),
     (
         "prefix_of",
         (2, 2),
