@@ -1000,12 +1000,9 @@ impl<'a> Evaluator<'a> {
             },
             // A list holds an item equal to the second argument (`==`'s equality): one pass in
             // place of `any(list, x => x == item)`, which evaluates a condition per element.
-            "contains" if matches!(first.val, Val::List(_)) => {
-                let Val::List(items) = &first.val else {
-                    unreachable!()
-                };
-                V::new(Val::Bool(items.iter().any(|i| equal(i, &rest[0]))))
-            }
+            "contains" if matches!(first.val, Val::List(_)) => V::new(Val::Bool(
+                list(&first).is_some_and(|items| items.iter().any(|i| equal(i, &rest[0]))),
+            )),
             "matches" | "contains" => {
                 let (Some(t), Some(p)) = (text(&first), text(&rest[0])) else {
                     return Ok(V::null());
