@@ -298,3 +298,29 @@ fn an_amount_under_the_wrong_label_is_named_as_one() {
         assert!(m.contains("“及时”") && !m.contains("金额"), "{m}");
     }
 }
+
+/// A rate whose period only the name states (`每月发放标准` `494元/人`) is multiplied by it, and
+/// the finding says where the 12 came from: the value itself shows no month. On the disclosure
+/// the form's 取暖费 row pays for the rest of the funds (line 1897); without it, the rate alone
+/// is measured against them.
+#[test]
+fn a_period_the_name_states_is_named_in_the_finding() {
+    let text = std::fs::read_to_string("tests/corpus/000_cb0bcf906edd3817.txt").unwrap();
+    let heating = "\t取暖费\t\t3920元/年\t取暖费\t\t3920元/年\t\n";
+    assert_eq!(text.matches(heating).count(), 1);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("disclosure.txt");
+    std::fs::write(&path, text.replace(heating, "")).unwrap();
+    let report = lint_file(&path);
+    let doc = &report.document;
+    let c001: Vec<&str> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "C001" && doc.line_col(d.primary.span.start()).line == 1896)
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(
+        c001,
+        ["每月发放标准 494元/人 × 发放遗属补助人数 1人 × 12 期（名称写明按月） = 5928 元，与年度资金总额 9900 元相差 40.1%"]
+    );
+}
