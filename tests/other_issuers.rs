@@ -41,7 +41,7 @@ fn single_period_form_with_extra_columns() {
     let extras: Vec<(&str, Option<&str>)> = first
         .extras
         .iter()
-        .map(|(k, c)| (k.as_str(), c.value.as_deref()))
+        .map(|(k, c)| (&**k, c.value.as_deref()))
         .collect();
     assert_eq!(
         extras,

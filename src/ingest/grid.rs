@@ -10,7 +10,7 @@
 use super::cells::{squeeze, Line, RawCell};
 use super::labels::{self, Column, Field, GridLabel};
 use crate::diagnostics::{codes, Diagnostic, Label};
-use crate::model::{Cell, GridLayout, IndicatorHalf, IndicatorRow, Span};
+use crate::model::{Cell, GridLayout, IndicatorHalf, IndicatorRow, Span, Text};
 use smallvec::SmallVec;
 
 /// What the grid's header row says about its columns.
@@ -111,11 +111,11 @@ struct Printed {
 struct RawHalf {
     l1: Option<Printed>,
     l2: Option<Printed>,
-    name: Option<(String, Span)>,
-    value: Option<(String, Span)>,
+    name: Option<(Text, Span)>,
+    value: Option<(Text, Span)>,
     /// Where a missing name or value would have been.
     gap: Span,
-    extras: Vec<(String, Cell<String>)>,
+    extras: Vec<(Text, Cell<Text>)>,
 }
 
 struct RawRow {
@@ -367,7 +367,7 @@ fn read_by_tokens<'a>(
 fn repeats(group: &Group<'_>, left: Option<&RawHalf>) -> bool {
     let Some(left) = left else { return false };
     let names: Vec<String> = group.data.iter().map(|c| squeeze(c.text)).collect();
-    let name = left.name.as_ref().map(|n| n.0.as_str());
+    let name = left.name.as_ref().map(|n| &*n.0);
     names.is_empty()
         || names.first().map(String::as_str) == name
         || name.is_some_and(|n| names[0].starts_with(n) || n.starts_with(names[0].as_str()))
@@ -433,8 +433,8 @@ fn half<'a>(
             span: c.span,
         })
     };
-    let text = |c: &RawCell| (squeeze(c.text), c.span);
-    let value = |c: &RawCell| (c.text.to_owned(), c.span);
+    let text = |c: &RawCell| (Text::from(squeeze(c.text)), c.span);
+    let value = |c: &RawCell| (Text::from(c.text), c.span);
     let mut h = RawHalf {
         l1: printed(l1),
         l2: printed(l2),
@@ -493,11 +493,12 @@ fn read_by_columns(line: &Line, cols: &[HeaderColumn]) -> RawRow {
                     }
                 }
             }
-            Column::Level3 => h.name = Some((squeeze(cell.text), cell.span)),
-            Column::Value => h.value = Some((cell.text.to_owned(), cell.span)),
-            Column::Extra => h
-                .extras
-                .push((hc.label.clone(), Cell::new(cell.text.to_owned(), cell.span))),
+            Column::Level3 => h.name = Some((squeeze(cell.text).into(), cell.span)),
+            Column::Value => h.value = Some((cell.text.into(), cell.span)),
+            Column::Extra => h.extras.push((
+                hc.label.as_str().into(),
+                Cell::new(cell.text.into(), cell.span),
+            )),
         }
         h.gap = Span::empty(line.span.end());
     }
@@ -540,7 +541,7 @@ fn resolve(
             value: h
                 .value
                 .map_or(Cell::missing(h.gap), |(t, s)| Cell::new(t, s)),
-            extras: h.extras,
+            extras: h.extras.into_boxed_slice(),
         };
         let implementation = r.left.map(|h| build(h, &left[i]));
         let annual = r.right.map(|h| build(h, &right[i]));

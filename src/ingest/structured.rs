@@ -12,7 +12,7 @@ use super::Ingested;
 use crate::diagnostics::{codes, Diagnostic, Label, Severity};
 use crate::model::{
     Cell, DepartmentSection, Document, Form, FormKind, Funds, GridLayout, IndicatorHalf,
-    IndicatorRow, KeyTask, LabelledAmount, LabelledValue, LineIndex, MoneyUnit, Span,
+    IndicatorRow, KeyTask, LabelledAmount, LabelledValue, LineIndex, MoneyUnit, Span, Text,
 };
 use rust_decimal::Decimal;
 use serde_yaml::Value;
@@ -189,11 +189,11 @@ impl<'t> Reader<'t> {
         out
     }
 
-    fn text(&mut self, key: &str, v: &Value) -> Cell<String> {
+    fn text(&mut self, key: &str, v: &Value) -> Cell<Text> {
         match scalar(v) {
             Some(s) if !s.trim().is_empty() => {
                 let span = self.loc.find(key, Some(&s));
-                Cell::new(s, span)
+                Cell::new(s.into(), span)
             }
             _ => Cell::missing(self.loc.find(key, None)),
         }
@@ -239,13 +239,13 @@ impl<'t> Reader<'t> {
             level2: Cell::missing(Span::empty(self.loc.cursor)),
             name: Cell::missing(Span::empty(self.loc.cursor)),
             value: Cell::missing(Span::empty(self.loc.cursor)),
-            extras: Vec::new(),
+            extras: Box::default(),
         };
         for (name, key, val) in self.fields(v, HALF_KEYS, "指标") {
             let cell = self.text(&key, val);
             match name {
-                "level1" => h.level1 = cell.map(Into::into),
-                "level2" => h.level2 = cell.map(Into::into),
+                "level1" => h.level1 = cell.map(|t| String::from(t).into()),
+                "level2" => h.level2 = cell.map(|t| String::from(t).into()),
                 "name" => h.name = cell,
                 _ => h.value = cell,
             }
@@ -253,7 +253,7 @@ impl<'t> Reader<'t> {
         h
     }
 
-    fn labelled(&mut self, v: &Value, what: &str) -> Vec<(Cell<String>, Cell<String>, Value)> {
+    fn labelled(&mut self, v: &Value, what: &str) -> Vec<(Cell<Text>, Cell<Text>, Value)> {
         let Value::Sequence(items) = v else {
             let at = Span::empty(self.loc.cursor);
             self.error(at, format!("{what}应为列表"));
@@ -334,8 +334,8 @@ impl<'t> Reader<'t> {
                         };
                         for (field, k, fv) in self.fields(item, TASK_KEYS, "年度主要任务") {
                             match field {
-                                "name" => t.name = self.text(&k, fv),
-                                "content" => t.content = self.text(&k, fv),
+                                "name" => t.name = self.text(&k, fv).map(String::from),
+                                "content" => t.content = self.text(&k, fv).map(String::from),
                                 "total" => t.total = self.amount(&k, fv, scale),
                                 "fiscal" => t.fiscal = self.amount(&k, fv, scale),
                                 _ => t.other = self.amount(&k, fv, scale),

@@ -12,7 +12,7 @@ use super::{prose, tables, tasks};
 use crate::diagnostics::{codes, Diagnostic, Label};
 use crate::model::{
     BudgetTable, Cell, DepartmentRef, Form, FormKind, Funds, IndicatorHalf, IndicatorRow,
-    LabelledAmount, LabelledValue, MoneyUnit, ProseFigure, Span, TableSection,
+    LabelledAmount, LabelledValue, MoneyUnit, ProseFigure, Span, TableSection, Text,
 };
 use rayon::prelude::*;
 use regex::Regex;
@@ -476,7 +476,7 @@ fn read_form(kind: FormKind, text: &str, range: Range<usize>) -> (Form, Vec<Diag
     let mut r = FormReader {
         form: Form {
             span: title_line.span.cover(last.unwrap_or(title_line.span)),
-            title: Cell::new(squeeze(title_cell.text), title_cell.span),
+            title: Cell::new(squeeze(title_cell.text).into(), title_cell.span),
             ..Form::empty(kind, at)
         },
         diagnostics: lines.wide().map(too_wide).into_iter().collect(),
@@ -696,7 +696,7 @@ impl<'a> FormReader<'a> {
         }
     }
 
-    fn text_cell(&mut self, field: Field) -> Option<&mut Cell<String>> {
+    fn text_cell(&mut self, field: Field) -> Option<&mut Cell<Text>> {
         let f = &mut self.form;
         Some(match field {
             Field::ProjectName => &mut f.name,
@@ -739,13 +739,16 @@ impl<'a> FormReader<'a> {
                 self.form.department = Cell::new(split_department(&value), span);
                 if field == Field::DeptName {
                     let name = self.form.department.value.as_ref().map(|d| d.name.clone());
-                    self.form.name = Cell { value: name, span };
+                    self.form.name = Cell {
+                        value: name.map(Into::into),
+                        span,
+                    };
                 }
             }
             _ => {
                 if let Some(cell) = self.text_cell(field) {
                     if cell.is_missing() {
-                        *cell = Cell::new(value, span);
+                        *cell = Cell::new(value.into(), span);
                     }
                 }
             }
@@ -764,7 +767,7 @@ impl<'a> FormReader<'a> {
             [] => {}
             [only] => {
                 let annual = self.annual_goal_col.is_some_and(|c| only.col >= c);
-                let cell = Cell::new(only.text.to_owned(), only.span);
+                let cell = Cell::new(only.text.into(), only.span);
                 if annual {
                     t.goal_annual = cell;
                 } else {
@@ -772,8 +775,8 @@ impl<'a> FormReader<'a> {
                 }
             }
             [first, .., last] => {
-                t.goal_implementation = Cell::new(first.text.to_owned(), first.span);
-                t.goal_annual = Cell::new(last.text.to_owned(), last.span);
+                t.goal_implementation = Cell::new(first.text.into(), first.span);
+                t.goal_annual = Cell::new(last.text.into(), last.span);
             }
         }
     }
@@ -827,8 +830,8 @@ impl<'a> FormReader<'a> {
             }
             let gap = Span::empty(label.span.end());
             let entry = LabelledValue {
-                label: Cell::new(squeeze(label.text), label.span),
-                value: value.map_or(Cell::missing(gap), |v| Cell::new(v.text.to_owned(), v.span)),
+                label: Cell::new(squeeze(label.text).into(), label.span),
+                value: value.map_or(Cell::missing(gap), |v| Cell::new(v.text.into(), v.span)),
             };
             if let Some(s) = self.form.department_section.as_mut() {
                 s.info.push(entry);
@@ -867,7 +870,7 @@ impl<'a> FormReader<'a> {
             self.form.money_unit = unit;
         }
         if let Some(text) = table.text {
-            s.key_tasks = text;
+            s.key_tasks = text.map(Into::into);
         }
         s.tasks = table.tasks;
         // 金额合计 is the department's budget for the year, as the funds block of a project
@@ -895,10 +898,10 @@ impl<'a> FormReader<'a> {
                 // A line's cells are columns: kept apart. A cell's text wrapped onto the next
                 // line is not.
                 Some(prev) => Cell::new(
-                    format!("{prev}{}", text.join(" ")),
+                    format!("{prev}{}", text.join(" ")).into(),
                     s.key_tasks.span.cover(span),
                 ),
-                None => Cell::new(text.join(" "), span),
+                None => Cell::new(text.join(" ").into(), span),
             };
         }
     }
@@ -1119,7 +1122,7 @@ impl<'a> FormReader<'a> {
                     }
                 };
                 let entry = LabelledAmount {
-                    label: Cell::new(squeeze(label.text), label.span),
+                    label: Cell::new(squeeze(label.text).into(), label.span),
                     amount,
                 };
                 if label.col >= right_col {

@@ -628,7 +628,7 @@ fn symbols(server: &Server, p: &lsp_types::DocumentSymbolParams) -> Vec<Document
             #[allow(deprecated)]
             DocumentSymbol {
                 name: f.name_or_blank().to_owned(),
-                detail: f.implementing_unit.value.clone(),
+                detail: f.implementing_unit.value.as_deref().map(String::from),
                 kind: SymbolKind::MODULE,
                 tags: None,
                 deprecated: None,

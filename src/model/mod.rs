@@ -276,37 +276,41 @@ impl Funds {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct TextFields {
     /// 项目概况.
-    pub overview: Cell<String>,
+    pub overview: Cell<Text>,
     /// 立项依据.
-    pub basis: Cell<String>,
+    pub basis: Cell<Text>,
     /// 项目设立必要性.
-    pub necessity: Cell<String>,
+    pub necessity: Cell<Text>,
     /// 保证项目实施的制度、措施.
-    pub measures: Cell<String>,
+    pub measures: Cell<Text>,
     /// 项目实施计划.
-    pub plan: Cell<String>,
+    pub plan: Cell<Text>,
     /// 总体目标, 实施期 column.
-    pub goal_implementation: Cell<String>,
+    pub goal_implementation: Cell<Text>,
     /// 总体目标, 年度 column.
-    pub goal_annual: Cell<String>,
+    pub goal_annual: Cell<Text>,
 }
 
 /// The sign-off row at the bottom of a form.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SignOff {
     /// 负责人.
-    pub principal: Cell<String>,
+    pub principal: Cell<Text>,
     /// 经办人.
-    pub handler: Cell<String>,
+    pub handler: Cell<Text>,
     /// 联系电话.
-    pub phone: Cell<String>,
+    pub phone: Cell<Text>,
     /// 填报日期.
-    pub date: Cell<String>,
+    pub date: Cell<Text>,
 }
 
 /// An indicator label: one of the vocabulary's canonical spellings, or (from a structured form)
 /// as written.
 pub type Label = std::borrow::Cow<'static, str>;
+
+/// A cell's text once read: boxed, not a `String`, since a 10 MB file's forms are all held at
+/// once and a `String`'s capacity word is 8 bytes of every cell (docs/performance.md, memory).
+pub type Text = Box<str>;
 
 /// One half (实施期 or 年度) of one printed row of the indicator grid.
 ///
@@ -320,12 +324,12 @@ pub struct IndicatorHalf {
     /// 二级指标 (canonical spelling, e.g. 数量指标, 社会效益指标, 服务对象满意度指标).
     pub level2: Cell<Label>,
     /// 三级指标 name, as printed (spaces inside words removed).
-    pub name: Cell<String>,
+    pub name: Cell<Text>,
     /// 指标值 as printed; the value stage types it.
-    pub value: Cell<String>,
+    pub value: Cell<Text>,
     /// Columns some issuers add (计量单位, 指标性质, 权重, ...), by their header label.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub extras: Vec<(String, Cell<String>)>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub extras: Box<[(Text, Cell<Text>)]>,
 }
 
 impl IndicatorHalf {
@@ -349,14 +353,14 @@ pub struct IndicatorRow {
 /// A labelled line of the department form (部门基本信息, 年度预算情况).
 #[derive(Debug, Clone, Serialize)]
 pub struct LabelledValue {
-    pub label: Cell<String>,
-    pub value: Cell<String>,
+    pub label: Cell<Text>,
+    pub value: Cell<Text>,
 }
 
 /// A labelled amount of the department form's 年度预算情况 block, in 元.
 #[derive(Debug, Clone, Serialize)]
 pub struct LabelledAmount {
-    pub label: Cell<String>,
+    pub label: Cell<Text>,
     pub amount: Cell<Decimal>,
 }
 
@@ -394,21 +398,21 @@ pub struct DepartmentSection {
     /// 部门基本信息: 内设职能部门数, 核定的人员编制数, ...
     pub info: Vec<LabelledValue>,
     /// 部门职责.
-    pub duties: Cell<String>,
+    pub duties: Cell<Text>,
     /// 部门战略目标.
-    pub strategy: Cell<String>,
+    pub strategy: Cell<Text>,
     /// 年度预算情况, 按资金来源划分 (合计 first).
     pub funds_by_source: Vec<LabelledAmount>,
     /// 年度预算情况, 按资金方向划分 (合计, 基本支出, 项目支出).
     pub funds_by_direction: Vec<LabelledAmount>,
     /// 年度重点任务 as text: the task list of the form, or the tasks of [`Self::tasks`]
     /// as `名称：内容；…`.
-    pub key_tasks: Cell<String>,
+    pub key_tasks: Cell<Text>,
     /// The rows of a 年度主要任务 table with amounts (the Ministry's template), without its
     /// 金额合计 row, which is read as the form's annual funds.
     pub tasks: Vec<KeyTask>,
     /// 年度绩效目标.
-    pub annual_goal: Cell<String>,
+    pub annual_goal: Cell<Text>,
 }
 
 /// One form, from its title line up to the next title.
@@ -417,21 +421,21 @@ pub struct Form {
     pub kind: FormKind,
     /// From the title line to the last line that belongs to the form.
     pub span: Span,
-    pub title: Cell<String>,
+    pub title: Cell<Text>,
     /// Budget year from the year line (`(2025年度)`), if printed.
     pub year: Cell<u16>,
     /// The unit the form declares for its amounts.
     pub money_unit: MoneyUnit,
     /// 项目名称 (project forms) or 部门名称 (department forms).
-    pub name: Cell<String>,
+    pub name: Cell<Text>,
     /// 主管部门及代码.
     pub department: Cell<DepartmentRef>,
     /// 实施单位.
-    pub implementing_unit: Cell<String>,
+    pub implementing_unit: Cell<Text>,
     /// 项目属性.
-    pub attribute: Cell<String>,
+    pub attribute: Cell<Text>,
     /// 项目期 as printed (`1年`, `99年`).
-    pub period: Cell<String>,
+    pub period: Cell<Text>,
     /// 实施期 column of the funds block (absent on single-period forms).
     pub funds_implementation: Funds,
     /// 年度 column of the funds block.
@@ -474,7 +478,7 @@ impl Form {
 
     /// The name a report uses for this form.
     pub fn display_name(&self) -> Option<&str> {
-        self.name.get().map(String::as_str)
+        self.name.value.as_deref()
     }
 
     /// [`Self::display_name`], or what a report says of a form without one: a project form
@@ -530,10 +534,11 @@ mod tests {
     #[cfg(target_pointer_width = "64")]
     fn the_model_stays_small() {
         assert_eq!(std::mem::size_of::<Span>(), 8);
-        assert!(std::mem::size_of::<IndicatorRow>() <= 312);
-        // 财政拨款 (a funds source in each column) took it from 992 to 1,040 bytes: 144 KB
-        // more for the 3,000 forms of a 10 MB file.
-        assert!(std::mem::size_of::<Form>() <= 1_040);
+        // Cells as `Text`, not `String`, took a row from 312 bytes to 264 and a form from
+        // 1,040 to 912: some 2 MB less at the peak of a 10 MB file.
+        assert!(std::mem::size_of::<IndicatorRow>() <= 264);
+        // 财政拨款 (a funds source in each column) had taken it from 992 bytes to 1,040.
+        assert!(std::mem::size_of::<Form>() <= 912);
         assert!(std::mem::size_of::<crate::diagnostics::Diagnostic>() <= 184);
     }
 }

@@ -77,9 +77,10 @@ impl FormEntry<'_> {
         self.form
             .implementing_unit
             .value
-            .clone()
-            .or_else(|| self.form.department.value.as_ref().map(|d| d.name.clone()))
-            .unwrap_or_else(|| "（未填实施单位）".to_owned())
+            .as_deref()
+            .or_else(|| self.form.department.value.as_ref().map(|d| d.name.as_str()))
+            .unwrap_or("（未填实施单位）")
+            .to_owned()
     }
 
     /// The funds a project form covers. A department form's total already contains its
@@ -255,8 +256,8 @@ fn form_section(e: &FormEntry<'_>) -> String {
     let _ = write!(
         s,
         "<tr><th scope=\"row\">项目属性 / 项目期</th>{}{}</tr>",
-        cell_td(&f.attribute, &m, String::clone),
-        cell_td(&f.period, &m, String::clone)
+        cell_td(&f.attribute, &m, ToString::to_string),
+        cell_td(&f.period, &m, ToString::to_string)
     );
     let _ = write!(
         s,
@@ -277,8 +278,8 @@ fn form_section(e: &FormEntry<'_>) -> String {
                 s,
                 "<tr><th scope=\"row\">{period} · {}</th>{}{}</tr>",
                 esc(h.level2.value.as_deref().unwrap_or("")),
-                cell_td(&h.name, &m, String::clone),
-                cell_td(&h.value, &m, String::clone)
+                cell_td(&h.name, &m, ToString::to_string),
+                cell_td(&h.value, &m, ToString::to_string)
             );
         }
     }

@@ -1010,7 +1010,9 @@ fn label_columns(d: &mut Diagnostic, h: &HalfCtx<'_>) {
         return;
     }
     let read = super::eval::read_with(h.half, written, cell);
-    let column = |(label, c): &(String, crate::model::Cell<String>)| (c.span, label.clone());
+    let column = |(label, c): &(crate::model::Text, crate::model::Cell<crate::model::Text>)| {
+        (c.span, label.to_string())
+    };
     let places = [
         read.cmp.map(column),
         read.unit.map(|u| match u {

@@ -12,6 +12,7 @@ use crate::ingest::labels::parent_of;
 use crate::model::QuickMap;
 use crate::model::{
     BudgetTable, Cell, Document, Form, FormKind, Funds, GridLayout, IndicatorHalf, KeyTask, Span,
+    Text,
 };
 use crate::value::{self, Kind, Note, Reason};
 use regex::Regex;
@@ -170,11 +171,11 @@ impl<'a> Typed<'a> {
 pub fn typed_value(half: &IndicatorHalf, text: &str) -> (Rc<value::Value>, Option<Box<str>>) {
     let cell = value::parse_shared(text);
     // Most names end in neither bracket: they are not read for a unit.
-    let name = half.name.get().map_or("", String::as_str);
+    let name = half.name.get().map_or("", |n| &**n);
     if half.extras.is_empty() && !name.ends_with(['）', ')']) {
         return (cell, None);
     }
-    let column = |labels| column(half, labels).and_then(|(_, c)| c.get().map(String::as_str));
+    let column = |labels| column(half, labels).and_then(|(_, c)| c.get().map(|t| &**t));
     let cmp = column(value::CMP_COLUMNS);
     let unit = column(value::UNIT_COLUMNS).or_else(|| value::unit_in_name(name));
     match value::with_columns(&cell, cmp, unit) {
@@ -188,13 +189,13 @@ pub fn typed_value(half: &IndicatorHalf, text: &str) -> (Rc<value::Value>, Optio
 /// labels beside the cell, and what the editor's hover says it was read with.
 pub struct ReadWith<'h> {
     /// The comparator column and its cell (`指标性质`), if the comparator came from it.
-    pub cmp: Option<&'h (String, Cell<String>)>,
+    pub cmp: Option<&'h (Text, Cell<Text>)>,
     pub unit: Option<UnitFrom<'h>>,
 }
 
 pub enum UnitFrom<'h> {
     /// The unit column and its cell (`计量单位`).
-    Column(&'h (String, Cell<String>)),
+    Column(&'h (Text, Cell<Text>)),
     /// The unit the name states in brackets (`%` of `合格率（%）`).
     Name(&'h str),
 }
@@ -221,7 +222,7 @@ pub fn read_with<'h>(half: &'h IndicatorHalf, written: &str, cell: &str) -> Read
 
 /// The first of a half's extra columns whose header is one of `labels` (a comparator or a unit
 /// column, [`value::CMP_COLUMNS`]): its header as printed and its cell.
-pub fn column<'h>(half: &'h IndicatorHalf, labels: &[&str]) -> Option<&'h (String, Cell<String>)> {
+pub fn column<'h>(half: &'h IndicatorHalf, labels: &[&str]) -> Option<&'h (Text, Cell<Text>)> {
     half.extras
         .iter()
         .find(|(label, _)| labels.iter().any(|l| same_label(label, l)))

@@ -24,7 +24,7 @@
 use crate::ingest::labels::parent_of;
 use crate::model::{
     Cell, DepartmentRef, Document, Form, FormKind, Funds, GridLayout, IndicatorHalf, IndicatorRow,
-    LineIndex, MoneyUnit, SignOff, Span, TextFields,
+    LineIndex, MoneyUnit, SignOff, Span, Text, TextFields,
 };
 use rust_decimal::Decimal;
 use serde_yaml::Value;
@@ -34,10 +34,10 @@ fn get<'v>(v: &'v Value, keys: &[&str]) -> Option<&'v Value> {
     keys.iter().find_map(|k| v.get(*k))
 }
 
-fn text(v: Option<&Value>) -> Cell<String> {
+fn text(v: Option<&Value>) -> Cell<Text> {
     let s = match v {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(Value::String(s)) => Some(s.as_str().into()),
+        Some(Value::Number(n)) => Some(n.to_string().into()),
         _ => None,
     };
     Cell {
@@ -91,9 +91,9 @@ fn half(level2: &str, name: &str, value: &str) -> IndicatorHalf {
     IndicatorHalf {
         level1: cell(parent_of(&canonical).unwrap_or("")).map(Into::into),
         level2: cell(&canonical).map(Into::into),
-        name: cell(name),
-        value: cell(value),
-        extras: Vec::new(),
+        name: cell(name).map(Into::into),
+        value: cell(value).map(Into::into),
+        extras: Box::default(),
     }
 }
 
@@ -178,7 +178,7 @@ fn one_form(fragment: &Value) -> Result<Document, String> {
     let form = Form {
         kind,
         span: Span::default(),
-        title: Cell::new("项目支出绩效目标表".to_owned(), Span::default()),
+        title: Cell::new("项目支出绩效目标表".into(), Span::default()),
         year: Cell {
             value: Some(
                 get(fragment, &["year", "年度"])
@@ -242,7 +242,7 @@ fn department_section(fragment: &Value) -> Result<Option<crate::model::Departmen
                     .value
                     .and_then(|a| a.checked_mul(MoneyUnit::WanYuan.scale()));
                 Ok(crate::model::LabelledAmount {
-                    label: Cell::new(label.to_owned(), Span::default()),
+                    label: Cell::new(label.into(), Span::default()),
                     amount,
                 })
             })

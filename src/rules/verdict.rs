@@ -741,9 +741,8 @@ mod tests {
     }
 
     fn half(level2: &str, name: &str, text: &str, at: usize) -> IndicatorHalf {
-        let cell = |t: &str| {
-            crate::model::Cell::new(t.to_owned(), crate::model::Span::new(at, at + t.len()))
-        };
+        let cell =
+            |t: &str| crate::model::Cell::new(t.into(), crate::model::Span::new(at, at + t.len()));
         IndicatorHalf {
             level1: crate::model::Cell::default(),
             level2: crate::model::Cell::new(
@@ -752,7 +751,7 @@ mod tests {
             ),
             name: cell(name),
             value: cell(text),
-            extras: Vec::new(),
+            extras: Box::default(),
         }
     }
 
