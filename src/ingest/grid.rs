@@ -29,7 +29,7 @@ pub struct HeaderColumn {
     pub col: usize,
     pub half: usize,
     pub role: Column,
-    pub label: String,
+    pub label: std::sync::Arc<str>,
 }
 
 impl GridHeader {
@@ -86,7 +86,7 @@ impl GridHeader {
                         col,
                         half,
                         role,
-                        label: labels::normalize(label).into_owned(),
+                        label: labels::normalize(label).into(),
                     }
                 })
                 .collect()
@@ -115,7 +115,7 @@ struct RawHalf {
     value: Option<(Text, Span)>,
     /// Where a missing name or value would have been.
     gap: Span,
-    extras: Vec<(Text, Cell<Text>)>,
+    extras: Vec<(std::sync::Arc<str>, Cell<Text>)>,
 }
 
 struct RawRow {
@@ -495,10 +495,9 @@ fn read_by_columns(line: &Line, cols: &[HeaderColumn]) -> RawRow {
             }
             Column::Level3 => h.name = Some((squeeze(cell.text).into(), cell.span)),
             Column::Value => h.value = Some((cell.text.into(), cell.span)),
-            Column::Extra => h.extras.push((
-                hc.label.as_str().into(),
-                Cell::new(cell.text.into(), cell.span),
-            )),
+            Column::Extra => h
+                .extras
+                .push((hc.label.clone(), Cell::new(cell.text.into(), cell.span))),
         }
         h.gap = Span::empty(line.span.end());
     }

@@ -191,16 +191,22 @@ pub fn read(text: &str) -> TextRead {
     // Section k: from its title line to the next title line (or where reading stops).
     let section = |k: usize| titles[k].0.start()..titles.get(k + 1).map_or(stop, |t| t.0.start());
     // Forms are read in parallel (a large file is linted alone, so its forms are what keeps
-    // the threads busy) and joined in order.
-    let diagnostics: Vec<Vec<Diagnostic>>;
-    (out.forms, diagnostics) = titles
-        .par_iter()
+    // the threads busy) and joined in order. Each is written straight into its place: collected
+    // through a filter, ten thousand forms were gathered in pieces and then copied into one
+    // vector, twice their memory at once.
+    let forms: Vec<(usize, FormKind)> = titles
+        .iter()
         .enumerate()
         .filter_map(|(k, &(_, title, _))| match title {
-            Title::Form(kind) => Some(read_form(kind, text, section(k))),
+            Title::Form(kind) => Some((k, kind)),
             _ => None,
         })
-        .unzip();
+        .collect();
+    let mut diagnostics: Vec<Vec<Diagnostic>> = Vec::new();
+    forms
+        .par_iter()
+        .map(|&(k, kind)| read_form(kind, text, section(k)))
+        .unzip_into_vecs(&mut out.forms, &mut diagnostics);
     out.diagnostics.extend(diagnostics.into_iter().flatten());
     join_continuations(&mut out.forms, &mut out.diagnostics);
     for (k, &(title_line, title, cell)) in titles.iter().enumerate() {
@@ -334,6 +340,7 @@ fn continues(prev: &Form, form: &Form) -> bool {
 /// Joins each continuation page to the form before it, in place (a large file's forms are
 /// not copied into a second vector).
 fn join_continuations(forms: &mut Vec<Form>, diagnostics: &mut Vec<Diagnostic>) {
+    let read = forms.len();
     forms.dedup_by(|form, prev| {
         if !continues(prev, form) {
             return false;
@@ -374,6 +381,15 @@ fn join_continuations(forms: &mut Vec<Form>, diagnostics: &mut Vec<Diagnostic>) 
         prev.indicators.append(&mut form.indicators);
         true
     });
+    // Appending doubled the joined forms' room for rows, and the pages joined to them left
+    // theirs in the vector: a 10 MB file of short pages, each continuing the one before, was
+    // held in twice the memory its forms need (docs/performance.md, memory).
+    if forms.len() < read {
+        forms.shrink_to_fit();
+        for f in forms.iter_mut().filter(|f| !f.continuations.is_empty()) {
+            f.indicators.shrink_to_fit();
+        }
+    }
 }
 
 /// A merged 成本指标 cell split by a page break prints its label on the second page only,

@@ -327,9 +327,10 @@ pub struct IndicatorHalf {
     pub name: Cell<Text>,
     /// 指标值 as printed; the value stage types it.
     pub value: Cell<Text>,
-    /// Columns some issuers add (计量单位, 指标性质, 权重, ...), by their header label.
+    /// Columns some issuers add (计量单位, 指标性质, 权重, ...), by their header label (one
+    /// label shared by every row of the grid, not a copy in each).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    pub extras: Box<[(Text, Cell<Text>)]>,
+    pub extras: Box<[(std::sync::Arc<str>, Cell<Text>)]>,
 }
 
 impl IndicatorHalf {

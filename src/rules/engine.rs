@@ -347,6 +347,28 @@ fn document_items<'a>(
 /// hold at once, so a 10 MB file of three thousand forms costs what a small one does.
 const FORMS_PER_PASS: usize = 64;
 
+/// Indicator rows a pass holds at most (a form is never split): a file of short pages joined
+/// into forms of two thousand rows each held all its typed values at once in 64 forms.
+const ROWS_PER_PASS: usize = 2_048;
+
+/// Where each pass over `forms` ends: after [`FORMS_PER_PASS`] forms, or at the form that
+/// takes its rows to [`ROWS_PER_PASS`].
+fn pass_ends(forms: &[crate::model::Form]) -> Vec<usize> {
+    let mut ends = Vec::with_capacity(forms.len() / FORMS_PER_PASS + 1);
+    let (mut start, mut rows) = (0, 0);
+    for (i, f) in forms.iter().enumerate() {
+        rows += f.indicators.len();
+        if i + 1 - start == FORMS_PER_PASS || rows >= ROWS_PER_PASS {
+            ends.push(i + 1);
+            (start, rows) = (i + 1, 0);
+        }
+    }
+    if start < forms.len() {
+        ends.push(forms.len());
+    }
+    ends
+}
+
 /// Runs `rules` over one document: the per-form rules over a few forms at a time, then the
 /// document rules (which alone need the budget tables matched to the forms).
 pub fn run(doc: &Document, rules: &[&Rule], settings: &Settings, trace: Option<&str>) -> Outcome {
@@ -368,18 +390,25 @@ pub fn run(doc: &Document, rules: &[&Rule], settings: &Settings, trace: Option<&
         let ctx = DocCtx::forms_only(doc, forms.iter().map(FormCtx::new).collect());
         run_ctx(&ctx, &per_form, settings, trace)
     };
-    if per_form.is_empty() || doc.forms.is_empty() {
+    let ends = if per_form.is_empty() {
+        Vec::new()
+    } else {
+        pass_ends(&doc.forms)
+    };
+    if ends.is_empty() {
         // Nothing to run them on.
-    } else if doc.forms.len() <= FORMS_PER_PASS {
+    } else if ends.len() == 1 {
         // One pass (most files): run here rather than handed to the pool and collected.
         out = pass(&doc.forms);
     } else {
         // In parallel: a large file is linted alone (see `cli::check`), so its forms are what
         // keeps the threads busy. Passes are merged in order, so the outcome is the same.
-        let passes: Vec<Outcome> = doc
-            .forms
-            .par_chunks(FORMS_PER_PASS)
-            .map(|forms| {
+        let passes: Vec<Outcome> = ends
+            .par_iter()
+            .enumerate()
+            .map(|(i, &end)| {
+                let start = if i == 0 { 0 } else { ends[i - 1] };
+                let forms = &doc.forms[start..end];
                 let mut pass = pass(forms);
                 // The passes and their merge are alive together for a moment: without their
                 // slack, that moment costs twice the findings, not up to three times.
@@ -1010,7 +1039,7 @@ fn label_columns(d: &mut Diagnostic, h: &HalfCtx<'_>) {
         return;
     }
     let read = super::eval::read_with(h.half, written, cell);
-    let column = |(label, c): &(crate::model::Text, crate::model::Cell<crate::model::Text>)| {
+    let column = |(label, c): &(std::sync::Arc<str>, crate::model::Cell<crate::model::Text>)| {
         (c.span, label.to_string())
     };
     let places = [
@@ -1310,6 +1339,32 @@ rules:
         let v007 = bare.rules.iter().find(|r| r.code == "V007").expect("V007");
         assert!(Guard::of(v007).is_none());
         assert!(v007.quick.when.is_none() && v007.quick.assert.is_none());
+    }
+
+    /// A pass ends at 64 forms or at the form that takes it to 2,048 rows, whichever comes
+    /// first, and never inside a form: a file of long joined forms holds a few at a time.
+    #[test]
+    fn passes_end_at_a_form_or_row_budget() {
+        use crate::model::{Form, FormKind, IndicatorRow, Span};
+        let form = |rows: usize| {
+            let mut f = Form::empty(FormKind::Project, Span::default());
+            f.indicators = (0..rows)
+                .map(|_| IndicatorRow {
+                    span: Span::default(),
+                    implementation: None,
+                    annual: None,
+                })
+                .collect();
+            f
+        };
+        assert_eq!(pass_ends(&[]), Vec::<usize>::new());
+        let short: Vec<Form> = (0..130).map(|_| form(10)).collect();
+        assert_eq!(pass_ends(&short), [64, 128, 130]);
+        // 2,000 rows, then 48 more reach the budget: the pass ends after that form.
+        let long = [form(2_000), form(47), form(1), form(5_000), form(3)];
+        assert_eq!(pass_ends(&long), [3, 4, 5]);
+        let one = [form(0)];
+        assert_eq!(pass_ends(&one), [1]);
     }
 
     /// Per-form rules run a few forms at a time, in parallel; what they find must be what one
