@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 fn main() {
     let doc =
         kpilint::ingest::read_path(Path::new("tests/corpus/000_cb0bcf906edd3817.txt")).document;
-    let values: Vec<Box<str>> = doc
+    let values: Vec<kpilint::model::Text> = doc
         .forms
         .iter()
         .flat_map(|f| &f.indicators)
