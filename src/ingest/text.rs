@@ -191,9 +191,11 @@ pub fn read(text: &str) -> TextRead {
     // Section k: from its title line to the next title line (or where reading stops).
     let section = |k: usize| titles[k].0.start()..titles.get(k + 1).map_or(stop, |t| t.0.start());
     // Forms are read in parallel (a large file is linted alone, so its forms are what keeps
-    // the threads busy) and joined in order. Each is written straight into its place: collected
-    // through a filter, ten thousand forms were gathered in pieces and then copied into one
-    // vector, twice their memory at once.
+    // the threads busy), a block at a time, and each block's pages are joined to the forms they
+    // continue before the next block is read: ten thousand short pages that join into a few
+    // forms were all held at once. The forms' vector has room for every form from the start
+    // (what no form is written to is never touched), so the usual file, whose pages join none,
+    // is not copied as it grows.
     let forms: Vec<(usize, FormKind)> = titles
         .iter()
         .enumerate()
@@ -202,13 +204,25 @@ pub fn read(text: &str) -> TextRead {
             _ => None,
         })
         .collect();
-    let mut diagnostics: Vec<Vec<Diagnostic>> = Vec::new();
-    forms
-        .par_iter()
-        .map(|&(k, kind)| read_form(kind, text, section(k)))
-        .unzip_into_vecs(&mut out.forms, &mut diagnostics);
-    out.diagnostics.extend(diagnostics.into_iter().flatten());
-    join_continuations(&mut out.forms, &mut out.diagnostics);
+    out.forms.reserve_exact(forms.len());
+    let (mut pages, mut diagnostics) = (Vec::new(), Vec::new());
+    let mut joined = false;
+    for block in forms.chunks(FORMS_PER_BLOCK) {
+        block
+            .par_iter()
+            .map(|&(k, kind)| read_form(kind, text, section(k)))
+            .unzip_into_vecs(&mut pages, &mut diagnostics);
+        out.diagnostics.extend(diagnostics.drain(..).flatten());
+        joined |= join_continuations(&mut out.forms, pages.drain(..), &mut out.diagnostics);
+    }
+    if joined {
+        // Appending doubled the joined forms' room for rows, and the pages joined left theirs
+        // in the vector of forms.
+        out.forms.shrink_to_fit();
+        for f in out.forms.iter_mut().filter(|f| !f.continuations.is_empty()) {
+            f.indicators.shrink_to_fit();
+        }
+    }
     for (k, &(title_line, title, cell)) in titles.iter().enumerate() {
         let range = section(k);
         match title {
@@ -337,59 +351,71 @@ fn continues(prev: &Form, form: &Form) -> bool {
         && form.funds_implementation.total.value == prev.funds_implementation.total.value
 }
 
-/// Joins each continuation page to the form before it, in place (a large file's forms are
-/// not copied into a second vector).
-fn join_continuations(forms: &mut Vec<Form>, diagnostics: &mut Vec<Diagnostic>) {
-    let read = forms.len();
-    forms.dedup_by(|form, prev| {
-        if !continues(prev, form) {
-            return false;
-        }
-        // Joined, a form's grid is held to the same limit as one read whole: thousands of
-        // copies of one page would otherwise make one form of tens of thousands of rows,
-        // which every rule over its rows (pairing the halves first) would pay for. The page
-        // stays a form of its own, and the finding says why.
-        let (rows, more) = (prev.indicators.len(), form.indicators.len());
-        if rows + more > MAX_GRID_LINES {
-            diagnostics.push(
-                Diagnostic::new(
-                    &codes::TOO_MANY_ROWS,
-                    format!(
-                        "续页与前面各页合计超过 {MAX_GRID_LINES} 行指标（已有 {rows} 行，此页 {more} 行），此页按单独的表读取"
-                    ),
-                    Label::new(form.title.span, "未并入前一张表的续页"),
-                )
-                .with_form(form.display_name()),
-            );
-            return false;
-        }
-        prev.span = prev.span.cover(form.span);
-        prev.continuations.push(form.span);
-        relabel_split_block(&mut prev.indicators, &form.indicators);
-        // The sign-off row is printed on the last page.
-        let (a, b) = (&mut prev.sign_off, std::mem::take(&mut form.sign_off));
-        for (mine, theirs) in [
-            (&mut a.principal, b.principal),
-            (&mut a.handler, b.handler),
-            (&mut a.phone, b.phone),
-            (&mut a.date, b.date),
-        ] {
-            if mine.is_missing() {
-                *mine = theirs;
-            }
-        }
-        prev.indicators.append(&mut form.indicators);
-        true
-    });
-    // Appending doubled the joined forms' room for rows, and the pages joined to them left
-    // theirs in the vector: a 10 MB file of short pages, each continuing the one before, was
-    // held in twice the memory its forms need (docs/performance.md, memory).
-    if forms.len() < read {
-        forms.shrink_to_fit();
-        for f in forms.iter_mut().filter(|f| !f.continuations.is_empty()) {
-            f.indicators.shrink_to_fit();
+/// Forms read at a time: enough to keep the threads busy, few enough that pages waiting to be
+/// joined hold little memory.
+const FORMS_PER_BLOCK: usize = 256;
+
+/// Adds `pages` to `forms` in order, each continuation page joined to the form before it:
+/// whether any was joined.
+fn join_continuations(
+    forms: &mut Vec<Form>,
+    pages: impl Iterator<Item = Form>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> bool {
+    let mut joined = false;
+    for mut page in pages {
+        if forms
+            .last_mut()
+            .is_some_and(|prev| join(prev, &mut page, diagnostics))
+        {
+            joined = true;
+        } else {
+            forms.push(page);
         }
     }
+    joined
+}
+
+/// Joins `form` to `prev` if it is `prev`'s continuation page and the two fit the grid limit.
+fn join(prev: &mut Form, form: &mut Form, diagnostics: &mut Vec<Diagnostic>) -> bool {
+    if !continues(prev, form) {
+        return false;
+    }
+    // Joined, a form's grid is held to the same limit as one read whole: thousands of
+    // copies of one page would otherwise make one form of tens of thousands of rows,
+    // which every rule over its rows (pairing the halves first) would pay for. The page
+    // stays a form of its own, and the finding says why.
+    let (rows, more) = (prev.indicators.len(), form.indicators.len());
+    if rows + more > MAX_GRID_LINES {
+        diagnostics.push(
+            Diagnostic::new(
+                &codes::TOO_MANY_ROWS,
+                format!(
+                    "续页与前面各页合计超过 {MAX_GRID_LINES} 行指标（已有 {rows} 行，此页 {more} 行），此页按单独的表读取"
+                ),
+                Label::new(form.title.span, "未并入前一张表的续页"),
+            )
+            .with_form(form.display_name()),
+        );
+        return false;
+    }
+    prev.span = prev.span.cover(form.span);
+    prev.continuations.push(form.span);
+    relabel_split_block(&mut prev.indicators, &form.indicators);
+    // The sign-off row is printed on the last page.
+    let (a, b) = (&mut prev.sign_off, std::mem::take(&mut form.sign_off));
+    for (mine, theirs) in [
+        (&mut a.principal, b.principal),
+        (&mut a.handler, b.handler),
+        (&mut a.phone, b.phone),
+        (&mut a.date, b.date),
+    ] {
+        if mine.is_missing() {
+            *mine = theirs;
+        }
+    }
+    prev.indicators.append(&mut form.indicators);
+    true
 }
 
 /// A merged 成本指标 cell split by a page break prints its label on the second page only,
