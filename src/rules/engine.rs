@@ -351,6 +351,10 @@ const FORMS_PER_PASS: usize = 64;
 /// into forms of two thousand rows each held all its typed values at once in 64 forms.
 const ROWS_PER_PASS: usize = 2_048;
 
+/// Passes run in parallel before their findings are merged: enough to keep the threads busy,
+/// few enough that their findings waiting to be merged are a small part of a large file's.
+const PASSES_PER_WINDOW: usize = 8;
+
 /// Where each pass over `forms` ends: after [`FORMS_PER_PASS`] forms, or at the form that
 /// takes its rows to [`ROWS_PER_PASS`].
 fn pass_ends(forms: &[crate::model::Form]) -> Vec<usize> {
@@ -402,24 +406,22 @@ pub fn run(doc: &Document, rules: &[&Rule], settings: &Settings, trace: Option<&
         out = pass(&doc.forms);
     } else {
         // In parallel: a large file is linted alone (see `cli::check`), so its forms are what
-        // keeps the threads busy. Passes are merged in order, so the outcome is the same.
-        let passes: Vec<Outcome> = ends
-            .par_iter()
-            .enumerate()
-            .map(|(i, &end)| {
-                let start = if i == 0 { 0 } else { ends[i - 1] };
-                let forms = &doc.forms[start..end];
-                let mut pass = pass(forms);
-                // The passes and their merge are alive together for a moment: without their
-                // slack, that moment costs twice the findings, not up to three times.
-                pass.diagnostics.shrink_to_fit();
-                pass
-            })
-            .collect();
-        out.diagnostics
-            .reserve_exact(passes.iter().map(|p| p.diagnostics.len()).sum());
-        for pass in passes {
-            out.merge(pass);
+        // keeps the threads busy. Passes are merged in order, so the outcome is the same. They
+        // run a window at a time, each window's merged before the next runs: all of them
+        // collected, then merged into a vector sized for them all, held a large file's findings
+        // twice at once. The merged vector grows instead, and a large one is its own mapping
+        // (`alloc::map_large_blocks`), which grows without being copied.
+        let start = |i: usize| if i == 0 { 0 } else { ends[i - 1] };
+        for (w, window) in ends.chunks(PASSES_PER_WINDOW).enumerate() {
+            let first = w * PASSES_PER_WINDOW;
+            let passes: Vec<Outcome> = window
+                .par_iter()
+                .enumerate()
+                .map(|(j, &end)| pass(&doc.forms[start(first + j)..end]))
+                .collect();
+            for pass in passes {
+                out.merge(pass);
+            }
         }
     }
     if !whole.is_empty() {
@@ -1402,6 +1404,19 @@ rules:
         assert_eq!(
             traced(run(&doc, &c001, &settings, Some("C001"))),
             traced(run_ctx(&DocCtx::new(&doc), &c001, &settings, Some("C001")))
+        );
+        // Three times the forms: passes in more than one window, merged window by window.
+        let mut triple = doc.clone();
+        let forms = triple.forms.clone();
+        for _ in 0..2 {
+            triple.forms.extend(forms.iter().cloned());
+        }
+        assert!(pass_ends(&triple.forms).len() > PASSES_PER_WINDOW);
+        let windows = run(&triple, &rules, &settings, None);
+        assert!(windows.diagnostics.len() > 2 * passes.diagnostics.len());
+        assert_eq!(
+            key(&windows),
+            key(&run_ctx(&DocCtx::new(&triple), &rules, &settings, None))
         );
     }
 }
