@@ -4,7 +4,7 @@
 //! span of its trimmed content. Column indexes are a tie-breaker only: the same grid is
 //! printed with 7 to 21 tabs, so readers anchor on labels, not on columns.
 
-use crate::model::Span;
+use crate::model::{Span, Text};
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -340,6 +340,16 @@ fn html_cut(cell: &str) -> usize {
         return cell.len();
     }
     tag.find(cell).map_or(cell.len(), |m| m.start())
+}
+
+/// [`squeeze`] as a model cell's text: a cell with no space (most) is held as it is, not
+/// copied into a `String` first and then into the cell.
+pub fn squeeze_text(text: &str) -> Text {
+    if has_space(text) {
+        squeeze(text).into()
+    } else {
+        text.into()
+    }
 }
 
 /// Text with spaces inside words removed (`财政资 金` → `财政资金`); a space between two

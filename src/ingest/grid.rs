@@ -7,7 +7,7 @@
 //! block, and a 一级 label is derived from its 二级 label rather than from where the
 //! printer happened to put it (LAYOUT.md §5–§9).
 
-use super::cells::{squeeze, Line, RawCell};
+use super::cells::{squeeze, squeeze_text, Line, RawCell};
 use super::labels::{self, Column, Field, GridLabel};
 use crate::diagnostics::{codes, Diagnostic, Label};
 use crate::model::{Cell, GridLayout, IndicatorHalf, IndicatorRow, Span, Text};
@@ -433,7 +433,7 @@ fn half<'a>(
             span: c.span,
         })
     };
-    let text = |c: &RawCell| (Text::from(squeeze(c.text)), c.span);
+    let text = |c: &RawCell| (squeeze_text(c.text), c.span);
     let value = |c: &RawCell| (Text::from(c.text), c.span);
     let mut h = RawHalf {
         l1: printed(l1),
@@ -493,7 +493,7 @@ fn read_by_columns(line: &Line, cols: &[HeaderColumn]) -> RawRow {
                     }
                 }
             }
-            Column::Level3 => h.name = Some((squeeze(cell.text).into(), cell.span)),
+            Column::Level3 => h.name = Some((squeeze_text(cell.text), cell.span)),
             Column::Value => h.value = Some((cell.text.into(), cell.span)),
             Column::Extra => h
                 .extras

@@ -5,7 +5,7 @@
 //! continues that form. Budget tables (预算公开表) are recognised and set aside. Labels,
 //! never column positions, anchor every cell (LAYOUT.md §8).
 
-use super::cells::{self, squeeze, Line, RawCell};
+use super::cells::{self, squeeze, squeeze_text, Line, RawCell};
 use super::grid::{self, GridHeader};
 use super::labels::{self, Field, FundsRow};
 use super::{prose, tables, tasks};
@@ -518,7 +518,7 @@ fn read_form(kind: FormKind, text: &str, range: Range<usize>) -> (Form, Vec<Diag
     let mut r = FormReader {
         form: Form {
             span: title_line.span.cover(last.unwrap_or(title_line.span)),
-            title: Cell::new(squeeze(title_cell.text).into(), title_cell.span),
+            title: Cell::new(squeeze_text(title_cell.text), title_cell.span),
             ..Form::empty(kind, at)
         },
         diagnostics: lines.wide().map(too_wide).into_iter().collect(),
@@ -772,9 +772,9 @@ impl<'a> FormReader<'a> {
             Field::ProjectName | Field::ImplementingUnit | Field::DeptName
         );
         let value = if is_name {
-            squeeze(text)
+            squeeze_text(text)
         } else {
-            text.trim().to_owned()
+            text.trim().into()
         };
         match field {
             Field::Department | Field::DeptName => {
@@ -790,7 +790,7 @@ impl<'a> FormReader<'a> {
             _ => {
                 if let Some(cell) = self.text_cell(field) {
                     if cell.is_missing() {
-                        *cell = Cell::new(value.into(), span);
+                        *cell = Cell::new(value, span);
                     }
                 }
             }
@@ -872,7 +872,7 @@ impl<'a> FormReader<'a> {
             }
             let gap = Span::empty(label.span.end());
             let entry = LabelledValue {
-                label: Cell::new(squeeze(label.text).into(), label.span),
+                label: Cell::new(squeeze_text(label.text), label.span),
                 value: value.map_or(Cell::missing(gap), |v| Cell::new(v.text.into(), v.span)),
             };
             if let Some(s) = self.form.department_section.as_mut() {
@@ -1164,7 +1164,7 @@ impl<'a> FormReader<'a> {
                     }
                 };
                 let entry = LabelledAmount {
-                    label: Cell::new(squeeze(label.text).into(), label.span),
+                    label: Cell::new(squeeze_text(label.text), label.span),
                     amount,
                 };
                 if label.col >= right_col {

@@ -143,7 +143,7 @@ enum What<'a> {
 
 impl What<'_> {
     fn describe(&self) -> String {
-        let name = |h: &HalfCtx<'_>| h.half.name.value.clone().unwrap_or_default();
+        let name = |h: &HalfCtx<'_>| h.half.name.value.as_deref().unwrap_or("").to_owned();
         match self {
             What::Form => "整表".into(),
             What::Funds(period) => format!("{}资金", period.label()),
