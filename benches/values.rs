@@ -13,7 +13,7 @@ fn main() {
         .forms
         .iter()
         .flat_map(|f| &f.indicators)
-        .flat_map(|r| [&r.implementation, &r.annual])
+        .flat_map(|r| r.halves())
         .flatten()
         .filter_map(|h| h.value.value.clone())
         .collect();

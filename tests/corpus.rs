@@ -47,8 +47,8 @@ fn row(f: &Form, at: u32) -> &kpilint::model::IndicatorRow {
         .unwrap_or_else(|| panic!("no indicator row on line {at}"))
 }
 
-fn half(h: &Option<IndicatorHalf>) -> (Option<&str>, Option<&str>, Option<&str>) {
-    let h = h.as_ref().expect("half present");
+fn half(h: Option<&IndicatorHalf>) -> (Option<&str>, Option<&str>, Option<&str>) {
+    let h = h.expect("half present");
     (text(&h.level2), text(&h.name), text(&h.value))
 }
 
@@ -160,7 +160,7 @@ fn form_902_first_project() {
         "其他资金 is blank, not 0"
     );
     assert_eq!(
-        half(&row(f, 923).implementation),
+        half(row(f, 923).implementation()),
         (
             Some("数量指标"),
             Some("未纳入干部培训体系的党"),
@@ -168,7 +168,7 @@ fn form_902_first_project() {
         )
     );
     assert_eq!(
-        half(&row(f, 923).annual),
+        half(row(f, 923).annual.as_ref()),
         (Some("数量指标"), Some("未纳入干部培训"), Some("32人"))
     );
     assert_eq!(text(&f.texts.plan), Some("2025年底前完成培训"));
@@ -214,7 +214,7 @@ fn form_969_and_1005_recurrent_projects() {
     assert_eq!(text(&f.period), Some("99年"));
     assert_eq!(f.funds_annual.provincial.value, dec("41800"));
     assert_eq!(
-        half(&row(f, 993).annual),
+        half(row(f, 993).annual.as_ref()),
         (
             Some("成本指标"),
             Some("寄宿初中生均公"),
@@ -238,16 +238,16 @@ fn form_1174_sheared_annual_half() {
     assert_eq!(f.funds_annual.total.value, dec("150000"));
     // 1196: the left half omits its label, the annual half repeats it.
     assert_eq!(
-        half(&row(f, 1196).implementation),
+        half(row(f, 1196).implementation()),
         (Some("数量指标"), Some("评委人数"), Some("≥60人"))
     );
     assert_eq!(
-        half(&row(f, 1196).annual),
+        half(row(f, 1196).annual.as_ref()),
         (Some("数量指标"), Some("评委人数"), Some("≥60人"))
     );
     // 1197: the annual value fell off the sheared row.
     assert_eq!(
-        half(&row(f, 1197).annual),
+        half(row(f, 1197).annual.as_ref()),
         (Some("数量指标"), Some("工作人员人数"), None)
     );
 }
@@ -258,7 +258,7 @@ fn form_1210_name_equal_to_its_label() {
     assert_eq!(f.funds_annual.total.value, dec("180000"));
     let r = row(f, 1242);
     assert_eq!(
-        half(&r.implementation),
+        half(r.implementation()),
         (
             Some("服务对象满意度指标"),
             Some("服务对象满意度"),
@@ -266,7 +266,7 @@ fn form_1210_name_equal_to_its_label() {
         )
     );
     assert_eq!(
-        half(&r.annual),
+        half(r.annual.as_ref()),
         (
             Some("服务对象满意度指标"),
             Some("服务对象满意度"),
@@ -290,7 +290,7 @@ fn form_1245_annual_only_rows() {
         "line 1276 has only annual cells"
     );
     assert_eq!(
-        half(&r.annual),
+        half(r.annual.as_ref()),
         (Some("成本指标"), Some("校史馆改造"), Some("≥120万元"))
     );
 }
@@ -316,16 +316,16 @@ fn form_2680_continued_on_a_second_page() {
     assert_eq!(f.indicators.len(), 23 + 15);
     // Cost rows at the foot of page one take the 成本指标 label printed on page two.
     assert_eq!(
-        half(&row(f, 2721).implementation),
+        half(row(f, 2721).implementation()),
         (
             Some("成本指标"),
             Some("实验室废品处理费"),
             Some("≥5万元/年")
         )
     );
-    assert_eq!(half(&row(f, 2720).implementation).0, Some("时效指标"));
+    assert_eq!(half(row(f, 2720).implementation()).0, Some("时效指标"));
     assert_eq!(
-        half(&row(f, 2746).annual),
+        half(row(f, 2746).annual.as_ref()),
         (
             Some("成本指标"),
             Some("办公用品购买费用"),
@@ -356,11 +356,11 @@ fn form_3333_wrapped_and_duplicated_funds_labels() {
     assert_eq!(a.self_raised.value, dec("0"));
     // 3355: `数量指标 | 数量指标 | 外聘教师人数` — a doubled label.
     assert_eq!(
-        half(&row(f, 3355).implementation),
+        half(row(f, 3355).implementation()),
         (Some("数量指标"), Some("外聘教师人数"), Some("≥20人"))
     );
     assert_eq!(
-        half(&row(f, 3361).annual),
+        half(row(f, 3361).annual.as_ref()),
         (Some("成本指标"), Some("见习生工资"), Some("≤3000元/人"))
     );
 }
@@ -370,7 +370,7 @@ fn form_3507_annual_labels_missing_on_first_rows() {
     let f = form_at(3507);
     assert_eq!(f.funds_annual.local.value, dec("350000"));
     assert_eq!(
-        half(&row(f, 3528).annual),
+        half(row(f, 3528).annual.as_ref()),
         (
             Some("数量指标"),
             Some("操场铺人工草坪"),
@@ -378,7 +378,7 @@ fn form_3507_annual_labels_missing_on_first_rows() {
         )
     );
     assert_eq!(
-        half(&row(f, 3534).annual),
+        half(row(f, 3534).annual.as_ref()),
         (
             Some("成本指标"),
             Some("跑道喷热熔漆成本"),
@@ -395,10 +395,10 @@ fn form_3546_empty_annual_half() {
     assert_eq!(text(&f.texts.goal_annual), None);
     let r = row(f, 3567);
     assert_eq!(
-        half(&r.implementation),
+        half(r.implementation()),
         (Some("数量指标"), Some("六角凉亭"), Some("1套"))
     );
-    assert_eq!(half(&r.annual), (Some("数量指标"), None, None));
+    assert_eq!(half(r.annual.as_ref()), (Some("数量指标"), None, None));
     assert!(row(f, 3568).annual.is_none());
 }
 
@@ -431,9 +431,9 @@ fn form_5574_labels_sharing_cells_with_values() {
     );
     // 5594: an empty left half, then the annual one.
     let r = row(f, 5594);
-    assert_eq!(half(&r.implementation), (Some("数量指标"), None, None));
+    assert_eq!(half(r.implementation()), (Some("数量指标"), None, None));
     assert_eq!(
-        half(&r.annual),
+        half(r.annual.as_ref()),
         (
             Some("数量指标"),
             Some("外聘教师全年发放工资月数"),
@@ -449,7 +449,7 @@ fn form_6137_no_year_line() {
     assert_eq!(f.funds_annual.self_raised.value, dec("376000"));
     // 6160: HTML in the label cell.
     assert_eq!(
-        half(&row(f, 6160).annual),
+        half(row(f, 6160).annual.as_ref()),
         (Some("质量指标"), Some("思政工作完成率"), Some("≥95%"))
     );
 }
@@ -459,11 +459,11 @@ fn form_7374_header_without_its_first_cell_and_centred_labels() {
     let f = form_at(7374);
     assert_eq!(f.funds_implementation.total.value, dec("1300000"));
     assert_eq!(
-        half(&row(f, 7395).implementation),
+        half(row(f, 7395).implementation()),
         (Some("数量指标"), Some("考试用品"), Some("≥12批/年"))
     );
     assert_eq!(
-        half(&row(f, 7404).implementation),
+        half(row(f, 7404).implementation()),
         (Some("质量指标"), Some("保障正常运转率"), Some("保障"))
     );
 }
@@ -473,7 +473,7 @@ fn form_7478_satisfaction_label_centred_lower() {
     let f = form_at(7478);
     // 7519: 满意度指标 with its 二级 label printed one row lower (7520).
     let r = row(f, 7519);
-    for h in [&r.implementation, &r.annual] {
+    for h in r.halves() {
         assert_eq!(
             half(h),
             (Some("服务对象满意度指标"), Some("考生满意度"), Some("≥90%"))
@@ -502,7 +502,7 @@ fn form_with_the_grid_printed_four_times() {
         .unwrap();
     assert_eq!(f.funds_annual.central.value, dec("1700"));
     assert_eq!(
-        half(&row(f, 8019).annual),
+        half(row(f, 8019).annual.as_ref()),
         (Some("数量指标"), Some("受助学生人数"), Some("四类人群"))
     );
     assert_eq!(f.indicators.len(), 9);
@@ -581,7 +581,7 @@ fn department_form() {
     assert_eq!(f.indicators.len(), 22, "lines 867–888");
     assert!(f.indicators.iter().all(|r| r.implementation.is_none()));
     assert_eq!(
-        half(&row(f, 886).annual),
+        half(row(f, 886).annual.as_ref()),
         (
             Some("可持续影响指标"),
             Some("确保贫困生就读的长效机制"),
@@ -589,7 +589,7 @@ fn department_form() {
         )
     );
     assert_eq!(
-        half(&row(f, 888).annual),
+        half(row(f, 888).annual.as_ref()),
         (
             Some("服务对象满意度指标"),
             Some("惠及学生及家长满意度"),

@@ -11,7 +11,7 @@ fn values() -> (kpilint::model::Document, Vec<(u32, String)>) {
     let mut out = Vec::new();
     for f in &doc.forms {
         for r in &f.indicators {
-            for h in [&r.implementation, &r.annual].into_iter().flatten() {
+            for h in r.halves().into_iter().flatten() {
                 if let Some(v) = h.value.get() {
                     out.push((doc.line_col(h.value.span.start()).line, v.to_string()));
                 }

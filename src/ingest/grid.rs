@@ -544,18 +544,16 @@ fn resolve(
         };
         let implementation = r.left.map(|h| build(h, &left[i]));
         let annual = r.right.map(|h| build(h, &right[i]));
+        // A single-period grid's one column is stored as the annual half.
+        let (implementation, annual) = match (layout, implementation, annual) {
+            (GridLayout::SinglePeriod, only, None) => (None, only),
+            (_, implementation, annual) => (implementation.map(Box::new), annual),
+        };
         rows.push(IndicatorRow {
             span: r.span,
             implementation,
             annual,
         });
-    }
-    if layout == GridLayout::SinglePeriod {
-        for row in &mut rows {
-            if row.annual.is_none() {
-                row.annual = row.implementation.take();
-            }
-        }
     }
     check_rows(&rows, form, diagnostics);
     rows
@@ -634,7 +632,7 @@ pub(crate) fn check_rows(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     for row in rows {
-        for (period, h) in [("实施期", &row.implementation), ("年度", &row.annual)] {
+        for (period, h) in ["实施期", "年度"].into_iter().zip(row.halves()) {
             let Some(h) = h else { continue };
             match (h.name.get(), h.value.get()) {
                 (Some(name), None) => diagnostics.push(

@@ -454,7 +454,7 @@ impl<'t> Reader<'t> {
                         for (p, _, hv) in self.fields(row, PERIOD_KEYS, "指标行") {
                             let h = self.half(hv);
                             if p == "implementation" {
-                                r.implementation = Some(h);
+                                r.implementation = Some(Box::new(h));
                             } else {
                                 r.annual = Some(h);
                             }

@@ -425,7 +425,7 @@ fn join(prev: &mut Form, form: &mut Form, diagnostics: &mut Vec<Diagnostic>) -> 
 fn relabel_split_block(page1: &mut [IndicatorRow], page2: &[IndicatorRow]) {
     fn pick(r: &IndicatorRow, side: usize) -> Option<&IndicatorHalf> {
         if side == 0 {
-            r.implementation.as_ref()
+            r.implementation()
         } else {
             r.annual.as_ref()
         }
@@ -449,9 +449,9 @@ fn relabel_split_block(page1: &mut [IndicatorRow], page2: &[IndicatorRow]) {
         }
         for row in page1.iter_mut().rev() {
             let half = if side == 0 {
-                &mut row.implementation
+                row.implementation.as_deref_mut()
             } else {
-                &mut row.annual
+                row.annual.as_mut()
             };
             let Some(h) = half else { break };
             if h.level2.value == opening.level2.value || !is_cost(h) {

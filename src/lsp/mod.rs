@@ -483,7 +483,7 @@ fn hover(server: &Server, p: &lsp_types::HoverParams) -> Option<Hover> {
             continue;
         }
         for row in &form.indicators {
-            for h in [&row.implementation, &row.annual].into_iter().flatten() {
+            for h in row.halves().into_iter().flatten() {
                 let Some(text) = h.value.get() else { continue };
                 if !inside(h.value.span) {
                     continue;

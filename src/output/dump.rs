@@ -26,7 +26,7 @@ fn funds_json(doc: &Document, f: &Funds) -> Value {
     })
 }
 
-fn half_json(doc: &Document, h: &Option<IndicatorHalf>) -> Value {
+fn half_json(doc: &Document, h: Option<&IndicatorHalf>) -> Value {
     match h {
         None => Value::Null,
         Some(h) => {
@@ -82,8 +82,8 @@ pub fn form_json(doc: &Document, f: &Form) -> Value {
         "grid_layout": f.grid_layout,
         "indicators": f.indicators.iter().map(|r| json!({
             "line": doc.line_col(r.span.start()).line,
-            "implementation": half_json(doc, &r.implementation),
-            "annual": half_json(doc, &r.annual),
+            "implementation": half_json(doc, r.implementation()),
+            "annual": half_json(doc, r.annual.as_ref()),
         })).collect::<Vec<_>>(),
         "sign_off": {
             "principal": cell(doc, &f.sign_off.principal),
@@ -156,7 +156,7 @@ fn opt<T: ToString>(c: &Cell<T>) -> String {
         .map_or_else(|| "—".to_owned(), ToString::to_string)
 }
 
-fn half_text(h: &Option<IndicatorHalf>) -> String {
+fn half_text(h: Option<&IndicatorHalf>) -> String {
     match h {
         None => String::new(),
         Some(h) => format!(
@@ -228,8 +228,8 @@ pub fn document_text(doc: &Document) -> String {
             let _ = writeln!(
                 s,
                 "  {line:>5}  {}  ‖  {}",
-                half_text(&r.implementation),
-                half_text(&r.annual)
+                half_text(r.implementation()),
+                half_text(r.annual.as_ref())
             );
         }
     }

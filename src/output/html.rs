@@ -266,7 +266,7 @@ fn form_section(e: &FormEntry<'_>) -> String {
         cell_td(&f.funds_annual.total, &m, money)
     );
     for row in &f.indicators {
-        for (period, half) in [("实施期", &row.implementation), ("年度", &row.annual)] {
+        for (period, half) in ["实施期", "年度"].into_iter().zip(row.halves()) {
             let Some(h) = half else { continue };
             let involved = m
                 .iter()

@@ -138,10 +138,10 @@ impl<'a> Typed<'a> {
     fn of(form: &'a Form) -> Self {
         let mut halves = Vec::with_capacity(2 * form.indicators.len());
         for row in &form.indicators {
-            for (period, h) in [
-                (Period::Implementation, &row.implementation),
-                (Period::Annual, &row.annual),
-            ] {
+            for (period, h) in [Period::Implementation, Period::Annual]
+                .into_iter()
+                .zip(row.halves())
+            {
                 if let Some(half) = h {
                     let (value, written) = match half.value.get() {
                         Some(t) => {

@@ -167,7 +167,7 @@ fn one_form(fragment: &Value) -> Result<Document, String> {
         };
         rows.push(IndicatorRow {
             span: Span::default(),
-            implementation,
+            implementation: implementation.map(Box::new),
             annual,
         });
     }
