@@ -247,7 +247,10 @@ pub fn match_projects(doc: &Document) -> Vec<Project> {
         .filter(|&i| form_of_line[i].is_none())
         .collect();
     let left_forms: Vec<usize> = (0..forms.len()).filter(|&k| !taken[k]).collect();
-    if left_lines.len() * left_forms.len() <= NEAR_PAIR_LIMIT {
+    // Nothing to pair when either side is empty (a file of forms without a budget table): the
+    // bigrams of ten thousand form names were built for nothing and held at the run's peak.
+    let pairs = left_lines.len() * left_forms.len();
+    if pairs > 0 && pairs <= NEAR_PAIR_LIMIT {
         let line_grams: Vec<_> = left_lines
             .iter()
             .map(|&li| bigrams(&lines[li].name))
