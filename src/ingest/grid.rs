@@ -86,7 +86,7 @@ impl GridHeader {
                         col,
                         half,
                         role,
-                        label: labels::normalize(label).into(),
+                        label: labels::column_label(&labels::normalize(label)),
                     }
                 })
                 .collect()
