@@ -10,7 +10,7 @@
 use super::cells::{squeeze, squeeze_text, Line, RawCell};
 use super::labels::{self, Column, Field, GridLabel};
 use crate::diagnostics::{codes, Diagnostic, Label};
-use crate::model::{Cell, GridLayout, IndicatorHalf, IndicatorRow, Span, Text};
+use crate::model::{Cell, ExtraCell, GridLayout, IndicatorHalf, IndicatorRow, Span, Text};
 use smallvec::SmallVec;
 
 /// What the grid's header row says about its columns.
@@ -115,7 +115,7 @@ struct RawHalf {
     value: Option<(Text, Span)>,
     /// Where a missing name or value would have been.
     gap: Span,
-    extras: Vec<(std::sync::Arc<str>, Cell<Text>)>,
+    extras: Vec<ExtraCell>,
 }
 
 struct RawRow {

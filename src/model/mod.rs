@@ -325,11 +325,15 @@ pub struct IndicatorHalf {
     pub name: Cell<Text>,
     /// 指标值 as printed; the value stage types it.
     pub value: Cell<Text>,
-    /// Columns some issuers add (计量单位, 指标性质, 权重, ...), by their header label (one
-    /// label shared by every row of the grid, not a copy in each).
+    /// Columns some issuers add (计量单位, 指标性质, 权重, ...).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    pub extras: Box<[(std::sync::Arc<str>, Cell<Text>)]>,
+    pub extras: Box<[ExtraCell]>,
 }
+
+/// A cell of a column some issuers add, with the column's header label: one label shared by
+/// every row of the grid (and, for the columns kpilint knows, by every grid), not a copy in
+/// each.
+pub type ExtraCell = (std::sync::Arc<str>, Cell<Text>);
 
 impl IndicatorHalf {
     /// A label-only row (an empty category such as `经济效益 | | `): nothing to check.

@@ -11,8 +11,8 @@ use crate::diagnostics::Shared;
 use crate::ingest::labels::parent_of;
 use crate::model::QuickMap;
 use crate::model::{
-    BudgetTable, Cell, Document, Form, FormKind, Funds, GridLayout, IndicatorHalf, KeyTask, Span,
-    Text,
+    BudgetTable, Cell, Document, ExtraCell, Form, FormKind, Funds, GridLayout, IndicatorHalf,
+    KeyTask, Span,
 };
 use crate::value::{self, Kind, Note, Reason};
 use regex::Regex;
@@ -189,13 +189,13 @@ pub fn typed_value(half: &IndicatorHalf, text: &str) -> (Rc<value::Value>, Optio
 /// labels beside the cell, and what the editor's hover says it was read with.
 pub struct ReadWith<'h> {
     /// The comparator column and its cell (`指标性质`), if the comparator came from it.
-    pub cmp: Option<&'h (std::sync::Arc<str>, Cell<Text>)>,
+    pub cmp: Option<&'h ExtraCell>,
     pub unit: Option<UnitFrom<'h>>,
 }
 
 pub enum UnitFrom<'h> {
     /// The unit column and its cell (`计量单位`).
-    Column(&'h (std::sync::Arc<str>, Cell<Text>)),
+    Column(&'h ExtraCell),
     /// The unit the name states in brackets (`%` of `合格率（%）`).
     Name(&'h str),
 }
@@ -222,10 +222,7 @@ pub fn read_with<'h>(half: &'h IndicatorHalf, written: &str, cell: &str) -> Read
 
 /// The first of a half's extra columns whose header is one of `labels` (a comparator or a unit
 /// column, [`value::CMP_COLUMNS`]): its header as printed and its cell.
-pub fn column<'h>(
-    half: &'h IndicatorHalf,
-    labels: &[&str],
-) -> Option<&'h (std::sync::Arc<str>, Cell<Text>)> {
+pub fn column<'h>(half: &'h IndicatorHalf, labels: &[&str]) -> Option<&'h ExtraCell> {
     half.extras
         .iter()
         .find(|(label, _)| labels.iter().any(|l| same_label(label, l)))
