@@ -133,14 +133,20 @@ impl Linter {
         let mut trace = Vec::new();
         let has_content = !ing.document.forms.is_empty() || !ing.document.tables.is_empty();
         if !ing.unreadable && has_content {
-            let mut out = self
+            let out = self
                 .rules
                 .run(&ing.document, &self.settings, self.trace.as_deref());
-            // The rules' findings are most of them: the few from reading join that vector
-            // rather than the rules' being copied (they are sorted below either way).
-            out.diagnostics.reserve_exact(diagnostics.len());
-            out.diagnostics.append(&mut diagnostics);
-            diagnostics = out.diagnostics;
+            // The fewer join the more (they are sorted below either way): the rules' findings
+            // are most of them, but a broken grid has a reading finding on every row, and
+            // copying those into the rules' vector held them twice.
+            let (mut more, mut fewer) = if out.diagnostics.len() >= diagnostics.len() {
+                (out.diagnostics, diagnostics)
+            } else {
+                (diagnostics, out.diagnostics)
+            };
+            more.reserve_exact(fewer.len());
+            more.append(&mut fewer);
+            diagnostics = more;
             rule_errors = out.errors;
             trace = out.trace;
         }

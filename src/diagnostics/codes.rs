@@ -15,12 +15,34 @@ pub struct Code {
     pub summary: &'static str,
     /// The default help line.
     pub help: Option<&'static str>,
+    /// The code, name and help as every finding of the code holds them, made once for the run:
+    /// a file with a finding on every row made three blocks a finding for them.
+    shared: std::sync::OnceLock<Shared>,
+}
+
+/// What findings of one built-in code share.
+#[derive(Debug)]
+pub(super) struct Shared {
+    pub code: super::CodeName,
+    pub name: super::Shared,
+    pub help: Option<super::Shared>,
+}
+
+impl Code {
+    pub(super) fn shared(&self) -> &Shared {
+        self.shared.get_or_init(|| Shared {
+            code: self.code.into(),
+            name: self.name.into(),
+            help: self.help.map(Into::into),
+        })
+    }
 }
 
 macro_rules! codes {
     ($( $ident:ident = $code:literal, $name:literal, $sev:ident, $summary:literal, $help:expr; )*) => {
         $( pub static $ident: Code = Code {
             code: $code, name: $name, severity: Severity::$sev, summary: $summary, help: $help,
+            shared: std::sync::OnceLock::new(),
         }; )*
         /// Every built-in code, in code order.
         pub static ALL: &[&Code] = &[$( &$ident ),*];

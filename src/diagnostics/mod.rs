@@ -72,6 +72,18 @@ pub struct Fix {
 /// a large file has thousands of findings.
 pub type Shared = std::sync::Arc<str>;
 
+/// A [`Shared`] of a fixed text, made once for the run at each place it is written: a label a
+/// built-in finding always has (`此处应有指标值`) was a heap block in every finding, and a
+/// broken grid has a finding on every row.
+#[macro_export]
+macro_rules! shared {
+    ($text:literal) => {{
+        static SHARED: std::sync::OnceLock<$crate::diagnostics::Shared> =
+            std::sync::OnceLock::new();
+        SHARED.get_or_init(|| $text.into()).clone()
+    }};
+}
+
 /// A finding's code (`S003`, `F001`): shared with its rule, since a large file has tens of
 /// thousands of findings and a `String` each was a heap block each. Compares with text.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -164,15 +176,16 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A diagnostic with the severity its code has in the code table.
     pub fn new(code: &'static codes::Code, message: impl Into<String>, primary: Label) -> Self {
+        let shared = code.shared();
         Diagnostic {
-            code: code.code.into(),
-            name: code.name.into(),
+            code: shared.code.clone(),
+            name: shared.name.clone(),
             pack: None,
             severity: code.severity,
             message: message.into(),
             primary,
             secondary: Vec::new(),
-            help: code.help.map(Shared::from),
+            help: shared.help.clone(),
             form: None,
             fix: None,
         }
@@ -212,4 +225,33 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
                 &b.message,
             ))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Findings of one built-in code hold one copy of its code, name and help, and a label
+    /// written once in the source is one text however many findings carry it.
+    #[test]
+    fn built_in_findings_share_their_fixed_text() {
+        let finding = || {
+            Diagnostic::new(
+                &codes::INDICATOR_WITHOUT_VALUE,
+                "年度三级指标“受益人数”没有指标值",
+                Label::new(Span::empty(3), crate::shared!("此处应有指标值")),
+            )
+        };
+        let (a, b) = (finding(), finding());
+        assert_eq!(a.code, "S003");
+        assert_eq!(&*a.name, codes::INDICATOR_WITHOUT_VALUE.name);
+        assert_eq!(a.help.as_deref(), codes::INDICATOR_WITHOUT_VALUE.help);
+        assert_eq!(&*a.primary.message, "此处应有指标值");
+        assert!(std::sync::Arc::ptr_eq(&a.name, &b.name));
+        assert!(std::sync::Arc::ptr_eq(&a.help.unwrap(), &b.help.unwrap()));
+        assert!(std::sync::Arc::ptr_eq(
+            &a.primary.message,
+            &b.primary.message
+        ));
+    }
 }

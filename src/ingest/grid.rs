@@ -9,7 +9,7 @@
 
 use super::cells::{squeeze, squeeze_text, Line, RawCell};
 use super::labels::{self, Column, Field, GridLabel};
-use crate::diagnostics::{codes, Diagnostic, Label};
+use crate::diagnostics::{codes, Diagnostic, Label, Shared};
 use crate::model::{Cell, ExtraCell, GridLayout, IndicatorHalf, IndicatorRow, Span, Text};
 use smallvec::SmallVec;
 
@@ -631,6 +631,8 @@ pub(crate) fn check_rows(
     form: Option<&str>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
+    // The form's name, shared by its findings (made at the first).
+    let mut shared_form = None;
     for row in rows {
         for (period, h) in ["实施期", "年度"].into_iter().zip(row.halves()) {
             let Some(h) = h else { continue };
@@ -639,19 +641,19 @@ pub(crate) fn check_rows(
                     Diagnostic::new(
                         &codes::INDICATOR_WITHOUT_VALUE,
                         format!("{period}三级指标“{name}”没有指标值"),
-                        Label::new(h.value.span, "此处应有指标值"),
+                        Label::new(h.value.span, crate::shared!("此处应有指标值")),
                     )
-                    .with_secondary(Label::new(h.name.span, "三级指标")),
+                    .with_secondary(Label::new(h.name.span, crate::shared!("三级指标"))),
                 ),
                 (None, Some(value)) => diagnostics.push(Diagnostic::new(
                     &codes::VALUE_WITHOUT_NAME,
                     format!("{period}指标值“{value}”没有三级指标名称"),
-                    Label::new(h.value.span, "无名称的指标值"),
+                    Label::new(h.value.span, crate::shared!("无名称的指标值")),
                 )),
                 _ => continue,
             }
             if let Some(d) = diagnostics.last_mut() {
-                d.form = form.map(Into::into);
+                d.form = form.map(|f| shared_form.get_or_insert_with(|| Shared::from(f)).clone());
             }
         }
     }
