@@ -17,20 +17,20 @@ pub struct Code {
     pub help: Option<&'static str>,
     /// The code, name and help as every finding of the code holds them, made once for the run:
     /// a file with a finding on every row made three blocks a finding for them.
-    shared: std::sync::OnceLock<Shared>,
+    shared: std::sync::OnceLock<CodeText>,
 }
 
 /// What findings of one built-in code share.
 #[derive(Debug)]
-pub(super) struct Shared {
+pub(super) struct CodeText {
     pub code: super::CodeName,
     pub name: super::Shared,
     pub help: Option<super::Shared>,
 }
 
 impl Code {
-    pub(super) fn shared(&self) -> &Shared {
-        self.shared.get_or_init(|| Shared {
+    pub(super) fn shared(&self) -> &CodeText {
+        self.shared.get_or_init(|| CodeText {
             code: self.code.into(),
             name: self.name.into(),
             help: self.help.map(Into::into),
