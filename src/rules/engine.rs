@@ -1041,9 +1041,7 @@ fn label_columns(d: &mut Diagnostic, h: &HalfCtx<'_>) {
         return;
     }
     let read = super::eval::read_with(h.half, written, cell);
-    let column = |(label, c): &(std::sync::Arc<str>, crate::model::Cell<crate::model::Text>)| {
-        (c.span, label.to_string())
-    };
+    let column = |(label, c): &crate::model::ExtraCell| (c.span, label.to_string());
     let places = [
         read.cmp.map(column),
         read.unit.map(|u| match u {
