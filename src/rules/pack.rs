@@ -267,6 +267,9 @@ pub struct Rule {
     /// What the engine decides of this rule itself, found once its packs are linked (they
     /// depend on the values rules share); none before.
     pub quick: super::engine::Shortcuts,
+    /// What its expressions can reach beyond the cells they name: a document rule that reads
+    /// forms' rows needs them kept after the per-form rules ran (`Linter::lint_path_sized`).
+    pub reach: types::Reach,
 }
 
 /// The next [`Rule::uid`].
@@ -543,6 +546,7 @@ fn compile_rule(
         .map(|(n, t)| ((*n).to_owned(), *t))
         .collect();
     let mut cursor = 0;
+    let mut reach = types::Reach::default();
     let mut compile = |key: &str,
                        src: &str,
                        env: &HashMap<String, Ty>,
@@ -575,8 +579,11 @@ fn compile_rule(
                 });
                 None
             }
-            Ok(node) => match types::check(&node, env, &param_names) {
-                Ok(t) => Some((c(node), t)),
+            Ok(node) => match types::check_reaching(&node, env, &param_names) {
+                Ok((t, r)) => {
+                    reach.form_rows |= r.form_rows;
+                    Some((c(node), t))
+                }
                 Err(e) => {
                     let span = c(node.clone()).span(e.start, e.end);
                     diags.push(Diagnostic::new(
@@ -701,6 +708,7 @@ fn compile_rule(
         at: block.start,
         uid: NEXT_UID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         quick: super::engine::Shortcuts::NONE,
+        reach,
     })
 }
 

@@ -599,8 +599,39 @@ fn fields_of(on: &Ty) -> Vec<&'static str> {
         .collect()
 }
 
+/// What an expression can reach of a document beyond the cells it names: what a reader that
+/// lets go of parts of a document before the document rules run must keep for them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reach {
+    /// The indicator rows of a value that is, or may be (`Ty::Any`), a form.
+    pub form_rows: bool,
+}
+
+/// The fields of a form that read its indicator rows.
+const ROW_FIELDS: &[&str] = &["rows", "implementation_rows", "annual_rows", "pairs"];
+
 /// Checks an expression against the variables in scope and the rule's parameters.
 pub fn check(node: &Node, env: &HashMap<String, Ty>, params: &[String]) -> Result<Ty, TypeError> {
+    check_reaching(node, env, params).map(|(t, _)| t)
+}
+
+/// [`check`], with what the expression can reach.
+pub fn check_reaching(
+    node: &Node,
+    env: &HashMap<String, Ty>,
+    params: &[String],
+) -> Result<(Ty, Reach), TypeError> {
+    let mut reach = Reach::default();
+    let t = check_in(node, env, params, &mut reach)?;
+    Ok((t, reach))
+}
+
+fn check_in(
+    node: &Node,
+    env: &HashMap<String, Ty>,
+    params: &[String],
+    reach: &mut Reach,
+) -> Result<Ty, TypeError> {
     let err = |message: String| TypeError {
         message,
         start: node.start,
@@ -614,7 +645,7 @@ pub fn check(node: &Node, env: &HashMap<String, Ty>, params: &[String]) -> Resul
         Expr::List(items) => {
             let mut elem = None;
             for i in items {
-                let t = check(i, env, params)?;
+                let t = check_in(i, env, params, reach)?;
                 elem = Some(match elem {
                     None => t,
                     Some(prev) if prev == t => prev,
@@ -632,7 +663,10 @@ pub fn check(node: &Node, env: &HashMap<String, Ty>, params: &[String]) -> Resul
             }
         },
         Expr::Field(base, name) => {
-            let t = check(base, env, params)?;
+            let t = check_in(base, env, params, reach)?;
+            if ROW_FIELDS.contains(&name.as_str()) && matches!(t, Ty::Form | Ty::Any) {
+                reach.form_rows = true;
+            }
             match t {
                 Ty::Any => Ty::Any,
                 Ty::Bool | Ty::Num | Ty::Str | Ty::List(_) => {
@@ -661,14 +695,17 @@ pub fn check(node: &Node, env: &HashMap<String, Ty>, params: &[String]) -> Resul
             ))
         }
         Expr::Unary(op, e) => {
-            let t = check(e, env, params)?;
+            let t = check_in(e, env, params, reach)?;
             match op {
                 UnOp::Not => Ty::Bool,
                 UnOp::Neg => expect_num(&t, e)?,
             }
         }
         Expr::Binary(op, a, b) => {
-            let (ta, tb) = (check(a, env, params)?, check(b, env, params)?);
+            let (ta, tb) = (
+                check_in(a, env, params, reach)?,
+                check_in(b, env, params, reach)?,
+            );
             match op {
                 BinOp::Or | BinOp::And => Ty::Bool,
                 BinOp::Eq | BinOp::Ne => Ty::Bool,
@@ -693,7 +730,7 @@ pub fn check(node: &Node, env: &HashMap<String, Ty>, params: &[String]) -> Resul
                 }
             }
         }
-        Expr::Call(name, args) => return call(node, name, args, env, params),
+        Expr::Call(name, args) => return call(node, name, args, env, params, reach),
     })
 }
 
@@ -714,6 +751,7 @@ fn call(
     args: &[Node],
     env: &HashMap<String, Ty>,
     params: &[String],
+    reach: &mut Reach,
 ) -> Result<Ty, TypeError> {
     let err = |message: String| TypeError {
         message,
@@ -739,7 +777,7 @@ fn call(
             args.len()
         )));
     }
-    let first = check(&args[0], env, params)?;
+    let first = check_in(&args[0], env, params, reach)?;
     let elem = match &first {
         Ty::List(t) => t.ty(),
         Ty::Any => Ty::Any,
@@ -766,9 +804,9 @@ fn call(
             };
             let mut inner = env.clone();
             inner.insert(param.clone(), elem);
-            rest.push(check(body, &inner, params)?);
+            rest.push(check_in(body, &inner, params, reach)?);
         } else {
-            rest.push(check(a, env, params)?);
+            rest.push(check_in(a, env, params, reach)?);
         }
     }
     if name == "param" {
@@ -809,6 +847,40 @@ mod tests {
 
     fn check_text(s: &str) -> Result<Ty, TypeError> {
         check(&parse(s).unwrap(), &env(), &["tolerance".to_owned()])
+    }
+
+    /// A document rule reaches forms' rows through a form's row fields, on a form however it
+    /// was reached or on a value that may be one; a table's rows are not a form's.
+    #[test]
+    fn what_reaches_forms_rows_is_known() {
+        let env = HashMap::from([
+            ("document".to_owned(), Ty::Document),
+            ("project".to_owned(), Ty::Project),
+            ("table".to_owned(), Ty::Table),
+        ]);
+        let reaches = |s: &str| {
+            check_reaching(&parse(s).unwrap(), &env, &[])
+                .unwrap_or_else(|e| panic!("{s}: {}", e.message))
+                .1
+                .form_rows
+        };
+        for s in [
+            "any(document.forms, f => len(f.rows) > 0)",
+            "count(project.form.pairs) > 0",
+            "len(first(document.forms).annual_rows) > 1",
+            "map(document.forms, f => f.implementation_rows) != null",
+            "len(coalesce(null, document.department_form).rows) > 0",
+        ] {
+            assert!(reaches(s), "{s}");
+        }
+        for s in [
+            "len(table.rows) > 0",
+            "any(document.forms, f => f.funds.annual.total > 0)",
+            "count(document.projects, p => p.form.name == \"甲\") > 0",
+            "len(document.tables) > 0",
+        ] {
+            assert!(!reaches(s), "{s}");
+        }
     }
 
     #[test]
