@@ -376,6 +376,14 @@ fn pass_ends(forms: &[crate::model::Form]) -> Vec<usize> {
 /// Runs `rules` over one document: the per-form rules over a few forms at a time, then the
 /// document rules (which alone need the budget tables matched to the forms).
 pub fn run(doc: &Document, rules: &[&Rule], settings: &Settings, trace: Option<&str>) -> Outcome {
+    let (per_form, whole) = by_scope(rules);
+    let mut out = run_forms(doc, &doc.forms, &per_form, settings, trace);
+    out.merge(run_document(doc, &whole, settings, trace));
+    out
+}
+
+/// `rules` split into those judging one form at a time ([`Scope::per_form`]) and the rest.
+pub fn by_scope<'r>(rules: &[&'r Rule]) -> (Vec<&'r Rule>, Vec<&'r Rule>) {
     // Sized up front, as most of what is allocated per file is: with one form a file (the
     // usual layout), a run's set-up is paid for every form.
     let (mut per_form, mut whole) = (
@@ -389,21 +397,34 @@ pub fn run(doc: &Document, rules: &[&Rule], settings: &Settings, trace: Option<&
             whole.push(r);
         }
     }
+    (per_form, whole)
+}
+
+/// Runs the per-form rules `per_form` over `forms`. They run in the context of `doc`, but
+/// none of their scopes has a variable that reaches it (a form and its items are all they
+/// see), so a reader handing over forms before their document is whole passes an empty one.
+pub fn run_forms(
+    doc: &Document,
+    forms: &[crate::model::Form],
+    per_form: &[&Rule],
+    settings: &Settings,
+    trace: Option<&str>,
+) -> Outcome {
     let mut out = Outcome::default();
     let pass = |forms: &[crate::model::Form]| {
         let ctx = DocCtx::forms_only(doc, forms.iter().map(FormCtx::new).collect());
-        run_ctx(&ctx, &per_form, settings, trace)
+        run_ctx(&ctx, per_form, settings, trace)
     };
     let ends = if per_form.is_empty() {
         Vec::new()
     } else {
-        pass_ends(&doc.forms)
+        pass_ends(forms)
     };
     if ends.is_empty() {
         // Nothing to run them on.
     } else if ends.len() == 1 {
         // One pass (most files): run here rather than handed to the pool and collected.
-        out = pass(&doc.forms);
+        out = pass(forms);
     } else {
         // In parallel: a large file is linted alone (see `cli::check`), so its forms are what
         // keeps the threads busy. Passes are merged in order, so the outcome is the same. They
@@ -417,23 +438,32 @@ pub fn run(doc: &Document, rules: &[&Rule], settings: &Settings, trace: Option<&
             let passes: Vec<Outcome> = window
                 .par_iter()
                 .enumerate()
-                .map(|(j, &end)| pass(&doc.forms[start(first + j)..end]))
+                .map(|(j, &end)| pass(&forms[start(first + j)..end]))
                 .collect();
             for pass in passes {
                 out.merge(pass);
             }
         }
     }
-    if !whole.is_empty() {
-        let ctx = DocCtx::new(doc);
-        out.merge(run_ctx(&ctx, &whole, settings, trace));
-    }
     out
+}
+
+/// Runs the rules that are not per form (`whole`) over the whole of `doc`.
+pub fn run_document(
+    doc: &Document,
+    whole: &[&Rule],
+    settings: &Settings,
+    trace: Option<&str>,
+) -> Outcome {
+    if whole.is_empty() {
+        return Outcome::default();
+    }
+    run_ctx(&DocCtx::new(doc), whole, settings, trace)
 }
 
 impl Outcome {
     /// Adds a later pass's outcome; a rule that failed is reported once, as in one pass.
-    fn merge(&mut self, other: Outcome) {
+    pub fn merge(&mut self, other: Outcome) {
         self.diagnostics.extend(other.diagnostics);
         for e in other.errors {
             if !self.errors.iter().any(|f| f.code == e.code) {

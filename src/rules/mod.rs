@@ -15,7 +15,7 @@ pub mod pack;
 pub mod types;
 pub mod verdict;
 
-pub use engine::{run, Outcome, RuleError, Settings, TraceLine};
+pub use engine::{run, run_document, run_forms, Outcome, RuleError, Settings, TraceLine};
 pub use pack::{Pack, Rule, Scope};
 
 use crate::diagnostics::Diagnostic;
@@ -120,6 +120,13 @@ impl RuleSet {
     pub fn run(&self, doc: &Document, settings: &Settings, trace: Option<&str>) -> Outcome {
         let rules: Vec<&Rule> = self.rules().filter(|r| settings.enabled(&r.code)).collect();
         engine::run(doc, &rules, settings, trace)
+    }
+
+    /// The enabled rules as [`run`] splits them: those judging one form at a time
+    /// ([`run_forms`]), and the rest ([`run_document`]).
+    pub fn enabled_by_scope(&self, settings: &Settings) -> (Vec<&Rule>, Vec<&Rule>) {
+        let rules: Vec<&Rule> = self.rules().filter(|r| settings.enabled(&r.code)).collect();
+        engine::by_scope(&rules)
     }
 }
 
