@@ -21,7 +21,7 @@ pub use cells::is_space;
 pub use text::{parse_amount, Amount};
 
 use crate::diagnostics::{codes, Diagnostic, Label};
-use crate::model::{Document, LineIndex, Span};
+use crate::model::{Document, Form, LineIndex, Span};
 use std::path::Path;
 
 /// One file read: the document (possibly empty), what went wrong while reading it, and
@@ -68,6 +68,17 @@ fn extension(path: &str) -> String {
 /// reading (and laying out) a file takes a few times its size in memory.
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
+/// Where a reader hands over the forms it has finished, in the document's order, a block at a
+/// time while the rest of the file is still being read: whatever judges one form at a time
+/// (the per-form rules) can run there and let go of what it alone needed (a form's rows), so
+/// that a file's forms are not all held whole at once. Ingest does not know what it does; it
+/// only promises that every form of the document it returns is handed over exactly once,
+/// before it returns, and never changed after.
+pub type FormSink<'s> = &'s mut dyn FnMut(&mut [Form]);
+
+/// A sink for a reader whose caller wants the forms whole in the document.
+fn keep(_: &mut [Form]) {}
+
 /// Reads one file from disk.
 pub fn read_path(path: &Path) -> Ingested {
     read_path_sized(path, None)
@@ -77,6 +88,30 @@ pub fn read_path(path: &Path) -> Ingested {
 /// for: a run weighs every file to plan its windows, and asking again here was one of the
 /// six system calls a one-form file cost.
 pub fn read_path_sized(path: &Path, known: Option<u64>) -> Ingested {
+    read_path_handing(path, known, &mut keep)
+}
+
+/// [`read_path_sized`], handing every form to `finished` as it is read ([`FormSink`]).
+pub fn read_path_handing(path: &Path, known: Option<u64>, finished: FormSink<'_>) -> Ingested {
+    // The readers that hand forms over as they go hand over a prefix of the document's forms;
+    // the rest (every form of a structured file) are handed over here.
+    let mut handed = 0;
+    let mut ing = read_path_inner(path, known, &mut |forms| {
+        handed += forms.len();
+        finished(forms)
+    });
+    if let Some(rest) = ing
+        .document
+        .forms
+        .get_mut(handed..)
+        .filter(|r| !r.is_empty())
+    {
+        finished(rest);
+    }
+    ing
+}
+
+fn read_path_inner(path: &Path, known: Option<u64>, finished: FormSink<'_>) -> Ingested {
     let display = path.display().to_string();
     // The size, when the file system knows it; a pipe's is known only to exceed the limit.
     let too_large = |bytes: Option<u64>| {
@@ -110,8 +145,12 @@ pub fn read_path_sized(path: &Path, known: Option<u64>) -> Ingested {
         std::fs::File::open(path).and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes));
     match read {
         Ok(_) if bytes.len() as u64 > MAX_FILE_BYTES => too_large(None),
-        Ok(_) if reads_as_text(&display) => read_bytes_owned(&display, bytes),
-        Ok(_) => read_file(&display, &bytes),
+        Ok(_) if reads_as_text(&display) => {
+            // The bytes are done with: valid UTF-8 becomes the text in place.
+            let fingerprint = crate::model::fingerprint(&bytes);
+            decoded(&display, decode::decode_owned(bytes), fingerprint, finished)
+        }
+        Ok(_) => read_file_handing(&display, &bytes, finished),
         Err(e) => unreadable(
             &display,
             Diagnostic::new(
@@ -141,12 +180,16 @@ fn reads_as_text(path: &str) -> bool {
 
 /// Reads a file's bytes by the format its name says: a workbook, CSV, or text.
 pub fn read_file(path: &str, bytes: &[u8]) -> Ingested {
+    read_file_handing(path, bytes, &mut keep)
+}
+
+fn read_file_handing(path: &str, bytes: &[u8], finished: FormSink<'_>) -> Ingested {
     let ext = extension(path);
     if WORKBOOKS.contains(&ext.as_str()) {
-        return read_workbook(path, bytes);
+        return read_workbook(path, bytes, finished);
     }
     if ext == "csv" {
-        return read_csv(path, bytes);
+        return read_csv(path, bytes, finished);
     }
     if matches!(ext.as_str(), "yaml" | "yml" | "json") {
         return match decode::decode(bytes) {
@@ -156,16 +199,16 @@ pub fn read_file(path: &str, bytes: &[u8]) -> Ingested {
                 ing.diagnostics.extend(d.diagnostics);
                 ing
             }
-            Err(_) => read_bytes(path, bytes),
+            Err(_) => read_bytes_handing(path, bytes, finished),
         };
     }
-    read_bytes(path, bytes)
+    read_bytes_handing(path, bytes, finished)
 }
 
 /// Reads a workbook: each sheet laid out as rows of tab-separated cells.
-pub fn read_workbook(path: &str, bytes: &[u8]) -> Ingested {
+fn read_workbook(path: &str, bytes: &[u8], finished: FormSink<'_>) -> Ingested {
     match sheet::read_workbook(bytes) {
-        Ok(grids) => read_grids(path, bytes, &grids, "xlsx"),
+        Ok(grids) => read_grids(path, bytes, &grids, "xlsx", finished),
         Err(reason) => unreadable(
             path,
             Diagnostic::new(
@@ -178,11 +221,11 @@ pub fn read_workbook(path: &str, bytes: &[u8]) -> Ingested {
 }
 
 /// Reads CSV in any encoding the text reader accepts.
-pub fn read_csv(path: &str, bytes: &[u8]) -> Ingested {
+fn read_csv(path: &str, bytes: &[u8], finished: FormSink<'_>) -> Ingested {
     match decode::decode(bytes) {
         Ok(d) => {
             let grid = sheet::read_csv("", &d.text);
-            let mut ing = read_grids(path, bytes, &[grid], d.encoding);
+            let mut ing = read_grids(path, bytes, &[grid], d.encoding, finished);
             // Decoding problems point into the CSV as written, which is not the text the
             // document keeps (its cells laid out anew): they are reported at the start.
             ing.diagnostics
@@ -193,13 +236,19 @@ pub fn read_csv(path: &str, bytes: &[u8]) -> Ingested {
                 }));
             ing
         }
-        Err(_) => read_bytes(path, bytes),
+        Err(_) => read_bytes_handing(path, bytes, finished),
     }
 }
 
-fn read_grids(path: &str, bytes: &[u8], grids: &[sheet::Grid], encoding: &'static str) -> Ingested {
+fn read_grids(
+    path: &str,
+    bytes: &[u8],
+    grids: &[sheet::Grid],
+    encoding: &'static str,
+    finished: FormSink<'_>,
+) -> Ingested {
     let laid = sheet::lay_out(grids);
-    let mut ing = read_text(path, laid.text, encoding);
+    let mut ing = read_text_handing(path, laid.text, encoding, finished);
     ing.document.sheets = laid.sheets;
     ing.document.fingerprint = crate::model::fingerprint(bytes);
     for name in laid.truncated {
@@ -218,27 +267,27 @@ fn read_grids(path: &str, bytes: &[u8], grids: &[sheet::Grid], encoding: &'stati
 
 /// Reads a file's bytes as text (from disk, an editor buffer or a test).
 pub fn read_bytes(path: &str, bytes: &[u8]) -> Ingested {
+    read_bytes_handing(path, bytes, &mut keep)
+}
+
+fn read_bytes_handing(path: &str, bytes: &[u8], finished: FormSink<'_>) -> Ingested {
     decoded(
         path,
         decode::decode(bytes),
         crate::model::fingerprint(bytes),
+        finished,
     )
-}
-
-/// [`read_bytes`] for bytes the caller is done with: valid UTF-8 becomes the text in place.
-pub fn read_bytes_owned(path: &str, bytes: Vec<u8>) -> Ingested {
-    let fingerprint = crate::model::fingerprint(&bytes);
-    decoded(path, decode::decode_owned(bytes), fingerprint)
 }
 
 fn decoded(
     path: &str,
     decoded: Result<decode::Decoded, decode::DecodeError>,
     fingerprint: u64,
+    finished: FormSink<'_>,
 ) -> Ingested {
     match decoded {
         Ok(d) => {
-            let mut ing = read_text(path, d.text, d.encoding);
+            let mut ing = read_text_handing(path, d.text, d.encoding, finished);
             ing.document.bom = d.bom;
             ing.document.fingerprint = fingerprint;
             ing.diagnostics.extend(d.diagnostics);
@@ -289,7 +338,16 @@ pub fn lone_cr_as_lf(text: &mut String) -> bool {
 }
 
 /// Reads decoded text.
-pub fn read_text(path: &str, mut text: String, encoding: &'static str) -> Ingested {
+pub fn read_text(path: &str, text: String, encoding: &'static str) -> Ingested {
+    read_text_handing(path, text, encoding, &mut keep)
+}
+
+fn read_text_handing(
+    path: &str,
+    mut text: String,
+    encoding: &'static str,
+    finished: FormSink<'_>,
+) -> Ingested {
     let cr_line_ends = lone_cr_as_lf(&mut text);
     // Counted before the index is built, so that a refused file costs no memory.
     let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
@@ -304,7 +362,7 @@ pub fn read_text(path: &str, mut text: String, encoding: &'static str) -> Ingest
         );
     }
     let line_index = LineIndex::new(&text);
-    let read = text::read(&text);
+    let read = text::read(&text, finished);
     let mut diagnostics = read.diagnostics;
     if text.trim().is_empty() {
         diagnostics.push(Diagnostic::new(
@@ -360,5 +418,42 @@ fn unreadable(path: &str, diagnostic: Diagnostic) -> Ingested {
         },
         diagnostics: vec![diagnostic],
         unreadable: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every form of the document a reader returns was handed over once, in order, whatever
+    /// the format: the text reader hands them over as it goes, a structured file's at the end.
+    #[test]
+    fn every_reader_hands_over_every_form() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let form = dir.path().join("a.form.yaml");
+        std::fs::write(
+            &form,
+            "项目名称: 教育督导专项经费\n资金:\n  年度: {资金总额: 20000}\n绩效指标:\n  - 年度: {二级指标: 数量指标, 三级指标: 督导次数, 指标值: ≥4次}\n",
+        )
+        .expect("written");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+        for path in [
+            form,
+            root.join("corpus/000_cb0bcf906edd3817.txt"),
+            root.join("fixtures/other_issuer_single_period.txt"),
+        ] {
+            let mut handed: Vec<(Span, usize)> = Vec::new();
+            let ing = read_path_handing(&path, None, &mut |forms| {
+                handed.extend(forms.iter().map(|f| (f.span, f.indicators.len())))
+            });
+            let forms: Vec<(Span, usize)> = ing
+                .document
+                .forms
+                .iter()
+                .map(|f| (f.span, f.indicators.len()))
+                .collect();
+            assert!(!forms.is_empty(), "{}", path.display());
+            assert_eq!(handed, forms, "{}", path.display());
+        }
     }
 }

@@ -152,7 +152,9 @@ const MAX_GRID_LINES: usize = 2_000;
 /// empty titles in 8 MB took 1.3 GB (each an empty form with its findings).
 const MAX_FORMS: usize = 10_000;
 
-pub fn read(text: &str) -> TextRead {
+/// Reads a text, handing every form to `finished` once no later page can join it, in order,
+/// a block of forms at a time (see [`super::FormSink`]).
+pub fn read(text: &str, finished: super::FormSink<'_>) -> TextRead {
     // Nothing is kept per line of the whole text: the title lines are found in one scan, and
     // each section's lines are split into cells when it is read (up to a limit) and dropped
     // after, so reading a large file costs little more than its text and what is read from it.
@@ -207,13 +209,27 @@ pub fn read(text: &str) -> TextRead {
     out.forms.reserve_exact(forms.len());
     let (mut pages, mut diagnostics) = (Vec::new(), Vec::new());
     let mut joined = false;
-    for block in forms.chunks(FORMS_PER_BLOCK) {
+    // Forms before this one have been handed over.
+    let mut handed = 0;
+    let mut rest = &forms[..];
+    while !rest.is_empty() {
+        let (block, after) = rest.split_at(block_len(rest.iter().map(|&(k, _)| section(k).len())));
+        rest = after;
         block
             .par_iter()
             .map(|&(k, kind)| read_form(kind, text, section(k)))
             .unzip_into_vecs(&mut pages, &mut diagnostics);
         out.diagnostics.extend(diagnostics.drain(..).flatten());
         joined |= join_continuations(&mut out.forms, pages.drain(..), &mut out.diagnostics);
+        // The last form may yet be joined by the next block's first page.
+        let done = out.forms.len().saturating_sub(1);
+        if done > handed {
+            finished(&mut out.forms[handed..done]);
+            handed = done;
+        }
+    }
+    if out.forms.len() > handed {
+        finished(&mut out.forms[handed..]);
     }
     if joined {
         // Appending doubled the joined forms' room for rows, and the pages joined left theirs
@@ -354,6 +370,25 @@ fn continues(prev: &Form, form: &Form) -> bool {
 /// Forms read at a time: enough to keep the threads busy, few enough that pages waiting to be
 /// joined hold little memory.
 const FORMS_PER_BLOCK: usize = 256;
+
+/// Text read at a time (a block holds one form at least): a form's model is many times its
+/// text (a row of thirty bytes, some 380), and a reader whose forms are let go once handed
+/// over holds a block of them at once. Long grids of short rows put a hundred forms in a few
+/// megabytes; page-shaped forms of a few kilobytes fill a block by their number first.
+const BYTES_PER_BLOCK: usize = 512 << 10;
+
+/// How many forms the next block reads, given the lengths of the sections left to read.
+fn block_len(sections: impl Iterator<Item = usize>) -> usize {
+    let (mut forms, mut bytes) = (0, 0);
+    for len in sections.take(FORMS_PER_BLOCK) {
+        forms += 1;
+        bytes += len;
+        if bytes >= BYTES_PER_BLOCK {
+            break;
+        }
+    }
+    forms
+}
 
 /// Adds `pages` to `forms` in order, each continuation page joined to the form before it:
 /// whether any was joined.
@@ -1350,6 +1385,83 @@ fn coded(text: &str) -> Option<(&str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The reader as a caller keeping its forms whole calls it.
+    fn read(text: &str) -> TextRead {
+        super::read(text, &mut |_| {})
+    }
+
+    /// What the sink is handed of a form: where it is, its pages and its rows.
+    fn handed(f: &Form) -> (Span, usize, usize) {
+        (f.span, f.continuations.len(), f.indicators.len())
+    }
+
+    /// Reads `text` with a sink that records what it is handed, call by call, and checks
+    /// that every form came once, in order, finished (as the returned document has it).
+    fn read_handing(text: &str) -> Vec<Vec<(Span, usize, usize)>> {
+        let mut calls: Vec<Vec<(Span, usize, usize)>> = Vec::new();
+        let read = super::read(text, &mut |forms| {
+            calls.push(forms.iter().map(handed).collect())
+        });
+        let all: Vec<(Span, usize, usize)> = calls.iter().flatten().copied().collect();
+        let returned: Vec<(Span, usize, usize)> = read.forms.iter().map(handed).collect();
+        assert_eq!(all, returned);
+        calls
+    }
+
+    #[test]
+    fn every_form_of_the_disclosure_is_handed_over_once_and_whole() {
+        let disclosure = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/corpus/000_cb0bcf906edd3817.txt"
+        ))
+        .expect("the disclosure is in tests/corpus");
+        let calls = read_handing(&disclosure);
+        let forms: Vec<_> = calls.iter().flatten().collect();
+        // 227 titles, four of them a form's second page (LAYOUT.md §1).
+        assert_eq!(forms.len(), 224);
+        assert_eq!(forms.iter().filter(|f| f.1 == 1).count(), 4);
+    }
+
+    /// A page continuing the form before it may open the next block: the form is handed over
+    /// only once that page has joined it.
+    #[test]
+    fn a_form_is_handed_over_after_the_pages_of_the_next_block_join_it() {
+        let page = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/other_issuer_single_period.txt"
+        ))
+        .expect("the fixture is in tests/fixtures");
+        let pages = FORMS_PER_BLOCK + 44;
+        let calls = read_handing(&page.repeat(pages));
+        let rows_a_page = read(&page).forms[0].indicators.len();
+        assert!(rows_a_page * pages <= MAX_GRID_LINES);
+        assert_eq!(calls, [[(calls[0][0].0, pages - 1, rows_a_page * pages)]]);
+    }
+
+    /// Long grids fill a block by their text before its number of forms: 40 forms of 2,000
+    /// rows (some 60 KB each) are handed over in blocks of a few.
+    #[test]
+    fn long_grids_are_handed_over_a_few_at_a_time() {
+        let mut text = String::new();
+        for f in 0..40 {
+            text.push_str(&format!(
+                "项目支出绩效目标表\n项目名称\t项目{f}\n一级指标\t二级指标\t三级指标\t指标值\n"
+            ));
+            for i in 0..2000 {
+                text.push_str(&format!("产出指标\t数量指标\t指标{i}\t≥1个\n"));
+            }
+        }
+        let calls = read_handing(&text);
+        assert_eq!(calls.iter().map(Vec::len).sum::<usize>(), 40);
+        assert!(calls.iter().all(|c| c.iter().all(|f| f.2 == 2000)));
+        let most = calls.iter().map(Vec::len).max().unwrap();
+        assert!(
+            calls.len() >= 4 && most <= 10,
+            "{:?}",
+            calls.iter().map(Vec::len).collect::<Vec<_>>()
+        );
+    }
 
     #[test]
     fn amounts_accept_separators_and_reject_words() {
