@@ -34,6 +34,13 @@ pub struct Linter {
     pub suppressions: Vec<Suppression>,
     /// `kpilint.toml` itself, to report suppressions that matched nothing.
     pub config_document: Option<crate::model::Document>,
+    /// Whether a report keeps each form's indicator rows once the rules have judged them (the
+    /// HTML report draws them; a library caller may read them). Where nothing reads them after
+    /// the per-form rules (no report drawing them, no enabled document rule reaching them,
+    /// [`crate::rules::Rule::reach`]), [`Linter::lint_path_sized`] lets each block of forms'
+    /// rows go as soon as they are judged: a file of long grids of short rows held its model
+    /// at twelve times its text.
+    pub keep_rows: bool,
 }
 
 /// One file linted, with what the rules had to say about themselves.
@@ -51,17 +58,45 @@ impl Linter {
             trace: None,
             suppressions: Vec::new(),
             config_document: None,
+            keep_rows: true,
         }
     }
 
     pub fn lint_path(&self, path: &Path) -> Linted {
-        self.lint_ingested(ingest::read_path(path))
+        self.lint_path_sized(path, None)
     }
 
     /// [`Linter::lint_path`] for a regular file of a size just asked for
     /// ([`ingest::read_path_sized`]).
     pub fn lint_path_sized(&self, path: &Path, size: Option<u64>) -> Linted {
-        self.lint_ingested(ingest::read_path_sized(path, size))
+        let (per_form, whole) = self.rules.enabled_by_scope(&self.settings);
+        if self.keep_rows || whole.iter().any(|r| r.reach.form_rows) {
+            return self.lint_ingested(ingest::read_path_sized(path, size));
+        }
+        // The per-form rules judge each block of forms the reader hands over, and its rows go:
+        // the findings are the same as `lint_ingested`'s, since a per-form rule sees its form
+        // alone, and the document rules after them read no rows.
+        let trace = self.trace.as_deref();
+        let mut out = crate::rules::Outcome::default();
+        let mut ing = ingest::read_path_handing(path, size, &mut |forms| {
+            out.merge(crate::rules::run_forms(
+                empty_document(),
+                forms,
+                &per_form,
+                &self.settings,
+                trace,
+            ));
+            for form in forms {
+                form.indicators = Vec::new();
+            }
+        });
+        ing.document.rows_let_go = true;
+        let out = has_content(&ing).then(|| {
+            let doc = crate::rules::run_document(&ing.document, &whole, &self.settings, trace);
+            out.merge(doc);
+            out
+        });
+        self.judged(ing, out)
     }
 
     /// Lints a new version of a text, re-running the rules only on forms whose text changed
@@ -128,14 +163,19 @@ impl Linter {
     }
 
     pub fn lint_ingested(&self, ing: Ingested) -> Linted {
+        let out = has_content(&ing).then(|| {
+            self.rules
+                .run(&ing.document, &self.settings, self.trace.as_deref())
+        });
+        self.judged(ing, out)
+    }
+
+    /// A file read, with what the rules found in it (`None`: they had nothing to run on).
+    fn judged(&self, ing: Ingested, out: Option<crate::rules::Outcome>) -> Linted {
         let mut diagnostics: Vec<Diagnostic> = ing.diagnostics;
         let mut rule_errors = Vec::new();
         let mut trace = Vec::new();
-        let has_content = !ing.document.forms.is_empty() || !ing.document.tables.is_empty();
-        if !ing.unreadable && has_content {
-            let out = self
-                .rules
-                .run(&ing.document, &self.settings, self.trace.as_deref());
+        if let Some(out) = out {
             // The fewer join the more (they are sorted below either way): the rules' findings
             // are most of them, but a broken grid has a reading finding on every row, and
             // copying those into the rules' vector held them twice.
@@ -190,6 +230,18 @@ impl Linter {
     }
 }
 
+/// Whether a file read gives the rules anything to run on.
+fn has_content(ing: &Ingested) -> bool {
+    !ing.unreadable && (!ing.document.forms.is_empty() || !ing.document.tables.is_empty())
+}
+
+/// What the per-form rules run in when the document is not yet whole: none of their scopes
+/// reaches it ([`crate::rules::run_forms`]).
+fn empty_document() -> &'static crate::model::Document {
+    static EMPTY: std::sync::OnceLock<crate::model::Document> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(crate::model::Document::default)
+}
+
 /// Rule findings by the text of the form they were found on, for `Linter::lint_cached`.
 #[derive(Default)]
 pub struct RuleCache {
@@ -216,4 +268,88 @@ fn shifted(d: &Diagnostic, delta: isize) -> Diagnostic {
         }
     }
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RuleSet;
+
+    fn linter(rules: RuleSet, keep_rows: bool) -> Linter {
+        let mut l = Linter::new(rules, Settings::default());
+        l.keep_rows = keep_rows;
+        l
+    }
+
+    fn found(l: &Linted) -> Vec<String> {
+        l.report
+            .diagnostics
+            .iter()
+            .map(|d| format!("{d:?}"))
+            .collect()
+    }
+
+    fn test_files() -> Vec<std::path::PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+        let mut files: Vec<_> = ["corpus", "fixtures"]
+            .iter()
+            .flat_map(|d| std::fs::read_dir(root.join(d)).expect("tests/ is checked out"))
+            .map(|e| e.expect("a listed file").path())
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// A per-form rule sees its form alone, and no built-in document rule reads rows: letting
+    /// each block's rows go once judged finds what linting the document whole finds.
+    #[test]
+    fn rows_let_go_as_forms_are_read_leave_the_findings_as_they_were() {
+        let (whole, streamed) = (
+            linter(RuleSet::builtin(), true),
+            linter(RuleSet::builtin(), false),
+        );
+        let files = test_files();
+        assert!(files.len() >= 5, "{files:?}");
+        for path in files {
+            let (a, b) = (whole.lint_path(&path), streamed.lint_path(&path));
+            assert_eq!(found(&b), found(&a), "{}", path.display());
+            let errors = |l: &Linted| format!("{:?}", l.rule_errors);
+            assert_eq!(errors(&b), errors(&a));
+            let (a, b) = (&a.report.document, &b.report.document);
+            assert!(!a.rows_let_go && b.rows_let_go);
+            assert!(b.forms.iter().all(|f| f.indicators.is_empty()));
+            assert_eq!(a.forms.len(), b.forms.len());
+            for (f, g) in a.forms.iter().zip(&b.forms) {
+                let kept =
+                    |f: &crate::model::Form| format!("{:?}", (f.span, &f.name, &f.funds_annual));
+                assert_eq!(kept(f), kept(g));
+            }
+        }
+        let disclosure = whole.lint_path(&test_files()[0]);
+        assert!(disclosure.report.document.forms[0].indicators.len() > 5);
+    }
+
+    /// A pack's document rule that reads forms' rows gets them.
+    #[test]
+    fn a_document_rule_reading_rows_keeps_them() {
+        let pack = |assert: &str| {
+            format!(
+                "name: mine\ntitle: 行\ndescription: 行\nrules:\n  - code: X001\n    name: rows\n    severity: warning\n    summary: 行\n    rationale: 行\n    over: document\n    assert: '{assert}'\n    message: 行\n    help: 行\n"
+            )
+        };
+        for (assert, keeps) in [
+            ("all(document.forms, f => len(f.rows) < 2)", true),
+            ("count(document.forms) < 2", false),
+        ] {
+            let mut rules = RuleSet::builtin();
+            rules.add("mine.yaml", &pack(assert));
+            assert!(rules.broken.is_empty());
+            let linted = linter(rules, false).lint_path(&test_files()[0]);
+            assert_eq!(!linted.report.document.rows_let_go, keeps, "{assert}");
+            assert!(
+                linted.report.diagnostics.iter().any(|d| d.code == "X001"),
+                "{assert}: the disclosure has forms of many rows, and many forms"
+            );
+        }
+    }
 }

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 pub fn run(args: &CheckArgs) -> ExitCode {
-    let linter = match linter(args) {
+    let mut linter = match linter(args) {
         Ok(l) => l,
         Err(Setup::Usage(message)) => {
             eprintln!("kpilint: {message}");
@@ -61,6 +61,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             Err(e) => return trouble(&format!("无法创建临时文件：{e}")),
         },
     };
+    linter.keep_rows = sink.draws_rows();
     let baseline = match args.baseline.as_deref().map(Baseline::open).transpose() {
         Ok(b) => b,
         Err(e) => return trouble(&e),

@@ -96,6 +96,9 @@ pub struct Document {
     /// Read from a structured form (YAML/JSON): spans are found again in the text, so fixes
     /// are not written back.
     pub structured: bool,
+    /// Whether each form's indicator rows were let go once the per-form rules had judged them
+    /// (`Linter::keep_rows`): its forms have no rows, and nothing that draws rows is given it.
+    pub rows_let_go: bool,
 }
 
 /// Where a sheet of a workbook is in its document's text.

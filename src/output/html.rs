@@ -485,6 +485,10 @@ struct FormPart {
 }
 
 fn file_part(r: &FileReport) -> FilePart {
+    debug_assert!(
+        !r.document.rows_let_go,
+        "the HTML report draws rows: its linter keeps them"
+    );
     let mut by_form: Vec<Vec<&Diagnostic>> = vec![Vec::new(); r.document.forms.len()];
     let mut loose = Vec::new();
     for d in &r.diagnostics {
@@ -567,6 +571,10 @@ impl Sink for Stream {
 
     fn finish(self: Box<Self>, tally: &Tally, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         self.write(tally, out)
+    }
+
+    fn draws_rows(&self) -> bool {
+        true
     }
 }
 

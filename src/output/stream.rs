@@ -42,6 +42,11 @@ pub trait Sink {
     }
     /// Writes whatever follows the last file: the assembled document, closing brackets.
     fn finish(self: Box<Self>, tally: &Tally, out: &mut dyn Write) -> io::Result<()>;
+    /// Whether the report draws forms' indicator rows, which are otherwise let go once the
+    /// per-form rules have judged them (`Linter::keep_rows`).
+    fn draws_rows(&self) -> bool {
+        false
+    }
 }
 
 /// The items of a JSON array, set aside until the document around them is written: on disk
