@@ -177,12 +177,16 @@ impl Diagnostic {
     /// A diagnostic with the severity its code has in the code table.
     pub fn new(code: &'static codes::Code, message: impl Into<String>, primary: Label) -> Self {
         let shared = code.shared();
+        // Kept as long as the file's findings are, which a broken grid makes one a row: a
+        // formatted message has room for twice its literal text.
+        let mut message = message.into();
+        message.shrink_to_fit();
         Diagnostic {
             code: shared.code.clone(),
             name: shared.name.clone(),
             pack: None,
             severity: code.severity,
-            message: message.into(),
+            message,
             primary,
             secondary: Vec::new(),
             help: shared.help.clone(),
@@ -192,6 +196,8 @@ impl Diagnostic {
     }
 
     pub fn with_secondary(mut self, label: Label) -> Self {
+        // Exactly: one label grown by a push has room for four (96 bytes for 24).
+        self.secondary.reserve_exact(1);
         self.secondary.push(label);
         self
     }
@@ -253,5 +259,21 @@ mod tests {
             &a.primary.message,
             &b.primary.message
         ));
+    }
+
+    /// A built-in finding holds no room it does not use: a broken grid has one on every row,
+    /// and they are all held until the report is written.
+    #[test]
+    fn built_in_findings_keep_no_slack() {
+        let d = Diagnostic::new(
+            &codes::INDICATOR_WITHOUT_VALUE,
+            format!("年度三级指标“{}”没有指标值", "受益人数"),
+            Label::new(Span::empty(3), "此处"),
+        )
+        .with_secondary(Label::new(Span::empty(9), "表头"));
+        assert_eq!(d.message.capacity(), d.message.len());
+        assert_eq!(d.secondary.capacity(), 1);
+        let d = d.with_secondary(Label::new(Span::empty(12), "另一处"));
+        assert_eq!(d.secondary.capacity(), 2);
     }
 }
