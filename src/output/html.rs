@@ -401,62 +401,82 @@ impl Stream {
         }
     }
 
+    /// A file's part taken as it is rendered, a form at a time: a file handed over whole is a
+    /// large one linted alone, and its sections held until the last was rendered were a fifth
+    /// of its run's memory.
     fn add(&mut self, r: &FileReport) -> std::io::Result<()> {
-        self.take(file_part(r))
+        let (loose, by_form) = findings_by_form(r);
+        self.take_file(r.document.path.clone(), &loose)?;
+        for (form, findings) in r.document.forms.iter().zip(by_form) {
+            self.take_form(form_part(&r.document, form, findings))?;
+        }
+        Ok(())
     }
 
     /// Counts a file's forms for their units and sets aside the sections of those with
     /// findings, numbered in the order they come.
     fn take(&mut self, part: FilePart) -> std::io::Result<()> {
-        if self.paths.len() < 3 {
-            self.paths.push(part.path);
+        self.take_file(part.path, &part.loose)?;
+        for form in part.forms {
+            self.take_form(form)?;
         }
-        for item in &part.loose {
+        Ok(())
+    }
+
+    /// A file's path and its findings outside any form.
+    fn take_file(&mut self, path: String, loose: &[String]) -> std::io::Result<()> {
+        if self.paths.len() < 3 {
+            self.paths.push(path);
+        }
+        for item in loose {
             self.loose.put(item)?;
             self.any_loose = true;
         }
-        for form in part.forms {
-            let unit = match self.unit_of.get(&form.unit) {
-                Some(&i) => i,
-                None => {
-                    let i = u32::try_from(self.units.len()).map_err(std::io::Error::other)?;
-                    self.unit_of.insert(form.unit.clone(), i);
-                    self.units.push((form.unit, UnitStats::default()));
-                    i
-                }
-            };
-            let u = &mut self.units[unit as usize].1;
-            let funds = form.funds;
-            u.forms += 1;
-            u.funds += funds;
-            self.total_funds += funds;
-            if form.shown.is_some() {
-                u.with_findings += 1;
+        Ok(())
+    }
+
+    /// Counts a form for its unit and sets aside its section if it has findings.
+    fn take_form(&mut self, form: FormPart) -> std::io::Result<()> {
+        let unit = match self.unit_of.get(&form.unit) {
+            Some(&i) => i,
+            None => {
+                let i = u32::try_from(self.units.len()).map_err(std::io::Error::other)?;
+                self.unit_of.insert(form.unit.clone(), i);
+                self.units.push((form.unit, UnitStats::default()));
+                i
             }
-            u.errors += form.errors;
-            u.warnings += form.warnings;
-            u.infos += form.infos;
-            if form.errors > 0 {
-                u.affected += funds;
-                self.affected += funds;
-            }
-            let Some((section, brief)) = form.shown else {
-                continue;
-            };
-            let both = &mut self.section;
-            both.clear();
-            let _ = write!(both, "{SECTION_START}{}{section}", self.listed.len());
-            let split = u32::try_from(both.len()).map_err(std::io::Error::other)?;
-            both.push_str(&brief);
-            let piece = self.pieces.put(both)?;
-            self.listed.push(Listed {
-                unit,
-                errors: u32::try_from(form.errors).unwrap_or(u32::MAX),
-                funds,
-                piece,
-                split,
-            })?;
+        };
+        let u = &mut self.units[unit as usize].1;
+        let funds = form.funds;
+        u.forms += 1;
+        u.funds += funds;
+        self.total_funds += funds;
+        if form.shown.is_some() {
+            u.with_findings += 1;
         }
+        u.errors += form.errors;
+        u.warnings += form.warnings;
+        u.infos += form.infos;
+        if form.errors > 0 {
+            u.affected += funds;
+            self.affected += funds;
+        }
+        let Some((section, brief)) = form.shown else {
+            return Ok(());
+        };
+        let both = &mut self.section;
+        both.clear();
+        let _ = write!(both, "{SECTION_START}{}{section}", self.listed.len());
+        let split = u32::try_from(both.len()).map_err(std::io::Error::other)?;
+        both.push_str(&brief);
+        let piece = self.pieces.put(both)?;
+        self.listed.push(Listed {
+            unit,
+            errors: u32::try_from(form.errors).unwrap_or(u32::MAX),
+            funds,
+            piece,
+            split,
+        })?;
         Ok(())
     }
 }
@@ -485,6 +505,23 @@ struct FormPart {
 }
 
 fn file_part(r: &FileReport) -> FilePart {
+    let (loose, by_form) = findings_by_form(r);
+    let forms = r
+        .document
+        .forms
+        .iter()
+        .zip(by_form)
+        .map(|(form, findings)| form_part(&r.document, form, findings))
+        .collect();
+    FilePart {
+        path: r.document.path.clone(),
+        loose,
+        forms,
+    }
+}
+
+/// A file's findings outside any form, each a list item, and the others by form.
+fn findings_by_form(r: &FileReport) -> (Vec<String>, Vec<Vec<&Diagnostic>>) {
     debug_assert!(
         !r.document.rows_let_go,
         "the HTML report draws rows: its linter keeps them"
@@ -505,47 +542,38 @@ fn file_part(r: &FileReport) -> FilePart {
             }
         }
     }
-    let forms = r
-        .document
-        .forms
-        .iter()
-        .zip(by_form)
-        .map(|(form, findings)| {
-            let count = |s: Severity| findings.iter().filter(|d| d.severity == s).count();
-            let e = FormEntry {
-                doc: &r.document,
-                form,
-                errors: count(Severity::Error),
-                warnings: count(Severity::Warning),
-                infos: count(Severity::Info),
-                findings,
-            };
-            let unit = e.unit();
-            let shown = (!e.findings.is_empty()).then(|| {
-                let brief = format!(
-                    "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                    esc(form.display_name().unwrap_or("")),
-                    esc(&unit),
-                    e.errors,
-                    e.warnings,
-                    e.infos
-                );
-                (form_section(&e), brief)
-            });
-            FormPart {
-                funds: e.funds(),
-                errors: e.errors,
-                warnings: e.warnings,
-                infos: e.infos,
-                unit,
-                shown,
-            }
-        })
-        .collect();
-    FilePart {
-        path: r.document.path.clone(),
-        loose,
-        forms,
+    (loose, by_form)
+}
+
+fn form_part<'r>(doc: &'r Document, form: &'r Form, findings: Vec<&'r Diagnostic>) -> FormPart {
+    let count = |s: Severity| findings.iter().filter(|d| d.severity == s).count();
+    let e = FormEntry {
+        doc,
+        form,
+        errors: count(Severity::Error),
+        warnings: count(Severity::Warning),
+        infos: count(Severity::Info),
+        findings,
+    };
+    let unit = e.unit();
+    let shown = (!e.findings.is_empty()).then(|| {
+        let brief = format!(
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            esc(form.display_name().unwrap_or("")),
+            esc(&unit),
+            e.errors,
+            e.warnings,
+            e.infos
+        );
+        (form_section(&e), brief)
+    });
+    FormPart {
+        funds: e.funds(),
+        errors: e.errors,
+        warnings: e.warnings,
+        infos: e.infos,
+        unit,
+        shown,
     }
 }
 
