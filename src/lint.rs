@@ -3,7 +3,7 @@
 
 use crate::diagnostics::{self, Diagnostic};
 use crate::ingest::{self, Ingested};
-use crate::model::{fingerprint, Span};
+use crate::model::{fingerprint, RowsKept, Span, Touched};
 use crate::output::FileReport;
 use crate::rules::{RuleError, RuleSet, Settings, TraceLine};
 use serde::Deserialize;
@@ -34,13 +34,13 @@ pub struct Linter {
     pub suppressions: Vec<Suppression>,
     /// `kpilint.toml` itself, to report suppressions that matched nothing.
     pub config_document: Option<crate::model::Document>,
-    /// Whether a report keeps each form's indicator rows once the rules have judged them (the
-    /// HTML report draws them; a library caller may read them). Where nothing reads them after
-    /// the per-form rules (no report drawing them, no enabled document rule reaching them,
-    /// [`crate::rules::Rule::reach`]), [`Linter::lint_path_sized`] lets each block of forms'
-    /// rows go as soon as they are judged: a file of long grids of short rows held its model
-    /// at twelve times its text.
-    pub keep_rows: bool,
+    /// Which of each form's indicator rows a report keeps once the rules have judged them: all
+    /// (the default: a library caller may read them), those findings point into (what the
+    /// HTML report draws), or none. Unless an enabled document rule reaches forms' rows
+    /// ([`crate::rules::Rule::reach`]), [`Linter::lint_path_sized`] lets the others go as each
+    /// block of forms is judged: a file of long grids of short rows held its model at twelve
+    /// times its text.
+    pub keep_rows: RowsKept,
 }
 
 /// One file linted, with what the rules had to say about themselves.
@@ -58,7 +58,7 @@ impl Linter {
             trace: None,
             suppressions: Vec::new(),
             config_document: None,
-            keep_rows: true,
+            keep_rows: RowsKept::All,
         }
     }
 
@@ -70,7 +70,12 @@ impl Linter {
     /// ([`ingest::read_path_sized`]).
     pub fn lint_path_sized(&self, path: &Path, size: Option<u64>) -> Linted {
         let (per_form, whole) = self.rules.enabled_by_scope(&self.settings);
-        if self.keep_rows || whole.iter().any(|r| r.reach.form_rows) {
+        let kept = if whole.iter().any(|r| r.reach.form_rows) {
+            RowsKept::All
+        } else {
+            self.keep_rows
+        };
+        if kept == RowsKept::All {
             return self.lint_ingested(ingest::read_path_sized(path, size));
         }
         // The per-form rules judge each block of forms the reader hands over, and its rows go:
@@ -78,19 +83,40 @@ impl Linter {
         // alone, and the document rules after them read no rows.
         let trace = self.trace.as_deref();
         let mut out = crate::rules::Outcome::default();
-        let mut ing = ingest::read_path_handing(path, size, &mut |forms| {
-            out.merge(crate::rules::run_forms(
-                empty_document(),
-                forms,
-                &per_form,
-                &self.settings,
-                trace,
-            ));
-            for form in forms {
-                form.indicators = Vec::new();
+        // The reader's findings looked at, and the places those not about a form handed over
+        // yet point at.
+        let (mut seen, mut pending) = (0, Vec::new());
+        let mut ing = ingest::read_path_handing(path, size, &mut |forms, read| {
+            let judged =
+                crate::rules::run_forms(empty_document(), forms, &per_form, &self.settings, trace);
+            if kept == RowsKept::Touched {
+                pending.extend(read[seen..].iter().flat_map(places));
+                seen = read.len();
+                let touched = Touched::new(
+                    pending
+                        .iter()
+                        .copied()
+                        .chain(judged.diagnostics.iter().flat_map(places)),
+                );
+                for form in forms.iter_mut() {
+                    form.indicators.retain(|row| {
+                        row.halves()
+                            .into_iter()
+                            .flatten()
+                            .any(|h| touched.touches(h.name.span) || touched.touches(h.value.span))
+                    });
+                    form.indicators.shrink_to_fit();
+                }
+                let done = forms.last().map_or(0, |f| f.span.end());
+                pending.retain(|s: &Span| s.end() >= done);
+            } else {
+                for form in forms.iter_mut() {
+                    form.indicators = Vec::new();
+                }
             }
+            out.merge(judged);
         });
-        ing.document.rows_let_go = true;
+        ing.document.rows_kept = kept;
         let out = has_content(&ing).then(|| {
             let doc = crate::rules::run_document(&ing.document, &whole, &self.settings, trace);
             out.merge(doc);
@@ -230,6 +256,11 @@ impl Linter {
     }
 }
 
+/// Where a finding points.
+fn places(d: &Diagnostic) -> impl Iterator<Item = Span> + '_ {
+    std::iter::once(d.primary.span).chain(d.secondary.iter().map(|l| l.span))
+}
+
 /// Whether a file read gives the rules anything to run on.
 fn has_content(ing: &Ingested) -> bool {
     !ing.unreadable && (!ing.document.forms.is_empty() || !ing.document.tables.is_empty())
@@ -275,7 +306,7 @@ mod tests {
     use super::*;
     use crate::rules::RuleSet;
 
-    fn linter(rules: RuleSet, keep_rows: bool) -> Linter {
+    fn linter(rules: RuleSet, keep_rows: RowsKept) -> Linter {
         let mut l = Linter::new(rules, Settings::default());
         l.keep_rows = keep_rows;
         l
@@ -305,8 +336,8 @@ mod tests {
     #[test]
     fn rows_let_go_as_forms_are_read_leave_the_findings_as_they_were() {
         let (whole, streamed) = (
-            linter(RuleSet::builtin(), true),
-            linter(RuleSet::builtin(), false),
+            linter(RuleSet::builtin(), RowsKept::All),
+            linter(RuleSet::builtin(), RowsKept::None),
         );
         let files = test_files();
         assert!(files.len() >= 5, "{files:?}");
@@ -316,7 +347,7 @@ mod tests {
             let errors = |l: &Linted| format!("{:?}", l.rule_errors);
             assert_eq!(errors(&b), errors(&a));
             let (a, b) = (&a.report.document, &b.report.document);
-            assert!(!a.rows_let_go && b.rows_let_go);
+            assert_eq!((a.rows_kept, b.rows_kept), (RowsKept::All, RowsKept::None));
             assert!(b.forms.iter().all(|f| f.indicators.is_empty()));
             assert_eq!(a.forms.len(), b.forms.len());
             for (f, g) in a.forms.iter().zip(&b.forms) {
@@ -327,6 +358,41 @@ mod tests {
         }
         let disclosure = whole.lint_path(&test_files()[0]);
         assert!(disclosure.report.document.forms[0].indicators.len() > 5);
+    }
+
+    /// The HTML report draws the rows findings point into: keeping those alone, it is the
+    /// same page, and most rows go.
+    #[test]
+    fn the_rows_findings_touch_draw_the_same_page() {
+        let (whole, touched) = (
+            linter(RuleSet::builtin(), RowsKept::All),
+            linter(RuleSet::builtin(), RowsKept::Touched),
+        );
+        let rows = |l: &Linted| -> usize {
+            l.report
+                .document
+                .forms
+                .iter()
+                .map(|f| f.indicators.len())
+                .sum()
+        };
+        for path in test_files() {
+            let (a, b) = (whole.lint_path(&path), touched.lint_path(&path));
+            assert_eq!(found(&b), found(&a), "{}", path.display());
+            assert_eq!(b.report.document.rows_kept, RowsKept::Touched);
+            assert!(rows(&b) <= rows(&a));
+            if path.ends_with("000_cb0bcf906edd3817.txt") {
+                assert!(rows(&b) * 2 < rows(&a), "{} of {}", rows(&b), rows(&a));
+                assert!(rows(&b) > 100, "{} rows with findings", rows(&b));
+            }
+            let (a, b) = (a.report, b.report);
+            assert_eq!(
+                crate::output::html::render(&[b]),
+                crate::output::html::render(&[a]),
+                "{}",
+                path.display()
+            );
+        }
     }
 
     /// A pack's document rule that reads forms' rows gets them.
@@ -344,8 +410,9 @@ mod tests {
             let mut rules = RuleSet::builtin();
             rules.add("mine.yaml", &pack(assert));
             assert!(rules.broken.is_empty());
-            let linted = linter(rules, false).lint_path(&test_files()[0]);
-            assert_eq!(!linted.report.document.rows_let_go, keeps, "{assert}");
+            let linted = linter(rules, RowsKept::None).lint_path(&test_files()[0]);
+            let kept = linted.report.document.rows_kept;
+            assert_eq!(kept == RowsKept::All, keeps, "{assert}");
             assert!(
                 linted.report.diagnostics.iter().any(|d| d.code == "X001"),
                 "{assert}: the disclosure has forms of many rows, and many forms"

@@ -61,7 +61,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             Err(e) => return trouble(&format!("无法创建临时文件：{e}")),
         },
     };
-    linter.keep_rows = sink.draws_rows();
+    linter.keep_rows = sink.rows_drawn();
     let baseline = match args.baseline.as_deref().map(Baseline::open).transpose() {
         Ok(b) => b,
         Err(e) => return trouble(&e),

@@ -69,15 +69,16 @@ fn extension(path: &str) -> String {
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
 /// Where a reader hands over the forms it has finished, in the document's order, a block at a
-/// time while the rest of the file is still being read: whatever judges one form at a time
-/// (the per-form rules) can run there and let go of what it alone needed (a form's rows), so
-/// that a file's forms are not all held whole at once. Ingest does not know what it does; it
-/// only promises that every form of the document it returns is handed over exactly once,
-/// before it returns, and never changed after.
-pub type FormSink<'s> = &'s mut dyn FnMut(&mut [Form]);
+/// time while the rest of the file is still being read, with every finding it has made so far
+/// (those about these forms among them): whatever judges one form at a time (the per-form
+/// rules) can run there and let go of what it alone needed (a form's rows), so that a file's
+/// forms are not all held whole at once. Ingest does not know what it does; it only promises
+/// that every form of the document it returns is handed over exactly once, before it returns,
+/// and never changed after.
+pub type FormSink<'s> = &'s mut dyn FnMut(&mut [Form], &[Diagnostic]);
 
 /// A sink for a reader whose caller wants the forms whole in the document.
-fn keep(_: &mut [Form]) {}
+fn keep(_: &mut [Form], _: &[Diagnostic]) {}
 
 /// Reads one file from disk.
 pub fn read_path(path: &Path) -> Ingested {
@@ -96,9 +97,9 @@ pub fn read_path_handing(path: &Path, known: Option<u64>, finished: FormSink<'_>
     // The readers that hand forms over as they go hand over a prefix of the document's forms;
     // the rest (every form of a structured file) are handed over here.
     let mut handed = 0;
-    let mut ing = read_path_inner(path, known, &mut |forms| {
+    let mut ing = read_path_inner(path, known, &mut |forms, found| {
         handed += forms.len();
-        finished(forms)
+        finished(forms, found)
     });
     if let Some(rest) = ing
         .document
@@ -106,7 +107,7 @@ pub fn read_path_handing(path: &Path, known: Option<u64>, finished: FormSink<'_>
         .get_mut(handed..)
         .filter(|r| !r.is_empty())
     {
-        finished(rest);
+        finished(rest, &ing.diagnostics);
     }
     ing
 }
@@ -443,7 +444,7 @@ mod tests {
             root.join("fixtures/other_issuer_single_period.txt"),
         ] {
             let mut handed: Vec<(Span, usize)> = Vec::new();
-            let ing = read_path_handing(&path, None, &mut |forms| {
+            let ing = read_path_handing(&path, None, &mut |forms, _| {
                 handed.extend(forms.iter().map(|f| (f.span, f.indicators.len())))
             });
             let forms: Vec<(Span, usize)> = ing

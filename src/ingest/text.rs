@@ -224,12 +224,12 @@ pub fn read(text: &str, finished: super::FormSink<'_>) -> TextRead {
         // The last form may yet be joined by the next block's first page.
         let done = out.forms.len().saturating_sub(1);
         if done > handed {
-            finished(&mut out.forms[handed..done]);
+            finished(&mut out.forms[handed..done], &out.diagnostics);
             handed = done;
         }
     }
     if out.forms.len() > handed {
-        finished(&mut out.forms[handed..]);
+        finished(&mut out.forms[handed..], &out.diagnostics);
     }
     if joined {
         // Appending doubled the joined forms' room for rows, and the pages joined left theirs
@@ -1388,7 +1388,7 @@ mod tests {
 
     /// The reader as a caller keeping its forms whole calls it.
     fn read(text: &str) -> TextRead {
-        super::read(text, &mut |_| {})
+        super::read(text, &mut |_, _| {})
     }
 
     /// What the sink is handed of a form: where it is, its pages and its rows.
@@ -1400,7 +1400,7 @@ mod tests {
     /// that every form came once, in order, finished (as the returned document has it).
     fn read_handing(text: &str) -> Vec<Vec<(Span, usize, usize)>> {
         let mut calls: Vec<Vec<(Span, usize, usize)>> = Vec::new();
-        let read = super::read(text, &mut |forms| {
+        let read = super::read(text, &mut |forms, _| {
             calls.push(forms.iter().map(handed).collect())
         });
         let all: Vec<(Span, usize, usize)> = calls.iter().flatten().copied().collect();

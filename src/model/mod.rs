@@ -16,7 +16,7 @@ pub use budget::{
 };
 
 pub use hash::{fingerprint, QuickMap, QuickSet, QuickState};
-pub use span::{floor_char_boundary, LineCol, LineIndex, Span};
+pub use span::{floor_char_boundary, LineCol, LineIndex, Span, Touched};
 pub use text::Text;
 
 use rust_decimal::Decimal;
@@ -96,9 +96,24 @@ pub struct Document {
     /// Read from a structured form (YAML/JSON): spans are found again in the text, so fixes
     /// are not written back.
     pub structured: bool,
-    /// Whether each form's indicator rows were let go once the per-form rules had judged them
-    /// (`Linter::keep_rows`): its forms have no rows, and nothing that draws rows is given it.
-    pub rows_let_go: bool,
+    /// Which of its forms' indicator rows were kept once the per-form rules had judged them
+    /// (`Linter::keep_rows`).
+    pub rows_kept: RowsKept,
+}
+
+/// Which of a form's indicator rows are kept once the per-form rules have judged them: a
+/// file's rows are most of its model, and only the HTML report and document rules of a pack
+/// read them after.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RowsKept {
+    /// Every row.
+    #[default]
+    All,
+    /// The rows with a cell some finding points at ([`Span::touches`] its 三级指标 or 指标值
+    /// cell, in either half): what the HTML report draws.
+    Touched,
+    /// None.
+    None,
 }
 
 /// Where a sheet of a workbook is in its document's text.

@@ -66,6 +66,52 @@ impl Span {
             end: self.end.max(other.end),
         }
     }
+
+    /// Whether the two share a byte, an empty span counting as the byte it is at: a finding
+    /// about a missing cell points at where the cell should be.
+    pub fn touches(self, other: Span) -> bool {
+        let (a, b) = (self.widened(), other.widened());
+        a.start < b.end && b.start < a.end
+    }
+
+    /// This span, or the byte at it if it is empty.
+    fn widened(self) -> Span {
+        Span {
+            start: self.start,
+            end: self.end.max(self.start + 1),
+        }
+    }
+}
+
+/// The places some findings point at, to ask whether a span is one of them
+/// ([`Span::touches`] any of them) in a few comparisons whatever their number.
+#[derive(Debug, Default)]
+pub struct Touched {
+    /// Disjoint, widened, in order.
+    spans: Vec<Span>,
+}
+
+impl Touched {
+    pub fn new(spans: impl IntoIterator<Item = Span>) -> Touched {
+        let mut all: Vec<Span> = spans.into_iter().map(Span::widened).collect();
+        all.sort_unstable_by_key(|s| s.start);
+        let mut spans: Vec<Span> = Vec::with_capacity(all.len());
+        for s in all {
+            match spans.last_mut() {
+                Some(last) if s.start <= last.end => last.end = last.end.max(s.end),
+                _ => spans.push(s),
+            }
+        }
+        Touched { spans }
+    }
+
+    /// Whether `span` touches any of the places.
+    pub fn touches(&self, span: Span) -> bool {
+        let span = span.widened();
+        // The last place starting before `span` ends is the one reaching furthest.
+        let before = self.spans.partition_point(|s| s.start < span.end);
+        before > 0 && self.spans[before - 1].end > span.start
+    }
 }
 
 /// A 1-based line and column; columns count Unicode scalar values.
@@ -144,6 +190,26 @@ pub fn floor_char_boundary(text: &str, mut i: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The set answers as asking each span in turn would, on spans of every shape.
+    #[test]
+    fn touched_is_each_span_asked_in_turn() {
+        proptest::proptest!(|(
+            places in proptest::collection::vec((0usize..60, 0usize..8), 0..12),
+            start in 0usize..70,
+            len in 0usize..6,
+        )| {
+            let places: Vec<Span> = places.iter().map(|&(s, l)| Span::new(s, s + l)).collect();
+            let span = Span::new(start, start + len);
+            let touched = Touched::new(places.iter().copied());
+            let one_by_one = places.iter().any(|p| p.touches(span));
+            proptest::prop_assert_eq!(touched.touches(span), one_by_one);
+        });
+        assert!(Span::empty(3).touches(Span::new(3, 5)));
+        assert!(!Span::empty(5).touches(Span::new(3, 5)));
+        assert!(Span::empty(4).touches(Span::empty(4)));
+        assert!(!Touched::new([]).touches(Span::new(0, 9)));
+    }
 
     #[test]
     fn a_default_index_has_its_first_line() {

@@ -5,7 +5,7 @@
 use super::stream::{Part, Piece, Pieces, Sink};
 use super::{form_index, FileReport, Tally};
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::model::{Cell, Document, Form, Span};
+use crate::model::{Cell, Document, Form, RowsKept, Span};
 use crate::rules::eval::format_number;
 use crate::spill::{self, Record, Spill};
 use rust_decimal::Decimal;
@@ -197,10 +197,6 @@ fn bar_chart(title: &str, rows: &[(String, usize, bool)]) -> String {
     s
 }
 
-fn overlaps(a: Span, b: Span) -> bool {
-    a.start() < b.end().max(b.start() + 1) && b.start() < a.end().max(a.start() + 1)
-}
-
 /// Where the findings of a form point, and whether as the primary label.
 fn marks(findings: &[&Diagnostic]) -> Vec<(Span, bool)> {
     findings
@@ -219,7 +215,7 @@ fn cell_td<T: ToString>(
 ) -> String {
     let hit = marks
         .iter()
-        .filter(|(s, _)| overlaps(*s, cell.span))
+        .filter(|(s, _)| s.touches(cell.span))
         .map(|(_, p)| *p)
         .reduce(|a, b| a || b);
     let class = match hit {
@@ -265,12 +261,13 @@ fn form_section(e: &FormEntry<'_>) -> String {
         cell_td(&f.funds_implementation.total, &m, money),
         cell_td(&f.funds_annual.total, &m, money)
     );
+    // The rows a finding points into: those `RowsKept::Touched` keeps.
     for row in &f.indicators {
         for (period, half) in ["实施期", "年度"].into_iter().zip(row.halves()) {
             let Some(h) = half else { continue };
             let involved = m
                 .iter()
-                .any(|(sp, _)| overlaps(*sp, h.value.span) || overlaps(*sp, h.name.span));
+                .any(|(sp, _)| sp.touches(h.value.span) || sp.touches(h.name.span));
             if !involved {
                 continue;
             }
@@ -523,8 +520,8 @@ fn file_part(r: &FileReport) -> FilePart {
 /// A file's findings outside any form, each a list item, and the others by form.
 fn findings_by_form(r: &FileReport) -> (Vec<String>, Vec<Vec<&Diagnostic>>) {
     debug_assert!(
-        !r.document.rows_let_go,
-        "the HTML report draws rows: its linter keeps them"
+        r.document.rows_kept != RowsKept::None,
+        "the HTML report draws the rows findings point at: its linter keeps them"
     );
     let mut by_form: Vec<Vec<&Diagnostic>> = vec![Vec::new(); r.document.forms.len()];
     let mut loose = Vec::new();
@@ -601,8 +598,8 @@ impl Sink for Stream {
         self.write(tally, out)
     }
 
-    fn draws_rows(&self) -> bool {
-        true
+    fn rows_drawn(&self) -> RowsKept {
+        RowsKept::Touched
     }
 }
 

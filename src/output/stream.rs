@@ -9,6 +9,7 @@
 //! the order it chose.
 
 use super::{FileReport, Tally};
+use crate::model::RowsKept;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 
@@ -42,10 +43,10 @@ pub trait Sink {
     }
     /// Writes whatever follows the last file: the assembled document, closing brackets.
     fn finish(self: Box<Self>, tally: &Tally, out: &mut dyn Write) -> io::Result<()>;
-    /// Whether the report draws forms' indicator rows, which are otherwise let go once the
+    /// Which of forms' indicator rows the report draws: the others are let go once the
     /// per-form rules have judged them (`Linter::keep_rows`).
-    fn draws_rows(&self) -> bool {
-        false
+    fn rows_drawn(&self) -> RowsKept {
+        RowsKept::None
     }
 }
 
