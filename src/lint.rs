@@ -67,7 +67,8 @@ impl Linter {
     }
 
     /// [`Linter::lint_path`] for a regular file of a size just asked for
-    /// ([`ingest::read_path_sized`]).
+    /// ([`ingest::read_path_sized`]). Unless every row is kept, the file is judged a block of
+    /// forms at a time as it is read, and the rows not kept go as each block is judged.
     pub fn lint_path_sized(&self, path: &Path, size: Option<u64>) -> Linted {
         let (per_form, whole) = self.rules.enabled_by_scope(&self.settings);
         let kept = if whole.iter().any(|r| r.reach.form_rows) {
