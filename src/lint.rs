@@ -237,7 +237,7 @@ impl Linter {
         // Rule findings were already selected; built-in ones are filtered here. Problems
         // reading the file (I…) are always reported: a skipped file is never silent.
         diagnostics.retain(|d| {
-            d.pack.is_some() || d.code.starts_with('I') || self.settings.enabled(&d.code)
+            d.pack().is_some() || d.code.starts_with('I') || self.settings.enabled(&d.code)
         });
         for d in &mut diagnostics {
             if let Some(s) = self.settings.severity.get(&*d.code) {

@@ -702,7 +702,7 @@ fn unreadable(refused: &Refused) -> FileReport {
         Label::new(Span::empty(0), refused.what),
     );
     if let Some(help) = refused.help {
-        d.help = Some(help.into());
+        d = d.with_help(help);
     }
     ing.diagnostics = vec![d];
     FileReport {
@@ -1209,7 +1209,7 @@ mod tests {
         let lost = Refused::listing_lost(Path::new("表"), "无法读回".to_owned());
         let d = &unreadable(&lost).diagnostics[0];
         assert_eq!((d.code.as_ref(), &*d.primary.message), ("I001", "目录"));
-        let help = d.help.as_deref().unwrap();
+        let help = d.help().unwrap();
         assert!(
             help.contains("临时目录") && help.contains("TMPDIR"),
             "{help}"

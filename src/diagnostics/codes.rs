@@ -24,16 +24,18 @@ pub struct Code {
 #[derive(Debug)]
 pub(super) struct CodeText {
     pub code: super::CodeName,
-    pub name: super::Shared,
-    pub help: Option<super::Shared>,
+    pub origin: std::sync::Arc<super::Origin>,
 }
 
 impl Code {
     pub(super) fn shared(&self) -> &CodeText {
         self.shared.get_or_init(|| CodeText {
             code: self.code.into(),
-            name: self.name.into(),
-            help: self.help.map(Into::into),
+            origin: std::sync::Arc::new(super::Origin {
+                name: self.name.into(),
+                pack: None,
+                help: self.help.map(Into::into),
+            }),
         })
     }
 }

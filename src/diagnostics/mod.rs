@@ -150,14 +150,26 @@ impl Serialize for CodeName {
     }
 }
 
+/// What every finding of one code or rule says alike, made once for the code or the rule and
+/// shared: a file with a finding on every row holds hundreds of thousands of findings, and
+/// three shared texts in each were 48 bytes of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    /// A built-in code (`S003`) or a rule's code from its pack (`F001`).
-    pub code: CodeName,
+pub struct Origin {
     /// Kebab-case name of the defect.
     pub name: Shared,
     /// The rule pack the finding comes from, or None for built-in findings.
     pub pack: Option<Shared>,
+    /// How to fix it (a finding may say it its own way: [`Diagnostic::with_help`]).
+    pub help: Option<Shared>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// A built-in code (`S003`) or a rule's code from its pack (`F001`).
+    pub code: CodeName,
+    /// Its name, pack and help ([`Diagnostic::name`], [`Diagnostic::pack`],
+    /// [`Diagnostic::help`]).
+    pub origin: std::sync::Arc<Origin>,
     pub severity: Severity,
     /// One line, in Chinese, naming the numbers involved.
     pub message: String,
@@ -165,8 +177,6 @@ pub struct Diagnostic {
     pub primary: Label,
     /// The other cells involved.
     pub secondary: Vec<Label>,
-    /// How to fix it.
-    pub help: Option<Shared>,
     /// The 项目名称 of the form the finding belongs to.
     pub form: Option<Shared>,
     /// Boxed: few findings have one, and every finding would carry its size.
@@ -183,16 +193,29 @@ impl Diagnostic {
         message.shrink_to_fit();
         Diagnostic {
             code: shared.code.clone(),
-            name: shared.name.clone(),
-            pack: None,
+            origin: shared.origin.clone(),
             severity: code.severity,
             message,
             primary,
             secondary: Vec::new(),
-            help: shared.help.clone(),
             form: None,
             fix: None,
         }
+    }
+
+    /// Kebab-case name of the defect.
+    pub fn name(&self) -> &str {
+        &self.origin.name
+    }
+
+    /// The rule pack the finding comes from, or None for built-in findings.
+    pub fn pack(&self) -> Option<&str> {
+        self.origin.pack.as_deref()
+    }
+
+    /// How to fix it.
+    pub fn help(&self) -> Option<&str> {
+        self.origin.help.as_deref()
     }
 
     pub fn with_secondary(mut self, label: Label) -> Self {
@@ -202,8 +225,9 @@ impl Diagnostic {
         self
     }
 
+    /// This finding's own help line, in place of its code's.
     pub fn with_help(mut self, help: impl Into<Shared>) -> Self {
-        self.help = Some(help.into());
+        std::sync::Arc::make_mut(&mut self.origin).help = Some(help.into());
         self
     }
 
@@ -250,11 +274,16 @@ mod tests {
         };
         let (a, b) = (finding(), finding());
         assert_eq!(a.code, "S003");
-        assert_eq!(&*a.name, codes::INDICATOR_WITHOUT_VALUE.name);
-        assert_eq!(a.help.as_deref(), codes::INDICATOR_WITHOUT_VALUE.help);
+        assert_eq!(a.name(), codes::INDICATOR_WITHOUT_VALUE.name);
+        assert_eq!(a.help(), codes::INDICATOR_WITHOUT_VALUE.help);
+        assert_eq!(a.pack(), None);
         assert_eq!(&*a.primary.message, "此处应有指标值");
-        assert!(std::sync::Arc::ptr_eq(&a.name, &b.name));
-        assert!(std::sync::Arc::ptr_eq(&a.help.unwrap(), &b.help.unwrap()));
+        assert!(std::sync::Arc::ptr_eq(&a.origin, &b.origin));
+        // A help of its own leaves the others' as they were.
+        let c = finding().with_help("另一种说法");
+        assert_eq!((c.help(), c.name()), (Some("另一种说法"), a.name()));
+        assert_eq!(finding().help(), codes::INDICATOR_WITHOUT_VALUE.help);
+        assert!(std::mem::size_of::<Diagnostic>() <= 128);
         assert!(std::sync::Arc::ptr_eq(
             &a.primary.message,
             &b.primary.message

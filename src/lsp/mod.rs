@@ -181,7 +181,7 @@ fn to_lsp(
         })
         .collect();
     let mut message = d.message.clone();
-    if let Some(h) = &d.help {
+    if let Some(h) = d.help() {
         message.push_str("\n修改建议：");
         message.push_str(h);
     }

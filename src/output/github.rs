@@ -76,7 +76,7 @@ fn annotate(r: &FileReport, out: &mut String) {
             p.column,
             p.end_line,
             p.end_column,
-            property(&format!("{} {}", d.code, d.name)),
+            property(&format!("{} {}", d.code, d.name())),
             data(&message)
         ));
     }

@@ -290,7 +290,7 @@ fn form_section(e: &FormEntry<'_>) -> String {
             esc(&d.code),
             esc(&d.message)
         );
-        if let Some(h) = &d.help {
+        if let Some(h) = d.help() {
             let _ = write!(s, "<span class=\"help\">修改建议：{}</span>", esc(h));
         }
         s.push_str("</li>");

@@ -435,7 +435,7 @@ fn render_laid_out(
     } else {
         d.message.clone()
     };
-    let mut help = d.help.as_deref().unwrap_or_default().to_owned();
+    let mut help = d.help().unwrap_or_default().to_owned();
     if let Some(form) = form_at(doc, d.primary.span.start()) {
         let line = doc.line_col(form.span.start()).line;
         let name = form.name_or_blank();
@@ -554,14 +554,16 @@ mod tests {
             "tests/corpus/000_cb0bcf906edd3817.txt",
         ));
         let at = report.diagnostics[0].primary.span;
-        let odd = |message: &str, help: &str| Diagnostic {
-            message: message.into(),
-            help: Some(help.into()),
-            ..Diagnostic::new(
-                &crate::diagnostics::codes::INDICATOR_WITHOUT_VALUE,
-                "",
-                Label::new(at, "此处"),
-            )
+        let odd = |message: &str, help: &str| {
+            Diagnostic {
+                message: message.into(),
+                ..Diagnostic::new(
+                    &crate::diagnostics::codes::INDICATOR_WITHOUT_VALUE,
+                    "",
+                    Label::new(at, "此处"),
+                )
+            }
+            .with_help(help)
         };
         let long = "项目“复兴2025年学生资补助（普高）（第一批）-免学费（市级）”的年度资金总额 1,234.56 万元";
         report.diagnostics.extend([

@@ -110,14 +110,14 @@ pub fn position(doc: &Document, span: Span) -> Position {
 fn entry<'a>(doc: &'a Document, d: &'a Diagnostic) -> DiagnosticEntry<'a> {
     DiagnosticEntry {
         code: &d.code,
-        name: Some(&d.name),
-        pack: d.pack.as_deref(),
+        name: Some(d.name()),
+        pack: d.pack(),
         severity: d.severity.as_str(),
         message: &d.message,
         path: &doc.path,
         position: position(doc, d.primary.span),
         form: d.form.as_deref(),
-        help: d.help.as_deref(),
+        help: d.help(),
         labels: std::iter::once(&d.primary)
             .chain(&d.secondary)
             .map(|l| LabelEntry {

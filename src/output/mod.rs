@@ -135,7 +135,7 @@ impl Tally {
             match self.counts.get_mut(&*d.code) {
                 Some(count) => count.2 += 1,
                 None => {
-                    let first = (d.name.to_string(), d.severity, 1);
+                    let first = (d.name().to_owned(), d.severity, 1);
                     self.counts.insert(d.code.to_string(), first);
                 }
             }

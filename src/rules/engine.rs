@@ -1010,13 +1010,11 @@ fn apply<'r: 'a, 'a>(
     .unwrap_or_else(|| (item.at, rule.summary.as_str().into()));
     let mut d = Diagnostic {
         code: rule.code.clone(),
-        name: rule.name.clone(),
-        pack: Some(rule.pack.clone()),
+        origin: rule.origin.clone(),
         severity: settings.severity_of(rule),
         message,
         primary: Label::new(primary.0, primary.1),
         secondary: Vec::new(),
-        help: Some(rule.help.clone()),
         form: item.form.and_then(FormCtx::shared_name),
         fix: None,
     };

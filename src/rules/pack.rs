@@ -270,6 +270,8 @@ pub struct Rule {
     /// What its expressions can reach beyond the cells they name: a document rule that reads
     /// forms' rows needs them kept after the per-form rules ran (`Linter::lint_path_sized`).
     pub reach: types::Reach,
+    /// Its name, pack and help as each of its findings holds them: made once.
+    pub origin: std::sync::Arc<crate::diagnostics::Origin>,
 }
 
 /// The next [`Rule::uid`].
@@ -678,10 +680,16 @@ fn compile_rule(
     if !diags.is_empty() {
         return Err(diags);
     }
+    let (name, pack, help): (Shared, Shared, Shared) = (r.name.into(), pack.into(), r.help.into());
+    let origin = std::sync::Arc::new(crate::diagnostics::Origin {
+        name: name.clone(),
+        pack: Some(pack.clone()),
+        help: Some(help.clone()),
+    });
     Ok(Rule {
         code: r.code.into(),
-        name: r.name.into(),
-        pack: pack.into(),
+        name,
+        pack,
         severity: match r.severity {
             RawSeverity::Error => Severity::Error,
             RawSeverity::Warning => Severity::Warning,
@@ -700,7 +708,7 @@ fn compile_rule(
         message,
         primary,
         secondary,
-        help: r.help.into(),
+        help,
         params,
         bad: examples(r.examples.bad),
         good: examples(r.examples.good),
@@ -709,6 +717,7 @@ fn compile_rule(
         uid: NEXT_UID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         quick: super::engine::Shortcuts::NONE,
         reach,
+        origin,
     })
 }
 
