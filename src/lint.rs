@@ -70,13 +70,12 @@ impl Linter {
     /// ([`ingest::read_path_sized`]). Unless every row is kept, the file is judged a block of
     /// forms at a time as it is read, and the rows not kept go as each block is judged.
     pub fn lint_path_sized(&self, path: &Path, size: Option<u64>) -> Linted {
-        let (per_form, whole) = self.rules.enabled_by_scope(&self.settings);
-        let kept = if whole.iter().any(|r| r.reach.form_rows) {
-            RowsKept::All
-        } else {
-            self.keep_rows
-        };
+        let kept = self.keep_rows;
         if kept == RowsKept::All {
+            return self.lint_ingested(ingest::read_path_sized(path, size));
+        }
+        let (per_form, whole) = self.rules.enabled_by_scope(&self.settings);
+        if whole.iter().any(|r| r.reach.form_rows) {
             return self.lint_ingested(ingest::read_path_sized(path, size));
         }
         // The per-form rules judge each block of forms the reader hands over, and its rows go:
