@@ -146,7 +146,7 @@ fn rule_texts_have_no_space_inside_chinese() {
             for (what, text) in [
                 ("summary", r.summary.as_str()),
                 ("rationale", r.rationale.as_str()),
-                ("help", &*r.help),
+                ("help", r.help()),
             ] {
                 if stray(text) {
                     found.push(format!("{} {what}: {text}", r.code));

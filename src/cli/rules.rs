@@ -94,7 +94,7 @@ fn list_text(set: &RuleSet) -> String {
     for p in &set.packs {
         let _ = writeln!(s, "\n{}（{}，{}）：", p.title, p.name, p.document.path);
         for r in &p.rules {
-            row(&mut s, &r.code, r.severity, &r.name, &r.summary);
+            row(&mut s, &r.code, r.severity, r.name(), &r.summary);
         }
     }
     s
@@ -105,7 +105,7 @@ fn list_json(set: &RuleSet) -> String {
         .iter()
         .map(|c| json!({"code": c.code, "name": c.name, "severity": c.severity, "summary": c.summary, "pack": null}))
         .chain(set.rules().map(|r| {
-            json!({"code": r.code, "name": r.name, "severity": r.severity, "summary": r.summary, "pack": r.pack, "over": r.over.name()})
+            json!({"code": r.code, "name": r.name(), "severity": r.severity, "summary": r.summary, "pack": r.pack(), "over": r.over.name()})
         }))
         .collect();
     let mut s = serde_json::to_string_pretty(&json!({ "rules": rules })).expect("serialises");
@@ -118,7 +118,10 @@ fn explain(r: &Rule) -> String {
     let _ = writeln!(
         s,
         "{}  {}  [{}]  规则包：{}",
-        r.code, r.name, r.severity, r.pack
+        r.code,
+        r.name(),
+        r.severity,
+        r.pack()
     );
     let _ = writeln!(s, "{}\n", r.summary);
     let _ = writeln!(s, "为什么：{}\n", r.rationale);
@@ -135,7 +138,7 @@ fn explain(r: &Rule) -> String {
             r.code
         );
     }
-    let _ = writeln!(s, "\n如何修复：{}", r.help);
+    let _ = writeln!(s, "\n如何修复：{}", r.help());
     for (title, examples) in [("会报告的写法", &r.bad), ("不会报告的写法", &r.good)] {
         if examples.is_empty() {
             continue;

@@ -43,12 +43,12 @@ impl RuleInfo {
         });
         let packs = rules.rules().map(|r| RuleInfo {
             code: r.code.to_string(),
-            name: r.name.to_string(),
+            name: r.name().to_owned(),
             summary: r.summary.clone(),
             description: r.rationale.clone(),
-            help: r.help.to_string(),
+            help: r.help().to_owned(),
             severity: r.severity,
-            pack: Some(r.pack.to_string()),
+            pack: Some(r.pack().to_owned()),
         });
         builtin.chain(packs).collect()
     }

@@ -1112,7 +1112,7 @@ fn rule_error(rule: &Rule, e: &EvalError, expr: Compiled, item: &Item<'_>) -> Ru
     let form = item.form.and_then(|f| f.form.display_name()).unwrap_or("");
     RuleError {
         code: rule.code.to_string(),
-        pack: rule.pack.to_string(),
+        pack: rule.pack().to_owned(),
         diagnostic: Diagnostic::new(
             &codes::RULE_EVALUATION,
             format!(

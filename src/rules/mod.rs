@@ -86,7 +86,7 @@ impl RuleSet {
                     if let Some(other) = self.rule(&r.code) {
                         diags.push(Diagnostic::new(
                             &crate::diagnostics::codes::DUPLICATE_RULE,
-                            format!("规则代码 {} 已被规则包“{}”使用", r.code, other.pack),
+                            format!("规则代码 {} 已被规则包“{}”使用", r.code, other.pack()),
                             crate::diagnostics::Label::new(
                                 crate::model::Span::empty(r.at),
                                 "重复的代码",
@@ -113,7 +113,7 @@ impl RuleSet {
     }
 
     pub fn pack_of(&self, rule: &Rule) -> Option<&Pack> {
-        self.packs.iter().find(|p| *p.name == *rule.pack)
+        self.packs.iter().find(|p| *p.name == *rule.pack())
     }
 
     /// Runs the enabled rules over a document.

@@ -7,7 +7,7 @@
 use super::eval::V;
 use super::expr::{self, Node};
 use super::types::{self, Ty};
-use crate::diagnostics::{codes, Diagnostic, Label, Severity, Shared};
+use crate::diagnostics::{codes, Diagnostic, Label, Severity};
 use crate::model::{Document, LineIndex, Span};
 use regex::Regex;
 use rust_decimal::Decimal;
@@ -237,8 +237,6 @@ pub struct Example {
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub code: crate::diagnostics::CodeName,
-    pub name: Shared,
-    pub pack: Shared,
     pub severity: Severity,
     pub summary: String,
     pub rationale: String,
@@ -252,7 +250,6 @@ pub struct Rule {
     pub message: Vec<Part>,
     pub primary: Option<LabelExpr>,
     pub secondary: Vec<LabelExpr>,
-    pub help: Shared,
     /// Declared parameters and their defaults, as written in the pack.
     pub params: Vec<(String, ParamValue)>,
     pub bad: Vec<Example>,
@@ -270,8 +267,26 @@ pub struct Rule {
     /// What its expressions can reach beyond the cells they name: a document rule that reads
     /// forms' rows needs them kept after the per-form rules ran (`Linter::lint_path_sized`).
     pub reach: types::Reach,
-    /// Its name, pack and help as each of its findings holds them: made once.
+    /// Its name, its pack's name and its help line ([`Rule::name`], [`Rule::pack`],
+    /// [`Rule::help`]), as each of its findings holds them: made once.
     pub origin: std::sync::Arc<crate::diagnostics::Origin>,
+}
+
+impl Rule {
+    /// Kebab-case name of the defect.
+    pub fn name(&self) -> &str {
+        &self.origin.name
+    }
+
+    /// The name of the pack the rule is in.
+    pub fn pack(&self) -> &str {
+        self.origin.pack.as_deref().unwrap_or_default()
+    }
+
+    /// How to fix what it finds.
+    pub fn help(&self) -> &str {
+        self.origin.help.as_deref().unwrap_or_default()
+    }
 }
 
 /// The next [`Rule::uid`].
@@ -680,16 +695,13 @@ fn compile_rule(
     if !diags.is_empty() {
         return Err(diags);
     }
-    let (name, pack, help): (Shared, Shared, Shared) = (r.name.into(), pack.into(), r.help.into());
     let origin = std::sync::Arc::new(crate::diagnostics::Origin {
-        name: name.clone(),
-        pack: Some(pack.clone()),
-        help: Some(help.clone()),
+        name: r.name.into(),
+        pack: Some(pack.into()),
+        help: Some(r.help.into()),
     });
     Ok(Rule {
         code: r.code.into(),
-        name,
-        pack,
         severity: match r.severity {
             RawSeverity::Error => Severity::Error,
             RawSeverity::Warning => Severity::Warning,
@@ -708,7 +720,6 @@ fn compile_rule(
         message,
         primary,
         secondary,
-        help,
         params,
         bad: examples(r.examples.bad),
         good: examples(r.examples.good),
