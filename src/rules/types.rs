@@ -607,8 +607,18 @@ pub struct Reach {
     pub form_rows: bool,
 }
 
-/// The fields of a form that read its indicator rows.
-const ROW_FIELDS: &[&str] = &["rows", "implementation_rows", "annual_rows", "pairs"];
+/// Whether `name`, as a field of a form, reads its indicator rows: a field giving rows or
+/// pairs of them (`rows`, `annual_rows`, `pairs`, …), as the one field table says.
+fn reads_form_rows(name: &str) -> bool {
+    FIELDS.iter().any(|(on, field, ty, _)| {
+        *on == Ty::Form
+            && *field == name
+            && matches!(
+                ty,
+                Ty::Half | Ty::Pair | Ty::List(Elem::Half) | Ty::List(Elem::Pair)
+            )
+    })
+}
 
 /// Checks an expression against the variables in scope and the rule's parameters.
 pub fn check(node: &Node, env: &HashMap<String, Ty>, params: &[String]) -> Result<Ty, TypeError> {
@@ -664,7 +674,7 @@ fn check_in(
         },
         Expr::Field(base, name) => {
             let t = check_in(base, env, params, reach)?;
-            if ROW_FIELDS.contains(&name.as_str()) && matches!(t, Ty::Form | Ty::Any) {
+            if matches!(t, Ty::Form | Ty::Any) && reads_form_rows(name) {
                 reach.form_rows = true;
             }
             match t {
@@ -873,6 +883,16 @@ mod tests {
         ] {
             assert!(reaches(s), "{s}");
         }
+        let row_fields: Vec<&str> = FIELDS
+            .iter()
+            .filter(|(on, f, ..)| *on == Ty::Form && reads_form_rows(f))
+            .map(|(_, f, ..)| *f)
+            .collect();
+        // docs/rules.md names these.
+        assert_eq!(
+            row_fields,
+            ["rows", "implementation_rows", "annual_rows", "pairs"]
+        );
         for s in [
             "len(table.rows) > 0",
             "any(document.forms, f => f.funds.annual.total > 0)",
