@@ -90,13 +90,13 @@ impl Linter {
             let judged =
                 crate::rules::run_forms(empty_document(), forms, &per_form, &self.settings, trace);
             if kept == RowsKept::Touched {
-                pending.extend(read[seen..].iter().flat_map(places));
+                pending.extend(read[seen..].iter().flat_map(spans));
                 seen = read.len();
                 let touched = Touched::new(
                     pending
                         .iter()
                         .copied()
-                        .chain(judged.diagnostics.iter().flat_map(places)),
+                        .chain(judged.diagnostics.iter().flat_map(spans)),
                 );
                 for form in forms.iter_mut() {
                     form.indicators.retain(|row| {
@@ -257,8 +257,8 @@ impl Linter {
 }
 
 /// Where a finding points.
-fn places(d: &Diagnostic) -> impl Iterator<Item = Span> + '_ {
-    std::iter::once(d.primary.span).chain(d.secondary.iter().map(|l| l.span))
+fn spans(d: &Diagnostic) -> impl Iterator<Item = Span> + '_ {
+    d.labels().map(|l| l.span)
 }
 
 /// Whether a file read gives the rules anything to run on.

@@ -208,6 +208,11 @@ impl Diagnostic {
         &self.origin.name
     }
 
+    /// Its labels, the primary first.
+    pub fn labels(&self) -> impl Iterator<Item = &Label> {
+        std::iter::once(&self.primary).chain(&self.secondary)
+    }
+
     /// The rule pack the finding comes from, or None for built-in findings.
     pub fn pack(&self) -> Option<&str> {
         self.origin.pack.as_deref()

@@ -452,7 +452,7 @@ fn render_laid_out(
     }
     // Three cases: no text to point into (the message names the file), a snippet too long to
     // print (the help names the places), and the usual snippet.
-    let spans = std::iter::once(d.primary.span).chain(d.secondary.iter().map(|l| l.span));
+    let spans = d.labels().map(|l| l.span);
     let too_long = !doc.text.is_empty() && too_long_to_show(doc, spans);
     let snippet = !doc.text.is_empty() && !too_long;
     if too_long {

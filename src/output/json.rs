@@ -118,8 +118,8 @@ fn entry<'a>(doc: &'a Document, d: &'a Diagnostic) -> DiagnosticEntry<'a> {
         position: position(doc, d.primary.span),
         form: d.form.as_deref(),
         help: d.help(),
-        labels: std::iter::once(&d.primary)
-            .chain(&d.secondary)
+        labels: d
+            .labels()
             .map(|l| LabelEntry {
                 position: position(doc, l.span),
                 message: &l.message,
