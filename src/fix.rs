@@ -6,18 +6,17 @@
 //! that is flushed to disk and then renamed over the original: a crash at any point leaves
 //! either the old file or the new one, never a mix.
 
-use crate::diagnostics::{Diagnostic, Edit};
+use crate::diagnostics::{Edit, Findings};
 use crate::model::{fingerprint, Document};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The safe edits of a file's findings, in order, overlapping ones dropped (first wins).
-pub fn planned(diagnostics: &[Diagnostic]) -> Vec<Edit> {
+pub fn planned(diagnostics: &Findings) -> Vec<Edit> {
     let mut edits: Vec<Edit> = diagnostics
         .iter()
-        .filter_map(|d| d.fix.as_ref())
-        .filter(|f| f.safe)
-        .flat_map(|f| f.edits.iter().cloned())
+        .filter_map(|d| d.fix.as_ref().filter(|f| f.safe).map(|f| f.edits.clone()))
+        .flatten()
         .collect();
     edits.sort_by_key(|e| (e.span.start(), e.span.end()));
     let mut out: Vec<Edit> = Vec::with_capacity(edits.len());
@@ -210,7 +209,7 @@ pub enum Outcome {
 /// Applies the safe fixes of a file's findings, if the file at `path` (the one `doc` was read
 /// from: its `path` is for display, and a name that is not UTF-8 is not spelt the same) is
 /// still what was read.
-pub fn fix_file(path: &Path, doc: &Document, diagnostics: &[Diagnostic]) -> Outcome {
+pub fn fix_file(path: &Path, doc: &Document, diagnostics: &Findings) -> Outcome {
     let edits = planned(diagnostics);
     if edits.is_empty() {
         return Outcome::Nothing;

@@ -1,7 +1,7 @@
 //! The whole pipeline for one file: ingest, type the values, run the rules. The CLI and the
 //! language server both call this; neither reimplements any stage.
 
-use crate::diagnostics::{self, Diagnostic};
+use crate::diagnostics::{self, codes, Diagnostic, Findings, Label};
 use crate::ingest::{self, Ingested};
 use crate::model::{fingerprint, RowsKept, Span, Touched};
 use crate::output::FileReport;
@@ -41,6 +41,10 @@ pub struct Linter {
     /// block of forms is judged: a file of long grids of short rows held its model at twelve
     /// times its text.
     pub keep_rows: RowsKept,
+    /// Bytes of a file's findings held in memory while it is judged as it is read; past them,
+    /// they are set aside on disk in sorted runs, and its report reads them back
+    /// ([`Findings`]). A 10 MB file with a finding on every row held 40 MB of them.
+    pub findings_budget: usize,
 }
 
 /// One file linted, with what the rules had to say about themselves.
@@ -59,6 +63,7 @@ impl Linter {
             suppressions: Vec::new(),
             config_document: None,
             keep_rows: RowsKept::All,
+            findings_budget: crate::spill::BUDGET,
         }
     }
 
@@ -68,7 +73,8 @@ impl Linter {
 
     /// [`Linter::lint_path`] for a regular file of a size just asked for
     /// ([`ingest::read_path_sized`]). Unless every row is kept, the file is judged a block of
-    /// forms at a time as it is read, and the rows not kept go as each block is judged.
+    /// forms at a time as it is read, the rows not kept go as each block is judged, and the
+    /// findings are set aside on disk past [`Linter::findings_budget`].
     pub fn lint_path_sized(&self, path: &Path, size: Option<u64>) -> Linted {
         let kept = self.keep_rows;
         if kept == RowsKept::All {
@@ -83,15 +89,17 @@ impl Linter {
         // alone, and the document rules after them read no rows.
         let trace = self.trace.as_deref();
         let mut out = crate::rules::Outcome::default();
-        // The reader's findings looked at, and the places those not about a form handed over
-        // yet point at.
-        let (mut seen, mut pending) = (0, Vec::new());
+        let mut found = Settled {
+            spill: Findings::spill(self.findings_budget),
+            failed: None,
+        };
+        // The places the reader's findings not about a form handed over yet point at.
+        let mut pending = Vec::new();
         let mut ing = ingest::read_path_handing(path, size, &mut |forms, read| {
-            let judged =
+            let mut judged =
                 crate::rules::run_forms(empty_document(), forms, &per_form, &self.settings, trace);
             if kept == RowsKept::Touched {
-                pending.extend(read[seen..].iter().flat_map(spans));
-                seen = read.len();
+                pending.extend(read.iter().flat_map(spans));
                 let touched = Touched::new(
                     pending
                         .iter()
@@ -114,15 +122,65 @@ impl Linter {
                     form.indicators = Vec::new();
                 }
             }
+            self.settle(&mut found, read.drain(..));
+            self.settle(&mut found, judged.diagnostics.drain(..));
             out.merge(judged);
         });
         ing.document.rows_kept = kept;
-        let out = has_content(&ing).then(|| {
+        if has_content(&ing) {
             let doc = crate::rules::run_document(&ing.document, &whole, &self.settings, trace);
             out.merge(doc);
-            out
+        }
+        self.settle(&mut found, ing.diagnostics.drain(..));
+        self.settle(&mut found, out.diagnostics.drain(..));
+        let diagnostics = match found.failed {
+            None => Findings::settle(found.spill),
+            Some(e) => Err(e),
+        }
+        .unwrap_or_else(|e| {
+            Findings::from(vec![Diagnostic::new(
+                &codes::UNREADABLE,
+                format!("无法将本文件的问题暂存到临时文件：{e}"),
+                Label::new(Span::empty(0), "文件"),
+            )])
         });
-        self.judged(ing, out)
+        Linted {
+            report: FileReport {
+                document: ing.document,
+                diagnostics,
+                unreadable: ing.unreadable,
+            },
+            rule_errors: out.errors,
+            trace: out.trace,
+        }
+    }
+
+    /// Sets findings aside as [`Linter::finish`] would keep them: those the settings select, at
+    /// the severity they give.
+    fn settle(&self, found: &mut Settled, diagnostics: impl Iterator<Item = Diagnostic>) {
+        for mut d in diagnostics.filter(|d| self.selected(d)) {
+            if found.failed.is_some() {
+                // The file is reported as not judged (the disk is full, most likely): what
+                // follows is not held either.
+                return;
+            }
+            self.grade(&mut d);
+            if let Err(e) = found.spill.push(d) {
+                found.failed = Some(e);
+            }
+        }
+    }
+
+    /// Rule findings were already selected; built-in ones are filtered here. Problems reading
+    /// the file (I…) are always reported: a skipped file is never silent.
+    fn selected(&self, d: &Diagnostic) -> bool {
+        d.pack().is_some() || d.code.starts_with('I') || self.settings.enabled(&d.code)
+    }
+
+    fn grade(&self, d: &mut Diagnostic) {
+        if let Some(s) = self.settings.severity.get(&*d.code) {
+            d.severity = *s;
+        }
     }
 
     /// Lints a new version of a text, re-running the rules only on forms whose text changed
@@ -233,27 +291,27 @@ impl Linter {
         rule_errors: Vec<RuleError>,
         trace: Vec<TraceLine>,
     ) -> Linted {
-        // Rule findings were already selected; built-in ones are filtered here. Problems
-        // reading the file (I…) are always reported: a skipped file is never silent.
-        diagnostics.retain(|d| {
-            d.pack().is_some() || d.code.starts_with('I') || self.settings.enabled(&d.code)
-        });
+        diagnostics.retain(|d| self.selected(d));
         for d in &mut diagnostics {
-            if let Some(s) = self.settings.severity.get(&*d.code) {
-                d.severity = *s;
-            }
+            self.grade(d);
         }
         diagnostics::sort(&mut diagnostics);
         Linted {
             report: FileReport {
                 document,
-                diagnostics,
+                diagnostics: diagnostics.into(),
                 unreadable,
             },
             rule_errors,
             trace,
         }
     }
+}
+
+/// A file's findings as they are judged, and the first error setting them aside.
+struct Settled {
+    spill: crate::spill::Spill<Diagnostic>,
+    failed: Option<std::io::Error>,
 }
 
 /// Where a finding points.
@@ -393,6 +451,50 @@ mod tests {
                 path.display()
             );
         }
+    }
+
+    /// Set aside on disk a few at a time and read back, a file's findings make every report
+    /// what holding them makes it, counted as they were.
+    #[test]
+    fn findings_set_aside_make_the_same_reports() {
+        let rules = RuleSet::builtin();
+        let infos = crate::output::RuleInfo::all(&rules);
+        let style = crate::output::human::Style {
+            color: false,
+            width: 100,
+        };
+        let reports = |r: &[crate::output::FileReport]| {
+            [
+                crate::output::json::render(r),
+                crate::output::sarif::render(r, &infos),
+                crate::output::human::render(r, style),
+                crate::output::github::render(r),
+                crate::output::html::render(r),
+                format!("{:?}", crate::output::statistics(r)),
+            ]
+        };
+        let (mut held, mut spilled) = (
+            linter(RuleSet::builtin(), RowsKept::Touched),
+            linter(RuleSet::builtin(), RowsKept::Touched),
+        );
+        held.findings_budget = usize::MAX;
+        spilled.findings_budget = 600;
+        let mut on_disk = 0;
+        for path in test_files() {
+            let (a, b) = (held.lint_path(&path), spilled.lint_path(&path));
+            assert!(!a.report.diagnostics.spilled());
+            assert_eq!(found(&b), found(&a), "{}", path.display());
+            assert_eq!(b.report.diagnostics.len(), a.report.diagnostics.len());
+            on_disk += usize::from(b.report.diagnostics.spilled());
+            assert_eq!(
+                reports(std::slice::from_ref(&b.report)),
+                reports(std::slice::from_ref(&a.report)),
+                "{}",
+                path.display()
+            );
+        }
+        // The disclosure (some 1,500 findings) and the other issuer's budget tables.
+        assert!(on_disk >= 2, "{on_disk} files had their findings set aside");
     }
 
     /// A pack's document rule that reads forms' rows gets them.

@@ -39,6 +39,8 @@ pub struct Spill<T: Record> {
     file: Option<File>,
     end: u64,
     len: usize,
+    /// The order each run is sorted in as it is set aside, if it is known from the start.
+    runs_sorted: Option<fn(&T, &T) -> Ordering>,
 }
 
 #[derive(Clone, Copy)]
@@ -58,6 +60,16 @@ impl<T: Record> Spill<T> {
             file: None,
             end: 0,
             len: 0,
+            runs_sorted: None,
+        }
+    }
+
+    /// A spill whose runs are sorted by `cmp` as they are set aside: sealing it
+    /// ([`Spill::seal`]) then reads nothing back.
+    pub fn sorting(budget: usize, cmp: fn(&T, &T) -> Ordering) -> Spill<T> {
+        Spill {
+            runs_sorted: Some(cmp),
+            ..Spill::new(budget)
         }
     }
 
@@ -86,6 +98,9 @@ impl<T: Record> Spill<T> {
         if self.held.is_empty() {
             return Ok(());
         }
+        if let Some(cmp) = self.runs_sorted {
+            self.held.sort_by(cmp);
+        }
         let file = match &mut self.file {
             Some(f) => f,
             None => self.file.insert(tempfile::tempfile()?),
@@ -111,20 +126,77 @@ impl<T: Record> Spill<T> {
             self.held.sort_by(&cmp);
             return Ok(Sorted::Held(self.held.into_iter()));
         }
+        let sealed = self.seal(&cmp)?;
+        Ok(Sorted::Merged(sealed.merge(cmp)?))
+    }
+
+    /// Whether entries have been set aside: [`Spill::seal`] would take them all to disk.
+    pub fn on_disk(&self) -> bool {
+        self.file.is_some()
+    }
+
+    /// The entries held in memory, not those set aside: for a spill that never reached the
+    /// disk ([`Spill::on_disk`]), every entry, in the order pushed.
+    pub fn into_held(self) -> Vec<T> {
+        self.held
+    }
+
+    /// Every entry set aside and each run sorted by `cmp` on disk (unless they were sorted by
+    /// it as they were set aside: [`Spill::sorting`]), to be merged as many times as it is
+    /// read ([`Sealed::merge`]).
+    pub fn seal<F: Fn(&T, &T) -> Ordering>(mut self, cmp: &F) -> io::Result<Sealed> {
         self.set_aside()?;
-        let mut file = self.file.take().expect("runs were set aside");
+        let Some(mut file) = self.file.take() else {
+            return Ok(Sealed {
+                file: None,
+                runs: Vec::new(),
+                len: 0,
+            });
+        };
         let mut bytes = Vec::new();
-        for run in &self.runs {
+        for run in self.runs.iter().filter(|_| self.runs_sorted.is_none()) {
             bytes.resize(usize::try_from(run.bytes).map_err(io::Error::other)?, 0);
             file.seek(SeekFrom::Start(run.at))?;
             file.read_exact(&mut bytes)?;
-            let mut entries = decode(&bytes)?;
-            entries.sort_by(&cmp);
+            let mut entries: Vec<T> = decode(&bytes)?;
+            entries.sort_by(cmp);
             // The same entries: the same bytes in all, written where they were.
             let sorted = encode(&entries)?;
             file.seek(SeekFrom::Start(run.at))?;
             file.write_all(&sorted)?;
         }
+        Ok(Sealed {
+            file: Some(file),
+            runs: self.runs,
+            len: self.len,
+        })
+    }
+}
+
+/// Entries set aside in sorted runs, merged afresh each time they are read: what is read
+/// twice (a report's findings are counted, then written) is not held in between.
+pub struct Sealed {
+    file: Option<File>,
+    runs: Vec<Run>,
+    len: usize,
+}
+
+impl Sealed {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The entries in the order the runs were sorted by, which `cmp` must be.
+    pub fn merge<T: Record, F: Fn(&T, &T) -> Ordering>(&self, cmp: F) -> io::Result<Merge<T, F>> {
+        // A handle of its own shares the file's offset, but every read seeks first.
+        let file = match &self.file {
+            Some(f) => f.try_clone()?,
+            None => tempfile::tempfile()?,
+        };
         let mut merge = Merge {
             file,
             cursors: self
@@ -143,7 +215,7 @@ impl<T: Record> Spill<T> {
         for i in 0..merge.cursors.len() {
             merge.advance(i)?;
         }
-        Ok(Sorted::Merged(merge))
+        Ok(merge)
     }
 }
 
@@ -272,7 +344,7 @@ impl<T: Record, F: Fn(&T, &T) -> Ordering> Merge<T, F> {
         Ok(())
     }
 
-    fn next_entry(&mut self) -> io::Result<Option<T>> {
+    pub fn next_entry(&mut self) -> io::Result<Option<T>> {
         let Some(head) = self.heads.pop() else {
             return Ok(None);
         };
@@ -353,6 +425,20 @@ mod tests {
                     sorted(budget, &input, descending),
                     expected,
                     "{n} entries, {budget} bytes held"
+                );
+                // Each run sorted as it is set aside: sealing reads none back.
+                let mut s = Spill::sorting(budget, descending);
+                for e in &input {
+                    s.push(*e).unwrap();
+                }
+                let merged: Vec<E> = s
+                    .sorted_by(descending)
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect();
+                assert_eq!(
+                    merged, expected,
+                    "sorting, {n} entries, {budget} bytes held"
                 );
             }
         }

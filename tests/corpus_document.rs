@@ -158,8 +158,8 @@ fn sums_printed_to_the_cent_are_allowed_one_cent_and_no_more() {
         );
     }
     let report = lint_file(Path::new(CORPUS));
-    let rounding_messages: Vec<&str> = report
-        .diagnostics
+    let found = report.diagnostics.to_vec();
+    let rounding_messages: Vec<&str> = found
         .iter()
         .filter(|d| d.code == "D001")
         .map(|d| d.message.as_str())

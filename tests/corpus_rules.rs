@@ -180,8 +180,8 @@ fn stays_silent_where_the_form_is_right() {
 fn errors_are_only_for_what_an_auditor_would_send_back() {
     // Every error-level finding belongs to a rule whose defects a unit must correct.
     let report = lint_file(Path::new("tests/corpus/000_cb0bcf906edd3817.txt"));
-    let codes: BTreeSet<&str> = report
-        .diagnostics
+    let found = report.diagnostics.to_vec();
+    let codes: BTreeSet<&str> = found
         .iter()
         .filter(|d| d.severity == kpilint::diagnostics::Severity::Error)
         .map(|d| d.code.as_str())
@@ -313,8 +313,8 @@ fn a_period_the_name_states_is_named_in_the_finding() {
     std::fs::write(&path, text.replace(heating, "")).unwrap();
     let report = lint_file(&path);
     let doc = &report.document;
-    let c001: Vec<&str> = report
-        .diagnostics
+    let found = report.diagnostics.to_vec();
+    let c001: Vec<&str> = found
         .iter()
         .filter(|d| d.code == "C001" && doc.line_col(d.primary.span.start()).line == 1896)
         .map(|d| d.message.as_str())

@@ -162,7 +162,7 @@ fn a_report_of_100_000_forms_stays_under_50_mb() {
             assert_eq!(ing.diagnostics.len(), 30_000);
             FileReport {
                 document: ing.document,
-                diagnostics: ing.diagnostics,
+                diagnostics: ing.diagnostics.into(),
                 unreadable: false,
             }
         })

@@ -406,7 +406,9 @@ fn a_department_form_without_its_name_or_goal_is_reported() {
     let path = dir.path().join("department.txt");
     std::fs::write(&path, &text).unwrap();
     let linted = linter().lint_path(&path);
-    let found: Vec<(&str, &str, usize)> = (linted.report.diagnostics.iter())
+    let all = linted.report.diagnostics.to_vec();
+    let found: Vec<(&str, &str, usize)> = all
+        .iter()
         .filter(|d| d.code != "C003")
         .map(|d| {
             let at = d.primary.span.start();
@@ -447,7 +449,9 @@ fn a_blank_unit_column_leaves_a_number_without_a_unit() {
     let path = dir.path().join("single_period.txt");
     std::fs::write(&path, &text).unwrap();
     let linted = linter().lint_path(&path);
-    let found: Vec<(&str, &str, &str)> = (linted.report.diagnostics.iter())
+    let all = linted.report.diagnostics.to_vec();
+    let found: Vec<(&str, &str, &str)> = all
+        .iter()
         .filter(|d| d.code == "V024")
         .map(|d| {
             (
@@ -515,7 +519,9 @@ fn a_unit_stated_in_the_name_is_the_value_s_unit() {
     let text = with_units("应补尽补", "≤90");
     std::fs::write(&path, &text).unwrap();
     let linted = linter.lint_path(&path);
-    let found: Vec<_> = (linted.report.diagnostics.iter())
+    let all = linted.report.diagnostics.to_vec();
+    let found: Vec<_> = all
+        .iter()
         .filter(|d| d.code != "V020")
         .map(|d| {
             let secondary: Vec<_> = (d.secondary.iter())

@@ -32,12 +32,12 @@ struct File {
     findings: Vec<Entry>,
 }
 
-fn key(r: &FileReport, d: &crate::diagnostics::Diagnostic) -> Key {
+fn key(doc: &crate::model::Document, d: &crate::diagnostics::Diagnostic) -> Key {
     Key {
         code: d.code.to_string(),
-        path: r.document.path.clone(),
+        path: doc.path.clone(),
         form: d.form.as_deref().map(str::to_owned),
-        cell: r.document.slice(d.primary.span).to_owned(),
+        cell: doc.slice(d.primary.span).to_owned(),
     }
 }
 
@@ -84,17 +84,13 @@ impl Baseline {
     pub fn apply(&mut self, r: &mut FileReport) -> Result<(), String> {
         match self {
             Baseline::Filter(left) => {
-                let keys: Vec<Key> = r.diagnostics.iter().map(|d| key(r, d)).collect();
-                let mut keys = keys.into_iter();
-                r.diagnostics.retain(|_| {
-                    let k = keys.next().expect("one key per finding");
-                    match left.get_mut(&k) {
-                        Some(n) if *n > 0 => {
-                            *n -= 1;
-                            false
-                        }
-                        _ => true,
+                let doc = &r.document;
+                r.diagnostics.retain(|d| match left.get_mut(&key(doc, d)) {
+                    Some(n) if *n > 0 => {
+                        *n -= 1;
+                        false
                     }
+                    _ => true,
                 });
             }
             Baseline::Record {
@@ -102,7 +98,7 @@ impl Baseline {
             } => {
                 let mut counts: BTreeMap<Key, usize> = BTreeMap::new();
                 for d in &r.diagnostics {
-                    *counts.entry(key(r, d)).or_default() += 1;
+                    *counts.entry(key(&r.document, &d)).or_default() += 1;
                 }
                 for (key, count) in counts {
                     *findings += count;

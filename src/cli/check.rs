@@ -216,7 +216,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             Some(r) => r.diagnostics.push(e.diagnostic),
             None => pack_reports.push(FileReport {
                 document: pack.document.clone(),
-                diagnostics: vec![e.diagnostic],
+                diagnostics: vec![e.diagnostic].into(),
                 unreadable: false,
             }),
         }
@@ -616,7 +616,7 @@ fn unused_suppressions(
         .collect();
     (!diagnostics.is_empty()).then_some(FileReport {
         document: doc,
-        diagnostics,
+        diagnostics: diagnostics.into(),
         unreadable: false,
     })
 }
@@ -707,7 +707,7 @@ fn unreadable(refused: &Refused) -> FileReport {
     ing.diagnostics = vec![d];
     FileReport {
         document: ing.document,
-        diagnostics: ing.diagnostics,
+        diagnostics: ing.diagnostics.into(),
         unreadable: true,
     }
 }
@@ -1207,7 +1207,7 @@ mod tests {
     #[test]
     fn a_listing_lost_says_to_check_the_temporary_directory() {
         let lost = Refused::listing_lost(Path::new("表"), "无法读回".to_owned());
-        let d = &unreadable(&lost).diagnostics[0];
+        let d = unreadable(&lost).diagnostics.first().unwrap().into_owned();
         assert_eq!((d.code.as_ref(), &*d.primary.message), ("I001", "目录"));
         let help = d.help().unwrap();
         assert!(

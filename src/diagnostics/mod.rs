@@ -5,6 +5,9 @@
 //! build diagnostics; only `output` decides how they look.
 
 pub mod codes;
+mod findings;
+
+pub use findings::{order, sort, Findings};
 
 use crate::model::Span;
 use serde::Serialize;
@@ -240,26 +243,6 @@ impl Diagnostic {
         self.form = form.map(Shared::from);
         self
     }
-}
-
-/// Sorts findings the way every output shows them: by position, then code, then message.
-pub fn sort(diagnostics: &mut [Diagnostic]) {
-    // Unstable, so sorting a large file's findings takes no buffer of half their size; the
-    // message breaks ties, so the order never depends on the order the rules ran in.
-    diagnostics.sort_unstable_by(|a, b| {
-        (
-            a.primary.span.start(),
-            a.primary.span.end(),
-            &a.code,
-            &a.message,
-        )
-            .cmp(&(
-                b.primary.span.start(),
-                b.primary.span.end(),
-                &b.code,
-                &b.message,
-            ))
-    });
 }
 
 #[cfg(test)]

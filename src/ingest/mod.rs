@@ -69,16 +69,18 @@ fn extension(path: &str) -> String {
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
 /// Where a reader hands over the forms it has finished, in the document's order, a block at a
-/// time while the rest of the file is still being read, with every finding it has made so far
-/// (those about these forms among them): whatever judges one form at a time (the per-form
-/// rules) can run there and let go of what it alone needed (a form's rows), so that a file's
-/// forms are not all held whole at once. Ingest does not know what it does; it only promises
-/// that every form of the document it returns is handed over exactly once, before it returns,
-/// and never changed after.
-pub type FormSink<'s> = &'s mut dyn FnMut(&mut [Form], &[Diagnostic]);
+/// time while the rest of the file is still being read, with the findings it has made so far
+/// and not yet handed over (those about these forms among them): whatever judges one form at
+/// a time (the per-form rules) can run there and let go of what it alone needed (a form's
+/// rows), so that a file's forms are not all held whole at once. The sink may take the
+/// findings (a broken grid has one on every row); those it leaves are the document's. Ingest
+/// does not know what it does; it only promises that every form of the document it returns is
+/// handed over exactly once, before it returns, and never changed after, and that it never
+/// looks again at the findings it handed over.
+pub type FormSink<'s> = &'s mut dyn FnMut(&mut [Form], &mut Vec<Diagnostic>);
 
 /// A sink for a reader whose caller wants the forms whole in the document.
-fn keep(_: &mut [Form], _: &[Diagnostic]) {}
+fn keep(_: &mut [Form], _: &mut Vec<Diagnostic>) {}
 
 /// Reads one file from disk.
 pub fn read_path(path: &Path) -> Ingested {
@@ -107,7 +109,7 @@ pub fn read_path_handing(path: &Path, known: Option<u64>, finished: FormSink<'_>
         .get_mut(handed..)
         .filter(|r| !r.is_empty())
     {
-        finished(rest, &ing.diagnostics);
+        finished(rest, &mut ing.diagnostics);
     }
     ing
 }

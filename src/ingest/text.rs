@@ -224,12 +224,12 @@ pub fn read(text: &str, finished: super::FormSink<'_>) -> TextRead {
         // The last form may yet be joined by the next block's first page.
         let done = out.forms.len().saturating_sub(1);
         if done > handed {
-            finished(&mut out.forms[handed..done], &out.diagnostics);
+            finished(&mut out.forms[handed..done], &mut out.diagnostics);
             handed = done;
         }
     }
     if out.forms.len() > handed {
-        finished(&mut out.forms[handed..], &out.diagnostics);
+        finished(&mut out.forms[handed..], &mut out.diagnostics);
     }
     if joined {
         // Appending doubled the joined forms' room for rows, and the pages joined left theirs

@@ -155,7 +155,7 @@ impl Server {
             .report
             .diagnostics
             .iter()
-            .map(|d| to_lsp(doc, d, &lsp_uri, &self.docs_url))
+            .map(|d| to_lsp(doc, &d, &lsp_uri, &self.docs_url))
             .collect();
         open.linted = Some(linted);
         Some(PublishDiagnosticsParams::new(
@@ -608,7 +608,12 @@ fn code_actions(server: &Server, p: &lsp_types::CodeActionParams) -> Vec<CodeAct
         out.push(CodeActionOrCommand::CodeAction(CodeAction {
             title: format!("{}：{}", d.code, fix.description),
             kind: Some(CodeActionKind::QUICKFIX),
-            diagnostics: Some(vec![to_lsp(doc, d, &p.text_document.uri, &server.docs_url)]),
+            diagnostics: Some(vec![to_lsp(
+                doc,
+                &d,
+                &p.text_document.uri,
+                &server.docs_url,
+            )]),
             edit: Some(WorkspaceEdit::new(changes)),
             is_preferred: Some(fix.safe),
             ..CodeAction::default()

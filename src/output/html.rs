@@ -402,12 +402,8 @@ impl Stream {
     /// large one linted alone, and its sections held until the last was rendered were a fifth
     /// of its run's memory.
     fn add(&mut self, r: &FileReport) -> std::io::Result<()> {
-        let (loose, by_form) = findings_by_form(r);
-        self.take_file(r.document.path.clone(), &loose)?;
-        for (form, findings) in r.document.forms.iter().zip(by_form) {
-            self.take_form(form_part(&r.document, form, findings))?;
-        }
-        Ok(())
+        self.take_file(r.document.path.clone(), &loose_findings(r))?;
+        each_form(r, |part| self.take_form(part))
     }
 
     /// Counts a file's forms for their units and sets aside the sections of those with
@@ -502,44 +498,63 @@ struct FormPart {
 }
 
 fn file_part(r: &FileReport) -> FilePart {
-    let (loose, by_form) = findings_by_form(r);
-    let forms = r
-        .document
-        .forms
-        .iter()
-        .zip(by_form)
-        .map(|(form, findings)| form_part(&r.document, form, findings))
-        .collect();
+    let mut forms = Vec::with_capacity(r.document.forms.len());
+    each_form(r, |part| {
+        forms.push(part);
+        Ok(())
+    })
+    .expect("nothing to fail in memory");
     FilePart {
         path: r.document.path.clone(),
-        loose,
+        loose: loose_findings(r),
         forms,
     }
 }
 
-/// A file's findings outside any form, each a list item, and the others by form.
-fn findings_by_form(r: &FileReport) -> (Vec<String>, Vec<Vec<&Diagnostic>>) {
+/// A file's findings outside any form, each a list item.
+fn loose_findings(r: &FileReport) -> Vec<String> {
     debug_assert!(
         r.document.rows_kept != RowsKept::None,
         "the HTML report draws the rows findings point at: its linter keeps them"
     );
-    let mut by_form: Vec<Vec<&Diagnostic>> = vec![Vec::new(); r.document.forms.len()];
     let mut loose = Vec::new();
-    for d in &r.diagnostics {
-        match form_index(&r.document, d.primary.span.start()) {
-            Some(i) => by_form[i].push(d),
-            None => {
-                let (class, text) = severity_text(d.severity);
-                loose.push(format!(
-                    "<li class=\"{class}\"><span class=\"sev {class}\">{text}</span> <code>{}</code> {}：{}</li>",
-                    esc(&d.code),
-                    esc(&r.document.path),
-                    esc(&d.message)
-                ));
-            }
-        }
+    for d in r
+        .diagnostics
+        .iter()
+        .filter(|d| form_index(&r.document, d.primary.span.start()).is_none())
+    {
+        let (class, text) = severity_text(d.severity);
+        loose.push(format!(
+            "<li class=\"{class}\"><span class=\"sev {class}\">{text}</span> <code>{}</code> {}：{}</li>",
+            esc(&d.code),
+            esc(&r.document.path),
+            esc(&d.message)
+        ));
     }
-    (loose, by_form)
+    loose
+}
+
+/// Each form's part, in order, made from its findings: findings in report order come form by
+/// form, so one form's are held at a time (a file's may be on disk, read back as they come).
+fn each_form(
+    r: &FileReport,
+    mut take: impl FnMut(FormPart) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let doc = &r.document;
+    let mut findings = r
+        .diagnostics
+        .iter()
+        .filter_map(|d| Some((form_index(doc, d.primary.span.start())?, d)))
+        .peekable();
+    let mut group = Vec::new();
+    for (i, form) in doc.forms.iter().enumerate() {
+        group.clear();
+        while let Some((_, d)) = findings.next_if(|(at, _)| *at <= i) {
+            group.push(d);
+        }
+        take(form_part(doc, form, group.iter().map(|d| &**d).collect()))?;
+    }
+    Ok(())
 }
 
 fn form_part<'r>(doc: &'r Document, form: &'r Form, findings: Vec<&'r Diagnostic>) -> FormPart {
@@ -830,7 +845,7 @@ mod tests {
                 let ing = crate::ingest::read_text(&format!("f{file}.txt"), text, "UTF-8");
                 FileReport {
                     document: ing.document,
-                    diagnostics: ing.diagnostics,
+                    diagnostics: ing.diagnostics.into(),
                     unreadable: false,
                 }
             })

@@ -95,7 +95,7 @@ fn each_finding<E>(
     let mut one = String::new();
     for d in &r.diagnostics {
         one.clear();
-        render_one(handlers, &r.document, source, d, &mut one);
+        render_one(handlers, &r.document, source, &d, &mut one);
         write(&one)?;
     }
     Ok(())
@@ -553,7 +553,7 @@ mod tests {
         let mut report = crate::cli::lint_file(std::path::Path::new(
             "tests/corpus/000_cb0bcf906edd3817.txt",
         ));
-        let at = report.diagnostics[0].primary.span;
+        let at = report.diagnostics.to_mut()[0].primary.span;
         let odd = |message: &str, help: &str| {
             Diagnostic {
                 message: message.into(),
@@ -566,7 +566,7 @@ mod tests {
             .with_help(help)
         };
         let long = "项目“复兴2025年学生资补助（普高）（第一批）-免学费（市级）”的年度资金总额 1,234.56 万元";
-        report.diagnostics.extend([
+        report.diagnostics.to_mut().extend([
             odd(
                 &long.repeat(3),
                 "按《政府收支分类科目》统一各表的科目名称。",
@@ -582,7 +582,7 @@ mod tests {
         ]);
         // Each severity has its own icon, so its own indent.
         let n = report.diagnostics.len();
-        for (i, d) in report.diagnostics[n - 6..].iter_mut().enumerate() {
+        for (i, d) in report.diagnostics.to_mut()[n - 6..].iter_mut().enumerate() {
             d.severity = [Severity::Error, Severity::Warning, Severity::Info][i % 3];
         }
         let doc = &report.document;
@@ -598,8 +598,8 @@ mod tests {
                 let handlers = Handlers::new(Style { color, width });
                 for d in &report.diagnostics {
                     let (mut ours, mut theirs) = (String::new(), String::new());
-                    render_laid_out(&handlers, doc, source, d, &mut ours, true);
-                    render_laid_out(&handlers, doc, source, d, &mut theirs, false);
+                    render_laid_out(&handlers, doc, source, &d, &mut ours, true);
+                    render_laid_out(&handlers, doc, source, &d, &mut theirs, false);
                     assert_eq!(ours, theirs, "width {width}, colour {color}: {}", d.message);
                     laid += usize::from(handlers.layout.message(&d.message, d.severity).is_some());
                 }
@@ -627,7 +627,7 @@ mod tests {
         d.secondary.push(Label::new(span(total, 3), "资金总额"));
         let report = FileReport {
             document: doc,
-            diagnostics: vec![d],
+            diagnostics: vec![d].into(),
             unreadable: false,
         };
         let out = render(
@@ -678,7 +678,7 @@ mod tests {
             "tests/corpus/000_cb0bcf906edd3817.txt",
         ));
         assert!(stream(true).render(&clean).unwrap().texts.is_empty());
-        clean.diagnostics.clear();
+        clean.diagnostics.to_mut().clear();
         assert!(stream(false).render(&clean).unwrap().texts.is_empty());
     }
 }

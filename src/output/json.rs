@@ -26,7 +26,7 @@ pub struct FileEntry<'a> {
     pub forms: usize,
     pub encoding: Option<&'a str>,
     /// Why the file could not be read, or null.
-    pub error: Option<&'a str>,
+    pub error: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -146,7 +146,7 @@ fn file_entry(r: &FileReport) -> FileEntry<'_> {
         forms: r.document.forms.len(),
         encoding: (!r.document.encoding.is_empty()).then_some(r.document.encoding),
         error: if r.unreadable {
-            r.diagnostics.first().map(|d| d.message.as_str())
+            r.diagnostics.first().map(|d| d.message.clone())
         } else {
             None
         },
@@ -182,7 +182,7 @@ impl Stream {
         self.files.item(&item_json(&file_entry(r), 4))?;
         for d in &r.diagnostics {
             self.diagnostics
-                .item(&item_json(&entry(&r.document, d), 4))?;
+                .item(&item_json(&entry(&r.document, &d), 4))?;
         }
         Ok(())
     }
@@ -195,7 +195,7 @@ fn part(r: &FileReport) -> Part {
     texts.extend(
         r.diagnostics
             .iter()
-            .map(|d| item_json(&entry(&r.document, d), 4)),
+            .map(|d| item_json(&entry(&r.document, &d), 4)),
     );
     Part {
         texts,
@@ -309,12 +309,14 @@ mod tests {
             t
         };
         let (summary, statistics) = totals(&tally);
+        let found: Vec<Vec<_>> = reports.iter().map(|r| r.diagnostics.to_vec()).collect();
         let expected = Report {
             version: VERSION,
             files: reports.iter().map(file_entry).collect(),
             diagnostics: reports
                 .iter()
-                .flat_map(|r| r.diagnostics.iter().map(move |d| entry(&r.document, d)))
+                .zip(&found)
+                .flat_map(|(r, found)| found.iter().map(move |d| entry(&r.document, d)))
                 .collect(),
             summary,
             statistics,

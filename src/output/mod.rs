@@ -13,7 +13,7 @@ pub mod sarif;
 pub mod stream;
 pub mod value;
 
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::diagnostics::{Findings, Severity};
 use crate::model::Document;
 
 /// What a report says about a rule: for SARIF's rule table and `--statistics`.
@@ -57,7 +57,8 @@ impl RuleInfo {
 /// One linted file with its findings, in report order.
 pub struct FileReport {
     pub document: Document,
-    pub diagnostics: Vec<Diagnostic>,
+    /// Held, or set aside on disk for a file with very many: read through [`Findings::iter`].
+    pub diagnostics: Findings,
     pub unreadable: bool,
 }
 
@@ -69,7 +70,7 @@ impl FileReport {
             .drain(..)
             .map(|(document, diagnostics)| FileReport {
                 document,
-                diagnostics,
+                diagnostics: diagnostics.into(),
                 unreadable: false,
             })
             .collect()

@@ -171,7 +171,7 @@ impl Stream {
     fn add(&mut self, f: &FileReport) -> std::io::Result<()> {
         self.invocation_ok &= !f.unreadable;
         for d in &f.diagnostics {
-            self.results.item(&self.result_json(f, d))?;
+            self.results.item(&self.result_json(f, &d))?;
         }
         Ok(())
     }
@@ -187,7 +187,7 @@ impl Stream {
             texts: f
                 .diagnostics
                 .iter()
-                .map(|d| self.result_json(f, d))
+                .map(|d| self.result_json(f, &d))
                 .collect(),
             unreadable: f.unreadable,
             ..Part::default()
@@ -272,7 +272,7 @@ mod tests {
             .flat_map(|f| {
                 f.diagnostics.iter().map(|d| {
                     let index = rules.iter().position(|r| d.code == r.code);
-                    result(&f.document, d, index)
+                    result(&f.document, &d, index)
                 })
             })
             .collect();
