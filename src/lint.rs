@@ -41,9 +41,10 @@ pub struct Linter {
     /// block of forms is judged: a file of long grids of short rows held its model at twelve
     /// times its text.
     pub keep_rows: RowsKept,
-    /// Bytes of a file's findings held in memory while it is judged as it is read; past them,
-    /// they are set aside on disk in sorted runs, and its report reads them back
-    /// ([`Findings`]). A 10 MB file with a finding on every row held 40 MB of them.
+    /// Bytes of findings held in memory by the files judged at once as they are read, shared
+    /// equally among them ([`Linter::lint_path_sized`]); past its share, a file's findings are
+    /// set aside on disk in sorted runs, and its report reads them back ([`Findings`]). A 10 MB
+    /// file with a finding on every row held 40 MB of them.
     pub findings_budget: usize,
 }
 
@@ -68,14 +69,15 @@ impl Linter {
     }
 
     pub fn lint_path(&self, path: &Path) -> Linted {
-        self.lint_path_sized(path, None)
+        self.lint_path_sized(path, None, 1)
     }
 
     /// [`Linter::lint_path`] for a regular file of a size just asked for
     /// ([`ingest::read_path_sized`]). Unless every row is kept, the file is judged a block of
     /// forms at a time as it is read, the rows not kept go as each block is judged, and the
-    /// findings are set aside on disk past [`Linter::findings_budget`].
-    pub fn lint_path_sized(&self, path: &Path, size: Option<u64>) -> Linted {
+    /// findings are set aside on disk past this file's share of [`Linter::findings_budget`]: it
+    /// is one of `together` files linted at once.
+    pub fn lint_path_sized(&self, path: &Path, size: Option<u64>, together: usize) -> Linted {
         let kept = self.keep_rows;
         if kept == RowsKept::All {
             return self.lint_ingested(ingest::read_path_sized(path, size));
@@ -90,7 +92,7 @@ impl Linter {
         let trace = self.trace.as_deref();
         let mut out = crate::rules::Outcome::default();
         let mut found = Settled {
-            spill: Findings::spill(self.findings_budget),
+            spill: Findings::spill(self.findings_budget / together.max(1)),
             failed: None,
         };
         // The places the reader's findings not about a form handed over yet point at.

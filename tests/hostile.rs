@@ -538,3 +538,50 @@ fn a_full_disk_under_the_report_is_named_and_fails_the_run() {
         assert!(stderr.contains("/dev/full"), "{format}: {stderr}");
     }
 }
+
+/// Files of long grids whose every row is a finding (its value sits under the header's
+/// 指标性质 column): a run of several such files holds each file's findings up to its share of
+/// a few megabytes and sets the rest aside on disk, and writes files of many findings as their
+/// turn comes rather than rendering them ahead. Each finding is still reported, once, in order,
+/// as when the file is linted alone.
+#[test]
+fn files_with_a_finding_on_every_row_report_every_one() {
+    let fixture = std::fs::read_to_string("tests/fixtures/other_issuer_single_period.txt").unwrap();
+    let head: Vec<&str> = fixture.lines().take(11).collect();
+    let (files, forms, rows) = (4, 3, 2_000);
+    let dir = tempfile::tempdir().unwrap();
+    for f in 0..files {
+        let mut text = String::new();
+        for k in 0..forms {
+            for line in &head {
+                text += line;
+                if line.starts_with("项目支出名称\t") {
+                    text += &format!("{f}_{k}");
+                }
+                text += "\n";
+            }
+            for i in 0..rows {
+                text += &format!("\t\t数量指标\t养护道路里程第{i}段\t{i}公里\n");
+            }
+            text += "负责人：张三\t联系电话：0351-1234567\t填报日期：2025-01-10\n";
+        }
+        std::fs::write(dir.path().join(format!("grid{f}.txt")), text).unwrap();
+    }
+    let (_, all) = check(dir.path(), &["--select", "S003", "."]);
+    let lines = |v: &Value, name: &str| -> Vec<u64> {
+        findings(v, "S003")
+            .into_iter()
+            .filter(|d| d["path"].as_str().unwrap().ends_with(name))
+            .map(|d| d["line"].as_u64().unwrap())
+            .collect()
+    };
+    for f in 0..files {
+        let name = format!("grid{f}.txt");
+        let found = lines(&all, &name);
+        assert_eq!(found.len(), forms * rows, "{name}");
+        assert!(found.windows(2).all(|w| w[0] < w[1]), "{name}: in order");
+        let (_, alone) = check(dir.path(), &["--select", "S003", &name]);
+        assert_eq!(lines(&alone, &name), found, "{name} linted alone");
+    }
+    assert_eq!(all["summary"]["errors"], files * forms * rows);
+}
