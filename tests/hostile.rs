@@ -548,7 +548,7 @@ fn a_full_disk_under_the_report_is_named_and_fails_the_run() {
 fn files_with_a_finding_on_every_row_report_every_one() {
     let fixture = std::fs::read_to_string("tests/fixtures/other_issuer_single_period.txt").unwrap();
     let head: Vec<&str> = fixture.lines().take(11).collect();
-    let (files, forms, rows) = (4, 3, 2_000);
+    let (files, forms, rows) = (4, 8, 2_000);
     let dir = tempfile::tempdir().unwrap();
     for f in 0..files {
         let mut text = String::new();

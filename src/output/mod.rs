@@ -89,20 +89,11 @@ pub struct Summary {
 
 impl Summary {
     pub fn of(reports: &[FileReport]) -> Self {
-        let mut s = Summary::default();
+        let mut t = Tally::default();
         for r in reports {
-            s.files += 1;
-            s.forms += r.document.forms.len();
-            s.unreadable += usize::from(r.unreadable);
-            for d in &r.diagnostics {
-                match d.severity {
-                    Severity::Error => s.errors += 1,
-                    Severity::Warning => s.warnings += 1,
-                    Severity::Info => s.infos += 1,
-                }
-            }
+            t.add(r);
         }
-        s
+        t.summary
     }
 
     /// `N files, M forms, E errors, W warnings`.
@@ -124,14 +115,17 @@ pub struct Tally {
 
 impl Tally {
     pub fn add(&mut self, r: &FileReport) {
-        let s = Summary::of(std::slice::from_ref(r));
-        self.summary.files += s.files;
-        self.summary.forms += s.forms;
-        self.summary.errors += s.errors;
-        self.summary.warnings += s.warnings;
-        self.summary.infos += s.infos;
-        self.summary.unreadable += s.unreadable;
+        let s = &mut self.summary;
+        s.files += 1;
+        s.forms += r.document.forms.len();
+        s.unreadable += usize::from(r.unreadable);
+        // One pass: a file's findings set aside on disk are read back for each.
         for d in &r.diagnostics {
+            match d.severity {
+                Severity::Error => self.summary.errors += 1,
+                Severity::Warning => self.summary.warnings += 1,
+                Severity::Info => self.summary.infos += 1,
+            }
             // Looked up by the borrowed code: `entry` would copy it for every finding.
             match self.counts.get_mut(&*d.code) {
                 Some(count) => count.2 += 1,
