@@ -4,6 +4,7 @@
 use super::stream::{Part, Sink};
 use super::{FileReport, Tally};
 use crate::diagnostics::Severity;
+use std::fmt::Write as _;
 use std::io::Write;
 
 /// Escapes a message (`%`, CR, LF), as the workflow-command format requires.
@@ -31,8 +32,8 @@ pub struct Stream;
 
 impl Sink for Stream {
     fn push(&mut self, r: FileReport, out: &mut dyn Write) -> std::io::Result<()> {
-        let part = self.render(&r).unwrap_or_default();
-        self.push_part(part, out)
+        // Line by line: a 10 MB file whose every row is a finding made 38 MB of them.
+        each_annotation(&r, |line| out.write_all(line.as_bytes()))
     }
 
     fn render(&self, r: &FileReport) -> Option<Part> {
@@ -58,6 +59,18 @@ impl Sink for Stream {
 }
 
 fn annotate(r: &FileReport, out: &mut String) {
+    let _ = each_annotation(r, |line| {
+        out.push_str(line);
+        Ok::<(), std::convert::Infallible>(())
+    });
+}
+
+/// Each finding's annotation line, in report order, handed to `write`.
+fn each_annotation<E>(
+    r: &FileReport,
+    mut write: impl FnMut(&str) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut line = String::new();
     for d in &r.diagnostics {
         let kind = match d.severity {
             Severity::Error => "error",
@@ -69,8 +82,10 @@ fn annotate(r: &FileReport, out: &mut String) {
         if let Some(form) = &d.form {
             message.push_str(&format!("（{form}）"));
         }
-        out.push_str(&format!(
-            "::{kind} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+        line.clear();
+        let _ = writeln!(
+            line,
+            "::{kind} file={},line={},col={},endLine={},endColumn={},title={}::{}",
             property(&r.document.path),
             p.line,
             p.column,
@@ -78,8 +93,10 @@ fn annotate(r: &FileReport, out: &mut String) {
             p.end_column,
             property(&format!("{} {}", d.code, d.name())),
             data(&message)
-        ));
+        );
+        write(&line)?;
     }
+    Ok(())
 }
 
 #[cfg(test)]
