@@ -119,7 +119,7 @@ impl Tally {
         s.files += 1;
         s.forms += r.document.forms.len();
         s.unreadable += usize::from(r.unreadable);
-        // One pass: a file's findings set aside on disk are read back for each.
+        // One pass: findings set aside on disk are read back on every pass over them.
         for d in &r.diagnostics {
             match d.severity {
                 Severity::Error => self.summary.errors += 1,
