@@ -1,7 +1,7 @@
 //! The whole pipeline for one file: ingest, type the values, run the rules. The CLI and the
 //! language server both call this; neither reimplements any stage.
 
-use crate::diagnostics::{self, codes, Diagnostic, Findings, Label};
+use crate::diagnostics::{self, Diagnostic, Findings};
 use crate::ingest::{self, Ingested};
 use crate::model::{fingerprint, RowsKept, Span, Touched};
 use crate::output::FileReport;
@@ -148,11 +148,9 @@ impl Linter {
             Some(e) => Err(e),
         }
         .unwrap_or_else(|e| {
-            Findings::from(vec![Diagnostic::new(
-                &codes::UNREADABLE,
-                format!("无法将本文件的问题暂存到临时文件：{e}"),
-                Label::new(Span::empty(0), "文件"),
-            )])
+            Findings::from(vec![diagnostics::spill_failed(format!(
+                "无法将本文件的问题暂存到临时文件：{e}"
+            ))])
         });
         Linted {
             report: FileReport {

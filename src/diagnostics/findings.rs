@@ -80,17 +80,10 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
 
 /// A file's findings, in report order.
 #[derive(Default)]
-pub struct Findings(Repr);
-
-enum Repr {
-    Held(Vec<Diagnostic>),
-    Spilled(Sealed),
-}
-
-impl Default for Repr {
-    fn default() -> Self {
-        Repr::Held(Vec::new())
-    }
+pub struct Findings {
+    /// Every finding, unless they are on disk: then none.
+    held: Vec<Diagnostic>,
+    spilled: Option<Sealed>,
 }
 
 impl std::fmt::Debug for Findings {
@@ -102,7 +95,10 @@ impl std::fmt::Debug for Findings {
 impl From<Vec<Diagnostic>> for Findings {
     /// Findings already in report order.
     fn from(held: Vec<Diagnostic>) -> Self {
-        Findings(Repr::Held(held))
+        Findings {
+            held,
+            spilled: None,
+        }
     }
 }
 
@@ -121,14 +117,14 @@ impl Findings {
             sort(&mut held);
             return Ok(Findings::from(held));
         }
-        Ok(Findings(Repr::Spilled(spill.seal(&order)?)))
+        Ok(Findings {
+            held: Vec::new(),
+            spilled: Some(spill.seal(&order)?),
+        })
     }
 
     pub fn len(&self) -> usize {
-        match &self.0 {
-            Repr::Held(v) => v.len(),
-            Repr::Spilled(s) => s.len(),
-        }
+        self.spilled.as_ref().map_or(self.held.len(), Sealed::len)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -137,16 +133,16 @@ impl Findings {
 
     /// Whether they are on disk.
     pub fn spilled(&self) -> bool {
-        matches!(self.0, Repr::Spilled(_))
+        self.spilled.is_some()
     }
 
     /// Each finding in report order: borrowed if held, read back if set aside. A set-aside
     /// finding that cannot be read back ends the list with a finding that says so, so that a
     /// report is never silently short.
     pub fn iter(&self) -> Iter<'_> {
-        Iter(match &self.0 {
-            Repr::Held(v) => IterRepr::Held(v.iter()),
-            Repr::Spilled(s) => match s.merge(order as fn(&Diagnostic, &Diagnostic) -> Ordering) {
+        Iter(match &self.spilled {
+            None => IterRepr::Held(self.held.iter()),
+            Some(s) => match s.merge(order as fn(&Diagnostic, &Diagnostic) -> Ordering) {
                 Ok(m) => IterRepr::Merged(Box::new(m)),
                 Err(e) => IterRepr::Failed(Some(e)),
             },
@@ -161,14 +157,11 @@ impl Findings {
     /// The findings in memory, to be changed: set-aside findings are read back first (a
     /// report built by hand, or changed after the fact, is small).
     pub fn to_mut(&mut self) -> &mut Vec<Diagnostic> {
-        if let Repr::Spilled(_) = self.0 {
-            let held = self.iter().map(Cow::into_owned).collect();
-            self.0 = Repr::Held(held);
+        if self.spilled.is_some() {
+            self.held = self.to_vec();
+            self.spilled = None;
         }
-        match &mut self.0 {
-            Repr::Held(v) => v,
-            Repr::Spilled(_) => unreachable!("read back above"),
-        }
+        &mut self.held
     }
 
     /// A copy of every finding, in report order.
@@ -183,8 +176,8 @@ impl Findings {
     /// Keeps the findings `keep` says to, calling it once for each in report order. Set-aside
     /// findings stay on disk: those kept are set aside anew.
     pub fn retain(&mut self, mut keep: impl FnMut(&Diagnostic) -> bool) {
-        if let Repr::Held(v) = &mut self.0 {
-            v.retain(|d| keep(d));
+        if self.spilled.is_none() {
+            self.held.retain(|d| keep(d));
             return;
         }
         let mut kept = Findings::spill(crate::spill::BUDGET);
@@ -243,11 +236,18 @@ impl<'a> Iterator for Iter<'a> {
 
 /// The finding in place of those that could not be read back from the temporary file.
 fn lost(e: &std::io::Error) -> Diagnostic {
+    spill_failed(format!("无法从临时文件读回本文件的其余问题：{e}"))
+}
+
+/// A file whose findings could not be set aside or read back: reported on the file, with
+/// what to look at (the temporary directory, not the file).
+pub fn spill_failed(message: String) -> Diagnostic {
     Diagnostic::new(
         &codes::UNREADABLE,
-        format!("无法从临时文件读回本文件的其余问题：{e}"),
+        message,
         Label::new(Span::empty(0), "文件"),
     )
+    .with_help("检查临时目录（TMPDIR）所在磁盘的剩余空间与写入权限，然后重新检查该文件")
 }
 
 /// A finding as bytes: every text it holds, length-prefixed, and its spans. What it shares
@@ -567,6 +567,30 @@ mod tests {
             f.push(findings().remove(0));
             assert_eq!(f.len(), kept.len() + 1);
         }
+    }
+
+    /// Findings that cannot be read back from disk end the list with a finding that says so
+    /// and how to fix it, never a panic or a silently short report.
+    #[test]
+    fn findings_lost_on_disk_are_reported() {
+        let mut spill = Findings::spill(300);
+        for d in findings() {
+            spill.push(d).unwrap();
+        }
+        let f = Findings::settle(spill).unwrap();
+        let file = f.spilled.as_ref().and_then(Sealed::file).unwrap();
+        file.set_len(file.metadata().unwrap().len() / 2).unwrap();
+        let read: Vec<Diagnostic> = f.iter().map(Cow::into_owned).collect();
+        assert!(read.len() < f.len(), "{} of {}", read.len(), f.len());
+        let last = read.last().unwrap();
+        assert_eq!(last.code, "I001");
+        assert!(
+            last.message.contains("无法从临时文件读回"),
+            "{}",
+            last.message
+        );
+        assert!(last.help().unwrap().contains("TMPDIR"));
+        assert_eq!(read.iter().filter(|d| d.code == "I001").count(), 1);
     }
 
     /// Findings that differ never tie, so no order of the rules shows through.

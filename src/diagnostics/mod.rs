@@ -7,7 +7,7 @@
 pub mod codes;
 mod findings;
 
-pub use findings::{order, sort, Findings};
+pub use findings::{order, sort, spill_failed, Findings};
 
 use crate::model::Span;
 use serde::Serialize;
