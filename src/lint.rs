@@ -51,9 +51,10 @@ pub struct Linter {
 /// Bytes of findings the files judged at once hold in memory before setting the rest aside.
 /// Reading findings back costs some 5,000 instructions each (their texts checked as UTF-8 and
 /// copied): at 3 MB, the files of 3,000 generated forms (5.5 MB of findings) and pairs of files
-/// of 1,000 set theirs aside, and ran a fifth slower (ten 8.6 MB files: 1.44 s → 1.15 s). At 8
-/// MB a file sets them aside only when nearly every row is a finding, and a run's peak is at
-/// most 5 MB higher (a 10 MB file of long grids whose every row is a finding: 35 → 42 MB).
+/// of 1,000 set theirs aside, and ran a fifth slower (ten 8.6 MB files: 1.44 s at 3 MB, 1.15 s
+/// at 8). At 8 MB a file sets them aside only when nearly every row is a finding, whose peak is
+/// then higher by what is held (a 10 MB file of long grids whose every row is a finding: 35.5
+/// MB at 3 MB, 43.6 MB at 8).
 pub const FINDINGS_BUDGET: usize = 8 << 20;
 
 /// One file linted, with what the rules had to say about themselves.
@@ -99,7 +100,7 @@ impl Linter {
         // alone, and the document rules after them read no rows.
         let trace = self.trace.as_deref();
         let mut out = crate::rules::Outcome::default();
-        let mut found = Settled {
+        let mut found = Gathered {
             spill: Findings::spill(self.findings_budget / together.max(1)),
             failed: None,
         };
@@ -132,8 +133,8 @@ impl Linter {
                     form.indicators = Vec::new();
                 }
             }
-            self.settle(&mut found, read.drain(..));
-            self.settle(&mut found, judged.diagnostics.drain(..));
+            self.gather(&mut found, read.drain(..));
+            self.gather(&mut found, judged.diagnostics.drain(..));
             out.merge(judged);
         });
         ing.document.rows_kept = kept;
@@ -141,8 +142,8 @@ impl Linter {
             let doc = crate::rules::run_document(&ing.document, &whole, &self.settings, trace);
             out.merge(doc);
         }
-        self.settle(&mut found, ing.diagnostics.drain(..));
-        self.settle(&mut found, out.diagnostics.drain(..));
+        self.gather(&mut found, ing.diagnostics.drain(..));
+        self.gather(&mut found, out.diagnostics.drain(..));
         let diagnostics = match found.failed {
             None => Findings::settle(found.spill),
             Some(e) => Err(e),
@@ -163,9 +164,9 @@ impl Linter {
         }
     }
 
-    /// Sets findings aside as [`Linter::finish`] would keep them: those the settings select, at
-    /// the severity they give.
-    fn settle(&self, found: &mut Settled, diagnostics: impl Iterator<Item = Diagnostic>) {
+    /// Adds findings to a file's, as [`Linter::finish`] would keep them: those the settings
+    /// select, at the severity they give.
+    fn gather(&self, found: &mut Gathered, diagnostics: impl Iterator<Item = Diagnostic>) {
         for mut d in diagnostics.filter(|d| self.selected(d)) {
             if found.failed.is_some() {
                 // The file is reported as not judged (the disk is full, most likely): what
@@ -317,7 +318,7 @@ impl Linter {
 }
 
 /// A file's findings as they are judged, and the first error setting them aside.
-struct Settled {
+struct Gathered {
     spill: crate::spill::Spill<Diagnostic>,
     failed: Option<std::io::Error>,
 }

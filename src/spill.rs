@@ -165,8 +165,14 @@ impl<T: Record> Spill<T> {
                 len: 0,
             });
         };
+        // Runs sorted as they were set aside are read by the merge alone.
+        let unsorted = if self.runs_sorted.is_some() {
+            &[][..]
+        } else {
+            &self.runs[..]
+        };
         let mut bytes = Vec::new();
-        for run in self.runs.iter().filter(|_| self.runs_sorted.is_none()) {
+        for run in unsorted {
             bytes.resize(usize::try_from(run.bytes).map_err(io::Error::other)?, 0);
             file.seek(SeekFrom::Start(run.at))?;
             file.read_exact(&mut bytes)?;

@@ -253,10 +253,9 @@ const FILES_PER_THREAD: usize = 4;
 
 /// Findings a file's part rendered ahead may hold: a part is held whole until its turn to be
 /// written, and twenty half-megabyte files with a finding on every row (10,000 each, some 7 MB of
-/// JSON a file) held 139 MB in a window of eight. A file of more is written finding by finding
+/// JSON a file) held 136 MB in a window of eight. A file of more is written finding by finding
 /// as its turn comes, from findings held up to its share of `Linter::findings_budget` and set
-/// aside past it.
-/// A file of the generated corpus (100 forms) has some 800.
+/// aside past it. A file of the generated corpus (100 forms) has some 800.
 const PRERENDERED_FINDINGS: usize = 2_000;
 
 /// Small files go more to a window, while it holds little. Every window ends with the threads
