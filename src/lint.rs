@@ -122,7 +122,8 @@ impl Linter {
                         row.halves()
                             .into_iter()
                             .flatten()
-                            .any(|h| touched.touches(h.name.span) || touched.touches(h.value.span))
+                            .flat_map(|h| h.drawn_cells())
+                            .any(|cell| touched.touches(cell))
                     });
                     form.indicators.shrink_to_fit();
                 }

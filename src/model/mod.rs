@@ -109,8 +109,8 @@ pub enum RowsKept {
     /// Every row.
     #[default]
     All,
-    /// The rows with a cell some finding points at ([`Span::touches`] its 三级指标 or 指标值
-    /// cell, in either half): what the HTML report draws.
+    /// The rows with a cell some finding points at ([`Span::touches`] one of
+    /// [`IndicatorHalf::drawn_cells`], in either half): what the HTML report draws.
     Touched,
     /// None.
     None,
@@ -357,6 +357,13 @@ impl IndicatorHalf {
     /// A label-only row (an empty category such as `经济效益 | | `): nothing to check.
     pub fn is_empty_category(&self) -> bool {
         self.name.is_missing() && self.value.is_missing()
+    }
+
+    /// The cells a finding points at for the HTML report to draw the half, and so for
+    /// [`RowsKept::Touched`] to keep its row: its 三级指标 and its 指标值. One list, so that what
+    /// is kept and what is drawn cannot disagree.
+    pub fn drawn_cells(&self) -> [Span; 2] {
+        [self.name.span, self.value.span]
     }
 }
 

@@ -265,9 +265,10 @@ fn form_section(e: &FormEntry<'_>) -> String {
     for row in &f.indicators {
         for (period, half) in ["实施期", "年度"].into_iter().zip(row.halves()) {
             let Some(h) = half else { continue };
-            let involved = m
-                .iter()
-                .any(|(sp, _)| sp.touches(h.value.span) || sp.touches(h.name.span));
+            let involved = h
+                .drawn_cells()
+                .into_iter()
+                .any(|cell| m.iter().any(|(sp, _)| sp.touches(cell)));
             if !involved {
                 continue;
             }
