@@ -211,13 +211,7 @@ impl Linter {
         let changed: Vec<usize> = (0..doc.forms.len())
             .filter(|&i| !cache.forms.contains_key(&keys[i]))
             .collect();
-        let rules: Vec<&crate::rules::Rule> = self
-            .rules
-            .rules()
-            .filter(|r| self.settings.enabled(&r.code))
-            .collect();
-        let (per_form, whole): (Vec<&crate::rules::Rule>, Vec<&crate::rules::Rule>) =
-            rules.into_iter().partition(|r| r.over.per_form());
+        let (per_form, whole) = self.rules.enabled_by_scope(&self.settings);
         let ctx = crate::rules::eval::DocCtx::forms_only(
             doc,
             changed
