@@ -7,6 +7,7 @@
 //! a finding about a missing cell still has a place to point at.
 
 mod budget;
+mod drawn;
 mod hash;
 mod span;
 mod text;
@@ -15,6 +16,7 @@ pub use budget::{
     strip_numbering, BudgetTable, ProseFigure, RowRole, TableColumn, TableKind, TableRow,
 };
 
+pub use drawn::{DrawnHalf, DrawnRows};
 pub use hash::{fingerprint, QuickMap, QuickSet, QuickState};
 pub use span::{floor_char_boundary, LineCol, LineIndex, Span, Touched};
 pub use text::Text;
@@ -110,7 +112,7 @@ pub enum RowsKept {
     #[default]
     All,
     /// The rows with a cell some finding points at ([`Span::touches`] one of
-    /// [`IndicatorHalf::drawn_cells`], in either half): what the HTML report draws.
+    /// [`DrawnHalf::cells`], in either half), as [`Form::drawn`]: what the HTML report draws.
     Touched,
     /// None.
     None,
@@ -358,13 +360,6 @@ impl IndicatorHalf {
     pub fn is_empty_category(&self) -> bool {
         self.name.is_missing() && self.value.is_missing()
     }
-
-    /// The cells a finding points at for the HTML report to draw the half, and so for
-    /// [`RowsKept::Touched`] to keep its row: its 三级指标 and its 指标值. One list, so that what
-    /// is kept and what is drawn cannot disagree.
-    pub fn drawn_cells(&self) -> [Span; 2] {
-        [self.name.span, self.value.span]
-    }
 }
 
 /// One printed row of the indicator grid. Rows stay in print order; the halves of one row
@@ -486,7 +481,13 @@ pub struct Form {
     pub funds_annual: Funds,
     pub texts: TextFields,
     pub grid_layout: GridLayout,
+    /// The grid's rows; empty once judged unless the linter keeps them
+    /// ([`RowsKept::All`]).
     pub indicators: Vec<IndicatorRow>,
+    /// What a report draws of the rows findings point into, once the rows themselves have
+    /// gone ([`RowsKept::Touched`]); else empty.
+    #[serde(skip)]
+    pub drawn: DrawnRows,
     pub sign_off: SignOff,
     /// Later pages that repeat this form's title and header and continue its grid.
     pub continuations: Vec<Span>,
@@ -514,6 +515,7 @@ impl Form {
             texts: TextFields::default(),
             grid_layout: GridLayout::TwoPeriods,
             indicators: Vec::new(),
+            drawn: DrawnRows::default(),
             sign_off: SignOff::default(),
             continuations: Vec::new(),
             department_section: (kind == FormKind::Department).then(Box::default),
@@ -586,8 +588,9 @@ mod tests {
         // The 实施期 half boxed (a one-period row does without it): 296 → 160, and a 10 MB
         // file of ten thousand six-row one-period forms 72 → 64 MB at its peak.
         assert!(std::mem::size_of::<IndicatorRow>() <= 160);
-        // 财政拨款 (a funds source in each column) had taken it from 992 bytes to 1,040.
-        assert!(std::mem::size_of::<Form>() <= 1_040);
+        // 财政拨款 (a funds source in each column) had taken it from 992 bytes to 1,040, and
+        // what the HTML report draws of its rows once they go (`DrawnRows`, boxed) to 1,048.
+        assert!(std::mem::size_of::<Form>() <= 1_048);
         assert!(std::mem::size_of::<crate::diagnostics::Diagnostic>() <= 184);
     }
 }

@@ -208,14 +208,16 @@ fn marks(findings: &[&Diagnostic]) -> Vec<(Span, bool)> {
         .collect()
 }
 
-fn cell_td<T: ToString>(
-    cell: &Cell<T>,
-    marks: &[(Span, bool)],
-    show: impl Fn(&T) -> String,
-) -> String {
+fn cell_td<T>(cell: &Cell<T>, marks: &[(Span, bool)], show: impl Fn(&T) -> String) -> String {
+    td(cell.span, cell.value.as_ref().map(show).as_deref(), marks)
+}
+
+/// A cell of a form's section: its text (or that it is empty), marked if a finding points at
+/// it, as the primary place if any finding's primary label does.
+fn td(span: Span, text: Option<&str>, marks: &[(Span, bool)]) -> String {
     let hit = marks
         .iter()
-        .filter(|(s, _)| s.touches(cell.span))
+        .filter(|(s, _)| s.touches(span))
         .map(|(_, p)| *p)
         .reduce(|a, b| a || b);
     let class = match hit {
@@ -223,10 +225,7 @@ fn cell_td<T: ToString>(
         Some(false) => r#" class="hit""#,
         None => "",
     };
-    let text = cell.value.as_ref().map_or_else(
-        || "<span class=\"muted\">（空）</span>".to_owned(),
-        |v| esc(&show(v)),
-    );
+    let text = text.map_or_else(|| "<span class=\"muted\">（空）</span>".to_owned(), esc);
     format!("<td{class}>{text}</td>")
 }
 
@@ -262,24 +261,22 @@ fn form_section(e: &FormEntry<'_>) -> String {
         cell_td(&f.funds_annual.total, &m, money)
     );
     // The rows a finding points into: those `RowsKept::Touched` keeps.
-    for row in &f.indicators {
-        for (period, half) in ["实施期", "年度"].into_iter().zip(row.halves()) {
-            let Some(h) = half else { continue };
-            let involved = h
-                .drawn_cells()
-                .into_iter()
-                .any(|cell| m.iter().any(|(sp, _)| sp.touches(cell)));
-            if !involved {
-                continue;
-            }
-            let _ = write!(
-                s,
-                "<tr><th scope=\"row\">{period} · {}</th>{}{}</tr>",
-                esc(h.level2.value.as_deref().unwrap_or("")),
-                cell_td(&h.name, &m, ToString::to_string),
-                cell_td(&h.value, &m, ToString::to_string)
-            );
+    for h in f.drawn_halves() {
+        let involved = h
+            .cells()
+            .into_iter()
+            .any(|cell| m.iter().any(|(sp, _)| sp.touches(cell)));
+        if !involved {
+            continue;
         }
+        let _ = write!(
+            s,
+            "<tr><th scope=\"row\">{} · {}</th>{}{}</tr>",
+            if h.annual { "年度" } else { "实施期" },
+            esc(h.level2.unwrap_or("")),
+            td(h.name.0, h.name.1, &m),
+            td(h.value.0, h.value.1, &m)
+        );
     }
     s.push_str("</tbody></table><ol class=\"findings\">");
     for d in &e.findings {

@@ -208,6 +208,7 @@ fn one_form(fragment: &Value) -> Result<Document, String> {
             _ => GridLayout::TwoPeriods,
         },
         indicators: rows,
+        drawn: Default::default(),
         sign_off: SignOff {
             phone: text(get(fragment, &["phone", "联系电话"])),
             date: text(get(fragment, &["date", "填报日期"])),
