@@ -63,11 +63,12 @@ impl DrawnRows {
     pub fn of<'r>(rows: impl IntoIterator<Item = &'r IndicatorRow>) -> DrawnRows {
         let mut held = Held::default();
         for h in rows.into_iter().flat_map(IndicatorRow::drawn_halves) {
+            let before = held.halves.last().copied();
             let half = HeldHalf {
                 annual: h.annual,
-                level2: held.put(h.level2),
-                name: (h.name.0, held.put(h.name.1)),
-                value: (h.value.0, held.put(h.value.1)),
+                level2: held.put(h.level2, before.map(|b| b.level2)),
+                name: (h.name.0, held.put(h.name.1, before.map(|b| b.name.1))),
+                value: (h.value.0, held.put(h.value.1, before.map(|b| b.value.1))),
             };
             held.halves.push(half);
         }
@@ -97,10 +98,16 @@ impl DrawnRows {
 }
 
 impl Held {
-    fn put(&mut self, text: Option<&str>) -> Piece {
+    /// Where `text` is held, added unless it is the text of `before`, which the half before
+    /// holds in the same place: a row's two halves mostly share their 二级指标 and 三级指标, and
+    /// the rows of a block their 二级指标.
+    fn put(&mut self, text: Option<&str>, before: Option<Piece>) -> Piece {
         let Some(text) = text else {
             return Piece::MISSING;
         };
+        if let Some(b) = before.filter(|&b| self.text(b) == Some(text)) {
+            return b;
+        }
         // A form's texts are a part of its file's, and files past 64 MB are refused.
         let piece = Piece {
             start: self.texts.len() as u32,
@@ -195,11 +202,36 @@ mod tests {
                 implementation: None,
                 annual: Some(half("时效指标", Some("完成时间"), None, 600)),
             },
+            IndicatorRow {
+                span: Span::new(800, 1000),
+                implementation: Some(Box::new(half(
+                    "时效指标",
+                    Some("完成时间"),
+                    Some("1年"),
+                    800,
+                ))),
+                annual: Some(half("时效指标", Some("完成时间"), Some("2年"), 900)),
+            },
         ];
         let drawn = DrawnRows::of(&rows);
         let from_rows: Vec<DrawnHalf> = rows.iter().flat_map(IndicatorRow::drawn_halves).collect();
         assert_eq!(drawn.halves().collect::<Vec<_>>(), from_rows);
-        assert_eq!(from_rows.len(), 3);
+        assert_eq!(from_rows.len(), 5);
+        // A text the half before holds in the same place is held once: the last row's labels
+        // and names are the row before's.
+        let held = drawn.0.as_ref().expect("halves held");
+        let texts = [
+            "数量指标",
+            long,
+            "≥95%",
+            "质量指标",
+            "1年",
+            "时效指标",
+            "完成时间",
+            "1年",
+            "2年",
+        ];
+        assert_eq!(held.texts.len(), texts.concat().len());
         assert_eq!(
             from_rows[0],
             DrawnHalf {
