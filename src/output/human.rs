@@ -141,13 +141,18 @@ impl SourceCode for Source<'_> {
         let (from, to) = (bytes.start, bytes.end);
         let local = SourceSpan::new((at - from).into(), end - at);
         let window = &self.text[from..to];
-        let inner = window.read_span(&local, context_lines_before, context_lines_after)?;
-        let inner_span = SourceSpan::new((inner.span().offset() + from).into(), inner.span().len());
-        let inner_line = inner.line() + first;
-        let data = inner.data();
+        let inner = context(
+            window.as_bytes(),
+            &local,
+            context_lines_before,
+            context_lines_after,
+        )?;
+        let inner_span = SourceSpan::new((inner.data.start + from).into(), inner.data.len());
+        let inner_line = inner.line + first;
+        let data = &window.as_bytes()[inner.data];
         let lines = data.strip_suffix(b"\n").unwrap_or(data);
         let line_count = 1 + lines.iter().filter(|&&b| b == b'\n').count();
-        let (mut name, mut line, mut column) = (self.name.to_owned(), inner_line, inner.column());
+        let (mut name, mut line, mut column) = (self.name.to_owned(), inner_line, inner.column);
         if let Some(sheet) = self
             .sheets
             .iter()
@@ -167,6 +172,102 @@ impl SourceCode for Source<'_> {
                 .with_language("text"),
         ))
     }
+}
+
+/// What miette's own source reads of a text for a span (its `context_info`): the bytes of the
+/// snippet, the number of its first line, and the column it starts at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Context {
+    data: Range<usize>,
+    line: usize,
+    column: usize,
+}
+
+/// [`Context`] as miette's source finds it, quirks and all, a line at a time: miette walks the
+/// text byte by byte, and each finding's labels are read three or four times, so the walk was a
+/// tenth of a run that printed its findings. A text with a carriage return is left to miette.
+fn context(
+    text: &[u8],
+    span: &SourceSpan,
+    before: usize,
+    after: usize,
+) -> Result<Context, MietteError> {
+    if memchr::memchr(b'\r', text).is_some() {
+        let c = text.read_span(span, before, after)?;
+        let start = c.span().offset();
+        return Ok(Context {
+            data: start..start + c.span().len(),
+            line: c.line(),
+            column: c.column(),
+        });
+    }
+    let (at, len) = (span.offset(), span.len());
+    // The last byte of the span: miette writes it two ways, which differ for an empty span.
+    let last_byte = at + len.saturating_sub(1);
+    let ends_at = (at + len).saturating_sub(1);
+    let mut offset = 0;
+    let (mut start_line, mut start_column, mut current_line_start) = (0, 0, 0);
+    let mut before_starts = std::collections::VecDeque::new();
+    let (mut end_lines, mut post_span, mut post_span_newline) = (0, false, false);
+    'walk: while offset < text.len() {
+        // The bytes up to the next line break: miette counts those before the span into the
+        // column, and stops at the first at or past its end once it has its lines after.
+        let nl = memchr::memchr(b'\n', &text[offset..]).map_or(text.len(), |i| offset + i);
+        start_column += at.min(nl).saturating_sub(offset);
+        let past = offset.max(ends_at);
+        if past < nl {
+            post_span = true;
+            if end_lines >= after {
+                offset = past + 1;
+                break;
+            }
+        }
+        offset = nl;
+        if offset == text.len() {
+            break;
+        }
+        // The line break itself.
+        if offset < at {
+            start_column = 0;
+            before_starts.push_back(current_line_start);
+            if before_starts.len() > before {
+                start_line += 1;
+                before_starts.pop_front();
+            }
+        } else if offset >= last_byte && post_span {
+            start_column = 0;
+            if post_span_newline {
+                end_lines += 1;
+            } else {
+                post_span_newline = true;
+            }
+            if end_lines >= after {
+                offset += 1;
+                break 'walk;
+            }
+        }
+        current_line_start = offset + 1;
+        if offset >= ends_at {
+            post_span = true;
+            if end_lines >= after {
+                offset += 1;
+                break;
+            }
+        }
+        offset += 1;
+    }
+    if offset < ends_at {
+        return Err(MietteError::OutOfBounds);
+    }
+    let start = before_starts
+        .front()
+        .copied()
+        .unwrap_or(if before == 0 { at } else { 0 });
+    Ok(Context {
+        data: start..offset,
+        line: start_line,
+        column: if before == 0 { start_column } else { 0 },
+    })
 }
 
 /// The lines [`Source::read_span`] hands miette for the text at `span`, with that many lines
@@ -544,6 +645,86 @@ pub fn statistics_text(rows: &[(String, String, Severity, usize)]) -> String {
 mod tests {
     use super::*;
     use crate::diagnostics::Label;
+
+    /// What miette's own source reads for a span, as [`Context`].
+    fn miettes(text: &[u8], span: &SourceSpan, before: usize, after: usize) -> Option<Context> {
+        let c = text.read_span(span, before, after).ok()?;
+        let start = c.span().offset();
+        assert_eq!(c.data(), &text[start..start + c.span().len()]);
+        Some(Context {
+            data: start..start + c.span().len(),
+            line: c.line(),
+            column: c.column(),
+        })
+    }
+
+    /// [`context`] reads what miette does for every span of texts with empty lines, leading and
+    /// trailing line breaks, none at the end, a carriage return, and Chinese: empty spans, spans
+    /// on and across line breaks and at the end, with no, one and two lines of context.
+    #[test]
+    fn a_snippet_is_read_as_miette_reads_it() {
+        let texts = [
+            "",
+            "\n",
+            "一\n\n二三\n",
+            "\n\n项目名称\t甲\n指标值\t≥95%\n\n末行无换行",
+            "a\nbb\n\nccc\nd\n",
+            "行一\r\n行二\r\n",
+        ];
+        let mut compared = 0;
+        for text in texts {
+            let bytes = text.as_bytes();
+            // Spans within the text: `Source::read_span` clamps them to it (and miette's own
+            // reading panics past its end).
+            for at in 0..=bytes.len() {
+                for len in 0..=(bytes.len() - at).min(12) {
+                    for (before, after) in [(0, 0), (1, 1), (0, 2), (2, 0), (2, 2)] {
+                        let span = SourceSpan::new(at.into(), len);
+                        let ours = context(bytes, &span, before, after).ok();
+                        assert_eq!(
+                            ours,
+                            miettes(bytes, &span, before, after),
+                            "{text:?} {at}+{len} ({before}, {after})"
+                        );
+                        compared += usize::from(ours.is_some());
+                    }
+                }
+            }
+        }
+        assert!(compared > 1_000, "{compared}");
+    }
+
+    /// And for the labels of every finding of the disclosure, within the window `read_span`
+    /// hands it.
+    #[test]
+    fn the_disclosures_snippets_are_read_as_miette_reads_them() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/corpus/000_cb0bcf906edd3817.txt"
+        );
+        let report = crate::lint::Linter::new(
+            crate::rules::RuleSet::builtin(),
+            crate::rules::Settings::default(),
+        )
+        .lint_path(std::path::Path::new(path))
+        .report;
+        let doc = &report.document;
+        let mut labels = 0;
+        for d in report.diagnostics.iter() {
+            for label in d.labels() {
+                let (at, end) = (label.span.start(), label.span.end());
+                let (_, bytes) = window(&doc.line_index, &doc.text, at..end, 1, 1);
+                let window = &doc.text.as_bytes()[bytes.clone()];
+                let span = SourceSpan::new((at - bytes.start).into(), end - at);
+                for (before, after) in [(0, 0), (1, 1)] {
+                    let ours = context(window, &span, before, after).ok();
+                    assert_eq!(ours, miettes(window, &span, before, after), "{at}..{end}");
+                }
+                labels += 1;
+            }
+        }
+        assert!(labels > 1_000, "{labels}");
+    }
 
     /// Every finding of the disclosure, and findings with awkward texts, print the same whether
     /// kpilint lays out their message and help or miette wraps them, at widths from narrow to
