@@ -6,6 +6,7 @@ use super::stream::{item_json, Part, Sink, Spool};
 use super::{FileReport, RuleInfo, Tally};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::{Document, Span};
+use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::Write;
@@ -33,74 +34,167 @@ pub fn uri(path: &str) -> String {
     out
 }
 
-fn region(doc: &Document, span: Span) -> Value {
+// A result as SARIF writes it. Built as a `serde_json::Value` per finding, the tree, its
+// printing and its freeing were a third of a run that wrote SARIF; these borrow the finding and
+// print the same text. Fields are in the order of their names, as `Value`'s maps print them.
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixes: Option<[SarifFix<'a>; 1]>,
+    level: &'static str,
+    locations: [Location<'a>; 1],
+    message: Text<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<Properties<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<Location<'a>>,
+    rule_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct Text<'a> {
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct Properties<'a> {
+    form: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    logical_locations: Option<[Logical; 1]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<Text<'a>>,
+    physical_location: Physical<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Logical {
+    fully_qualified_name: String,
+    kind: &'static str,
+    name: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Physical<'a> {
+    artifact_location: Artifact<'a>,
+    region: Region,
+}
+
+#[derive(Serialize)]
+struct Artifact<'a> {
+    uri: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    end_column: u32,
+    end_line: u32,
+    start_column: u32,
+    start_line: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix<'a> {
+    artifact_changes: [Change<'a>; 1],
+    description: Text<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Change<'a> {
+    artifact_location: Artifact<'a>,
+    replacements: Vec<Replacement<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement<'a> {
+    deleted_region: Region,
+    inserted_content: Text<'a>,
+}
+
+fn region(doc: &Document, span: Span) -> Region {
     let p = super::json::position(doc, span);
-    json!({
-        "startLine": p.line,
-        "startColumn": p.column,
-        "endLine": p.end_line,
-        "endColumn": p.end_column,
-    })
+    Region {
+        end_column: p.end_column,
+        end_line: p.end_line,
+        start_column: p.column,
+        start_line: p.line,
+    }
 }
 
-fn location(doc: &Document, span: Span) -> Value {
-    let mut l = json!({
-        "physicalLocation": {
-            "artifactLocation": {"uri": uri(&doc.path)},
-            "region": region(doc, span),
-        }
-    });
-    // In a spreadsheet the region is the cell's row and column; the cell reference itself
-    // is a logical location.
-    if let Some(c) = doc.sheet_cell(span.start()) {
-        l["logicalLocations"] = json!([{
-            "name": c.reference(),
-            "fullyQualifiedName": format!("{}!{}", doc.path, c.reference()),
-            "kind": "element",
-        }]);
+/// `uri`: the document's path as [`uri`] gives it, made once per finding.
+fn location<'a>(doc: &Document, uri: &'a str, span: Span) -> Location<'a> {
+    Location {
+        id: None,
+        // In a spreadsheet the region is the cell's row and column; the cell reference itself
+        // is a logical location.
+        logical_locations: doc.sheet_cell(span.start()).map(|c| {
+            [Logical {
+                fully_qualified_name: format!("{}!{}", doc.path, c.reference()),
+                kind: "element",
+                name: c.reference(),
+            }]
+        }),
+        message: None,
+        physical_location: Physical {
+            artifact_location: Artifact { uri },
+            region: region(doc, span),
+        },
     }
-    l
 }
 
-fn result(doc: &Document, d: &Diagnostic, rule_index: Option<usize>) -> Value {
-    let mut r = json!({
-        "ruleId": d.code,
-        "level": level(d.severity),
-        "message": {"text": d.message},
-        "locations": [location(doc, d.primary.span)],
-    });
-    if let Some(i) = rule_index {
-        r["ruleIndex"] = json!(i);
-    }
-    if let Some(form) = &d.form {
-        r["properties"] = json!({"form": form});
-    }
-    if !d.secondary.is_empty() {
-        r["relatedLocations"] = d
-            .secondary
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                let mut loc = location(doc, l.span);
-                loc["id"] = json!(i);
-                loc["message"] = json!({"text": l.message});
-                loc
+fn result<'a>(
+    doc: &Document,
+    uri: &'a str,
+    d: &'a Diagnostic,
+    rule_index: Option<usize>,
+) -> SarifResult<'a> {
+    SarifResult {
+        fixes: d.fix.as_ref().map(|fix| {
+            [SarifFix {
+                artifact_changes: [Change {
+                    artifact_location: Artifact { uri },
+                    replacements: (fix.edits.iter())
+                        .map(|e| Replacement {
+                            deleted_region: region(doc, e.span),
+                            inserted_content: Text { text: &e.text },
+                        })
+                        .collect(),
+                }],
+                description: Text {
+                    text: &fix.description,
+                },
+            }]
+        }),
+        level: level(d.severity),
+        locations: [location(doc, uri, d.primary.span)],
+        message: Text { text: &d.message },
+        properties: d.form.as_deref().map(|form| Properties { form }),
+        related_locations: (d.secondary.iter().enumerate())
+            .map(|(i, l)| Location {
+                id: Some(i),
+                message: Some(Text { text: &l.message }),
+                ..location(doc, uri, l.span)
             })
-            .collect();
+            .collect(),
+        rule_id: &d.code,
+        rule_index,
     }
-    if let Some(fix) = &d.fix {
-        r["fixes"] = json!([{
-            "description": {"text": fix.description},
-            "artifactChanges": [{
-                "artifactLocation": {"uri": uri(&doc.path)},
-                "replacements": fix.edits.iter().map(|e| json!({
-                    "deletedRegion": region(doc, e.span),
-                    "insertedContent": {"text": e.text},
-                })).collect::<Vec<_>>(),
-            }],
-        }]);
-    }
-    r
 }
 
 /// Stands where the results go while the rest of the log is printed; a JSON string no rule
@@ -170,24 +264,27 @@ impl Stream {
     /// A file's results, each spooled as it is made (see `json::Stream::add`).
     fn add(&mut self, f: &FileReport) -> std::io::Result<()> {
         self.invocation_ok &= !f.unreadable;
+        let uri = uri(&f.document.path);
         for d in &f.diagnostics {
-            self.results.item(&self.result_json(f, &d))?;
+            self.results.item(&self.result_json(f, &uri, &d))?;
         }
         Ok(())
     }
 
-    fn result_json(&self, f: &FileReport, d: &Diagnostic) -> String {
-        let r = result(&f.document, d, self.index.get(&*d.code).copied());
+    /// One result, printed; `uri` is the file's path as [`uri`] gives it.
+    fn result_json(&self, f: &FileReport, uri: &str, d: &Diagnostic) -> String {
+        let r = result(&f.document, uri, d, self.index.get(&*d.code).copied());
         item_json(&r, 8)
     }
 
     /// A file's results (see [`Sink::render`]).
     fn part(&self, f: &FileReport) -> Part {
+        let uri = uri(&f.document.path);
         Part {
             texts: f
                 .diagnostics
                 .iter()
-                .map(|d| self.result_json(f, &d))
+                .map(|d| self.result_json(f, &uri, &d))
                 .collect(),
             unreadable: f.unreadable,
             ..Part::default()
@@ -247,20 +344,27 @@ mod tests {
 
     #[test]
     fn the_spooled_results_land_in_the_log() {
-        // The fixture with two of its unit columns made wrong: a form with findings.
+        // The fixture with two of its unit columns and a value made wrong: a form with findings.
         let text = std::fs::read_to_string("tests/fixtures/other_issuer_single_period.txt")
             .unwrap()
             .replace("3.4\t万元/公里", "3.4\t公里")
             .replace("90\t%", "90\t分")
+            // A finding with a fix.
+            .replace("明显改善", "100百分比")
             .into_bytes();
         let set = RuleSet::builtin();
         let rules = RuleInfo::all(&set);
         let linter = Linter::new(set, Default::default());
-        let reports: Vec<FileReport> = ["a.txt", "b.txt"]
+        // And the same as CSV, whose results also name their cells (`logicalLocations`).
+        let csv = String::from_utf8(text.clone())
+            .unwrap()
+            .replace('\t', ",")
+            .into_bytes();
+        let reports: Vec<FileReport> = [("a.txt", &text), ("b.txt", &text), ("c.csv", &csv)]
             .iter()
-            .map(|p| {
+            .map(|(p, text)| {
                 linter
-                    .lint_ingested(crate::ingest::read_bytes(p, &text))
+                    .lint_ingested(crate::ingest::read_file(p, text))
                     .report
             })
             .collect();
@@ -270,13 +374,32 @@ mod tests {
         expected["runs"][0]["results"] = reports
             .iter()
             .flat_map(|f| {
-                f.diagnostics.iter().map(|d| {
-                    let index = rules.iter().position(|r| d.code == r.code);
-                    result(&f.document, &d, index)
-                })
+                let uri = uri(&f.document.path);
+                f.diagnostics
+                    .iter()
+                    .map(|d| {
+                        let index = rules.iter().position(|r| d.code == r.code);
+                        serde_json::to_value(result(&f.document, &uri, &d, index)).unwrap()
+                    })
+                    .collect::<Vec<_>>()
             })
             .collect();
-        assert!(expected["runs"][0]["results"].as_array().unwrap().len() > 2);
+        let results = expected["runs"][0]["results"].as_array().unwrap();
+        assert!(results.len() > 2);
+        // Every optional part of a result is in it somewhere: the text below holds the printed
+        // results to `Value`'s, whose keys are in the order of their names.
+        for pointer in [
+            "/fixes",
+            "/properties/form",
+            "/relatedLocations/0/message",
+            "/ruleIndex",
+            "/locations/0/logicalLocations",
+        ] {
+            assert!(
+                results.iter().any(|r| r.pointer(pointer).is_some()),
+                "no result has {pointer}"
+            );
+        }
         assert_eq!(log_value, expected);
         // Printed as serde_json prints the whole log.
         assert_eq!(
