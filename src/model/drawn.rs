@@ -4,14 +4,14 @@
 //! The HTML report draws four texts of a half: its 二级指标, 三级指标 and 指标值, and which
 //! period it is. A row of the model holds far more (both halves' labels and spans, extra
 //! columns, a heap block for each long cell): a 10 MB file whose every row is a finding kept
-//! 184,000 of them for the report, some 46 MB. Held here, a half is its spans and the
+//! 184,000 of them for the report, some 40 MB. Held here, a half is its spans and the
 //! offsets of its texts, and the texts of a form are one string.
 
 use super::{IndicatorHalf, IndicatorRow, Span};
 
 /// The halves of some of a form's rows, in print order, 实施期 before 年度 within a row. Boxed,
-/// and nothing at all when there are none: every form of a file has one, most of them empty
-/// whenever it is not used.
+/// and nothing when there are none: every form has one, empty unless the HTML report is
+/// written.
 #[derive(Debug, Clone, Default)]
 pub struct DrawnRows(Option<Box<Held>>);
 
