@@ -95,14 +95,14 @@ fn each_annotation<E>(
             p.line, p.column, p.end_line, p.end_column,
         );
         escape(&d.code, true, &mut line);
-        escape(" ", true, &mut line);
+        line.push(' ');
         escape(d.name(), true, &mut line);
         line.push_str("::");
         escape(&d.message, false, &mut line);
         if let Some(form) = &d.form {
-            escape("（", false, &mut line);
+            line.push('（');
             escape(form, false, &mut line);
-            escape("）", false, &mut line);
+            line.push('）');
         }
         line.push('\n');
         write(&line)?;

@@ -183,6 +183,18 @@ struct Context {
     column: usize,
 }
 
+impl Context {
+    /// What miette read.
+    fn of(c: &dyn SpanContents<'_>) -> Context {
+        let start = c.span().offset();
+        Context {
+            data: start..start + c.span().len(),
+            line: c.line(),
+            column: c.column(),
+        }
+    }
+}
+
 /// [`Context`] as miette's source finds it, quirks and all, a line at a time: miette walks the
 /// text byte by byte, and each finding's labels are read three or four times, so the walk was a
 /// tenth of a run that printed its findings. A text with a carriage return is left to miette.
@@ -193,13 +205,9 @@ fn context(
     after: usize,
 ) -> Result<Context, MietteError> {
     if memchr::memchr(b'\r', text).is_some() {
-        let c = text.read_span(span, before, after)?;
-        let start = c.span().offset();
-        return Ok(Context {
-            data: start..start + c.span().len(),
-            line: c.line(),
-            column: c.column(),
-        });
+        return text
+            .read_span(span, before, after)
+            .map(|c| Context::of(&*c));
     }
     let (at, len) = (span.offset(), span.len());
     // The last byte of the span: miette writes it two ways, which differ for an empty span.
@@ -209,7 +217,7 @@ fn context(
     let (mut start_line, mut start_column, mut current_line_start) = (0, 0, 0);
     let mut before_starts = std::collections::VecDeque::new();
     let (mut end_lines, mut post_span, mut post_span_newline) = (0, false, false);
-    'walk: while offset < text.len() {
+    while offset < text.len() {
         // The bytes up to the next line break: miette counts those before the span into the
         // column, and stops at the first at or past its end once it has its lines after.
         let nl = memchr::memchr(b'\n', &text[offset..]).map_or(text.len(), |i| offset + i);
@@ -243,7 +251,7 @@ fn context(
             }
             if end_lines >= after {
                 offset += 1;
-                break 'walk;
+                break;
             }
         }
         current_line_start = offset + 1;
@@ -649,13 +657,9 @@ mod tests {
     /// What miette's own source reads for a span, as [`Context`].
     fn miettes(text: &[u8], span: &SourceSpan, before: usize, after: usize) -> Option<Context> {
         let c = text.read_span(span, before, after).ok()?;
-        let start = c.span().offset();
-        assert_eq!(c.data(), &text[start..start + c.span().len()]);
-        Some(Context {
-            data: start..start + c.span().len(),
-            line: c.line(),
-            column: c.column(),
-        })
+        let read = Context::of(&*c);
+        assert_eq!(c.data(), &text[read.data.clone()]);
+        Some(read)
     }
 
     /// [`context`] reads what miette does for every span of texts with empty lines, leading and
