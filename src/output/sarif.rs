@@ -128,32 +128,39 @@ struct Replacement<'a> {
 }
 
 fn region(doc: &Document, span: Span) -> Region {
-    let p = super::json::position(doc, span);
-    Region {
-        end_column: p.end_column,
-        end_line: p.end_line,
-        start_column: p.column,
-        start_line: p.line,
+    Region::of(&super::json::position(doc, span))
+}
+
+impl Region {
+    fn of(p: &super::json::Position) -> Region {
+        Region {
+            end_column: p.end_column,
+            end_line: p.end_line,
+            start_column: p.column,
+            start_line: p.line,
+        }
     }
 }
 
-/// `uri`: the document's path as [`uri`] gives it, made once per finding.
+/// `uri`: the document's path as [`uri`] gives it, made once per file.
 fn location<'a>(doc: &Document, uri: &'a str, span: Span) -> Location<'a> {
+    let p = super::json::position(doc, span);
+    let region = Region::of(&p);
     Location {
         id: None,
         // In a spreadsheet the region is the cell's row and column; the cell reference itself
-        // is a logical location.
-        logical_locations: doc.sheet_cell(span.start()).map(|c| {
+        // (which the position holds) is a logical location.
+        logical_locations: p.cell.map(|name| {
             [Logical {
-                fully_qualified_name: format!("{}!{}", doc.path, c.reference()),
+                fully_qualified_name: format!("{}!{name}", doc.path),
                 kind: "element",
-                name: c.reference(),
+                name,
             }]
         }),
         message: None,
         physical_location: Physical {
             artifact_location: Artifact { uri },
-            region: region(doc, span),
+            region,
         },
     }
 }
