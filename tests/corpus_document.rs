@@ -291,6 +291,29 @@ fn every_project_line_and_every_form_is_matched_or_reported() {
     );
 }
 
+/// Forms are reported as missing from the budget table only when the document has a project
+/// table to miss them from: a file of forms alone (the usual submission) has no projects, and a
+/// project table whose lines were all lost lists every project form without a line.
+#[test]
+fn forms_without_a_project_table_are_not_projects() {
+    let report = lint_file(Path::new(CORPUS));
+    let project_forms = (report.document.forms.iter())
+        .filter(|f| f.kind == kpilint::model::FormKind::Project)
+        .count();
+    let mut no_lines = report.document.clone();
+    for t in &mut no_lines.tables {
+        t.rows.retain(|r| r.role != RowRole::Project);
+    }
+    let projects = kpilint::rules::budget::match_projects(&no_lines);
+    assert_eq!(projects.len(), project_forms);
+    assert!(projects
+        .iter()
+        .all(|p| p.line.is_none() && p.form.is_some()));
+    let mut forms_only = report.document.clone();
+    forms_only.tables.clear();
+    assert!(kpilint::rules::budget::match_projects(&forms_only).is_empty());
+}
+
 fn line_start(doc: &kpilint::model::Document, line: u32) -> usize {
     doc.text
         .split_inclusive('\n')
