@@ -29,7 +29,8 @@ pub struct Settings {
     /// Parameter overrides by rule code.
     pub params: HashMap<String, HashMap<String, ParamValue>>,
     /// Every `when` and `assert` evaluated node by node on every row, without the engine's
-    /// shortcuts or remembered passes: for the tests that hold those to the same outcome.
+    /// shortcuts, the lambdas' compiled row tests or remembered passes: for the tests that
+    /// hold those to the same outcome.
     #[cfg(test)]
     pub node_by_node: bool,
 }
@@ -832,7 +833,10 @@ fn evaluator<'a>(rule: &'a Rule, settings: &'a Settings) -> Evaluator<'a> {
         .params_of(rule)
         .map(|(k, v)| (k, v.to_value()))
         .collect();
-    Evaluator::new(params)
+    Evaluator {
+        row_tests: !node_by_node(settings),
+        ..Evaluator::new(params)
+    }
 }
 
 /// Runs one rule on one item whose variables are in `env`: whether it passed (stayed silent
@@ -1175,7 +1179,8 @@ mod tests {
 
     /// Values kept for an item's other rules (`memo`), the engine's shortcuts and the passes
     /// remembered by row (`verdict`) change nothing: every built-in rule, run over the
-    /// disclosure with the values kept, the shortcuts taken and rows passed before skipped,
+    /// disclosure with the values kept, the shortcuts taken, rows decided by the lambdas'
+    /// compiled tests (`rowtest`) and rows passed before skipped,
     /// finds exactly what it finds when the same packs are loaded without slots and every
     /// expression is evaluated node by node on every row (each finding whole: message,
     /// labels, fix), and the traces of rules with shortcuts are the same line for line.

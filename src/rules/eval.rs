@@ -580,6 +580,9 @@ pub struct Evaluator<'a> {
     /// list, not a map: a rule has two or three, and an evaluator is made for every rule on
     /// every file (copying them cost a dozen allocations a file).
     pub params: Vec<(&'a str, V<'a>)>,
+    /// Whether a lambda's compiled test decides a row ([`crate::rules::rowtest`]); the tests
+    /// that compare the engine's shortcuts with node-by-node evaluation turn it off.
+    pub row_tests: bool,
 }
 
 /// What a rule's expressions read while it runs on one item: the item's variables and the
@@ -701,7 +704,10 @@ fn same_name(a: &str, b: &str) -> bool {
 
 impl<'a> Evaluator<'a> {
     pub fn new(params: Vec<(&'a str, V<'a>)>) -> Self {
-        Evaluator { params }
+        Evaluator {
+            params,
+            row_tests: true,
+        }
     }
 
     /// The value of `node` for the item `env` is on. Inlined into every caller: most nodes
@@ -935,7 +941,16 @@ impl<'a> Evaluator<'a> {
             let mut kept = Vec::new();
             let mut hits = 0usize;
             for item in items.iter() {
-                if logic(&self.with_lambda(lambda, item.clone(), env)?) != Some(true) {
+                // A row is asked the lambda's compiled test where it has one (`RowTest`).
+                let decided = match (&lambda.test, &item.val) {
+                    (Some(t), Val::Half(h)) if self.row_tests => t.decide(h),
+                    _ => None,
+                };
+                let holds = match decided {
+                    Some(l) => l,
+                    None => logic(&self.with_lambda(lambda, item.clone(), env)?),
+                };
+                if holds != Some(true) {
                     if over == ListFn::All {
                         return Ok(V::new(Val::Bool(false)));
                     }
@@ -1862,7 +1877,7 @@ fn years_of(period: &str) -> Option<Decimal> {
 
 /// A row's fields. Which cells each reads is also written in `verdict::Reads::of_field`, which
 /// remembers passes by those cells: change both together.
-fn half_field<'a>(h: &'a HalfCtx<'a>, name: &str) -> Option<V<'a>> {
+pub(super) fn half_field<'a>(h: &'a HalfCtx<'a>, name: &str) -> Option<V<'a>> {
     let half = h.half;
     Some(match name {
         "period" => V::new(s(h.period.label())),

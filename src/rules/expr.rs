@@ -1,6 +1,7 @@
 //! Expressions of rule packs: text to a syntax tree with byte spans, so that a load error can
 //! point at the exact part of an expression inside the YAML pack.
 
+use super::rowtest::RowTest;
 use pest::iterators::Pair;
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 use pest::Parser as _;
@@ -56,6 +57,7 @@ impl Node {
             start,
             end,
             slot: NO_SLOT,
+            test: None,
         }
     }
 
@@ -106,6 +108,9 @@ pub struct Node {
     /// of its scope compute the same value, or for the form being checked, if it reads the
     /// form alone ([`FORM_SLOT`] set; see [`crate::rules::memo`]); [`NO_SLOT`] if neither.
     pub slot: u32,
+    /// A lambda's body compiled into a test the engine decides on a row itself
+    /// ([`RowTest`]), if it is one; `None` on every other node.
+    pub test: Option<Box<RowTest>>,
 }
 
 /// A node whose value is not kept between rules.
@@ -323,7 +328,11 @@ fn primary(p: Pair<'_, Rule>) -> Node {
                 .next()
                 .map(build)
                 .unwrap_or(Node::new(Expr::Null, end, end));
-            node(Expr::Lambda(param, Box::new(body)))
+            let test = RowTest::compile(&param, &body).map(Box::new);
+            Node {
+                test,
+                ..node(Expr::Lambda(param, Box::new(body)))
+            }
         }
         _ => node(Expr::Null),
     }

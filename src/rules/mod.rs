@@ -12,6 +12,7 @@ pub mod examples;
 pub mod expr;
 pub mod memo;
 pub mod pack;
+pub mod rowtest;
 pub mod types;
 pub mod verdict;
 
