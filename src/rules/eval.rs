@@ -934,7 +934,14 @@ impl<'a> Evaluator<'a> {
             if over == ListFn::Map {
                 let mut out = Vec::with_capacity(items.len());
                 for item in items.iter() {
-                    out.push(self.with_lambda(lambda, item.clone(), env)?);
+                    let compiled = match (&lambda.test, &item.val) {
+                        (Some(t), Val::Half(h)) if self.row_tests => t.value(h),
+                        _ => None,
+                    };
+                    out.push(match compiled {
+                        Some(v) => v,
+                        None => self.with_lambda(lambda, item.clone(), env)?,
+                    });
                 }
                 return Ok(V::new(Val::List(Rc::new(out))));
             }

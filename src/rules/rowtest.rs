@@ -1,4 +1,5 @@
-//! Conditions over a form's rows, decided on the row without the evaluator.
+//! Conditions over a form's rows, and values of them, decided on the row without the
+//! evaluator.
 //!
 //! The rules over forms pick rows with conditions (`filter(form.annual_rows, r => r.level2 ==
 //! "成本指标")`, `any(rows, r => r.level1 == "效益指标")`), and each is asked of every row of
@@ -7,7 +8,9 @@
 //! node: some 560 instructions a row, 37,000 a form, over a third of what the rules over forms
 //! cost. Most conditions are fields of the row compared with a text or `null`, joined by `and`,
 //! `or` and `not`; those are compiled when the pack is parsed into a [`RowTest`], which reads
-//! the row's fields itself (some 220 instructions a row).
+//! the row's fields itself (some 220 instructions a row). So are the values `map` takes of
+//! rows that are such conditions, fields, texts and `choose` of them (K001's categories,
+//! `choose(r.level1 == "成本指标", "成本指标", r.level2)`).
 //!
 //! A test gives the evaluator's answer or none. Fields are read by the evaluator's own
 //! functions ([`eval::half_field`], [`eval::field`]), and `and`, `or`, `not` and the comparisons
@@ -16,8 +19,9 @@
 //! as before. An element that is not a row (a task, a funds source) is always evaluated node by
 //! node. A unit test holds every test to the evaluator on every row of the disclosure.
 
-use super::eval::{self, HalfCtx};
+use super::eval::{self, HalfCtx, Val, V};
 use super::expr::{BinOp, Expr, Node, UnOp};
+use std::borrow::Cow;
 
 /// A condition over one row, compiled from a lambda's body (see the module's notes).
 #[derive(Debug, Clone, PartialEq)]
@@ -31,8 +35,12 @@ pub enum RowTest {
         literal: Option<String>,
         negated: bool,
     },
-    /// `r.<field>` read as a condition (`r.value.is_money`).
+    /// `r.<field>`: read as a condition (`r.value.is_money`) or as a value.
     Read(Path),
+    /// A text literal, as a value (`"成本指标"`).
+    Text(String),
+    /// `choose(condition, a, b)`: `a` where the condition holds, else `b`.
+    Choose(Box<[RowTest; 3]>),
 }
 
 /// `r.field` or `r.field.sub`: what a row test reads of the row.
@@ -70,7 +78,40 @@ impl RowTest {
                 },
                 negated: *op == BinOp::Ne,
             },
+            Expr::Str(text) => RowTest::Text(text.clone()),
+            Expr::Call(name, args) if name == "choose" && args.len() == 3 => {
+                let [c, a, b] = [&args[0], &args[1], &args[2]];
+                let compiled = [
+                    Self::compile(param, c)?,
+                    Self::compile(param, a)?,
+                    Self::compile(param, b)?,
+                ];
+                RowTest::Choose(Box::new(compiled))
+            }
             _ => RowTest::Read(Path::of(param, body)?),
+        })
+    }
+
+    /// The body's value on `h`, as the evaluator would give it (`map`'s element); `None` when it
+    /// must be evaluated node by node.
+    pub fn value<'a>(&'a self, h: &'a HalfCtx<'a>) -> Option<V<'a>> {
+        Some(match self {
+            RowTest::Read(path) => path.read(h)?,
+            RowTest::Text(text) => V::new(Val::Str(Cow::Borrowed(text))),
+            // `choose` evaluates only what it returns.
+            RowTest::Choose(parts) => {
+                let [c, a, b] = &**parts;
+                if c.decide(h)? == Some(true) {
+                    a.value(h)?
+                } else {
+                    b.value(h)?
+                }
+            }
+            // Logic and comparisons are `true`, `false` or `null`.
+            _ => match self.decide(h)? {
+                Some(b) => V::new(Val::Bool(b)),
+                None => V::null(),
+            },
         })
     }
 
@@ -108,7 +149,9 @@ impl RowTest {
                 };
                 Some(same != *negated)
             }
-            RowTest::Read(path) => eval::logic(&path.read(h)?),
+            RowTest::Read(_) | RowTest::Text(_) | RowTest::Choose(_) => {
+                eval::logic(&self.value(h)?)
+            }
         })
     }
 }
@@ -147,7 +190,7 @@ impl Path {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::eval::{DocCtx, Env, Evaluator, Val, V};
+    use crate::rules::eval::{DocCtx, Env, Evaluator};
     use crate::rules::expr;
 
     fn test(text: &str) -> Option<RowTest> {
@@ -170,13 +213,14 @@ mod tests {
         // Anything else is left to the evaluator.
         assert!(test(r#"r => "成本指标" == r.level2"#).is_none());
         assert!(test(r#"r => matches(r.text, "元")"#).is_none());
-        assert!(test(r#"r => choose(r.level1 == "成本指标", "成本指标", r.level2)"#).is_none());
+        assert!(test(r#"r => choose(r.level1 == "成本指标", "成本指标", r.level2)"#).is_some());
+        assert!(test(r#"r => choose(r.level1 == "成本指标", "成本指标")"#).is_none());
         assert!(test("r => r.value.yuan > 100").is_none());
         assert!(test("r => s.level2 == null").is_none());
         assert!(test("r => r == null").is_none());
     }
 
-    /// Every condition below, on every half of the disclosure: the test's answer is the
+    /// Every body below, on every half of the disclosure: the test's logic and value are the
     /// evaluator's, or the test gives none and the evaluator raises an error.
     #[test]
     fn tests_decide_as_the_evaluator_does_on_every_row_of_the_disclosure() {
@@ -193,6 +237,12 @@ mod tests {
             "r => r.value.per_time",
             "r => r.written",
             "r => r.value == null or r.value.year != null",
+            // Values, as `map` takes them.
+            r#"r => choose(r.level1 == "成本指标", "成本指标", r.level2)"#,
+            r#"r => choose(r.level2 == "成本指标", "成本", r.name)"#,
+            r#"r => choose(r.value.is_money, r.value.unit, choose(r.text == null, "", r.name))"#,
+            "r => r.value.amount",
+            "r => r.level1",
             // Fields rows do not have: no answer here, an error from the evaluator.
             "r => r.nonesuch == null",
             "r => r.value.nonesuch or r.name == null",
@@ -222,6 +272,10 @@ mod tests {
                     match (t.decide(h), by_nodes) {
                         (Some(l), Ok(v)) => {
                             assert_eq!(l, eval::logic(&v), "{text} on {:?}", h.half.name);
+                            // The value too, and the cell it came from.
+                            let w = t.value(h).unwrap();
+                            let seen = |v: &V<'_>| (v.display(), v.is_null(), v.span());
+                            assert_eq!(seen(&w), seen(&v), "{text} on {:?}", h.half.name);
                             decided += 1;
                         }
                         (None, Err(_)) => {}
@@ -234,6 +288,6 @@ mod tests {
                 }
             }
         }
-        assert!(decided > 12 * 5_000, "{decided}");
+        assert!(decided > 17 * 5_000, "{decided}");
     }
 }
