@@ -815,8 +815,7 @@ impl Guard {
         env: &mut Env<'e, 'a>,
     ) -> Result<bool, EvalError> {
         for (key, texts) in keys {
-            let v = ev.eval(key, env)?;
-            if texts.iter().any(|t| eval::is_text(&v, t)) {
+            if ev.is_one_of(key, texts, env)? {
                 return Ok(true);
             }
         }

@@ -721,6 +721,30 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// Whether `node`'s value is one of `texts` (`is_text`), read in place where an earlier
+    /// rule kept it: the engine's guards ask this of most rules on most rows, and copying the
+    /// kept value out to compare it, then dropping the copy, cost 0.4% of a run.
+    pub fn is_one_of<'e: 'a>(
+        &self,
+        node: &'e Node,
+        texts: &[String],
+        env: &mut Env<'e, 'a>,
+    ) -> Result<bool, EvalError> {
+        let is = |v: &V<'_>| texts.iter().any(|t| is_text(v, t));
+        if node.slot != NO_SLOT {
+            let slot = (node.slot & !FORM_SLOT) as usize;
+            let store = if node.slot & FORM_SLOT != 0 {
+                &env.form_kept
+            } else {
+                &env.kept
+            };
+            if let Some(Some(v)) = store.get(slot) {
+                return Ok(is(v));
+            }
+        }
+        Ok(is(&self.eval(node, env)?))
+    }
+
     /// The value of a node with a slot: kept by an earlier rule on this item, or computed
     /// and kept.
     #[inline(never)]
