@@ -173,7 +173,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         .into_inner()
         .next()
         .expect("expression has an expr");
-    let node = build(expr);
+    let mut node = build(expr);
     if let Some(at) = too_deep(&node) {
         return Err(SyntaxError {
             message: format!("表达式嵌套过深（超过 {MAX_DEPTH} 层），请拆分为几个 let"),
@@ -181,7 +181,28 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
             help: Some(SPLIT_HELP),
         });
     }
+    compile_row_tests(&mut node);
     Ok(node)
+}
+
+/// Gives each lambda the [`RowTest`] its body compiles to, if any. Only once the expression
+/// is known not to nest past [`MAX_DEPTH`]: compiling walks the body recursively.
+fn compile_row_tests(node: &mut Node) {
+    // Matched here rather than through `children_mut`, which makes a vector a node: every
+    // expression of every pack is walked each time kpilint starts.
+    match &mut node.expr {
+        Expr::Lambda(param, body) => {
+            node.test = RowTest::compile(param, body).map(Box::new);
+            compile_row_tests(body);
+        }
+        Expr::List(items) | Expr::Call(_, items) => items.iter_mut().for_each(compile_row_tests),
+        Expr::Field(e, _) | Expr::Unary(_, e) => compile_row_tests(e),
+        Expr::Binary(_, a, b) => {
+            compile_row_tests(a);
+            compile_row_tests(b);
+        }
+        Expr::Num(_) | Expr::Str(_) | Expr::Bool(_) | Expr::Null | Expr::Var(_) => {}
+    }
 }
 
 /// How deep an expression may nest. Checking, numbering and evaluating an expression walk it
@@ -328,11 +349,7 @@ fn primary(p: Pair<'_, Rule>) -> Node {
                 .next()
                 .map(build)
                 .unwrap_or(Node::new(Expr::Null, end, end));
-            let test = RowTest::compile(&param, &body).map(Box::new);
-            Node {
-                test,
-                ..node(Expr::Lambda(param, Box::new(body)))
-            }
+            node(Expr::Lambda(param, Box::new(body)))
         }
         _ => node(Expr::Null),
     }
@@ -382,6 +399,24 @@ mod tests {
             .expect_err("too deep")
             .message
             .contains("嵌套过深"));
+    }
+
+    /// A lambda's row test is compiled only once the expression passed the depth check: a body
+    /// thousands deep is refused as too deep, not walked.
+    #[test]
+    fn lambdas_get_row_tests_within_the_depth_limit() {
+        let chain = |n| {
+            let body = vec!["r.name == null"; n].join(" and ");
+            format!("filter(form.rows, r => {body})")
+        };
+        let e = parse(&chain(3_000)).expect_err("too deep");
+        assert!(e.message.contains("嵌套过深"), "{}", e.message);
+        let node = parse(&chain(100)).unwrap();
+        let Expr::Call(_, args) = &node.expr else {
+            panic!("a call")
+        };
+        assert!(args[1].test.is_some(), "the lambda's body compiles");
+        assert!(args[0].test.is_none(), "only lambdas have tests");
     }
 
     #[test]
