@@ -7,6 +7,7 @@
 
 use super::budget::{self, Project};
 use super::expr::{BinOp, Expr, Node, UnOp, FORM_SLOT, NO_SLOT};
+use super::rowtest::RowTest;
 use crate::diagnostics::Shared;
 use crate::ingest::labels::parent_of;
 use crate::model::QuickMap;
@@ -907,6 +908,20 @@ impl<'a> Evaluator<'a> {
         })
     }
 
+    /// The lambda's compiled test and the row to ask it of, where the lambda has one and the
+    /// element is a row ([`crate::rules::rowtest`]); otherwise the lambda is evaluated node by
+    /// node.
+    fn row_test<'n>(
+        &self,
+        lambda: &'n Node,
+        item: &V<'a>,
+    ) -> Option<(&'n RowTest, &'a HalfCtx<'a>)> {
+        match (&lambda.test, &item.val) {
+            (Some(t), Val::Half(h)) if self.row_tests => Some((t, *h)),
+            _ => None,
+        }
+    }
+
     fn with_lambda<'e: 'a>(
         &self,
         lambda: &'e Node,
@@ -958,10 +973,7 @@ impl<'a> Evaluator<'a> {
             if over == ListFn::Map {
                 let mut out = Vec::with_capacity(items.len());
                 for item in items.iter() {
-                    let compiled = match (&lambda.test, &item.val) {
-                        (Some(t), Val::Half(h)) if self.row_tests => t.value(h),
-                        _ => None,
-                    };
+                    let compiled = self.row_test(lambda, item).and_then(|(t, h)| t.value(h));
                     out.push(match compiled {
                         Some(v) => v,
                         None => self.with_lambda(lambda, item.clone(), env)?,
@@ -972,11 +984,7 @@ impl<'a> Evaluator<'a> {
             let mut kept = Vec::new();
             let mut hits = 0usize;
             for item in items.iter() {
-                // A row is asked the lambda's compiled test where it has one (`RowTest`).
-                let decided = match (&lambda.test, &item.val) {
-                    (Some(t), Val::Half(h)) if self.row_tests => t.decide(h),
-                    _ => None,
-                };
+                let decided = self.row_test(lambda, item).and_then(|(t, h)| t.decide(h));
                 let holds = match decided {
                     Some(l) => l,
                     None => logic(&self.with_lambda(lambda, item.clone(), env)?),
