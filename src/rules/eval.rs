@@ -645,6 +645,17 @@ impl<'e, 'a> Env<'e, 'a> {
         self.vars.pop();
     }
 
+    /// The value kept in `slot` (a node's: [`FORM_SLOT`] set for the form's values) for this
+    /// item or its form, if an earlier rule computed it; none for [`NO_SLOT`].
+    fn kept_for(&self, slot: u32) -> Option<&V<'a>> {
+        let store = if slot & FORM_SLOT != 0 {
+            &self.form_kept
+        } else {
+            &self.kept
+        };
+        store.get((slot & !FORM_SLOT) as usize)?.as_ref()
+    }
+
     fn get(&self, name: &str) -> Option<&V<'a>> {
         self.vars
             .iter()
@@ -732,16 +743,8 @@ impl<'a> Evaluator<'a> {
         env: &mut Env<'e, 'a>,
     ) -> Result<bool, EvalError> {
         let is = |v: &V<'_>| texts.iter().any(|t| is_text(v, t));
-        if node.slot != NO_SLOT {
-            let slot = (node.slot & !FORM_SLOT) as usize;
-            let store = if node.slot & FORM_SLOT != 0 {
-                &env.form_kept
-            } else {
-                &env.kept
-            };
-            if let Some(Some(v)) = store.get(slot) {
-                return Ok(is(v));
-            }
+        if let Some(v) = env.kept_for(node.slot) {
+            return Ok(is(v));
         }
         Ok(is(&self.eval(node, env)?))
     }
@@ -759,7 +762,7 @@ impl<'a> Evaluator<'a> {
                 &mut env.kept
             }
         }
-        if let Some(Some(v)) = store(env, for_form).get(slot) {
+        if let Some(v) = env.kept_for(node.slot) {
             return Ok(v.clone());
         }
         let v = self.compute(node, env)?;
