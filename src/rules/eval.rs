@@ -1247,10 +1247,6 @@ impl<'a> Evaluator<'a> {
     }
 }
 
-/// A pattern compiled once per process and shared by every thread. A rule's pattern is the
-/// same in every document, and compiling one costs more than linting a form, so with the
-/// usual one form per file, compiling per document took a fifth of a run. Patterns built
-/// from cell text could be endless: the cache stops growing at 1,024.
 /// Whether `text` matches `pattern`, through a cache of this thread's patterns: a rule's
 /// patterns are a handful of literals, and looking one up by comparing it with each (no hash,
 /// no lock) costs a tenth of what [`compiled`]'s shared map does, on every row of every form.
@@ -1277,6 +1273,10 @@ fn is_match(pattern: &str, text: &str) -> Result<bool, String> {
     Ok(hit)
 }
 
+/// A pattern compiled once per process and shared by every thread. A rule's pattern is the
+/// same in every document, and compiling one costs more than linting a form, so with the
+/// usual one form per file, compiling per document took a fifth of a run. Patterns built
+/// from cell text could be endless: the cache stops growing at 1,024.
 fn compiled(pattern: &str) -> Result<Arc<Regex>, String> {
     static CACHE: OnceLock<Mutex<HashMap<String, Arc<Regex>>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
