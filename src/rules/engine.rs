@@ -11,7 +11,7 @@ use super::eval::{
 };
 use super::expr::{BinOp, Expr, Node, NO_SLOT};
 use super::pack::{Compiled, LabelExpr, ParamValue, Part, Rule, Scope};
-use super::verdict::Verdicts;
+use super::verdict::{Ran, Verdicts};
 use crate::diagnostics::{codes, Diagnostic, Edit, Fix, Label, Severity, Shared};
 use crate::model::{BudgetTable, Document, KeyTask, Span, TableRow};
 use rayon::prelude::*;
@@ -561,7 +561,7 @@ pub fn run_ctx<'r: 'a, 'a>(
                             continue;
                         }
                     }
-                    let passed = run_item(
+                    let ran = run_item(
                         rules[i],
                         quick(i),
                         &item,
@@ -572,8 +572,8 @@ pub fn run_ctx<'r: 'a, 'a>(
                         &mut failed[i],
                         out,
                     );
-                    if remembered && passed {
-                        verdicts.pass(i);
+                    if remembered {
+                        verdicts.ran(i, ran);
                     }
                 }
                 if remembered {
@@ -644,6 +644,14 @@ impl Shortcuts {
         assert: None,
         form_gate: None,
     };
+
+    /// The values the rule's guard compares with texts, in its leading operands: when one
+    /// operand holds none of them, the rule is silent ([`Ran::Shut`]).
+    pub fn guard_keys(&self) -> impl Iterator<Item = &Node> {
+        (self.when.iter())
+            .flat_map(|g| g.tests.iter().flatten())
+            .map(|(key, _)| key)
+    }
 
     /// The shortcuts of a rule whose shared values are numbered (`memo::assign`).
     pub fn of(rule: &Rule) -> Shortcuts {
@@ -838,8 +846,8 @@ fn evaluator<'a>(rule: &'a Rule, settings: &'a Settings) -> Evaluator<'a> {
     }
 }
 
-/// Runs one rule on one item whose variables are in `env`: whether it passed (stayed silent
-/// without an error). A rule that fails is reported once (`failed`).
+/// Runs one rule on one item whose variables are in `env`: whether it spoke, or how it stayed
+/// silent. A rule that fails is reported once (`failed`).
 #[allow(clippy::too_many_arguments)]
 fn run_item<'r: 'a, 'a>(
     rule: &'r Rule,
@@ -851,26 +859,44 @@ fn run_item<'r: 'a, 'a>(
     env: &mut Env<'r, 'a>,
     failed: &mut Option<RuleError>,
     out: &mut Outcome,
-) -> bool {
+) -> Ran {
     let applied = if tracing {
         let mut t = Tracer::default();
         let r = apply(rule, quick, item, ev, settings, env, Some(&mut t));
-        r.inspect(|d| out.trace.push(t.line(item, d.as_ref())))
+        r.inspect(|a| out.trace.push(t.line(item, a.finding())))
     } else {
         apply(rule, quick, item, ev, settings, env, None)
     };
     match applied {
-        Ok(None) => true,
-        Ok(Some(finding)) => {
+        Ok(Applied::Silent) => Ran::Passed,
+        Ok(Applied::Shut) => Ran::Shut,
+        Ok(Applied::Found(finding)) => {
             out.diagnostics.push(finding);
-            false
+            Ran::Spoke
         }
         Err(failure) => {
             if failed.is_none() {
                 let (e, expr) = *failure;
                 *failed = Some(rule_error(rule, &e, expr, item));
             }
-            false
+            Ran::Spoke
+        }
+    }
+}
+
+/// What one rule's run on one item came to, short of an error.
+enum Applied {
+    Silent,
+    /// Silent because one of the guard's comparisons was false.
+    Shut,
+    Found(Diagnostic),
+}
+
+impl Applied {
+    fn finding(&self) -> Option<&Diagnostic> {
+        match self {
+            Applied::Found(d) => Some(d),
+            _ => None,
         }
     }
 }
@@ -909,11 +935,11 @@ impl Tracer {
 fn silent(
     trace: &mut Option<&mut Tracer>,
     why: impl FnOnce() -> String,
-) -> Result<Option<Diagnostic>, Failure> {
+) -> Result<Applied, Failure> {
     if let Some(t) = trace.as_deref_mut() {
         t.silent = Some(why());
     }
-    Ok(None)
+    Ok(Applied::Silent)
 }
 
 /// Runs one rule on one item whose variables are already in `env`: the finding, if any.
@@ -926,7 +952,7 @@ fn apply<'r: 'a, 'a>(
     settings: &Settings,
     env: &mut Env<'r, 'a>,
     mut trace: Option<&mut Tracer>,
-) -> Result<Option<Diagnostic>, Failure> {
+) -> Result<Applied, Failure> {
     let decide = |env: &mut Env<'r, 'a>| -> Result<Option<&'static str>, Failure> {
         let Some(w) = &rule.when else { return Ok(None) };
         let v = ev
@@ -943,9 +969,8 @@ fn apply<'r: 'a, 'a>(
     if let (Some(g), Some(w)) = (guard, &rule.when) {
         for keys in &g.tests {
             if !Guard::holds(keys, ev, env).map_err(|e| Box::new((e, w.clone())))? {
-                return silent(&mut trace, || {
-                    format!("不适用：when 不成立（{}）", when_text())
-                });
+                let why = || format!("不适用：when 不成立（{}）", when_text());
+                return silent(&mut trace, why).and(Ok(Applied::Shut));
             }
         }
     }
@@ -987,7 +1012,7 @@ fn apply<'r: 'a, 'a>(
                 format!("不适用：assert 为空（{}）", rule.assert.text)
             })
         }
-        Some(true) => return Ok(None),
+        Some(true) => return Ok(Applied::Silent),
         Some(false) => {}
     }
     // A message is a Chinese sentence of some 30 to 80 characters: grown from empty, it was
@@ -1056,7 +1081,7 @@ fn apply<'r: 'a, 'a>(
     }
     // Kept as long as the file's findings are: one label grown by a push has room for four.
     d.secondary.shrink_to_fit();
-    Ok(Some(d))
+    Ok(Applied::Found(d))
 }
 
 /// Labels the comparator and unit columns a value was read with (`≥ | 35 | 公里`), when the
@@ -1314,6 +1339,70 @@ rules:
         assert!(has_gate);
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].contains("数值溢出"), "{errors:?}");
+    }
+
+    /// A rule that reads its form is remembered by the row cells its guard compares, and only
+    /// where the guard shut it. G003 shares the guard's values, so they are kept and the
+    /// guard is made (`Guard`); G002 runs alone. Its guard reads a row's period and 二级指标 alone, so every
+    /// annual 数量指标 row of the disclosure has one key; the `assert` passes on its one-year
+    /// forms and fails on the others. Were a pass by the `assert` kept, every such row after
+    /// the first one-year form's would be skipped, and the findings on later forms lost.
+    #[test]
+    fn a_rule_remembered_by_its_guard_still_finds_on_every_form() {
+        let text = r#"name: guarded
+title: 守
+description: 守
+rules:
+  - code: G002
+    name: guarded
+    severity: warning
+    summary: 守
+    rationale: 守
+    over: row
+    when: 'row.period == "年度" and row.level2 == "数量指标" and form.period_years != null'
+    assert: form.period_years == 1
+    message: '{row.name}'
+    help: 守
+  - code: G003
+    name: sharing
+    severity: warning
+    summary: 守
+    rationale: 守
+    over: row
+    when: 'row.period == "年度" and row.level2 == "数量指标"'
+    assert: row.name != null
+    message: '{row.name}'
+    help: 守
+"#;
+        let mut set = RuleSet::default();
+        set.add("guarded.yaml", text);
+        assert!(set.broken.is_empty());
+        let rule = set.rule("G002").expect("G002");
+        assert!(super::super::verdict::reads(rule).is_none());
+        assert!(super::super::verdict::guard_reads(rule).is_some());
+        let doc = disclosure();
+        let found = |settings: &Settings| {
+            let out = run(&doc, &[rule], settings, None);
+            assert!(out.errors.is_empty());
+            let found: Vec<String> = out.diagnostics.iter().map(|d| format!("{d:?}")).collect();
+            found
+        };
+        let quick = found(&Settings::default());
+        // Run twice: the second run starts from what the first remembered.
+        assert_eq!(found(&Settings::default()), quick);
+        let forms = |found: &[String]| -> std::collections::BTreeSet<String> {
+            found
+                .iter()
+                .filter_map(|d| d.split("form: Some(").nth(1))
+                .map(|f| f.split(')').next().unwrap_or_default().to_owned())
+                .collect()
+        };
+        assert!(forms(&quick).len() > 10, "{}", forms(&quick).len());
+        let slow = Settings {
+            node_by_node: true,
+            ..Settings::default()
+        };
+        assert_eq!(quick, found(&slow));
     }
 
     /// Which rules a guard decides first: those whose `when` starts with a kept value

@@ -10,6 +10,12 @@
 //! implementation-period half and its annual half) is remembered the same way by the cells it
 //! reads of either half: V016 compares the two names, and names repeat more than values.
 //!
+//! A rule that reads its form as well (C002 compares a cost with the form's funds, V010 a
+//! deadline with its year) passes or not by the form, but on most rows the comparisons its
+//! `when` begins with are false (the row is not an annual cost), and then it is silent
+//! whatever the form says. It is remembered by the cells those comparisons read, and only
+//! where they shut it ([`guard_reads`]).
+//!
 //! Only passes are remembered (a rule that stays silent, whatever the reason). A finding is
 //! computed again on every row it is on, since its message and labels point at that row's
 //! cells, and an error is reported as the engine always reports it. Keys hold the cells' text
@@ -68,6 +74,10 @@ impl Reads {
         Reads(self.0 | other.0)
     }
 
+    fn without(self, other: Reads) -> Reads {
+        Reads(self.0 & !other.0)
+    }
+
     /// What reading `row.<field>` reads of the row, as `eval::half_field` computes it (a change
     /// there is a change here); `None` for a field this analysis does not know, which keeps
     /// the rule out of the cache.
@@ -112,6 +122,51 @@ pub fn reads(rule: &Rule) -> Option<Reads> {
         Item::Row => acc,
         Item::Pair => acc.with(Reads::PAIR),
     })
+}
+
+/// What a rule over rows or pairs that reads more than its item (`form.year`) reads of the
+/// item in the leading comparisons of its `when` that the engine makes itself
+/// ([`Shortcuts::guard_keys`]): when one of them is false, the rule is silent whatever else
+/// it would read, so that silence is a function of those cells. C002 and V010 read the
+/// form, and were run on every row, though all but a few rows are not annual costs or
+/// deadlines. `None` when a comparison reads anything but the item.
+///
+/// [`Shortcuts::guard_keys`]: super::engine::Shortcuts::guard_keys
+pub fn guard_reads(rule: &Rule) -> Option<Reads> {
+    let item = match rule.over {
+        Scope::Row => Item::Row,
+        Scope::Pair => Item::Pair,
+        _ => return None,
+    };
+    let mut acc = Reads(0);
+    let mut keys = rule.quick.guard_keys().peekable();
+    keys.peek()?;
+    for key in keys {
+        // The guard is decided before the `let`s: nothing is bound yet.
+        walk(item, key, &mut Vec::new(), &mut acc)?;
+    }
+    Some(match item {
+        Item::Row => acc,
+        Item::Pair => acc.with(Reads::PAIR),
+    })
+}
+
+/// How a rule's run on an item ended, as far as the memory goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ran {
+    /// A finding, or an error.
+    Spoke,
+    /// Silent.
+    Passed,
+    /// Silent because a comparison of its guard was false (see [`guard_reads`]).
+    Shut,
+}
+
+/// What a rule's remembered verdicts are: its passes, or only the rows its guard shut it on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum By {
+    Pass,
+    Guard,
 }
 
 /// What a remembered rule is over.
@@ -220,21 +275,24 @@ impl Signature {
 /// passed it.
 type Bucket = SmallVec<[Entry; 1]>;
 
-/// A key remembered: where its bytes are in [`Memory::arena`], and the rules that passed it.
+/// A key remembered: where its bytes are in [`Memory::arena`], and the rules that passed it,
+/// on implementation-period rows (and pairs) and on annual rows. A row's period is not in its
+/// key: most rules do not read it, and a key with it told each value's two halves apart, so
+/// that half the rows met a key not seen before.
 #[derive(Clone, Copy)]
 struct Entry {
     at: u32,
     len: u32,
-    passed: u64,
+    passed: [u64; 2],
 }
 
 /// What a thread remembers between runs of the engine (a run is one file, or 64 forms of it;
 /// a folder of one form per file shares its rows across files only this way).
 struct Memory {
     signature: Signature,
-    /// Per rule of the run: its group and its bit in the group's mask.
-    of_rule: Vec<Option<(usize, u64)>>,
-    groups: Vec<Reads>,
+    /// Per rule of the run: its group, its bit in the group's mask, and what is remembered.
+    of_rule: Vec<Option<(usize, u64, By)>>,
+    groups: Vec<Group>,
     /// By a quick hash of the encoded key (`encode`): each key and the rules that passed it.
     passed: QuickMap<u64, Bucket>,
     keys: usize,
@@ -259,6 +317,15 @@ thread_local! {
 /// files, as the value memo is (`value::forget_remembered`).
 pub fn forget() {
     KEPT.with(|k| k.borrow_mut().take());
+}
+
+/// The rules remembered by one key.
+struct Group {
+    /// The cells of the key: those any of the group's rules reads, but the period.
+    reads: Reads,
+    /// The group's rules that read the period: what they passed on an implementation-period
+    /// row is not known of an annual row, nor the other way round.
+    by_period: u64,
 }
 
 /// Groups of rules remembered; rules that read other sets of cells are checked on every row.
@@ -289,6 +356,8 @@ pub struct Verdicts {
     /// Per group, the rules known to pass the row, and those that passed it now.
     known: [u64; MAX_GROUPS],
     passed: [u64; MAX_GROUPS],
+    /// Which of an entry's masks is the row's: 1 for an annual row, 0 for any other item.
+    side: usize,
 }
 
 impl Verdicts {
@@ -322,6 +391,7 @@ impl Verdicts {
             keys: Default::default(),
             known: [0; MAX_GROUPS],
             passed: [0; MAX_GROUPS],
+            side: 0,
         }
     }
 
@@ -345,16 +415,17 @@ impl Verdicts {
 
     fn look_at(&mut self, pair: bool, period: Option<Period>, cells: &[(Reads, Option<&str>)]) {
         self.passed = [0; MAX_GROUPS];
-        for (g, &r) in self.memory.groups.iter().enumerate() {
+        self.side = usize::from(period == Some(Period::Annual));
+        let side = self.side;
+        for (g, group) in self.memory.groups.iter().enumerate() {
             let (key, hash) = &mut self.keys[g];
             self.known[g] = 0;
             // A row's groups are not looked up on pairs, nor a pair's on rows.
-            if r.has(Reads::PAIR) != pair {
+            if group.reads.has(Reads::PAIR) != pair {
                 key.clear();
                 continue;
             }
-            let period = period.filter(|_| r.has(Reads::PERIOD));
-            encode(key, g, period, r, cells);
+            encode(key, g, group.reads, cells);
             if key.len() > MAX_KEY {
                 key.clear();
                 continue;
@@ -365,20 +436,23 @@ impl Verdicts {
                 bucket
                     .iter()
                     .find(|e| e.key(&m.arena) == key.as_slice())
-                    .map_or(0, |e| e.passed)
+                    .map_or(0, |e| e.passed[side])
             });
         }
     }
 
-    /// Whether rule `i` passed the row's cells before.
+    /// Whether rule `i` was silent before on a row with the cells it reads (or its guard
+    /// reads) equal to this row's.
     pub fn known(&self, i: usize) -> bool {
-        self.memory.of_rule[i].is_some_and(|(g, bit)| self.known[g] & bit != 0)
+        self.memory.of_rule[i].is_some_and(|(g, bit, _)| self.known[g] & bit != 0)
     }
 
-    /// Rule `i` passed the row.
-    pub fn pass(&mut self, i: usize) {
-        if let Some((g, bit)) = self.memory.of_rule[i] {
-            self.passed[g] |= bit;
+    /// How rule `i`'s run on the row ended.
+    pub fn ran(&mut self, i: usize, ran: Ran) {
+        if let Some((g, bit, by)) = self.memory.of_rule[i] {
+            if ran == Ran::Shut || (ran == Ran::Passed && by == By::Pass) {
+                self.passed[g] |= bit;
+            }
         }
     }
 
@@ -389,13 +463,23 @@ impl Verdicts {
             if key.is_empty() || self.passed[g] & !self.known[g] == 0 {
                 continue;
             }
+            // What passed this row passed a row of the other period too, unless it read the
+            // period.
+            let mut passed = [0; 2];
+            passed[self.side] = self.passed[g];
+            passed[1 - self.side] = self.passed[g] & !self.memory.groups[g].by_period;
             let m = &mut self.memory;
-            let Memory { passed, arena, .. } = m;
-            let known = passed
+            let Memory {
+                passed: kept,
+                arena,
+                ..
+            } = m;
+            let known = kept
                 .get_mut(hash)
                 .and_then(|b| b.iter_mut().find(|e| e.key(arena) == key.as_slice()));
             if let Some(e) = known {
-                e.passed |= self.passed[g];
+                e.passed[0] |= passed[0];
+                e.passed[1] |= passed[1];
                 continue;
             }
             if m.keys >= MAX_KEYS || m.arena.len() + key.len() > MAX_BYTES {
@@ -407,7 +491,7 @@ impl Verdicts {
             let entry = Entry {
                 at: m.arena.len() as u32,
                 len: key.len() as u32,
-                passed: self.passed[g],
+                passed,
             };
             m.arena.extend_from_slice(key);
             m.passed.entry(*hash).or_default().push(entry);
@@ -439,8 +523,13 @@ impl Memory {
     }
 
     fn new(rules: &[&Rule], enabled: &[bool], signature: Signature) -> Memory {
-        let reads: Vec<Option<Reads>> = (rules.iter().zip(enabled))
-            .map(|(rule, &on)| reads(rule).filter(|_| on))
+        let reads: Vec<Option<(Reads, By)>> = (rules.iter().zip(enabled))
+            .map(|(rule, &on)| {
+                let by_pass = || reads(rule).map(|r| (r, By::Pass));
+                by_pass()
+                    .or_else(|| guard_reads(rule).map(|r| (r, By::Guard)))
+                    .filter(|_| on)
+            })
             .collect();
         // The rules over rows that read the 三级指标's name share one group, keyed by every
         // cell any of them reads; so do the rest, which read the value and its category. A
@@ -448,43 +537,56 @@ impl Memory {
         // costs few passes: a name is nearly as particular to a row as the row itself, and a
         // value nearly always comes with the same 二级指标. A group for each set of cells
         // read (six in the built-in packs) made each row six keys, which filled the memory
-        // (`MAX_KEYS`) and emptied it for every group every few hundred forms.
+        // (`MAX_KEYS`) and emptied it for every group every few hundred forms. A group of
+        // its own for the rules remembered by their guard was one key more a row, and cost
+        // more than it saved.
         // The cells the rules over rows read, of those that read the name or of the rest.
         let union = |named: bool| {
-            (reads.iter().flatten())
+            (reads.iter().flatten().map(|(r, _)| r))
                 .filter(|r| !r.has(Reads::PAIR) && r.has(Reads::NAME) == named)
                 .fold(Reads(0), |acc, &r| acc.with(r))
         };
         let (by_name, by_value) = (union(true), union(false));
-        let mut groups: Vec<(Reads, u32)> = Vec::new();
+        let mut groups: Vec<(Group, u32)> = Vec::new();
         let of_rule = reads
             .iter()
             .map(|&reads| {
-                let reads = match reads? {
-                    r if r.has(Reads::PAIR) => r,
-                    r if r.has(Reads::NAME) => by_name,
-                    _ => by_value,
+                let (reads, by) = reads?;
+                let (key, by_period) = match reads {
+                    r if r.has(Reads::PAIR) => (r, false),
+                    r if r.has(Reads::NAME) => {
+                        (by_name.without(Reads::PERIOD), r.has(Reads::PERIOD))
+                    }
+                    r => (by_value.without(Reads::PERIOD), r.has(Reads::PERIOD)),
                 };
-                let g = match groups.iter().position(|(r, _)| *r == reads) {
+                let g = match groups.iter().position(|(g, _)| g.reads == key) {
                     Some(g) => g,
                     None if groups.len() < MAX_GROUPS => {
-                        groups.push((reads, 0));
+                        let group = Group {
+                            reads: key,
+                            by_period: 0,
+                        };
+                        groups.push((group, 0));
                         groups.len() - 1
                     }
                     None => return None,
                 };
-                let n = &mut groups[g].1;
+                let (group, n) = &mut groups[g];
                 // A group holds 64 rules; any more are checked on every row.
                 (*n < 64).then(|| {
                     *n += 1;
-                    (g, 1u64 << (*n - 1))
+                    let bit = 1u64 << (*n - 1);
+                    if by_period {
+                        group.by_period |= bit;
+                    }
+                    (g, bit, by)
                 })
             })
             .collect();
         Memory {
             signature,
             of_rule,
-            groups: groups.into_iter().map(|(r, _)| r).collect(),
+            groups: groups.into_iter().map(|(g, _)| g).collect(),
             passed: QuickMap::default(),
             keys: 0,
             // The whole budget at once: grown by doubling, it would copy itself and keep
@@ -510,23 +612,12 @@ fn cells<'h>(h: &'h HalfCtx<'_>, annual: bool) -> [(Reads, Option<&'h str>); 5] 
     ]
 }
 
-/// A group's key for a row or pair: the group, the period if it reads it, and each cell it
-/// reads as a presence byte, its length and its bytes (so no two different items encode
-/// alike).
-fn encode(
-    out: &mut Vec<u8>,
-    group: usize,
-    period: Option<Period>,
-    reads: Reads,
-    cells: &[(Reads, Option<&str>)],
-) {
+/// A group's key for a row or pair: the group, and each cell it reads as a presence byte,
+/// its length and its bytes (so no two different items encode alike). The period is not in
+/// it: an entry keeps a mask for each ([`Entry::passed`]).
+fn encode(out: &mut Vec<u8>, group: usize, reads: Reads, cells: &[(Reads, Option<&str>)]) {
     out.clear();
     out.push(group as u8);
-    out.push(match period {
-        None => 0,
-        Some(Period::Implementation) => 1,
-        Some(Period::Annual) => 2,
-    });
     for &(bit, cell) in cells {
         if !reads.has(bit) {
             continue;
@@ -634,9 +725,11 @@ mod tests {
             .with(Reads::LEVEL2)
             .with(Reads::NAME)
             .with(Reads::TEXT);
+        let keys: Vec<Reads> = m.groups.iter().map(|g| g.reads).collect();
         assert_eq!(
-            m.groups,
-            // In the order of the rules that make them: C003, K010, V016.
+            keys,
+            // In the order of the rules that make them: C002 (by its guard), K010, V016. The
+            // period C002 and V010 read is never in the key.
             [
                 Reads::LEVEL2.with(Reads::TEXT),
                 name,
@@ -644,15 +737,105 @@ mod tests {
             ]
         );
         // K010 reads the 二级指标 and the name, V023 the name and the value: one group. V001
-        // reads the value alone, C003 its 二级指标 too: another.
-        let group = |code: &str| {
+        // reads the value alone, C003 its 二级指标 too: another, with C002 and V010, whose
+        // guards read the period, the 二级指标 and the value.
+        let of = |code: &str| {
             let i = rules.iter().position(|r| r.code == code).expect(code);
-            m.of_rule[i].map(|(g, _)| g)
+            m.of_rule[i].map(|(g, bit, by)| (g, m.groups[g].by_period & bit != 0, by))
         };
-        assert_eq!(group("K010"), Some(1));
-        assert_eq!(group("V023"), Some(1));
-        assert_eq!(group("V001"), Some(0));
-        assert_eq!(group("C003"), Some(0));
+        assert_eq!(of("K010"), Some((1, false, By::Pass)));
+        assert_eq!(of("V023"), Some((1, false, By::Pass)));
+        assert_eq!(of("V001"), Some((0, false, By::Pass)));
+        assert_eq!(of("C003"), Some((0, false, By::Pass)));
+        assert_eq!(of("C002"), Some((0, true, By::Guard)));
+        assert_eq!(of("V010"), Some((0, true, By::Guard)));
+        assert_eq!(of("F007"), None, "its guard compares the form's kind");
+    }
+
+    #[test]
+    fn a_rule_that_reads_its_form_is_remembered_by_the_row_cells_its_guard_compares() {
+        let set = crate::rules::RuleSet::builtin();
+        let by_guard: Vec<(&str, Reads)> = set
+            .rules()
+            .filter(|r| reads(r).is_none())
+            .filter_map(|r| Some((r.code.as_str(), guard_reads(r)?)))
+            .collect();
+        // `row.period == "年度" and row.level2 == "成本指标" and …`; `row.period == "年度" and
+        // row.value.kind == "deadline" and form.year != null`. The rules over forms (F010,
+        // `form.kind == …`) and the rules over pairs whose guard reads the form have none.
+        assert_eq!(
+            by_guard,
+            [
+                ("C002", Reads::PERIOD.with(Reads::LEVEL2)),
+                ("V010", Reads::PERIOD.with(Reads::TEXT)),
+            ]
+        );
+    }
+
+    /// A rule remembered by its guard is known on a row only after the guard shut it on a row
+    /// of the same cells: a pass by its `assert` depended on the form, and is not kept. A rule
+    /// that reads the period is known on a row of that period only; one that does not, on
+    /// both.
+    #[test]
+    fn a_guard_that_shut_is_known_and_the_period_is_kept_apart() {
+        forget();
+        // Linked as the engine's packs are: T003 shares T001's guard values, so they are kept
+        // and T001 has a guard (`Shortcuts`).
+        let mut set = crate::rules::RuleSet::default();
+        set.add(
+            "t.yaml",
+            &format!(
+                "name: t\ntitle: t\ndescription: t\nrules:\n{}",
+                r#"  - {code: T001, name: a, severity: error, summary: t, rationale: t, over: row,
+     when: 'row.period == "年度" and row.level2 == "成本指标" and form.year != null',
+     assert: 'row.value.year == form.year', message: m, help: h}
+  - {code: T002, name: b, severity: error, summary: t, rationale: t, over: row,
+     assert: 'row.value.kind != "placeholder"', message: m, help: h}
+  - {code: T003, name: c, severity: error, summary: t, rationale: t, over: row,
+     when: 'row.period == "年度" and row.level2 == "成本指标"',
+     assert: 'row.text != null', message: m, help: h}
+"#
+            ),
+        );
+        assert!(set.broken.is_empty());
+        let rules: Vec<&Rule> = set.rules().take(2).collect();
+        assert_eq!(reads(rules[0]), None);
+        assert_eq!(
+            guard_reads(rules[0]),
+            Some(Reads::PERIOD.with(Reads::LEVEL2))
+        );
+        let settings = Settings::default();
+        let mut v = Verdicts::new(&rules, &settings, |_| true);
+        let annual = row_in(Period::Annual, "成本指标", "设备费", "≤10万元");
+        let implementation = row_in(Period::Implementation, "成本指标", "设备费", "≤10万元");
+        let known = |v: &Verdicts| [v.known(0), v.known(1)];
+
+        // On the annual row T001's guard holds: its pass is the form's, never kept.
+        v.look(annual);
+        assert_eq!(known(&v), [false, false]);
+        v.ran(0, Ran::Passed);
+        v.ran(1, Ran::Passed);
+        v.remember();
+        v.look(annual);
+        assert_eq!(known(&v), [false, true], "T002 read the text alone");
+        // T002's pass on the annual row is known on the other period's row too; T001 not.
+        v.look(implementation);
+        assert_eq!(known(&v), [false, true]);
+        // Shut by the period on the implementation-period row: known there from now on, not
+        // on the annual row.
+        v.ran(0, Ran::Shut);
+        v.remember();
+        v.look(implementation);
+        assert_eq!(known(&v), [true, true]);
+        v.look(annual);
+        assert_eq!(known(&v), [false, true]);
+        // A finding or an error is never kept.
+        v.ran(0, Ran::Spoke);
+        v.remember();
+        v.look(annual);
+        assert_eq!(known(&v), [false, true]);
+        drop(v);
+        forget();
     }
 
     #[test]
@@ -768,12 +951,16 @@ mod tests {
 "#;
 
     fn row(level2: &str, name: &str, text: &str) -> &'static HalfCtx<'static> {
+        row_in(Period::Annual, level2, name, text)
+    }
+
+    fn row_in(period: Period, level2: &str, name: &str, text: &str) -> &'static HalfCtx<'static> {
         let half: &'static IndicatorHalf = Box::leak(Box::new(half(level2, name, text, 0)));
         Box::leak(Box::new(HalfCtx {
             half,
             value: None,
             written: None,
-            period: Period::Annual,
+            period,
         }))
     }
 
@@ -788,7 +975,7 @@ mod tests {
     fn pass_all(v: &mut Verdicts, rules: usize) -> Vec<bool> {
         let known = (0..rules).map(|i| v.known(i)).collect();
         for i in 0..rules {
-            v.pass(i);
+            v.ran(i, Ran::Passed);
         }
         v.remember();
         known
