@@ -489,9 +489,10 @@ pub fn run_ctx<'r: 'a, 'a>(
         .iter()
         .map(|r| trace.is_some_and(|t| t.eq_ignore_ascii_case(&r.code)))
         .collect();
+    static NONE: Shortcuts = Shortcuts::NONE;
     let quick = |i: usize| -> &'r Shortcuts {
         if node_by_node(settings) {
-            &Shortcuts::NONE
+            &NONE
         } else {
             &rules[i].quick
         }
@@ -636,6 +637,14 @@ pub struct Shortcuts {
     /// its `when` being evaluated again on each (`a and b` is false when `a` is, and `b` is
     /// then not evaluated: no error of the rest is skipped).
     form_gate: Option<Node>,
+    /// The operands of a `when` decided before the `let`s, in the order its chain of `and`
+    /// evaluates them; empty for any other rule. The engine evaluates them in turn, from the
+    /// first its guard has not decided: as one expression, the guard's comparisons were made
+    /// twice on every row the guard let through. And it learns which operand was false.
+    chain: Vec<Node>,
+    /// How many of `chain`'s leading operands read the item alone: when one of them is false,
+    /// the rule is silent whatever else it would read ([`Ran::Shut`]).
+    item_led: usize,
 }
 
 impl Shortcuts {
@@ -643,24 +652,47 @@ impl Shortcuts {
         when: None,
         assert: None,
         form_gate: None,
+        chain: Vec::new(),
+        item_led: 0,
     };
 
-    /// The values the rule's guard compares with texts, in its leading operands: when one
-    /// operand holds none of them, the rule is silent ([`Ran::Shut`]).
-    pub fn guard_keys(&self) -> impl Iterator<Item = &Node> {
-        (self.when.iter())
-            .flat_map(|g| g.tests.iter().flatten())
-            .map(|(key, _)| key)
+    /// The leading operands of the rule's `when` that read its row or pair alone.
+    pub fn item_lead(&self) -> &[Node] {
+        &self.chain[..self.item_led]
     }
 
     /// The shortcuts of a rule whose shared values are numbered (`memo::assign`).
     pub fn of(rule: &Rule) -> Shortcuts {
+        let chain: Vec<Node> = match &rule.when {
+            Some(w) if rule.when_first => and_operands(&w.node).into_iter().cloned().collect(),
+            _ => Vec::new(),
+        };
+        let item_led = (chain.iter())
+            .take_while(|o| super::verdict::item_reads(rule.over, o).is_some())
+            .count();
         Shortcuts {
             when: Guard::of(rule),
             assert: Test::of(&rule.assert.node),
             form_gate: form_gate(rule),
+            chain,
+            item_led,
         }
     }
+}
+
+/// The operands of `node`'s chain of `and`, in the order they are evaluated: `a and b and c`
+/// is `(a and b) and c`, its operands down the left side. A node that is no `and` is its own
+/// one operand.
+fn and_operands(node: &Node) -> Vec<&Node> {
+    let mut operands = Vec::new();
+    let mut n = node;
+    while let Expr::Binary(BinOp::And, a, b) = &n.expr {
+        operands.push(&**b);
+        n = a;
+    }
+    operands.push(n);
+    operands.reverse();
+    operands
 }
 
 /// [`Shortcuts::form_gate`] of a rule over a form's rows, pairs or funds (a rule over forms
@@ -766,16 +798,7 @@ impl Guard {
         if !rule.when_first {
             return None;
         }
-        // `a and b and c` is `(a and b) and c`: its operands, in the order they are evaluated,
-        // are down the left side.
-        let mut operands = Vec::new();
-        let mut n = &rule.when.as_ref()?.node;
-        while let Expr::Binary(BinOp::And, a, b) = &n.expr {
-            operands.push(&**b);
-            n = a;
-        }
-        operands.push(n);
-        operands.reverse();
+        let operands = and_operands(&rule.when.as_ref()?.node);
         let tests: Vec<Vec<_>> = operands
             .iter()
             .map_while(|o| Self::alternatives(o))
@@ -965,21 +988,55 @@ fn apply<'r: 'a, 'a>(
         })
     };
     let when_text = || rule.when.as_ref().map_or("", |w| w.text.as_str());
+    // Silent because the `when`'s operand `k` was false: shut, if that operand and those
+    // before it read the item alone.
+    let shut = |k: usize, trace: &mut Option<&mut Tracer>| {
+        let why = || format!("不适用：when 不成立（{}）", when_text());
+        let shut = if k < quick.item_led {
+            Applied::Shut
+        } else {
+            Applied::Silent
+        };
+        silent(trace, why).and(Ok(shut))
+    };
     let guard = quick.when.as_ref();
+    let mut decided = 0;
     if let (Some(g), Some(w)) = (guard, &rule.when) {
-        for keys in &g.tests {
+        for (k, keys) in g.tests.iter().enumerate() {
             if !Guard::holds(keys, ev, env).map_err(|e| Box::new((e, w.clone())))? {
-                let why = || format!("不适用：when 不成立（{}）", when_text());
-                return silent(&mut trace, why).and(Ok(Applied::Shut));
+                return shut(k, &mut trace);
             }
         }
+        decided = g.tests.len();
     }
-    if rule.when_first && !guard.is_some_and(|g| g.whole) {
-        if let Some(why) = decide(env)? {
-            return silent(&mut trace, || {
-                format!("不适用：when {why}（{}）", when_text())
-            });
+    match &rule.when {
+        Some(w) if rule.when_first && !quick.chain.is_empty() => {
+            // The chain's operands the guard left, in turn: false at the first false one,
+            // else empty if any was, else true; as `and` is, operand by operand. Those the
+            // guard decided held.
+            let mut empty = false;
+            for (k, o) in quick.chain.iter().enumerate().skip(decided) {
+                let v = ev.eval(o, env).map_err(|e| Box::new((e, w.clone())))?;
+                match logic(&v) {
+                    Some(false) => return shut(k, &mut trace),
+                    None => empty = true,
+                    Some(true) => {}
+                }
+            }
+            if empty {
+                return silent(&mut trace, || {
+                    format!("不适用：when 为空（{}）", when_text())
+                });
+            }
         }
+        _ if rule.when_first && !guard.is_some_and(|g| g.whole) => {
+            if let Some(why) = decide(env)? {
+                return silent(&mut trace, || {
+                    format!("不适用：when {why}（{}）", when_text())
+                });
+            }
+        }
+        _ => {}
     }
     for l in &rule.lets {
         let (name, c) = (&l.name, &l.expr);
@@ -1341,14 +1398,15 @@ rules:
         assert!(errors[0].contains("数值溢出"), "{errors:?}");
     }
 
-    /// A rule that reads its form is remembered by the row cells its guard compares, and only
-    /// where the guard shut it. G003 shares the guard's values, so they are kept and the
-    /// guard is made (`Guard`); G002 runs alone. Its guard reads a row's period and 二级指标 alone, so every
-    /// annual 数量指标 row of the disclosure has one key; the `assert` passes on its one-year
-    /// forms and fails on the others. Were a pass by the `assert` kept, every such row after
-    /// the first one-year form's would be skipped, and the findings on later forms lost.
+    /// A rule that reads its form is remembered by the row cells its `when` begins with, and
+    /// only where those operands shut it. G003 shares G002's values, so they are kept and
+    /// G002's guard is made (`Guard`); G002 runs alone. Its `when` reads a row's period and
+    /// 二级指标 before the form, so every annual 数量指标 row of the disclosure has one key;
+    /// the `assert` passes on its one-year forms and fails on the others. Were a pass by the
+    /// `assert` kept, every such row after the first one-year form's would be skipped, and the
+    /// findings on later forms lost.
     #[test]
-    fn a_rule_remembered_by_its_guard_still_finds_on_every_form() {
+    fn a_rule_remembered_where_its_when_shut_it_still_finds_on_every_form() {
         let text = r#"name: guarded
 title: 守
 description: 守
@@ -1379,7 +1437,7 @@ rules:
         assert!(set.broken.is_empty());
         let rule = set.rule("G002").expect("G002");
         assert!(super::super::verdict::reads(rule).is_none());
-        assert!(super::super::verdict::guard_reads(rule).is_some());
+        assert!(super::super::verdict::lead_reads(rule).is_some());
         let doc = disclosure();
         let found = |settings: &Settings| {
             let out = run(&doc, &[rule], settings, None);
@@ -1403,6 +1461,71 @@ rules:
             ..Settings::default()
         };
         assert_eq!(quick, found(&slow));
+    }
+
+    /// A `when` decided before the `let`s is evaluated by the engine operand by operand, from
+    /// the first its guard left: false at the first false operand, empty if any was empty and
+    /// none false, an error where the expression raises it. Each `when` here, over the
+    /// disclosure, finds, fails and traces as it does evaluated node by node: after a guard
+    /// of two comparisons, with an empty operand before a true and a false one, with an error
+    /// after a guard, without a guard, and as one operand.
+    #[test]
+    fn a_when_decided_operand_by_operand_is_the_expression() {
+        let whens = [
+            r#"row.period == "年度" and row.level2 == "数量指标" and form.period_years > 1"#,
+            r#"row.level2 == "数量指标" and row.value.amount > 1000 and row.text != null"#,
+            r#"row.level2 == "数量指标" and row.value.amount > 1000 and row.text == null"#,
+            r#"row.level2 == "数量指标" and form.funds.annual.total * 79228162514264337593543950335 > 0"#,
+            r#"row.value.amount > 5 and row.level2 == "数量指标" and row.period == "年度""#,
+            r#"row.value.amount > 5 or form.year == 2025"#,
+        ];
+        let mut text = String::from("name: chain\ntitle: 链\ndescription: 链\nrules:\n");
+        for (i, when) in whens.iter().enumerate() {
+            text.push_str(&format!(
+                "  - {{code: H{i:03}, name: h{i}, severity: warning, summary: 链, rationale: 链, \
+                 over: row, when: '{when}', assert: row.name == null, message: '{{row.name}}', \
+                 help: 链}}\n"
+            ));
+        }
+        let mut set = RuleSet::default();
+        set.add("chain.yaml", &text);
+        assert!(set.broken.is_empty(), "{:?}", set.broken);
+        let doc = disclosure();
+        let slow = Settings {
+            node_by_node: true,
+            ..Settings::default()
+        };
+        for i in 0..whens.len() {
+            let code = format!("H{i:03}");
+            let rule = set.rule(&code).expect("loaded");
+            let outcome = |settings: &Settings, trace: Option<&str>| {
+                let out = run(&doc, &[rule], settings, trace);
+                fn show<T: std::fmt::Debug>(v: &[T]) -> Vec<String> {
+                    v.iter().map(|x| format!("{x:?}")).collect()
+                }
+                (show(&out.diagnostics), show(&out.errors), show(&out.trace))
+            };
+            let quick = outcome(&Settings::default(), None);
+            assert_eq!(quick, outcome(&slow, None), "{code}");
+            assert_eq!(
+                outcome(&Settings::default(), Some(&code)),
+                outcome(&slow, Some(&code)),
+                "{code} traced"
+            );
+            match i {
+                // Every row has a text: false after the empty operand, or after a true one.
+                2 => assert!(quick.0.is_empty() && quick.1.is_empty(), "{quick:?}"),
+                // The overflow is the rule's error, once.
+                3 => assert_eq!(quick.1.len(), 1, "{:?}", quick.1),
+                _ => assert!(
+                    quick.0.len() > 10 && quick.1.is_empty(),
+                    "{code}: {quick:?}"
+                ),
+            }
+        }
+        // The guard decided the first two operands of the first `when`.
+        let first = set.rule("H000").expect("H000");
+        assert_eq!(first.quick.when.as_ref().map(|g| g.tests.len()), Some(2));
     }
 
     /// Which rules a guard decides first: those whose `when` starts with a kept value

@@ -11,10 +11,11 @@
 //! reads of either half: V016 compares the two names, and names repeat more than values.
 //!
 //! A rule that reads its form as well (C002 compares a cost with the form's funds, V010 a
-//! deadline with its year) passes or not by the form, but on most rows the comparisons its
-//! `when` begins with are false (the row is not an annual cost), and then it is silent
-//! whatever the form says. It is remembered by the cells those comparisons read, and only
-//! where they shut it ([`guard_reads`]).
+//! deadline with its year) passes or not by the form, but on most rows an operand its `when`
+//! begins with, one that reads the row alone, is false (the row is not an annual cost), and
+//! then it is silent
+//! whatever the form says. It is remembered by the cells those operands read, and only
+//! where they shut it ([`lead_reads`]).
 //!
 //! Only passes are remembered (a rule that stays silent, whatever the reason). A finding is
 //! computed again on every row it is on, since its message and labels point at that row's
@@ -125,26 +126,36 @@ pub fn reads(rule: &Rule) -> Option<Reads> {
 }
 
 /// What a rule over rows or pairs that reads more than its item (`form.year`) reads of the
-/// item in the leading comparisons of its `when` that the engine makes itself
-/// ([`Shortcuts::guard_keys`]): when one of them is false, the rule is silent whatever else
-/// it would read, so that silence is a function of those cells. C002 and V010 read the
-/// form, and were run on every row, though all but a few rows are not annual costs or
-/// deadlines. `None` when a comparison reads anything but the item.
+/// item in the leading operands of its `when` that read nothing else
+/// ([`Shortcuts::item_lead`]): when one of them is false, the rule is silent whatever else it
+/// would read, so that silence is a function of those cells. C002 and V010 read the form, and
+/// were run on every row, though on all but a few rows their `when` is false before it
+/// reaches the form (the row is not an annual cost, or its value is no amount of money).
+/// `None` when the `when` begins with anything else.
 ///
-/// [`Shortcuts::guard_keys`]: super::engine::Shortcuts::guard_keys
-pub fn guard_reads(rule: &Rule) -> Option<Reads> {
-    let item = match rule.over {
+/// [`Shortcuts::item_lead`]: super::engine::Shortcuts::item_lead
+pub fn lead_reads(rule: &Rule) -> Option<Reads> {
+    let lead = rule.quick.item_lead();
+    if lead.is_empty() {
+        return None;
+    }
+    let mut acc = Reads(0);
+    for operand in lead {
+        acc = acc.with(item_reads(rule.over, operand)?);
+    }
+    Some(acc)
+}
+
+/// What `node`, in a rule over `over`, reads of a row or pair, if it reads nothing else (no
+/// `let` is bound: a `when` decided before the `let`s).
+pub fn item_reads(over: Scope, node: &Node) -> Option<Reads> {
+    let item = match over {
         Scope::Row => Item::Row,
         Scope::Pair => Item::Pair,
         _ => return None,
     };
     let mut acc = Reads(0);
-    let mut keys = rule.quick.guard_keys().peekable();
-    keys.peek()?;
-    for key in keys {
-        // The guard is decided before the `let`s: nothing is bound yet.
-        walk(item, key, &mut Vec::new(), &mut acc)?;
-    }
+    walk(item, node, &mut Vec::new(), &mut acc)?;
     Some(match item {
         Item::Row => acc,
         Item::Pair => acc.with(Reads::PAIR),
@@ -158,15 +169,17 @@ pub enum Ran {
     Spoke,
     /// Silent.
     Passed,
-    /// Silent because a comparison of its guard was false (see [`guard_reads`]).
+    /// Silent because a leading operand of its `when` that reads the item alone was false
+    /// (see [`lead_reads`]).
     Shut,
 }
 
-/// What a rule's remembered verdicts are: its passes, or only the rows its guard shut it on.
+/// What a rule's remembered verdicts are: its passes, or only the items the leading operands
+/// of its `when` shut it on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum By {
     Pass,
-    Guard,
+    Lead,
 }
 
 /// What a remembered rule is over.
@@ -441,7 +454,7 @@ impl Verdicts {
         }
     }
 
-    /// Whether rule `i` was silent before on a row with the cells it reads (or its guard
+    /// Whether rule `i` was silent before on a row with the cells it reads (or its `when`'s lead
     /// reads) equal to this row's.
     pub fn known(&self, i: usize) -> bool {
         self.memory.of_rule[i].is_some_and(|(g, bit, _)| self.known[g] & bit != 0)
@@ -527,7 +540,7 @@ impl Memory {
             .map(|(rule, &on)| {
                 let by_pass = || reads(rule).map(|r| (r, By::Pass));
                 by_pass()
-                    .or_else(|| guard_reads(rule).map(|r| (r, By::Guard)))
+                    .or_else(|| lead_reads(rule).map(|r| (r, By::Lead)))
                     .filter(|_| on)
             })
             .collect();
@@ -538,7 +551,7 @@ impl Memory {
         // value nearly always comes with the same 二级指标. A group for each set of cells
         // read (six in the built-in packs) made each row six keys, which filled the memory
         // (`MAX_KEYS`) and emptied it for every group every few hundred forms. A group of
-        // its own for the rules remembered by their guard was one key more a row, and cost
+        // its own for the rules remembered by their `when`'s lead was one key more a row, and cost
         // more than it saved.
         // The cells the rules over rows read, of those that read the name or of the rest.
         let union = |named: bool| {
@@ -728,7 +741,7 @@ mod tests {
         let keys: Vec<Reads> = m.groups.iter().map(|g| g.reads).collect();
         assert_eq!(
             keys,
-            // In the order of the rules that make them: C002 (by its guard), K010, V016. The
+            // In the order of the rules that make them: C002 (by its `when`'s lead), K010, V016. The
             // period C002 and V010 read is never in the key.
             [
                 Reads::LEVEL2.with(Reads::TEXT),
@@ -738,7 +751,7 @@ mod tests {
         );
         // K010 reads the 二级指标 and the name, V023 the name and the value: one group. V001
         // reads the value alone, C003 its 二级指标 too: another, with C002 and V010, whose
-        // guards read the period, the 二级指标 and the value.
+        // `when`s begin with the period, the 二级指标 and the value.
         let of = |code: &str| {
             let i = rules.iter().position(|r| r.code == code).expect(code);
             m.of_rule[i].map(|(g, bit, by)| (g, m.groups[g].by_period & bit != 0, by))
@@ -747,40 +760,47 @@ mod tests {
         assert_eq!(of("V023"), Some((1, false, By::Pass)));
         assert_eq!(of("V001"), Some((0, false, By::Pass)));
         assert_eq!(of("C003"), Some((0, false, By::Pass)));
-        assert_eq!(of("C002"), Some((0, true, By::Guard)));
-        assert_eq!(of("V010"), Some((0, true, By::Guard)));
-        assert_eq!(of("F007"), None, "its guard compares the form's kind");
+        assert_eq!(of("C002"), Some((0, true, By::Lead)));
+        assert_eq!(of("V010"), Some((0, true, By::Lead)));
+        assert_eq!(of("F007"), None, "its `when` is the form's period alone");
     }
 
     #[test]
-    fn a_rule_that_reads_its_form_is_remembered_by_the_row_cells_its_guard_compares() {
+    fn a_rule_that_reads_its_form_is_remembered_by_the_row_cells_its_when_begins_with() {
         let set = crate::rules::RuleSet::builtin();
-        let by_guard: Vec<(&str, Reads)> = set
+        let by_lead: Vec<(&str, Reads)> = set
             .rules()
             .filter(|r| reads(r).is_none())
-            .filter_map(|r| Some((r.code.as_str(), guard_reads(r)?)))
+            .filter_map(|r| Some((r.code.as_str(), lead_reads(r)?)))
             .collect();
-        // `row.period == "年度" and row.level2 == "成本指标" and …`; `row.period == "年度" and
-        // row.value.kind == "deadline" and form.year != null`. The rules over forms (F010,
-        // `form.kind == …`) and the rules over pairs whose guard reads the form have none.
+        // `row.period == "年度" and row.level2 == "成本指标" and row.value.is_money and …
+        // and form.funds.annual.total > 0`; `row.period == "年度" and row.value.kind ==
+        // "deadline" and form.year != null`. The rules over forms (F010, `form.kind == …`)
+        // and the rules over pairs whose `when` begins with the form (F008) have none.
         assert_eq!(
-            by_guard,
+            by_lead,
             [
-                ("C002", Reads::PERIOD.with(Reads::LEVEL2)),
+                ("C002", Reads::PERIOD.with(Reads::LEVEL2).with(Reads::TEXT)),
                 ("V010", Reads::PERIOD.with(Reads::TEXT)),
             ]
         );
+        let lead = |code: &str| set.rule(code).map(|r| r.quick.item_lead().len());
+        assert_eq!(lead("C002"), Some(6), "all but the funds");
+        assert_eq!(lead("F008"), Some(0));
+        // A rule that reads nothing else has its whole `when` for a lead (its passes are
+        // remembered, and a shut is a pass).
+        assert_eq!(lead("V020"), Some(3));
     }
 
-    /// A rule remembered by its guard is known on a row only after the guard shut it on a row
+    /// A rule remembered by its `when`'s lead is known on a row only after the lead shut it on a row
     /// of the same cells: a pass by its `assert` depended on the form, and is not kept. A rule
     /// that reads the period is known on a row of that period only; one that does not, on
     /// both.
     #[test]
-    fn a_guard_that_shut_is_known_and_the_period_is_kept_apart() {
+    fn a_lead_that_shut_is_known_and_the_period_is_kept_apart() {
         forget();
-        // Linked as the engine's packs are: T003 shares T001's guard values, so they are kept
-        // and T001 has a guard (`Shortcuts`).
+        // Linked as the engine's packs are (`Shortcuts`): T003 shares T001's values, so they
+        // are kept and T001 has a guard.
         let mut set = crate::rules::RuleSet::default();
         set.add(
             "t.yaml",
@@ -801,7 +821,7 @@ mod tests {
         let rules: Vec<&Rule> = set.rules().take(2).collect();
         assert_eq!(reads(rules[0]), None);
         assert_eq!(
-            guard_reads(rules[0]),
+            lead_reads(rules[0]),
             Some(Reads::PERIOD.with(Reads::LEVEL2))
         );
         let settings = Settings::default();
@@ -810,7 +830,7 @@ mod tests {
         let implementation = row_in(Period::Implementation, "成本指标", "设备费", "≤10万元");
         let known = |v: &Verdicts| [v.known(0), v.known(1)];
 
-        // On the annual row T001's guard holds: its pass is the form's, never kept.
+        // On the annual row T001's lead holds: its pass is the form's, never kept.
         v.look(annual);
         assert_eq!(known(&v), [false, false]);
         v.ran(0, Ran::Passed);
