@@ -373,6 +373,19 @@ pub fn funds_row(cell: &str) -> Option<FundsRow> {
     if let Some(&row) = exact.get(cell) {
         return row;
     }
+    // Most of the rest are listed labels printed after `其中：` or before a colon
+    // (`其中：中央财政资金`, `年度资金总额：`): four in five of the cells normalised were.
+    let bare = ["其中：", "其中:"]
+        .iter()
+        .find_map(|p| cell.strip_prefix(p))
+        .unwrap_or(cell);
+    let bare = bare
+        .strip_suffix('：')
+        .or_else(|| bare.strip_suffix(':'))
+        .unwrap_or(bare);
+    if let Some(&row) = exact.get(bare) {
+        return row;
+    }
     funds_label(cell)
 }
 
@@ -680,6 +693,21 @@ mod tests {
             None,
             "a bare label has no value"
         );
+    }
+
+    /// A listed label after `其中：` or before a colon is looked up as printed, and reads as the
+    /// whole normalising reading reads it.
+    #[test]
+    fn funds_labels_with_a_prefix_or_a_colon_read_as_normalised() {
+        for &(label, _) in FUNDS_LABELS {
+            for before in ["", "其中：", "其中:"] {
+                for after in ["", "：", ":"] {
+                    let printed = format!("{before}{label}{after}");
+                    assert_eq!(funds_row(&printed), funds_label(&printed), "{printed}");
+                    assert!(funds_row(&printed).is_some(), "{printed}");
+                }
+            }
+        }
     }
 
     #[test]
