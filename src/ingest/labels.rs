@@ -237,6 +237,11 @@ pub fn header_field(cell: &str) -> Option<Field> {
     if let Some(&field) = header_fields().get(cell) {
         return Some(field);
     }
+    // Nearly half of the rest are spellings printed before a colon (`负责人：`, `填报日期：`).
+    let bare = cell.strip_suffix('：').or_else(|| cell.strip_suffix(':'));
+    if let Some(&field) = bare.and_then(|b| header_fields().get(b)) {
+        return Some(field);
+    }
     header_field_normalised(cell)
 }
 
@@ -693,6 +698,20 @@ mod tests {
             None,
             "a bare label has no value"
         );
+    }
+
+    /// A header label's spelling before a colon is looked up as printed, and reads as the
+    /// normalising reading reads it.
+    #[test]
+    fn header_labels_before_a_colon_read_as_normalised() {
+        for &(spelling, _) in HEADER_LABELS {
+            for after in ["：", ":"] {
+                let printed = format!("{spelling}{after}");
+                let read = header_field(&printed);
+                assert_eq!(read, header_field_normalised(&printed), "{printed}");
+                assert!(read.is_some(), "{printed}");
+            }
+        }
     }
 
     /// A listed label after `其中：` or before a colon is looked up as printed, and reads as the
