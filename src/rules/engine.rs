@@ -910,7 +910,8 @@ fn run_item<'r: 'a, 'a>(
 /// What one rule's run on one item came to, short of an error.
 enum Applied {
     Silent,
-    /// Silent because one of the guard's comparisons was false.
+    /// Silent because an operand of the `when`'s lead, one that reads the item alone, was
+    /// false (`Shortcuts::item_lead`).
     Shut,
     Found(Diagnostic),
 }
@@ -1442,8 +1443,9 @@ rules:
         let found = |settings: &Settings| {
             let out = run(&doc, &[rule], settings, None);
             assert!(out.errors.is_empty());
-            let found: Vec<String> = out.diagnostics.iter().map(|d| format!("{d:?}")).collect();
-            found
+            (out.diagnostics.iter())
+                .map(|d| format!("{d:?}"))
+                .collect::<Vec<String>>()
         };
         let quick = found(&Settings::default());
         // Run twice: the second run starts from what the first remembered.

@@ -346,7 +346,7 @@ struct Group {
 const MAX_GROUPS: usize = 8;
 
 /// Keys a thread keeps before it forgets them all, and the bytes they may take together: a
-/// file of a hundred thousand distinct rows holds some 600 KB in them at most (the table of
+/// file of a hundred thousand distinct rows holds some 650 KB in them at most (the table of
 /// 8,192 slots that 7,168 keys fill, and the keys' bytes). The pairs' keys (two names) share
 /// the room with the rows': at 2,048 keys and 128 KB, the rows and pairs of the generated
 /// corpus's 220 forms did not fit, the memory was emptied every few hundred forms, and
