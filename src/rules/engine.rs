@@ -11,7 +11,7 @@ use super::eval::{
 };
 use super::expr::{BinOp, Expr, Node, NO_SLOT};
 use super::pack::{Compiled, LabelExpr, ParamValue, Part, Rule, Scope};
-use super::verdict::{Ran, Verdicts};
+use super::verdict::{Ran, Reads, Verdicts};
 use crate::diagnostics::{codes, Diagnostic, Edit, Fix, Label, Severity, Shared};
 use crate::model::{BudgetTable, Document, KeyTask, Span, TableRow};
 use rayon::prelude::*;
@@ -645,6 +645,8 @@ pub struct Shortcuts {
     /// How many of `chain`'s leading operands read the item alone: when one of them is false,
     /// the rule is silent whatever else it would read ([`Ran::Shut`]).
     item_led: usize,
+    /// What those operands read of the item (`None` if there are none).
+    lead_reads: Option<Reads>,
 }
 
 impl Shortcuts {
@@ -654,11 +656,13 @@ impl Shortcuts {
         form_gate: None,
         chain: Vec::new(),
         item_led: 0,
+        lead_reads: None,
     };
 
-    /// The leading operands of the rule's `when` that read its row or pair alone.
-    pub fn item_lead(&self) -> &[Node] {
-        &self.chain[..self.item_led]
+    /// How many leading operands of the rule's `when` read its row or pair alone, and what
+    /// they read of it.
+    pub fn item_lead(&self) -> (usize, Option<Reads>) {
+        (self.item_led, self.lead_reads)
     }
 
     /// The shortcuts of a rule whose shared values are numbered (`memo::assign`).
@@ -667,15 +671,14 @@ impl Shortcuts {
             Some(w) if rule.when_first => and_operands(&w.node).into_iter().cloned().collect(),
             _ => Vec::new(),
         };
-        let item_led = (chain.iter())
-            .take_while(|o| super::verdict::item_reads(rule.over, o).is_some())
-            .count();
+        let (item_led, lead_reads) = super::verdict::lead(rule.over, &chain);
         Shortcuts {
             when: Guard::of(rule),
             assert: Test::of(&rule.assert.node),
             form_gate: form_gate(rule),
             chain,
             item_led,
+            lead_reads,
         }
     }
 }
@@ -1012,19 +1015,17 @@ fn apply<'r: 'a, 'a>(
     }
     match &rule.when {
         Some(w) if rule.when_first && !quick.chain.is_empty() => {
-            // The chain's operands the guard left, in turn: false at the first false one,
-            // else empty if any was, else true; as `and` is, operand by operand. Those the
-            // guard decided held.
-            let mut empty = false;
+            // The chain's operands the guard left, in turn, joined as `and` joins them: false
+            // at the first false one. Those the guard decided held.
+            let mut holds = Some(true);
             for (k, o) in quick.chain.iter().enumerate().skip(decided) {
                 let v = ev.eval(o, env).map_err(|e| Box::new((e, w.clone())))?;
-                match logic(&v) {
-                    Some(false) => return shut(k, &mut trace),
-                    None => empty = true,
-                    Some(true) => {}
+                holds = eval::join(true, holds, logic(&v));
+                if holds == Some(false) {
+                    return shut(k, &mut trace);
                 }
             }
-            if empty {
+            if holds.is_none() {
                 return silent(&mut trace, || {
                     format!("不适用：when 为空（{}）", when_text())
                 });

@@ -830,23 +830,13 @@ impl<'a> Evaluator<'a> {
         let err = |message: String| EvalError::at(node, message);
         // Three-valued logic, short-circuiting where the answer is already known.
         if matches!(op, BinOp::And | BinOp::Or) {
-            let l = self.eval(a, env)?;
-            let lb = logic(&l);
-            match (op, lb) {
-                (BinOp::And, Some(false)) => return Ok(V::new(Val::Bool(false))),
-                (BinOp::Or, Some(true)) => return Ok(V::new(Val::Bool(true))),
-                _ => {}
-            }
-            let r = self.eval(b, env)?;
-            let rb = logic(&r);
-            return Ok(match (op, lb, rb) {
-                (BinOp::And, _, Some(false)) => V::new(Val::Bool(false)),
-                (BinOp::Or, _, Some(true)) => V::new(Val::Bool(true)),
-                (_, Some(x), Some(y)) => {
-                    V::new(Val::Bool(if op == BinOp::And { x && y } else { x || y }))
-                }
-                _ => V::null(),
-            });
+            let and = op == BinOp::And;
+            let lb = logic(&self.eval(a, env)?);
+            let joined = match short_circuit(and, lb) {
+                Some(b) => Some(b),
+                None => join(and, lb, logic(&self.eval(b, env)?)),
+            };
+            return Ok(joined.map_or_else(V::null, |b| V::new(Val::Bool(b))));
         }
         // A comparison with a text literal (`r.level2 == "数量指标"` in a condition over a
         // form's rows, evaluated for each row) or with `null` compares in place: the literal
@@ -1387,6 +1377,30 @@ fn repeats_a(text: &str, counts: impl Fn(char) -> bool) -> bool {
 }
 
 /// The truth of a value in a condition: `null` is neither true nor false.
+/// What `l and …` (`and`) or `l or …` is whatever its right operand: false after a false
+/// left operand of `and`, true after a true one of `or`; `None` when the right one is needed.
+/// The evaluator, the compiled row tests (`rowtest`) and the engine's `when` taken operand by
+/// operand all short-circuit by this and join by [`join`].
+pub fn short_circuit(and: bool, l: Option<bool>) -> Option<bool> {
+    match (and, l) {
+        (true, Some(false)) => Some(false),
+        (false, Some(true)) => Some(true),
+        _ => None,
+    }
+}
+
+/// `l and r` (`and`) or `l or r` in three-valued logic, `None` being empty: a false operand
+/// makes `and` false and a true one makes `or` true whatever the other is; else either one
+/// empty makes it empty.
+pub fn join(and: bool, l: Option<bool>, r: Option<bool>) -> Option<bool> {
+    match (and, l, r) {
+        (true, Some(false), _) | (true, _, Some(false)) => Some(false),
+        (false, Some(true), _) | (false, _, Some(true)) => Some(true),
+        (_, Some(x), Some(y)) => Some(if and { x && y } else { x || y }),
+        _ => None,
+    }
+}
+
 pub fn logic(v: &V<'_>) -> Option<bool> {
     match &v.val {
         Val::Null => None,
@@ -2072,6 +2086,42 @@ mod tests {
         assert_eq!(
             std::mem::size_of::<Result<V, EvalError>>(),
             std::mem::size_of::<V>()
+        );
+    }
+
+    /// `and` and `or` in three-valued logic, `null` empty: false and anything is false, true
+    /// or anything is true, otherwise an empty operand makes the result empty; and the right
+    /// operand is not evaluated once the left decides (an unknown name there raises nothing).
+    /// The compiled row tests and the engine's `when` taken operand by operand join by the same
+    /// functions, so this table holds all three.
+    #[test]
+    fn and_and_or_in_three_valued_logic() {
+        let empty = run("null").expect("null");
+        let (t, f) = ("是".to_owned(), "否".to_owned());
+        let operands = [("true", Some(true)), ("false", Some(false)), ("null", None)];
+        let shown =
+            |b: Option<bool>| b.map_or(empty.clone(), |b| if b { t.clone() } else { f.clone() });
+        for (l, lb) in operands {
+            for (r, rb) in operands {
+                let and = match (lb, rb) {
+                    (Some(false), _) | (_, Some(false)) => Some(false),
+                    (Some(true), Some(true)) => Some(true),
+                    _ => None,
+                };
+                let or = match (lb, rb) {
+                    (Some(true), _) | (_, Some(true)) => Some(true),
+                    (Some(false), Some(false)) => Some(false),
+                    _ => None,
+                };
+                assert_eq!(run(&format!("{l} and {r}")), Ok(shown(and)), "{l} and {r}");
+                assert_eq!(run(&format!("{l} or {r}")), Ok(shown(or)), "{l} or {r}");
+            }
+        }
+        assert_eq!(run("false and nowhere"), Ok(f.clone()));
+        assert_eq!(run("true or nowhere"), Ok(t.clone()));
+        assert!(
+            run("null and nowhere").is_err(),
+            "the right operand is needed"
         );
     }
 

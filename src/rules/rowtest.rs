@@ -124,16 +124,9 @@ impl RowTest {
                 // Short-circuiting as the evaluator does: the right side is not read once the
                 // left decides.
                 let l = a.decide(h)?;
-                match (and, l) {
-                    (true, Some(false)) => return Some(Some(false)),
-                    (false, Some(true)) => return Some(Some(true)),
-                    _ => {}
-                }
-                match (and, l, b.decide(h)?) {
-                    (true, _, Some(false)) => Some(false),
-                    (false, _, Some(true)) => Some(true),
-                    (_, Some(x), Some(y)) => Some(if and { x && y } else { x || y }),
-                    _ => None,
+                match eval::short_circuit(and, l) {
+                    Some(b) => Some(b),
+                    None => eval::join(and, l, b.decide(h)?),
                 }
             }
             RowTest::Not(e) => e.decide(h)?.map(|b| !b),

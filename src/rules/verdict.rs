@@ -135,20 +135,30 @@ pub fn reads(rule: &Rule) -> Option<Reads> {
 ///
 /// [`Shortcuts::item_lead`]: super::engine::Shortcuts::item_lead
 pub fn lead_reads(rule: &Rule) -> Option<Reads> {
-    let lead = rule.quick.item_lead();
-    if lead.is_empty() {
-        return None;
+    rule.quick.item_lead().1
+}
+
+/// How many of a `when`'s operands (`chain`, in the order they are evaluated), from the
+/// first, read the item of a rule over `over` alone, and what they read of it (`None` if
+/// none does). Worked out once, when the rule is linked ([`Shortcuts::of`]).
+///
+/// [`Shortcuts::of`]: super::engine::Shortcuts::of
+pub fn lead(over: Scope, chain: &[Node]) -> (usize, Option<Reads>) {
+    let mut acc: Option<Reads> = None;
+    let mut led = 0;
+    for operand in chain {
+        let Some(r) = item_reads(over, operand) else {
+            break;
+        };
+        acc = Some(acc.map_or(r, |a| a.with(r)));
+        led += 1;
     }
-    let mut acc = Reads(0);
-    for operand in lead {
-        acc = acc.with(item_reads(rule.over, operand)?);
-    }
-    Some(acc)
+    (led, acc)
 }
 
 /// What `node`, in a rule over `over`, reads of a row or pair, if it reads nothing else (no
 /// `let` is bound: a `when` decided before the `let`s).
-pub fn item_reads(over: Scope, node: &Node) -> Option<Reads> {
+fn item_reads(over: Scope, node: &Node) -> Option<Reads> {
     let item = match over {
         Scope::Row => Item::Row,
         Scope::Pair => Item::Pair,
@@ -784,7 +794,7 @@ mod tests {
                 ("V010", Reads::PERIOD.with(Reads::TEXT)),
             ]
         );
-        let lead = |code: &str| set.rule(code).map(|r| r.quick.item_lead().len());
+        let lead = |code: &str| set.rule(code).map(|r| r.quick.item_lead().0);
         assert_eq!(lead("C002"), Some(6), "all but the funds");
         assert_eq!(lead("F008"), Some(0));
         // A rule that reads nothing else has its whole `when` for a lead (its passes are
@@ -828,32 +838,31 @@ mod tests {
         let mut v = Verdicts::new(&rules, &settings, |_| true);
         let annual = row_in(Period::Annual, "成本指标", "设备费", "≤10万元");
         let implementation = row_in(Period::Implementation, "成本指标", "设备费", "≤10万元");
-        let known = |v: &Verdicts| [v.known(0), v.known(1)];
+        // The runs on the row looked at last, remembered; then what is known of `next`.
+        let then = |v: &mut Verdicts, ran: &[(usize, Ran)], next: &HalfCtx<'_>| {
+            for &(i, r) in ran {
+                v.ran(i, r);
+            }
+            v.remember();
+            v.look(next);
+            [v.known(0), v.known(1)]
+        };
 
         // On the annual row T001's lead holds: its pass is the form's, never kept.
         v.look(annual);
-        assert_eq!(known(&v), [false, false]);
-        v.ran(0, Ran::Passed);
-        v.ran(1, Ran::Passed);
-        v.remember();
-        v.look(annual);
-        assert_eq!(known(&v), [false, true], "T002 read the text alone");
+        assert_eq!([v.known(0), v.known(1)], [false, false]);
+        let passed = [(0, Ran::Passed), (1, Ran::Passed)];
+        let k = then(&mut v, &passed, annual);
+        assert_eq!(k, [false, true], "T002 read the text alone");
         // T002's pass on the annual row is known on the other period's row too; T001 not.
-        v.look(implementation);
-        assert_eq!(known(&v), [false, true]);
+        assert_eq!(then(&mut v, &[], implementation), [false, true]);
         // Shut by the period on the implementation-period row: known there from now on, not
         // on the annual row.
-        v.ran(0, Ran::Shut);
-        v.remember();
-        v.look(implementation);
-        assert_eq!(known(&v), [true, true]);
-        v.look(annual);
-        assert_eq!(known(&v), [false, true]);
+        let shut = [(0, Ran::Shut)];
+        assert_eq!(then(&mut v, &shut, implementation), [true, true]);
+        assert_eq!(then(&mut v, &[], annual), [false, true]);
         // A finding or an error is never kept.
-        v.ran(0, Ran::Spoke);
-        v.remember();
-        v.look(annual);
-        assert_eq!(known(&v), [false, true]);
+        assert_eq!(then(&mut v, &[(0, Ran::Spoke)], annual), [false, true]);
         drop(v);
         forget();
     }
