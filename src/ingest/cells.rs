@@ -171,13 +171,25 @@ fn trim_end_spaces(s: &str) -> &str {
 /// Most cells a reader squeezes have no space: decoding each of their characters to ask cost a
 /// run 0.7% of its instructions.
 pub fn has_space(s: &str) -> bool {
+    finds(s, &SPACE_LEAD)
+}
+
+/// Whether `s` has a space ([`has_space`]) or an ASCII parenthesis: whether a label has
+/// anything for normalising to change inside it, in one pass over its bytes rather than two.
+pub fn has_space_or_paren(s: &str) -> bool {
+    finds(s, &SPACE_OR_PAREN_LEAD)
+}
+
+/// Whether `s` has a space, or an ASCII byte `lead` marks besides the spaces' lead bytes.
+#[inline(always)]
+fn finds(s: &str, lead: &[bool; 256]) -> bool {
     let b = s.as_bytes();
     let at = |i: usize| b.get(i).copied().unwrap_or(0);
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
-        if SPACE_LEAD[c as usize] {
-            let space = match c {
+        if lead[c as usize] {
+            let found = match c {
                 // U+0085, U+00A0.
                 0xc2 => matches!(at(i + 1), 0x85 | 0xa0),
                 // U+1680.
@@ -190,10 +202,10 @@ pub fn has_space(s: &str) -> bool {
                 0xe3 => at(i + 1) == 0x80 && at(i + 2) == 0x80,
                 // U+FEFF.
                 0xef => at(i + 1) == 0xbb && at(i + 2) == 0xbf,
-                // The ASCII spaces.
+                // The ASCII spaces, and any other ASCII byte the table marks.
                 _ => true,
             };
-            if space {
+            if found {
                 return true;
             }
         }
@@ -211,6 +223,14 @@ static SPACE_LEAD: [bool; 256] = {
         t[b] = !surely_not_space(b as u8) && !(b >= 0x80 && b < 0xc0);
         b += 1;
     }
+    t
+};
+
+/// [`SPACE_LEAD`] and the ASCII parentheses.
+static SPACE_OR_PAREN_LEAD: [bool; 256] = {
+    let mut t = SPACE_LEAD;
+    t[b'(' as usize] = true;
+    t[b')' as usize] = true;
     t
 };
 
@@ -404,9 +424,13 @@ mod tests {
         /// spaces, the characters sharing their lead bytes and ordinary text.
         #[test]
         fn byte_level_space_test_agrees_with_is_space(
-            t in "[ \t\r\u{b}\u{c}\u{1c}\u{85}\u{a0}\u{a9}\u{1680}\u{1681}\u{2000}\u{200a}\u{200b}\u{2010}\u{201c}\u{2028}\u{202f}\u{205f}\u{2060}\u{3000}\u{3001}\u{feff}\u{fefe}\u{ff08}\u{ff0c}a1项目é]{0,8}"
+            t in "[ \t\r\u{b}\u{c}\u{1c}\u{85}\u{a0}\u{a9}\u{1680}\u{1681}\u{2000}\u{200a}\u{200b}\u{2010}\u{201c}\u{2028}\u{202f}\u{205f}\u{2060}\u{3000}\u{3001}\u{feff}\u{fefe}\u{ff08}\u{ff0c}()a1项目é]{0,8}"
         ) {
             proptest::prop_assert_eq!(has_space(&t), t.chars().any(is_space));
+            proptest::prop_assert_eq!(
+                has_space_or_paren(&t),
+                t.chars().any(|c| is_space(c) || c == '(' || c == ')')
+            );
         }
     }
 

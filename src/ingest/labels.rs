@@ -184,12 +184,22 @@ pub static LEVEL2: &[(&str, &str, &[&str])] = &[
 /// and ASCII parentheses made full-width (`市县(区)财政资金` is `市县（区）财政资金`).
 pub fn normalize(label: &str) -> Cow<'_, str> {
     let trim = |s: &str| -> (usize, usize) {
-        let t = s.trim_start_matches(['*', '★', '＊']);
-        let start = s.len() - t.len();
-        (start, start + t.trim_end_matches(['：', ':']).len())
+        // Most labels start with neither mark and end with neither colon: their first and
+        // last bytes say so without decoding a character (`★` and `＊` start with 0xE2 and
+        // 0xEF, and `：` ends with 0x9A).
+        let start = match s.as_bytes().first() {
+            Some(b'*' | 0xe2 | 0xef) => s.len() - s.trim_start_matches(['*', '★', '＊']).len(),
+            _ => 0,
+        };
+        let t = &s[start..];
+        let end = match t.as_bytes().last() {
+            Some(b':' | 0x9a) => t.trim_end_matches(['：', ':']).len(),
+            _ => t.len(),
+        };
+        (start, start + end)
     };
     // Most cells have nothing to change: no copy for them.
-    if !label.bytes().any(|b| b == b'(' || b == b')') && !cells::has_space(label) {
+    if !cells::has_space_or_paren(label) {
         let (start, end) = trim(label);
         return Cow::Borrowed(&label[start..end]);
     }
@@ -545,8 +555,16 @@ pub fn grid_column(cell: &str) -> Option<Column> {
     {
         return None;
     }
-    let n = normalize(cell);
-    GRID_COLUMNS.iter().find(|(s, _)| *s == n).map(|&(_, c)| c)
+    // Header lines print most columns as they are spelled here (`一级指标`, `指标值`): found
+    // without normalising the cell (every spelling is its own normal form, or normalises to
+    // one of the same column).
+    let find = |label: &str| {
+        GRID_COLUMNS
+            .iter()
+            .find(|(s, _)| *s == label)
+            .map(|&(_, c)| c)
+    };
+    find(cell).or_else(|| find(&normalize(cell)))
 }
 
 /// A grid column's header label (normalised), to be shared by every row of the grid. The
@@ -605,6 +623,52 @@ mod tests {
             let searched = text.chars().find(|&c| !is_space(c) && !matches!(c, '*' | '★' | '＊'));
             proptest::prop_assert_eq!(label_start(&text), searched);
         }
+
+        /// Normalising by bytes (one pass to see whether there is anything to change, the
+        /// marks and colons trimmed by the first and last bytes) gives what normalising
+        /// character by character gives.
+        #[test]
+        fn normalising_is_what_its_definition_says(
+            text in "[ \t\u{a0}\u{2000}\u{2010}\u{3000}★☆*＊：:()（）a1项金指]{0,8}",
+        ) {
+            let spaced: String = text
+                .chars()
+                .filter(|&c| !is_space(c))
+                .map(|c| match c {
+                    '(' => '（',
+                    ')' => '）',
+                    c => c,
+                })
+                .collect();
+            let defined = spaced
+                .trim_start_matches(['*', '★', '＊'])
+                .trim_end_matches(['：', ':']);
+            let normalised = normalize(&text);
+            proptest::prop_assert_eq!(normalised.as_ref(), defined);
+        }
+    }
+
+    /// A grid column printed as it is spelled is found without normalising it, and reads as
+    /// the normalised reading does, also before a colon and with ASCII brackets.
+    #[test]
+    fn grid_columns_as_printed_read_as_normalised() {
+        let normalised = |cell: &str| {
+            let n = normalize(cell);
+            GRID_COLUMNS.iter().find(|(s, _)| *s == n).map(|&(_, c)| c)
+        };
+        for &(spelling, column) in GRID_COLUMNS {
+            for printed in [
+                spelling.to_owned(),
+                format!("{spelling}："),
+                format!("*{spelling}"),
+                spelling.replace('（', "(").replace('）', ")"),
+            ] {
+                assert_eq!(grid_column(&printed), Some(column), "{printed}");
+                assert_eq!(grid_column(&printed), normalised(&printed), "{printed}");
+            }
+        }
+        assert_eq!(grid_column("指标 值"), Some(Column::Value));
+        assert_eq!(grid_column("指标名称"), None);
     }
 
     /// Two grids printing 计量单位 share one label; a header of the issuer's own is kept as
