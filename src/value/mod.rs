@@ -591,10 +591,13 @@ fn parse_as(text: &str, simple: bool) -> Value {
 }
 
 /// The unit words [`simple_quantity`] reads: money, people and counted nouns that the
-/// grammar's `unit` takes whole as its numerator when nothing follows them. Not the time words
-/// (`2025年` is a date, `12月` a month), nor a frequency's nouns (次, 批, 期, 轮: `12次/年`).
+/// grammar's `unit` takes whole. Not the time words (`2025年` is a date, `12月` a month).
 const SIMPLE_UNITS: &[&str] = &[
     "人",
+    "次",
+    "批",
+    "期",
+    "轮",
     "个",
     "人次",
     "名",
@@ -684,6 +687,9 @@ const SIMPLE_UNITS: &[&str] = &[
     "例",
 ];
 
+/// The nouns a frequency counts (`12次/年`), as the grammar's `freq_noun` lists them.
+const FREQUENCY_NOUNS: &[&str] = &["次", "批", "期", "轮"];
+
 /// A value [`simple_quantity`] read: its kind and where its comparator and unit are.
 struct SimpleRead {
     kind: Kind,
@@ -691,8 +697,8 @@ struct SimpleRead {
     unit_at: Span,
 }
 
-/// `≥130人`, `34500元`, `2套`: a comparator symbol or none, a number, and one unit word of
-/// [`SIMPLE_UNITS`] that ends the value. Values with numbers rarely repeat from form to form,
+/// `≥130人`, `34500元`, `2套`, `850元/生/年`: a comparator symbol or none, a number, and a
+/// unit word of [`SIMPLE_UNITS`] that ends the value, or is per others after `/`. Values with numbers rarely repeat from form to form,
 /// so most miss [`parse_shared`]'s memo: of those a 1,000-form generated corpus parses, three
 /// in four are this shape. The grammar took some 20,000 instructions to read each (every
 /// alternative of `unit` tried in turn, each step recorded); this reads them as the grammar
@@ -724,11 +730,24 @@ fn simple_quantity(n: &Normalized) -> Option<SimpleRead> {
         }
         end += 1 + fraction;
     }
-    let word = &t[end..];
-    if !SIMPLE_UNITS.contains(&word) {
-        return None;
+    // `元`, or `元/人/年`: a unit word, then any number of words it is per, each after a `/`.
+    let mut words = t[end..].split('/');
+    let numerator = words.next().filter(|w| SIMPLE_UNITS.contains(w))?;
+    let mut per = Vec::new();
+    for word in words {
+        // After a frequency's noun, a time makes a frequency (`12次/年`).
+        let known = TimeUnit::from_word(word).is_some() || SIMPLE_UNITS.contains(&word);
+        if !known || FREQUENCY_NOUNS.contains(&numerator) {
+            return None;
+        }
+        let term = Term::from_word(word);
+        // A unit per money is upside down (`人/元`): the grammar's reading points into it.
+        if matches!(term, Term::Money(_)) {
+            return None;
+        }
+        per.push(term);
     }
-    let unit = Unit::new(Term::from_word(word), Vec::new());
+    let unit = Unit::new(Term::from_word(numerator), per);
     // As the grammar's reading scales the amount by its magnitude (none here).
     let amount = decimal(&t[at..end]).checked_mul(Decimal::ONE)?;
     if unit.is_reversed() {
@@ -1660,6 +1679,54 @@ mod tests {
         // Every one of them but those the grammar reads otherwise goes the quick way.
         let all = SIMPLE_UNITS.len() * cmps.len() * numbers.len() * 3;
         assert!(quick * 10 > all * 9, "{quick} of {all}");
+        // Units per others: people, times, counts, money (upside down), a frequency's noun
+        // before a time, and words the grammar does not know.
+        let per = [
+            "人",
+            "生",
+            "学生",
+            "人次",
+            "年",
+            "月",
+            "个月",
+            "学期",
+            "学年",
+            "年度",
+            "天",
+            "小时",
+            "周",
+            "次",
+            "个",
+            "科次",
+            "元",
+            "万元",
+            "人/年",
+            "生/年",
+            "年/生",
+            "学期/生",
+            "天/人",
+            "生年",
+            "人.年",
+            "",
+        ];
+        let mut quick = 0;
+        for numerator in SIMPLE_UNITS {
+            for per in per {
+                for cmp in ["", "≥", "≤"] {
+                    for number in ["130", "2025", "0.49"] {
+                        let text = format!("{cmp}{number}{numerator}/{per}");
+                        assert_eq!(parse_as(&text, true), parse_as(&text, false), "{text}");
+                        quick += usize::from(simple_quantity(&normalize(&text)).is_some());
+                    }
+                }
+            }
+        }
+        assert!(quick > 1_000, "{quick} read quickly");
+        let v = parse("850元/生/年");
+        assert_eq!(v.unit().as_deref(), Some("元/人/年"));
+        assert!(simple_quantity(&normalize("850元/生/年")).is_some());
+        assert!(simple_quantity(&normalize("12次/年")).is_none());
+        assert_eq!(parse("12次/年").kind.name(), "frequency");
         let v = parse("≥130人");
         assert_eq!(v.kind.name(), "quantity");
         assert_eq!(
@@ -1688,7 +1755,7 @@ mod tests {
         /// Random text built of comparators, digits, unit words and what may follow them.
         #[test]
         fn the_quick_reading_is_the_grammars(
-            t in "(≥|≤|>=|<|=|约|每年|)[0-9]{0,5}(\\.[0-9]{0,3})?(人|个|人次|元|万元|套|台|平方米|千米|千瓦时|A级|A|度|年|月|次|/年|以上|余|万|-3|学校|\\(套\\)|)(人|个|元|年|生|)",
+            t in "(≥|≤|>=|<|=|约|每年|)[0-9]{0,5}(\\.[0-9]{0,3})?(人|个|人次|元|万元|套|台|平方米|千米|千瓦时|A级|A|度|年|月|次|/年|以上|余|万|-3|学校|\\(套\\)|)(人|个|元|年|生|)(/人|/生|/年|/元|/次|/学期|)(/年|/月|)",
         ) {
             proptest::prop_assert_eq!(parse_as(&t, true), parse_as(&t, false), "{}", t);
         }
