@@ -1674,8 +1674,8 @@ mod tests {
                         .collect();
                     let spaced = format!(" {cmp} {number} {word} ");
                     for text in [plain, full_width, spaced] {
-                        let read = parse_as(&text, true);
-                        assert_eq!(read, parse_as(&text, false), "{text}");
+                        let read = parse(&text);
+                        assert_eq!(read, parse_by_grammar(&text), "{text}");
                         quick += usize::from(simple_quantity(&normalize(&text)).is_some());
                     }
                 }
@@ -1720,7 +1720,7 @@ mod tests {
                 for cmp in ["", "≥", "≤"] {
                     for number in ["130", "2025", "0.49"] {
                         let text = format!("{cmp}{number}{numerator}/{per}");
-                        assert_eq!(parse_as(&text, true), parse_as(&text, false), "{text}");
+                        assert_eq!(parse(&text), parse_by_grammar(&text), "{text}");
                         quick += usize::from(simple_quantity(&normalize(&text)).is_some());
                     }
                 }
@@ -1745,12 +1745,11 @@ mod tests {
     fn simple_quantities_read_as_the_grammar_reads_the_disclosure() {
         let corpus = include_str!("../../tests/corpus/000_cb0bcf906edd3817.txt");
         let mut quick = 0;
-        for cell in corpus.lines().flat_map(|l| l.split('\t')) {
-            let cell = cell.trim();
+        for cell in corpus.lines().flat_map(|l| l.split('\t')).map(str::trim) {
             if cell.is_empty() || cell.len() > 200 {
                 continue;
             }
-            assert_eq!(parse_as(cell, true), parse_as(cell, false), "{cell:?}");
+            assert_eq!(parse(cell), parse_by_grammar(cell), "{cell:?}");
             quick += usize::from(simple_quantity(&normalize(cell)).is_some());
         }
         assert!(quick > 500, "{quick} read quickly");
@@ -1762,7 +1761,7 @@ mod tests {
         fn the_quick_reading_is_the_grammars(
             t in "(≥|≤|>=|<|=|约|每年|)[0-9]{0,5}(\\.[0-9]{0,3})?(人|个|人次|元|万元|套|台|平方米|千米|千瓦时|A级|A|度|年|月|次|/年|以上|余|万|-3|学校|\\(套\\)|)(人|个|元|年|生|)(/人|/生|/年|/元|/次|/学期|)(/年|/月|)",
         ) {
-            proptest::prop_assert_eq!(parse_as(&t, true), parse_as(&t, false), "{}", t);
+            proptest::prop_assert_eq!(parse(&t), parse_by_grammar(&t), "{}", t);
         }
 
         #[test]
