@@ -248,11 +248,15 @@ pub fn header_field(cell: &str) -> Option<Field> {
         return Some(field);
     }
     // Nearly half of the rest are spellings printed before a colon (`负责人：`, `填报日期：`).
-    let bare = cell.strip_suffix('：').or_else(|| cell.strip_suffix(':'));
-    if let Some(&field) = bare.and_then(|b| header_fields().get(b)) {
+    if let Some(&field) = before_colon(cell).and_then(|b| header_fields().get(b)) {
         return Some(field);
     }
     header_field_normalised(cell)
+}
+
+/// A label printed before one colon, full-width or not (`负责人：`): the label.
+fn before_colon(cell: &str) -> Option<&str> {
+    cell.strip_suffix('：').or_else(|| cell.strip_suffix(':'))
 }
 
 /// [`header_field`] for a cell that is not a spelling as it stands.
@@ -394,10 +398,7 @@ pub fn funds_row(cell: &str) -> Option<FundsRow> {
         .iter()
         .find_map(|p| cell.strip_prefix(p))
         .unwrap_or(cell);
-    let bare = bare
-        .strip_suffix('：')
-        .or_else(|| bare.strip_suffix(':'))
-        .unwrap_or(bare);
+    let bare = before_colon(bare).unwrap_or(bare);
     if let Some(&row) = exact.get(bare) {
         return row;
     }
