@@ -45,7 +45,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
             });
         }
     }
-    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+    if let Some(offset) = memchr::memchr(0, bytes) {
         return Err(DecodeError::Binary { offset });
     }
     if let Ok(text) = std::str::from_utf8(bytes) {
@@ -83,7 +83,9 @@ pub fn decode_owned(bytes: Vec<u8>) -> Result<Decoded, DecodeError> {
     let marked = [&b"\xEF\xBB\xBF"[..], b"\xFF\xFE", b"\xFE\xFF"]
         .iter()
         .any(|bom| bytes.starts_with(bom));
-    if marked || bytes.contains(&0) {
+    // `memchr`, not `contains`: the standard library's search for a byte is a tenth as fast, and
+    // it reads every byte of every file (nearly all of them have no NUL at all).
+    if marked || memchr::memchr(0, &bytes).is_some() {
         return decode(&bytes);
     }
     // Checked 32 bytes at a time: the standard library's check walks text that is mostly
