@@ -1931,23 +1931,70 @@ fn years_of(period: &str) -> Option<Decimal> {
         .flatten()
 }
 
+/// The fields of a row that are a text or `null`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowText {
+    Period,
+    Level1,
+    Level2,
+    Name,
+    Text,
+    Written,
+}
+
+impl RowText {
+    pub fn of(name: &str) -> Option<RowText> {
+        Some(match name {
+            "period" => RowText::Period,
+            "level1" => RowText::Level1,
+            "level2" => RowText::Level2,
+            "name" => RowText::Name,
+            "text" => RowText::Text,
+            "written" => RowText::Written,
+            _ => return None,
+        })
+    }
+}
+
+/// The text of a row's field ([`half_field`] builds its value from this, so the two agree).
+pub fn row_text<'a>(h: &'a HalfCtx<'a>, field: RowText) -> Option<&'a str> {
+    let half = h.half;
+    match field {
+        RowText::Period => Some(h.period.label()),
+        // The 一级指标 is the 二级指标's parent where that is known, else the cell.
+        RowText::Level1 => {
+            (half.level2.value.as_deref().and_then(parent_of)).or(half.level1.value.as_deref())
+        }
+        RowText::Level2 => half.level2.value.as_deref(),
+        RowText::Name => half.name.value.as_deref(),
+        RowText::Text => half.value.value.as_deref(),
+        RowText::Written => h.written.as_deref().or(half.value.value.as_deref()),
+    }
+}
+
 /// A row's fields. Which cells each reads is also written in `verdict::Reads::of_field`, which
 /// remembers passes by those cells: change both together.
 pub(super) fn half_field<'a>(h: &'a HalfCtx<'a>, name: &str) -> Option<V<'a>> {
     let half = h.half;
+    if let Some(field) = RowText::of(name) {
+        // Where the text came from: the 二级指标's cell for a parent read off it.
+        let span = match field {
+            RowText::Period => return Some(V::new(s(h.period.label()))),
+            RowText::Level1 if half.level2.value.as_deref().and_then(parent_of).is_some() => {
+                half.level2.span
+            }
+            RowText::Level1 => half.level1.span,
+            RowText::Level2 => half.level2.span,
+            RowText::Name => half.name.span,
+            RowText::Text | RowText::Written => half.value.span,
+        };
+        let val = row_text(h, field).map_or(Val::Null, |t| Val::Str(Cow::Borrowed(t)));
+        return Some(V {
+            val,
+            span: Spot(span),
+        });
+    }
     Some(match name {
-        "period" => V::new(s(h.period.label())),
-        "level1" => match half.level2.value.as_deref().and_then(parent_of) {
-            Some(p) => V::at(s(p), half.level2.span),
-            None => V::str_cell(&half.level1),
-        },
-        "level2" => V::str_cell(&half.level2),
-        "name" => V::str_cell(&half.name),
-        "text" => V::str_cell(&half.value),
-        "written" => match &h.written {
-            Some(w) => V::at(Val::Str(Cow::Borrowed(w)), half.value.span),
-            None => V::str_cell(&half.value),
-        },
         "value" => match &h.value {
             Some(_) => V::at(Val::Value(h), half.value.span),
             None => V {

@@ -48,6 +48,10 @@ pub enum RowTest {
 pub struct Path {
     field: String,
     sub: Option<String>,
+    /// The field, if it is one of the row's texts: compared with a text or `null`, it is read
+    /// as it stands ([`eval::row_text`]), not built into a value to compare and drop (the
+    /// conditions of K001, K002 and K003 ask two of them of every row of every form).
+    text: Option<eval::RowText>,
 }
 
 impl RowTest {
@@ -134,6 +138,14 @@ impl RowTest {
                 path,
                 literal,
                 negated,
+            } if path.text.is_some() => {
+                let text = path.text.and_then(|f| eval::row_text(h, f));
+                Some((text == literal.as_deref()) != *negated)
+            }
+            RowTest::Compare {
+                path,
+                literal,
+                negated,
             } => {
                 let v = path.read(h)?;
                 let same = match literal {
@@ -159,11 +171,13 @@ impl Path {
             Expr::Var(v) if v == param => Some(Path {
                 field: name.clone(),
                 sub: None,
+                text: eval::RowText::of(name),
             }),
             Expr::Field(row, field) if matches!(&row.expr, Expr::Var(v) if v == param) => {
                 Some(Path {
                     field: field.clone(),
                     sub: Some(name.clone()),
+                    text: None,
                 })
             }
             _ => None,
