@@ -656,8 +656,9 @@ pub struct Shortcuts {
 /// needs: C001 asks first whether the form has one per-person cost, and most forms have none,
 /// so the count of people, the funds and the rest are not computed there; F004 compares six
 /// funds sources only on a one-year form. The outcome is the same as computing every value
-/// first (silent where a value is null or `when` is not true, and the values are pure); only
-/// an error in a value the rule did not need is not raised, as for a `when` decided first.
+/// first (silent where a value is null or `when` is not true, and the values are pure); an
+/// error is raised where this order reaches it, as for a `when` decided first: not in a value
+/// no part needed, and in a part even where a value it does not read is null.
 ///
 /// Only for rules whose `let` names differ and whose values read no name a later `let` binds:
 /// there, binding the values in another order binds every name to the same value.
