@@ -138,19 +138,17 @@ impl RowTest {
                 path,
                 literal,
                 negated,
-            } if path.text.is_some() => {
-                let text = path.text.and_then(|f| eval::row_text(h, f));
-                Some((text == literal.as_deref()) != *negated)
-            }
-            RowTest::Compare {
-                path,
-                literal,
-                negated,
             } => {
-                let v = path.read(h)?;
-                let same = match literal {
-                    Some(text) => eval::is_text(&v, text),
-                    None => v.is_null(),
+                let same = match path.text {
+                    // A text field, compared as it stands.
+                    Some(field) => eval::row_text(h, field) == literal.as_deref(),
+                    None => {
+                        let v = path.read(h)?;
+                        match literal {
+                            Some(text) => eval::is_text(&v, text),
+                            None => v.is_null(),
+                        }
+                    }
                 };
                 Some(same != *negated)
             }
