@@ -18,7 +18,7 @@ use crate::model::{
 use crate::value::{self, Kind, Note, Reason};
 use regex::Regex;
 use rust_decimal::Decimal;
-use smallvec::SmallVec;
+use smallvec::{smallvec, SmallVec};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -240,6 +240,11 @@ fn same_label(printed: &str, label: &str) -> bool {
 /// The longest name (in bytes; 200 Chinese characters) paired with a cut-off copy of itself.
 const PAIR_PREFIX_MAX: usize = 600;
 
+/// Up to this many named halves a period, exact names are paired by comparing each annual
+/// name with each implementation-period one: a form has a dozen rows a period, and building a
+/// map of them cost more than the comparisons (pairing was 3% of a run).
+const PAIR_SCAN_MAX: usize = 32;
+
 /// Pairs 实施期 and 年度 halves by name: annual names are often cut-off copies, and the annual
 /// rows may be listed in another order (LAYOUT.md §14–§15). Exact names pair first; a cut-off
 /// name pairs only if one candidate is left (preferring the same 二级指标, then the same
@@ -247,35 +252,47 @@ const PAIR_PREFIX_MAX: usize = 600;
 fn pair_halves(halves: &[HalfCtx<'_>]) -> Vec<(usize, usize)> {
     let name = |i: usize| halves[i].half.name.value.as_deref().unwrap_or("");
     let level2 = |i: usize| &halves[i].half.level2.value;
-    let of = |p: Period| -> Vec<usize> {
+    let named = |p: Period| {
         (0..halves.len())
-            .filter(|&i| halves[i].period == p && halves[i].half.name.value.is_some())
-            .collect()
+            .filter(move |&i| halves[i].period == p && halves[i].half.name.value.is_some())
     };
-    let (imp, ann) = (of(Period::Implementation), of(Period::Annual));
-    let mut used_i = vec![false; halves.len()];
-    let mut used_a = vec![false; halves.len()];
+    let imp: SmallVec<[usize; PAIR_SCAN_MAX]> = named(Period::Implementation).collect();
+    let ann: SmallVec<[usize; PAIR_SCAN_MAX]> = named(Period::Annual).collect();
+    let mut used_i: SmallVec<[bool; 2 * PAIR_SCAN_MAX]> = smallvec![false; halves.len()];
+    let mut used_a: SmallVec<[bool; 2 * PAIR_SCAN_MAX]> = smallvec![false; halves.len()];
     // Halves of different 二级指标 never describe the same indicator (a 成本 row named
     // `…平台成本` is not the 数量 row `…平台`), unless one side lost its label.
     let compatible =
         |i: usize, a: usize| level2(i) == level2(a) || level2(i).is_none() || level2(a).is_none();
     let mut pairs = Vec::with_capacity(imp.len().min(ann.len()));
-    // Exact names, same category first. Looked up by name, not by comparing every two halves:
-    // a form may have 2,000 rows (S008), and their names any length. A name is nearly always
-    // one half's: its halves are held inline, not in a vector per name.
-    let mut by_name: QuickMap<&str, SmallVec<[usize; 2]>> = QuickMap::default();
-    for &i in &imp {
-        by_name.entry(name(i)).or_default().push(i);
-    }
+    // Exact names, same category first. Past PAIR_SCAN_MAX, looked up by name, not by
+    // comparing every two halves: a form may have 2,000 rows (S008), and their names any
+    // length. A name is nearly always one half's: its halves are held inline, not in a vector
+    // per name. Either way a name's halves are tried in their printed order.
+    let by_name = (imp.len() > PAIR_SCAN_MAX).then(|| {
+        let mut by_name: QuickMap<&str, SmallVec<[usize; 2]>> = QuickMap::default();
+        for &i in &imp {
+            by_name.entry(name(i)).or_default().push(i);
+        }
+        by_name
+    });
     for same_level in [true, false] {
         for &a in &ann {
             if used_a[a] {
                 continue;
             }
-            let same_name = by_name.get(name(a)).map_or(&[][..], SmallVec::as_slice);
-            let hit = same_name.iter().copied().find(|&i| {
+            let fits = |i: usize| {
                 !used_i[i] && compatible(i, a) && (!same_level || level2(i) == level2(a))
-            });
+            };
+            let hit = match &by_name {
+                Some(by_name) => by_name
+                    .get(name(a))
+                    .map_or(&[][..], SmallVec::as_slice)
+                    .iter()
+                    .copied()
+                    .find(|&i| fits(i)),
+                None => imp.iter().copied().find(|&i| name(i) == name(a) && fits(i)),
+            };
             if let Some(i) = hit {
                 used_i[i] = true;
                 used_a[a] = true;
@@ -283,26 +300,30 @@ fn pair_halves(halves: &[HalfCtx<'_>]) -> Vec<(usize, usize)> {
             }
         }
     }
+    // Cut-off names, only when unambiguous, among the halves left: most forms have none left.
+    // A cell cut off by the layout is a phrase; past PAIR_PREFIX_MAX bytes a name is not
+    // paired by its start, which bounds comparing every two halves to that length.
+    let bare = |i: usize| match name(i) {
+        n if n.contains(char::is_whitespace) => {
+            Cow::Owned(n.chars().filter(|c| !c.is_whitespace()).collect())
+        }
+        n => Cow::Borrowed(n),
+    };
     // Names without their spaces, once per half: they are compared with every other half.
-    let bare: Vec<Cow<str>> = (0..halves.len())
-        .map(|i| match name(i) {
-            n if n.contains(char::is_whitespace) => {
-                Cow::Owned(n.chars().filter(|c| !c.is_whitespace()).collect())
-            }
-            n => Cow::Borrowed(n),
-        })
+    let left_i: SmallVec<[(usize, Cow<str>); PAIR_SCAN_MAX]> = imp
+        .iter()
+        .filter(|&&i| !used_i[i])
+        .map(|&i| (i, bare(i)))
         .collect();
-    // Cut-off names, only when unambiguous. A cell cut off by the layout is a phrase; past
-    // PAIR_PREFIX_MAX bytes a name is not paired by its start, which bounds comparing every two
-    // halves to that length.
     for &a in &ann {
-        if used_a[a] || name(a).len() > PAIR_PREFIX_MAX {
+        if left_i.is_empty() || used_a[a] || name(a).len() > PAIR_PREFIX_MAX {
             continue;
         }
-        let candidates: SmallVec<[usize; 4]> = imp
+        let bare_a = bare(a);
+        let candidates: SmallVec<[usize; 4]> = left_i
             .iter()
-            .copied()
-            .filter(|&i| !used_i[i] && compatible(i, a) && cut_off_copy(&bare[i], &bare[a]))
+            .filter(|(i, b)| !used_i[*i] && compatible(*i, a) && cut_off_copy(b, &bare_a))
+            .map(|(i, _)| *i)
             .collect();
         let same: SmallVec<[usize; 4]> = candidates
             .iter()
@@ -2475,5 +2496,134 @@ mod tests {
         assert_eq!(years_of("99年"), Some(Decimal::from(99)));
         assert_eq!(years_of("2025年01367"), None);
         assert_eq!(years_of("长期"), None);
+    }
+
+    /// The pairing as it was before [`pair_halves`] compared short forms' names in place: the
+    /// reference it is held to.
+    /// Pairs 实施期 and 年度 halves by name: annual names are often cut-off copies, and the annual
+    /// rows may be listed in another order (LAYOUT.md §14–§15). Exact names pair first; a cut-off
+    /// name pairs only if one candidate is left (preferring the same 二级指标, then the same
+    /// printed row). An ambiguous name stays unpaired: no pair is better than a wrong one.
+    fn pair_halves_by_map(halves: &[HalfCtx<'_>]) -> Vec<(usize, usize)> {
+        let name = |i: usize| halves[i].half.name.value.as_deref().unwrap_or("");
+        let level2 = |i: usize| &halves[i].half.level2.value;
+        let of = |p: Period| -> Vec<usize> {
+            (0..halves.len())
+                .filter(|&i| halves[i].period == p && halves[i].half.name.value.is_some())
+                .collect()
+        };
+        let (imp, ann) = (of(Period::Implementation), of(Period::Annual));
+        let mut used_i = vec![false; halves.len()];
+        let mut used_a = vec![false; halves.len()];
+        // Halves of different 二级指标 never describe the same indicator (a 成本 row named
+        // `…平台成本` is not the 数量 row `…平台`), unless one side lost its label.
+        let compatible = |i: usize, a: usize| {
+            level2(i) == level2(a) || level2(i).is_none() || level2(a).is_none()
+        };
+        let mut pairs = Vec::with_capacity(imp.len().min(ann.len()));
+        // Exact names, same category first. Looked up by name, not by comparing every two halves:
+        // a form may have 2,000 rows (S008), and their names any length. A name is nearly always
+        // one half's: its halves are held inline, not in a vector per name.
+        let mut by_name: QuickMap<&str, SmallVec<[usize; 2]>> = QuickMap::default();
+        for &i in &imp {
+            by_name.entry(name(i)).or_default().push(i);
+        }
+        for same_level in [true, false] {
+            for &a in &ann {
+                if used_a[a] {
+                    continue;
+                }
+                let same_name = by_name.get(name(a)).map_or(&[][..], SmallVec::as_slice);
+                let hit = same_name.iter().copied().find(|&i| {
+                    !used_i[i] && compatible(i, a) && (!same_level || level2(i) == level2(a))
+                });
+                if let Some(i) = hit {
+                    used_i[i] = true;
+                    used_a[a] = true;
+                    pairs.push((i, a));
+                }
+            }
+        }
+        // Names without their spaces, once per half: they are compared with every other half.
+        let bare: Vec<Cow<str>> = (0..halves.len())
+            .map(|i| match name(i) {
+                n if n.contains(char::is_whitespace) => {
+                    Cow::Owned(n.chars().filter(|c| !c.is_whitespace()).collect())
+                }
+                n => Cow::Borrowed(n),
+            })
+            .collect();
+        // Cut-off names, only when unambiguous. A cell cut off by the layout is a phrase; past
+        // PAIR_PREFIX_MAX bytes a name is not paired by its start, which bounds comparing every two
+        // halves to that length.
+        for &a in &ann {
+            if used_a[a] || name(a).len() > PAIR_PREFIX_MAX {
+                continue;
+            }
+            let candidates: SmallVec<[usize; 4]> = imp
+                .iter()
+                .copied()
+                .filter(|&i| !used_i[i] && compatible(i, a) && cut_off_copy(&bare[i], &bare[a]))
+                .collect();
+            let same: SmallVec<[usize; 4]> = candidates
+                .iter()
+                .copied()
+                .filter(|&i| level2(i) == level2(a))
+                .collect();
+            let pick = match (same.as_slice(), candidates.as_slice()) {
+                ([only], _) => Some(*only),
+                ([], [only]) => Some(*only),
+                _ => None,
+            };
+            if let Some(i) = pick {
+                used_i[i] = true;
+                used_a[a] = true;
+                pairs.push((i, a));
+            }
+        }
+        pairs.sort_unstable();
+        pairs
+    }
+
+    proptest::proptest! {
+        /// Pairing compares short forms' names in place and looks long forms' up in a map,
+        /// and cuts names only among the halves left: it pairs exactly what the map-only
+        /// pairing did, on forms of up to eighty halves whose names repeat, cut each other
+        /// off, carry spaces or are missing, and whose 二级指标 agree, differ or are missing.
+        #[test]
+        fn pairing_is_what_looking_every_name_up_gave(
+            rows in proptest::collection::vec(
+                (proptest::bool::ANY, 0..4usize, proptest::option::weighted(0.9, "[甲乙丙 ]{1,4}")),
+                0..80,
+            )
+        ) {
+            let level2 = ["", "数量指标", "质量指标", "时效指标"];
+            let owned: Vec<IndicatorHalf> = rows
+                .iter()
+                .map(|(_, l, n)| IndicatorHalf {
+                    level1: crate::model::Cell::default(),
+                    level2: match level2[*l] {
+                        "" => crate::model::Cell::default(),
+                        l => crate::model::Cell::new(l.into(), Span::new(0, 0)),
+                    },
+                    name: n.as_ref().map_or_else(crate::model::Cell::default, |n| {
+                        crate::model::Cell::new(n.as_str().into(), Span::new(0, 0))
+                    }),
+                    value: crate::model::Cell::default(),
+                    extras: Box::default(),
+                })
+                .collect();
+            let halves: Vec<HalfCtx<'_>> = owned
+                .iter()
+                .zip(&rows)
+                .map(|(half, (annual, _, _))| HalfCtx {
+                    half,
+                    value: None,
+                    written: None,
+                    period: if *annual { Period::Annual } else { Period::Implementation },
+                })
+                .collect();
+            proptest::prop_assert_eq!(pair_halves(&halves), pair_halves_by_map(&halves));
+        }
     }
 }
