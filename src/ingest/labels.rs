@@ -239,20 +239,32 @@ fn label_sized(cell: &str, max_chars: usize) -> bool {
 /// The header field a cell's text names, if the whole cell is that label.
 pub fn header_field(cell: &str) -> Option<Field> {
     // Most cells are names and values: one look at their first character settles them.
-    if !label_start(cell).is_some_and(may_start_header) || !label_sized(cell, 24) {
+    if !label_start(cell).is_some_and(may_start_header) {
         return None;
     }
     // A label printed as the vocabulary spells it (most are) is found without normalising
-    // it: a test holds every spelling to what normalising gives.
-    if let Some(&field) = header_fields().get(cell) {
-        return Some(field);
+    // it: a test holds every spelling to what normalising gives. Nor is it sized first: a
+    // test holds every spelling to the size of a label, and walking its characters cost more
+    // than looking it up.
+    if cell.len() <= LABEL_BYTES_MAX {
+        if let Some(&field) = header_fields().get(cell) {
+            return Some(field);
+        }
+        // Nearly half of the rest are spellings printed before a colon (`负责人：`).
+        if let Some(&field) = before_colon(cell).and_then(|b| header_fields().get(b)) {
+            return Some(field);
+        }
     }
-    // Nearly half of the rest are spellings printed before a colon (`负责人：`, `填报日期：`).
-    if let Some(&field) = before_colon(cell).and_then(|b| header_fields().get(b)) {
-        return Some(field);
+    if !label_sized(cell, 24) {
+        return None;
     }
     header_field_normalised(cell)
 }
+
+/// The longest cell a spelling may be, in bytes: 24 characters of three bytes (no spelling
+/// has a longer character) and a full-width colon. Longer cells are not looked up as they
+/// stand; hashing a paragraph only to miss costs more than this comparison.
+const LABEL_BYTES_MAX: usize = 24 * 3 + 3;
 
 /// A label printed before one colon, full-width or not (`负责人：`): the label.
 fn before_colon(cell: &str) -> Option<&str> {
@@ -448,13 +460,19 @@ pub enum GridLabel {
 pub fn grid_label(cell: &str) -> Option<GridLabel> {
     // Most grid cells are names and values; their first character settles it.
     let starts = |c: char| grid_first_chars().binary_search(&c).is_ok();
-    if !label_start(cell).is_some_and(starts) || !label_sized(cell, 20) {
+    if !label_start(cell).is_some_and(starts) {
         return None;
     }
     // A label printed as one of its spellings (most are) is found without normalising it: a
-    // test holds every spelling to what normalising gives.
-    if let Some(&label) = grid_labels().get(cell) {
-        return long_enough(cell).then_some(label);
+    // test holds every spelling to what normalising gives, and to the size of a label, which
+    // is checked only of the cells not found.
+    if cell.len() <= LABEL_BYTES_MAX {
+        if let Some(&label) = grid_labels().get(cell) {
+            return long_enough(cell).then_some(label);
+        }
+    }
+    if !label_sized(cell, 20) {
+        return None;
     }
     grid_label_normalised(cell)
 }
@@ -737,6 +755,17 @@ mod tests {
             }
         }
         assert_eq!(header_field("数量指标"), None);
+        // Every spelling is sized as a label, so finding one before sizing it finds only
+        // what sizing first found; and so is every printed grid label.
+        for &(spelling, _) in HEADER_LABELS {
+            let before_colon = format!("{spelling}：");
+            assert!(label_sized(&before_colon, 24), "{spelling}");
+            assert!(before_colon.len() <= LABEL_BYTES_MAX, "{spelling}");
+        }
+        for printed in grid_labels().keys() {
+            assert!(label_sized(printed, 20), "{printed}");
+            assert!(printed.len() <= LABEL_BYTES_MAX, "{printed}");
+        }
         // A spelling found as it stands is what normalising it finds.
         for &(spelling, _) in HEADER_LABELS {
             assert_eq!(
