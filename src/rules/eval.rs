@@ -2498,8 +2498,9 @@ mod tests {
         assert_eq!(years_of("长期"), None);
     }
 
-    /// The pairing as it was before [`pair_halves`] compared short forms' names in place: the
-    /// reference it is held to.
+    /// The pairing as it was before [`pair_halves`] compared short forms' names in place (its
+    /// cut-off stage restated plainly): the reference it is held to.
+    ///
     /// Pairs 实施期 and 年度 halves by name: annual names are often cut-off copies, and the annual
     /// rows may be listed in another order (LAYOUT.md §14–§15). Exact names pair first; a cut-off
     /// name pairs only if one candidate is left (preferring the same 二级指标, then the same
@@ -2544,45 +2545,38 @@ mod tests {
                 }
             }
         }
-        // Names without their spaces, once per half: they are compared with every other half.
-        let bare: Vec<Cow<str>> = (0..halves.len())
-            .map(|i| match name(i) {
-                n if n.contains(char::is_whitespace) => {
-                    Cow::Owned(n.chars().filter(|c| !c.is_whitespace()).collect())
-                }
-                n => Cow::Borrowed(n),
-            })
-            .collect();
-        // Cut-off names, only when unambiguous. A cell cut off by the layout is a phrase; past
-        // PAIR_PREFIX_MAX bytes a name is not paired by its start, which bounds comparing every two
-        // halves to that length.
+        // Cut-off names, only when unambiguous, compared without their spaces: one candidate
+        // of the same 二级指标, else one candidate at all.
+        let bare =
+            |i: usize| -> String { name(i).chars().filter(|c| !c.is_whitespace()).collect() };
         for &a in &ann {
             if used_a[a] || name(a).len() > PAIR_PREFIX_MAX {
                 continue;
             }
-            let candidates: SmallVec<[usize; 4]> = imp
-                .iter()
-                .copied()
-                .filter(|&i| !used_i[i] && compatible(i, a) && cut_off_copy(&bare[i], &bare[a]))
-                .collect();
-            let same: SmallVec<[usize; 4]> = candidates
-                .iter()
-                .copied()
-                .filter(|&i| level2(i) == level2(a))
-                .collect();
-            let pick = match (same.as_slice(), candidates.as_slice()) {
-                ([only], _) => Some(*only),
-                ([], [only]) => Some(*only),
-                _ => None,
-            };
-            if let Some(i) = pick {
-                used_i[i] = true;
-                used_a[a] = true;
-                pairs.push((i, a));
+            let mut candidates = Vec::new();
+            for &i in &imp {
+                if !used_i[i] && compatible(i, a) && cut_off_copy(&bare(i), &bare(a)) {
+                    candidates.push(i);
+                }
             }
+            let mut same = candidates.clone();
+            same.retain(|&i| level2(i) == level2(a));
+            let pick = if same.len() == 1 {
+                Some(same[0])
+            } else if same.is_empty() && candidates.len() == 1 {
+                Some(candidates[0])
+            } else {
+                None
+            };
+            let Some(i) = pick else {
+                continue;
+            };
+            (used_i[i], used_a[a]) = (true, true);
+            pairs.push((i, a));
         }
-        pairs.sort_unstable();
-        pairs
+        let mut in_order = pairs;
+        in_order.sort();
+        in_order
     }
 
     proptest::proptest! {
