@@ -1647,52 +1647,62 @@ rules:
     /// whose values could be bound differently in another order keep the pack's order.
     #[test]
     fn a_when_that_reads_let_values_binds_them_as_it_needs_them() {
-        let text = r#"name: steps
-title: 步
-description: 步
-rules:
-  - code: L000
-    name: l0
-    severity: warning
-    summary: 步
-    rationale: 步
-    over: form
-    let:
-      years: form.period_years
-      counts: 'filter(form.annual_rows, r => r.level2 == "数量指标")'
-      first_count: first(counts)
-      costs: 'filter(form.annual_rows, r => r.level2 == "成本指标")'
-    when: years == 1 and count(counts) > 1 and first_count.value.amount > 10
-    assert: count(costs) > 1
-    message: '{count(costs)}'
-    help: 步
-  - code: L001
-    name: l1
-    severity: warning
-    summary: 步
-    rationale: 步
-    over: form
-    let:
-      years: form.period_years
-      broken: form.funds.annual.total * 79228162514264337593543950335
-    when: years == 1000
-    assert: broken == null
-    message: 步
-    help: 步
-  - code: L002
-    name: l2
-    severity: warning
-    summary: 步
-    rationale: 步
-    over: form
-    let:
-      named: form.name
-      form: 1
-    when: named != null and form == 1
-    assert: named == null
-    message: '{named}'
-    help: 步
-"#;
+        // A rule over forms, its fixed fields filled in.
+        let rule = |code: &str, lets: &[(&str, &str)], when: &str, assert: &str, message: &str| {
+            let lets: String = lets
+                .iter()
+                .map(|(n, e)| format!("      {n}: {e}\n"))
+                .collect();
+            let name = code.to_lowercase();
+            format!(
+                "  - code: {code}\n    name: {name}\n    severity: warning\n    summary: 步\n    \
+                 rationale: 步\n    over: form\n    let:\n{lets}    when: {when}\n    \
+                 assert: {assert}\n    message: '{message}'\n    help: 步\n"
+            )
+        };
+        let text = [
+            "name: steps\ntitle: 步\ndescription: 步\nrules:\n".to_owned(),
+            rule(
+                "L000",
+                &[
+                    ("years", "form.period_years"),
+                    (
+                        "counts",
+                        r#"'filter(form.annual_rows, r => r.level2 == "数量指标")'"#,
+                    ),
+                    ("first_count", "first(counts)"),
+                    (
+                        "costs",
+                        r#"'filter(form.annual_rows, r => r.level2 == "成本指标")'"#,
+                    ),
+                ],
+                "years == 1 and count(counts) > 1 and first_count.value.amount > 10",
+                "count(costs) > 1",
+                "{count(costs)}",
+            ),
+            rule(
+                "L001",
+                &[
+                    ("years", "form.period_years"),
+                    (
+                        "broken",
+                        "form.funds.annual.total * 79228162514264337593543950335",
+                    ),
+                ],
+                "years == 1000",
+                "broken == null",
+                "步",
+            ),
+            rule(
+                "L002",
+                &[("named", "form.name"), ("form", "1")],
+                "named != null and form == 1",
+                "named == null",
+                "{named}",
+            ),
+        ]
+        .concat();
+        let text = text.as_str();
         let mut set = RuleSet::default();
         set.add("steps.yaml", text);
         assert!(set.broken.is_empty(), "{:?}", set.broken);
