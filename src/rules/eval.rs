@@ -309,14 +309,15 @@ fn pair_halves(halves: &[HalfCtx<'_>]) -> Vec<(usize, usize)> {
         }
         n => Cow::Borrowed(n),
     };
-    // Names without their spaces, once per half: they are compared with every other half.
+    // The implementation-period halves left, each with its name without spaces, made once:
+    // each is compared with every annual half left.
     let left_i: SmallVec<[(usize, Cow<str>); PAIR_SCAN_MAX]> = imp
         .iter()
         .filter(|&&i| !used_i[i])
         .map(|&i| (i, bare(i)))
         .collect();
-    for &a in &ann {
-        if left_i.is_empty() || used_a[a] || name(a).len() > PAIR_PREFIX_MAX {
+    for &a in ann.iter().filter(|_| !left_i.is_empty()) {
+        if used_a[a] || name(a).len() > PAIR_PREFIX_MAX {
             continue;
         }
         let bare_a = bare(a);
@@ -2499,12 +2500,8 @@ mod tests {
     }
 
     /// The pairing as it was before [`pair_halves`] compared short forms' names in place (its
-    /// cut-off stage restated plainly): the reference it is held to.
-    ///
-    /// Pairs 实施期 and 年度 halves by name: annual names are often cut-off copies, and the annual
-    /// rows may be listed in another order (LAYOUT.md §14–§15). Exact names pair first; a cut-off
-    /// name pairs only if one candidate is left (preferring the same 二级指标, then the same
-    /// printed row). An ambiguous name stays unpaired: no pair is better than a wrong one.
+    /// cut-off stage restated plainly): the reference it is held to, by the rules
+    /// [`pair_halves`] states.
     fn pair_halves_by_map(halves: &[HalfCtx<'_>]) -> Vec<(usize, usize)> {
         let name = |i: usize| halves[i].half.name.value.as_deref().unwrap_or("");
         let level2 = |i: usize| &halves[i].half.level2.value;
