@@ -562,17 +562,30 @@ pub fn run_ctx<'r: 'a, 'a>(
                             continue;
                         }
                     }
-                    let ran = run_item(
-                        rules[i],
-                        quick(i),
-                        &item,
-                        &evaluators[i],
-                        settings,
-                        tracing[i],
-                        &mut env,
-                        &mut failed[i],
-                        out,
-                    );
+                    let ran = if remembered && verdicts.fired(i) {
+                        refind(
+                            rules[i],
+                            quick(i),
+                            &item,
+                            &evaluators[i],
+                            settings,
+                            &mut env,
+                            &mut failed[i],
+                            out,
+                        )
+                    } else {
+                        run_item(
+                            rules[i],
+                            quick(i),
+                            &item,
+                            &evaluators[i],
+                            settings,
+                            tracing[i],
+                            &mut env,
+                            &mut failed[i],
+                            out,
+                        )
+                    };
                     if remembered {
                         verdicts.ran(i, ran);
                     }
@@ -954,44 +967,94 @@ fn run_item<'r: 'a, 'a>(
 ) -> Ran {
     let applied = if tracing {
         let mut t = Tracer::default();
-        let r = apply(rule, quick, item, ev, settings, env, Some(&mut t));
-        r.inspect(|a| out.trace.push(t.line(item, a.finding())))
+        let found = &mut out.diagnostics;
+        let r = apply(rule, quick, item, ev, settings, env, found, Some(&mut t));
+        r.inspect(|a| {
+            let finding = (*a == Applied::Found).then(|| found.last()).flatten();
+            out.trace.push(t.line(item, finding));
+        })
     } else {
-        apply(rule, quick, item, ev, settings, env, None)
+        apply(
+            rule,
+            quick,
+            item,
+            ev,
+            settings,
+            env,
+            &mut out.diagnostics,
+            None,
+        )
     };
+    report(rule, item, applied, failed)
+}
+
+/// Runs a rule on an item it is known to find something on ([`Verdicts::fired`]): it found
+/// something on an item whose cells it reads are the same, and reads nothing else, so its
+/// `when` and `assert` are not asked again. Its `let` values are bound (its message and labels
+/// read them) and the finding is made for this item.
+#[allow(clippy::too_many_arguments)]
+fn refind<'r: 'a, 'a>(
+    rule: &'r Rule,
+    quick: &'r Shortcuts,
+    item: &Item<'a>,
+    ev: &Evaluator<'a>,
+    settings: &Settings,
+    env: &mut Env<'r, 'a>,
+    failed: &mut Option<RuleError>,
+    out: &mut Outcome,
+) -> Ran {
+    for i in 0..rule.lets.len() {
+        match bind_let(rule, i, ev, env, &mut None) {
+            Ok(true) => {}
+            // Null where it was not before: the rule read more than its item after all.
+            // Judged in full, as if it were not remembered.
+            Ok(false) => {
+                env.truncate(item.vars.len());
+                let found = &mut out.diagnostics;
+                let applied = apply(rule, quick, item, ev, settings, env, found, None);
+                return report(rule, item, applied, failed);
+            }
+            Err(e) => return report(rule, item, Err(e), failed),
+        }
+    }
+    let applied = finding(rule, item, ev, settings, env, &mut out.diagnostics);
+    report(rule, item, applied, failed)
+}
+
+/// What a rule's run on an item came to for the memory, keeping its first error. Inlined:
+/// it is asked of every rule on every item, and a call cost more than its match.
+#[inline(always)]
+fn report(
+    rule: &Rule,
+    item: &Item<'_>,
+    applied: Result<Applied, Failure>,
+    failed: &mut Option<RuleError>,
+) -> Ran {
     match applied {
         Ok(Applied::Silent) => Ran::Passed,
         Ok(Applied::Shut) => Ran::Shut,
-        Ok(Applied::Found(finding)) => {
-            out.diagnostics.push(finding);
-            Ran::Spoke
-        }
+        Ok(Applied::Found) => Ran::Found,
         Err(failure) => {
             if failed.is_none() {
                 let (e, expr) = *failure;
                 *failed = Some(rule_error(rule, &e, expr, item));
             }
-            Ran::Spoke
+            Ran::Failed
         }
     }
 }
 
-/// What one rule's run on one item came to, short of an error.
+/// What one rule's run on one item came to, short of an error. A finding is pushed where
+/// it is kept as it is made: carried back in this value, it was copied at every return on
+/// the way, and the copy cost as much as the `when` and `assert` remembered findings skip.
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Applied {
     Silent,
     /// Silent because an operand of the `when`'s lead, one that reads the item alone, was
     /// false (`Shortcuts::item_lead`).
     Shut,
-    Found(Diagnostic),
-}
-
-impl Applied {
-    fn finding(&self) -> Option<&Diagnostic> {
-        match self {
-            Applied::Found(d) => Some(d),
-            _ => None,
-        }
-    }
+    /// The finding is the last of those it was given.
+    Found,
 }
 
 /// An evaluation error and the expression it happened in (boxed: the happy path is hot).
@@ -1044,6 +1107,7 @@ fn apply<'r: 'a, 'a>(
     ev: &Evaluator<'a>,
     settings: &Settings,
     env: &mut Env<'r, 'a>,
+    found: &mut Vec<Diagnostic>,
     mut trace: Option<&mut Tracer>,
 ) -> Result<Applied, Failure> {
     let decide = |env: &mut Env<'r, 'a>| -> Result<Option<&'static str>, Failure> {
@@ -1160,6 +1224,19 @@ fn apply<'r: 'a, 'a>(
         Some(true) => return Ok(Applied::Silent),
         Some(false) => {}
     }
+    finding(rule, item, ev, settings, env, found)
+}
+
+/// The finding of a rule whose `assert` failed on an item, its `let` values bound in `env`:
+/// its message, labels and fix, on this item's cells, pushed onto `found`.
+fn finding<'r: 'a, 'a>(
+    rule: &'r Rule,
+    item: &Item<'a>,
+    ev: &Evaluator<'a>,
+    settings: &Settings,
+    env: &mut Env<'r, 'a>,
+    found: &mut Vec<Diagnostic>,
+) -> Result<Applied, Failure> {
     // A message is a Chinese sentence of some 30 to 80 characters: grown from empty, it was
     // reallocated three or four times. It is kept as long as the file's findings are (15,000
     // in a 10 MB file), so it keeps no slack.
@@ -1226,7 +1303,8 @@ fn apply<'r: 'a, 'a>(
     }
     // Kept as long as the file's findings are: one label grown by a push has room for four.
     d.secondary.shrink_to_fit();
-    Ok(Applied::Found(d))
+    found.push(d);
+    Ok(Applied::Found)
 }
 
 /// Binds `rule`'s `let` value `i` in `env`: false if it is null, and the rule silent.

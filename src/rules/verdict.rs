@@ -17,11 +17,15 @@
 //! whatever the form says. It is remembered by the cells those operands read, and only
 //! where they shut it ([`lead_reads`]).
 //!
-//! Only passes are remembered (a rule that stays silent, whatever the reason). A finding is
-//! computed again on every row it is on, since its message and labels point at that row's
-//! cells, and an error is reported as the engine always reports it. Keys hold the cells' text
-//! itself, so two rows share a verdict exactly when their cells are equal: no hash stands in
-//! for a text.
+//! Passes are remembered (a rule that stays silent, whatever the reason), and so are findings
+//! of the rules remembered by all they read: a rule that found something on a row finds it on
+//! every row whose cells it reads are the same, so its `when` and `assert` are not evaluated
+//! again there ([`Verdicts::fired`]). The finding itself is made anew on every row it is on,
+//! since its message and labels point at that row's cells. Rows repeat with their defects:
+//! the vague values V020 finds (有效提升) and the names V016 finds cut off come back form after
+//! form, and their rules were evaluated in full on each. An error is never remembered, and is
+//! reported as the engine always reports it. Keys hold the cells' text itself, so two rows
+//! share a verdict exactly when their cells are equal: no hash stands in for a text.
 //!
 //! What a thread learnt outlives the run (one file, or 64 forms of it): forms are submitted one
 //! per file, and rows repeat across files far more than within one form. It is about one set of
@@ -175,8 +179,10 @@ fn item_reads(over: Scope, node: &Node) -> Option<Reads> {
 /// How a rule's run on an item ended, as far as the memory goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ran {
-    /// A finding, or an error.
-    Spoke,
+    /// A finding.
+    Found,
+    /// An error.
+    Failed,
     /// Silent.
     Passed,
     /// Silent because a leading operand of its `when` that reads the item alone was false
@@ -298,15 +304,16 @@ impl Signature {
 /// passed it.
 type Bucket = SmallVec<[Entry; 1]>;
 
-/// A key remembered: where its bytes are in [`Memory::arena`], and the rules that passed it,
-/// on implementation-period rows (and pairs) and on annual rows. A row's period is not in its
-/// key: most rules do not read it, and a key with it told each value's two halves apart, so
-/// that half the rows met a key not seen before.
+/// A key remembered: where its bytes are in [`Memory::arena`], and the rules that passed it
+/// and those that found something on it, on implementation-period rows (and pairs) and on
+/// annual rows. A row's period is not in its key: most rules do not read it, and a key with
+/// it told each value's two halves apart, so that half the rows met a key not seen before.
 #[derive(Clone, Copy)]
 struct Entry {
     at: u32,
     len: u32,
     passed: [u64; 2],
+    found: [u64; 2],
 }
 
 /// What a thread remembers between runs of the engine (a run is one file, or 64 forms of it;
@@ -356,8 +363,9 @@ struct Group {
 const MAX_GROUPS: usize = 8;
 
 /// Keys a thread keeps before it forgets them all, and the bytes they may take together: a
-/// file of a hundred thousand distinct rows holds some 650 KB in them at most (the table of
-/// 8,192 slots that 7,168 keys fill, and the keys' bytes). The pairs' keys (two names) share
+/// file of a hundred thousand distinct rows holds some 850 KB in them at most (the table of
+/// 8,192 slots of 64 bytes that 7,168 keys fill, and the keys' bytes; the slots were 40 bytes
+/// before findings were remembered beside passes). The pairs' keys (two names) share
 /// the room with the rows': at 2,048 keys and 128 KB, the rows and pairs of the generated
 /// corpus's 220 forms did not fit, the memory was emptied every few hundred forms, and
 /// remembering pairs made a run 2% slower, not faster. At 7,168 keys it is emptied every few
@@ -379,6 +387,10 @@ pub struct Verdicts {
     /// Per group, the rules known to pass the row, and those that passed it now.
     known: [u64; MAX_GROUPS],
     passed: [u64; MAX_GROUPS],
+    /// Per group, the rules known to find something on the row, and those that found
+    /// something on it now.
+    fired: [u64; MAX_GROUPS],
+    found: [u64; MAX_GROUPS],
     /// Which of an entry's masks is the row's: 1 for an annual row, 0 for any other item.
     side: usize,
 }
@@ -414,6 +426,8 @@ impl Verdicts {
             keys: Default::default(),
             known: [0; MAX_GROUPS],
             passed: [0; MAX_GROUPS],
+            fired: [0; MAX_GROUPS],
+            found: [0; MAX_GROUPS],
             side: 0,
         }
     }
@@ -438,11 +452,13 @@ impl Verdicts {
 
     fn look_at(&mut self, pair: bool, period: Option<Period>, cells: &[(Reads, Option<&str>)]) {
         self.passed = [0; MAX_GROUPS];
+        self.found = [0; MAX_GROUPS];
         self.side = usize::from(period == Some(Period::Annual));
         let side = self.side;
         for (g, group) in self.memory.groups.iter().enumerate() {
             let (key, hash) = &mut self.keys[g];
             self.known[g] = 0;
+            self.fired[g] = 0;
             // A row's groups are not looked up on pairs, nor a pair's on rows.
             if group.reads.has(Reads::PAIR) != pair {
                 key.clear();
@@ -455,12 +471,14 @@ impl Verdicts {
             }
             *hash = crate::model::fingerprint(key);
             let m = &self.memory;
-            self.known[g] = m.passed.get(hash).map_or(0, |bucket| {
-                bucket
-                    .iter()
-                    .find(|e| e.key(&m.arena) == key.as_slice())
-                    .map_or(0, |e| e.passed[side])
-            });
+            let entry = m
+                .passed
+                .get(hash)
+                .and_then(|bucket| bucket.iter().find(|e| e.key(&m.arena) == key.as_slice()));
+            if let Some(e) = entry {
+                self.known[g] = e.passed[side];
+                self.fired[g] = e.found[side];
+            }
         }
     }
 
@@ -470,27 +488,44 @@ impl Verdicts {
         self.memory.of_rule[i].is_some_and(|(g, bit, _)| self.known[g] & bit != 0)
     }
 
+    /// Whether rule `i`, which reads nothing but the row, found something before on a row
+    /// with the cells it reads equal to this row's: it finds something here too, and only
+    /// the finding is left to make.
+    pub fn fired(&self, i: usize) -> bool {
+        self.memory.of_rule[i].is_some_and(|(g, bit, _)| self.fired[g] & bit != 0)
+    }
+
     /// How rule `i`'s run on the row ended.
     pub fn ran(&mut self, i: usize, ran: Ran) {
         if let Some((g, bit, by)) = self.memory.of_rule[i] {
-            if ran == Ran::Shut || (ran == Ran::Passed && by == By::Pass) {
-                self.passed[g] |= bit;
+            match ran {
+                Ran::Shut => self.passed[g] |= bit,
+                Ran::Passed if by == By::Pass => self.passed[g] |= bit,
+                // A rule remembered by its lead read the form as well: what it found there
+                // is the form's.
+                Ran::Found if by == By::Pass => self.found[g] |= bit,
+                _ => {}
             }
         }
     }
 
-    /// Remembers what passed the row.
+    /// Remembers what passed the row, and what found something on it.
     pub fn remember(&mut self) {
         for g in 0..self.memory.groups.len() {
             let (key, hash) = &self.keys[g];
-            if key.is_empty() || self.passed[g] & !self.known[g] == 0 {
+            let new = (self.passed[g] & !self.known[g]) | (self.found[g] & !self.fired[g]);
+            if key.is_empty() || new == 0 {
                 continue;
             }
-            // What passed this row passed a row of the other period too, unless it read the
-            // period.
+            // What passed this row (or found something on it) did so on a row of the other
+            // period too, unless it read the period.
+            let by_period = self.memory.groups[g].by_period;
             let mut passed = [0; 2];
             passed[self.side] = self.passed[g];
-            passed[1 - self.side] = self.passed[g] & !self.memory.groups[g].by_period;
+            passed[1 - self.side] = self.passed[g] & !by_period;
+            let mut found = [0; 2];
+            found[self.side] = self.found[g];
+            found[1 - self.side] = self.found[g] & !by_period;
             let m = &mut self.memory;
             let Memory {
                 passed: kept,
@@ -501,8 +536,10 @@ impl Verdicts {
                 .get_mut(hash)
                 .and_then(|b| b.iter_mut().find(|e| e.key(arena) == key.as_slice()));
             if let Some(e) = known {
-                e.passed[0] |= passed[0];
-                e.passed[1] |= passed[1];
+                for side in 0..2 {
+                    e.passed[side] |= passed[side];
+                    e.found[side] |= found[side];
+                }
                 continue;
             }
             if m.keys >= MAX_KEYS || m.arena.len() + key.len() > MAX_BYTES {
@@ -515,6 +552,7 @@ impl Verdicts {
                 at: m.arena.len() as u32,
                 len: key.len() as u32,
                 passed,
+                found,
             };
             m.arena.extend_from_slice(key);
             m.passed.entry(*hash).or_default().push(entry);
@@ -861,8 +899,64 @@ mod tests {
         let shut = [(0, Ran::Shut)];
         assert_eq!(then(&mut v, &shut, implementation), [true, true]);
         assert_eq!(then(&mut v, &[], annual), [false, true]);
-        // A finding or an error is never kept.
-        assert_eq!(then(&mut v, &[(0, Ran::Spoke)], annual), [false, true]);
+        // A finding of a rule remembered by its lead (it read the form), or an error, is
+        // never kept.
+        assert_eq!(then(&mut v, &[(0, Ran::Found)], annual), [false, true]);
+        assert!(!v.fired(0), "T001's finding read the form");
+        assert_eq!(then(&mut v, &[(0, Ran::Failed)], annual), [false, true]);
+        drop(v);
+        forget();
+    }
+
+    /// A rule that reads nothing but its row and found something there is known to find it
+    /// on every row of the same cells: of both periods if it does not read the period, of
+    /// that period alone if it does. A rule that reads the period and one that reads another
+    /// cell share the group's key, and each is known by its own verdict.
+    #[test]
+    fn a_finding_is_known_on_rows_whose_read_cells_are_equal() {
+        forget();
+        let p = test_pack(
+            r#"  - {code: T001, name: a, severity: error, summary: t, rationale: t, over: row,
+     assert: 'row.text != "有效提升"', message: m, help: h}
+  - {code: T002, name: b, severity: error, summary: t, rationale: t, over: row,
+     when: 'row.period == "年度"', assert: 'row.level2 != "质量指标"', message: m, help: h}
+"#,
+        );
+        let rules: Vec<&Rule> = p.rules.iter().collect();
+        let settings = Settings::default();
+        let mut v = Verdicts::new(&rules, &settings, |_| true);
+        let annual = row_in(Period::Annual, "质量指标", "服务质量", "有效提升");
+        let implementation = row_in(Period::Implementation, "质量指标", "服务质量", "有效提升");
+        let other = row_in(Period::Annual, "质量指标", "服务质量", "≥95%");
+        let fired = |v: &Verdicts| [v.fired(0), v.fired(1)];
+        // Both find something on the annual row; nothing is known before.
+        v.look(annual);
+        assert_eq!(fired(&v), [false, false]);
+        v.ran(0, Ran::Found);
+        v.ran(1, Ran::Found);
+        v.remember();
+        // On the same cells: both known to find; neither known to pass.
+        v.look(annual);
+        assert_eq!(fired(&v), [true, true]);
+        assert_eq!([v.known(0), v.known(1)], [false, false]);
+        // On the other period's row: T001 read no period, T002 did.
+        v.look(implementation);
+        assert_eq!(fired(&v), [true, false]);
+        v.ran(0, Ran::Found);
+        v.ran(1, Ran::Passed);
+        v.remember();
+        v.look(implementation);
+        assert_eq!(fired(&v), [true, false]);
+        assert_eq!([v.known(0), v.known(1)], [false, true]);
+        // Another value is another key.
+        v.look(other);
+        assert_eq!(fired(&v), [false, false]);
+        // An error is never kept.
+        v.ran(0, Ran::Failed);
+        v.ran(1, Ran::Found);
+        v.remember();
+        v.look(other);
+        assert_eq!(fired(&v), [false, true]);
         drop(v);
         forget();
     }
