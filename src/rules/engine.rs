@@ -15,6 +15,7 @@ use super::verdict::{Ran, Reads, Verdicts};
 use crate::diagnostics::{codes, Diagnostic, Edit, Fix, Label, Severity, Shared};
 use crate::model::{BudgetTable, Document, KeyTask, Span, TableRow};
 use rayon::prelude::*;
+use smallvec::SmallVec;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -1237,22 +1238,25 @@ fn finding<'r: 'a, 'a>(
     env: &mut Env<'r, 'a>,
     found: &mut Vec<Diagnostic>,
 ) -> Result<Applied, Failure> {
-    // A message is a Chinese sentence of some 30 to 80 characters: grown from empty, it was
-    // reallocated three or four times. It is kept as long as the file's findings are (15,000
-    // in a 10 MB file), so it keeps no slack.
-    let mut message = String::with_capacity(256);
+    // A message is a Chinese sentence of some 30 to 80 characters, kept as long as the
+    // file's findings are (15,000 in a 10 MB file), so it keeps no slack. It is written in
+    // the run's scratch buffer, then copied out at its size: grown from empty it was
+    // reallocated three or four times, and shrunk to fit once written it was reallocated
+    // once more on every finding.
+    let mut scratch = env.take_scratch();
+    scratch.clear();
     for part in &rule.message {
         match part {
-            Part::Text(t) => message.push_str(t),
+            Part::Text(t) => scratch.push_str(t),
             Part::Expr(c) => {
-                let v = ev
-                    .eval(&c.node, env)
-                    .map_err(|e| Box::new((e, c.clone())))?;
-                v.write_display(&mut message);
+                let v = ev.eval(&c.node, env);
+                let v = v.map_err(|e| Box::new((e, c.clone())))?;
+                v.write_display(&mut scratch);
             }
         }
     }
-    message.shrink_to_fit();
+    let message = scratch.as_str().to_owned();
+    env.put_scratch(scratch);
     let primary = match &rule.primary {
         Some(l) => place(ev, l, env)?.into_iter().next(),
         None => None,
@@ -1286,23 +1290,26 @@ fn finding<'r: 'a, 'a>(
             }));
         }
     }
+    // Gathered on the stack, then kept at their number as long as the file's findings are:
+    // grown by pushes, the labels were allocated, grown and shrunk again on most findings.
+    let mut secondary: Labels = SmallVec::new();
     for l in &rule.secondary {
         for (span, text) in place(ev, l, env)? {
             if span != d.primary.span {
-                d.secondary.push(Label::new(span, text));
+                secondary.push(Label::new(span, text));
             }
         }
     }
     match item.what {
-        What::Row(h) => label_columns(&mut d, h),
+        What::Row(h) => label_columns(&d.primary, &mut secondary, h),
         What::Pair(i, a) => {
-            label_columns(&mut d, i);
-            label_columns(&mut d, a);
+            label_columns(&d.primary, &mut secondary, i);
+            label_columns(&d.primary, &mut secondary, a);
         }
         _ => {}
     }
-    // Kept as long as the file's findings are: one label grown by a push has room for four.
-    d.secondary.shrink_to_fit();
+    d.secondary = Vec::with_capacity(secondary.len());
+    d.secondary.extend(secondary);
     found.push(d);
     Ok(Applied::Found)
 }
@@ -1333,13 +1340,13 @@ fn bind_let<'r: 'a, 'a>(
 /// Labels the comparator and unit columns a value was read with (`≥ | 35 | 公里`), when the
 /// finding points into its 指标值 cell: the message quotes `≥35公里`, and the reader should
 /// see where the `≥` and the `公里` came from, not only the bare number underlined.
-fn label_columns(d: &mut Diagnostic, h: &HalfCtx<'_>) {
+fn label_columns(primary: &Label, secondary: &mut Labels, h: &HalfCtx<'_>) {
     let (Some(written), Some(cell)) = (h.written.as_deref(), h.half.value.get()) else {
         return;
     };
     let at = h.half.value.span;
     let inside = |s: Span| s.start() >= at.start() && s.end() <= at.end();
-    if !inside(d.primary.span) && !d.secondary.iter().any(|l| inside(l.span)) {
+    if !inside(primary.span) && !secondary.iter().any(|l| inside(l.span)) {
         return;
     }
     let read = super::eval::read_with(h.half, written, cell);
@@ -1352,18 +1359,22 @@ fn label_columns(d: &mut Diagnostic, h: &HalfCtx<'_>) {
         }),
     ];
     for (span, text) in places.into_iter().flatten() {
-        if !d.secondary.iter().any(|l| l.span == span) {
-            d.secondary.push(Label::new(span, text));
+        if !secondary.iter().any(|l| l.span == span) {
+            secondary.push(Label::new(span, text));
         }
     }
 }
 
-/// Where a label expression lands: one place per cell it evaluates to.
+/// A finding's secondary labels while it is made: most have one to three.
+type Labels = SmallVec<[Label; 4]>;
+
+/// Where a label expression lands: one place per cell it evaluates to (most often one, held
+/// inline).
 fn place<'r: 'a, 'a>(
     ev: &Evaluator<'a>,
     l: &'r LabelExpr,
     env: &mut Env<'r, 'a>,
-) -> Result<Vec<(Span, Shared)>, Failure> {
+) -> Result<SmallVec<[(Span, Shared); 2]>, Failure> {
     let v = ev
         .eval(&l.expr.node, env)
         .map_err(|e| Box::new((e, l.expr.clone())))?;

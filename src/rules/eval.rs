@@ -618,6 +618,8 @@ pub struct Env<'e, 'a> {
     /// The values kept for the item's form ([`FORM_SLOT`]), and which form that is.
     form_kept: Vec<Option<V<'a>>>,
     form: Option<*const FormCtx<'a>>,
+    /// A buffer findings write their messages in ([`Env::take_scratch`]).
+    scratch: String,
 }
 
 /// How many values an environment has room for, kept per item and per form: what the
@@ -635,7 +637,18 @@ impl<'e, 'a> Env<'e, 'a> {
             kept: Vec::with_capacity(KEPT_ROOM),
             form_kept: Vec::with_capacity(FORM_KEPT_ROOM),
             form: None,
+            scratch: String::with_capacity(256),
         }
+    }
+
+    /// The run's scratch buffer, to write in while expressions are evaluated (which borrow
+    /// the environment); handed back with [`Env::put_scratch`]. Its room stays with the run.
+    pub fn take_scratch(&mut self) -> String {
+        std::mem::take(&mut self.scratch)
+    }
+
+    pub fn put_scratch(&mut self, scratch: String) {
+        self.scratch = scratch;
     }
 
     /// Moves to a new item of `form` (if it is a part of one): its variables, and nothing
