@@ -110,7 +110,10 @@ impl Summary {
 #[derive(Debug, Default)]
 pub struct Tally {
     pub summary: Summary,
-    counts: std::collections::BTreeMap<String, (String, Severity, usize)>,
+    /// By code: a run has a few dozen, each looked up for every finding. In a `BTreeMap`
+    /// each lookup compared the code with several others (some 450 instructions a finding);
+    /// the order is [`Tally::rows`]'s, made when they are listed.
+    counts: crate::model::QuickMap<String, (String, Severity, usize)>,
 }
 
 impl Tally {
