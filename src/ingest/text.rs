@@ -130,6 +130,27 @@ fn table_title_re() -> &'static Regex {
     })
 }
 
+/// Whether a cell is a year line (`(2025年度)`, `（2025年度）`, `(2025) 年度`, spaces squeezed
+/// out as everywhere in the header), and the year it states if its digits are ASCII. Read by
+/// hand where the four digits are ASCII (all but exotic scripts): every form's year line, and
+/// every other one-cell line of its header, ran the pattern with captures, some 2,600
+/// instructions each. Squeezed, a year line holds no space (one is kept only between two
+/// ASCII letters or digits, and none of the pattern's spaces is there), so the pattern's
+/// spaces need no reading; digits of other scripts are left to the pattern.
+fn year_line(cell: &str) -> Option<Option<u16>> {
+    let s = squeeze_text(cell);
+    let t = s.strip_prefix(['(', '（'])?;
+    if t.len() >= 4 && t.as_bytes()[..4].iter().all(u8::is_ascii_digit) {
+        let rest = &t[4..];
+        let rest = rest.strip_prefix("年度").unwrap_or(rest);
+        let rest = rest.strip_prefix([')', '）'])?;
+        let rest = rest.strip_prefix("年度").unwrap_or(rest);
+        return rest.is_empty().then(|| t[..4].parse().ok());
+    }
+    let c = year_line_re().captures(&s)?;
+    Some(c[1].parse().ok())
+}
+
 fn year_line_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
@@ -617,8 +638,8 @@ impl<'a> FormReader<'a> {
             .or_else(|| labels::split_label_value(first.text).map(|(f, _)| f));
         // The year line: `(2025年度)`, `（2025年度）`, `(2025) 年度`.
         if mode == Mode::Header && line.non_empty().count() == 1 {
-            if let Some(c) = year_line_re().captures(&squeeze(first.text)) {
-                if let Ok(y) = c[1].parse() {
+            if let Some(year) = year_line(first.text) {
+                if let Some(y) = year {
                     self.form.year = Cell::new(y, first.span);
                 }
                 return mode;
@@ -1514,6 +1535,45 @@ mod tests {
         assert_eq!(split_department("阳泉市教育局").code, None);
         // A name that starts with a number in brackets is not coded unless a name follows.
         assert_eq!(split_department("[201]").code, None);
+    }
+
+    #[test]
+    fn year_lines_are_read_with_their_spaces_and_brackets() {
+        for (cell, year) in [
+            ("(2025年度)", Some(Some(2025))),
+            ("（2025年度）", Some(Some(2025))),
+            ("(2025) 年度", Some(Some(2025))),
+            ("（ 2025 年 度 ）", Some(Some(2025))),
+            ("(2025)", Some(Some(2025))),
+            // Full-width digits are a year line whose year is not read.
+            ("（２０２５年度）", Some(None)),
+            ("(20251)", None),
+            ("(2025年)", None),
+            ("2025年度", None),
+            ("(2025年度) 单位：元", None),
+        ] {
+            assert_eq!(year_line(cell), year, "{cell}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The year line read by hand is what the pattern read of the squeezed cell.
+        #[test]
+        fn year_lines_are_read_as_the_pattern_read_them(
+            parts in (
+                "[(（x]?[ 　]?",
+                "[0-9]{4}|[0-9]{3,5}|２０２５|20 25",
+                "[ 　]?(年度|年|年 度)?[ 　]?",
+                "[)）x]?[ 　]?",
+                "(年度|年|x|年度 )?",
+            )
+        ) {
+            let t = format!("{}{}{}{}{}", parts.0, parts.1, parts.2, parts.3, parts.4);
+            let by_regex = year_line_re()
+                .captures(&squeeze(&t))
+                .map(|c| c[1].parse::<u16>().ok());
+            proptest::prop_assert_eq!(year_line(&t), by_regex);
+        }
     }
 
     proptest::proptest! {
