@@ -301,7 +301,7 @@ impl Signature {
 }
 
 /// Keys with the same quick hash (almost always one, held inline), each with the rules that
-/// passed it.
+/// passed it and those that found something on it.
 type Bucket = SmallVec<[Entry; 1]>;
 
 /// A key remembered: where its bytes are in [`Memory::arena`], and the rules that passed it
@@ -323,7 +323,8 @@ struct Memory {
     /// Per rule of the run: its group, its bit in the group's mask, and what is remembered.
     of_rule: Vec<Option<(usize, u64, By)>>,
     groups: Vec<Group>,
-    /// By a quick hash of the encoded key (`encode`): each key and the rules that passed it.
+    /// By a quick hash of the encoded key (`encode`): each key and the rules that passed it
+    /// or found something on it.
     passed: QuickMap<u64, Bucket>,
     keys: usize,
     /// The keys' bytes, one after another. A key in its own allocation, in a vector of its
