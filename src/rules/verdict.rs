@@ -879,11 +879,7 @@ mod tests {
         let implementation = row_in(Period::Implementation, "成本指标", "设备费", "≤10万元");
         // The runs on the row looked at last, remembered; then what is known of `next`.
         let then = |v: &mut Verdicts, ran: &[(usize, Ran)], next: &HalfCtx<'_>| {
-            for &(i, r) in ran {
-                v.ran(i, r);
-            }
-            v.remember();
-            v.look(next);
+            ran_then_look(v, ran, next);
             [v.known(0), v.known(1)]
         };
 
@@ -929,35 +925,28 @@ mod tests {
         let annual = row_in(Period::Annual, "质量指标", "服务质量", "有效提升");
         let implementation = row_in(Period::Implementation, "质量指标", "服务质量", "有效提升");
         let other = row_in(Period::Annual, "质量指标", "服务质量", "≥95%");
-        let fired = |v: &Verdicts| [v.fired(0), v.fired(1)];
-        // Both find something on the annual row; nothing is known before.
+        // The runs on the row looked at last, remembered; then what is known of `next`:
+        // whether each rule is known to find something there, and to pass it.
+        let then = |v: &mut Verdicts, ran: &[Ran], next: &HalfCtx<'_>| {
+            let ran: Vec<(usize, Ran)> = ran.iter().copied().enumerate().collect();
+            ran_then_look(v, &ran, next);
+            ([v.fired(0), v.fired(1)], [v.known(0), v.known(1)])
+        };
+        // Nothing is known before; both find something on the annual row. On the same cells
+        // both are known to find, neither to pass.
         v.look(annual);
-        assert_eq!(fired(&v), [false, false]);
-        v.ran(0, Ran::Found);
-        v.ran(1, Ran::Found);
-        v.remember();
-        // On the same cells: both known to find; neither known to pass.
-        v.look(annual);
-        assert_eq!(fired(&v), [true, true]);
-        assert_eq!([v.known(0), v.known(1)], [false, false]);
+        assert_eq!([v.fired(0), v.fired(1)], [false, false]);
+        let both = [Ran::Found, Ran::Found];
+        assert_eq!(then(&mut v, &both, annual), ([true, true], [false, false]));
         // On the other period's row: T001 read no period, T002 did.
-        v.look(implementation);
-        assert_eq!(fired(&v), [true, false]);
-        v.ran(0, Ran::Found);
-        v.ran(1, Ran::Passed);
-        v.remember();
-        v.look(implementation);
-        assert_eq!(fired(&v), [true, false]);
-        assert_eq!([v.known(0), v.known(1)], [false, true]);
-        // Another value is another key.
-        v.look(other);
-        assert_eq!(fired(&v), [false, false]);
-        // An error is never kept.
-        v.ran(0, Ran::Failed);
-        v.ran(1, Ran::Found);
-        v.remember();
-        v.look(other);
-        assert_eq!(fired(&v), [false, true]);
+        assert_eq!(then(&mut v, &[], implementation).0, [true, false]);
+        let passed = [Ran::Found, Ran::Passed];
+        let k = then(&mut v, &passed, implementation);
+        assert_eq!(k, ([true, false], [false, true]));
+        // Another value is another key; an error is never kept.
+        assert_eq!(then(&mut v, &[], other).0, [false, false]);
+        let failed = [Ran::Failed, Ran::Found];
+        assert_eq!(then(&mut v, &failed, other).0, [false, true]);
         drop(v);
         forget();
     }
@@ -1086,6 +1075,16 @@ mod tests {
             written: None,
             period,
         }))
+    }
+
+    /// Tells the memory how the rules ran on the item looked at last (rule, outcome), remembers
+    /// it, and looks at `next`.
+    fn ran_then_look(v: &mut Verdicts, ran: &[(usize, Ran)], next: &HalfCtx<'_>) {
+        for &(i, r) in ran {
+            v.ran(i, r);
+        }
+        v.remember();
+        v.look(next);
     }
 
     /// Runs the rules on `row` as the engine does, every rule passing: which of them the run
