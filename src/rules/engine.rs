@@ -483,23 +483,27 @@ pub fn run_ctx<'r: 'a, 'a>(
     trace: Option<&str>,
 ) -> Outcome {
     let mut out = Outcome::default();
-    let evaluators: Vec<Evaluator<'a>> = rules.iter().map(|r| evaluator(r, settings)).collect();
+    static NONE: Shortcuts = Shortcuts::NONE;
+    let runs: Vec<RuleRun<'r, 'a>> = rules
+        .iter()
+        .map(|&rule| RuleRun {
+            rule,
+            quick: if node_by_node(settings) {
+                &NONE
+            } else {
+                &rule.quick
+            },
+            ev: evaluator(rule, settings),
+            settings,
+            tracing: trace.is_some_and(|t| t.eq_ignore_ascii_case(&rule.code)),
+        })
+        .collect();
     // A rule that fails is reported once, at the first item it fails on; in the rules' order.
     let mut failed: Vec<Option<RuleError>> = vec![None; rules.len()];
-    let tracing: Vec<bool> = rules
-        .iter()
-        .map(|r| trace.is_some_and(|t| t.eq_ignore_ascii_case(&r.code)))
-        .collect();
-    static NONE: Shortcuts = Shortcuts::NONE;
-    let quick = |i: usize| -> &'r Shortcuts {
-        if node_by_node(settings) {
-            &NONE
-        } else {
-            &rules[i].quick
-        }
-    };
     // A traced rule is never skipped: its trace shows every row.
-    let mut verdicts = Verdicts::new(rules, settings, |i| !tracing[i] && !node_by_node(settings));
+    let mut verdicts = Verdicts::new(rules, settings, |i| {
+        !runs[i].tracing && !node_by_node(settings)
+    });
     // One environment for every item of every rule: cleared, never reallocated.
     let mut env: Env<'r, 'a> = Env::with_room();
     let over_tables =
@@ -549,12 +553,14 @@ pub fn run_ctx<'r: 'a, 'a>(
                     if remembered && verdicts.known(i) {
                         continue;
                     }
+                    let run = &runs[i];
                     env.truncate(item.vars.len());
                     // A traced rule is never skipped: its trace shows every item.
-                    if let (Some(gate), false) = (&quick(i).form_gate, tracing[i]) {
+                    if let (Some(gate), false) = (&run.quick.form_gate, run.tracing) {
                         if gates[i] == Gate::Unknown {
                             // An error is left to the rule's own run, which raises it.
-                            let shut = evaluators[i]
+                            let shut = run
+                                .ev
                                 .eval(gate, &mut env)
                                 .is_ok_and(|v| logic(&v) == Some(false));
                             gates[i] = if shut { Gate::Shut } else { Gate::Open };
@@ -564,28 +570,9 @@ pub fn run_ctx<'r: 'a, 'a>(
                         }
                     }
                     let ran = if remembered && verdicts.fired(i) {
-                        refind(
-                            rules[i],
-                            quick(i),
-                            &item,
-                            &evaluators[i],
-                            settings,
-                            &mut env,
-                            &mut failed[i],
-                            out,
-                        )
+                        refind(run, &item, &mut env, &mut failed[i], out)
                     } else {
-                        run_item(
-                            rules[i],
-                            quick(i),
-                            &item,
-                            &evaluators[i],
-                            settings,
-                            tracing[i],
-                            &mut env,
-                            &mut failed[i],
-                            out,
-                        )
+                        run_item(run, &item, &mut env, &mut failed[i], out)
                     };
                     if remembered {
                         verdicts.ran(i, ran);
@@ -952,73 +939,68 @@ fn evaluator<'a>(rule: &'a Rule, settings: &'a Settings) -> Evaluator<'a> {
     }
 }
 
+/// One rule as a run evaluates it, with what its evaluation on each item needs besides the
+/// item: one value for the functions below, which each needed the same five.
+struct RuleRun<'r, 'a> {
+    rule: &'r Rule,
+    /// The rule's own shortcuts, or none where the tests ask for node-by-node evaluation.
+    quick: &'r Shortcuts,
+    /// The rule's evaluator, with its parameters as the settings set them.
+    ev: Evaluator<'a>,
+    settings: &'a Settings,
+    /// Whether `--trace` follows the rule: it is then never skipped, nor remembered.
+    tracing: bool,
+}
+
 /// Runs one rule on one item whose variables are in `env`: whether it spoke, or how it stayed
 /// silent. A rule that fails is reported once (`failed`).
-#[allow(clippy::too_many_arguments)]
 fn run_item<'r: 'a, 'a>(
-    rule: &'r Rule,
-    quick: &'r Shortcuts,
+    run: &RuleRun<'r, 'a>,
     item: &Item<'a>,
-    ev: &Evaluator<'a>,
-    settings: &Settings,
-    tracing: bool,
     env: &mut Env<'r, 'a>,
     failed: &mut Option<RuleError>,
     out: &mut Outcome,
 ) -> Ran {
-    let applied = if tracing {
+    let applied = if run.tracing {
         let mut t = Tracer::default();
         let found = &mut out.diagnostics;
-        let r = apply(rule, quick, item, ev, settings, env, found, Some(&mut t));
+        let r = apply(run, item, env, found, Some(&mut t));
         r.inspect(|a| {
             let finding = (*a == Applied::Found).then(|| found.last()).flatten();
             out.trace.push(t.line(item, finding));
         })
     } else {
-        apply(
-            rule,
-            quick,
-            item,
-            ev,
-            settings,
-            env,
-            &mut out.diagnostics,
-            None,
-        )
+        apply(run, item, env, &mut out.diagnostics, None)
     };
-    report(rule, item, applied, failed)
+    report(run.rule, item, applied, failed)
 }
 
 /// Runs a rule on an item it is known to find something on ([`Verdicts::fired`]): it found
 /// something on an item whose cells it reads are the same, and reads nothing else, so its
 /// `when` and `assert` are not asked again. Its `let` values are bound (its message and labels
 /// read them) and the finding is made for this item.
-#[allow(clippy::too_many_arguments)]
 fn refind<'r: 'a, 'a>(
-    rule: &'r Rule,
-    quick: &'r Shortcuts,
+    run: &RuleRun<'r, 'a>,
     item: &Item<'a>,
-    ev: &Evaluator<'a>,
-    settings: &Settings,
     env: &mut Env<'r, 'a>,
     failed: &mut Option<RuleError>,
     out: &mut Outcome,
 ) -> Ran {
+    let rule = run.rule;
     for i in 0..rule.lets.len() {
-        match bind_let(rule, i, ev, env, &mut None) {
+        match bind_let(rule, i, &run.ev, env, &mut None) {
             Ok(true) => {}
             // Null where it was not before: the rule read more than its item after all.
             // Judged in full, as if it were not remembered.
             Ok(false) => {
                 env.truncate(item.vars.len());
-                let found = &mut out.diagnostics;
-                let applied = apply(rule, quick, item, ev, settings, env, found, None);
+                let applied = apply(run, item, env, &mut out.diagnostics, None);
                 return report(rule, item, applied, failed);
             }
             Err(e) => return report(rule, item, Err(e), failed),
         }
     }
-    let applied = finding(rule, item, ev, settings, env, &mut out.diagnostics);
+    let applied = finding(run, item, env, &mut out.diagnostics);
     report(rule, item, applied, failed)
 }
 
@@ -1100,17 +1082,14 @@ fn silent(
 }
 
 /// Runs one rule on one item whose variables are already in `env`: the finding, if any.
-#[allow(clippy::too_many_arguments)]
 fn apply<'r: 'a, 'a>(
-    rule: &'r Rule,
-    quick: &'r Shortcuts,
+    run: &RuleRun<'r, 'a>,
     item: &Item<'a>,
-    ev: &Evaluator<'a>,
-    settings: &Settings,
     env: &mut Env<'r, 'a>,
     found: &mut Vec<Diagnostic>,
     mut trace: Option<&mut Tracer>,
 ) -> Result<Applied, Failure> {
+    let (rule, quick, ev) = (run.rule, run.quick, &run.ev);
     let decide = |env: &mut Env<'r, 'a>| -> Result<Option<&'static str>, Failure> {
         let Some(w) = &rule.when else { return Ok(None) };
         let v = ev
@@ -1225,19 +1204,18 @@ fn apply<'r: 'a, 'a>(
         Some(true) => return Ok(Applied::Silent),
         Some(false) => {}
     }
-    finding(rule, item, ev, settings, env, found)
+    finding(run, item, env, found)
 }
 
 /// The finding of a rule whose `assert` failed on an item, its `let` values bound in `env`:
 /// its message, labels and fix, on this item's cells, pushed onto `found`.
 fn finding<'r: 'a, 'a>(
-    rule: &'r Rule,
+    run: &RuleRun<'r, 'a>,
     item: &Item<'a>,
-    ev: &Evaluator<'a>,
-    settings: &Settings,
     env: &mut Env<'r, 'a>,
     found: &mut Vec<Diagnostic>,
 ) -> Result<Applied, Failure> {
+    let (rule, ev) = (run.rule, &run.ev);
     // A message is a Chinese sentence of some 30 to 80 characters, kept as long as the
     // file's findings are (15,000 in a 10 MB file), so it keeps no slack. It is written in
     // the run's scratch buffer, then copied out at its size: grown from empty it was
@@ -1265,7 +1243,7 @@ fn finding<'r: 'a, 'a>(
     let mut d = Diagnostic {
         code: rule.code.clone(),
         origin: rule.origin.clone(),
-        severity: settings.severity_of(rule),
+        severity: run.settings.severity_of(rule),
         message,
         primary: Label::new(primary.0, primary.1),
         secondary: Vec::new(),
