@@ -21,7 +21,8 @@
 //! of the rules remembered by all they read: a rule that found something on a row finds it on
 //! every row whose cells it reads are the same, so its `when` and `assert` are not evaluated
 //! again there ([`Verdicts::fired`]). The finding itself is made anew on every row it is on,
-//! since its message and labels point at that row's cells. Rows repeat with their defects:
+//! since its labels point at that row's cells; its message is remembered apart, by the cells
+//! it is made of ([`Verdicts::message`]). Rows repeat with their defects:
 //! the vague values V020 finds (有效提升) and the names V016 finds cut off come back form after
 //! form, and their rules were evaluated in full on each. An error is never remembered, and is
 //! reported as the engine always reports it. Keys hold the cells' text itself, so two rows
@@ -36,7 +37,7 @@
 use super::engine::Settings;
 use super::eval::{HalfCtx, Period};
 use super::expr::{Expr, Node};
-use super::pack::{ParamValue, Rule, Scope};
+use super::pack::{ParamValue, Part, Rule, Scope};
 use crate::model::QuickMap;
 use smallvec::SmallVec;
 
@@ -127,6 +128,26 @@ pub fn reads(rule: &Rule) -> Option<Reads> {
         Item::Row => acc,
         Item::Pair => acc.with(Reads::PAIR),
     })
+}
+
+/// What a finding's message is made of, for a rule that reads nothing but its item
+/// ([`reads`]): what the rule reads (its `let` values, which the message may quote, are made
+/// of that) and what the message reads of the item itself (`row.name`, `row.period`). `None`
+/// if the message reads anything else, or the rule does.
+pub fn message_reads(rule: &Rule) -> Option<Reads> {
+    let mut acc = reads(rule)?;
+    let item = if acc.has(Reads::PAIR) {
+        Item::Pair
+    } else {
+        Item::Row
+    };
+    let mut bound: Vec<&str> = rule.lets.iter().map(|l| l.name.as_str()).collect();
+    for part in &rule.message {
+        if let Part::Expr(c) = part {
+            walk(item, &c.node, &mut bound, &mut acc)?;
+        }
+    }
+    Some(acc)
 }
 
 /// What a rule over rows or pairs that reads more than its item (`form.year`) reads of the
@@ -327,6 +348,10 @@ struct Memory {
     /// or found something on it.
     passed: QuickMap<u64, Bucket>,
     keys: usize,
+    /// Per rule of the run: what its findings' messages are made of, if they are
+    /// remembered ([`message_reads`]).
+    message_reads: Vec<Option<Reads>>,
+    messages: Messages,
     /// The keys' bytes, one after another. A key in its own allocation, in a vector of its
     /// own per hash, took some 130 bytes a key beside its text: in one buffer, with the
     /// bucket inline, twice as many keys fit in the same memory.
@@ -378,6 +403,37 @@ const MAX_BYTES: usize = 320 * 1024;
 /// hashing them costs more than it saves.
 const MAX_KEY: usize = 200;
 
+/// Messages of findings, by the rule and the cells each is made of (`message_reads`): rows
+/// repeat with their defects, and a remembered finding (`Verdicts::fired`) was still worded
+/// anew on each row it was on, some 1,500 instructions each (its parts evaluated and written
+/// out), seven findings a form. The message is a function of those cells as the rule's
+/// verdict is of the cells it reads; its labels point at the row's own cells and are placed
+/// anew.
+#[derive(Default)]
+struct Messages {
+    /// By a quick hash of the key: each key's bytes and its message (almost always one,
+    /// held inline).
+    by_key: QuickMap<u64, SmallVec<[Worded; 1]>>,
+    /// What the keys and messages hold together, in bytes.
+    bytes: usize,
+}
+
+/// A message remembered: its key's bytes, and the message.
+type Worded = (Box<[u8]>, Box<str>);
+
+/// The bytes a thread's remembered messages may take, keys and text together, before they
+/// are all forgotten: a message and its key are some 100–250 bytes, so a thousand or more
+/// of them. The 21,584 findings of 3,000 generated forms have 1,692 distinct messages, about
+/// 1,100 of them from rules over rows and pairs.
+const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+
+/// The item a finding's message is looked up for.
+pub enum On<'h, 'a> {
+    Row(&'h HalfCtx<'a>),
+    /// The implementation-period half and the annual half.
+    Pair(&'h HalfCtx<'a>, &'h HalfCtx<'a>),
+}
+
 /// The remembered passes a run of the engine reads and adds to, and the row it is on.
 pub struct Verdicts {
     memory: Memory,
@@ -394,6 +450,9 @@ pub struct Verdicts {
     found: [u64; MAX_GROUPS],
     /// Which of an entry's masks is the row's: 1 for an annual row, 0 for any other item.
     side: usize,
+    /// The key of the last message looked up ([`Verdicts::message`]), its hash and its rule:
+    /// a message not found is kept under it once made ([`Verdicts::keep_message`]).
+    message_key: (Vec<u8>, u64, Option<usize>),
 }
 
 impl Verdicts {
@@ -430,6 +489,7 @@ impl Verdicts {
             fired: [0; MAX_GROUPS],
             found: [0; MAX_GROUPS],
             side: 0,
+            message_key: (Vec::new(), 0, None),
         }
     }
 
@@ -561,6 +621,57 @@ impl Verdicts {
     }
 }
 
+impl Verdicts {
+    /// The message rule `i` worded on an earlier item whose cells the message is made of are
+    /// equal to this one's, if one is remembered. Not found, its key waits for the message
+    /// ([`Verdicts::keep_message`]).
+    pub fn message(&mut self, i: usize, on: On<'_, '_>) -> Option<String> {
+        self.message_key.2 = None;
+        let reads = (*self.memory.message_reads.get(i)?)?;
+        let (key, hash, of) = &mut self.message_key;
+        key.clear();
+        key.extend_from_slice(&(i as u32).to_le_bytes());
+        match on {
+            On::Row(h) => {
+                if reads.has(Reads::PERIOD) {
+                    key.push(h.period as u8);
+                }
+                encode_cells(key, reads, &cells(h, false));
+            }
+            On::Pair(a, b) => {
+                encode_cells(key, reads, &cells(a, false));
+                encode_cells(key, reads, &cells(b, true));
+            }
+        }
+        // Long keys are prose, rarely repeated (as for the verdicts, `MAX_KEY`).
+        if key.len() > MAX_KEY {
+            return None;
+        }
+        *hash = crate::model::fingerprint(key);
+        *of = Some(i);
+        let bucket = self.memory.messages.by_key.get(hash)?;
+        let (_, message) = bucket.iter().find(|(k, _)| **k == **key)?;
+        Some(String::from(&**message))
+    }
+
+    /// Keeps rule `i`'s message for the item [`Verdicts::message`] last looked it up for,
+    /// where it was not found.
+    pub fn keep_message(&mut self, i: usize, message: &str) {
+        let (key, hash, of) = &mut self.message_key;
+        if of.take() != Some(i) {
+            return;
+        }
+        let m = &mut self.memory.messages;
+        let size = key.len() + message.len();
+        if m.bytes + size > MAX_MESSAGE_BYTES {
+            *m = Messages::default();
+        }
+        m.bytes += size;
+        let kept = (key.as_slice().into(), message.into());
+        m.by_key.entry(*hash).or_default().push(kept);
+    }
+}
+
 impl Drop for Verdicts {
     /// Leaves what the run learnt to the thread's next run.
     fn drop(&mut self) {
@@ -580,6 +691,8 @@ impl Memory {
             groups: Vec::new(),
             passed: QuickMap::default(),
             keys: 0,
+            message_reads: Vec::new(),
+            messages: Messages::default(),
             arena: Vec::new(),
         }
     }
@@ -651,6 +764,10 @@ impl Memory {
             groups: groups.into_iter().map(|(g, _)| g).collect(),
             passed: QuickMap::default(),
             keys: 0,
+            message_reads: (rules.iter().zip(enabled))
+                .map(|(rule, &on)| message_reads(rule).filter(|_| on))
+                .collect(),
+            messages: Messages::default(),
             // The whole budget at once: grown by doubling, it would copy itself and keep
             // a quarter of itself spare on average.
             arena: Vec::with_capacity(MAX_BYTES),
@@ -680,6 +797,13 @@ fn cells<'h>(h: &'h HalfCtx<'_>, annual: bool) -> [(Reads, Option<&'h str>); 5] 
 fn encode(out: &mut Vec<u8>, group: usize, reads: Reads, cells: &[(Reads, Option<&str>)]) {
     out.clear();
     out.push(group as u8);
+    encode_cells(out, reads, cells);
+}
+
+/// Each of `cells` that `reads` names, as [`encode`] writes them. Inlined: [`encode`] is
+/// asked for every group on every row.
+#[inline(always)]
+fn encode_cells(out: &mut Vec<u8>, reads: Reads, cells: &[(Reads, Option<&str>)]) {
     for &(bit, cell) in cells {
         if !reads.has(bit) {
             continue;
@@ -1034,6 +1158,90 @@ mod tests {
         assert!(!v.known(0) && !v.known(1));
         drop(v);
         forget();
+    }
+
+    #[test]
+    fn a_message_is_known_where_the_cells_it_is_made_of_are_equal() {
+        forget();
+        // T001 reads the value alone, its message the name and period too; T002's message
+        // reads the form; T003's quotes its `let`, made of the value.
+        let p = test_pack(
+            r#"  - {code: T001, name: a, severity: error, summary: t, rationale: t, over: row,
+     assert: 'row.text != "有效提升"', message: '{row.period}“{row.name}”', help: h}
+  - {code: T002, name: b, severity: error, summary: t, rationale: t, over: row,
+     assert: 'row.text != "有效提升"', message: '{form.name}', help: h}
+  - {code: T003, name: c, severity: error, summary: t, rationale: t, over: row,
+     let: {word: 'row.text'}, assert: 'word != "有效提升"', message: '“{word}”', help: h}
+"#,
+        );
+        let rules: Vec<&Rule> = p.rules.iter().collect();
+        let settings = Settings::default();
+        let mut v = Verdicts::new(&rules, &settings, |_| true);
+        let first = row_in(Period::Annual, "质量指标", "服务质量", "有效提升");
+        let same = row_in(Period::Annual, "质量指标", "服务质量", "有效提升");
+        let renamed = row_in(Period::Annual, "质量指标", "教学质量", "有效提升");
+        let implementation = row_in(Period::Implementation, "质量指标", "服务质量", "有效提升");
+        // Worded once for the first row, each message is known on an equal row.
+        for i in [0, 2] {
+            assert_eq!(v.message(i, On::Row(first)), None);
+            v.keep_message(i, &format!("message {i}"));
+            assert_eq!(
+                v.message(i, On::Row(same)).as_deref(),
+                Some(&*format!("message {i}"))
+            );
+        }
+        // Another name, or the other period: T001's message read them, T003's did not.
+        assert_eq!(v.message(0, On::Row(renamed)), None);
+        assert_eq!(v.message(0, On::Row(implementation)), None);
+        assert_eq!(v.message(2, On::Row(renamed)).as_deref(), Some("message 2"));
+        assert_eq!(
+            v.message(2, On::Row(implementation)).as_deref(),
+            Some("message 2")
+        );
+        // A message that reads the form is never remembered.
+        assert_eq!(v.message(1, On::Row(first)), None);
+        v.keep_message(1, "message 1");
+        assert_eq!(v.message(1, On::Row(same)), None);
+        // A message is kept only under the key it was looked up by last, and by its rule.
+        assert_eq!(v.message(0, On::Row(renamed)), None);
+        v.keep_message(2, "not T001's");
+        assert_eq!(v.message(0, On::Row(renamed)), None);
+        assert_eq!(v.message(2, On::Row(renamed)).as_deref(), Some("message 2"));
+        // Messages past their room are forgotten, all at once.
+        let long = "很长的消息".repeat(20);
+        for n in 0..MAX_MESSAGE_BYTES / long.len() + 1 {
+            let text: &'static str = Box::leak(format!("{n}项").into_boxed_str());
+            assert_eq!(
+                v.message(2, On::Row(row("质量指标", "服务质量", text))),
+                None
+            );
+            v.keep_message(2, &long);
+            assert!(v.memory.messages.bytes <= MAX_MESSAGE_BYTES);
+        }
+        assert_eq!(v.message(2, On::Row(same)), None, "forgotten");
+        drop(v);
+        forget();
+    }
+
+    #[test]
+    fn what_a_message_is_made_of() {
+        let of = |rule: &str| message_reads(&test_pack(rule).rules[0]);
+        let rule = |lets: &str, assert: &str, message: &str| {
+            format!(
+                "  - {{code: T001, name: a, severity: error, summary: t, rationale: t, over: row,\n     {lets}assert: '{assert}', message: '{message}', help: h}}\n"
+            )
+        };
+        let text = Reads::TEXT;
+        // The rule's reads, and the message's own.
+        assert_eq!(of(&rule("", "row.text != null", "值")), Some(text));
+        let named = rule("", "row.text != null", "“{row.name}”{row.period}");
+        assert_eq!(of(&named), Some(text.with(Reads::NAME).with(Reads::PERIOD)));
+        // A `let` quoted is made of what the rule reads.
+        let quoted = rule("let: {w: row.text}, ", "w != null", "“{w}”");
+        assert_eq!(of(&quoted), Some(text));
+        // The form, in the message or the rule: not remembered.
+        assert_eq!(of(&rule("", "row.text != null", "{form.name}")), None);
+        assert_eq!(of(&rule("", "row.text != form.name", "值")), None);
     }
 
     fn half(level2: &str, name: &str, text: &str, at: usize) -> IndicatorHalf {
