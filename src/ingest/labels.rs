@@ -315,8 +315,13 @@ pub fn split_label_value(cell: &str) -> Option<(Field, usize)> {
 fn label_start(cell: &str) -> Option<char> {
     // Asked of nearly every cell, which a reader has trimmed: its first byte settles it
     // (`★` and `＊` start with bytes that may start a space, so they take the long way).
-    match cell.as_bytes().first() {
-        Some(&b) if cells::surely_not_space(b) && b != b'*' => cell.chars().next(),
+    match *cell.as_bytes() {
+        // A Chinese character (three bytes), decoded in place: a `str` is valid UTF-8, so
+        // these bytes are one character's.
+        [a @ 0xe4..=0xe9, b, c, ..] => char::from_u32(
+            (u32::from(a & 0x0f) << 12) | (u32::from(b & 0x3f) << 6) | u32::from(c & 0x3f),
+        ),
+        [b, ..] if cells::surely_not_space(b) && b != b'*' => cell.chars().next(),
         _ => cell
             .chars()
             .find(|&c| !is_space(c) && !matches!(c, '*' | '★' | '＊')),
@@ -633,11 +638,12 @@ mod tests {
             proptest::prop_assert_eq!(is_noise(&text), normalised);
         }
 
-        /// The look at a cell's first byte gives the character a full search for the first
-        /// one that is neither a space nor a mark does.
+        /// The look at a cell's first bytes gives the character a full search for the first
+        /// one that is neither a space nor a mark does (Chinese characters from both ends of
+        /// the range decoded in place, and characters of two and four bytes among them).
         #[test]
         fn a_label_starts_where_the_search_says(
-            text in "[ \t\u{a0}\u{2000}\u{2010}\u{3000}\u{3001}★☆*＊（a1项]{0,5}",
+            text in "[ \t\u{a0}\u{2000}\u{2010}\u{3000}\u{3001}★☆*＊（a1项一龥产满é𠀀]{0,5}",
         ) {
             let searched = text.chars().find(|&c| !is_space(c) && !matches!(c, '*' | '★' | '＊'));
             proptest::prop_assert_eq!(label_start(&text), searched);
