@@ -1043,9 +1043,7 @@ mod tests {
      when: 'row.period == "年度"', assert: 'row.level2 != "质量指标"', message: m, help: h}
 "#,
         );
-        let rules: Vec<&Rule> = p.rules.iter().collect();
-        let settings = Settings::default();
-        let mut v = Verdicts::new(&rules, &settings, |_| true);
+        let mut v = remembering(&p);
         let annual = row_in(Period::Annual, "质量指标", "服务质量", "有效提升");
         let implementation = row_in(Period::Implementation, "质量指标", "服务质量", "有效提升");
         let other = row_in(Period::Annual, "质量指标", "服务质量", "≥95%");
@@ -1174,9 +1172,7 @@ mod tests {
      let: {word: 'row.text'}, assert: 'word != "有效提升"', message: '“{word}”', help: h}
 "#,
         );
-        let rules: Vec<&Rule> = p.rules.iter().collect();
-        let settings = Settings::default();
-        let mut v = Verdicts::new(&rules, &settings, |_| true);
+        let mut v = remembering(&p);
         let first = row_in(Period::Annual, "质量指标", "服务质量", "有效提升");
         let same = row_in(Period::Annual, "质量指标", "服务质量", "有效提升");
         let renamed = row_in(Period::Annual, "质量指标", "教学质量", "有效提升");
@@ -1285,6 +1281,12 @@ mod tests {
         }))
     }
 
+    /// A fresh memory for `p`'s rules, every one of them remembered.
+    fn remembering(p: &pack::Pack) -> Verdicts {
+        let rules: Vec<&Rule> = p.rules.iter().collect();
+        Verdicts::new(&rules, &Settings::default(), |_| true)
+    }
+
     /// Tells the memory how the rules ran on the item looked at last (rule, outcome), remembers
     /// it, and looks at `next`.
     fn ran_then_look(v: &mut Verdicts, ran: &[(usize, Ran)], next: &HalfCtx<'_>) {
@@ -1388,9 +1390,7 @@ mod tests {
     fn the_memory_stays_in_its_bounds() {
         forget();
         let p = test_pack(PACK);
-        let rules: Vec<&Rule> = p.rules.iter().collect();
-        let settings = Settings::default();
-        let mut v = Verdicts::new(&rules, &settings, |_| true);
+        let mut v = remembering(&p);
         let first = row("数量指标", "学生数", "0人");
         known_then_passed(&mut v, 4, first);
         for n in 1..=MAX_KEYS {
