@@ -619,9 +619,7 @@ impl Verdicts {
             m.passed.entry(*hash).or_default().push(entry);
         }
     }
-}
 
-impl Verdicts {
     /// The message rule `i` worded on an earlier item whose cells the message is made of are
     /// equal to this one's, if one is remembered. Not found, its key waits for the message
     /// ([`Verdicts::keep_message`]).
