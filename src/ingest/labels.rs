@@ -239,7 +239,7 @@ fn label_sized(cell: &str, max_chars: usize) -> bool {
 /// The header field a cell's text names, if the whole cell is that label.
 pub fn header_field(cell: &str) -> Option<Field> {
     // Most cells are names and values: one look at their first character settles them.
-    if !label_start(cell).is_some_and(may_start_header) {
+    if !header_first_chars().starts(cell) {
         return None;
     }
     // A label printed as the vocabulary spells it (most are) is found without normalising
@@ -294,7 +294,7 @@ fn header_fields() -> &'static QuickMap<&'static str, Field> {
 /// `填报日期：20250122150111`) into the field and the byte offset where the value starts.
 pub fn split_label_value(cell: &str) -> Option<(Field, usize)> {
     let first = cell.chars().find(|c| !is_space(*c))?;
-    if !may_start_header(first) {
+    if !header_first_chars().has(first) {
         return None;
     }
     // A label matches only from the cell's first character (a leading space matches none).
@@ -328,12 +328,10 @@ fn label_start(cell: &str) -> Option<char> {
     }
 }
 
-/// Whether some header label starts with `c`.
-fn may_start_header(c: char) -> bool {
+/// The characters some header label starts with.
+fn header_first_chars() -> &'static FirstChars {
     static FIRST: OnceLock<FirstChars> = OnceLock::new();
-    FIRST
-        .get_or_init(|| FirstChars::of(HEADER_LABELS.iter().map(|&(s, _)| s)))
-        .has(c)
+    FIRST.get_or_init(|| FirstChars::of(HEADER_LABELS.iter().map(|&(s, _)| s)))
 }
 
 /// The characters a set of labels starts with (some forty), asked of nearly every cell's
@@ -367,6 +365,12 @@ impl FirstChars {
     fn has(&self, c: char) -> bool {
         let (word, bit) = Self::place(c);
         self.bits[word] & bit != 0 && self.sorted.binary_search(&c).is_ok()
+    }
+
+    /// Whether `cell`, once normalised, may start with one of the labels ([`label_start`]).
+    #[inline]
+    fn starts(&self, cell: &str) -> bool {
+        label_start(cell).is_some_and(|c| self.has(c))
     }
 }
 
@@ -418,7 +422,7 @@ pub fn funds_row(cell: &str) -> Option<FundsRow> {
         let prefixes = ["其中", "：", ":"];
         FirstChars::of(FUNDS_LABELS.iter().map(|(l, _)| *l).chain(prefixes))
     });
-    if !label_start(cell).is_some_and(|c| first.has(c)) {
+    if !first.starts(cell) {
         return None;
     }
     // A label printed in full as listed (`省级财政资金`) is found without normalising it: the
@@ -488,8 +492,7 @@ pub enum GridLabel {
 /// reader promotes it to 一级 when 经济成本指标 and friends sit under it.
 pub fn grid_label(cell: &str) -> Option<GridLabel> {
     // Most grid cells are names and values; their first character settles it.
-    let starts = |c: char| grid_first_chars().has(c);
-    if !label_start(cell).is_some_and(starts) {
+    if !grid_first_chars().starts(cell) {
         return None;
     }
     // A label printed as one of its spellings (most are) is found without normalising it: a
@@ -599,7 +602,7 @@ pub fn grid_column(cell: &str) -> Option<Column> {
     // Asked of the cells of every header-like line; the first character turns most away.
     static FIRST: OnceLock<FirstChars> = OnceLock::new();
     let first = FIRST.get_or_init(|| FirstChars::of(GRID_COLUMNS.iter().map(|&(s, _)| s)));
-    if !label_start(cell).is_some_and(|c| first.has(c)) || !label_sized(cell, 16) {
+    if !first.starts(cell) || !label_sized(cell, 16) {
         return None;
     }
     // Header lines print most columns as they are spelled here (`一级指标`, `指标值`): found
