@@ -162,7 +162,11 @@ pub fn read_rows(
 ) -> Vec<IndicatorRow> {
     let mut raw = Vec::with_capacity(lines.len());
     let mut unplaced: Vec<&RawCell> = Vec::new();
-    let mut scratch = Scratch::default();
+    // A two-period line is some ten tokens in two to four groups: room for them at once.
+    let mut scratch = Scratch {
+        toks: Vec::with_capacity(16),
+        groups: Vec::with_capacity(4),
+    };
     for line in lines {
         if line.is_blank() {
             continue;

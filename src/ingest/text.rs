@@ -882,7 +882,8 @@ impl<'a> FormReader<'a> {
     /// The sign-off row; some extractions put all of it in one space-separated cell
     /// (`负责人： 经办人： 联系电话： 填报日期： 20250107110714`).
     fn sign_off(&mut self, line: &Line) {
-        let mut cells = Vec::new();
+        // Four labels and their values, most often: room for them from the start.
+        let mut cells = Vec::with_capacity(8);
         for cell in line.non_empty() {
             let labels_inside = cell.text.matches(['：', ':']).count();
             if labels_inside < 2 {

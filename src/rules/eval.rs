@@ -1053,7 +1053,12 @@ impl<'a> Evaluator<'a> {
                 }
                 return Ok(V::new(Val::List(Rc::new(out))));
             }
-            let mut kept = Vec::new();
+            // Room for what a filter over a form's rows keeps (most of them, for K001's), not
+            // grown to it from nothing; a long grid's list grows past that as it must.
+            let mut kept = match over {
+                ListFn::Filter => Vec::with_capacity(items.len().min(64)),
+                _ => Vec::new(),
+            };
             let mut hits = 0usize;
             for item in items.iter() {
                 let decided = self.row_test(lambda, item).and_then(|(t, h)| t.decide(h));
@@ -1908,13 +1913,16 @@ fn budget_block<'a>(
 fn form_field<'a>(fc: &'a FormCtx<'a>, name: &str) -> Option<V<'a>> {
     let f = fc.form;
     let halves = |p: Option<Period>| {
-        V::new(Val::List(Rc::new(
+        // Counted first: collected from a filter, the list was grown from nothing.
+        let of = |h: &&HalfCtx<'a>| p.is_none_or(|p| h.period == p);
+        let mut list = Vec::with_capacity(fc.halves().iter().filter(of).count());
+        list.extend(
             fc.halves()
                 .iter()
-                .filter(|h| p.is_none_or(|p| h.period == p))
-                .map(|h| V::at(Val::Half(h), h.half.name.span))
-                .collect(),
-        )))
+                .filter(of)
+                .map(|h| V::at(Val::Half(h), h.half.name.span)),
+        );
+        V::new(Val::List(Rc::new(list)))
     };
     Some(match name {
         "kind" => V::new(s(match f.kind {
