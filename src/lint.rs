@@ -57,6 +57,11 @@ pub struct Linter {
 /// MB at 3 MB, 43.6 MB at 8).
 pub const FINDINGS_BUDGET: usize = 8 << 20;
 
+/// Bytes of a file's text for each finding a file's spill has room for from the start
+/// ([`crate::spill::Spill::reserve`]): the disclosure and the generated corpus have one for
+/// every 430 bytes or so.
+const FINDING_EVERY: u64 = 256;
+
 /// One file linted, with what the rules had to say about themselves.
 pub struct Linted {
     pub report: FileReport,
@@ -104,6 +109,11 @@ impl Linter {
             spill: Findings::spill(self.findings_budget / together.max(1)),
             failed: None,
         };
+        if let Some(size) = size {
+            found
+                .spill
+                .reserve(usize::try_from(size / FINDING_EVERY).unwrap_or(usize::MAX));
+        }
         // The places the reader's findings not about a form handed over yet point at.
         let mut pending = Vec::new();
         let mut ing = ingest::read_path_handing(path, size, &mut |forms, read| {

@@ -73,6 +73,15 @@ impl<T: Record> Spill<T> {
         }
     }
 
+    /// Room for `entries` more held entries, as far as the budget goes: a list that will grow
+    /// to hundreds of entries is not grown to them by doubling, each step a copy of all it
+    /// holds (and, at these sizes, a new block the allocator sorts its free lists to find).
+    /// Room past what is written is address space, not memory.
+    pub fn reserve(&mut self, entries: usize) {
+        let most = self.budget / std::mem::size_of::<T>().max(1);
+        self.held.reserve(entries.min(most));
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }
@@ -472,6 +481,25 @@ mod tests {
 
     /// Runs that come back shorter than they were written (the disk is not the process's to
     /// trust) end the merge with an error, never a panic or a wrong entry.
+    /// Room is made as far as the budget goes, not for whatever a file's size suggests.
+    #[test]
+    fn room_made_at_the_start_stays_within_the_budget() {
+        let mut s: Spill<E> = Spill::new(800);
+        s.reserve(10);
+        assert!(s.held.capacity() >= 10);
+        let mut s: Spill<E> = Spill::new(800);
+        s.reserve(1 << 40);
+        assert_eq!(s.held.capacity(), 800 / std::mem::size_of::<E>());
+        for e in entries(200) {
+            s.push(e).unwrap();
+        }
+        assert!(
+            s.on_disk(),
+            "past the budget, entries are set aside as before"
+        );
+        assert_eq!(s.len(), 200);
+    }
+
     #[test]
     fn a_run_cut_short_is_an_error() {
         let mut s = Spill::sorting(16, |a: &E, b: &E| a.0.cmp(&b.0));
