@@ -165,11 +165,11 @@ fn trim_end_spaces(s: &str) -> &str {
     }
 }
 
-/// `s.chars().any(is_space)`, read by the first byte of each character. Only the ASCII spaces and the lead bytes of
-/// the spaces' ranges (see [`surely_not_space`]) are looked at twice, and those that also start
-/// common punctuation (0xE2 `“—…`, 0xE3 `、`, 0xEF `（`) are settled by the bytes after them.
-/// Most cells a reader squeezes have no space: decoding each of their characters to ask cost a
-/// run 0.7% of its instructions.
+/// `s.chars().any(is_space)`, read by the first byte of each character. Only the ASCII spaces
+/// and the lead bytes of the spaces' ranges (see [`surely_not_space`]) are looked at twice, and
+/// those that also start common punctuation (0xE2 `“—…`, 0xE3 `、`, 0xEF `（`) are settled by
+/// the bytes after them. Most cells a reader squeezes have no space: decoding each of their
+/// characters to ask cost a run 0.7% of its instructions, and reading every byte of them 0.7%.
 pub fn has_space(s: &str) -> bool {
     finds(s, &SPACE_LEAD)
 }
@@ -527,9 +527,8 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
-        /// Tabs are found where `memchr` finds them, in lines of any length and any bytes
-        /// (tabs next to each other, at the ends, bytes that differ from a tab in one bit).
-        /// The portable search finds the same tabs, where the machine's own is the other.
+        /// The portable search finds the tabs `memchr` finds, on machines whose own search is
+        /// the other one too.
         #[test]
         fn eight_bytes_hold_the_tabs_memchr_finds(
             bytes in proptest::array::uniform8(proptest::sample::select(
@@ -540,6 +539,8 @@ mod tests {
             proptest::prop_assert_eq!(found, slow);
         }
 
+        /// Tabs are found where `memchr` finds them, in lines of any length and any bytes
+        /// (tabs next to each other, at the ends, bytes that differ from a tab in one bit).
         #[test]
         fn tabs_are_where_memchr_finds_them(
             line in proptest::collection::vec(proptest::sample::select(

@@ -134,7 +134,6 @@ enum Tok<'a> {
 /// A grid line's tokens and groups, in vectors kept for all the lines of a grid, and each
 /// group's data cells held inline (a group is a name and a value): allocating the three for
 /// each line was a tenth of the allocations of reading a form.
-#[derive(Default)]
 struct Scratch<'a> {
     toks: Vec<Tok<'a>>,
     groups: Vec<Group<'a>>,
