@@ -479,8 +479,6 @@ mod tests {
         }
     }
 
-    /// Runs that come back shorter than they were written (the disk is not the process's to
-    /// trust) end the merge with an error, never a panic or a wrong entry.
     /// Room is made as far as the budget goes, not for whatever a file's size suggests.
     #[test]
     fn room_made_at_the_start_stays_within_the_budget() {
@@ -500,6 +498,8 @@ mod tests {
         assert_eq!(s.len(), 200);
     }
 
+    /// Runs that come back shorter than they were written (the disk is not the process's to
+    /// trust) end the merge with an error, never a panic or a wrong entry.
     #[test]
     fn a_run_cut_short_is_an_error() {
         let mut s = Spill::sorting(16, |a: &E, b: &E| a.0.cmp(&b.0));
