@@ -5,7 +5,7 @@ use crate::diagnostics::{self, Diagnostic, Findings};
 use crate::ingest::{self, Ingested};
 use crate::model::{fingerprint, DrawnRows, RowsKept, Span, Touched};
 use crate::output::FileReport;
-use crate::rules::{RuleError, RuleSet, Settings, TraceLine};
+use crate::rules::{Rule, RuleError, RuleSet, Settings, TraceLine};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
@@ -26,8 +26,12 @@ pub struct Suppression {
 }
 
 pub struct Linter {
-    pub rules: RuleSet,
-    pub settings: Settings,
+    /// Private, with `settings`: the enabled rules are worked out from the two once
+    /// ([`Linter::new`]), so neither may change under them.
+    rules: RuleSet,
+    settings: Settings,
+    /// Where in `rules` each enabled rule is, split as the engine runs them ([`Enabled`]).
+    enabled: Enabled,
     /// A rule code whose every decision is recorded.
     pub trace: Option<String>,
     /// Findings `kpilint.toml` accepts (applied over the whole run by the caller).
@@ -63,6 +67,45 @@ pub const FINDINGS_BUDGET: usize = 8 << 20;
 /// growing to them, and cost as much as before.
 const FINDING_EVERY: u64 = 256;
 
+/// Where each enabled rule is (its pack, its place in the pack), those judging one form at a
+/// time apart from the rest. Asking the settings of every rule and collecting the two lists
+/// for every file cost some 11,700 instructions a file, a fortieth of what a one-form file
+/// costs in all (docs/performance.md).
+struct Enabled {
+    per_form: Vec<(usize, usize)>,
+    whole: Vec<(usize, usize)>,
+}
+
+impl Enabled {
+    fn of(rules: &RuleSet, settings: &Settings) -> Self {
+        let mut enabled = Enabled {
+            per_form: Vec::new(),
+            whole: Vec::new(),
+        };
+        for (p, pack) in rules.packs.iter().enumerate() {
+            for (r, rule) in pack.rules.iter().enumerate() {
+                if settings.enabled(&rule.code) {
+                    match rule.over.per_form() {
+                        true => enabled.per_form.push((p, r)),
+                        false => enabled.whole.push((p, r)),
+                    }
+                }
+            }
+        }
+        enabled
+    }
+
+    /// The per-form rules, or the rest, in the packs' order.
+    fn rules<'r>(&self, rules: &'r RuleSet, per_form: bool) -> Vec<&'r Rule> {
+        let at = if per_form {
+            &self.per_form
+        } else {
+            &self.whole
+        };
+        at.iter().map(|&(p, r)| &rules.packs[p].rules[r]).collect()
+    }
+}
+
 /// One file linted, with what the rules had to say about themselves.
 pub struct Linted {
     pub report: FileReport,
@@ -73,6 +116,7 @@ pub struct Linted {
 impl Linter {
     pub fn new(rules: RuleSet, settings: Settings) -> Self {
         Linter {
+            enabled: Enabled::of(&rules, &settings),
             rules,
             settings,
             trace: None,
@@ -81,6 +125,24 @@ impl Linter {
             keep_rows: RowsKept::All,
             findings_budget: FINDINGS_BUDGET,
         }
+    }
+
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The enabled rules, those judging one form at a time ([`crate::rules::run_forms`]) and
+    /// the rest ([`crate::rules::run_document`]), without asking the settings of every rule
+    /// again.
+    fn enabled_by_scope(&self) -> (Vec<&Rule>, Vec<&Rule>) {
+        (
+            self.enabled.rules(&self.rules, true),
+            self.enabled.rules(&self.rules, false),
+        )
     }
 
     pub fn lint_path(&self, path: &Path) -> Linted {
@@ -97,7 +159,7 @@ impl Linter {
         if kept == RowsKept::All {
             return self.lint_ingested(ingest::read_path_sized(path, size));
         }
-        let (per_form, whole) = self.rules.enabled_by_scope(&self.settings);
+        let (per_form, whole) = self.enabled_by_scope();
         if whole.iter().any(|r| r.reach.form_rows) {
             return self.lint_ingested(ingest::read_path_sized(path, size));
         }
@@ -220,7 +282,7 @@ impl Linter {
         let changed: Vec<usize> = (0..doc.forms.len())
             .filter(|&i| !cache.forms.contains_key(&keys[i]))
             .collect();
-        let (per_form, whole) = self.rules.enabled_by_scope(&self.settings);
+        let (per_form, whole) = self.enabled_by_scope();
         let ctx = crate::rules::eval::DocCtx::forms_only(
             doc,
             changed
@@ -261,8 +323,9 @@ impl Linter {
 
     pub fn lint_ingested(&self, ing: Ingested) -> Linted {
         let out = has_content(&ing).then(|| {
-            self.rules
-                .run(&ing.document, &self.settings, self.trace.as_deref())
+            let (per_form, whole) = self.enabled_by_scope();
+            let trace = self.trace.as_deref();
+            crate::rules::engine::run_split(&ing.document, &per_form, &whole, &self.settings, trace)
         });
         self.judged(ing, out)
     }
@@ -376,6 +439,7 @@ fn shifted(d: &Diagnostic, delta: isize) -> Diagnostic {
 mod tests {
     use super::*;
     use crate::rules::RuleSet;
+    use std::collections::BTreeSet;
 
     fn linter(rules: RuleSet, keep_rows: RowsKept) -> Linter {
         let mut l = Linter::new(rules, Settings::default());
@@ -537,5 +601,57 @@ mod tests {
                 "{assert}: the disclosure has forms of many rows, and many forms"
             );
         }
+    }
+
+    /// The enabled rules are worked out once, when the linter is made: each way of linting a
+    /// file runs those the settings select and do not ignore, per-form and document rules alike.
+    #[test]
+    fn the_settings_given_decide_which_rules_run() {
+        let settings = Settings {
+            select: vec!["K".into(), "D02".into()],
+            ignore: vec!["K001".into(), "D021".into()],
+            ..Settings::default()
+        };
+        let codes = |l: &Linted| -> BTreeSet<String> {
+            l.report
+                .diagnostics
+                .iter()
+                .filter(|d| d.pack().is_some())
+                .map(|d| d.code.to_string())
+                .collect()
+        };
+        let path = &test_files()[0];
+        let all = codes(&linter(RuleSet::builtin(), RowsKept::All).lint_path(path));
+        let expected: BTreeSet<String> = all
+            .iter()
+            .filter(|c| {
+                (c.starts_with('K') || c.starts_with("D02")) && *c != "K001" && *c != "D021"
+            })
+            .cloned()
+            .collect();
+        assert!(
+            expected.iter().any(|c| c.starts_with('K'))
+                && expected.iter().any(|c| c.starts_with('D')),
+            "the disclosure has findings of both kinds: {expected:?}"
+        );
+        assert!(
+            ["K001", "D021", "D003", "V001"]
+                .iter()
+                .all(|c| all.contains(*c)),
+            "the disclosure has findings of the rules left out too: {all:?}"
+        );
+        for kept in [RowsKept::All, RowsKept::Touched, RowsKept::None] {
+            let mut l = Linter::new(RuleSet::builtin(), settings.clone());
+            l.keep_rows = kept;
+            assert_eq!(codes(&l.lint_path(path)), expected, "{kept:?}");
+        }
+        let l = Linter::new(RuleSet::builtin(), settings);
+        let ing = crate::ingest::read_path(path);
+        let mut cache = RuleCache::default();
+        assert_eq!(
+            codes(&l.lint_cached(ing, &mut cache)),
+            expected,
+            "the editor's path"
+        );
     }
 }

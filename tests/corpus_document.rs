@@ -100,8 +100,11 @@ const FINDINGS: &[(u32, &str, &str)] = &[
 ];
 
 fn document_findings(settings: Option<Settings>) -> BTreeSet<(u32, String)> {
-    let mut linter = kpilint::lint::Linter::new(RuleSet::builtin(), settings.unwrap_or_default());
-    linter.settings.select = vec!["D".into()];
+    let settings = Settings {
+        select: vec!["D".into()],
+        ..settings.unwrap_or_default()
+    };
+    let linter = kpilint::lint::Linter::new(RuleSet::builtin(), settings);
     let linted = linter.lint_path(Path::new(CORPUS));
     let doc = &linted.report.document;
     assert!(linted.rule_errors.is_empty(), "no rule fails to run");

@@ -56,7 +56,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             Ok(s) => Box::new(s),
             Err(e) => return trouble(&format!("无法创建临时文件：{e}")),
         },
-        Format::Sarif => match output::sarif::Stream::new(RuleInfo::all(&linter.rules)) {
+        Format::Sarif => match output::sarif::Stream::new(RuleInfo::all(linter.rules())) {
             Ok(s) => Box::new(s),
             Err(e) => return trouble(&format!("无法创建临时文件：{e}")),
         },
@@ -210,7 +210,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     }
     let mut pack_reports: Vec<FileReport> = Vec::new();
     for e in rule_errors.into_values() {
-        let Some(pack) = linter.rules.packs.iter().find(|p| p.name == e.pack) else {
+        let Some(pack) = linter.rules().packs.iter().find(|p| p.name == e.pack) else {
             continue;
         };
         match pack_reports

@@ -379,8 +379,19 @@ fn pass_ends(forms: &[crate::model::Form]) -> Vec<usize> {
 /// document rules (which alone need the budget tables matched to the forms).
 pub fn run(doc: &Document, rules: &[&Rule], settings: &Settings, trace: Option<&str>) -> Outcome {
     let (per_form, whole) = by_scope(rules);
-    let mut out = run_forms(doc, &doc.forms, &per_form, settings, trace);
-    out.merge(run_document(doc, &whole, settings, trace));
+    run_split(doc, &per_form, &whole, settings, trace)
+}
+
+/// [`run`] for rules already split by [`by_scope`].
+pub fn run_split(
+    doc: &Document,
+    per_form: &[&Rule],
+    whole: &[&Rule],
+    settings: &Settings,
+    trace: Option<&str>,
+) -> Outcome {
+    let mut out = run_forms(doc, &doc.forms, per_form, settings, trace);
+    out.merge(run_document(doc, whole, settings, trace));
     out
 }
 

@@ -122,13 +122,6 @@ impl RuleSet {
         let rules: Vec<&Rule> = self.rules().filter(|r| settings.enabled(&r.code)).collect();
         engine::run(doc, &rules, settings, trace)
     }
-
-    /// The enabled rules as [`run`] splits them: those judging one form at a time
-    /// ([`run_forms`]), and the rest ([`run_document`]).
-    pub fn enabled_by_scope(&self, settings: &Settings) -> (Vec<&Rule>, Vec<&Rule>) {
-        let rules: Vec<&Rule> = self.rules().filter(|r| settings.enabled(&r.code)).collect();
-        engine::by_scope(&rules)
-    }
 }
 
 /// Readies rules to run as the engine runs them: numbers the values they share while they
