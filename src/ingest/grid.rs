@@ -170,12 +170,20 @@ pub fn read_rows(
         if line.is_blank() {
             continue;
         }
-        let row = match &header.columns {
-            Some(cols) => read_by_columns(line, cols),
-            None => read_by_tokens(line, header, &mut unplaced, &mut scratch),
-        };
-        if row.left.is_some() || row.right.is_some() {
-            raw.push(row);
+        // Filled where it lies: a row is some 300 bytes, and moving each into the list (and
+        // each half into its row) was a tenth of reading the grid.
+        raw.push(RawRow {
+            span: line.span,
+            left: None,
+            right: None,
+        });
+        let row = raw.last_mut().expect("just pushed");
+        match &header.columns {
+            Some(cols) => read_by_columns(line, cols, row),
+            None => read_by_tokens(line, header, &mut unplaced, &mut scratch, row),
+        }
+        if row.left.is_none() && row.right.is_none() {
+            raw.pop();
         }
     }
     let foreign: Vec<&RawCell> = lines
@@ -309,17 +317,13 @@ fn read_by_tokens<'a>(
     header: &GridHeader,
     unplaced: &mut Vec<&'a RawCell<'a>>,
     scratch: &mut Scratch<'a>,
-) -> RawRow {
+    row: &mut RawRow,
+) {
     classify(line, &mut scratch.toks);
     group_tokens(&scratch.toks, header.right_col, &mut scratch.groups);
     let groups = &scratch.groups;
-    let mut row = RawRow {
-        span: line.span,
-        left: None,
-        right: None,
-    };
     if groups.is_empty() {
-        return row;
+        return;
     }
     if header.layout == GridLayout::SinglePeriod {
         let mut data = Vec::new();
@@ -327,14 +331,28 @@ fn read_by_tokens<'a>(
         for g in groups {
             data.extend(g.data.iter().copied());
         }
-        row.right = Some(half(line, l1, l2, &data, unplaced));
-        return row;
+        half(line, l1, l2, &data, unplaced, &mut row.right);
+        return;
     }
     let first = &groups[0];
     match groups.get(1) {
         Some(second) => {
-            row.left = Some(half(line, first.l1, first.l2, &first.data, unplaced));
-            row.right = Some(half(line, second.l1, second.l2, &second.data, unplaced));
+            half(
+                line,
+                first.l1,
+                first.l2,
+                &first.data,
+                unplaced,
+                &mut row.left,
+            );
+            half(
+                line,
+                second.l1,
+                second.l2,
+                &second.data,
+                unplaced,
+                &mut row.right,
+            );
             for extra in &groups[2..] {
                 // A grid printed several times side by side repeats the same halves.
                 if !repeats(extra, row.left.as_ref()) {
@@ -357,14 +375,13 @@ fn read_by_tokens<'a>(
                 _ => (&d[..2], &d[2..]),
             };
             if !left.is_empty() || first.l1.is_some() || first.l2.is_some() {
-                row.left = Some(half(line, first.l1, first.l2, left, unplaced));
+                half(line, first.l1, first.l2, left, unplaced, &mut row.left);
             }
             if !right.is_empty() {
-                row.right = Some(half(line, None, None, right, unplaced));
+                half(line, None, None, right, unplaced, &mut row.right);
             }
         }
     }
-    row
 }
 
 fn repeats(group: &Group<'_>, left: Option<&RawHalf>) -> bool {
@@ -429,7 +446,8 @@ fn half<'a>(
     l2: Option<(&'static str, &RawCell)>,
     data: &[&'a RawCell<'a>],
     unplaced: &mut Vec<&'a RawCell<'a>>,
-) -> RawHalf {
+    slot: &mut Option<RawHalf>,
+) {
     let printed = |p: Option<(&'static str, &RawCell)>| {
         p.map(|(label, c)| Printed {
             label,
@@ -438,11 +456,9 @@ fn half<'a>(
     };
     let text = |c: &RawCell| (squeeze_text(c.text), c.span);
     let value = |c: &RawCell| (Text::from(c.text), c.span);
-    let mut h = RawHalf {
-        l1: printed(l1),
-        l2: printed(l2),
-        ..RawHalf::default()
-    };
+    let h = slot.insert(RawHalf::default());
+    h.l1 = printed(l1);
+    h.l2 = printed(l2);
     let last_col = data
         .last()
         .map(|c| c.col)
@@ -467,10 +483,9 @@ fn half<'a>(
             unplaced.extend(middle.iter().copied());
         }
     }
-    h
 }
 
-fn read_by_columns(line: &Line, cols: &[HeaderColumn]) -> RawRow {
+fn read_by_columns(line: &Line, cols: &[HeaderColumn], row: &mut RawRow) {
     let halves = cols.iter().map(|c| c.half).max().unwrap_or(0) + 1;
     let mut out: Vec<RawHalf> = vec![RawHalf::default(); halves];
     let mut touched = vec![false; halves];
@@ -507,21 +522,16 @@ fn read_by_columns(line: &Line, cols: &[HeaderColumn]) -> RawRow {
     let mut halves_iter = out.into_iter().zip(touched).map(|(h, t)| t.then_some(h));
     let first = halves_iter.next().flatten();
     let second = halves_iter.next().flatten();
-    let (left, right) = if halves == 1 {
+    (row.left, row.right) = if halves == 1 {
         (None, first)
     } else {
         (first, second)
     };
-    RawRow {
-        span: line.span,
-        left,
-        right,
-    }
 }
 
 /// Inherits labels by block and builds the model rows.
 fn resolve(
-    raw: Vec<RawRow>,
+    mut raw: Vec<RawRow>,
     layout: GridLayout,
     form: Option<&str>,
     diagnostics: &mut Vec<Diagnostic>,
@@ -529,8 +539,9 @@ fn resolve(
     let left = inherit(&raw, |r| r.left.as_ref(), None);
     let right = inherit(&raw, |r| r.right.as_ref(), Some(&left));
     let mut rows = Vec::with_capacity(raw.len());
-    for (i, r) in raw.into_iter().enumerate() {
-        let build = |h: RawHalf, labels: &Resolved| IndicatorHalf {
+    // The halves' texts are taken from the raw rows where they lie (see `read_rows`).
+    for (i, r) in raw.iter_mut().enumerate() {
+        let build = |h: &mut RawHalf, labels: &Resolved| IndicatorHalf {
             level1: labels
                 .l1
                 .map_or(Cell::missing(h.gap), |p| Cell::new(p.label.into(), p.span)),
@@ -539,14 +550,16 @@ fn resolve(
                 .map_or(Cell::missing(h.gap), |p| Cell::new(p.label.into(), p.span)),
             name: h
                 .name
+                .take()
                 .map_or(Cell::missing(h.gap), |(t, s)| Cell::new(t, s)),
             value: h
                 .value
+                .take()
                 .map_or(Cell::missing(h.gap), |(t, s)| Cell::new(t, s)),
-            extras: h.extras.into_boxed_slice(),
+            extras: std::mem::take(&mut h.extras).into_boxed_slice(),
         };
-        let implementation = r.left.map(|h| build(h, &left[i]));
-        let annual = r.right.map(|h| build(h, &right[i]));
+        let implementation = r.left.as_mut().map(|h| build(h, &left[i]));
+        let annual = r.right.as_mut().map(|h| build(h, &right[i]));
         // A single-period grid's one column is stored as the annual half.
         let (implementation, annual) = match (layout, implementation, annual) {
             (GridLayout::SinglePeriod, only, None) => (None, only),
