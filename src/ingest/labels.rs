@@ -258,7 +258,34 @@ pub fn header_field(cell: &str) -> Option<Field> {
     if !label_sized(cell, 24) {
         return None;
     }
-    header_field_normalised(cell)
+    header_field_remembered(cell)
+}
+
+/// How many cells a thread remembers the normalised lookup of before it forgets them all.
+const NORMALISED_KEPT: usize = 1024;
+
+thread_local! {
+    static NORMALISED: std::cell::RefCell<QuickMap<Box<str>, Option<Field>>> =
+        Default::default();
+}
+
+/// [`header_field_normalised`], remembered per thread. The cells that reach it repeat from
+/// form to form: funds labels that are not header fields (`单位自筹`, `年度资金总额：`) and
+/// spellings with a unit (`项目资金（元）`), some eight a form, each normalised at some 260
+/// instructions and then looked up again. Bounded like the other memos ([`crate::model::hash`]).
+fn header_field_remembered(cell: &str) -> Option<Field> {
+    NORMALISED.with(|m| {
+        let mut m = m.borrow_mut();
+        if let Some(&field) = m.get(cell) {
+            return field;
+        }
+        let field = header_field_normalised(cell);
+        if m.len() >= NORMALISED_KEPT {
+            m.clear();
+        }
+        m.insert(cell.into(), field);
+        field
+    })
 }
 
 /// The longest cell a spelling may be, in bytes: 24 characters of three bytes (no spelling
@@ -858,6 +885,48 @@ mod tests {
                 assert!(read.is_some(), "{printed}");
             }
         }
+    }
+
+    /// A cell that needs normalising reads the same remembered as normalised afresh: asked
+    /// twice, and again after the memory has been filled past its bound and emptied.
+    #[test]
+    fn header_lookups_remembered_read_as_normalised() {
+        let mut cells: Vec<String> = Vec::new();
+        for &(spelling, _) in HEADER_LABELS {
+            cells.push(format!("{spelling}（元）"));
+            cells.push(format!(" {spelling}"));
+            cells.push(spelling.chars().flat_map(|c| [c, ' ']).collect());
+        }
+        cells.extend(
+            [
+                "单位自筹",
+                "年度资金总额：",
+                "项目资金 （元）",
+                "保障学校正常运转",
+            ]
+            .map(String::from),
+        );
+        let fields = |cells: &[String]| -> Vec<Option<Field>> {
+            cells.iter().map(|c| header_field(c)).collect()
+        };
+        let fresh: Vec<Option<Field>> = cells
+            .iter()
+            .map(|c| {
+                label_sized(c, 24)
+                    .then(|| header_field_normalised(c))
+                    .flatten()
+            })
+            .collect();
+        assert!(fresh.iter().filter(|f| f.is_some()).count() > HEADER_LABELS.len());
+        assert_eq!(fields(&cells), fresh, "first asked");
+        assert_eq!(fields(&cells), fresh, "remembered");
+        for i in 0..=NORMALISED_KEPT {
+            header_field(&format!(
+                "项目{}",
+                char::from_u32(0x4e00 + i as u32).unwrap()
+            ));
+        }
+        assert_eq!(fields(&cells), fresh, "after the memory was emptied");
     }
 
     /// A listed label after `其中：` or before a colon is looked up as printed, and reads as the
