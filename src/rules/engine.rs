@@ -494,13 +494,7 @@ fn has_items(scope: Scope, ctx: &DocCtx<'_>) -> bool {
 impl Outcome {
     /// Adds a later pass's outcome; a rule that failed is reported once, as in one pass.
     pub fn merge(&mut self, other: Outcome) {
-        // The first pass's findings are taken as they are, not copied into an empty vector:
-        // a diagnostic is up to 128 bytes, and a file's first merge copied every one of them.
-        if self.diagnostics.is_empty() {
-            self.diagnostics = other.diagnostics;
-        } else {
-            self.diagnostics.extend(other.diagnostics);
-        }
+        self.diagnostics.extend(other.diagnostics);
         for e in other.errors {
             if !self.errors.iter().any(|f| f.code == e.code) {
                 self.errors.push(e);
