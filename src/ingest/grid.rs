@@ -571,6 +571,9 @@ fn resolve(
             annual,
         });
     }
+    // Let go before the checks' findings are made: a long grid's raw rows are some 300 bytes
+    // each.
+    drop(raw);
     check_rows(&rows, form, diagnostics);
     rows
 }
