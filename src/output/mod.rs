@@ -9,6 +9,7 @@ pub mod github;
 pub mod html;
 pub mod human;
 pub mod json;
+mod pretty;
 pub mod sarif;
 pub mod stream;
 pub mod value;

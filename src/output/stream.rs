@@ -203,7 +203,14 @@ impl PieceReader {
 }
 
 /// Pretty JSON of `value` with every line indented by `indent`: an array item at that depth.
+/// Printed by [`super::pretty`], which writes serde_json's text several times faster; what it
+/// leaves to serde_json (floats, keys of other kinds) is printed by serde_json.
 pub fn item_json(value: &impl serde::Serialize, indent: usize) -> String {
+    super::pretty::to_string(value, indent).unwrap_or_else(|_| serde_item_json(value, indent))
+}
+
+/// [`item_json`] by serde_json: printed, then each line indented.
+fn serde_item_json(value: &impl serde::Serialize, indent: usize) -> String {
     let text = serde_json::to_string_pretty(value).expect("report entries serialise");
     let pad = " ".repeat(indent);
     let mut out = String::with_capacity(text.len() + 16 * indent);
@@ -283,6 +290,15 @@ mod tests {
         let item = item_json(&v, 4);
         assert!(nested.contains(&item), "{item}\nnot in\n{nested}");
         assert!(item.starts_with("    {\n      \"a\": ["), "{item}");
+    }
+
+    #[test]
+    fn what_the_quick_printer_leaves_is_printed_by_serde_json() {
+        let v = serde_json::json!({"share": 0.25, "rows": [1.5, {"x": "y"}]});
+        let nested = serde_json::to_string_pretty(&serde_json::json!([[v.clone()]])).unwrap();
+        let item = item_json(&v, 4);
+        assert!(nested.contains(&item), "{item}\nnot in\n{nested}");
+        assert!(item.contains("\"share\": 0.25"), "{item}");
     }
 
     #[test]
