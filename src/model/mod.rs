@@ -175,6 +175,26 @@ impl Document {
         }
     }
 
+    /// Where a span starts and ends ([`Document::line_col`] of each end). A report gives both
+    /// for each place it names, and most spans lie within one line of text: the end is then
+    /// the start's line and its column counted on from the start's, not looked up again and
+    /// counted from the line's start.
+    pub fn span_line_cols(&self, span: Span) -> (LineCol, LineCol) {
+        let start = self.line_col(span.start());
+        if self.sheets.is_empty() {
+            let from = floor_char_boundary(&self.text, span.start().min(self.text.len()));
+            let to = floor_char_boundary(&self.text, span.end().min(self.text.len()));
+            if let Some(between) = self.text.get(from..to).filter(|t| !t.contains('\n')) {
+                let end = LineCol {
+                    line: start.line,
+                    column: start.column + between.chars().count() as u32,
+                };
+                return (start, end);
+            }
+        }
+        (start, self.line_col(span.end()))
+    }
+
     /// The sheet cell an offset is in, for a spreadsheet or CSV.
     pub fn sheet_cell(&self, offset: usize) -> Option<SheetCell<'_>> {
         let sheet = self.sheets.iter().rev().find(|s| s.start <= offset)?;
@@ -572,6 +592,30 @@ mod tests {
         swapped.swap(0, 8);
         assert!(seen.insert(fingerprint(&swapped)));
         assert_ne!(fingerprint(b""), fingerprint(b"\0"));
+    }
+
+    /// A span's two ends found together are each end found alone: spans within a line, across
+    /// lines, reversed, past the end, inside a character, in CRLF text and in a spreadsheet.
+    #[test]
+    fn a_spans_ends_found_together_are_each_found_alone() {
+        let text = "项目名称\t学生资助\r\n\r\n年度资金总额：\t1,000\n末行没有换行";
+        let csv = "项目名称,学生资助\n年度资金总额：,1000\n";
+        let docs = [
+            crate::ingest::read_bytes("a.txt", text.as_bytes()).document,
+            crate::ingest::read_file("a.csv", csv.as_bytes()).document,
+        ];
+        assert!(!docs[1].sheets.is_empty(), "the CSV is read as a sheet");
+        for doc in &docs {
+            let len = doc.text.len() + 2;
+            for a in 0..len {
+                for b in 0..len {
+                    let span = Span::new(a, b);
+                    let (start, end) = doc.span_line_cols(span);
+                    let alone = (doc.line_col(a), doc.line_col(b));
+                    assert_eq!((start, end), alone, "{span:?} in {}", doc.path);
+                }
+            }
+        }
     }
 
     /// A 10 MB file holds some 40,000 indicator rows and 3,000 forms, each cell with a span:

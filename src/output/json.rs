@@ -29,7 +29,7 @@ pub struct FileEntry<'a> {
     pub error: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct Position {
     pub line: u32,
     pub column: u32,
@@ -96,8 +96,7 @@ pub struct SummaryEntry {
 }
 
 pub fn position(doc: &Document, span: Span) -> Position {
-    let a = doc.line_col(span.start());
-    let b = doc.line_col(span.end());
+    let (a, b) = doc.span_line_cols(span);
     Position {
         line: a.line,
         column: a.column,
@@ -108,6 +107,7 @@ pub fn position(doc: &Document, span: Span) -> Position {
 }
 
 fn entry<'a>(doc: &'a Document, d: &'a Diagnostic) -> DiagnosticEntry<'a> {
+    let primary = position(doc, d.primary.span);
     DiagnosticEntry {
         code: &d.code,
         name: Some(d.name()),
@@ -115,16 +115,21 @@ fn entry<'a>(doc: &'a Document, d: &'a Diagnostic) -> DiagnosticEntry<'a> {
         severity: d.severity.as_str(),
         message: &d.message,
         path: &doc.path,
-        position: position(doc, d.primary.span),
         form: d.form.as_deref(),
         help: d.help(),
+        // The first label is the primary one, at the finding's own place.
         labels: d
             .labels()
             .map(|l| LabelEntry {
-                position: position(doc, l.span),
+                position: if l.span == d.primary.span {
+                    primary.clone()
+                } else {
+                    position(doc, l.span)
+                },
                 message: &l.message,
             })
             .collect(),
+        position: primary,
         fix: d.fix.as_ref().map(|f| FixEntry {
             safe: f.safe,
             description: &f.description,
