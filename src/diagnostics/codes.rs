@@ -85,6 +85,9 @@ codes! {
     NO_FILES = "I011", "no-files-found", Error,
         "目录中没有可检查的文件",
         Some("kpilint 检查 .txt、.tsv、.csv、.xlsx、.xlsm、.xls、.ods 与 *.form.yaml、*.form.yml、*.form.json 文件；Word、PDF 等格式请先导出为其中一种");
+    INTERNAL_ERROR = "I012", "internal-error", Error,
+        "kpilint 检查文件时出错（内部错误），文件未检查完",
+        Some("这是 kpilint 的缺陷，不是表格的问题：请把这份文件和这条信息报告给维护者；其余文件照常检查");
     PACK_INVALID = "R001", "invalid-rule-pack", Error,
         "规则包无法读取（YAML 错误、未知的键或缺少必需的键）",
         Some("按 docs/rules.md 检查规则包的结构");

@@ -412,7 +412,8 @@ fn read_text_handing(
     }
 }
 
-fn unreadable(path: &str, diagnostic: Diagnostic) -> Ingested {
+/// A file that could not be read, as its one finding: nothing else of it is known.
+pub fn unreadable(path: &str, diagnostic: Diagnostic) -> Ingested {
     Ingested {
         document: Document {
             path: path.to_owned(),

@@ -148,8 +148,17 @@ impl Server {
                 Some(open.version),
             ));
         }
-        let ing = ingest::read_buffer(&uri_path(uri), open.text.clone());
-        let linted = self.linter.lint_cached(ing, &mut open.cache);
+        let path = uri_path(uri);
+        let ing = ingest::read_buffer(&path, open.text.clone());
+        // A panic (a bug in kpilint) is the document's one finding, not the end of the server
+        // and of every open document's findings; the cache it may have left half-filled goes.
+        let linted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.linter.lint_cached(ing, &mut open.cache)
+        }))
+        .unwrap_or_else(|panic| {
+            open.cache = Default::default();
+            crate::lint::internal_error(&path, &*panic)
+        });
         let doc = &linted.report.document;
         let diagnostics = linted
             .report
