@@ -7,9 +7,10 @@
 //! writes through `io::Write`, and the printed entry was then copied again to indent it. This
 //! serializer writes the same text: it skips eight bytes at a time that need no escape, writes
 //! into the `String` directly, and indents as it goes. The layout is serde_json's
-//! `PrettyFormatter` (two spaces a level); a test holds the two to the same text on every
-//! report entry and on random values. What it does not print itself (floats, map keys that are
-//! not text or integers) is an error, and the caller prints that entry with serde_json.
+//! `PrettyFormatter` (two spaces a level); tests hold the two to the same text on a value of
+//! every kind serde has, on random JSON values and (in `json.rs`) on the whole JSON report.
+//! What it does not print itself (floats, map keys that are not text or integers) is an error,
+//! and the caller prints that entry with serde_json.
 
 use serde::ser::{self, Serialize};
 use std::fmt;
@@ -90,6 +91,7 @@ impl Pretty {
         self.indent_to(self.level);
     }
 
+    /// A 128-bit integer (none in a report), through `Display`.
     fn integer(&mut self, digits: impl fmt::Display) {
         use fmt::Write;
         let _ = write!(self.out, "{digits}");
