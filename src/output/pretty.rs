@@ -264,6 +264,15 @@ impl Pretty {
     }
 }
 
+/// Narrow integers written as the wide one they widen to.
+macro_rules! widened {
+    ($($f:ident: $t:ty),* => $wide:ident) => {
+        $(fn $f(self, v: $t) -> Result<(), Unsupported> {
+            self.$wide(v.into())
+        })*
+    };
+}
+
 impl<'p> ser::Serializer for &'p mut Pretty {
     type Ok = ();
     type Error = Unsupported;
@@ -279,34 +288,18 @@ impl<'p> ser::Serializer for &'p mut Pretty {
         self.out.push_str(if v { "true" } else { "false" });
         Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result<(), Unsupported> {
-        self.serialize_i64(v.into())
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), Unsupported> {
-        self.serialize_i64(v.into())
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), Unsupported> {
-        self.serialize_i64(v.into())
-    }
+    widened!(serialize_i8: i8, serialize_i16: i16, serialize_i32: i32 => serialize_i64);
+    widened!(serialize_u8: u8, serialize_u16: u16, serialize_u32: u32 => serialize_u64);
     fn serialize_i64(self, v: i64) -> Result<(), Unsupported> {
         push_i64(&mut self.out, v);
         Ok(())
     }
-    fn serialize_i128(self, v: i128) -> Result<(), Unsupported> {
-        self.integer(v);
-        Ok(())
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), Unsupported> {
-        self.serialize_u64(v.into())
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), Unsupported> {
-        self.serialize_u64(v.into())
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), Unsupported> {
-        self.serialize_u64(v.into())
-    }
     fn serialize_u64(self, v: u64) -> Result<(), Unsupported> {
         push_u64(&mut self.out, v);
+        Ok(())
+    }
+    fn serialize_i128(self, v: i128) -> Result<(), Unsupported> {
+        self.integer(v);
         Ok(())
     }
     fn serialize_u128(self, v: u128) -> Result<(), Unsupported> {
@@ -418,50 +411,29 @@ impl<'p> ser::Serializer for &'p mut Pretty {
     }
 }
 
-impl ser::SerializeSeq for Compound<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Unsupported> {
-        self.member();
-        self.value(value)
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        Compound::close(self, ']')
-    }
+/// The compounds written as arrays: each element a member.
+macro_rules! array_like {
+    ($($compound:ident::$element:ident),*) => {
+        $(impl ser::$compound for Compound<'_> {
+            type Ok = ();
+            type Error = Unsupported;
+            fn $element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Unsupported> {
+                self.member();
+                self.value(value)
+            }
+            fn end(self) -> Result<(), Unsupported> {
+                self.close(']')
+            }
+        })*
+    };
 }
 
-impl ser::SerializeTuple for Compound<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Unsupported> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        Compound::close(self, ']')
-    }
-}
-
-impl ser::SerializeTupleStruct for Compound<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Unsupported> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        Compound::close(self, ']')
-    }
-}
-
-impl ser::SerializeTupleVariant for Compound<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Unsupported> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        Compound::close(self, ']')
-    }
-}
+array_like!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl ser::SerializeMap for Compound<'_> {
     type Ok = ();
@@ -476,40 +448,32 @@ impl ser::SerializeMap for Compound<'_> {
         self.value(value)
     }
     fn end(self) -> Result<(), Unsupported> {
-        Compound::close(self, '}')
+        self.close('}')
     }
 }
 
-impl ser::SerializeStruct for Compound<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_field<T: ?Sized + Serialize>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Unsupported> {
-        self.key(key);
-        self.value(value)
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        Compound::close(self, '}')
-    }
+/// The compounds written as objects keyed by their fields' names.
+macro_rules! struct_like {
+    ($($compound:ident),*) => {
+        $(impl ser::$compound for Compound<'_> {
+            type Ok = ();
+            type Error = Unsupported;
+            fn serialize_field<T: ?Sized + Serialize>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), Unsupported> {
+                self.key(key);
+                self.value(value)
+            }
+            fn end(self) -> Result<(), Unsupported> {
+                self.close('}')
+            }
+        })*
+    };
 }
 
-impl ser::SerializeStructVariant for Compound<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_field<T: ?Sized + Serialize>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Unsupported> {
-        ser::SerializeStruct::serialize_field(self, key, value)
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        Compound::close(self, '}')
-    }
-}
+struct_like!(SerializeStruct, SerializeStructVariant);
 
 /// A map key, written as serde_json prints it: text quoted and escaped, integers in decimal
 /// and quoted. Every other kind of key is left to serde_json, which has its own rules.
