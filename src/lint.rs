@@ -421,8 +421,9 @@ fn empty_document() -> &'static crate::model::Document {
 /// and the hostile-input tests have found no panic left; this is for the one they have not
 /// found, in a batch of thousands of files where a crash would lose the report of every other.
 /// Nothing a lint shares with other files is left half-changed by a panic: the compiled
-/// patterns' lock is taken whatever a panic left it in, and the per-thread memories insert
-/// only what is complete.
+/// patterns' lock is taken whatever a panic left it in, the per-thread memories of values and
+/// labels insert only what is complete, and the memory of rows' verdicts a panicking run held
+/// is let go (`Verdicts`' drop).
 pub fn guarded(path: &Path, lint: impl FnOnce() -> Linted) -> Linted {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(lint))
         .unwrap_or_else(|panic| internal_error(&path.display().to_string(), &*panic))

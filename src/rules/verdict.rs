@@ -671,9 +671,11 @@ impl Verdicts {
 }
 
 impl Drop for Verdicts {
-    /// Leaves what the run learnt to the thread's next run.
+    /// Leaves what the run learnt to the thread's next run; not what a run learnt that is
+    /// unwinding from a panic (`lint::guarded` goes on with the next file on this thread, which
+    /// then starts with no memory rather than one a bug may have left wrong).
     fn drop(&mut self) {
-        if !self.lasting {
+        if !self.lasting || std::thread::panicking() {
             return;
         }
         let memory = std::mem::replace(&mut self.memory, Memory::empty());
@@ -1428,5 +1430,28 @@ mod tests {
         // The whole row handed to a function: every cell is read.
         let r = reads_of("row", "", "", r#"note(row, "odd_percent") == null"#);
         assert_eq!(r, Some(Reads::ALL));
+    }
+
+    /// A run that ends normally leaves its memory to the thread's next run; one unwinding from
+    /// a panic leaves none (the next file on the thread starts afresh).
+    #[test]
+    fn a_run_unwinding_from_a_panic_leaves_no_memory() {
+        let p = test_pack(
+            "  - code: T001\n    name: t\n    severity: error\n    summary: t\n    \
+             rationale: t\n    over: row\n    assert: 'row.text != \"x\"'\n    \
+             message: m\n    help: h\n",
+        );
+        let rules: Vec<&Rule> = p.rules.iter().collect();
+        let settings = Settings::default();
+        let kept = || KEPT.with(|k| k.borrow().is_some());
+        forget();
+        drop(Verdicts::new(&rules, &settings, |_| true));
+        assert!(kept(), "a run that ends leaves its memory");
+        let unwound = std::panic::catch_unwind(|| {
+            let _verdicts = Verdicts::new(&rules, &settings, |_| true);
+            panic!("a bug while judging");
+        });
+        assert!(unwound.is_err());
+        assert!(!kept(), "a run that panicked leaves none");
     }
 }
