@@ -311,6 +311,34 @@ mod tests {
         assert!(item.starts_with("    {\n      \"a\": ["), "{item}");
     }
 
+    /// A spool on disk larger than the chunks it is copied out in reads back whole, in order.
+    #[test]
+    fn a_spool_of_many_chunks_is_copied_out_whole() {
+        let items: Vec<String> = (0..5_000)
+            .map(|i| format!("    \"第 {i} 项：{}\"", "指标值".repeat(i % 40)))
+            .collect();
+        let total: usize = items.iter().map(String::len).sum();
+        assert!(
+            total > 2 * SEQUENTIAL_BYTES,
+            "{total} bytes span several chunks"
+        );
+        let written = |mut spool: Spool| {
+            items.iter().for_each(|i| spool.item(i).unwrap());
+            let mut out = Vec::new();
+            spool.write_array(2, &mut out).unwrap();
+            out
+        };
+        let on_disk = written(Spool::disk().unwrap());
+        assert_eq!(on_disk, written(Spool::memory()));
+        let text = String::from_utf8(on_disk).unwrap();
+        assert!(
+            text.starts_with("[\n    \"第 0 项：\",\n"),
+            "{}",
+            &text[..40]
+        );
+        assert!(text.ends_with(&format!("{}\n  ]", items[4_999])));
+    }
+
     #[test]
     fn what_the_quick_printer_leaves_is_printed_by_serde_json() {
         let v = serde_json::json!({"share": 0.25, "rows": [1.5, {"x": "y"}]});
