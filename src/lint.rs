@@ -424,7 +424,7 @@ fn empty_document() -> &'static crate::model::Document {
 /// patterns' lock is taken whatever a panic left it in, the per-thread memories of values and
 /// labels insert only what is complete, and the memory of rows' verdicts a panicking run held
 /// is let go (`Verdicts`' drop).
-pub fn guarded(path: &Path, lint: impl FnOnce() -> Linted) -> Linted {
+fn guarded(path: &Path, lint: impl FnOnce() -> Linted) -> Linted {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(lint))
         .unwrap_or_else(|panic| internal_error(&path.display().to_string(), &*panic))
 }
