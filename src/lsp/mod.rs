@@ -149,10 +149,12 @@ impl Server {
             ));
         }
         let path = uri_path(uri);
-        let ing = ingest::read_buffer(&path, open.text.clone());
-        // A panic (a bug in kpilint) is the document's one finding, not the end of the server
-        // and of every open document's findings; the cache it may have left half-filled goes.
+        // A panic (a bug in kpilint), reading the text or checking it, is the document's one
+        // finding, not the end of the server and of every open document's findings; the cache
+        // it may have left half-filled goes. Reading is inside the net as it is for the CLI
+        // (`lint::guarded`): it is the stage that meets whatever the editor holds.
         let linted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let ing = ingest::read_buffer(&path, open.text.clone());
             self.linter.lint_cached(ing, &mut open.cache)
         }))
         .unwrap_or_else(|panic| {
