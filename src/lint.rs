@@ -462,6 +462,17 @@ pub struct RuleCache {
     forms: HashMap<u64, (usize, Vec<Diagnostic>)>,
 }
 
+impl RuleCache {
+    /// How many forms' findings are kept.
+    pub fn len(&self) -> usize {
+        self.forms.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.forms.is_empty()
+    }
+}
+
 /// A finding moved by `delta` bytes, with everything it points at.
 fn shifted(d: &Diagnostic, delta: isize) -> Diagnostic {
     let mv = |s: Span| {
