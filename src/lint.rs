@@ -429,13 +429,18 @@ fn guarded(path: &Path, lint: impl FnOnce() -> Linted) -> Linted {
         .unwrap_or_else(|panic| internal_error(&path.display().to_string(), &*panic))
 }
 
-/// The report of a file whose lint panicked with `panic`.
-pub fn internal_error(path: &str, panic: &(dyn std::any::Any + Send)) -> Linted {
-    let why = panic
+/// What a panic said, if it said it in text (`panic!` and failed assertions do).
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
         .downcast_ref::<&str>()
         .copied()
         .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("原因不明");
+        .unwrap_or("原因不明")
+}
+
+/// The report of a file whose lint panicked with `panic`.
+pub fn internal_error(path: &str, panic: &(dyn std::any::Any + Send)) -> Linted {
+    let why = panic_message(panic);
     let ing = ingest::unreadable(
         path,
         Diagnostic::new(

@@ -379,7 +379,8 @@ fn serve(connection: &Connection) -> Result<(), String> {
                     for uri in std::mem::take(&mut dirty) {
                         publish(connection, &mut server, &uri);
                     }
-                    let resp = handle_request(&mut server, req);
+                    let id = req.id.clone();
+                    let resp = answer(id, || handle_request(&server, req));
                     let _ = connection.sender.send(resp.into());
                 }
                 Message::Notification(n) => {
@@ -490,7 +491,23 @@ fn handle_notification(server: &mut Server, n: Notification) -> Option<(String, 
     }
 }
 
-fn handle_request(server: &mut Server, req: Request) -> Response {
+/// The answer to request `id`; a panic while making it (a bug in kpilint) answers
+/// `InternalError`, and the server goes on: answering reads the open documents and changes
+/// nothing (`handle_request` borrows the server shared).
+fn answer(id: RequestId, make: impl FnOnce() -> Response) -> Response {
+    caught(make).unwrap_or_else(|panic| {
+        Response::new_err(
+            id,
+            ErrorCode::InternalError as i32,
+            format!(
+                "kpilint 处理请求时出错（内部错误）：{}",
+                crate::lint::panic_message(&*panic)
+            ),
+        )
+    })
+}
+
+fn handle_request(server: &Server, req: Request) -> Response {
     use lsp_types::request::{CodeActionRequest, DocumentSymbolRequest, HoverRequest};
     let id = req.id.clone();
     let bad = |id: RequestId, e: serde_json::Error| {
@@ -743,6 +760,24 @@ mod tests {
         assert!(!again.report.unreadable);
         assert_eq!(cache.len(), 1);
         assert!(!again.report.diagnostics.iter().any(|d| d.code == "I012"));
+    }
+
+    #[test]
+    fn a_request_whose_answer_panics_is_answered_with_an_internal_error() {
+        let id = RequestId::from(7);
+        let resp = answer(id.clone(), || panic!("悬停时出错"));
+        assert_eq!(resp.id, id);
+        assert!(resp.result.is_none());
+        let err = resp.error.expect("an error answer");
+        assert_eq!(err.code, ErrorCode::InternalError as i32);
+        assert_eq!(
+            err.message,
+            "kpilint 处理请求时出错（内部错误）：悬停时出错"
+        );
+
+        let fine = answer(id.clone(), || Response::new_ok(id.clone(), 1));
+        assert!(fine.error.is_none());
+        assert_eq!(fine.result, Some(serde_json::json!(1)));
     }
 
     #[test]
