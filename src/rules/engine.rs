@@ -11,6 +11,7 @@ use super::eval::{
 };
 use super::expr::{BinOp, Expr, Node, NO_SLOT};
 use super::pack::{Compiled, LabelExpr, ParamValue, Part, Rule, Scope};
+use super::rowtest::PairTexts;
 use super::verdict::{On, Ran, Reads, Verdicts};
 use crate::diagnostics::{codes, Diagnostic, Edit, Fix, Label, Severity, Shared};
 use crate::model::{BudgetTable, Document, KeyTask, Span, TableRow};
@@ -681,6 +682,9 @@ pub struct Shortcuts {
     /// For a rule whose `when` reads its `let` values: the operands of its chain of `and`, in
     /// order, each with the `let`s it needs that earlier operands did not (see [`LetSteps`]).
     let_steps: Option<LetSteps>,
+    /// For a rule over pairs that compares texts of the two halves: its `let`s and `assert`
+    /// decided on the texts where they lie, when they pass ([`PairTexts`]).
+    texts: Option<PairTexts>,
 }
 
 /// A `when` that reads `let` values, decided operand by operand, each after the values it
@@ -753,6 +757,7 @@ impl Shortcuts {
         item_led: 0,
         lead_reads: None,
         let_steps: None,
+        texts: None,
     };
 
     /// How many leading operands of the rule's `when` read its row or pair alone, and what
@@ -776,8 +781,21 @@ impl Shortcuts {
             item_led,
             lead_reads,
             let_steps: LetSteps::of(rule),
+            texts: pair_texts(rule),
         }
     }
+}
+
+/// [`PairTexts`] for a rule over pairs whose `when`, if it has one, is decided before its
+/// `let`s: the test stands for the `let`s and the `assert` alone.
+fn pair_texts(rule: &Rule) -> Option<PairTexts> {
+    if rule.over != Scope::Pair || (rule.when.is_some() && !rule.when_first) {
+        return None;
+    }
+    let lets: Vec<(&str, &Node)> = (rule.lets.iter())
+        .map(|l| (l.name.as_str(), &l.expr.node))
+        .collect();
+    PairTexts::compile(&lets, &rule.assert.node)
 }
 
 /// The operands of `node`'s chain of `and`, in the order they are evaluated: `a and b and c`
@@ -1223,6 +1241,12 @@ fn apply<'r: 'a, 'a>(
         }
         _ => {}
     }
+    // A traced rule shows its values: it is not decided on the texts.
+    if let (Some(t), None) = (&quick.texts, &trace) {
+        if t.passes(env) == Some(true) {
+            return Ok(Applied::Silent);
+        }
+    }
     // Which `let` values are bound, as bits (`LetSteps` holds at most 64).
     let mut bound = 0u64;
     if let (Some(steps), Some(w)) = (&quick.let_steps, &rule.when) {
@@ -1578,8 +1602,11 @@ mod tests {
         // Traced: rules guarded by one comparison (V007), by two that are the whole `when`
         // (V011), by alternatives (V006), by alternatives over two values (V022), by two
         // comparisons with more after them (C002), and rules whose `assert` compares with a
-        // text (V001, with findings in the disclosure) or with null (V005).
-        for code in ["V007", "V011", "V006", "V022", "C002", "V001", "V005"] {
+        // text (V001, with findings in the disclosure) or with null (V005), and a rule over
+        // pairs decided on its texts untraced (V016).
+        for code in [
+            "V007", "V011", "V006", "V022", "C002", "V001", "V005", "V016",
+        ] {
             let traced = |rules: Vec<&Rule>, settings: &Settings| -> Vec<String> {
                 let out = run(&doc, &rules, settings, Some(code));
                 out.trace.iter().map(|t| format!("{t:?}")).collect()
@@ -2148,5 +2175,19 @@ rules:
                 .all(|&s| !has_items(s, &DocCtx::new(one))),
             "a form alone has no tables, projects or figures"
         );
+    }
+
+    /// The built-in rules over pairs that compare texts are decided on the texts when they
+    /// pass (`PairTexts`); F008, which compares amounts, is not. The findings are the
+    /// evaluator's either way (`kept_values_change_no_finding`
+    /// above runs every built-in rule both ways over the disclosure).
+    #[test]
+    fn rules_over_pairs_that_compare_texts_have_their_shortcut() {
+        let rules = RuleSet::builtin();
+        let texts = |code: &str| rules.rule(code).unwrap().quick.texts.is_some();
+        assert!(texts("F007"));
+        assert!(texts("V016"));
+        assert!(!texts("F008"));
+        assert!(!texts("V001"), "a rule over rows");
     }
 }

@@ -739,6 +739,11 @@ impl<'e, 'a> Env<'e, 'a> {
         store.get((slot & !FORM_SLOT) as usize)
     }
 
+    /// The value a variable (an item's, or a bound `let`) has here.
+    pub fn var(&self, name: &str) -> Option<&V<'a>> {
+        self.get(name)
+    }
+
     fn get(&self, name: &str) -> Option<&V<'a>> {
         self.vars
             .iter()

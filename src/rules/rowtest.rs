@@ -18,6 +18,8 @@
 //! evaluator reports as an error) gives no answer, and the condition is evaluated node by node
 //! as before. An element that is not a row (a task, a funds source) is always evaluated node by
 //! node. A unit test holds every test to the evaluator on every row of the disclosure.
+//!
+//! The same for the texts of a pair's two halves that a rule over pairs compares ([`PairTexts`]).
 
 use super::eval::{self, HalfCtx, Val, V};
 use super::expr::{BinOp, Expr, Node, UnOp};
@@ -192,6 +194,141 @@ impl Path {
     }
 }
 
+/// A rule over pairs whose `let`s each read one text of the pair's halves and whose `assert`
+/// compares those texts (F007: `implementation: pair.implementation.text`, `annual:
+/// pair.annual.text`, `implementation == annual or prefix_of(implementation, annual)`; V016,
+/// the names). Such a rule is asked of nearly every pair of every form, and the row memory
+/// seldom spares it, since two texts seldom repeat as a pair; bound and compared node by node,
+/// it cost some 1,900 instructions a pair. The texts are compared where they lie.
+///
+/// Only a pass is decided here: a rule that holds on the texts is silent, as it would be node
+/// by node. One that does not, or a text that is `null`, goes the evaluator's way, which binds
+/// the values its message and labels read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairTexts {
+    /// The pair's variable (`pair`).
+    var: String,
+    /// Per `let`, in order: whether it reads the annual half, and which text.
+    reads: Vec<(bool, eval::RowText)>,
+    test: TextsTest,
+}
+
+/// `==`, `!=`, `prefix_of`, `and`, `or` and `not` over the `let`s' texts, by their index.
+#[derive(Debug, Clone, PartialEq)]
+enum TextsTest {
+    Same(usize, usize, bool),
+    PrefixOf(usize, usize),
+    And(Box<TextsTest>, Box<TextsTest>),
+    Or(Box<TextsTest>, Box<TextsTest>),
+    Not(Box<TextsTest>),
+}
+
+impl PairTexts {
+    /// The test for a rule with these `lets` (name and expression, in order) and this `assert`,
+    /// if it has the shape above. The `let` names must differ from each other and from the
+    /// pair's variable, so that each name in the `assert` is one `let`'s value.
+    pub fn compile(lets: &[(&str, &Node)], assert: &Node) -> Option<PairTexts> {
+        // At most four, to be held on the stack while the rule runs.
+        if lets.len() > 4 {
+            return None;
+        }
+        let mut var: Option<&str> = None;
+        let mut reads = Vec::with_capacity(lets.len());
+        for (i, (name, node)) in lets.iter().enumerate() {
+            let Expr::Field(half, text) = &node.expr else {
+                return None;
+            };
+            let Expr::Field(base, which) = &half.expr else {
+                return None;
+            };
+            let Expr::Var(v) = &base.expr else {
+                return None;
+            };
+            let annual = match which.as_str() {
+                "implementation" => false,
+                "annual" => true,
+                _ => return None,
+            };
+            if var.is_some_and(|w| w != v) || lets[..i].iter().any(|(n, _)| n == name) {
+                return None;
+            }
+            var = Some(v);
+            reads.push((annual, eval::RowText::of(text)?));
+        }
+        let var = var?;
+        if lets.iter().any(|(n, _)| *n == var) {
+            return None;
+        }
+        let index = |node: &Node| match &node.expr {
+            Expr::Var(n) => lets.iter().position(|(l, _)| l == n),
+            _ => None,
+        };
+        Some(PairTexts {
+            var: var.to_owned(),
+            reads,
+            test: TextsTest::compile(assert, &index)?,
+        })
+    }
+
+    /// Whether the rule holds on the pair `env` binds, decided on the texts: `Some(true)` when
+    /// it is silent, as node by node (it holds, or one of its values is `null`); `None` when
+    /// the evaluator must decide.
+    pub fn passes(&self, env: &eval::Env<'_, '_>) -> Option<bool> {
+        let eval::Val::Pair(implementation, annual) = &env.var(&self.var)?.val else {
+            return None;
+        };
+        let mut texts: [&str; 4] = [""; 4];
+        let texts = &mut texts[..self.reads.len()];
+        for (t, &(is_annual, field)) in texts.iter_mut().zip(&self.reads) {
+            let h = if is_annual { annual } else { implementation };
+            // A `null` value leaves the rule silent.
+            let Some(text) = eval::row_text(h, field) else {
+                return Some(true);
+            };
+            *t = text;
+        }
+        self.test.holds(texts).then_some(true)
+    }
+}
+
+impl TextsTest {
+    fn compile(node: &Node, index: &dyn Fn(&Node) -> Option<usize>) -> Option<TextsTest> {
+        Some(match &node.expr {
+            Expr::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b) => {
+                TextsTest::Same(index(a)?, index(b)?, *op == BinOp::Ne)
+            }
+            Expr::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
+                let (a, b) = (
+                    Box::new(Self::compile(a, index)?),
+                    Box::new(Self::compile(b, index)?),
+                );
+                if *op == BinOp::And {
+                    TextsTest::And(a, b)
+                } else {
+                    TextsTest::Or(a, b)
+                }
+            }
+            Expr::Unary(UnOp::Not, e) => TextsTest::Not(Box::new(Self::compile(e, index)?)),
+            Expr::Call(name, args) if name == "prefix_of" && args.len() == 2 => {
+                TextsTest::PrefixOf(index(&args[0])?, index(&args[1])?)
+            }
+            _ => return None,
+        })
+    }
+
+    /// Over texts none of which is `null`, every part is `true` or `false`, and `and`, `or`
+    /// and `not` are two-valued: the evaluator's answer.
+    fn holds(&self, texts: &[&str]) -> bool {
+        match self {
+            TextsTest::Same(a, b, negated) => (texts[*a] == texts[*b]) != *negated,
+            TextsTest::PrefixOf(a, b) => eval::prefix_of(texts[*a], texts[*b]),
+            TextsTest::And(a, b) => a.holds(texts) && b.holds(texts),
+            TextsTest::Or(a, b) => a.holds(texts) || b.holds(texts),
+            TextsTest::Not(e) => !e.holds(texts),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,5 +431,189 @@ mod tests {
             }
         }
         assert!(decided > 17 * 5_000, "{decided}");
+    }
+
+    fn pair_texts(lets: &[(&str, &str)], assert: &str) -> Option<PairTexts> {
+        let nodes: Vec<(&str, Node)> = (lets.iter())
+            .map(|(n, t)| (*n, expr::parse(t).unwrap()))
+            .collect();
+        let lets: Vec<(&str, &Node)> = nodes.iter().map(|(n, e)| (*n, e)).collect();
+        PairTexts::compile(&lets, &expr::parse(assert).unwrap())
+    }
+
+    const TEXTS: [(&str, &str); 2] = [
+        ("implementation", "pair.implementation.text"),
+        ("annual", "pair.annual.text"),
+    ];
+
+    #[test]
+    fn pair_texts_compile_only_lets_that_read_one_text_and_an_assert_over_them() {
+        let eq = "implementation == annual";
+        assert!(pair_texts(&TEXTS, eq).is_some());
+        assert!(pair_texts(
+            &TEXTS,
+            "implementation == annual or prefix_of(implementation, annual)"
+        )
+        .is_some());
+        assert!(pair_texts(
+            &TEXTS,
+            "not (annual != implementation and prefix_of(annual, implementation))"
+        )
+        .is_some());
+        // Not a text: F008 compares amounts.
+        let amounts = [
+            ("i", "pair.implementation.value.amount"),
+            ("a", "pair.annual.value.amount"),
+        ];
+        assert_eq!(pair_texts(&amounts, "a <= i"), None);
+        assert_eq!(
+            pair_texts(
+                &[
+                    ("i", "pair.implementation.value"),
+                    ("a", "pair.annual.name")
+                ],
+                "i == a"
+            ),
+            None
+        );
+        // Not one of the halves, not one variable, names that are not the `let`s'.
+        assert_eq!(
+            pair_texts(
+                &[("i", "pair.implementation.text"), ("a", "pair.other.text")],
+                "i == a"
+            ),
+            None
+        );
+        assert_eq!(
+            pair_texts(
+                &[("i", "pair.implementation.text"), ("a", "row.annual.text")],
+                "i == a"
+            ),
+            None
+        );
+        assert_eq!(pair_texts(&TEXTS, "implementation == pair"), None);
+        assert_eq!(pair_texts(&TEXTS, "implementation == \"x\""), None);
+        // A name bound twice, or the pair's own name rebound: the `assert` would read another value.
+        assert_eq!(
+            pair_texts(
+                &[("t", "pair.implementation.text"), ("t", "pair.annual.text")],
+                "t == t"
+            ),
+            None
+        );
+        assert_eq!(
+            pair_texts(
+                &[
+                    ("pair", "pair.implementation.text"),
+                    ("a", "pair.annual.text")
+                ],
+                "pair == a"
+            ),
+            None
+        );
+        // Other calls and operators.
+        assert_eq!(pair_texts(&TEXTS, "contains(implementation, annual)"), None);
+        assert_eq!(pair_texts(&TEXTS, "implementation < annual"), None);
+        let five: Vec<(&str, &str)> = ["a", "b", "c", "d", "e"]
+            .iter()
+            .map(|n| (*n, "pair.annual.name"))
+            .collect();
+        assert_eq!(pair_texts(&five, "a == e"), None);
+    }
+
+    /// On every pair of the disclosure, a pass decided on the texts is a rule silent node by
+    /// node (a value `null`, or the `assert` true), and every such silence is decided.
+    #[test]
+    fn pair_texts_pass_where_the_evaluator_is_silent() {
+        let shapes: [(&[(&str, &str)], &str); 5] = [
+            (
+                &TEXTS,
+                "implementation == annual or prefix_of(implementation, annual)",
+            ),
+            (
+                &[
+                    ("implementation", "pair.implementation.name"),
+                    ("annual", "pair.annual.name"),
+                ],
+                "annual == implementation",
+            ),
+            (&TEXTS, "implementation != annual"),
+            (
+                &[
+                    ("a", "pair.annual.written"),
+                    ("b", "pair.implementation.level2"),
+                    ("c", "pair.annual.level2"),
+                ],
+                "not (b == c) or prefix_of(a, a)",
+            ),
+            (
+                &[("a", "pair.annual.name"), ("b", "pair.implementation.text")],
+                "prefix_of(b, a) and a != b",
+            ),
+        ];
+        struct Shape<'s> {
+            lets: Vec<(&'s str, Node)>,
+            text: &'s str,
+            assert: Node,
+            test: PairTexts,
+        }
+        let parsed: Vec<Shape<'_>> = shapes
+            .iter()
+            .map(|(lets, assert)| Shape {
+                lets: (lets.iter())
+                    .map(|(n, t)| (*n, expr::parse(t).unwrap()))
+                    .collect(),
+                text: assert,
+                assert: expr::parse(assert).unwrap(),
+                test: pair_texts(lets, assert).expect("compiles"),
+            })
+            .collect();
+        let doc = crate::cli::lint_file(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/corpus/000_cb0bcf906edd3817.txt"
+        )))
+        .document;
+        let ctx = DocCtx::new(&doc);
+        let ev = Evaluator::new(Vec::new());
+        let (mut passed, mut failed) = (0, 0);
+        for form in &ctx.forms {
+            for &(i, a) in form.pairs() {
+                let pair = V::new(Val::Pair(&form.halves()[i], &form.halves()[a]));
+                for Shape {
+                    lets,
+                    text,
+                    assert,
+                    test,
+                } in &parsed
+                {
+                    let mut env = Env::with_room();
+                    env.push("pair", pair.clone());
+                    let mut silent = false;
+                    for (name, node) in lets {
+                        let v = ev.eval(node, &mut env).unwrap();
+                        silent |= v.is_null();
+                        env.push(name, v);
+                    }
+                    let silent =
+                        silent || eval::logic(&ev.eval(assert, &mut env).unwrap()) != Some(false);
+                    let decided = test.passes(&env) == Some(true);
+                    assert_eq!(
+                        decided,
+                        silent,
+                        "{text} on {:?}",
+                        form.halves()[a].half.name
+                    );
+                    if decided {
+                        passed += 1;
+                    } else {
+                        failed += 1;
+                    }
+                }
+            }
+        }
+        assert!(
+            passed > 2_000 && failed > 500,
+            "{passed} passed, {failed} not"
+        );
     }
 }
