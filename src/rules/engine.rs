@@ -1243,7 +1243,7 @@ fn apply<'r: 'a, 'a>(
     }
     // A traced rule shows its values: it is not decided on the texts.
     if let (Some(t), None) = (&quick.texts, &trace) {
-        if t.passes(env) == Some(true) {
+        if t.passes(env) {
             return Ok(Applied::Silent);
         }
     }
@@ -2179,8 +2179,8 @@ rules:
 
     /// The built-in rules over pairs that compare texts are decided on the texts when they
     /// pass (`PairTexts`); F008, which compares amounts, is not. The findings are the
-    /// evaluator's either way (`kept_values_change_no_finding`
-    /// above runs every built-in rule both ways over the disclosure).
+    /// evaluator's either way: `kept_values_change_no_finding` runs every built-in rule both
+    /// ways over the disclosure.
     #[test]
     fn rules_over_pairs_that_compare_texts_have_their_shortcut() {
         let rules = RuleSet::builtin();

@@ -270,12 +270,12 @@ impl PairTexts {
         })
     }
 
-    /// Whether the rule holds on the pair `env` binds, decided on the texts: `Some(true)` when
-    /// it is silent, as node by node (it holds, or one of its values is `null`); `None` when
-    /// the evaluator must decide.
-    pub fn passes(&self, env: &eval::Env<'_, '_>) -> Option<bool> {
-        let eval::Val::Pair(implementation, annual) = &env.var(&self.var)?.val else {
-            return None;
+    /// Whether the rule is silent on the pair `env` binds, as node by node (it holds, or one
+    /// of its values is `null`), decided on the texts; `false` when the evaluator must decide.
+    pub fn passes(&self, env: &eval::Env<'_, '_>) -> bool {
+        let Some(eval::Val::Pair(implementation, annual)) = env.var(&self.var).map(|v| &v.val)
+        else {
+            return false;
         };
         let mut texts: [&str; 4] = [""; 4];
         let texts = &mut texts[..self.reads.len()];
@@ -283,11 +283,11 @@ impl PairTexts {
             let h = if is_annual { annual } else { implementation };
             // A `null` value leaves the rule silent.
             let Some(text) = eval::row_text(h, field) else {
-                return Some(true);
+                return true;
             };
             *t = text;
         }
-        self.test.holds(texts).then_some(true)
+        self.test.holds(texts)
     }
 }
 
@@ -596,7 +596,7 @@ mod tests {
                     }
                     let silent =
                         silent || eval::logic(&ev.eval(assert, &mut env).unwrap()) != Some(false);
-                    let decided = test.passes(&env) == Some(true);
+                    let decided = test.passes(&env);
                     assert_eq!(
                         decided,
                         silent,
