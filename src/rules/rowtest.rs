@@ -61,19 +61,11 @@ impl RowTest {
     /// fields compared with texts or `null`, or read as conditions, joined by `and`, `or` and
     /// `not`.
     pub fn compile(param: &str, body: &Node) -> Option<RowTest> {
+        let compile = |n: &Node| Self::compile(param, n);
+        if let Some(joined) = joined(body, compile, RowTest::And, RowTest::Or, RowTest::Not) {
+            return joined;
+        }
         Some(match &body.expr {
-            Expr::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
-                let (a, b) = (
-                    Box::new(Self::compile(param, a)?),
-                    Box::new(Self::compile(param, b)?),
-                );
-                if *op == BinOp::And {
-                    RowTest::And(a, b)
-                } else {
-                    RowTest::Or(a, b)
-                }
-            }
-            Expr::Unary(UnOp::Not, e) => RowTest::Not(Box::new(Self::compile(param, e)?)),
             // Only a literal on the right: the evaluator compares those in place.
             Expr::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b) => RowTest::Compare {
                 path: Path::of(param, a)?,
@@ -159,6 +151,25 @@ impl RowTest {
             }
         })
     }
+}
+
+/// `node` as `and`, `or` or `not` of what `compile` makes of its operands (`Some(None)` if it
+/// cannot make one of them); `None` if `node` is none of the three. Both kinds of test join
+/// their conditions as the evaluator's logic does.
+fn joined<T>(
+    node: &Node,
+    compile: impl Fn(&Node) -> Option<T>,
+    and: fn(Box<T>, Box<T>) -> T,
+    or: fn(Box<T>, Box<T>) -> T,
+    not: fn(Box<T>) -> T,
+) -> Option<Option<T>> {
+    let both = |a, b| Some((Box::new(compile(a)?), Box::new(compile(b)?)));
+    Some(match &node.expr {
+        Expr::Binary(BinOp::And, a, b) => both(a, b).map(|(a, b)| and(a, b)),
+        Expr::Binary(BinOp::Or, a, b) => both(a, b).map(|(a, b)| or(a, b)),
+        Expr::Unary(UnOp::Not, e) => compile(e).map(|e| not(Box::new(e))),
+        _ => return None,
+    })
 }
 
 impl Path {
@@ -293,22 +304,14 @@ impl PairTexts {
 
 impl TextsTest {
     fn compile(node: &Node, index: &dyn Fn(&Node) -> Option<usize>) -> Option<TextsTest> {
+        let compile = |n: &Node| Self::compile(n, index);
+        if let Some(joined) = joined(node, compile, TextsTest::And, TextsTest::Or, TextsTest::Not) {
+            return joined;
+        }
         Some(match &node.expr {
             Expr::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b) => {
                 TextsTest::Same(index(a)?, index(b)?, *op == BinOp::Ne)
             }
-            Expr::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
-                let (a, b) = (
-                    Box::new(Self::compile(a, index)?),
-                    Box::new(Self::compile(b, index)?),
-                );
-                if *op == BinOp::And {
-                    TextsTest::And(a, b)
-                } else {
-                    TextsTest::Or(a, b)
-                }
-            }
-            Expr::Unary(UnOp::Not, e) => TextsTest::Not(Box::new(Self::compile(e, index)?)),
             Expr::Call(name, args) if name == "prefix_of" && args.len() == 2 => {
                 TextsTest::PrefixOf(index(&args[0])?, index(&args[1])?)
             }
@@ -334,6 +337,15 @@ mod tests {
     use super::*;
     use crate::rules::eval::{DocCtx, Env, Evaluator};
     use crate::rules::expr;
+
+    /// The real disclosure, read as `kpilint check` reads it.
+    fn disclosure() -> crate::model::Document {
+        crate::cli::lint_file(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/corpus/000_cb0bcf906edd3817.txt"
+        )))
+        .document
+    }
 
     fn test(text: &str) -> Option<RowTest> {
         let node = expr::parse(text).unwrap();
@@ -393,11 +405,7 @@ mod tests {
         let nodes: Vec<(&str, Node)> = (conditions.iter())
             .map(|t| (*t, expr::parse(t).unwrap()))
             .collect();
-        let doc = crate::cli::lint_file(std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/corpus/000_cb0bcf906edd3817.txt"
-        )))
-        .document;
+        let doc = disclosure();
         let ctx = DocCtx::new(&doc);
         let ev = Evaluator::new(Vec::new());
         let mut decided = 0;
@@ -568,11 +576,7 @@ mod tests {
                 test: pair_texts(lets, assert).expect("compiles"),
             })
             .collect();
-        let doc = crate::cli::lint_file(std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/corpus/000_cb0bcf906edd3817.txt"
-        )))
-        .document;
+        let doc = disclosure();
         let ctx = DocCtx::new(&doc);
         let ev = Evaluator::new(Vec::new());
         let (mut passed, mut failed) = (0, 0);
