@@ -203,26 +203,19 @@ fn pack_diagnostics(
     docs_url: &str,
     load: impl FnOnce(&str, &str) -> Result<crate::rules::pack::Pack, crate::rules::pack::LoadErrors>,
 ) -> Vec<LspDiagnostic> {
-    match caught(|| load(uri, text)) {
-        Ok(Ok(_)) => Vec::new(),
-        Ok(Err(e)) => {
-            let (doc, diags) = *e;
-            diags
-                .iter()
-                .map(|d| to_lsp(&doc, d, lsp_uri, docs_url))
-                .collect()
-        }
+    let (doc, diags) = match caught(|| load(uri, text)) {
+        Ok(Ok(_)) => return Vec::new(),
+        Ok(Err(e)) => *e,
         Err(panic) => {
-            let failed = crate::lint::internal_error(&uri_path(uri), &*panic);
-            let doc = &failed.report.document;
-            failed
-                .report
-                .diagnostics
-                .iter()
-                .map(|d| to_lsp(doc, &d, lsp_uri, docs_url))
-                .collect()
+            let failed = crate::lint::internal_error(&uri_path(uri), &*panic).report;
+            let diags = failed.diagnostics.iter().map(|d| d.into_owned()).collect();
+            (failed.document, diags)
         }
-    }
+    };
+    diags
+        .iter()
+        .map(|d| to_lsp(&doc, d, lsp_uri, docs_url))
+        .collect()
 }
 
 fn to_lsp(
