@@ -740,11 +740,7 @@ impl<'e, 'a> Env<'e, 'a> {
     }
 
     /// The value a variable (an item's, or a bound `let`) has here.
-    pub fn var(&self, name: &str) -> Option<&V<'a>> {
-        self.get(name)
-    }
-
-    fn get(&self, name: &str) -> Option<&V<'a>> {
+    pub fn get(&self, name: &str) -> Option<&V<'a>> {
         self.vars
             .iter()
             .rev()

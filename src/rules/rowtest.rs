@@ -284,7 +284,7 @@ impl PairTexts {
     /// Whether the rule is silent on the pair `env` binds, as node by node (it holds, or one
     /// of its values is `null`), decided on the texts; `false` when the evaluator must decide.
     pub fn passes(&self, env: &eval::Env<'_, '_>) -> bool {
-        let Some(eval::Val::Pair(implementation, annual)) = env.var(&self.var).map(|v| &v.val)
+        let Some(eval::Val::Pair(implementation, annual)) = env.get(&self.var).map(|v| &v.val)
         else {
             return false;
         };
