@@ -6,7 +6,7 @@
 //! from, so a label can land on it.
 
 use super::budget::{self, Project};
-use super::expr::{BinOp, Expr, Node, UnOp, FORM_SLOT, NO_SLOT};
+use super::expr::{BinOp, Expr, FieldKey, FieldName, Node, UnOp, FORM_SLOT, NO_SLOT};
 use super::rowtest::RowTest;
 use crate::diagnostics::Shared;
 use crate::ingest::labels::parent_of;
@@ -796,7 +796,7 @@ fn field_of_field<'a>(node: &Node, env: &Env<'_, 'a>) -> Option<V<'a>> {
     let Expr::Field(base, name) = &node.expr else {
         return None;
     };
-    field(env.get(plain_var(base)?)?, name)
+    field_named(env.get(plain_var(base)?)?, name)
 }
 
 fn unknown_var(node: &Node, name: &str) -> EvalError {
@@ -890,12 +890,12 @@ impl<'a> Evaluator<'a> {
                 // place, the variable's value is not copied out and dropped again.
                 let got = match plain_var(base) {
                     Some(var) => match env.get(var) {
-                        Some(b) => field(b, name),
+                        Some(b) => field_named(b, name),
                         None => return Err(unknown_var(base, var)),
                     },
                     None => match field_of_field(base, env) {
-                        Some(b) => field(&b, name),
-                        None => field(&self.eval(base, env)?, name),
+                        Some(b) => field_named(&b, name),
+                        None => field_named(&self.eval(base, env)?, name),
                     },
                 };
                 got.ok_or_else(|| err(format!("没有字段“{name}”")))?
@@ -1660,6 +1660,17 @@ fn text<'v>(v: &'v V<'_>) -> Option<&'v str> {
     }
 }
 
+/// [`field`] of a name in an expression: a row's and a value's fields by the key found when
+/// the expression was built, any other by its text.
+#[inline]
+pub fn field_named<'a>(base: &V<'a>, name: &FieldName) -> Option<V<'a>> {
+    match (&base.val, name.key()) {
+        (Val::Half(h), Some(key)) => half_field(h, key),
+        (Val::Value(h), Some(key)) => value_field(h, key),
+        _ => field(base, name),
+    }
+}
+
 pub fn field<'a>(base: &V<'a>, name: &str) -> Option<V<'a>> {
     Some(match &base.val {
         Val::Null => V::null(),
@@ -1686,13 +1697,13 @@ pub fn field<'a>(base: &V<'a>, name: &str) -> Option<V<'a>> {
             ))),
             _ => return None,
         },
-        Val::Half(h) => half_field(h, name)?,
+        Val::Half(h) => half_field(h, FieldKey::of(name)?)?,
         Val::Pair(i, a) => match name {
             "implementation" => V::new(Val::Half(i)),
             "annual" => V::new(Val::Half(a)),
             _ => return None,
         },
-        Val::Value(h) => value_field(h, name)?,
+        Val::Value(h) => value_field(h, FieldKey::of(name)?)?,
         Val::Document(d) => match name {
             "forms" => V::new(Val::List(Rc::new(
                 d.forms
@@ -2054,13 +2065,20 @@ pub enum RowText {
 
 impl RowText {
     pub fn of(name: &str) -> Option<RowText> {
-        Some(match name {
-            "period" => RowText::Period,
-            "level1" => RowText::Level1,
-            "level2" => RowText::Level2,
-            "name" => RowText::Name,
-            "text" => RowText::Text,
-            "written" => RowText::Written,
+        FieldKey::of(name)?.row_text()
+    }
+}
+
+impl FieldKey {
+    /// The row's text this field is, if it is one.
+    pub fn row_text(self) -> Option<RowText> {
+        Some(match self {
+            FieldKey::Period => RowText::Period,
+            FieldKey::Level1 => RowText::Level1,
+            FieldKey::Level2 => RowText::Level2,
+            FieldKey::Name => RowText::Name,
+            FieldKey::Text => RowText::Text,
+            FieldKey::Written => RowText::Written,
             _ => return None,
         })
     }
@@ -2084,9 +2102,9 @@ pub fn row_text<'a>(h: &'a HalfCtx<'a>, field: RowText) -> Option<&'a str> {
 
 /// A row's fields. Which cells each reads is also written in `verdict::Reads::of_field`, which
 /// remembers passes by those cells: change both together.
-pub(super) fn half_field<'a>(h: &'a HalfCtx<'a>, name: &str) -> Option<V<'a>> {
+fn half_field<'a>(h: &'a HalfCtx<'a>, key: FieldKey) -> Option<V<'a>> {
     let half = h.half;
-    if let Some(field) = RowText::of(name) {
+    if let Some(field) = key.row_text() {
         // Where the text came from: the 二级指标's cell for a parent read off it.
         let span = match field {
             RowText::Period => return Some(V::new(s(h.period.label()))),
@@ -2104,15 +2122,15 @@ pub(super) fn half_field<'a>(h: &'a HalfCtx<'a>, name: &str) -> Option<V<'a>> {
             span: Spot(span),
         });
     }
-    Some(match name {
-        "value" => match &h.value {
+    Some(match key {
+        FieldKey::Value => match &h.value {
             Some(_) => V::at(Val::Value(h), half.value.span),
             None => V {
                 val: Val::Null,
                 span: Spot(half.value.span),
             },
         },
-        "expected" => {
+        FieldKey::Expected => {
             let (Some(level2), Some(v)) = (half.level2.value.as_deref(), &h.value) else {
                 return Some(V::null());
             };
@@ -2125,7 +2143,7 @@ pub(super) fn half_field<'a>(h: &'a HalfCtx<'a>, name: &str) -> Option<V<'a>> {
     })
 }
 
-fn value_field<'a>(h: &'a HalfCtx<'a>, name: &str) -> Option<V<'a>> {
+fn value_field<'a>(h: &'a HalfCtx<'a>, key: FieldKey) -> Option<V<'a>> {
     let v = h.value.as_ref()?;
     let cell = h.half.value.span;
     let at = |val| V::at(val, cell);
@@ -2138,11 +2156,11 @@ fn value_field<'a>(h: &'a HalfCtx<'a>, name: &str) -> Option<V<'a>> {
         Kind::Deadline(d) => Some(d),
         _ => None,
     };
-    Some(match name {
-        "kind" => at(s(v.kind.name())),
+    Some(match key {
+        FieldKey::Kind => at(s(v.kind.name())),
         // On the comparator itself where the cell writes one: a finding about it underlines
         // the `≥`, not the whole value.
-        "cmp" => {
+        FieldKey::Cmp => {
             let val = v.cmp().map_or(Val::Null, |c| s(c.symbol()));
             match v.cmp_span() {
                 Some(c) => V::at(
@@ -2152,15 +2170,15 @@ fn value_field<'a>(h: &'a HalfCtx<'a>, name: &str) -> Option<V<'a>> {
                 None => at(val),
             }
         }
-        "amount" => at(v.amount().map_or(Val::Null, Val::Num)),
-        "upper" => at(match &v.kind {
+        FieldKey::Amount => at(v.amount().map_or(Val::Null, Val::Num)),
+        FieldKey::Upper => at(match &v.kind {
             Kind::Quantity(q) => q.upper.map_or(Val::Null, Val::Num),
             Kind::Percent(p) => p.upper.map_or(Val::Null, Val::Num),
             _ => Val::Null,
         }),
         // On the unit itself where the cell writes it in one piece: a finding about the unit
         // (a cost in 公里, a 人数 in 个) underlines the `公里`, not the whole value.
-        "unit" => {
+        FieldKey::Unit => {
             let val = v.unit().map_or(Val::Null, |u| Val::Str(Cow::Owned(u)));
             match v.unit_span() {
                 Some(u) => V::at(
@@ -2170,32 +2188,32 @@ fn value_field<'a>(h: &'a HalfCtx<'a>, name: &str) -> Option<V<'a>> {
                 None => at(val),
             }
         }
-        "yuan" => at(quantity
+        FieldKey::Yuan => at(quantity
             .and_then(|q| {
                 q.unit
                     .as_ref()
                     .and_then(|u| value::unit::to_yuan(q.amount, u))
             })
             .map_or(Val::Null, Val::Num)),
-        "is_money" => at(Val::Bool(unit.is_some_and(|u| u.is_money()))),
-        "is_count" => at(Val::Bool(unit.is_some_and(|u| u.is_count()))),
-        "per_person" => at(Val::Bool(unit.is_some_and(|u| u.per_person()))),
-        "per_time" => at(unit
+        FieldKey::IsMoney => at(Val::Bool(unit.is_some_and(|u| u.is_money()))),
+        FieldKey::IsCount => at(Val::Bool(unit.is_some_and(|u| u.is_count()))),
+        FieldKey::PerPerson => at(Val::Bool(unit.is_some_and(|u| u.per_person()))),
+        FieldKey::PerTime => at(unit
             .and_then(|u| u.per_time())
             .map_or(Val::Null, |t| s(t.spelling()))),
-        "per_count" => at(unit.and_then(|u| u.per_count()).map_or(Val::Null, |c| s(c))),
-        "year" => at(deadline
+        FieldKey::PerCount => at(unit.and_then(|u| u.per_count()).map_or(Val::Null, |c| s(c))),
+        FieldKey::Year => at(deadline
             .and_then(|d| d.year)
             .map_or(Val::Null, |y| Val::Num(Decimal::from(y)))),
-        "month" => at(deadline
+        FieldKey::Month => at(deadline
             .and_then(|d| d.month)
             .map_or(Val::Null, |m| Val::Num(Decimal::from(m)))),
-        "recurring" => at(Val::Bool(deadline.is_some_and(|d| d.recurring))),
-        "count" => match &v.kind {
+        FieldKey::Recurring => at(Val::Bool(deadline.is_some_and(|d| d.recurring))),
+        FieldKey::Count => match &v.kind {
             Kind::Frequency(f) => num_or_null(Some(f.count)),
             _ => V::null(),
         },
-        "reason" => at(match &v.kind {
+        FieldKey::Reason => at(match &v.kind {
             Kind::Invalid { reason, .. } => s(match reason {
                 Reason::ReversedUnit => "reversed_unit",
                 Reason::SpreadsheetDamage => "spreadsheet_damage",
@@ -2204,14 +2222,14 @@ fn value_field<'a>(h: &'a HalfCtx<'a>, name: &str) -> Option<V<'a>> {
             Kind::Placeholder { .. } => s("placeholder"),
             _ => Val::Null,
         }),
-        "problem" => match &v.kind {
+        FieldKey::Problem => match &v.kind {
             Kind::Invalid { span, .. } | Kind::Placeholder { span } => V::at(
                 Val::Str(Cow::Owned(v.text[span.range()].to_owned())),
                 Span::new(cell.start() + span.start(), cell.start() + span.end()),
             ),
             _ => V::null(),
         },
-        "notes" => V::new(Val::List(Rc::new(
+        FieldKey::Notes => V::new(Val::List(Rc::new(
             note_names(v).into_iter().map(|n| at(s(n))).collect(),
         ))),
         _ => return None,

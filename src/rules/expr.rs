@@ -43,11 +43,122 @@ pub enum Expr {
     Null,
     List(Vec<Node>),
     Var(String),
-    Field(Box<Node>, String),
+    Field(Box<Node>, FieldName),
     Call(String, Vec<Node>),
     Lambda(String, Box<Node>),
     Unary(UnOp, Box<Node>),
     Binary(BinOp, Box<Node>, Box<Node>),
+}
+
+/// A field's name as written, and which of a row's and a row's value's fields it is
+/// ([`FieldKey`]), found once when the expression is built. Those fields are read on every row
+/// of every form (`r.level2`, `row.value.unit`), some hundred reads a form; matched by their
+/// text on each read, among up to twenty names, they cost more than the read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldName {
+    text: String,
+    key: Option<FieldKey>,
+}
+
+impl FieldName {
+    pub fn new(text: String) -> Self {
+        let key = FieldKey::of(&text);
+        FieldName { text, key }
+    }
+
+    /// Which of a row's and a value's fields the name is, if it is one of them.
+    pub fn key(&self) -> Option<FieldKey> {
+        self.key
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl std::ops::Deref for FieldName {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl std::fmt::Display for FieldName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// The fields of a row (an indicator's half: `period` to `expected`) and of its typed value
+/// (`kind` to `notes`): the one place their names are spelled for the evaluator. Forms, funds
+/// and a document's items have fields of the same names (a form's `name` and `kind`); theirs
+/// are read by their text: keyed too, with the rows' in one match, the run took 0.2% longer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKey {
+    // A row's.
+    Period,
+    Level1,
+    Level2,
+    Name,
+    Text,
+    Written,
+    Value,
+    Expected,
+    // A value's.
+    Kind,
+    Cmp,
+    Amount,
+    Upper,
+    Unit,
+    Yuan,
+    IsMoney,
+    IsCount,
+    PerPerson,
+    PerTime,
+    PerCount,
+    Year,
+    Month,
+    Recurring,
+    Count,
+    Reason,
+    Problem,
+    Notes,
+}
+
+impl FieldKey {
+    pub fn of(name: &str) -> Option<FieldKey> {
+        use FieldKey::*;
+        Some(match name {
+            "period" => Period,
+            "level1" => Level1,
+            "level2" => Level2,
+            "name" => Name,
+            "text" => Text,
+            "written" => Written,
+            "value" => Value,
+            "expected" => Expected,
+            "kind" => Kind,
+            "cmp" => Cmp,
+            "amount" => Amount,
+            "upper" => Upper,
+            "unit" => Unit,
+            "yuan" => Yuan,
+            "is_money" => IsMoney,
+            "is_count" => IsCount,
+            "per_person" => PerPerson,
+            "per_time" => PerTime,
+            "per_count" => PerCount,
+            "year" => Year,
+            "month" => Month,
+            "recurring" => Recurring,
+            "count" => Count,
+            "reason" => Reason,
+            "problem" => Problem,
+            "notes" => Notes,
+            _ => return None,
+        })
+    }
 }
 
 impl Node {
@@ -289,7 +400,7 @@ fn build(pair: Pair<'_, Rule>) -> Node {
                 .map(|p| p.as_str().to_owned())
                 .unwrap_or_default();
             let start = lhs.start;
-            Node::new(Expr::Field(Box::new(lhs), name), start, end)
+            Node::new(Expr::Field(Box::new(lhs), FieldName::new(name)), start, end)
         })
         .map_infix(|lhs, op, rhs| {
             let op = match op.as_rule() {
@@ -376,6 +487,62 @@ fn unescape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each name is keyed to the field of that name (a key swapped between two names would
+    /// read the other field, silently): the key's own name, in snake case, is the text. A
+    /// parsed field carries its key, and a name no row or value has carries none.
+    #[test]
+    fn a_field_name_is_keyed_to_the_field_of_its_name() {
+        let names = [
+            "period",
+            "level1",
+            "level2",
+            "name",
+            "text",
+            "written",
+            "value",
+            "expected",
+            "kind",
+            "cmp",
+            "amount",
+            "upper",
+            "unit",
+            "yuan",
+            "is_money",
+            "is_count",
+            "per_person",
+            "per_time",
+            "per_count",
+            "year",
+            "month",
+            "recurring",
+            "count",
+            "reason",
+            "problem",
+            "notes",
+        ];
+        for name in names {
+            let key = FieldKey::of(name).unwrap_or_else(|| panic!("{name} has no key"));
+            let mut snake = String::new();
+            for (i, c) in format!("{key:?}").chars().enumerate() {
+                if c.is_ascii_uppercase() && i > 0 {
+                    snake.push('_');
+                }
+                snake.push(c.to_ascii_lowercase());
+            }
+            assert_eq!(snake, name);
+        }
+        let key_of = |text: &str| match parse(text).expect("parses").expr {
+            Expr::Field(_, name) => (name.to_string(), name.key()),
+            other => panic!("not a field: {other:?}"),
+        };
+        assert_eq!(
+            key_of("row.value.per_time"),
+            ("per_time".into(), Some(FieldKey::PerTime))
+        );
+        assert_eq!(key_of("form.annual_rows"), ("annual_rows".into(), None));
+        assert_eq!(key_of("row.levle2"), ("levle2".into(), None));
+    }
 
     #[test]
     fn nesting_is_bounded() {

@@ -13,7 +13,7 @@
 //! `choose(r.level1 == "成本指标", "成本指标", r.level2)`).
 //!
 //! A test gives the evaluator's answer or none. Fields are read by the evaluator's own
-//! functions ([`eval::half_field`], [`eval::field`]), and `and`, `or`, `not` and the comparisons
+//! functions ([`eval::field_named`]), and `and`, `or`, `not` and the comparisons
 //! keep its three-valued logic; a field the row does not have (a misspelt name, which the
 //! evaluator reports as an error) gives no answer, and the condition is evaluated node by node
 //! as before. An element that is not a row (a task, a funds source) is always evaluated node by
@@ -22,7 +22,7 @@
 //! The same for the texts of a pair's two halves that a rule over pairs compares ([`PairTexts`]).
 
 use super::eval::{self, HalfCtx, Val, V};
-use super::expr::{BinOp, Expr, Node, UnOp};
+use super::expr::{BinOp, Expr, FieldName, Node, UnOp};
 use std::borrow::Cow;
 
 /// A condition over one row, compiled from a lambda's body (see the module's notes).
@@ -48,8 +48,8 @@ pub enum RowTest {
 /// `r.field` or `r.field.sub`: what a row test reads of the row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Path {
-    field: String,
-    sub: Option<String>,
+    field: FieldName,
+    sub: Option<FieldName>,
     /// The field, if it is one of the row's texts: compared with a text or `null`, it is read
     /// as it stands ([`eval::row_text`]), not built into a value to compare and drop (the
     /// conditions of K001, K002 and K003 ask two of them of every row of every form).
@@ -197,9 +197,9 @@ impl Path {
 
     /// The field's value on `h`, as the evaluator reads it; `None` if rows have no such field.
     fn read<'a>(&self, h: &'a HalfCtx<'a>) -> Option<eval::V<'a>> {
-        let v = eval::half_field(h, &self.field)?;
+        let v = eval::field_named(&eval::V::new(Val::Half(h)), &self.field)?;
         match &self.sub {
-            Some(sub) => eval::field(&v, sub),
+            Some(sub) => eval::field_named(&v, sub),
             None => Some(v),
         }
     }
