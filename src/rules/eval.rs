@@ -6,7 +6,9 @@
 //! from, so a label can land on it.
 
 use super::budget::{self, Project};
-use super::expr::{BinOp, Expr, FieldKey, FieldName, Node, UnOp, FORM_SLOT, NO_SLOT};
+use super::expr::{
+    BinOp, Expr, FieldKey, FieldName, Func, FuncName, Node, UnOp, Vocabulary, FORM_SLOT, NO_SLOT,
+};
 use super::rowtest::RowTest;
 use crate::diagnostics::Shared;
 use crate::ingest::labels::parent_of;
@@ -763,15 +765,15 @@ enum ListFn {
 }
 
 impl ListFn {
-    fn of(name: &str) -> Option<ListFn> {
-        Some(match name {
-            "count" => ListFn::Count,
-            "any" => ListFn::Any,
-            "all" => ListFn::All,
-            "one" => ListFn::One,
-            "filter" => ListFn::Filter,
-            "first" => ListFn::First,
-            "map" => ListFn::Map,
+    fn of(f: Option<Func>) -> Option<ListFn> {
+        Some(match f? {
+            Func::Count => ListFn::Count,
+            Func::Any => ListFn::Any,
+            Func::All => ListFn::All,
+            Func::One => ListFn::One,
+            Func::Filter => ListFn::Filter,
+            Func::First => ListFn::First,
+            Func::Map => ListFn::Map,
             _ => return None,
         })
     }
@@ -1032,7 +1034,7 @@ impl<'a> Evaluator<'a> {
 
     fn call<'e: 'a>(
         &self,
-        name: &str,
+        name: &FuncName,
         args: &'e [Node],
         env: &mut Env<'e, 'a>,
         node: &Node,
@@ -1049,7 +1051,8 @@ impl<'a> Evaluator<'a> {
         // once the answer is known: `any` at the first element that satisfies the condition,
         // `all` at the first that does not, `one` at the second that does, `first` at the
         // first. Only `filter` keeps the elements, and `map` replaces each.
-        if let Some(over) = ListFn::of(name) {
+        let f = name.key();
+        if let Some(over) = ListFn::of(f) {
             let Some(items) = list(&first) else {
                 return Ok(V::null());
             };
@@ -1113,7 +1116,7 @@ impl<'a> Evaluator<'a> {
         }
         // Like `and` and `or`, `choose` evaluates only what it returns: K004 chooses between a
         // department's header fields and a project's, and looked every one of both up.
-        if name == "choose" && args.len() == 3 {
+        if f == Some(Func::Choose) && args.len() == 3 {
             let pick = if logic(&first) == Some(true) { 1 } else { 2 };
             return self.eval(&args[pick], env);
         }
@@ -1136,8 +1139,8 @@ impl<'a> Evaluator<'a> {
             &spilled
         };
         let num = |v: &V<'a>| v.number();
-        Ok(match name {
-            "sum" => {
+        Ok(match f {
+            Some(Func::Sum) => {
                 let Some(items) = list(&first) else {
                     return Ok(V::null());
                 };
@@ -1148,43 +1151,45 @@ impl<'a> Evaluator<'a> {
                     V::new(Val::Num(nums.iter().sum()))
                 }
             }
-            "len" => match &first.val {
+            Some(Func::Len) => match &first.val {
                 Val::Str(s) => V::new(Val::Num(Decimal::from(s.chars().count()))),
                 Val::List(l) => V::new(Val::Num(Decimal::from(l.len()))),
                 _ => V::null(),
             },
             // A list holds an item equal to the second argument (`==`'s equality): one pass in
             // place of `any(list, x => x == item)`, which evaluates a condition per element.
-            "contains" if matches!(first.val, Val::List(_)) => V::new(Val::Bool(
+            Some(Func::Contains) if matches!(first.val, Val::List(_)) => V::new(Val::Bool(
                 list(&first).is_some_and(|items| items.iter().any(|i| equal(i, &rest[0]))),
             )),
-            "matches" | "contains" => {
+            Some(Func::Matches | Func::Contains) => {
                 let (Some(t), Some(p)) = (text(&first), text(&rest[0])) else {
                     return Ok(V::null());
                 };
-                let hit = if name == "contains" {
+                let hit = if f == Some(Func::Contains) {
                     t.contains(p)
                 } else {
                     is_match(p, t).map_err(err)?
                 };
                 V::new(Val::Bool(hit))
             }
-            "prefix_of" => match (text(&first), text(&rest[0])) {
+            Some(Func::PrefixOf) => match (text(&first), text(&rest[0])) {
                 (Some(a), Some(b)) => V::new(Val::Bool(prefix_of(a, b))),
                 _ => V::null(),
             },
-            "approx" => match (num(&first), num(&rest[0]), num(&rest[1])) {
+            Some(Func::Approx) => match (num(&first), num(&rest[0]), num(&rest[1])) {
                 (Some(a), Some(b), Some(t)) => V::new(Val::Bool(value::unit::approx(a, b, t))),
                 _ => V::null(),
             },
-            "abs" => num(&first).map_or_else(V::null, |d| V::new(Val::Num(d.abs()))),
-            "min" | "max" => match (num(&first), num(&rest[0])) {
-                (Some(a), Some(b)) => {
-                    V::new(Val::Num(if name == "min" { a.min(b) } else { a.max(b) }))
-                }
+            Some(Func::Abs) => num(&first).map_or_else(V::null, |d| V::new(Val::Num(d.abs()))),
+            Some(Func::Min | Func::Max) => match (num(&first), num(&rest[0])) {
+                (Some(a), Some(b)) => V::new(Val::Num(if f == Some(Func::Min) {
+                    a.min(b)
+                } else {
+                    a.max(b)
+                })),
                 _ => V::null(),
             },
-            "join" => {
+            Some(Func::Join) => {
                 let Some(items) = list(&first) else {
                     return Ok(V::null());
                 };
@@ -1192,13 +1197,13 @@ impl<'a> Evaluator<'a> {
                 let parts: Vec<String> = items.iter().map(V::display).collect();
                 V::new(Val::Str(Cow::Owned(parts.join(sep))))
             }
-            "header" => {
+            Some(Func::Header) => {
                 let (Val::Form(f), Some(label)) = (&first.val, text(&rest[0])) else {
                     return Ok(V::null());
                 };
                 header(f.form, label).ok_or_else(|| err(format!("没有表头“{label}”")))?
             }
-            "periods" => {
+            Some(Func::Periods) => {
                 let years = num(&rest[0]);
                 let per = match &first.val {
                     Val::Value(h) => h.value.as_deref().and_then(per_time),
@@ -1213,7 +1218,7 @@ impl<'a> Evaluator<'a> {
                     _ => V::null(),
                 }
             }
-            "param" => {
+            Some(Func::Param) => {
                 let key = text(&first).unwrap_or_default();
                 self.params
                     .iter()
@@ -1221,34 +1226,36 @@ impl<'a> Evaluator<'a> {
                     .map(|(_, v)| v.clone())
                     .ok_or_else(|| err(format!("没有参数“{key}”")))?
             }
-            "pct" => num(&first).map_or_else(V::null, |d| {
+            Some(Func::Pct) => num(&first).map_or_else(V::null, |d| {
                 let p = (d * Decimal::from(100)).round_dp(1);
                 V::new(Val::Str(Cow::Owned(format!("{}%", format_number(p)))))
             }),
-            "note" => {
+            Some(Func::Note) => {
                 let (Val::Value(h) | Val::Half(h), Some(which)) = (&first.val, text(&rest[0]))
                 else {
                     return Ok(V::null());
                 };
                 note(h, which)
             }
-            "coalesce" => {
+            Some(Func::Coalesce) => {
                 if first.is_null() {
                     rest[0].clone()
                 } else {
                     first
                 }
             }
-            "rate_period" => match &first.val {
+            Some(Func::RatePeriod) => match &first.val {
                 Val::Half(h) => rate_period(h).map_or_else(V::null, |t| V::new(s(t.spelling()))),
                 _ => V::null(),
             },
-            "is_rate" => text(&first).map_or_else(V::null, |t| V::new(Val::Bool(is_rate(t)))),
-            "bare_name" => text(&first).map_or_else(V::null, |name| {
+            Some(Func::IsRate) => {
+                text(&first).map_or_else(V::null, |t| V::new(Val::Bool(is_rate(t))))
+            }
+            Some(Func::BareName) => text(&first).map_or_else(V::null, |name| {
                 let bare = value::trailing_bracket(name).map_or(name, |(before, _)| before);
                 V::new(Val::Str(Cow::Owned(bare.to_owned())))
             }),
-            "pct_in" => match text(&first).and_then(pct_at_end) {
+            Some(Func::PctIn) => match text(&first).and_then(pct_at_end) {
                 Some((d, at)) => V {
                     val: Val::Num(d),
                     // On the percentage, where the name is its cell as printed.
@@ -1261,20 +1268,20 @@ impl<'a> Evaluator<'a> {
                 },
                 None => V::null(),
             },
-            "doubled" => match text(&first) {
+            Some(Func::Doubled) => match text(&first) {
                 Some(t) => doubled(t).map_or_else(V::null, |d| V {
                     val: Val::Str(Cow::Owned(d)),
                     span: first.span,
                 }),
                 None => V::null(),
             },
-            "replace" => match (text(&first), text(&rest[0]), text(&rest[1])) {
+            Some(Func::Replace) => match (text(&first), text(&rest[0]), text(&rest[1])) {
                 (Some(t), Some(from), Some(to)) if !from.is_empty() => {
                     V::new(Val::Str(Cow::Owned(t.replace(from, to))))
                 }
                 _ => V::null(),
             },
-            "table" => {
+            Some(Func::Table) => {
                 let (Val::Document(d), Some(kind)) = (&first.val, text(&rest[0])) else {
                     return Ok(V::null());
                 };
@@ -1285,7 +1292,7 @@ impl<'a> Evaluator<'a> {
                     .position(|t| t.kind.key() == kind && side.is_none_or(|s| t.side == Some(s)))
                     .map_or_else(V::null, |t| V::at(Val::Table(d, t), d.table(t).title.span))
             }
-            "line" => {
+            Some(Func::Line) => {
                 let (Val::Table(d, t), Some(key)) = (&first.val, text(&rest[0])) else {
                     return Ok(V::null());
                 };
@@ -1293,7 +1300,7 @@ impl<'a> Evaluator<'a> {
                     .row(key)
                     .map_or_else(V::null, |r| line_value(d, *t, r))
             }
-            "cell" => {
+            Some(Func::Cell) => {
                 let (Val::Line(d, t, r), Some(label)) = (&first.val, text(&rest[0])) else {
                     return Ok(V::null());
                 };
@@ -1301,7 +1308,7 @@ impl<'a> Evaluator<'a> {
                     .column(label)
                     .map_or_else(V::null, |c| cell_value(d, *t, *r, c))
             }
-            "round" => match (num(&first), num(&rest[0])) {
+            Some(Func::Round) => match (num(&first), num(&rest[0])) {
                 (Some(x), Some(n)) if n >= Decimal::ZERO && n <= Decimal::from(10) => {
                     let dp = u32::try_from(n.trunc().mantissa()).unwrap_or(0);
                     // `round(18, 2)` is `18.00`: the result reads like the figure it is
@@ -1318,13 +1325,13 @@ impl<'a> Evaluator<'a> {
                 }
                 _ => V::null(),
             },
-            "amount_of" => {
+            Some(Func::AmountOf) => {
                 let (Val::Form(f), Some(label)) = (&first.val, text(&rest[0])) else {
                     return Ok(V::null());
                 };
                 amount_of(f.form, label)
             }
-            "halfwidth" => {
+            Some(Func::Halfwidth) => {
                 let Some(t) = text(&first) else {
                     return Ok(V::null());
                 };
@@ -1339,7 +1346,19 @@ impl<'a> Evaluator<'a> {
                     None => V::new(Val::Str(Cow::Owned(t.to_owned()))),
                 }
             }
-            other => return Err(err(format!("未知函数“{other}”"))),
+            // The functions over lists are answered above, and `choose` with three
+            // arguments; the type check lets no other call of them through.
+            Some(
+                Func::Count
+                | Func::Any
+                | Func::All
+                | Func::One
+                | Func::Filter
+                | Func::First
+                | Func::Map
+                | Func::Choose,
+            )
+            | None => return Err(err(format!("未知函数“{name}”"))),
         })
     }
 }

@@ -44,30 +44,41 @@ pub enum Expr {
     List(Vec<Node>),
     Var(String),
     Field(Box<Node>, FieldName),
-    Call(String, Vec<Node>),
+    Call(FuncName, Vec<Node>),
     Lambda(String, Box<Node>),
     Unary(UnOp, Box<Node>),
     Binary(BinOp, Box<Node>, Box<Node>),
 }
 
-/// A field's name as written, and which of a row's and a row's value's fields it is
-/// ([`FieldKey`]), found once when the expression is built. Those fields are read on every row
-/// of every form (`r.level2`, `row.value.unit`), some hundred reads a form; matched by their
-/// text on each read, among up to twenty names, they cost more than the read.
+/// A name in an expression as written, and what it names in a vocabulary the evaluator
+/// knows ([`Vocabulary`]), found once when the expression is built: a field's
+/// ([`FieldName`]) or a function's ([`FuncName`]). Matched by their text on each read or
+/// call, among up to thirty names, they cost more than many reads themselves.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FieldName {
+pub struct Named<K> {
     text: String,
-    key: Option<FieldKey>,
+    key: Option<K>,
 }
 
-impl FieldName {
+/// The names of a kind of thing an expression names, each its own key.
+pub trait Vocabulary: Copy {
+    fn of(name: &str) -> Option<Self>;
+}
+
+/// A field's name: `r.level2` (some hundred reads a form, on every row of it).
+pub type FieldName = Named<FieldKey>;
+
+/// A function's name: `coalesce(…)` (some sixty calls a form).
+pub type FuncName = Named<Func>;
+
+impl<K: Vocabulary> Named<K> {
     pub fn new(text: String) -> Self {
-        let key = FieldKey::of(&text);
-        FieldName { text, key }
+        let key = K::of(&text);
+        Named { text, key }
     }
 
-    /// Which of a row's and a value's fields the name is, if it is one of them.
-    pub fn key(&self) -> Option<FieldKey> {
+    /// What the name is in its vocabulary, if it is in it.
+    pub fn key(&self) -> Option<K> {
         self.key
     }
 
@@ -76,7 +87,7 @@ impl FieldName {
     }
 }
 
-impl std::ops::Deref for FieldName {
+impl<K> std::ops::Deref for Named<K> {
     type Target = str;
 
     fn deref(&self) -> &str {
@@ -84,7 +95,13 @@ impl std::ops::Deref for FieldName {
     }
 }
 
-impl std::fmt::Display for FieldName {
+impl<K> PartialEq<str> for Named<K> {
+    fn eq(&self, other: &str) -> bool {
+        self.text == other
+    }
+}
+
+impl<K> std::fmt::Display for Named<K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.text)
     }
@@ -126,8 +143,8 @@ pub enum FieldKey {
     Notes,
 }
 
-impl FieldKey {
-    pub fn of(name: &str) -> Option<FieldKey> {
+impl Vocabulary for FieldKey {
+    fn of(name: &str) -> Option<FieldKey> {
         use FieldKey::*;
         Some(match name {
             "period" => Period,
@@ -156,6 +173,94 @@ impl FieldKey {
             "reason" => Reason,
             "problem" => Problem,
             "notes" => Notes,
+            _ => return None,
+        })
+    }
+}
+
+/// The functions of the expression language, as the evaluator dispatches a call. What each
+/// takes is checked when a pack loads, from [`super::types::FUNCTIONS`]; a test holds every
+/// function there to the key of its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Func {
+    Count,
+    Any,
+    All,
+    One,
+    Filter,
+    First,
+    Map,
+    Choose,
+    Sum,
+    Len,
+    Contains,
+    Matches,
+    PrefixOf,
+    Approx,
+    Abs,
+    Min,
+    Max,
+    Join,
+    Header,
+    Periods,
+    Param,
+    Pct,
+    Note,
+    Coalesce,
+    RatePeriod,
+    IsRate,
+    BareName,
+    PctIn,
+    Doubled,
+    Replace,
+    Table,
+    Line,
+    Cell,
+    Round,
+    AmountOf,
+    Halfwidth,
+}
+
+impl Vocabulary for Func {
+    fn of(name: &str) -> Option<Func> {
+        use Func::*;
+        Some(match name {
+            "count" => Count,
+            "any" => Any,
+            "all" => All,
+            "one" => One,
+            "filter" => Filter,
+            "first" => First,
+            "map" => Map,
+            "choose" => Choose,
+            "sum" => Sum,
+            "len" => Len,
+            "contains" => Contains,
+            "matches" => Matches,
+            "prefix_of" => PrefixOf,
+            "approx" => Approx,
+            "abs" => Abs,
+            "min" => Min,
+            "max" => Max,
+            "join" => Join,
+            "header" => Header,
+            "periods" => Periods,
+            "param" => Param,
+            "pct" => Pct,
+            "note" => Note,
+            "coalesce" => Coalesce,
+            "rate_period" => RatePeriod,
+            "is_rate" => IsRate,
+            "bare_name" => BareName,
+            "pct_in" => PctIn,
+            "doubled" => Doubled,
+            "replace" => Replace,
+            "table" => Table,
+            "line" => Line,
+            "cell" => Cell,
+            "round" => Round,
+            "amount_of" => AmountOf,
+            "halfwidth" => Halfwidth,
             _ => return None,
         })
     }
@@ -448,7 +553,7 @@ fn primary(p: Pair<'_, Rule>) -> Node {
                 .next()
                 .map(|n| n.as_str().to_owned())
                 .unwrap_or_default();
-            node(Expr::Call(name, inner.map(build).collect()))
+            node(Expr::Call(FuncName::new(name), inner.map(build).collect()))
         }
         Rule::lambda => {
             let mut inner = p.into_inner();
@@ -523,14 +628,7 @@ mod tests {
         ];
         for name in names {
             let key = FieldKey::of(name).unwrap_or_else(|| panic!("{name} has no key"));
-            let mut snake = String::new();
-            for (i, c) in format!("{key:?}").chars().enumerate() {
-                if c.is_ascii_uppercase() && i > 0 {
-                    snake.push('_');
-                }
-                snake.push(c.to_ascii_lowercase());
-            }
-            assert_eq!(snake, name);
+            assert_eq!(snake_case(key), name);
         }
         let key_of = |text: &str| match parse(text).expect("parses").expr {
             Expr::Field(_, name) => (name.to_string(), name.key()),
@@ -542,6 +640,37 @@ mod tests {
         );
         assert_eq!(key_of("form.annual_rows"), ("annual_rows".into(), None));
         assert_eq!(key_of("row.levle2"), ("levle2".into(), None));
+    }
+
+    /// A key's own name in snake case (`PerTime` is `per_time`).
+    fn snake_case(key: impl std::fmt::Debug) -> String {
+        let mut snake = String::new();
+        for (i, c) in format!("{key:?}").chars().enumerate() {
+            if c.is_ascii_uppercase() && i > 0 {
+                snake.push('_');
+            }
+            snake.push(c.to_ascii_lowercase());
+        }
+        snake
+    }
+
+    /// Every function a pack may call (the type check's list) is keyed to the function of its
+    /// name: one it did not know would be called and fail as unknown, one keyed to another
+    /// would silently compute the other.
+    #[test]
+    fn every_function_is_keyed_to_the_function_of_its_name() {
+        for &(name, ..) in super::super::types::FUNCTIONS {
+            let key = Func::of(name).unwrap_or_else(|| panic!("{name} has no key"));
+            assert_eq!(snake_case(key), name);
+        }
+        match parse("coalesce(x, 0)").expect("parses").expr {
+            Expr::Call(name, _) => assert_eq!(name.key(), Some(Func::Coalesce)),
+            other => panic!("not a call: {other:?}"),
+        }
+        match parse("coalsce(x, 0)").expect("parses").expr {
+            Expr::Call(name, _) => assert_eq!((name.as_str(), name.key()), ("coalsce", None)),
+            other => panic!("not a call: {other:?}"),
+        }
     }
 
     #[test]
