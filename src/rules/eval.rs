@@ -6,8 +6,10 @@
 //! from, so a label can land on it.
 
 use super::budget::{self, Project};
+pub use super::expr::RowText;
 use super::expr::{
-    BinOp, Expr, FieldKey, FieldName, Func, FuncName, Node, UnOp, Vocabulary, FORM_SLOT, NO_SLOT,
+    BinOp, Expr, FieldKey, FieldName, Func, FuncName, ListFn, Node, UnOp, Vocabulary, FORM_SLOT,
+    NO_SLOT,
 };
 use super::rowtest::RowTest;
 use crate::diagnostics::Shared;
@@ -751,34 +753,6 @@ impl<'e, 'a> Env<'e, 'a> {
     }
 }
 
-/// The functions over a list with an optional condition, named once per call rather than by
-/// comparing the name again for every element.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum ListFn {
-    Count,
-    Any,
-    All,
-    One,
-    Filter,
-    First,
-    Map,
-}
-
-impl ListFn {
-    fn of(f: Option<Func>) -> Option<ListFn> {
-        Some(match f? {
-            Func::Count => ListFn::Count,
-            Func::Any => ListFn::Any,
-            Func::All => ListFn::All,
-            Func::One => ListFn::One,
-            Func::Filter => ListFn::Filter,
-            Func::First => ListFn::First,
-            Func::Map => ListFn::Map,
-            _ => return None,
-        })
-    }
-}
-
 /// The name of the variable `node` reads, if its value is not kept in a slot: the value can
 /// then be read where it is ([`Env::get`]).
 fn plain_var(node: &Node) -> Option<&str> {
@@ -1052,7 +1026,7 @@ impl<'a> Evaluator<'a> {
         // `all` at the first that does not, `one` at the second that does, `first` at the
         // first. Only `filter` keeps the elements, and `map` replaces each.
         let f = name.key();
-        if let Some(over) = ListFn::of(f) {
+        if let Some(Func::List(over)) = f {
             let Some(items) = list(&first) else {
                 return Ok(V::null());
             };
@@ -1348,17 +1322,9 @@ impl<'a> Evaluator<'a> {
             }
             // The functions over lists are answered above, and `choose` with three
             // arguments; the type check lets no other call of them through.
-            Some(
-                Func::Count
-                | Func::Any
-                | Func::All
-                | Func::One
-                | Func::Filter
-                | Func::First
-                | Func::Map
-                | Func::Choose,
-            )
-            | None => return Err(err(format!("未知函数“{name}”"))),
+            Some(Func::List(_) | Func::Choose) | None => {
+                return Err(err(format!("未知函数“{name}”")))
+            }
         })
     }
 }
@@ -2069,38 +2035,6 @@ fn years_of(period: &str) -> Option<Decimal> {
     (!digits.is_empty() && digits.len() <= 3 && digits.bytes().all(|b| b.is_ascii_digit()))
         .then(|| digits.parse::<u32>().ok().map(Decimal::from))
         .flatten()
-}
-
-/// The fields of a row that are a text or `null`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RowText {
-    Period,
-    Level1,
-    Level2,
-    Name,
-    Text,
-    Written,
-}
-
-impl RowText {
-    pub fn of(name: &str) -> Option<RowText> {
-        FieldKey::of(name)?.row_text()
-    }
-}
-
-impl FieldKey {
-    /// The row's text this field is, if it is one.
-    pub fn row_text(self) -> Option<RowText> {
-        Some(match self {
-            FieldKey::Period => RowText::Period,
-            FieldKey::Level1 => RowText::Level1,
-            FieldKey::Level2 => RowText::Level2,
-            FieldKey::Name => RowText::Name,
-            FieldKey::Text => RowText::Text,
-            FieldKey::Written => RowText::Written,
-            _ => return None,
-        })
-    }
 }
 
 /// The text of a row's field ([`half_field`] builds its value from this, so the two agree).

@@ -113,13 +113,8 @@ impl<K> std::fmt::Display for Named<K> {
 /// are read by their text: keyed too, with the rows' in one match, the run took 0.2% longer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKey {
-    // A row's.
-    Period,
-    Level1,
-    Level2,
-    Name,
-    Text,
-    Written,
+    // A row's: its texts, its value, and what the value is expected to be.
+    Row(RowText),
     Value,
     Expected,
     // A value's.
@@ -143,16 +138,43 @@ pub enum FieldKey {
     Notes,
 }
 
+impl FieldKey {
+    /// The row's text this field is, if it is one.
+    pub fn row_text(self) -> Option<RowText> {
+        match self {
+            FieldKey::Row(field) => Some(field),
+            _ => None,
+        }
+    }
+}
+
+/// The fields of a row that are a text or `null`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowText {
+    Period,
+    Level1,
+    Level2,
+    Name,
+    Text,
+    Written,
+}
+
+impl RowText {
+    pub fn of(name: &str) -> Option<RowText> {
+        FieldKey::of(name)?.row_text()
+    }
+}
+
 impl Vocabulary for FieldKey {
     fn of(name: &str) -> Option<FieldKey> {
         use FieldKey::*;
         Some(match name {
-            "period" => Period,
-            "level1" => Level1,
-            "level2" => Level2,
-            "name" => Name,
-            "text" => Text,
-            "written" => Written,
+            "period" => Row(RowText::Period),
+            "level1" => Row(RowText::Level1),
+            "level2" => Row(RowText::Level2),
+            "name" => Row(RowText::Name),
+            "text" => Row(RowText::Text),
+            "written" => Row(RowText::Written),
             "value" => Value,
             "expected" => Expected,
             "kind" => Kind,
@@ -183,13 +205,8 @@ impl Vocabulary for FieldKey {
 /// function there to the key of its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Func {
-    Count,
-    Any,
-    All,
-    One,
-    Filter,
-    First,
-    Map,
+    /// `count`, `any`, `all`, `one`, `filter`, `first`, `map`.
+    List(ListFn),
     Choose,
     Sum,
     Len,
@@ -221,17 +238,30 @@ pub enum Func {
     Halfwidth,
 }
 
+/// The functions over a list with an optional condition: the evaluator runs them as one loop
+/// over the list that stops once the answer is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFn {
+    Count,
+    Any,
+    All,
+    One,
+    Filter,
+    First,
+    Map,
+}
+
 impl Vocabulary for Func {
     fn of(name: &str) -> Option<Func> {
         use Func::*;
         Some(match name {
-            "count" => Count,
-            "any" => Any,
-            "all" => All,
-            "one" => One,
-            "filter" => Filter,
-            "first" => First,
-            "map" => Map,
+            "count" => List(ListFn::Count),
+            "any" => List(ListFn::Any),
+            "all" => List(ListFn::All),
+            "one" => List(ListFn::One),
+            "filter" => List(ListFn::Filter),
+            "first" => List(ListFn::First),
+            "map" => List(ListFn::Map),
             "choose" => Choose,
             "sum" => Sum,
             "len" => Len,
@@ -628,7 +658,11 @@ mod tests {
         ];
         for name in names {
             let key = FieldKey::of(name).unwrap_or_else(|| panic!("{name} has no key"));
-            assert_eq!(snake_case(key), name);
+            let own = match key {
+                FieldKey::Row(field) => snake_case(field),
+                other => snake_case(other),
+            };
+            assert_eq!(own, name);
         }
         let key_of = |text: &str| match parse(text).expect("parses").expr {
             Expr::Field(_, name) => (name.to_string(), name.key()),
@@ -637,6 +671,10 @@ mod tests {
         assert_eq!(
             key_of("row.value.per_time"),
             ("per_time".into(), Some(FieldKey::PerTime))
+        );
+        assert_eq!(
+            key_of("r.level2"),
+            ("level2".into(), Some(FieldKey::Row(RowText::Level2)))
         );
         assert_eq!(key_of("form.annual_rows"), ("annual_rows".into(), None));
         assert_eq!(key_of("row.levle2"), ("levle2".into(), None));
@@ -661,7 +699,11 @@ mod tests {
     fn every_function_is_keyed_to_the_function_of_its_name() {
         for &(name, ..) in super::super::types::FUNCTIONS {
             let key = Func::of(name).unwrap_or_else(|| panic!("{name} has no key"));
-            assert_eq!(snake_case(key), name);
+            let own = match key {
+                Func::List(over) => snake_case(over),
+                other => snake_case(other),
+            };
+            assert_eq!(own, name);
         }
         match parse("coalesce(x, 0)").expect("parses").expr {
             Expr::Call(name, _) => assert_eq!(name.key(), Some(Func::Coalesce)),
