@@ -6,10 +6,9 @@
 //! from, so a label can land on it.
 
 use super::budget::{self, Project};
-pub use super::expr::RowText;
 use super::expr::{
-    BinOp, Expr, FieldKey, FieldName, Func, FuncName, ListFn, Node, UnOp, Vocabulary, FORM_SLOT,
-    NO_SLOT,
+    BinOp, Expr, FieldKey, FieldName, Func, FuncName, ListFn, Node, RowText, UnOp, Vocabulary,
+    FORM_SLOT, NO_SLOT,
 };
 use super::rowtest::RowTest;
 use crate::diagnostics::Shared;

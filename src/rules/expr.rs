@@ -95,12 +95,6 @@ impl<K> std::ops::Deref for Named<K> {
     }
 }
 
-impl<K> PartialEq<str> for Named<K> {
-    fn eq(&self, other: &str) -> bool {
-        self.text == other
-    }
-}
-
 impl<K> std::fmt::Display for Named<K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.text)
@@ -157,12 +151,6 @@ pub enum RowText {
     Name,
     Text,
     Written,
-}
-
-impl RowText {
-    pub fn of(name: &str) -> Option<RowText> {
-        FieldKey::of(name)?.row_text()
-    }
 }
 
 impl Vocabulary for FieldKey {

@@ -22,7 +22,7 @@
 //! only one rule writes it. F007 asked `form.period_years == 1` of every pair, parsing the
 //! 项目期 each time.
 
-use super::expr::{Expr, Node, FORM_SLOT, NO_SLOT};
+use super::expr::{Expr, Func, Node, FORM_SLOT, NO_SLOT};
 use super::pack::{Rule, Scope};
 use std::collections::HashMap;
 
@@ -188,7 +188,7 @@ fn visit(
     match &node.expr {
         Expr::Var(v) => free.push(v.clone()),
         Expr::Lambda(p, _) => free.retain(|n| n != p),
-        Expr::Call(name, _) => param |= name == "param",
+        Expr::Call(name, _) => param |= name.key() == Some(Func::Param),
         _ => {}
     }
     free.sort_unstable();

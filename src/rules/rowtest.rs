@@ -22,7 +22,7 @@
 //! The same for the texts of a pair's two halves that a rule over pairs compares ([`PairTexts`]).
 
 use super::eval::{self, HalfCtx, Val, V};
-use super::expr::{BinOp, Expr, FieldName, Node, UnOp};
+use super::expr::{BinOp, Expr, FieldName, Func, Node, RowText, UnOp};
 use std::borrow::Cow;
 
 /// A condition over one row, compiled from a lambda's body (see the module's notes).
@@ -50,10 +50,6 @@ pub enum RowTest {
 pub struct Path {
     field: FieldName,
     sub: Option<FieldName>,
-    /// The field, if it is one of the row's texts: compared with a text or `null`, it is read
-    /// as it stands ([`eval::row_text`]), not built into a value to compare and drop (the
-    /// conditions of K001, K002 and K003 ask two of them of every row of every form).
-    text: Option<eval::RowText>,
 }
 
 impl RowTest {
@@ -77,7 +73,7 @@ impl RowTest {
                 negated: *op == BinOp::Ne,
             },
             Expr::Str(text) => RowTest::Text(text.clone()),
-            Expr::Call(name, args) if name == "choose" && args.len() == 3 => {
+            Expr::Call(name, args) if name.key() == Some(Func::Choose) && args.len() == 3 => {
                 let [c, a, b] = [&args[0], &args[1], &args[2]];
                 let compiled = [
                     Self::compile(param, c)?,
@@ -133,7 +129,7 @@ impl RowTest {
                 literal,
                 negated,
             } => {
-                let same = match path.text {
+                let same = match path.text() {
                     // A text field, compared as it stands.
                     Some(field) => eval::row_text(h, field) == literal.as_deref(),
                     None => {
@@ -182,16 +178,24 @@ impl Path {
             Expr::Var(v) if v == param => Some(Path {
                 field: name.clone(),
                 sub: None,
-                text: eval::RowText::of(name),
             }),
             Expr::Field(row, field) if matches!(&row.expr, Expr::Var(v) if v == param) => {
                 Some(Path {
                     field: field.clone(),
                     sub: Some(name.clone()),
-                    text: None,
                 })
             }
             _ => None,
+        }
+    }
+
+    /// The field, if it is one of the row's texts: compared with a text or `null`, it is read
+    /// as it stands ([`eval::row_text`]), not built into a value to compare and drop (the
+    /// conditions of K001, K002 and K003 ask two of them of every row of every form).
+    fn text(&self) -> Option<RowText> {
+        match self.sub {
+            None => self.field.key()?.row_text(),
+            Some(_) => None,
         }
     }
 
@@ -220,7 +224,7 @@ pub struct PairTexts {
     /// The pair's variable (`pair`).
     var: String,
     /// Per `let`, in order: whether it reads the annual half, and which text.
-    reads: Vec<(bool, eval::RowText)>,
+    reads: Vec<(bool, RowText)>,
     test: TextsTest,
 }
 
@@ -264,7 +268,7 @@ impl PairTexts {
                 return None;
             }
             var = Some(v);
-            reads.push((annual, eval::RowText::of(text)?));
+            reads.push((annual, text.key()?.row_text()?));
         }
         let var = var?;
         if lets.iter().any(|(n, _)| *n == var) {
@@ -312,7 +316,7 @@ impl TextsTest {
             Expr::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b) => {
                 TextsTest::Same(index(a)?, index(b)?, *op == BinOp::Ne)
             }
-            Expr::Call(name, args) if name == "prefix_of" && args.len() == 2 => {
+            Expr::Call(name, args) if name.key() == Some(Func::PrefixOf) && args.len() == 2 => {
                 TextsTest::PrefixOf(index(&args[0])?, index(&args[1])?)
             }
             _ => return None,
