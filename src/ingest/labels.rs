@@ -361,6 +361,36 @@ fn header_first_chars() -> &'static FirstChars {
     FIRST.get_or_init(|| FirstChars::of(HEADER_LABELS.iter().map(|&(s, _)| s)))
 }
 
+/// The characters the spellings of `fields` start with.
+fn first_chars_of(fields: &[Field]) -> FirstChars {
+    FirstChars::of(
+        HEADER_LABELS
+            .iter()
+            .filter(|(_, f)| fields.contains(f))
+            .map(|&(s, _)| s),
+    )
+}
+
+/// Whether [`header_field`] may read `cell` as [`Field::FundsBlock`]: false settles that it
+/// does not. The funds block asks it of every cell it reads, and nearly all are its own labels
+/// and amounts; looked up in full, each label missed the vocabulary and was normalised.
+pub fn may_be_funds_block(cell: &str) -> bool {
+    static FIRST: OnceLock<FirstChars> = OnceLock::new();
+    FIRST
+        .get_or_init(|| first_chars_of(&[Field::FundsBlock]))
+        .starts(cell)
+}
+
+/// Whether [`header_field`] or [`split_label_value`] may read `cell` as the sign-off's
+/// 负责人 or 经办人: false settles that neither does. A grid ends at them, and the reader asks
+/// of every grid line's first cell, which is nearly always a label of the grid or a name.
+pub fn may_be_principal_or_handler(cell: &str) -> bool {
+    static FIRST: OnceLock<FirstChars> = OnceLock::new();
+    FIRST
+        .get_or_init(|| first_chars_of(&[Field::Principal, Field::Handler]))
+        .starts(cell)
+}
+
 /// The characters a set of labels starts with (some forty), asked of nearly every cell's
 /// first character, which is rarely one of them. A binary search of them cost some 45
 /// instructions a cell; a bit per character's low twelve bits turns most cells away at once,
@@ -972,6 +1002,59 @@ mod tests {
         ) {
             proptest::prop_assert_eq!(funds_row(&t), funds_label(&t));
         }
+
+        /// The quick tests for `项目资金` and the sign-off's labels turn away only cells that
+        /// the full lookups do not read as those fields.
+        #[test]
+        fn quick_field_tests_turn_away_only_other_fields(
+            t in "[ \u{3000}*★＊：:项目资金负责人经办填报日期（）()元万 张三]{0,12}"
+        ) {
+            let read = header_field(&t).or_else(|| split_label_value(&t).map(|(f, _)| f));
+            if header_field(&t) == Some(Field::FundsBlock) {
+                proptest::prop_assert!(may_be_funds_block(&t));
+            }
+            if matches!(read, Some(Field::Principal | Field::Handler)) {
+                proptest::prop_assert!(may_be_principal_or_handler(&t));
+            }
+        }
+    }
+
+    #[test]
+    fn quick_field_tests_pass_every_spelling_of_their_fields() {
+        for &(spelling, field) in HEADER_LABELS {
+            let cells = [
+                spelling.to_string(),
+                format!("★ {spelling}："),
+                format!(" *　{spelling}"),
+                format!("{spelling}（元）"),
+                format!("{spelling}：张三"),
+                format!("＊{spelling} 13203535095"),
+            ];
+            for cell in &cells {
+                let read = header_field(cell).or_else(|| split_label_value(cell).map(|(f, _)| f));
+                if read == Some(Field::FundsBlock) || field == Field::FundsBlock {
+                    assert!(may_be_funds_block(cell), "{cell}");
+                }
+                if matches!(read, Some(Field::Principal | Field::Handler)) {
+                    assert!(may_be_principal_or_handler(cell), "{cell}");
+                }
+            }
+        }
+        // What they are for: the cells they turn away.
+        for cell in [
+            "中央财政资金",
+            "其中：省级财政资金",
+            "1,200,000",
+            "产出指标",
+            "",
+            "数量指标",
+        ] {
+            assert!(!may_be_funds_block(cell), "{cell}");
+            assert!(!may_be_principal_or_handler(cell), "{cell}");
+        }
+        // `项目负责人` starts as `项目资金` does: only the full lookup tells them apart.
+        assert!(!may_be_principal_or_handler("联系电话"));
+        assert!(!may_be_funds_block("负责人"));
     }
 
     #[test]

@@ -634,8 +634,14 @@ impl<'a> FormReader<'a> {
 
     fn line(&mut self, line: &'a Line, mode: Mode) -> Mode {
         let first = line.first().expect("non-blank line");
-        let field = labels::header_field(first.text)
-            .or_else(|| labels::split_label_value(first.text).map(|(f, _)| f));
+        // In a grid only the sign-off's labels end it: the other lines' first cells are not
+        // looked up at all.
+        let field = if mode == Mode::Grid && !labels::may_be_principal_or_handler(first.text) {
+            None
+        } else {
+            labels::header_field(first.text)
+                .or_else(|| labels::split_label_value(first.text).map(|(f, _)| f))
+        };
         // The year line: `(2025年度)`, `（2025年度）`, `(2025) 年度`.
         if mode == Mode::Header && line.non_empty().count() == 1 {
             if let Some(year) = year_line(first.text) {
@@ -1082,7 +1088,9 @@ impl<'a> FormReader<'a> {
         for line in lines {
             let mut pending: Option<(FundsRow, &RawCell)> = None;
             for cell in line.non_empty() {
-                if labels::header_field(cell.text) == Some(Field::FundsBlock) {
+                if labels::may_be_funds_block(cell.text)
+                    && labels::header_field(cell.text) == Some(Field::FundsBlock)
+                {
                     continue;
                 }
                 if let Some(row) = labels::funds_row(cell.text) {
