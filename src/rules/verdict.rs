@@ -440,7 +440,7 @@ pub struct Verdicts {
     /// Whether the memory goes back to the thread when the run ends.
     lasting: bool,
     /// Per group, the row's encoded key (empty when too long to look up) and its hash.
-    keys: [(Vec<u8>, u64); MAX_GROUPS],
+    keys: [(Key, u64); MAX_GROUPS],
     /// Per group, the rules known to pass the row, and those that passed it now.
     known: [u64; MAX_GROUPS],
     passed: [u64; MAX_GROUPS],
@@ -452,7 +452,7 @@ pub struct Verdicts {
     side: usize,
     /// The key of the last message looked up ([`Verdicts::message`]), its hash and its rule:
     /// a message not found is kept under it once made ([`Verdicts::keep_message`]).
-    message_key: (Vec<u8>, u64, Option<usize>),
+    message_key: (Key, u64, Option<usize>),
 }
 
 impl Verdicts {
@@ -483,13 +483,13 @@ impl Verdicts {
         Verdicts {
             memory,
             lasting,
-            keys: Default::default(),
+            keys: [(Key::EMPTY, 0); MAX_GROUPS],
             known: [0; MAX_GROUPS],
             passed: [0; MAX_GROUPS],
             fired: [0; MAX_GROUPS],
             found: [0; MAX_GROUPS],
             side: 0,
-            message_key: (Vec::new(), 0, None),
+            message_key: (Key::EMPTY, 0, None),
         }
     }
 
@@ -525,12 +525,10 @@ impl Verdicts {
                 key.clear();
                 continue;
             }
-            encode(key, g, group.reads, cells);
-            if key.len() > MAX_KEY {
-                key.clear();
+            if !encode(key, g, group.reads, cells) {
                 continue;
             }
-            *hash = crate::model::fingerprint(key);
+            *hash = crate::model::fingerprint(key.as_slice());
             let m = &self.memory;
             let entry = m
                 .passed
@@ -615,7 +613,7 @@ impl Verdicts {
                 passed,
                 found,
             };
-            m.arena.extend_from_slice(key);
+            m.arena.extend_from_slice(key.as_slice());
             m.passed.entry(*hash).or_default().push(entry);
         }
     }
@@ -628,27 +626,25 @@ impl Verdicts {
         let reads = (*self.memory.message_reads.get(i)?)?;
         let (key, hash, of) = &mut self.message_key;
         key.clear();
-        key.extend_from_slice(&(i as u32).to_le_bytes());
-        match on {
-            On::Row(h) => {
-                if reads.has(Reads::PERIOD) {
-                    key.push(h.period as u8);
+        let fits = key.put(&(i as u32).to_le_bytes())
+            && match on {
+                On::Row(h) => {
+                    (!reads.has(Reads::PERIOD) || key.put(&[h.period as u8]))
+                        && encode_cells(key, reads, &cells(h, false))
                 }
-                encode_cells(key, reads, &cells(h, false));
-            }
-            On::Pair(a, b) => {
-                encode_cells(key, reads, &cells(a, false));
-                encode_cells(key, reads, &cells(b, true));
-            }
-        }
+                On::Pair(a, b) => {
+                    encode_cells(key, reads, &cells(a, false))
+                        && encode_cells(key, reads, &cells(b, true))
+                }
+            };
         // Long keys are prose, rarely repeated (as for the verdicts, `MAX_KEY`).
-        if key.len() > MAX_KEY {
+        if !fits {
             return None;
         }
-        *hash = crate::model::fingerprint(key);
+        *hash = crate::model::fingerprint(key.as_slice());
         *of = Some(i);
         let bucket = self.memory.messages.by_key.get(hash)?;
-        let (_, message) = bucket.iter().find(|(k, _)| **k == **key)?;
+        let (_, message) = bucket.iter().find(|(k, _)| **k == *key.as_slice())?;
         Some(String::from(&**message))
     }
 
@@ -793,29 +789,77 @@ fn cells<'h>(h: &'h HalfCtx<'_>, annual: bool) -> [(Reads, Option<&'h str>); 5] 
 
 /// A group's key for a row or pair: the group, and each cell it reads as a presence byte,
 /// its length and its bytes (so no two different items encode alike). The period is not in
-/// it: an entry keeps a mask for each ([`Entry::passed`]).
-fn encode(out: &mut Vec<u8>, group: usize, reads: Reads, cells: &[(Reads, Option<&str>)]) {
+/// it: an entry keeps a mask for each ([`Entry::passed`]). False, the key left empty, if it
+/// is longer than [`MAX_KEY`]: it is not looked up.
+fn encode(out: &mut Key, group: usize, reads: Reads, cells: &[(Reads, Option<&str>)]) -> bool {
     out.clear();
-    out.push(group as u8);
-    encode_cells(out, reads, cells);
+    out.put(&[group as u8]) && encode_cells(out, reads, cells)
 }
 
-/// Each of `cells` that `reads` names, as [`encode`] writes them. Inlined: [`encode`] is
-/// asked for every group on every row.
+/// Each of `cells` that `reads` names, as [`encode`] writes them; false if they do not fit.
+/// Inlined: [`encode`] is asked for every group on every row.
 #[inline(always)]
-fn encode_cells(out: &mut Vec<u8>, reads: Reads, cells: &[(Reads, Option<&str>)]) {
+fn encode_cells(out: &mut Key, reads: Reads, cells: &[(Reads, Option<&str>)]) -> bool {
     for &(bit, cell) in cells {
         if !reads.has(bit) {
             continue;
         }
-        match cell {
-            None => out.push(0),
+        let fits = match cell {
+            None => out.put(&[0]),
             Some(t) => {
-                out.push(1);
-                out.extend_from_slice(&(t.len() as u32).to_le_bytes());
-                out.extend_from_slice(t.as_bytes());
+                out.put(&[1]) && out.put(&(t.len() as u32).to_le_bytes()) && out.put(t.as_bytes())
             }
+        };
+        if !fits {
+            return false;
         }
+    }
+    true
+}
+
+/// A key being encoded ([`encode`], [`Verdicts::message`]), in place: no key longer than
+/// [`MAX_KEY`] is looked up, so none needs more room. Pushed into a vector, each part was
+/// checked against its capacity, and a long value (prose) was copied whole before the key
+/// was found too long.
+#[derive(Clone, Copy)]
+struct Key {
+    bytes: [u8; MAX_KEY],
+    len: usize,
+}
+
+impl Key {
+    const EMPTY: Key = Key {
+        bytes: [0; MAX_KEY],
+        len: 0,
+    };
+
+    fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// Appends `bytes`; if they do not fit, empties the key and returns false.
+    #[inline(always)]
+    fn put(&mut self, bytes: &[u8]) -> bool {
+        let end = self.len + bytes.len();
+        if end > MAX_KEY {
+            self.len = 0;
+            return false;
+        }
+        self.bytes[self.len..end].copy_from_slice(bytes);
+        self.len = end;
+        true
     }
 }
 
@@ -843,6 +887,31 @@ mod tests {
 
     fn bits(r: &[Reads]) -> Option<Reads> {
         Some(r.iter().fold(Reads(0), |a, b| a.with(*b)))
+    }
+
+    #[test]
+    fn a_key_is_the_group_and_each_cell_read_up_to_its_room() {
+        let mut key = Key::EMPTY;
+        let cells = [
+            (Reads::LEVEL2, Some("数量指标")),
+            (Reads::NAME, None),
+            (Reads::TEXT, Some("≥95%")),
+        ];
+        assert!(encode(&mut key, 3, Reads::NAME.with(Reads::TEXT), &cells));
+        let mut want = vec![3, 0, 1];
+        want.extend_from_slice(&("≥95%".len() as u32).to_le_bytes());
+        want.extend_from_slice("≥95%".as_bytes());
+        assert_eq!(key.as_slice(), want.as_slice(), "the 二级指标 is not read");
+        // The group, a presence byte and a length: a text of the rest of the room fits, and
+        // one byte more leaves the key empty (it is not looked up).
+        let room = MAX_KEY - 1 - 1 - 4;
+        for (len, fits) in [(room, true), (room + 1, false)] {
+            let text = "x".repeat(len);
+            let cells = [(Reads::TEXT, Some(text.as_str()))];
+            assert_eq!(encode(&mut key, 0, Reads::TEXT, &cells), fits, "{len}");
+            assert_eq!(key.len(), if fits { MAX_KEY } else { 0 });
+            assert_eq!(key.is_empty(), !fits);
+        }
     }
 
     #[test]
