@@ -449,7 +449,8 @@ pub fn match_prefix_skipping_spaces(cell: &str, label: &str) -> Option<usize> {
 
 /// `项目资金（元）` → the unit the funds block declares.
 pub fn funds_block_unit(label: &str) -> MoneyUnit {
-    if normalize(label).contains("万元") {
+    // Normalising adds no `万`: a label without one (most say `（元）`) is not read in full.
+    if label.contains('万') && normalize(label).contains("万元") {
         MoneyUnit::WanYuan
     } else {
         MoneyUnit::Yuan
@@ -532,11 +533,18 @@ fn funds_label(cell: &str) -> Option<FundsRow> {
 
 /// Whether a funds label names the 年度 column's total (which marks where that column starts).
 pub fn is_annual_total(cell: &str) -> bool {
+    // Asked of every cell of the funds block's first line, most of them other labels and
+    // amounts: the character the normalised cell starts with ([`label_start`]) turns them
+    // away before the cell is normalised.
+    if label_start(cell) != Some('年') {
+        return false;
+    }
     let n = normalize(cell);
-    ["年度资金总额", "年度预算", "年度本级预算"]
-        .iter()
-        .any(|p| n.starts_with(p))
+    ANNUAL_TOTALS.iter().any(|p| n.starts_with(p))
 }
+
+/// What the 年度 column's total is printed as, at the start of its label.
+const ANNUAL_TOTALS: [&str; 3] = ["年度资金总额", "年度预算", "年度本级预算"];
 
 /// What a grid token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -849,6 +857,38 @@ mod tests {
     }
 
     #[test]
+    fn the_annual_total_and_the_unit_are_read_as_normalised() {
+        for total in ANNUAL_TOTALS {
+            assert_eq!(
+                total.chars().next(),
+                Some('年'),
+                "the quick test's character"
+            );
+            for cell in [
+                total.to_string(),
+                format!("★ {total}："),
+                format!(" *　{total}（元）"),
+                format!("年 度{}", &total["年度".len()..]),
+            ] {
+                assert!(is_annual_total(&cell), "{cell}");
+            }
+        }
+        for cell in [
+            "实施期资金总额：",
+            "2,400,000",
+            "年度目标",
+            "",
+            "中央财政资金",
+        ] {
+            assert!(!is_annual_total(cell), "{cell}");
+        }
+        assert_eq!(funds_block_unit("项目资金（万元）"), MoneyUnit::WanYuan);
+        assert_eq!(funds_block_unit("项目资金 ( 万 元 )"), MoneyUnit::WanYuan);
+        assert_eq!(funds_block_unit("项目资金（元）"), MoneyUnit::Yuan);
+        assert_eq!(funds_block_unit("项目资金（万）"), MoneyUnit::Yuan);
+    }
+
+    #[test]
     fn header_labels_survive_spacing_and_colons() {
         assert_eq!(header_field("项目资金 (元)"), Some(Field::FundsBlock));
         assert_eq!(header_field("项目资金（万元）"), Some(Field::FundsBlock));
@@ -1001,6 +1041,24 @@ mod tests {
             t in "[ \u{3000}*★：:其中市县（）()区级财政资金单位自筹实施期年度总额他省央12.0]{0,12}"
         ) {
             proptest::prop_assert_eq!(funds_row(&t), funds_label(&t));
+        }
+
+        /// The quick tests of the funds block's first line read what normalising reads.
+        #[test]
+        fn annual_totals_and_units_are_read_as_before(
+            before in "[ \u{3000}*★＊(]{0,3}",
+            label in proptest::sample::select(vec![
+                "年度资金总额", "年 度预算", "年度本级预算", "年度目标", "实施期资金总额",
+                "项目资金", "", "年", "万元",
+            ]),
+            after in "[ \u{3000}：:（）()万元12]{0,6}",
+        ) {
+            let t = format!("{before}{label}{after}");
+            let n = normalize(&t);
+            let total = ANNUAL_TOTALS.iter().any(|p| n.starts_with(p));
+            proptest::prop_assert_eq!(is_annual_total(&t), total);
+            let unit = if n.contains("万元") { MoneyUnit::WanYuan } else { MoneyUnit::Yuan };
+            proptest::prop_assert_eq!(funds_block_unit(&t), unit);
         }
 
         /// The quick tests for `项目资金` and the sign-off's labels turn away only cells that
