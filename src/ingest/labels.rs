@@ -1110,8 +1110,11 @@ mod tests {
             assert!(!may_be_funds_block(cell), "{cell}");
             assert!(!may_be_principal_or_handler(cell), "{cell}");
         }
-        // `项目负责人` starts as `项目资金` does: only the full lookup tells them apart.
+        // Nor is a cell of another field with another first character; but `项目资金` passes
+        // the sign-off's test, since `项目负责人` starts as it does: only the full lookup
+        // tells them apart.
         assert!(!may_be_principal_or_handler("联系电话"));
+        assert!(may_be_principal_or_handler("项目资金"));
         assert!(!may_be_funds_block("负责人"));
     }
 
