@@ -36,7 +36,7 @@
 
 use super::engine::Settings;
 use super::eval::{HalfCtx, Period};
-use super::expr::{Expr, Node};
+use super::expr::{Expr, FieldKey, Node, RowText};
 use super::pack::{ParamValue, Part, Rule, Scope};
 use crate::model::QuickMap;
 use smallvec::SmallVec;
@@ -84,19 +84,20 @@ impl Reads {
         Reads(self.0 & !other.0)
     }
 
-    /// What reading `row.<field>` reads of the row, as `eval::half_field` computes it (a change
-    /// there is a change here); `None` for a field this analysis does not know, which keeps
-    /// the rule out of the cache.
-    fn of_field(field: &str) -> Option<Reads> {
-        Some(match field {
-            "period" => Reads::PERIOD,
+    /// What reading `row.<field>` reads of the row, by the field's key (the names are spelled
+    /// once, in [`FieldKey`]), as `eval::half_field` computes it (a change there is a change
+    /// here); `None` for a field this analysis does not know, which keeps the rule out of the
+    /// cache.
+    fn of_field(field: Option<FieldKey>) -> Option<Reads> {
+        Some(match field? {
+            FieldKey::Row(RowText::Period) => Reads::PERIOD,
             // The 一级指标 is the 二级指标's parent where that is known, else the cell.
-            "level1" => Reads::LEVEL1.with(Reads::LEVEL2),
-            "level2" => Reads::LEVEL2,
-            "name" => Reads::NAME,
+            FieldKey::Row(RowText::Level1) => Reads::LEVEL1.with(Reads::LEVEL2),
+            FieldKey::Row(RowText::Level2) => Reads::LEVEL2,
+            FieldKey::Row(RowText::Name) => Reads::NAME,
             // The typed value is parsed from the text, with the columns beside it if any.
-            "text" | "written" | "value" => Reads::TEXT,
-            "expected" => Reads::LEVEL2.with(Reads::TEXT),
+            FieldKey::Row(RowText::Text | RowText::Written) | FieldKey::Value => Reads::TEXT,
+            FieldKey::Expected => Reads::LEVEL2.with(Reads::TEXT),
             _ => return None,
         })
     }
@@ -243,11 +244,11 @@ fn walk<'n>(item: Item, node: &'n Node, bound: &mut Vec<&'n str>, acc: &mut Read
     match &node.expr {
         // `row.text`; `pair.annual.name`.
         Expr::Field(base, field) if item == Item::Row && is_item(base, bound) => {
-            *acc = acc.with(Reads::of_field(field)?);
+            *acc = acc.with(Reads::of_field(field.key())?);
         }
         Expr::Field(base, field) if item == Item::Pair => match &base.expr {
             Expr::Field(pair, side) if is_item(pair, bound) => {
-                *acc = acc.with(Reads::of_field(field)?.of_side(side)?);
+                *acc = acc.with(Reads::of_field(field.key())?.of_side(side)?);
             }
             // `pair.annual` handed whole to a function: all of that half.
             Expr::Var(_) if is_item(base, bound) => {
@@ -1481,6 +1482,7 @@ mod tests {
     /// left out of the cache for reading a field added later.
     #[test]
     fn every_field_of_a_row_is_known() {
+        use crate::rules::expr::Vocabulary;
         let fields = crate::rules::types::FIELDS.iter();
         let row: Vec<&str> = fields
             .filter(|(of, ..)| *of == crate::rules::types::Ty::Half)
@@ -1488,7 +1490,7 @@ mod tests {
             .collect();
         assert_eq!(row.len(), 8);
         for name in row {
-            assert!(Reads::of_field(name).is_some(), "{name}");
+            assert!(Reads::of_field(FieldKey::of(name)).is_some(), "{name}");
         }
     }
 
