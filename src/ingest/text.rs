@@ -388,9 +388,18 @@ fn continues(prev: &Form, form: &Form) -> bool {
         && form.funds_implementation.total.value == prev.funds_implementation.total.value
 }
 
-/// Forms read at a time: enough to keep the threads busy, few enough that pages waiting to be
-/// joined hold little memory.
-const FORMS_PER_BLOCK: usize = 256;
+/// Forms read at a time: enough to keep the threads busy between one block and the next (a
+/// block is read in parallel, then judged in parallel), so some sixteen for each of the pool's
+/// threads; few enough that pages waiting to be joined hold little memory. Not fewer than
+/// [`FORMS_PER_BLOCK_MIN`]: each block's run of the rules is set up anew.
+fn forms_per_block() -> usize {
+    (16 * rayon::current_num_threads()).max(FORMS_PER_BLOCK_MIN)
+}
+
+/// Blocks of 256 forms (a whole file of the bench's corpus) cost 0.4% more instructions a form
+/// than blocks of 32, mostly in growing and merging the block's findings; blocks of 8 cost 0.4%
+/// more too, in setting up the rules' runs (docs/performance.md, forty-first session).
+const FORMS_PER_BLOCK_MIN: usize = 32;
 
 /// Text read at a time (a block holds one form at least): a form's model is many times its
 /// text (a row of thirty bytes, some 380), and a reader whose forms are let go once handed
@@ -401,7 +410,7 @@ const BYTES_PER_BLOCK: usize = 512 << 10;
 /// How many forms the next block reads, given the lengths of the sections left to read.
 fn block_len(sections: impl Iterator<Item = usize>) -> usize {
     let (mut forms, mut bytes) = (0, 0);
-    for len in sections.take(FORMS_PER_BLOCK) {
+    for len in sections.take(forms_per_block()) {
         forms += 1;
         bytes += len;
         if bytes >= BYTES_PER_BLOCK {
@@ -1462,7 +1471,7 @@ mod tests {
             "/tests/fixtures/other_issuer_single_period.txt"
         ))
         .expect("the fixture is in tests/fixtures");
-        let pages = FORMS_PER_BLOCK + 44;
+        let pages = forms_per_block() + 44;
         let calls = read_handing(&page.repeat(pages));
         let rows_a_page = read(&page).forms[0].indicators.len();
         assert!(rows_a_page * pages <= MAX_GRID_LINES);
