@@ -558,17 +558,22 @@ fn resolve(
                 .map_or(Cell::missing(h.gap), |(t, s)| Cell::new(t, s)),
             extras: std::mem::take(&mut h.extras).into_boxed_slice(),
         };
-        let implementation = r.left.as_mut().map(|h| build(h, &left[i]));
-        let annual = r.right.as_mut().map(|h| build(h, &right[i]));
-        // A single-period grid's one column is stored as the annual half.
-        let (implementation, annual) = match (layout, implementation, annual) {
-            (GridLayout::SinglePeriod, only, None) => (None, only),
-            (_, implementation, annual) => (implementation.map(Box::new), annual),
-        };
-        rows.push(IndicatorRow {
-            span: r.span,
-            implementation,
-            annual,
+        // Each half built where the row holds it: built first and moved into the row (and the
+        // 实施期 half into its box), each half was copied several times over.
+        rows.push(match (layout, &mut r.left, &mut r.right) {
+            // A single-period grid's one column is stored as the annual half.
+            (GridLayout::SinglePeriod, only, None) => IndicatorRow {
+                span: r.span,
+                implementation: None,
+                annual: only.as_mut().map(|h| build(h, &left[i])),
+            },
+            (_, implementation, annual) => IndicatorRow {
+                span: r.span,
+                implementation: implementation
+                    .as_mut()
+                    .map(|h| Box::new(build(h, &left[i]))),
+                annual: annual.as_mut().map(|h| build(h, &right[i])),
+            },
         });
     }
     // Let go before the checks' findings are made: a long grid's raw rows are some 300 bytes
