@@ -390,16 +390,21 @@ fn continues(prev: &Form, form: &Form) -> bool {
 
 /// Forms read at a time: enough to keep the threads busy between one block and the next (a
 /// block is read in parallel, then judged in parallel), so some sixteen for each of the pool's
-/// threads; few enough that pages waiting to be joined hold little memory. Not fewer than
-/// [`FORMS_PER_BLOCK_MIN`]: each block's run of the rules is set up anew.
+/// threads; few enough that pages waiting to be joined hold little memory, so never more than
+/// [`FORMS_PER_BLOCK_MAX`]. Not fewer than [`FORMS_PER_BLOCK_MIN`]: each block's run of the
+/// rules is set up anew.
 fn forms_per_block() -> usize {
-    (16 * rayon::current_num_threads()).max(FORMS_PER_BLOCK_MIN)
+    (16 * rayon::current_num_threads()).clamp(FORMS_PER_BLOCK_MIN, FORMS_PER_BLOCK_MAX)
 }
 
 /// Blocks of 256 forms (a whole file of the bench's corpus) cost 0.4% more instructions a form
 /// than blocks of 32, mostly in growing and merging the block's findings; blocks of 8 cost 0.4%
 /// more too, in setting up the rules' runs (docs/performance.md, forty-first session).
 const FORMS_PER_BLOCK_MIN: usize = 32;
+
+/// The blocks every machine read before blocks grew with the pool: what a block may hold
+/// waiting for its last page to be joined stays what it was on any number of threads.
+const FORMS_PER_BLOCK_MAX: usize = 256;
 
 /// Text read at a time (a block holds one form at least): a form's model is many times its
 /// text (a row of thirty bytes, some 380), and a reader whose forms are let go once handed
