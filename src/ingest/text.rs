@@ -394,12 +394,18 @@ fn continues(prev: &Form, form: &Form) -> bool {
 /// [`FORMS_PER_BLOCK_MAX`]. Not fewer than [`FORMS_PER_BLOCK_MIN`]: each block's run of the
 /// rules is set up anew.
 fn forms_per_block() -> usize {
-    (16 * rayon::current_num_threads()).clamp(FORMS_PER_BLOCK_MIN, FORMS_PER_BLOCK_MAX)
+    (FORMS_PER_THREAD * rayon::current_num_threads())
+        .clamp(FORMS_PER_BLOCK_MIN, FORMS_PER_BLOCK_MAX)
 }
 
-/// Blocks of 256 forms (a whole file of the bench's corpus) cost 0.4% more instructions a form
-/// than blocks of 32, mostly in growing and merging the block's findings; blocks of 8 cost 0.4%
-/// more too, in setting up the rules' runs (docs/performance.md, forty-first session).
+/// Forms a block gives each of the pool's threads. On one thread, blocks of 8, 16 and 32
+/// forms cost within 0.4% of one another a form; blocks of 256 (a whole file of the bench's
+/// corpus) cost 0.4% more than 32, mostly in growing and merging the block's findings
+/// (docs/performance.md, forty-first session).
+const FORMS_PER_THREAD: usize = 16;
+
+/// Smaller blocks cost more again, in setting up each block's run of the rules: blocks of 8
+/// cost 0.4% more a form than blocks of 32.
 const FORMS_PER_BLOCK_MIN: usize = 32;
 
 /// The blocks every machine read before blocks grew with the pool: what a block may hold
