@@ -322,6 +322,65 @@ fn cells_of_a_million_characters() {
     assert_eq!(v["summary"]["forms"], 1, "{}", v["summary"]);
 }
 
+/// A 项目名称 and an 指标值 of a million characters: each finding quotes their first hundred
+/// characters and how many there are, so every format's report stays the size of a page.
+/// Quoted whole, they made each finding megabytes long, and the human report took 230 MB to
+/// wrap a name of 9 MB.
+#[test]
+fn findings_quote_the_start_of_a_cell_of_a_million_characters() {
+    let million = "测".repeat(1_000_000);
+    let text = good_form()
+        .replacen(
+            "省级党员教育培训经费\t",
+            &format!("省级党员教育培训经费{million}\t"),
+            1,
+        )
+        .replacen("有效提升\t", &format!("有效提升{million}\t"), 1);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("long.txt"), &text).unwrap();
+    let (_, v) = check(dir.path(), &["long.txt"]);
+    assert_eq!(v["summary"]["forms"], 1, "{}", v["summary"]);
+    let hundred = |start: &str| {
+        let rest = std::iter::repeat('测');
+        start.chars().chain(rest).take(100).collect::<String>()
+    };
+    let name = format!("{}…（共 1000010 字）", hundred("省级党员教育培训经费"));
+    let diagnostics = v["diagnostics"].as_array().unwrap();
+    assert!(
+        diagnostics.iter().all(|d| d["form"] == name.as_str()),
+        "{v}"
+    );
+    let value = format!("{}…（共 1000004 字）", hundred("有效提升"));
+    // The value is V020's (a direction only) and V015's (a doubled run of 测): both quote it cut.
+    let quoting: Vec<&str> = diagnostics
+        .iter()
+        .filter(|d| d["line"] == 27 && d["column"] == 20)
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(quoting.len(), 2, "{v}");
+    assert!(
+        quoting.iter().all(|m| m.contains(&format!("值“{value}”"))),
+        "{quoting:?}"
+    );
+    assert!(diagnostics
+        .iter()
+        .all(|d| d["message"].as_str().unwrap().chars().count() < 600));
+    // Each report is the size of the same form's with its cells as printed, give or take the
+    // quotes and one more finding (SARIF describes every rule, whatever was found).
+    std::fs::write(dir.path().join("good.txt"), good_form()).unwrap();
+    for format in ["json", "sarif", "human", "github", "html"] {
+        let size = |file| {
+            let args = ["check", "--no-config", "--format", format, file];
+            kpilint_in(Some(dir.path()), &args).stdout.len()
+        };
+        let (long, good) = (size("long.txt"), size("good.txt"));
+        assert!(
+            long < good + (16 << 10),
+            "{format}: {long} bytes, {good} as printed"
+        );
+    }
+}
+
 /// 2,000 rows (as many as a grid is read) whose names share a long start: pairing the
 /// 实施期 and 年度 halves must not compare every two names character by character.
 #[test]

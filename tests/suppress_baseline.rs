@@ -78,6 +78,38 @@ reason = "旧的抑制"
     assert!(stderr.contains("reason"), "{stderr}");
 }
 
+/// A 项目名称 past 200 characters is carried cut (docs/output.md); a suppression that names it
+/// in full still matches the findings on it.
+#[test]
+fn a_suppression_names_a_long_form_in_full() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(CORPUS).unwrap();
+    // The first form of the disclosure (lines 902–933), which has an F004 finding.
+    let form: Vec<&str> = text.lines().skip(901).take(32).collect();
+    let name = format!("省级党员教育培训经费{}", "甲".repeat(290));
+    let form = form
+        .join("\n")
+        .replacen("省级党员教育培训经费\t", &format!("{name}\t"), 1);
+    std::fs::write(dir.path().join("long.txt"), form + "\n").unwrap();
+    let (_, before, _) = check(dir.path(), &["--no-config", "long.txt"]);
+    let cut = format!("省级党员教育培训经费{}…（共 300 字）", "甲".repeat(90));
+    assert!(
+        codes_for(&before, &cut).contains(&"F004".to_owned()),
+        "{before}"
+    );
+    std::fs::write(
+        dir.path().join("kpilint.toml"),
+        format!("[[suppress]]\ncode = \"F004\"\nform = \"{name}\"\nreason = \"已确认\"\n"),
+    )
+    .unwrap();
+    let (_, after, _) = check(dir.path(), &["long.txt"]);
+    let codes = codes_for(&after, &cut);
+    assert!(!codes.contains(&"F004".to_owned()), "{after}");
+    assert_eq!(codes.len() + 1, codes_for(&before, &cut).len(), "{after}");
+    let unused = after["diagnostics"].as_array().unwrap();
+    assert!(unused.iter().all(|d| d["code"] != "U001"), "{after}");
+}
+
 #[test]
 fn a_baseline_hides_known_findings_even_after_lines_move() {
     let dir = tempfile::tempdir().unwrap();

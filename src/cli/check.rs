@@ -2,7 +2,7 @@
 
 use super::baseline::Baseline;
 use super::{config, CheckArgs, ColorChoice, Format, EXIT_ERRORS, EXIT_TROUBLE};
-use crate::diagnostics::{codes, Diagnostic, Label};
+use crate::diagnostics::{codes, quoted, Diagnostic, Label};
 use crate::fix;
 use crate::ingest;
 use crate::lint::Linter;
@@ -583,7 +583,8 @@ fn suppress_in(list: &[Suppression], used: &mut [bool], r: &mut FileReport) {
         let hit = list.iter().position(|s| {
             s.code.eq_ignore_ascii_case(&d.code)
                 && match d.form.as_deref() {
-                    Some(form) => form == s.form,
+                    // A long name is carried cut: the suppression's is cut alike.
+                    Some(form) => form == quoted(&s.form),
                     // Findings on budget tables and prose belong to no form: the
                     // suppression names the table, code or project its message names.
                     None => !s.form.is_empty() && d.message.contains(&s.form),

@@ -11,7 +11,7 @@ pub use findings::{order, sort, spill_failed, Findings};
 
 use crate::model::Span;
 use serde::Serialize;
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -85,6 +85,57 @@ macro_rules! shared {
             std::sync::OnceLock::new();
         SHARED.get_or_init(|| $text.into()).clone()
     }};
+}
+
+/// The most characters of a cell's text a finding quotes, in its message or as its form's
+/// name. The disclosure's longest quote is 90 characters and its longest 项目名称 44; a cell of
+/// megabytes, quoted whole, made each finding on it megabytes long in every format, and the
+/// human report took some twenty times that in memory to wrap it.
+pub const QUOTE_MAX_CHARS: usize = 200;
+
+/// The characters kept of a longer text: enough to tell which cell it is.
+const QUOTE_KEPT_CHARS: usize = 100;
+
+/// `text` as a finding quotes it: whole up to [`QUOTE_MAX_CHARS`] characters; past that, its
+/// first characters and how many it has (`测测…（共 3000000 字）`).
+pub fn quoted(text: &str) -> std::borrow::Cow<'_, str> {
+    match clip_point(text) {
+        None => text.into(),
+        Some((keep, total)) => format!("{}…（共 {total} 字）", &text[..keep]).into(),
+    }
+}
+
+/// [`quoted`] for the text written to `out` from byte `from` on (a part of a message being
+/// written), clipped where it lies.
+pub fn quote_from(out: &mut String, from: usize) {
+    if let Some((keep, total)) = clip_point(&out[from..]) {
+        out.truncate(from + keep);
+        let _ = write!(out, "…（共 {total} 字）");
+    }
+}
+
+/// A form's name as its findings carry it ([`Diagnostic::form`]), [`quoted`].
+pub fn form_name(name: &str) -> Shared {
+    Shared::from(quoted(name).as_ref())
+}
+
+/// Where [`quoted`] cuts `text` (bytes kept) and how many characters it has, if it is longer
+/// than [`QUOTE_MAX_CHARS`].
+fn clip_point(text: &str) -> Option<(usize, usize)> {
+    // No character is less than a byte: most quotes are settled by their length alone. The
+    // rest (a name of seventy characters is 210 bytes) are counted a word at a time.
+    if text.len() <= QUOTE_MAX_CHARS {
+        return None;
+    }
+    let total = text.chars().count();
+    if total <= QUOTE_MAX_CHARS {
+        return None;
+    }
+    let keep = text
+        .char_indices()
+        .nth(QUOTE_KEPT_CHARS)
+        .map_or(text.len(), |(at, _)| at);
+    Some((keep, total))
 }
 
 /// A finding's code (`S003`, `F001`): shared with its rule, since a large file has tens of
@@ -180,7 +231,8 @@ pub struct Diagnostic {
     pub primary: Label,
     /// The other cells involved.
     pub secondary: Vec<Label>,
-    /// The 项目名称 of the form the finding belongs to.
+    /// The 项目名称 of the form the finding belongs to, cut past [`QUOTE_MAX_CHARS`]
+    /// characters ([`form_name`]).
     pub form: Option<Shared>,
     /// Boxed: few findings have one, and every finding would carry its size.
     pub fix: Option<Box<Fix>>,
@@ -240,7 +292,7 @@ impl Diagnostic {
     }
 
     pub fn with_form(mut self, form: Option<&str>) -> Self {
-        self.form = form.map(Shared::from);
+        self.form = form.map(form_name);
         self
     }
 }
@@ -248,6 +300,35 @@ impl Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A cell of a million characters is quoted by its start and its length; a real one whole.
+    #[test]
+    fn quotes_are_whole_up_to_the_limit_then_cut_with_their_length() {
+        let at_limit = "测".repeat(QUOTE_MAX_CHARS);
+        assert_eq!(quoted(&at_limit), at_limit.as_str());
+        assert!(matches!(quoted("≥95%"), std::borrow::Cow::Borrowed("≥95%")));
+        // Long in bytes, not in characters: whole.
+        assert_eq!(quoted(&"测".repeat(150)), "测".repeat(150));
+        let long = format!("有效提升{}", "测".repeat(1_000_000));
+        let q = quoted(&long);
+        assert_eq!(q, format!("有效提升{}…（共 1000004 字）", "测".repeat(96)));
+        assert_eq!(
+            quoted(&"x".repeat(QUOTE_MAX_CHARS + 1)),
+            format!("{}…（共 201 字）", "x".repeat(100))
+        );
+        // A part of a message, clipped where it lies; what was written before it stays.
+        let mut message = "指标值“".to_owned();
+        let from = message.len();
+        message.push_str(&long);
+        quote_from(&mut message, from);
+        message.push('”');
+        assert_eq!(message, format!("指标值“{q}”"));
+        let mut short = "“".to_owned();
+        short.push_str("有效");
+        quote_from(&mut short, 3);
+        assert_eq!(short, "“有效");
+        assert_eq!(&*form_name(&long), &*q);
+    }
 
     /// Findings of one built-in code hold one copy of its code, name and help, and a label
     /// written once in the source is one text however many findings carry it.

@@ -9,7 +9,7 @@
 
 use super::cells::{squeeze, squeeze_text, Line, RawCell};
 use super::labels::{self, Column, Field, GridLabel};
-use crate::diagnostics::{codes, Diagnostic, Label, Shared};
+use crate::diagnostics::{codes, form_name, quoted, Diagnostic, Label};
 use crate::model::{Cell, ExtraCell, GridLayout, IndicatorHalf, IndicatorRow, Span, Text};
 use smallvec::SmallVec;
 
@@ -207,7 +207,7 @@ pub fn read_rows(
     }
     if let Some(first) = unplaced.first() {
         let span = unplaced.iter().fold(first.span, |s, c| s.cover(c.span));
-        let texts: Vec<&str> = unplaced.iter().take(3).map(|c| c.text).collect();
+        let texts: Vec<_> = unplaced.iter().take(3).map(|c| quoted(c.text)).collect();
         diagnostics.push(
             Diagnostic::new(
                 &codes::UNPLACED_CELLS,
@@ -664,20 +664,20 @@ pub(crate) fn check_rows(
                 (Some(name), None) => diagnostics.push(
                     Diagnostic::new(
                         &codes::INDICATOR_WITHOUT_VALUE,
-                        format!("{period}三级指标“{name}”没有指标值"),
+                        format!("{period}三级指标“{}”没有指标值", quoted(name)),
                         Label::new(h.value.span, crate::shared!("此处应有指标值")),
                     )
                     .with_secondary(Label::new(h.name.span, crate::shared!("三级指标"))),
                 ),
                 (None, Some(value)) => diagnostics.push(Diagnostic::new(
                     &codes::VALUE_WITHOUT_NAME,
-                    format!("{period}指标值“{value}”没有三级指标名称"),
+                    format!("{period}指标值“{}”没有三级指标名称", quoted(value)),
                     Label::new(h.value.span, crate::shared!("无名称的指标值")),
                 )),
                 _ => continue,
             }
             if let Some(d) = diagnostics.last_mut() {
-                d.form = form.map(|f| shared_form.get_or_insert_with(|| Shared::from(f)).clone());
+                d.form = form.map(|f| shared_form.get_or_insert_with(|| form_name(f)).clone());
             }
         }
     }

@@ -9,7 +9,7 @@
 //! must never silently leave a cell empty.
 
 use super::Ingested;
-use crate::diagnostics::{codes, Diagnostic, Label, Severity};
+use crate::diagnostics::{codes, quoted, Diagnostic, Label, Severity};
 use crate::model::{
     Cell, DepartmentSection, Document, Form, FormKind, Funds, GridLayout, IndicatorHalf,
     IndicatorRow, KeyTask, LabelledAmount, LabelledValue, LineIndex, MoneyUnit, Span, Text,
@@ -181,7 +181,11 @@ impl<'t> Reader<'t> {
                     let names: Vec<&str> = known.iter().map(|(n, _)| *n).collect();
                     self.error(
                         span,
-                        format!("{what}没有字段“{key}”（可用：{}）", names.join("、")),
+                        format!(
+                            "{what}没有字段“{}”（可用：{}）",
+                            quoted(&key),
+                            names.join("、")
+                        ),
                     );
                 }
             }
@@ -210,7 +214,7 @@ impl<'t> Reader<'t> {
         {
             Some(d) => Cell::new(d, span),
             None => {
-                self.error(span, format!("“{key}”应为金额，这里是“{s}”"));
+                self.error(span, format!("“{key}”应为金额，这里是“{}”", quoted(&s)));
                 Cell::missing(span)
             }
         }
@@ -380,7 +384,7 @@ impl<'t> Reader<'t> {
                         Some("department" | "部门") => f.kind = FormKind::Department,
                         Some(other) => self.error(
                             c.span,
-                            format!("kind 应为 project 或 department，这里是“{other}”"),
+                            format!("kind 应为 project 或 department，这里是“{}”", quoted(other)),
                         ),
                     }
                 }

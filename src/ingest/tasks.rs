@@ -9,7 +9,7 @@
 
 use super::cells::{squeeze, Line, RawCell};
 use super::text::{parse_amount, Amount};
-use crate::diagnostics::{codes, Diagnostic, Label};
+use crate::diagnostics::{codes, quoted, Diagnostic, Label};
 use crate::model::{Cell, KeyTask, MoneyUnit, Span};
 use rust_decimal::Decimal;
 
@@ -168,7 +168,12 @@ pub fn read(
                     diagnostics.push(
                         Diagnostic::new(
                             &codes::FUNDS_NOT_A_NUMBER,
-                            format!("“{label}”的{}“{}”不是数字", column.name(), cell.text),
+                            format!(
+                                "“{}”的{}“{}”不是数字",
+                                quoted(&label),
+                                column.name(),
+                                quoted(cell.text)
+                            ),
                             Label::new(cell.span, "应为金额"),
                         )
                         .with_form(form),

@@ -9,7 +9,7 @@ use super::cells::{self, squeeze, squeeze_text, Line, RawCell};
 use super::grid::{self, GridHeader};
 use super::labels::{self, Field, FundsRow};
 use super::{prose, tables, tasks};
-use crate::diagnostics::{codes, Diagnostic, Label};
+use crate::diagnostics::{codes, quoted, Diagnostic, Label};
 use crate::model::{
     BudgetTable, Cell, DepartmentRef, Form, FormKind, Funds, IndicatorHalf, IndicatorRow,
     LabelledAmount, LabelledValue, MoneyUnit, ProseFigure, Span, TableSection, Text,
@@ -297,8 +297,11 @@ pub fn read(text: &str, finished: super::FormSink<'_>) -> TextRead {
     for (section, range) in sections {
         let read = content_lines(text, range, MAX_SECTION_LINES);
         if let Some((at, lines)) = read.unread {
-            out.diagnostics
-                .push(too_long(&format!("“{}”", section.title), at, lines));
+            out.diagnostics.push(too_long(
+                &format!("“{}”", quoted(&section.title)),
+                at,
+                lines,
+            ));
         }
         out.diagnostics.extend(read.lines.wide().map(too_wide));
         out.tables
@@ -1076,7 +1079,7 @@ impl<'a> FormReader<'a> {
                 &codes::UNRECOGNISED_FORM,
                 format!(
                     "标题“{}”之后没有可识别的项目名称或绩效指标表",
-                    self.form.title.value.as_deref().unwrap_or("")
+                    quoted(self.form.title.value.as_deref().unwrap_or(""))
                 ),
                 Label::new(self.form.title.span, "表格标题"),
             ));
@@ -1174,8 +1177,8 @@ impl<'a> FormReader<'a> {
                         &codes::FUNDS_NOT_A_NUMBER,
                         format!(
                             "{side_name}“{}”的金额“{}”不是数字",
-                            squeeze(label.text),
-                            text.trim()
+                            quoted(&squeeze(label.text)),
+                            quoted(text.trim())
                         ),
                         Label::new(span, "应为金额"),
                     )
@@ -1240,7 +1243,11 @@ impl<'a> FormReader<'a> {
                         self.diagnostics.push(
                             Diagnostic::new(
                                 &codes::FUNDS_NOT_A_NUMBER,
-                                format!("“{}”的金额“{}”不是数字", squeeze(label.text), value.text),
+                                format!(
+                                    "“{}”的金额“{}”不是数字",
+                                    quoted(&squeeze(label.text)),
+                                    quoted(value.text)
+                                ),
                                 Label::new(value.span, "应为金额"),
                             )
                             .with_form(form),

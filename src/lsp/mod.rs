@@ -10,7 +10,7 @@ mod convert;
 mod transport;
 
 use crate::cli::config;
-use crate::diagnostics::Severity;
+use crate::diagnostics::{quoted, Severity};
 use crate::ingest;
 use crate::lint::{Linted, Linter, RuleCache};
 use crate::model::Span;
@@ -560,7 +560,7 @@ fn hover(server: &Server, p: &lsp_types::HoverParams) -> Option<Hover> {
                 // As the rules read it: with the comparator and unit columns beside the cell.
                 let (v, written) = crate::rules::eval::typed_value(h, text);
                 let j = crate::output::value::json(&v);
-                let mut md = format!("**指标值** `{}`", text);
+                let mut md = format!("**指标值** `{}`", quoted(text));
                 if let Some(w) = &written {
                     use crate::rules::eval::{read_with, UnitFrom};
                     let read = read_with(h, w, text);
@@ -573,7 +573,7 @@ fn hover(server: &Server, p: &lsp_types::HoverParams) -> Option<Hover> {
                         Some(UnitFrom::Name(_)) => with.push("名称写明的单位"),
                         None => {}
                     }
-                    md.push_str(&format!("（连同{}读作 `{w}`）", with.join("、")));
+                    md.push_str(&format!("（连同{}读作 `{}`）", with.join("、"), quoted(w)));
                 }
                 md.push_str(&format!("\n\n- 类型：{}", v.kind.name()));
                 for (k, label) in [
@@ -701,8 +701,13 @@ fn symbols(server: &Server, p: &lsp_types::DocumentSymbolParams) -> Vec<Document
         .map(|f| {
             #[allow(deprecated)]
             DocumentSymbol {
-                name: f.name_or_blank().to_owned(),
-                detail: f.implementing_unit.value.as_deref().map(String::from),
+                // An outline shows a line of each: a cell of megabytes is cut as findings cut it.
+                name: quoted(f.name_or_blank()).into_owned(),
+                detail: f
+                    .implementing_unit
+                    .value
+                    .as_deref()
+                    .map(|u| quoted(u).into_owned()),
                 kind: SymbolKind::MODULE,
                 tags: None,
                 deprecated: None,

@@ -4,7 +4,7 @@
 
 use super::stream::{Part, Piece, Pieces, Sink};
 use super::{form_index, FileReport, Tally};
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::diagnostics::{quoted, Diagnostic, Severity};
 use crate::model::{Cell, Document, Form, RowsKept, Span, Touched};
 use crate::rules::eval::format_number;
 use crate::spill::{self, Record, Spill};
@@ -85,8 +85,8 @@ impl FormEntry<'_> {
             .value
             .as_deref()
             .or_else(|| self.form.department.value.as_ref().map(|d| d.name.as_str()))
-            .unwrap_or("（未填实施单位）")
-            .to_owned()
+            .map_or("（未填实施单位）".into(), quoted)
+            .into_owned()
     }
 
     /// The funds a project form covers. A department form's total already contains its
@@ -240,7 +240,8 @@ fn cell_td<T>(cell: &Cell<T>, marks: &Marks, show: impl Fn(&T) -> String) -> Str
 }
 
 /// A cell of a form's section: its text (or that it is empty), marked if a finding points at
-/// it, as the primary place if any finding's primary label does.
+/// it, as the primary place if any finding's primary label does. A cell is marked whole, so a
+/// long one is shown as findings quote it.
 fn td(span: Span, text: Option<&str>, marks: &Marks) -> String {
     let class = match marks.hit(span) {
         Some(true) => r#" class="hit primary""#,
@@ -248,7 +249,7 @@ fn td(span: Span, text: Option<&str>, marks: &Marks) -> String {
         None => "",
     };
     match text {
-        Some(text) => format!("<td{class}>{}</td>", esc(text)),
+        Some(text) => format!("<td{class}>{}</td>", esc(&quoted(text))),
         None => format!("<td{class}><span class=\"muted\">（空）</span></td>"),
     }
 }
@@ -265,8 +266,8 @@ fn form_section(e: &FormEntry<'_>) -> String {
     let line = e.doc.line_col(f.span.start()).line;
     let mut s = format!(
         "\" data-form=\"{}\"><h3>{}<small> · {} · {}，第 {line} 行</small></h3>",
-        esc(f.display_name().unwrap_or("")),
-        esc(f.name_or_blank()),
+        esc(&quoted(f.display_name().unwrap_or(""))),
+        esc(&quoted(f.name_or_blank())),
         esc(&e.unit()),
         esc(&e.doc.path)
     );
@@ -590,7 +591,7 @@ fn form_part<'r>(doc: &'r Document, form: &'r Form, findings: Vec<&'r Diagnostic
     let shown = (!e.findings.is_empty()).then(|| {
         let brief = format!(
             "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            esc(form.display_name().unwrap_or("")),
+            esc(&quoted(form.display_name().unwrap_or(""))),
             esc(&unit),
             e.errors,
             e.warnings,

@@ -2,7 +2,7 @@
 
 use super::stream::{Part, Sink};
 use super::{form_at, FileReport, Summary, Tally};
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::diagnostics::{quoted, Diagnostic, Severity};
 use crate::model::{Document, Span};
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, MietteError,
@@ -547,7 +547,7 @@ fn render_laid_out(
     let mut help = d.help().unwrap_or_default().to_owned();
     if let Some(form) = form_at(doc, d.primary.span.start()) {
         let line = doc.line_col(form.span.start()).line;
-        let name = form.name_or_blank();
+        let name = quoted(form.name_or_blank());
         if !help.is_empty() {
             help.push('\n');
         }

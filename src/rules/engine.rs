@@ -13,7 +13,9 @@ use super::expr::{BinOp, Expr, Node, NO_SLOT};
 use super::pack::{Compiled, LabelExpr, ParamValue, Part, Rule, Scope};
 use super::rowtest::PairTexts;
 use super::verdict::{On, Ran, Reads, Verdicts};
-use crate::diagnostics::{codes, Diagnostic, Edit, Fix, Label, Severity, Shared};
+use crate::diagnostics::{
+    codes, quote_from, quoted, Diagnostic, Edit, Fix, Label, Severity, Shared,
+};
 use crate::model::{BudgetTable, Document, KeyTask, Span, TableRow};
 use rayon::prelude::*;
 use smallvec::SmallVec;
@@ -1397,7 +1399,9 @@ fn word<'r: 'a, 'a>(
             Part::Expr(c) => {
                 let v = ev.eval(&c.node, env);
                 let v = v.map_err(|e| Box::new((e, c.clone())))?;
+                let from = scratch.len();
                 v.write_display(&mut scratch);
+                quote_from(&mut scratch, from);
             }
         }
     }
@@ -1479,7 +1483,8 @@ fn place<'r: 'a, 'a>(
         .iter()
         .filter_map(|v| {
             let span = v.span()?;
-            Some((span, l.label.clone().unwrap_or_else(|| v.display().into())))
+            let label = l.label.clone();
+            Some((span, label.unwrap_or_else(|| quoted(&v.display()).into())))
         })
         .collect())
 }
@@ -1493,8 +1498,9 @@ fn rule_error(rule: &Rule, e: &EvalError, expr: Compiled, item: &Item<'_>) -> Ru
         diagnostic: Diagnostic::new(
             &codes::RULE_EVALUATION,
             format!(
-                "规则 {} 在“{form}”的{}上运行出错：{}",
+                "规则 {} 在“{}”的{}上运行出错：{}",
                 rule.code,
+                quoted(form),
                 item.what.describe(),
                 e.message
             ),

@@ -121,7 +121,7 @@ impl<'a> FormCtx<'a> {
     /// The name findings about this form carry ([`Form::display_name`]).
     pub fn shared_name(&self) -> Option<Shared> {
         self.name
-            .get_or_init(|| self.form.display_name().map(Shared::from))
+            .get_or_init(|| self.form.display_name().map(crate::diagnostics::form_name))
             .clone()
     }
 
