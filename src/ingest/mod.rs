@@ -56,7 +56,7 @@ pub fn picked_up(path: &Path) -> bool {
 /// Workbook extensions, read through calamine.
 const WORKBOOKS: &[&str] = &["xlsx", "xlsm", "xls", "ods"];
 
-fn extension(path: &str) -> String {
+pub(crate) fn extension(path: &str) -> String {
     Path::new(path)
         .extension()
         .and_then(|e| e.to_str())
@@ -197,7 +197,7 @@ fn read_file_handing(path: &str, bytes: &[u8], finished: FormSink<'_>) -> Ingest
     if matches!(ext.as_str(), "yaml" | "yml" | "json") {
         return match decode::decode(bytes) {
             Ok(d) => {
-                let mut ing = structured::read(path, d.text);
+                let mut ing = structured::read_handing(path, d.text, finished);
                 ing.document.fingerprint = crate::model::fingerprint(bytes);
                 ing.diagnostics.extend(d.diagnostics);
                 ing

@@ -492,8 +492,17 @@ impl<'t> Reader<'t> {
 /// Reads a YAML or JSON file of forms: one form, a list of forms, `forms: [...]`, or a
 /// stream of YAML documents.
 pub fn read(path: &str, text: String) -> Ingested {
+    read_handing(path, text, &mut super::keep)
+}
+
+/// Forms handed over at a time ([`super::FormSink`]).
+const FORMS_PER_HANDOVER: usize = 64;
+
+/// [`read`], handing the forms over as they are read. A list of forms is parsed one form at a
+/// time and each form's parsed tree let go once the form is built: parsed whole, a 10 MB file
+/// of 13,000 small forms held 370 MB of trees (the text reader holds a block of forms at most).
+pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> Ingested {
     let mut diagnostics = Vec::new();
-    let mut values = Vec::new();
     if let Some(at) = too_deep(&text) {
         diagnostics.push(Diagnostic::new(
             &codes::STRUCTURED_INVALID,
@@ -513,21 +522,6 @@ pub fn read(path: &str, text: String) -> Ingested {
             unreadable: true,
         };
     }
-    for doc in serde_yaml::Deserializer::from_str(&text) {
-        match <Value as serde::Deserialize>::deserialize(doc) {
-            Ok(v) => values.push(v),
-            Err(e) => {
-                let at = e.location().map_or(0, |l| l.index()).min(text.len());
-                let at = crate::model::floor_char_boundary(&text, at);
-                diagnostics.push(Diagnostic::new(
-                    &codes::STRUCTURED_INVALID,
-                    format!("无法读取表单：{}", yaml_reason(&e)),
-                    Label::new(Span::empty(at), "此处"),
-                ));
-                break;
-            }
-        }
-    }
     let mut reader = Reader {
         loc: Locator {
             text: &text,
@@ -536,24 +530,46 @@ pub fn read(path: &str, text: String) -> Ingested {
         diagnostics: Vec::new(),
     };
     let mut forms = Vec::new();
-    for v in &values {
-        let list: Vec<&Value> = match v {
-            Value::Sequence(items) => items.iter().collect(),
-            Value::Mapping(m) if m.len() == 1 && m.contains_key("forms") => match &m["forms"] {
-                Value::Sequence(items) => items.iter().collect(),
-                _ => Vec::new(),
-            },
-            Value::Null => Vec::new(),
-            other => vec![other],
+    let mut handed = 0;
+    // A macro, not a closure: each stream borrows the reader and the forms anew.
+    macro_rules! stream {
+        () => {
+            Stream {
+                reader: &mut reader,
+                forms: &mut forms,
+                handed: &mut handed,
+                finished: &mut *finished,
+                listed: false,
+            }
         };
-        for item in list {
-            forms.push(reader.form(item));
+    }
+    let failed = |at: usize, reason: String| {
+        let at = crate::model::floor_char_boundary(&text, at.min(text.len()));
+        Diagnostic::new(
+            &codes::STRUCTURED_INVALID,
+            format!("无法读取表单：{reason}"),
+            Label::new(Span::empty(at), "此处"),
+        )
+    };
+    // JSON is read as it is parsed. The YAML parser first loads a whole document's events (a
+    // list of 13,000 forms took 200 MB), so a long YAML file is best a stream of documents.
+    if super::extension(path) == "json" {
+        let mut de = serde_json::Deserializer::from_str(&text);
+        let read =
+            serde::de::DeserializeSeed::deserialize(stream!(), &mut de).and_then(|()| de.end());
+        if let Err(e) = read {
+            diagnostics.push(failed(json_offset(&text, &e), json_reason(&e)));
+        }
+    } else {
+        for doc in serde_yaml::Deserializer::from_str(&text) {
+            if let Err(e) = serde::de::DeserializeSeed::deserialize(stream!(), doc) {
+                let at = e.location().map_or(0, |l| l.index());
+                diagnostics.push(failed(at, yaml_reason(&e)));
+                break;
+            }
         }
     }
     diagnostics.extend(reader.diagnostics);
-    for f in &forms {
-        super::grid::check_rows(&f.indicators, f.display_name(), &mut diagnostics);
-    }
     let unreadable = diagnostics
         .iter()
         .any(|d| &*d.code == codes::STRUCTURED_INVALID.code && d.severity == Severity::Error)
@@ -570,6 +586,294 @@ pub fn read(path: &str, text: String) -> Ingested {
         },
         diagnostics,
         unreadable,
+    }
+}
+
+/// One YAML document's forms, built one at a time as the parser reaches them: a list of
+/// forms, `forms: [...]`, or a form.
+struct Stream<'r, 't, 's> {
+    reader: &'r mut Reader<'t>,
+    forms: &'r mut Vec<Form>,
+    /// How many of `forms` were handed over.
+    handed: &'r mut usize,
+    finished: super::FormSink<'s>,
+    /// Reading the value of `forms:`, which must be a list of forms.
+    listed: bool,
+}
+
+impl Stream<'_, '_, '_> {
+    /// Builds the form `v` is, whose indicator rows past [`MAX_ROWS`] (`dropped` of them) were
+    /// not kept.
+    fn push(&mut self, v: &Value, dropped: usize) {
+        let form = self.reader.form(v);
+        if dropped > 0 {
+            let end = form.indicators.last().map_or(form.span, |r| r.span).end();
+            self.reader.diagnostics.push(
+                Diagnostic::new(
+                    &codes::TOO_MANY_ROWS,
+                    format!(
+                        "指标表有 {} 行，超过 {MAX_ROWS} 行，其余未读取",
+                        MAX_ROWS + dropped
+                    ),
+                    Label::new(Span::empty(end), "此后未读取"),
+                )
+                .with_form(form.display_name()),
+            );
+        }
+        super::grid::check_rows(
+            &form.indicators,
+            form.display_name(),
+            &mut self.reader.diagnostics,
+        );
+        self.forms.push(form);
+        if self.forms.len() - *self.handed >= FORMS_PER_HANDOVER {
+            (self.finished)(
+                &mut self.forms[*self.handed..],
+                &mut self.reader.diagnostics,
+            );
+            *self.handed = self.forms.len();
+        }
+    }
+
+    /// `forms:`'s value is something other than a list: no form is read from it.
+    fn not_a_list<E>(self) -> Result<(), E> {
+        let at = self.reader.loc.key("forms");
+        self.reader.error(at, "forms 应为表单的列表".into());
+        Ok(())
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Stream<'_, '_, '_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// A document that is a scalar is a form the reader reports; `forms:`'s value must be a list.
+macro_rules! as_form {
+    ($($method:ident($t:ty)),*) => {
+        $(fn $method<E: serde::de::Error>(mut self, v: $t) -> Result<(), E> {
+            match self.listed {
+                true => self.not_a_list(),
+                false => {
+                    self.push(&Value::from(v), 0);
+                    Ok(())
+                }
+            }
+        })*
+    };
+}
+
+impl<'de> serde::de::Visitor<'de> for Stream<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a form, a list of forms or forms: [...]")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        let mut dropped = 0;
+        while let Some(v) = seq.next_element_seed(Capped(&mut dropped))? {
+            self.push(&v, std::mem::take(&mut dropped));
+        }
+        Ok(())
+    }
+
+    /// A form; or, when `forms` is its first key, that key's list of forms, and then nothing
+    /// else (any other key is reported and not read).
+    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        if self.listed {
+            while map
+                .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                .is_some()
+            {}
+            return self.not_a_list();
+        }
+        let mut form = serde_yaml::Mapping::new();
+        let mut listed = false;
+        let mut dropped = 0;
+        while let Some(key) = map.next_key::<Value>()? {
+            if form.is_empty() && !listed && key.as_str() == Some("forms") {
+                listed = true;
+                map.next_value_seed(Stream {
+                    reader: &mut *self.reader,
+                    forms: &mut *self.forms,
+                    handed: &mut *self.handed,
+                    finished: &mut *self.finished,
+                    listed: true,
+                })?;
+                continue;
+            }
+            if listed {
+                map.next_value::<serde::de::IgnoredAny>()?;
+                let name = scalar(&key).unwrap_or_default();
+                let at = self.reader.loc.key(&name);
+                let message = format!("forms 之外的字段“{}”未读取", quoted(&name));
+                self.reader.error(at, message);
+                continue;
+            }
+            let value = match is_rows_key(&key) {
+                true => map.next_value_seed(Rows(&mut dropped))?,
+                false => map.next_value::<Value>()?,
+            };
+            form.insert(key, value);
+        }
+        if !listed {
+            self.push(&Value::Mapping(form), dropped);
+        }
+        Ok(())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        match self.listed {
+            true => self.not_a_list(),
+            false => Ok(()),
+        }
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
+        self.visit_unit()
+    }
+
+    as_form!(
+        visit_bool(bool),
+        visit_i64(i64),
+        visit_u64(u64),
+        visit_f64(f64),
+        visit_str(&str)
+    );
+}
+
+/// Indicator rows a structured form is read with, as a printed form's grid (`S008` past it):
+/// a real form has tens, and a file of one form with 100,000 rows held 250 MB as parsed.
+const MAX_ROWS: usize = super::text::MAX_GRID_LINES;
+
+/// Whether a form's key is its indicator rows' (`indicators`, `绩效指标`).
+fn is_rows_key(key: &Value) -> bool {
+    matches!(key.as_str(), Some("indicators" | "绩效指标"))
+}
+
+/// A form as parsed, its indicator rows past [`MAX_ROWS`] counted into `.0` and not kept.
+struct Capped<'a>(&'a mut usize);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Capped<'_> {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// A value that is not a mapping is kept as the parser gives it; the reader reports it.
+macro_rules! as_value {
+    ($($method:ident($t:ty)),*) => {
+        $(fn $method<E: serde::de::Error>(self, v: $t) -> Result<Value, E> {
+            Ok(Value::from(v))
+        })*
+    };
+}
+
+impl<'de> serde::de::Visitor<'de> for Capped<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a form")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut form = serde_yaml::Mapping::new();
+        while let Some(key) = map.next_key::<Value>()? {
+            let value = match is_rows_key(&key) {
+                true => map.next_value_seed(Rows(&mut *self.0))?,
+                false => map.next_value::<Value>()?,
+            };
+            form.insert(key, value);
+        }
+        Ok(Value::Mapping(form))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element::<Value>()? {
+            items.push(v);
+        }
+        Ok(Value::Sequence(items))
+    }
+
+    as_value!(
+        visit_bool(bool),
+        visit_i64(i64),
+        visit_u64(u64),
+        visit_f64(f64),
+        visit_str(&str)
+    );
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+}
+
+/// A form's indicator rows: the first [`MAX_ROWS`] kept, the rest counted into `.0`.
+struct Rows<'a>(&'a mut usize);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Rows<'_> {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Rows<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of indicator rows")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut rows = Vec::new();
+        while rows.len() < MAX_ROWS {
+            match seq.next_element::<Value>()? {
+                Some(row) => rows.push(row),
+                None => return Ok(Value::Sequence(rows)),
+            }
+        }
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+            *self.0 += 1;
+        }
+        Ok(Value::Sequence(rows))
+    }
+
+    // Anything else is not a list of rows: the reader reports it as such.
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(Value::Null)
+    }
+
+    as_value!(
+        visit_bool(bool),
+        visit_i64(i64),
+        visit_u64(u64),
+        visit_f64(f64),
+        visit_str(&str)
+    );
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
     }
 }
 
@@ -610,6 +914,27 @@ fn too_deep(text: &str) -> Option<usize> {
 }
 
 /// serde_yaml's message without its own location suffix (the label carries it).
+/// Where a JSON error was found: serde_json gives a line and a column of bytes, both from 1.
+fn json_offset(text: &str, e: &serde_json::Error) -> usize {
+    let line_start = match e.line() {
+        0 | 1 => 0,
+        n => text
+            .match_indices('\n')
+            .nth(n - 2)
+            .map_or(text.len(), |(i, _)| i + 1),
+    };
+    line_start + e.column().saturating_sub(1)
+}
+
+/// A JSON error's reason, without the place serde_json appends (the label gives it).
+fn json_reason(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.find(" at line ") {
+        Some(i) => s[..i].to_owned(),
+        None => s,
+    }
+}
+
 fn yaml_reason(e: &serde_yaml::Error) -> String {
     let s = e.to_string();
     match s.find(" at line ") {
@@ -660,6 +985,86 @@ mod tests {
         assert_eq!(&text[d.primary.span.range()], "nmae");
         let f = &ing.document.forms[0];
         assert_eq!(&text[f.name.span.range()], "甲");
+    }
+
+    /// A JSON form is read as it is parsed; an error points at its line and column.
+    #[test]
+    fn json_syntax_errors_point_at_their_place() {
+        let text = "[{\"name\": \"甲\"},\n {\"name\": \"乙\",, }]";
+        let ing = read("f.json", text.to_owned());
+        let d = &ing.diagnostics[0];
+        assert_eq!(d.code, "I009");
+        assert_eq!(&text[d.primary.span.start()..], ", }]", "{}", d.message);
+        assert!(!d.message.contains(" at line "), "{}", d.message);
+        // The form before the error is read.
+        assert_eq!(ing.document.forms.len(), 1);
+        assert!(!ing.unreadable);
+    }
+
+    /// Rows past the 2,000 a printed grid is read with are counted, reported and not kept,
+    /// in YAML and in JSON; the forms after the long one are read.
+    #[test]
+    fn rows_past_the_limit_are_reported_and_not_kept() {
+        let row = "{annual: {level2: 数量指标, name: 人数, value: 5人}}";
+        let rows = vec![row; MAX_ROWS + 5].join(", ");
+        let yaml =
+            format!("- {{name: 甲, indicators: [{rows}]}}\n- {{name: 乙, 绩效指标: [{row}]}}\n");
+        let json_row = r#"{"annual": {"level2": "数量指标", "name": "人数", "value": "5人"}}"#;
+        let json_rows = vec![json_row; MAX_ROWS + 5].join(", ");
+        let json = format!(
+            r#"{{"forms": [{{"name": "甲", "indicators": [{json_rows}]}}, {{"name": "乙"}}]}}"#
+        );
+        for (path, text) in [("f.yaml", yaml), ("f.json", json)] {
+            let ing = read(path, text.clone());
+            let forms = &ing.document.forms;
+            assert_eq!(forms.len(), 2, "{path}");
+            assert_eq!(forms[0].indicators.len(), MAX_ROWS, "{path}");
+            let s008: Vec<_> = ing
+                .diagnostics
+                .iter()
+                .filter(|d| d.code == "S008")
+                .collect();
+            assert_eq!(s008.len(), 1, "{path}");
+            assert_eq!(
+                s008[0].message,
+                "指标表有 2005 行，超过 2000 行，其余未读取"
+            );
+            assert_eq!(s008[0].form.as_deref(), Some("甲"));
+            // Just after the last row kept (its value, the last cell found in it).
+            let at = s008[0].primary.span.start();
+            assert!(
+                text[..at].ends_with("5人"),
+                "{path}: {}",
+                &text[at - 20..at]
+            );
+            assert_eq!(text[..at].matches("人数").count(), MAX_ROWS, "{path}");
+        }
+    }
+
+    /// `forms:` holds a list of forms; beside it nothing else is read, and a `forms:` that is
+    /// not a list is said to be one.
+    #[test]
+    fn forms_is_a_list_and_stands_alone() {
+        let ing = read_text("forms:\n  - name: 甲\n  - name: 乙\nyear: 2025\n");
+        let names: Vec<_> = ing
+            .document
+            .forms
+            .iter()
+            .map(|f| f.display_name())
+            .collect();
+        assert_eq!(names, [Some("甲"), Some("乙")]);
+        let messages: Vec<&str> = ing.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, ["forms 之外的字段“year”未读取"]);
+        let at = ing.diagnostics[0].primary.span;
+        assert_eq!(&ing.document.text[at.start()..at.end()], "year");
+        let ing = read_text("forms: 3\n");
+        assert!(ing.document.forms.is_empty());
+        let messages: Vec<&str> = ing.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, ["forms 应为表单的列表"]);
+        // Not first, `forms` is a form's unknown field, as before.
+        let ing = read_text("name: 甲\nforms: []\n");
+        assert_eq!(ing.document.forms.len(), 1);
+        assert!(ing.diagnostics[0].message.contains("没有字段“forms”"));
     }
 
     #[test]

@@ -167,7 +167,7 @@ pub struct TextRead {
 }
 
 /// Indicator grid lines read per form.
-const MAX_GRID_LINES: usize = 2_000;
+pub(crate) const MAX_GRID_LINES: usize = 2_000;
 
 /// Forms read per file. A 10 MB file of real forms has some 3,300; three hundred thousand
 /// empty titles in 8 MB took 1.3 GB (each an empty form with its findings).
