@@ -766,8 +766,26 @@ impl<'de> serde::de::DeserializeSeed<'de> for Capped<'_> {
     }
 }
 
-/// A value that is not a mapping is kept as the parser gives it; the reader reports it.
-macro_rules! as_value {
+/// The scalars, unit and none of a visitor that gives a [`Value`]: kept as the parser gives
+/// them (the reader reports what it cannot use).
+macro_rules! scalars_as_values {
+    () => {
+        scalars_as_values!(
+            visit_bool(bool),
+            visit_i64(i64),
+            visit_u64(u64),
+            visit_f64(f64),
+            visit_str(&str)
+        );
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+    };
     ($($method:ident($t:ty)),*) => {
         $(fn $method<E: serde::de::Error>(self, v: $t) -> Result<Value, E> {
             Ok(Value::from(v))
@@ -802,21 +820,7 @@ impl<'de> serde::de::Visitor<'de> for Capped<'_> {
         Ok(Value::Sequence(items))
     }
 
-    as_value!(
-        visit_bool(bool),
-        visit_i64(i64),
-        visit_u64(u64),
-        visit_f64(f64),
-        visit_str(&str)
-    );
-
-    fn visit_unit<E: serde::de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_none<E: serde::de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
+    scalars_as_values!();
 }
 
 /// A form's indicator rows: the first [`MAX_ROWS`] kept, the rest counted into `.0`.
@@ -860,21 +864,7 @@ impl<'de> serde::de::Visitor<'de> for Rows<'_> {
         Ok(Value::Null)
     }
 
-    as_value!(
-        visit_bool(bool),
-        visit_i64(i64),
-        visit_u64(u64),
-        visit_f64(f64),
-        visit_str(&str)
-    );
-
-    fn visit_unit<E: serde::de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_none<E: serde::de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
+    scalars_as_values!();
 }
 
 /// A form is a few levels deep; the YAML parser's time grows with nesting, so a file
