@@ -1,15 +1,12 @@
 //! Positions as the Language Server Protocol counts them: lines and UTF-16 code units. Inside
 //! kpilint spans are byte offsets; this is the only place that converts.
 
-use crate::model::{floor_char_boundary, Document, LineIndex, Span};
+use crate::model::{Document, LineIndex, Span};
 use lsp_types::{Position, Range};
 
 /// The UTF-16 position of a byte offset.
 pub fn position(text: &str, index: &LineIndex, offset: usize) -> Position {
-    let offset = floor_char_boundary(text, offset.min(text.len()));
-    let line = index.line_of(offset);
-    let start = index.line_start(line);
-    let character = text[start..offset].encode_utf16().count();
+    let (line, character) = index.utf16_position(text, offset);
     Position::new(line as u32, character as u32)
 }
 
@@ -22,20 +19,7 @@ pub fn range(doc: &Document, span: Span) -> Range {
 
 /// The byte offset of a UTF-16 position (clamped to the line and the text).
 pub fn offset(text: &str, index: &LineIndex, p: Position) -> usize {
-    let line = p.line as usize;
-    if line >= index.line_count() {
-        return text.len();
-    }
-    let start = index.line_start(line);
-    let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-    let mut units = 0u32;
-    for (i, c) in text[start..end].char_indices() {
-        if units >= p.character {
-            return start + i;
-        }
-        units += c.len_utf16() as u32;
-    }
-    end
+    index.utf16_offset(text, p.line as usize, p.character as usize)
 }
 
 #[cfg(test)]
