@@ -136,6 +136,10 @@ impl Locator<'_> {
 struct Reader<'t> {
     loc: Locator<'t>,
     diagnostics: Vec<Diagnostic>,
+    /// Forms past [`MAX_FORMS`] (over every document of the file), parsed and not read, and
+    /// where the last form read ends.
+    skipped: usize,
+    cut: usize,
 }
 
 fn scalar(v: &Value) -> Option<String> {
@@ -528,6 +532,8 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
             cursor: 0,
         },
         diagnostics: Vec::new(),
+        skipped: 0,
+        cut: 0,
     };
     let mut forms = Vec::new();
     let mut handed = 0;
@@ -561,15 +567,34 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
             diagnostics.push(failed(json_offset(&text, &e), json_reason(&e)));
         }
     } else {
-        for doc in serde_yaml::Deserializer::from_str(&text) {
-            if let Err(e) = serde::de::DeserializeSeed::deserialize(stream!(), doc) {
-                let at = e.location().map_or(0, |l| l.index());
-                diagnostics.push(failed(at, yaml_reason(&e)));
-                break;
+        let items = match text.len() > SPLIT_YAML_FROM {
+            true => block_items(&text),
+            false => None,
+        };
+        let items = items.unwrap_or_else(|| vec![0]);
+        // Each item is read alone: one that does not parse is reported and the rest are read.
+        for (k, &from) in items.iter().enumerate() {
+            let to = items.get(k + 1).map_or(text.len(), |&t| t);
+            for doc in serde_yaml::Deserializer::from_str(&text[from..to]) {
+                if let Err(e) = serde::de::DeserializeSeed::deserialize(stream!(), doc) {
+                    let at = e.location().map_or(0, |l| l.index());
+                    diagnostics.push(failed(from + at, yaml_reason(&e)));
+                    break;
+                }
             }
         }
     }
     diagnostics.extend(reader.diagnostics);
+    if reader.skipped > 0 {
+        diagnostics.push(Diagnostic::new(
+            &codes::TOO_MANY_FORMS,
+            format!(
+                "文件有 {} 张绩效目标表，超过 {MAX_FORMS} 张，其余未读取",
+                MAX_FORMS + reader.skipped
+            ),
+            Label::new(Span::empty(reader.cut), "此后未读取"),
+        ));
+    }
     let unreadable = diagnostics
         .iter()
         .any(|d| &*d.code == codes::STRUCTURED_INVALID.code && d.severity == Severity::Error)
@@ -605,6 +630,9 @@ impl Stream<'_, '_, '_> {
     /// Builds the form `v` is, whose indicator rows past [`MAX_ROWS`] (`dropped` of them) were
     /// not kept.
     fn push(&mut self, v: &Value, dropped: usize) {
+        if self.full() {
+            return;
+        }
         let form = self.reader.form(v);
         if dropped > 0 {
             let end = form.indicators.last().map_or(form.span, |r| r.span).end();
@@ -633,6 +661,20 @@ impl Stream<'_, '_, '_> {
             );
             *self.handed = self.forms.len();
         }
+    }
+
+    /// Whether the file's forms have reached [`MAX_FORMS`]; if so, the form at hand is counted
+    /// as skipped. Past the limit forms are still parsed, to count them and to find the end of
+    /// the file, but nothing is built of them.
+    fn full(&mut self) -> bool {
+        if self.forms.len() < MAX_FORMS {
+            return false;
+        }
+        if self.reader.skipped == 0 {
+            self.reader.cut = self.reader.loc.cursor;
+        }
+        self.reader.skipped += 1;
+        true
     }
 
     /// `forms:`'s value is something other than a list: no form is read from it.
@@ -675,8 +717,14 @@ impl<'de> serde::de::Visitor<'de> for Stream<'_, '_, '_> {
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
         let mut dropped = 0;
-        while let Some(v) = seq.next_element_seed(Capped(&mut dropped))? {
-            self.push(&v, std::mem::take(&mut dropped));
+        while self.forms.len() < MAX_FORMS {
+            match seq.next_element_seed(Capped(&mut dropped))? {
+                Some(v) => self.push(&v, std::mem::take(&mut dropped)),
+                None => return Ok(()),
+            }
+        }
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+            self.full();
         }
         Ok(())
     }
@@ -737,6 +785,18 @@ impl<'de> serde::de::Visitor<'de> for Stream<'_, '_, '_> {
         self.visit_unit()
     }
 
+    /// A tagged document (`--- !tag`) is a form the reader reports.
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(mut self, data: A) -> Result<(), A::Error> {
+        let v = tagged(data)?;
+        match self.listed {
+            true => self.not_a_list(),
+            false => {
+                self.push(&v, 0);
+                Ok(())
+            }
+        }
+    }
+
     as_form!(
         visit_bool(bool),
         visit_i64(i64),
@@ -745,6 +805,10 @@ impl<'de> serde::de::Visitor<'de> for Stream<'_, '_, '_> {
         visit_str(&str)
     );
 }
+
+/// Forms read per file, as a text's ([`super::text::MAX_FORMS`]): a 10 MB JSON list of
+/// 25,000 small forms peaked at 71 MB with every form read.
+const MAX_FORMS: usize = super::text::MAX_FORMS;
 
 /// Indicator rows a structured form is read with, as a printed form's grid (`S008` past it):
 /// a real form has tens, and a JSON file of one form with 100,000 rows peaked at 381 MB.
@@ -766,8 +830,14 @@ impl<'de> serde::de::DeserializeSeed<'de> for Capped<'_> {
     }
 }
 
-/// The scalars, unit and none of a visitor that gives a [`Value`]: kept as the parser gives
-/// them (the reader reports what it cannot use).
+/// A value with a YAML tag (`!tag`), which serde sees as an enum: kept as the parser gives
+/// it, tag and all, for the reader to report.
+fn tagged<'de, A: serde::de::EnumAccess<'de>>(data: A) -> Result<Value, A::Error> {
+    serde::Deserialize::deserialize(serde::de::value::EnumAccessDeserializer::new(data))
+}
+
+/// The scalars, unit, none and tagged values of a visitor that gives a [`Value`]: kept as the
+/// parser gives them (the reader reports what it cannot use).
 macro_rules! scalars_as_values {
     () => {
         scalars_as_values!(
@@ -777,6 +847,10 @@ macro_rules! scalars_as_values {
             visit_f64(f64),
             visit_str(&str)
         );
+
+        fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+            tagged(data)
+        }
 
         fn visit_unit<E: serde::de::Error>(self) -> Result<Value, E> {
             Ok(Value::Null)
@@ -901,6 +975,66 @@ fn too_deep(text: &str) -> Option<usize> {
         start += line.len();
     }
     None
+}
+
+/// The size from which a YAML file that is one list of forms is read an item at a time
+/// ([`block_items`]); below it, every file is read as it is written.
+const SPLIT_YAML_FROM: usize = 256 << 10;
+
+/// Where each item of a YAML document that is one block list of forms begins (`- ` at the
+/// start of a line, or under a first line `forms:`, at one indentation), when the file can be
+/// read an item at a time: one document, every other line deeper than the dashes (or blank, or
+/// a comment), and nothing that looks like an alias (`*name`), which may name an anchor in
+/// another item. serde_yaml loads a document's events whole before any of it is read (a
+/// document of 10 MB took some 200 MB); an item at a time, it holds one form's. Anything else is
+/// read as one document, as before.
+fn block_items(text: &str) -> Option<Vec<usize>> {
+    static ALIAS: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let alias = ALIAS.get_or_init(|| regex::Regex::new(r"(?:^|[\s\[{,:])\*[^\s,\]}]").unwrap());
+    if alias.is_match(text) {
+        return None;
+    }
+    let mut items = Vec::new();
+    let mut dash: Option<usize> = None;
+    let mut keyed = false;
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let at = start;
+        start += line.len();
+        let body = line.trim_end_matches(['\n', '\r']);
+        let content = body.trim_start_matches(' ');
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let indent = body.len() - content.len();
+        let is_item = content == "-" || content.starts_with("- ");
+        match dash {
+            None if items.is_empty() && indent == 0 && content.starts_with("forms:") => {
+                let rest = content["forms:".len()..].trim_start();
+                if !rest.is_empty() && !rest.starts_with('#') {
+                    return None;
+                }
+                // The first item is read with the key, so that the key is read as such.
+                items.push(at);
+                keyed = true;
+            }
+            None if is_item => {
+                dash = Some(indent);
+                if !keyed {
+                    items.push(at);
+                }
+            }
+            Some(d) if is_item && indent == d => items.push(at),
+            Some(d) if indent > d => {}
+            _ => return None,
+        }
+    }
+    if items.len() < 2 {
+        return None;
+    }
+    // Comments before the first item are read with it.
+    items[0] = 0;
+    Some(items)
 }
 
 /// serde_yaml's message without its own location suffix (the label carries it).
@@ -1031,6 +1165,45 @@ mod tests {
         }
     }
 
+    /// Past the text reader's limit of forms a file, forms are counted and not read, in a JSON
+    /// list as in a YAML stream of one form a document; the finding is placed after the last
+    /// form read.
+    #[test]
+    fn forms_past_the_limit_are_counted_not_read() {
+        let n = MAX_FORMS + 5;
+        let json: Vec<String> = (0..n)
+            .map(|i| format!(r#"{{"name": "项目{i}"}}"#))
+            .collect();
+        let json = format!("[{}]", json.join(",\n"));
+        let yaml: String = (0..n).map(|i| format!("---\nname: 项目{i}\n")).collect();
+        for (path, text) in [("f.json", json), ("f.yaml", yaml)] {
+            let ing = read(path, text.clone());
+            let forms = &ing.document.forms;
+            assert_eq!(forms.len(), MAX_FORMS, "{path}");
+            assert_eq!(
+                forms.last().unwrap().name.value.as_deref(),
+                Some("项目9999")
+            );
+            let s010: Vec<_> = ing
+                .diagnostics
+                .iter()
+                .filter(|d| d.code == "S010")
+                .collect();
+            assert_eq!(s010.len(), 1, "{path}");
+            assert_eq!(
+                s010[0].message,
+                "文件有 10005 张绩效目标表，超过 10000 张，其余未读取"
+            );
+            let at = s010[0].primary.span.start();
+            assert!(
+                text[..at].ends_with("项目9999"),
+                "{path}: {}",
+                &text[at - 20..at]
+            );
+            assert!(!ing.unreadable);
+        }
+    }
+
     /// `forms:` holds a list of forms; beside it nothing else is read, and a `forms:` that is
     /// not a list is said to be one.
     #[test]
@@ -1064,6 +1237,109 @@ mod tests {
         let d = &ing.diagnostics[0];
         assert_eq!(d.code, "I009");
         assert!(ing.document.line_col(d.primary.span.start()).line >= 2);
+    }
+
+    /// A YAML tag is no part of a form: a tagged form, whether a document, a list's item or a
+    /// row, is reported as a value that is not a mapping, and the forms beside it are read.
+    #[test]
+    fn tagged_forms_are_reported_and_the_rest_read() {
+        let text = "--- !form\nname: 甲\n---\nname: 乙\n---\n- !form {name: 丙}\n- name: 丁\n  indicators: [!row {name: x}]\n";
+        let ing = read_text(text);
+        let names: Vec<_> = ing
+            .document
+            .forms
+            .iter()
+            .map(|f| f.name.value.as_deref().unwrap_or(""))
+            .collect();
+        assert_eq!(names, ["", "乙", "", "丁"]);
+        let messages: Vec<_> = ing.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert!(
+            !messages.iter().any(|m| m.contains("无法读取")),
+            "{messages:?}"
+        );
+        assert_eq!(
+            messages.iter().filter(|m| m.contains("表单应为")).count(),
+            2,
+            "{messages:?}"
+        );
+        assert!(messages.iter().any(|m| m.contains("指标")), "{messages:?}");
+    }
+
+    #[test]
+    fn a_block_list_of_forms_splits_at_its_dashes() {
+        let list = "# 表\n- name: 甲\n  indicators:\n    - {name: x}\n\n- name: 乙\n";
+        assert_eq!(
+            block_items(list),
+            Some(vec![0, list.find("- name: 乙").unwrap()])
+        );
+        let keyed = "forms:\n  - name: 甲\n  # 注\n  - name: 乙\n  - name: 丙\n";
+        let second = keyed.find("  - name: 乙").unwrap();
+        let third = keyed.find("  - name: 丙").unwrap();
+        assert_eq!(block_items(keyed), Some(vec![0, second, third]));
+        // Not split: an alias, a second document, a line at the dashes' depth, one item, a
+        // `forms:` with its value on its line, a multi-line scalar back at the margin.
+        for text in [
+            "- &a {name: 甲}\n- name: 乙\n  plan: *a\n",
+            "- name: 甲\n---\n- name: 乙\n",
+            "- name: 甲\nyear: 2025\n- name: 乙\n",
+            "- name: 甲\n  indicators: []\n",
+            "forms: []\n- name: 乙\n",
+            "# 空\n\n",
+            "",
+            "- name: \"甲\n乙\"\n- name: 丙\n",
+        ] {
+            assert_eq!(block_items(text), None, "{text}");
+        }
+        // An asterisk inside a value is no alias.
+        assert!(block_items("- {name: 甲, value: 5*3}\n- {name: 乙}\n").is_some());
+    }
+
+    /// A long YAML list of forms read an item at a time reads as it does whole; an item that
+    /// does not parse is reported in its place and the items after it are read.
+    #[test]
+    fn a_long_yaml_list_reads_an_item_at_a_time_as_it_does_whole() {
+        // Every seventh form has a field the reader does not know, and says so.
+        let item = |i: usize| {
+            let odd = if i % 7 == 0 { "  colour: 红\n" } else { "" };
+            format!("- name: 项目{i}\n{odd}  funds:\n    annual: {{total: 100, local: 90}}\n  indicators:\n    - annual: {{level2: 数量指标, name: 人数, value: 5人}}\n")
+        };
+        let list: String = (0..3_000).map(item).collect();
+        assert!(list.len() > SPLIT_YAML_FROM);
+        assert!(block_items(&list).is_some());
+        let split = read("f.yaml", list.clone());
+        // A comment with an asterisk keeps the file whole.
+        let whole = read("f.yaml", format!("{list}# *whole\n"));
+        assert_eq!(split.document.forms.len(), 3_000);
+        assert_eq!(split.document.forms.len(), whole.document.forms.len());
+        for (a, b) in split.document.forms.iter().zip(&whole.document.forms) {
+            assert_eq!((a.span, a.name.span), (b.span, b.name.span));
+            assert_eq!(a.indicators.len(), b.indicators.len());
+        }
+        let found = |i: &Ingested| -> Vec<(String, Span)> {
+            i.diagnostics
+                .iter()
+                .map(|d| (d.message.clone(), d.primary.span))
+                .collect()
+        };
+        assert_eq!(found(&split), found(&whole));
+        assert_eq!(split.diagnostics.len(), 3_000 / 7 + 1);
+
+        let broken = list.replacen(
+            "- name: 项目1000\n",
+            "- name: 项目1000\n  funds: {total: [}\n",
+            1,
+        );
+        let ing = read("f.yaml", broken.clone());
+        assert_eq!(ing.document.forms.len(), 2_999);
+        let failed: Vec<_> = ing
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.starts_with("无法读取"))
+            .collect();
+        assert_eq!(failed.len(), 1);
+        let at = failed[0].primary.span.start();
+        let line = &broken[broken[..at].rfind('\n').unwrap() + 1..];
+        assert!(line.starts_with("  funds: {total: [}"), "{}", &line[..40]);
     }
 
     #[test]
