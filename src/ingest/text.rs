@@ -167,11 +167,11 @@ pub struct TextRead {
 }
 
 /// Indicator grid lines read per form.
-pub(crate) const MAX_GRID_LINES: usize = 2_000;
+pub(crate) const MAX_GRID_LINES: usize = if cfg!(fuzzing) { 8 } else { 2_000 };
 
 /// Forms read per file. A 10 MB file of real forms has some 3,300; three hundred thousand
 /// empty titles in 8 MB took 1.3 GB (each an empty form with its findings).
-pub(crate) const MAX_FORMS: usize = 10_000;
+pub(crate) const MAX_FORMS: usize = if cfg!(fuzzing) { 8 } else { 10_000 };
 
 /// Reads a text, handing every form to `finished` once no later page can join it, in order,
 /// a block of forms at a time (see [`super::FormSink`]).

@@ -144,7 +144,7 @@ struct Mark {
 }
 
 /// Bytes between two marks of a long line ([`LineIndex::marks`]).
-const MARK_EVERY: usize = 64 << 10;
+const MARK_EVERY: usize = if cfg!(fuzzing) { 16 } else { 4 << 10 };
 
 /// The index of an empty text: one line. A document built field by field is never without
 /// its first line, so no offset can fall before the first line start.
@@ -344,7 +344,7 @@ mod tests {
         let text = format!("甲\n乙乙\n{long}x\n");
         let idx = LineIndex::new(&text);
         let line3 = text.find(&long).unwrap();
-        for chars in [0, 1, 65_535, 65_536, 100_000, 299_999, 300_000] {
+        for chars in [0, 1, 4_095, 4_096, 65_536, 100_000, 299_999, 300_000] {
             let at = line3 + long.chars().take(chars).map(char::len_utf8).sum::<usize>();
             let col = idx.line_col(&text, at);
             assert_eq!((col.line, col.column), (3, chars as u32 + 1), "{chars}");
@@ -369,7 +369,7 @@ mod tests {
         let text = format!("甲\n乙乙\n{long}x\n");
         let idx = LineIndex::new(&text);
         let line3 = text.find(&long).unwrap();
-        for chars in [0, 1, 65_535, 65_536, 100_000, 299_999, 300_000] {
+        for chars in [0, 1, 4_095, 4_096, 65_536, 100_000, 299_999, 300_000] {
             let prefix = long.chars().take(chars);
             let at = line3 + prefix.clone().map(char::len_utf8).sum::<usize>();
             let units = prefix.map(char::len_utf16).sum::<usize>();
