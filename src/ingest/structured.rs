@@ -990,18 +990,35 @@ fn too_deep(text: &str) -> Option<usize> {
     None
 }
 
+/// A YAML text's lines that hold more than a comment: where each starts, its indentation in
+/// spaces, and what follows it (without the line's end).
+fn yaml_lines(text: &str) -> impl Iterator<Item = (usize, usize, &str)> {
+    let mut start = 0;
+    text.split_inclusive('\n').filter_map(move |line| {
+        let at = start;
+        start += line.len();
+        let body = line.trim_end_matches(['\n', '\r']);
+        let content = body.trim_start_matches(' ');
+        let blank = content.is_empty() || content.starts_with('#');
+        (!blank).then_some((at, body.len() - content.len(), content))
+    })
+}
+
 /// Whether a YAML text is one form in block style: one document, whose first line is a key at
 /// the margin other than `forms:`.
 fn is_one_form(text: &str) -> bool {
-    let mut lines = text.lines().filter(|l| {
-        let l = l.trim_start_matches(' ');
-        !l.is_empty() && !l.starts_with('#')
-    });
-    let first = lines.next().unwrap_or("");
-    let keyed = !first.starts_with([' ', '-', '[', '{', '%', '!', '&', '"', '\''])
-        && !first.starts_with("forms:")
-        && first.contains(':');
-    keyed && !lines.any(|l| l.starts_with("---") || l.starts_with("..."))
+    let mut lines = yaml_lines(text);
+    let keyed = match lines.next() {
+        Some((_, 0, first)) => {
+            !first.starts_with(['-', '[', '{', '%', '!', '&', '"', '\''])
+                && !first.starts_with("forms:")
+                && first.contains(':')
+        }
+        _ => false,
+    };
+    keyed
+        && !lines
+            .any(|(_, indent, l)| indent == 0 && (l.starts_with("---") || l.starts_with("...")))
 }
 
 /// The size from which a YAML file that is one list of forms is read an item at a time
@@ -1022,16 +1039,7 @@ fn block_items(text: &str) -> Option<Vec<usize>> {
     let mut items = Vec::new();
     let mut dash: Option<usize> = None;
     let mut keyed = false;
-    let mut start = 0;
-    for line in text.split_inclusive('\n') {
-        let at = start;
-        start += line.len();
-        let body = line.trim_end_matches(['\n', '\r']);
-        let content = body.trim_start_matches(' ');
-        if content.is_empty() || content.starts_with('#') {
-            continue;
-        }
-        let indent = body.len() - content.len();
+    for (at, indent, content) in yaml_lines(text) {
         let is_item = content == "-" || content.starts_with("- ");
         match dash {
             None if items.is_empty() && indent == 0 && content.starts_with("forms:") => {
@@ -1121,16 +1129,7 @@ fn cut_block_rows(text: &str) -> Option<RowsCut> {
     // The depth of the form's keys, and the list under the key last seen.
     let mut keys: Option<usize> = None;
     let mut list: Option<List> = None;
-    let mut start = 0;
-    for line in text.split_inclusive('\n') {
-        let at = start;
-        start += line.len();
-        let body = line.trim_end_matches(['\n', '\r']);
-        let content = body.trim_start_matches(' ');
-        if content.is_empty() || content.starts_with('#') {
-            continue;
-        }
-        let indent = body.len() - content.len();
+    for (at, indent, content) in yaml_lines(text) {
         let is_item = content == "-" || content.starts_with("- ");
         if let Some(l) = list.as_mut() {
             match l.dashes {

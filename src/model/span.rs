@@ -335,16 +335,23 @@ mod tests {
         );
     }
 
-    #[test]
-    fn columns_on_a_long_line_count_on_from_its_marks() {
-        // Two short lines, then one of 300,000 characters of one to four bytes.
+    /// Two short lines, then one of 300,000 characters of one to four bytes; the third line's
+    /// offset, and the characters a place on it is asked at (across marks and at their edges).
+    fn a_long_line() -> (String, String, usize, [usize; 8]) {
         let long: String = (0..300_000u32)
             .map(|i| ['a', 'é', '元', '😀'][(i % 7 % 4) as usize])
             .collect();
         let text = format!("甲\n乙乙\n{long}x\n");
-        let idx = LineIndex::new(&text);
         let line3 = text.find(&long).unwrap();
-        for chars in [0, 1, 4_095, 4_096, 65_536, 100_000, 299_999, 300_000] {
+        let places = [0, 1, 4_095, 4_096, 65_536, 100_000, 299_999, 300_000];
+        (text, long, line3, places)
+    }
+
+    #[test]
+    fn columns_on_a_long_line_count_on_from_its_marks() {
+        let (text, long, line3, places) = a_long_line();
+        let idx = LineIndex::new(&text);
+        for chars in places {
             let at = line3 + long.chars().take(chars).map(char::len_utf8).sum::<usize>();
             let col = idx.line_col(&text, at);
             assert_eq!((col.line, col.column), (3, chars as u32 + 1), "{chars}");
@@ -363,13 +370,9 @@ mod tests {
     /// UTF-16 positions on a long line count on from the marks too, both ways.
     #[test]
     fn utf16_positions_on_a_long_line_count_on_from_its_marks() {
-        let long: String = (0..300_000u32)
-            .map(|i| ['a', 'é', '元', '😀'][(i % 7 % 4) as usize])
-            .collect();
-        let text = format!("甲\n乙乙\n{long}x\n");
+        let (text, long, line3, places) = a_long_line();
         let idx = LineIndex::new(&text);
-        let line3 = text.find(&long).unwrap();
-        for chars in [0, 1, 4_095, 4_096, 65_536, 100_000, 299_999, 300_000] {
+        for chars in places {
             let prefix = long.chars().take(chars);
             let at = line3 + prefix.clone().map(char::len_utf8).sum::<usize>();
             let units = prefix.map(char::len_utf16).sum::<usize>();
