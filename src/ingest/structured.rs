@@ -990,6 +990,14 @@ fn too_deep(text: &str) -> Option<usize> {
     None
 }
 
+/// Whether a line is the key `forms:` alone (but for a comment), a list of forms to follow.
+fn is_forms_key(content: &str) -> bool {
+    content.strip_prefix("forms:").is_some_and(|rest| {
+        let rest = rest.trim_start();
+        rest.is_empty() || rest.starts_with('#')
+    })
+}
+
 /// A YAML text's lines that hold more than a comment: where each starts, its indentation in
 /// spaces, and what follows it (without the line's end).
 fn yaml_lines(text: &str) -> impl Iterator<Item = (usize, usize, &str)> {
@@ -1043,8 +1051,7 @@ fn block_items(text: &str) -> Option<Vec<usize>> {
         let is_item = content == "-" || content.starts_with("- ");
         match dash {
             None if items.is_empty() && indent == 0 && content.starts_with("forms:") => {
-                let rest = content["forms:".len()..].trim_start();
-                if !rest.is_empty() && !rest.starts_with('#') {
+                if !is_forms_key(content) {
                     return None;
                 }
                 // The first item is read with the key, so that the key is read as such.
@@ -1151,6 +1158,11 @@ fn cut_block_rows(text: &str) -> Option<RowsCut> {
                     list = None;
                 }
             }
+        }
+        // The first item of a list under `forms:` is read with the key (`block_items`): its
+        // form starts on the next line.
+        if keys.is_none() && indent == 0 && is_forms_key(content) {
+            continue;
         }
         // The first line gives the form's depth; its key may follow the item's dash.
         let (indent, content) = match (keys, content.strip_prefix("- ")) {
@@ -1530,7 +1542,12 @@ mod tests {
         // Alone, and as the first of a list's items.
         let listed = format!("- {}\n- name: 乙\n", form.trim_end().replace('\n', "\n  "));
         assert!(block_items(&listed).is_some());
-        for text in [form.clone(), listed] {
+        let keyed: String = std::iter::once("forms:\n".to_owned())
+            .chain(listed.lines().map(|l| format!("  {l}\n")))
+            .collect();
+        let first = block_items(&keyed).unwrap()[1];
+        assert_eq!(cut_block_rows(&keyed[..first]).map(|c| c.rows), Some(3_000));
+        for text in [form.clone(), listed, keyed] {
             let ing = read("f.yaml", text.clone());
             let f = &ing.document.forms[0];
             assert_eq!(f.indicators.len(), MAX_ROWS);
