@@ -570,22 +570,44 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
             diagnostics.push(failed(json_offset(&text, &e), json_reason(&e)));
         }
     } else {
-        let items = match text.len() > SPLIT_YAML_FROM {
-            true => block_items(&text),
-            false => None,
+        // A list of forms is read one form at a time, whatever its length.
+        let flow = flow_items(&text);
+        let block = match flow {
+            None => block_items(&text),
+            Some(_) => None,
         };
-        // One form at a time when the file is a list of them; one form when it is a form.
-        let one_form = items.is_some() || (text.len() > SPLIT_YAML_FROM && is_one_form(&text));
-        let items = items.unwrap_or_else(|| vec![0]);
+        // Each item is one form, or the file is (its long lists are cut before it is parsed).
+        let one_form = flow.is_some()
+            || block.is_some()
+            || (text.len() > CUT_ROWS_FROM
+                && (is_one_form(&text) || skip_blank(&text).starts_with('{')));
+        let items = match (&flow, block) {
+            (Some(flow), _) => flow.items.clone(),
+            (None, Some(starts)) => (starts.iter().copied())
+                .zip(starts.iter().skip(1).copied().chain([text.len()]))
+                .collect(),
+            (None, None) => vec![(0, text.len())],
+        };
+        // A flow list's first item is read with the brackets before it, closed.
+        let first = flow.as_ref().map(|f| f.first(&text));
         // Each item is read alone: one that does not parse is reported and the rest are read.
-        for (k, &from) in items.iter().enumerate() {
-            let to = items.get(k + 1).map_or(text.len(), |&t| t);
-            let cut = match one_form && to - from > SPLIT_YAML_FROM {
-                true => cut_block_rows(&text[from..to]),
+        for (k, &(from, to)) in items.iter().enumerate() {
+            let written = match (k, &first) {
+                (0, Some(first)) => first.as_str(),
+                _ => &text[from..to],
+            };
+            let cut = match one_form && to - from > CUT_ROWS_FROM {
+                true => match (k, &flow) {
+                    (0, Some(f)) => cut_flow_rows(written, f.first_form),
+                    _ => match written.len() - skip_blank(written).len() {
+                        at if written[at..].starts_with('{') => cut_flow_rows(written, at),
+                        _ => cut_block_rows(written),
+                    },
+                },
                 false => None,
             };
             reader.rows_cut = cut.as_ref().map_or(0, |c| c.rows);
-            let item = cut.as_ref().map_or(&text[from..to], |c| &c.text);
+            let item = cut.as_ref().map_or(written, |c| &c.text);
             for doc in serde_yaml::Deserializer::from_str(item) {
                 if let Err(e) = serde::de::DeserializeSeed::deserialize(stream!(), doc) {
                     let at = e.location().map_or(0, |l| l.index());
@@ -1029,9 +1051,9 @@ fn is_one_form(text: &str) -> bool {
             .any(|(_, indent, l)| indent == 0 && (l.starts_with("---") || l.starts_with("...")))
 }
 
-/// The size from which a YAML file that is one list of forms is read an item at a time
-/// ([`block_items`]); below it, every file is read as it is written.
-const SPLIT_YAML_FROM: usize = if cfg!(fuzzing) { 64 } else { 256 << 10 };
+/// The size from which a YAML form has its long lists cut before it is parsed
+/// ([`cut_block_rows`], [`cut_flow_rows`]); below it, a form is parsed as it is written.
+const CUT_ROWS_FROM: usize = if cfg!(fuzzing) { 64 } else { 256 << 10 };
 
 /// Where each item of a YAML document that is one block list of forms begins (`- ` at the
 /// start of a line, or under a first line `forms:`, at one indentation), when the file can be
@@ -1201,6 +1223,301 @@ fn cut_block_rows(text: &str) -> Option<RowsCut> {
     }
     if out.cuts.is_empty() {
         return None;
+    }
+    out.text.push_str(&text[copied..]);
+    Some(out)
+}
+
+/// Whether a byte ends or separates plain text in YAML's flow style.
+fn flow_break(b: u8) -> bool {
+    matches!(
+        b,
+        b' ' | b'\t' | b'\r' | b'\n' | b',' | b'[' | b']' | b'{' | b'}'
+    )
+}
+
+/// Walks YAML text in flow style from `from`, calling `mark(at, byte)` at each `[ ] { } , :`
+/// that is structure: outside quoted scalars and comments, and a colon only as a key's (before
+/// a space, a bracket or a comma, or after a quoted key). A plain scalar holds none of the
+/// brackets or commas in flow style, so nothing else needs reading. A quote opens a scalar only
+/// where one may begin (after a bracket, a comma, a colon, a tag or an anchor): in `it's` and
+/// `5" x 3"` it is plain text. Stops where `mark` says false. Whether quotes close is the
+/// parser's to say: an unclosed one ends the walk.
+fn flow_marks(text: &str, from: usize, mut mark: impl FnMut(usize, u8) -> bool) {
+    let b = text.as_bytes();
+    // Whether a quote here would open a scalar; the first byte of the word last begun.
+    let mut can_open = true;
+    let mut word = b' ';
+    let mut i = from;
+    while i < b.len() {
+        let c = b[i];
+        let after_space = i == from || matches!(b[i - 1], b' ' | b'\t' | b'\r' | b'\n');
+        match c {
+            b' ' | b'\t' | b'\r' | b'\n' => {
+                can_open |= matches!(word, b'!' | b'&' | b'?');
+                word = b' ';
+            }
+            b'#' if after_space => {
+                i = text[i..].find('\n').map_or(b.len(), |n| i + n);
+                continue;
+            }
+            b'"' | b'\'' if can_open => {
+                let mut j = i + 1;
+                loop {
+                    match b.get(j) {
+                        None => return,
+                        Some(b'\\') if c == b'"' => j += 2,
+                        Some(b'\'') if c == b'\'' && b.get(j + 1) == Some(&b'\'') => j += 2,
+                        Some(&q) if q == c => break,
+                        Some(_) => j += 1,
+                    }
+                }
+                // A quoted key's colon may follow it at once (`"a":1`).
+                if b.get(j + 1) == Some(&b':') {
+                    if !mark(j + 1, b':') {
+                        return;
+                    }
+                    i = j + 2;
+                    can_open = true;
+                } else {
+                    i = j + 1;
+                    can_open = false;
+                }
+                word = b' ';
+                continue;
+            }
+            b'[' | b']' | b'{' | b'}' | b',' => {
+                if !mark(i, c) {
+                    return;
+                }
+                can_open = true;
+                word = b' ';
+            }
+            b':' if b.get(i + 1).is_none_or(|&n| flow_break(n)) => {
+                if !mark(i, c) {
+                    return;
+                }
+                can_open = true;
+                word = b' ';
+            }
+            _ => {
+                if word == b' ' {
+                    word = c;
+                }
+                can_open = false;
+            }
+        }
+        i += 1;
+    }
+}
+
+/// `text` from its first byte that is not whitespace or a comment.
+fn skip_blank(text: &str) -> &str {
+    let mut t = text.trim_start();
+    while t.starts_with('#') {
+        t = t.find('\n').map_or("", |n| t[n + 1..].trim_start());
+    }
+    t
+}
+
+/// A YAML document that is one list of forms in flow style (`[{…}, {…}]`, `forms: [...]` or
+/// `{forms: [...]}`), to be read an item at a time as [`block_items`]'s: where each item is
+/// (the first from the file's start, to be read with what closes the brackets before it), and
+/// where the first item's form begins.
+#[derive(Debug, PartialEq)]
+struct FlowItems {
+    items: Vec<(usize, usize)>,
+    closers: &'static str,
+    first_form: usize,
+}
+
+impl FlowItems {
+    /// The first item as it is read: the file up to it, with its open brackets closed.
+    fn first(&self, text: &str) -> String {
+        let mut first = text[..self.items[0].1].to_owned();
+        first.push_str(self.closers);
+        first
+    }
+}
+
+/// [`FlowItems`] of `text`, when it is one YAML document that is one flow list of at least two
+/// items, with nothing after the list but what closes it and nothing that looks like an alias.
+fn flow_items(text: &str) -> Option<FlowItems> {
+    if looks_aliased(text) {
+        return None;
+    }
+    let mut body = skip_blank(text);
+    if let Some(rest) = body.strip_prefix("---") {
+        if !rest.starts_with(|c: char| c.is_ascii_whitespace()) {
+            return None;
+        }
+        body = skip_blank(rest);
+    }
+    static KEYED: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let keyed = KEYED.get_or_init(|| {
+        regex::Regex::new(r#"^(\{\s*)?(?:forms|"forms"|'forms')[ \t]*:\s*\["#).unwrap()
+    });
+    let start = text.len() - body.len();
+    let (open, closers) = match keyed.captures(body) {
+        _ if body.starts_with('[') => (start, "]"),
+        Some(c) if c.get(1).is_some() => (start + c[0].len() - 1, "]}"),
+        Some(c) => (start + c[0].len() - 1, "]"),
+        None => return None,
+    };
+    let mut depth = 0usize;
+    let mut ends = Vec::new();
+    let mut end = None;
+    flow_marks(text, open + 1, |at, c| {
+        match c {
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' if depth > 0 => depth -= 1,
+            b']' => {
+                end = Some(at);
+                return false;
+            }
+            b'}' => return false,
+            b',' if depth == 0 => ends.push(at),
+            _ => {}
+        }
+        true
+    });
+    let end = end?;
+    let tail = skip_blank(&text[end + 1..]);
+    let tail = match closers {
+        "]}" => skip_blank(tail.strip_prefix('}')?),
+        _ => tail,
+    };
+    if !tail.is_empty() {
+        return None;
+    }
+    let mut items = Vec::with_capacity(ends.len() + 1);
+    let mut from = 0;
+    for to in ends.into_iter().chain([end]) {
+        let item = &text[from..to];
+        let item = if from == 0 { &text[open + 1..to] } else { item };
+        if skip_blank(item).is_empty() {
+            // Only a trailing comma leaves an empty item that parses.
+            if to != end {
+                return None;
+            }
+        } else {
+            items.push((from, to));
+        }
+        from = to + 1;
+    }
+    if items.len() < 2 {
+        return None;
+    }
+    let first_form = items[0].1 - skip_blank(&text[open + 1..items[0].1]).len();
+    Some(FlowItems {
+        items,
+        closers,
+        first_form,
+    })
+}
+
+/// [`RowsCut`] of one form written in flow style from `form` (its `{`) in `text`: each of the
+/// form's keys (quoted or not) that is its indicator rows or no key of a form, holding a flow
+/// list of more than [`MAX_ROWS`] items, has the items past it cut (from the comma before the
+/// first to the list's `]`). Nothing when there is none, or when anything in the text looks
+/// like an alias.
+fn cut_flow_rows(text: &str, form: usize) -> Option<RowsCut> {
+    if looks_aliased(text) || !text[form..].starts_with('{') {
+        return None;
+    }
+    /// The list being read: whether it is the rows, where its item at hand begins, its items
+    /// so far, and the comma after its last item kept.
+    struct List {
+        rows: bool,
+        from: usize,
+        items: usize,
+        cut: usize,
+    }
+    let mut depth = 0usize;
+    // Where the key at hand begins; once its colon is read, what it holds and where its value
+    // begins.
+    let mut key_from = form + 1;
+    let mut value: Option<(bool, usize)> = None;
+    let mut list: Option<List> = None;
+    let mut cuts: Vec<(usize, usize, usize)> = Vec::new();
+    flow_marks(text, form, |at, c| {
+        match (c, depth) {
+            (b'[' | b'{', _) => {
+                if let Some((rows, from)) = value.take_if(|_| depth == 1) {
+                    if c == b'[' && skip_blank(&text[from..at]).is_empty() {
+                        list = Some(List {
+                            rows,
+                            from: at + 1,
+                            items: 0,
+                            cut: 0,
+                        });
+                    }
+                }
+                depth += 1;
+                if depth == 1 {
+                    key_from = at + 1;
+                }
+            }
+            (b']' | b'}', 0) => return false,
+            (b']' | b'}', _) => {
+                if let Some(l) = list.take_if(|_| depth == 2) {
+                    let items = l.items + usize::from(!skip_blank(&text[l.from..at]).is_empty());
+                    if items > MAX_ROWS {
+                        cuts.push((l.cut, at, (items - MAX_ROWS) * usize::from(l.rows)));
+                    }
+                }
+                depth -= 1;
+                return depth > 0;
+            }
+            (b',', 1) => {
+                key_from = at + 1;
+                value = None;
+            }
+            (b',', 2) => {
+                if let Some(l) = list.as_mut() {
+                    if !skip_blank(&text[l.from..at]).is_empty() {
+                        l.items += 1;
+                        if l.items == MAX_ROWS {
+                            l.cut = at;
+                        }
+                    }
+                    l.from = at + 1;
+                }
+            }
+            (b':', 1) if value.is_none() => {
+                let key = text[key_from..at].trim();
+                let key = match key.as_bytes() {
+                    [b'"', .., b'"'] if !key.contains('\\') => &key[1..key.len() - 1],
+                    [b'\'', .., b'\''] if !key[1..key.len() - 1].contains('\'') => {
+                        &key[1..key.len() - 1]
+                    }
+                    _ => key,
+                };
+                let rows = is_rows_key(&Value::from(key));
+                let known = key == "forms"
+                    || FORM_KEYS
+                        .iter()
+                        .any(|(name, aliases)| *name == key || aliases.contains(&key));
+                value = (rows || !known).then_some((rows, at + 1));
+            }
+            _ => {}
+        }
+        true
+    });
+    if cuts.is_empty() {
+        return None;
+    }
+    let mut out = RowsCut {
+        text: String::with_capacity(text.len()),
+        cuts: Vec::with_capacity(cuts.len()),
+        rows: 0,
+    };
+    let mut copied = 0;
+    for (from, to, rows) in cuts {
+        out.text.push_str(&text[copied..from]);
+        out.cuts.push((out.text.len(), to - from));
+        out.rows += rows;
+        copied = to;
     }
     out.text.push_str(&text[copied..]);
     Some(out)
@@ -1443,6 +1760,33 @@ mod tests {
         assert!(messages.iter().any(|m| m.contains("指标")), "{messages:?}");
     }
 
+    /// A list of forms, however short, is read an item at a time: an item that does not parse
+    /// is reported in its place, and the forms before and after it are read. (A flow list whose
+    /// brackets do not pair is parsed whole, as its items cannot be told apart.)
+    #[test]
+    fn a_broken_item_of_a_short_list_leaves_the_others_read() {
+        for text in [
+            "- name: 甲\n- name: 乙\n  funds: {total: [}\n- name: 丙\n",
+            "forms:\n  - name: 甲\n  - name: 乙\n    funds: {total: [}\n  - name: 丙\n",
+            "[{name: 甲},\n {name: 乙, funds: {total: @1}},\n {name: 丙}]\n",
+            "{\"forms\": [{\"name\": \"甲\"},\n {\"name\": \"乙\", \"funds\": {\"total\": @1}},\n {\"name\": \"丙\"}]}\n",
+        ] {
+            let ing = read_text(text);
+            let names: Vec<_> = (ing.document.forms.iter())
+                .map(|f| f.name.value.as_deref().unwrap_or(""))
+                .collect();
+            assert_eq!(names, ["甲", "丙"], "{text}");
+            let failed: Vec<_> = (ing.diagnostics.iter())
+                .filter(|d| d.message.starts_with("无法读取表单"))
+                .map(|d| ing.document.line_index.line_col(text, d.primary.span.start()).line)
+                .collect();
+            // On the line of the bracket that does not close, or of the `@` no value begins with.
+            let line = text[..text.find("[}").or(text.find('@')).unwrap()].lines().count();
+            assert_eq!(failed, [line as u32], "{text}");
+            assert!(!ing.unreadable);
+        }
+    }
+
     #[test]
     fn a_block_list_of_forms_splits_at_its_dashes() {
         let list = "# 表\n- name: 甲\n  indicators:\n    - {name: x}\n\n- name: 乙\n";
@@ -1482,7 +1826,6 @@ mod tests {
             format!("- name: 项目{i}\n{odd}  funds:\n    annual: {{total: 100, local: 90}}\n  indicators:\n    - annual: {{level2: 数量指标, name: 人数, value: 5人}}\n")
         };
         let list: String = (0..3_000).map(item).collect();
-        assert!(list.len() > SPLIT_YAML_FROM);
         assert!(block_items(&list).is_some());
         let split = read("f.yaml", list.clone());
         // A comment with an asterisk keeps the file whole.
@@ -1530,7 +1873,7 @@ mod tests {
             .collect();
         let form =
             format!("name: 甲\nindicators:\n{rows}funds:\n  annual: {{total: 100}}\ncolour: 红\n");
-        assert!(form.len() > SPLIT_YAML_FROM);
+        assert!(form.len() > CUT_ROWS_FROM);
         let cut = cut_block_rows(&form).unwrap();
         assert_eq!(cut.rows, 3_000);
         let [(at, len)] = cut.cuts[..] else {
@@ -1606,6 +1949,226 @@ mod tests {
             .iter()
             .any(|d| d.message.starts_with("指标表有 5000 行")));
         assert!(cut_block_rows(&format!("name: 甲\nmeasures:\n{rows}")).is_none());
+    }
+
+    #[test]
+    fn flow_marks_are_outside_quotes_and_comments() {
+        let text = "{a: \"x, ]\", b: 'it''s [', c: it's, d: 5\" x 3\", # c ], {\n e: !t \"q,\", f: http://x, \"g\":1}";
+        let mut marks = String::new();
+        flow_marks(text, 0, |_, c| {
+            marks.push(char::from(c));
+            true
+        });
+        assert_eq!(marks, format!("{{{}:}}", ":,".repeat(6)));
+        // An unclosed quote ends the walk; `mark` can end it too.
+        let mut n = 0;
+        flow_marks("[a, \"b, c]", 0, |_, _| {
+            n += 1;
+            true
+        });
+        assert_eq!(n, 2);
+        flow_marks("[a, b]", 0, |_, c| {
+            n += 1;
+            c != b','
+        });
+        assert_eq!(n, 4);
+    }
+
+    #[test]
+    fn a_flow_list_of_forms_splits_at_its_commas() {
+        let list = "[{name: 甲}, {name: \"乙, ]\"}]\n";
+        let comma = list.find(',').unwrap();
+        let items = flow_items(list).unwrap();
+        assert_eq!(items.items, vec![(0, comma), (comma + 1, list.len() - 2)]);
+        assert_eq!(
+            (items.first(list).as_str(), items.first_form),
+            ("[{name: 甲}]", 1)
+        );
+        let keyed = "# 表 [\nforms: [\n  {name: 甲},  # 注 ]\n  {name: 乙},\n]\n";
+        let items = flow_items(keyed).unwrap();
+        assert_eq!(items.items.len(), 2);
+        assert_eq!(items.first(keyed), "# 表 [\nforms: [\n  {name: 甲}]");
+        assert_eq!(&keyed[items.first_form..][..4], "{nam");
+        let json = r#"{"forms": [{"name": "甲"}, {"name": "乙"}]}"#;
+        let items = flow_items(json).unwrap();
+        assert_eq!(items.first(json), r#"{"forms": [{"name": "甲"}]}"#);
+        assert_eq!(
+            &json[items.items[1].0..items.items[1].1],
+            r#" {"name": "乙"}"#
+        );
+        // Not split: an alias, one item, a second document, another key beside `forms`, an
+        // unclosed quote, a block list, a bracket that does not close the list, a bare word.
+        for text in [
+            "[&a {name: 甲}, {name: 乙, plan: *a}]",
+            "[{name: 甲}]",
+            "[{name: 甲},]",
+            "[{name: 甲}, {name: 乙}]\n---\n[]\n",
+            "{forms: [{name: 甲}, {name: 乙}], year: 2025}",
+            "[{name: \"甲}, {name: 乙}]",
+            "- {name: 甲}\n- {name: 乙}\n",
+            "[{name: 甲}, {name: 乙}}",
+            "forms",
+            "",
+        ] {
+            assert_eq!(flow_items(text), None, "{text}");
+        }
+    }
+
+    /// A long YAML list of forms in flow style read an item at a time reads as it does whole,
+    /// quotes, comments and all; an item that does not parse is reported in its place and the
+    /// items after it are read.
+    #[test]
+    fn a_long_flow_list_reads_an_item_at_a_time_as_it_does_whole() {
+        let item = |i: usize| {
+            let odd = if i % 7 == 0 { ", colour: 红" } else { "" };
+            let name = match i % 3 {
+                0 => format!("\"项目{i}, ]}} # \\\"甲\\\"\""),
+                1 => format!("'项目{i} '' [{{'"),
+                _ => format!("it's 项目{i}"),
+            };
+            format!("  {{name: {name}{odd}, funds: {{annual: {{total: 100, local: 90}}}}, # 注 ],\n    indicators: [{{annual: {{level2: 数量指标, name: 人数, value: 5人}}}}]}}")
+        };
+        let items: Vec<String> = (0..3_000).map(item).collect();
+        let list = format!("forms: [\n{}\n]\n", items.join(",\n"));
+        assert_eq!(flow_items(&list).map(|f| f.items.len()), Some(3_000));
+        let split = read("f.yaml", list.clone());
+        // A comment with an asterisk keeps the file whole.
+        let whole = read("f.yaml", format!("{list}# *whole\n"));
+        assert_eq!(split.document.forms.len(), 3_000);
+        assert_eq!(split.document.forms.len(), whole.document.forms.len());
+        for (a, b) in split.document.forms.iter().zip(&whole.document.forms) {
+            assert_eq!((a.span, a.name.span), (b.span, b.name.span));
+            assert_eq!(a.name.value, b.name.value);
+            assert_eq!(a.indicators.len(), b.indicators.len());
+        }
+        assert_eq!(
+            split.document.forms[2]
+                .name
+                .value
+                .as_ref()
+                .map(|t| t.as_str()),
+            Some("it's 项目2")
+        );
+        assert_eq!(
+            split.document.forms[3]
+                .name
+                .value
+                .as_ref()
+                .map(|t| t.as_str()),
+            Some("项目3, ]} # \"甲\"")
+        );
+        let found = |i: &Ingested| -> Vec<(String, Span)> {
+            i.diagnostics
+                .iter()
+                .map(|d| (d.message.clone(), d.primary.span))
+                .collect()
+        };
+        assert_eq!(found(&split), found(&whole));
+        assert_eq!(split.diagnostics.len(), 3_000 / 7 + 1);
+
+        let broken = list.replacen(
+            "{name: it's 项目1001,",
+            "{name: it's 项目1001, funds: [}, x: ",
+            1,
+        );
+        let ing = read("f.yaml", broken.clone());
+        assert_eq!(ing.document.forms.len(), 2_999);
+        let failed: Vec<_> = ing
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.starts_with("无法读取"))
+            .collect();
+        assert_eq!(failed.len(), 1);
+        let at = failed[0].primary.span.start();
+        let line = &broken[broken[..at].rfind('\n').unwrap() + 1..];
+        assert!(
+            line.starts_with("  {name: it's 项目1001"),
+            "{}",
+            &line[..40]
+        );
+    }
+
+    /// A long flow-style form's rows past the limit are cut from its text before it is parsed,
+    /// its keys quoted or not, and it reads as it did when they were parsed and not kept.
+    #[test]
+    fn rows_past_the_limit_of_a_long_flow_form_are_not_parsed() {
+        let rows: Vec<String> = (0..5_000)
+            .map(|i| {
+                format!("{{annual: {{level2: 数量指标, name: \"指标{i}, ]\", value: {i}人}}}}")
+            })
+            .collect();
+        let rows = rows.join(",\n  ");
+        let form = format!("{{name: 甲, indicators: [\n  {rows}\n], funds: {{annual: {{total: 100}}}}, colour: 红}}\n");
+        assert!(form.len() > CUT_ROWS_FROM);
+        let cut = cut_flow_rows(&form, 0).unwrap();
+        assert_eq!(cut.rows, 3_000);
+        let [(at, len)] = cut.cuts[..] else {
+            panic!("{:?}", cut.cuts)
+        };
+        assert!(form[at..].starts_with(",\n  {annual: {level2: 数量指标, name: \"指标2000, ]\","));
+        assert!(form[at + len..].starts_with("], funds:"));
+        assert_eq!(cut.text.len(), form.len() - len);
+        let quoted = format!(
+            "{{\"name\": 甲, \"绩效指标\": [{rows}], 'funds': {{annual: {{total: 100}}}}, \"colour\": 红}}"
+        );
+        assert_eq!(cut_flow_rows(&quoted, 0).map(|c| c.rows), Some(3_000));
+        // Alone, quoted, and as the first and the second of a list's items.
+        let first = format!("forms: [{}, {{name: 乙}}]", form.trim_end());
+        let second = format!("[{{name: 乙}}, {}]", form.trim_end());
+        for text in [form.clone(), quoted, first, second] {
+            let ing = read("f.yaml", text.clone());
+            let f = ing
+                .document
+                .forms
+                .iter()
+                .find(|f| f.name.value.as_ref().is_some_and(|t| t.as_str() == "甲"))
+                .unwrap();
+            assert_eq!(f.indicators.len(), MAX_ROWS);
+            assert_eq!(f.funds_annual.total.value, Some(Decimal::from(100)));
+            let found: Vec<_> = ing
+                .diagnostics
+                .iter()
+                .map(|d| (d.message.as_str(), &text[d.primary.span.range()]))
+                .collect();
+            assert!(
+                found.contains(&("指标表有 5000 行，超过 2000 行，其余未读取", "")),
+                "{found:?}"
+            );
+            assert!(
+                found
+                    .iter()
+                    .any(|(m, at)| m.contains("colour") && at.contains("colour")),
+                "{found:?}"
+            );
+        }
+        let broken = form.replace("colour: 红", "colour: [红");
+        let ing = read("f.yaml", broken.clone());
+        let d = ing
+            .diagnostics
+            .iter()
+            .find(|d| d.message.starts_with("无法读取"))
+            .unwrap();
+        let line = broken[..d.primary.span.start()].lines().count();
+        assert!(
+            line > 5_000,
+            "placed in the text as written, not as cut: line {line}"
+        );
+        // Short of the limit, aliased, or a key the form has, a form is parsed as written.
+        let few = format!(
+            "{{name: 甲, indicators: [{}]}}",
+            vec!["{name: x}"; MAX_ROWS].join(", ")
+        );
+        assert!(cut_flow_rows(&few, 0).is_none());
+        assert!(cut_flow_rows(&format!("{few}, {{name: 乙}}, trailing,"), 0).is_none());
+        assert!(cut_flow_rows(
+            &format!("{}, plan: *a}}", form.trim_end().trim_end_matches('}')),
+            0
+        )
+        .is_none());
+        assert!(cut_flow_rows(&form.replace("indicators", "measures"), 0).is_none());
+        let unknown = form.replace("indicators", "rows");
+        let cut = cut_flow_rows(&unknown, 0).unwrap();
+        assert_eq!((cut.cuts.len(), cut.rows), (1, 0));
     }
 
     #[test]
