@@ -169,10 +169,26 @@ impl<'t> Reader<'t> {
         known: &[(&'static str, &[&str])],
         what: &str,
     ) -> Vec<(&'static str, String, &'v Value)> {
-        let Value::Mapping(m) = v else {
-            let at = Span::empty(self.loc.cursor);
-            self.error(at, format!("{what}应为“字段: 值”的映射"));
-            return Vec::new();
+        let m = match v {
+            Value::Mapping(m) => m,
+            // A tag is YAML's own, not a form's: named, and placed where it is written.
+            Value::Tagged(t) => {
+                let tag = t.tag.to_string();
+                let at = self.loc.key(&tag);
+                self.error(
+                    at,
+                    format!(
+                        "{what}应为“字段: 值”的映射，不带 YAML 标签“{}”",
+                        quoted(&tag)
+                    ),
+                );
+                return Vec::new();
+            }
+            _ => {
+                let at = Span::empty(self.loc.cursor);
+                self.error(at, format!("{what}应为“字段: 值”的映射"));
+                return Vec::new();
+            }
         };
         let mut out = Vec::new();
         for (k, val) in m {
@@ -599,8 +615,12 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
             let cut = match one_form && to - from > CUT_ROWS_FROM {
                 true => match (k, &flow) {
                     (0, Some(f)) => cut_flow_rows(written, f.first_form),
-                    _ => match written.len() - skip_blank(written).len() {
-                        at if written[at..].starts_with('{') => cut_flow_rows(written, at),
+                    // A form in flow style may be a block list's item (`- {…}`).
+                    _ => match skip_blank(written) {
+                        form if form.trim_start_matches(['-', ' ']).starts_with('{') => {
+                            let form = form.trim_start_matches(['-', ' ']);
+                            cut_flow_rows(written, written.len() - form.len())
+                        }
                         _ => cut_block_rows(written),
                     },
                 },
@@ -1752,11 +1772,21 @@ mod tests {
             !messages.iter().any(|m| m.contains("无法读取")),
             "{messages:?}"
         );
+        // Each tag named, and placed where it is written.
+        let tags: Vec<_> = (ing.diagnostics.iter())
+            .filter(|d| d.message.contains("YAML 标签"))
+            .map(|d| (d.message.as_str(), &text[d.primary.span.range()]))
+            .collect();
         assert_eq!(
-            messages.iter().filter(|m| m.contains("表单应为")).count(),
-            2,
+            tags,
+            [
+                ("表单应为“字段: 值”的映射，不带 YAML 标签“!form”", "!form"),
+                ("表单应为“字段: 值”的映射，不带 YAML 标签“!form”", "!form"),
+                ("指标行应为“字段: 值”的映射，不带 YAML 标签“!row”", "!row"),
+            ],
             "{messages:?}"
         );
+        assert_eq!(text.find("!form").unwrap(), 4);
         assert!(messages.iter().any(|m| m.contains("指标")), "{messages:?}");
     }
 
@@ -2112,10 +2142,12 @@ mod tests {
             "{{\"name\": 甲, \"绩效指标\": [{rows}], 'funds': {{annual: {{total: 100}}}}, \"colour\": 红}}"
         );
         assert_eq!(cut_flow_rows(&quoted, 0).map(|c| c.rows), Some(3_000));
-        // Alone, quoted, and as the first and the second of a list's items.
+        // Alone, quoted, as the first and the second of a flow list's items, and as a block
+        // list's.
         let first = format!("forms: [{}, {{name: 乙}}]", form.trim_end());
         let second = format!("[{{name: 乙}}, {}]", form.trim_end());
-        for text in [form.clone(), quoted, first, second] {
+        let dashed = format!("- name: 乙\n- {}\n", form.trim_end().replace('\n', "\n  "));
+        for text in [form.clone(), quoted, first, second, dashed] {
             let ing = read("f.yaml", text.clone());
             let f = ing
                 .document
