@@ -1590,6 +1590,74 @@ mod tests {
         read("f.yaml", text.to_owned())
     }
 
+    /// Reads `list`, a YAML list of forms, split into its items and whole (a comment with an
+    /// asterisk keeps it whole): the same forms, at the same places, with the same findings.
+    fn reads_split_as_whole(list: &str) -> Ingested {
+        let split = read("f.yaml", list.to_owned());
+        let whole = read("f.yaml", format!("{list}# *whole\n"));
+        assert_eq!(split.document.forms.len(), whole.document.forms.len());
+        for (a, b) in split.document.forms.iter().zip(&whole.document.forms) {
+            assert_eq!((a.span, a.name.span), (b.span, b.name.span));
+            assert_eq!(a.name.value, b.name.value);
+            assert_eq!(a.indicators.len(), b.indicators.len());
+        }
+        let found = |i: &Ingested| -> Vec<(String, Span)> {
+            (i.diagnostics.iter())
+                .map(|d| (d.message.clone(), d.primary.span))
+                .collect()
+        };
+        assert_eq!(found(&split), found(&whole));
+        split
+    }
+
+    /// Reads `broken`, a list of `forms` forms one of which does not parse: the others are read,
+    /// and the one failure is placed on its line, which starts with `line`.
+    fn one_item_fails(broken: &str, forms: usize, line: &str) {
+        let ing = read("f.yaml", broken.to_owned());
+        assert_eq!(ing.document.forms.len(), forms - 1);
+        let failed: Vec<_> = (ing.diagnostics.iter())
+            .filter(|d| d.message.starts_with("无法读取"))
+            .collect();
+        assert_eq!(failed.len(), 1);
+        let at = failed[0].primary.span.start();
+        let found = &broken[broken[..at].rfind('\n').unwrap() + 1..];
+        assert!(found.starts_with(line), "{}", &found[..40]);
+    }
+
+    /// Reads `text`, whose form 甲 has 5,000 rows, then funds of 100 and a key `colour` the form
+    /// does not have: its first 2,000 rows are read and the rest reported, and the keys after
+    /// them are read and placed where they are written.
+    fn reads_past_the_rows(text: &str) {
+        let ing = read("f.yaml", text.to_owned());
+        let f = (ing.document.forms.iter())
+            .find(|f| f.name.value.as_deref() == Some("甲"))
+            .unwrap();
+        assert_eq!(f.indicators.len(), MAX_ROWS);
+        assert_eq!(f.funds_annual.total.value, Some(Decimal::from(100)));
+        let found: Vec<_> = (ing.diagnostics.iter())
+            .map(|d| (d.message.as_str(), &text[d.primary.span.range()]))
+            .collect();
+        assert!(
+            found.contains(&("指标表有 5000 行，超过 2000 行，其余未读取", "")),
+            "{found:?}"
+        );
+        assert!(
+            (found.iter()).any(|(m, at)| m.contains("colour") && at.contains("colour")),
+            "{found:?}"
+        );
+    }
+
+    /// Reads `broken`, whose parse error lies past a cut: it is placed in the text as written,
+    /// past line `past`, not in the text as cut.
+    fn fails_past_the_cut(broken: &str, past: usize) {
+        let ing = read("f.yaml", broken.to_owned());
+        let d = (ing.diagnostics.iter())
+            .find(|d| d.message.starts_with("无法读取"))
+            .unwrap();
+        let line = broken[..d.primary.span.start()].lines().count();
+        assert!(line > past, "placed in the text as cut: line {line}");
+    }
+
     #[test]
     fn a_hand_written_form_with_chinese_field_names() {
         let text = "项目名称: 教育督导专项经费\n主管部门: 051-阳泉市教育局\n项目期: 1年\n资金:\n  年度: {资金总额: 20000, 市县: 20000}\n绩效指标:\n  - 年度: {二级指标: 数量指标, 三级指标: 督导次数, 指标值: ≥4次}\n";
@@ -1857,40 +1925,15 @@ mod tests {
         };
         let list: String = (0..3_000).map(item).collect();
         assert!(block_items(&list).is_some());
-        let split = read("f.yaml", list.clone());
-        // A comment with an asterisk keeps the file whole.
-        let whole = read("f.yaml", format!("{list}# *whole\n"));
+        let split = reads_split_as_whole(&list);
         assert_eq!(split.document.forms.len(), 3_000);
-        assert_eq!(split.document.forms.len(), whole.document.forms.len());
-        for (a, b) in split.document.forms.iter().zip(&whole.document.forms) {
-            assert_eq!((a.span, a.name.span), (b.span, b.name.span));
-            assert_eq!(a.indicators.len(), b.indicators.len());
-        }
-        let found = |i: &Ingested| -> Vec<(String, Span)> {
-            i.diagnostics
-                .iter()
-                .map(|d| (d.message.clone(), d.primary.span))
-                .collect()
-        };
-        assert_eq!(found(&split), found(&whole));
         assert_eq!(split.diagnostics.len(), 3_000 / 7 + 1);
-
         let broken = list.replacen(
             "- name: 项目1000\n",
             "- name: 项目1000\n  funds: {total: [}\n",
             1,
         );
-        let ing = read("f.yaml", broken.clone());
-        assert_eq!(ing.document.forms.len(), 2_999);
-        let failed: Vec<_> = ing
-            .diagnostics
-            .iter()
-            .filter(|d| d.message.starts_with("无法读取"))
-            .collect();
-        assert_eq!(failed.len(), 1);
-        let at = failed[0].primary.span.start();
-        let line = &broken[broken[..at].rfind('\n').unwrap() + 1..];
-        assert!(line.starts_with("  funds: {total: [}"), "{}", &line[..40]);
+        one_item_fails(&broken, 3_000, "  funds: {total: [}");
     }
 
     /// A long form's rows past the limit are cut from its text before it is parsed, and it reads
@@ -1921,35 +1964,9 @@ mod tests {
         let first = block_items(&keyed).unwrap()[1];
         assert_eq!(cut_block_rows(&keyed[..first]).map(|c| c.rows), Some(3_000));
         for text in [form.clone(), listed, keyed] {
-            let ing = read("f.yaml", text.clone());
-            let f = &ing.document.forms[0];
-            assert_eq!(f.indicators.len(), MAX_ROWS);
-            assert_eq!(f.funds_annual.total.value, Some(Decimal::from(100)));
-            let found: Vec<_> = ing
-                .diagnostics
-                .iter()
-                .map(|d| (d.message.as_str(), &text[d.primary.span.range()]))
-                .collect();
-            assert!(found.contains(&("指标表有 5000 行，超过 2000 行，其余未读取", "")));
-            assert!(
-                found
-                    .iter()
-                    .any(|(m, at)| m.contains("colour") && *at == "colour"),
-                "{found:?}"
-            );
+            reads_past_the_rows(&text);
         }
-        let broken = form.replace("colour: 红", "colour: [红");
-        let ing = read("f.yaml", broken.clone());
-        let d = ing
-            .diagnostics
-            .iter()
-            .find(|d| d.message.starts_with("无法读取"))
-            .unwrap();
-        let line = broken[..d.primary.span.start()].lines().count();
-        assert!(
-            line > 5_002,
-            "placed in the text as written, not as cut: line {line}"
-        );
+        fails_past_the_cut(&form.replace("colour: 红", "colour: [红"), 5_002);
         // Short of the limit, or aliased, a form is parsed as written.
         let few: String = rows
             .lines()
@@ -2061,61 +2078,23 @@ mod tests {
         let items: Vec<String> = (0..3_000).map(item).collect();
         let list = format!("forms: [\n{}\n]\n", items.join(",\n"));
         assert_eq!(flow_items(&list).map(|f| f.items.len()), Some(3_000));
-        let split = read("f.yaml", list.clone());
-        // A comment with an asterisk keeps the file whole.
-        let whole = read("f.yaml", format!("{list}# *whole\n"));
+        let split = reads_split_as_whole(&list);
         assert_eq!(split.document.forms.len(), 3_000);
-        assert_eq!(split.document.forms.len(), whole.document.forms.len());
-        for (a, b) in split.document.forms.iter().zip(&whole.document.forms) {
-            assert_eq!((a.span, a.name.span), (b.span, b.name.span));
-            assert_eq!(a.name.value, b.name.value);
-            assert_eq!(a.indicators.len(), b.indicators.len());
-        }
         assert_eq!(
-            split.document.forms[2]
-                .name
-                .value
-                .as_ref()
-                .map(|t| t.as_str()),
+            split.document.forms[2].name.value.as_deref(),
             Some("it's 项目2")
         );
         assert_eq!(
-            split.document.forms[3]
-                .name
-                .value
-                .as_ref()
-                .map(|t| t.as_str()),
+            split.document.forms[3].name.value.as_deref(),
             Some("项目3, ]} # \"甲\"")
         );
-        let found = |i: &Ingested| -> Vec<(String, Span)> {
-            i.diagnostics
-                .iter()
-                .map(|d| (d.message.clone(), d.primary.span))
-                .collect()
-        };
-        assert_eq!(found(&split), found(&whole));
         assert_eq!(split.diagnostics.len(), 3_000 / 7 + 1);
-
         let broken = list.replacen(
             "{name: it's 项目1001,",
             "{name: it's 项目1001, funds: [}, x: ",
             1,
         );
-        let ing = read("f.yaml", broken.clone());
-        assert_eq!(ing.document.forms.len(), 2_999);
-        let failed: Vec<_> = ing
-            .diagnostics
-            .iter()
-            .filter(|d| d.message.starts_with("无法读取"))
-            .collect();
-        assert_eq!(failed.len(), 1);
-        let at = failed[0].primary.span.start();
-        let line = &broken[broken[..at].rfind('\n').unwrap() + 1..];
-        assert!(
-            line.starts_with("  {name: it's 项目1001"),
-            "{}",
-            &line[..40]
-        );
+        one_item_fails(&broken, 3_000, "  {name: it's 项目1001");
     }
 
     /// A long flow-style form's rows past the limit are cut from its text before it is parsed,
@@ -2148,43 +2127,9 @@ mod tests {
         let second = format!("[{{name: 乙}}, {}]", form.trim_end());
         let dashed = format!("- name: 乙\n- {}\n", form.trim_end().replace('\n', "\n  "));
         for text in [form.clone(), quoted, first, second, dashed] {
-            let ing = read("f.yaml", text.clone());
-            let f = ing
-                .document
-                .forms
-                .iter()
-                .find(|f| f.name.value.as_ref().is_some_and(|t| t.as_str() == "甲"))
-                .unwrap();
-            assert_eq!(f.indicators.len(), MAX_ROWS);
-            assert_eq!(f.funds_annual.total.value, Some(Decimal::from(100)));
-            let found: Vec<_> = ing
-                .diagnostics
-                .iter()
-                .map(|d| (d.message.as_str(), &text[d.primary.span.range()]))
-                .collect();
-            assert!(
-                found.contains(&("指标表有 5000 行，超过 2000 行，其余未读取", "")),
-                "{found:?}"
-            );
-            assert!(
-                found
-                    .iter()
-                    .any(|(m, at)| m.contains("colour") && at.contains("colour")),
-                "{found:?}"
-            );
+            reads_past_the_rows(&text);
         }
-        let broken = form.replace("colour: 红", "colour: [红");
-        let ing = read("f.yaml", broken.clone());
-        let d = ing
-            .diagnostics
-            .iter()
-            .find(|d| d.message.starts_with("无法读取"))
-            .unwrap();
-        let line = broken[..d.primary.span.start()].lines().count();
-        assert!(
-            line > 5_000,
-            "placed in the text as written, not as cut: line {line}"
-        );
+        fails_past_the_cut(&form.replace("colour: 红", "colour: [红"), 5_000);
         // Short of the limit, aliased, or a key the form has, a form is parsed as written.
         let few = format!(
             "{{name: 甲, indicators: [{}]}}",
