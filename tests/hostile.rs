@@ -644,3 +644,39 @@ fn files_with_a_finding_on_every_row_report_every_one() {
     }
     assert_eq!(all["summary"]["errors"], files * forms * rows);
 }
+
+/// A JSON form whose 2,000 rows each have four keys kpilint does not know, written with
+/// escapes (so not in the text as the parser gives them), before a value of 8 MB: each search
+/// for such a key read the rest of the file (17 s for one key a row). Every key is still
+/// reported, by its row.
+#[test]
+fn keys_written_with_escapes_before_megabytes() {
+    let rows: Vec<String> = (0..2_000)
+        .map(|i| {
+            let odd: String = (0..4)
+                .map(|k| format!(", \"\\u00e9t\\u00e9{i}-{k}\": 1"))
+                .collect();
+            format!("{{\"annual\": {{\"name\": \"人数\", \"value\": \"5人\"}}{odd}}}")
+        })
+        .collect();
+    let text = format!(
+        "{{\"name\": \"甲\", \"indicators\": [{}], \"overview\": \"{}\"}}",
+        rows.join(",\n"),
+        "概".repeat(3 << 20)
+    );
+    let v = check_one_within("escaped.form.json", &text, Duration::from_secs(20));
+    let unknown: Vec<&Value> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "I009")
+        .collect();
+    assert_eq!(unknown.len(), 8_000);
+    assert!(unknown[0]["message"].as_str().unwrap().contains("été0-0"));
+    // Each row's keys are placed by its row (a row to a line), not all at one place.
+    let lines: std::collections::BTreeSet<u64> = (unknown.iter())
+        .map(|d| d["line"].as_u64().unwrap())
+        .collect();
+    assert!(lines.len() >= 1_999, "{} lines", lines.len());
+    assert!(*lines.last().unwrap() <= text.lines().count() as u64);
+}

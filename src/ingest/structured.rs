@@ -86,30 +86,69 @@ const LABELLED_KEYS: &[(&str, &[&str])] = &[
     ("amount", &["金额"]),
 ];
 
+/// How far from the cursor a key is sought whatever the budget ([`Locator::budget_for`]): a
+/// form's next key is written within bytes of the last value found.
+const NEAR: usize = 4 << 10;
+
 /// Finds keys and values in the text, in the order they are written.
 struct Locator<'t> {
     text: &'t str,
     cursor: usize,
+    /// Bytes the key searches may still read ([`Locator::budget_for`]).
+    budget: usize,
 }
 
-impl Locator<'_> {
+impl<'t> Locator<'t> {
+    fn new(text: &'t str) -> Self {
+        Locator {
+            text,
+            cursor: 0,
+            budget: Self::budget_for(text),
+        }
+    }
+
+    /// What the key searches of a file may read past [`NEAR`] in all: a key written with
+    /// escapes (JSON's `"\u00e9"`) is not in the text as the parser gives it, and each search
+    /// for it read the rest of the file (2,000 such rows before 8 MB took 17 s). Past the budget,
+    /// a key is sought only near the cursor.
+    fn budget_for(text: &str) -> usize {
+        text.len().saturating_mul(8).max(1 << 20)
+    }
+
+    /// Where `key` is next written from the cursor: first near it, then, within the budget,
+    /// anywhere after it.
+    fn search(&mut self, key: &str) -> Option<usize> {
+        let floor = |at: usize| crate::model::floor_char_boundary(self.text, at);
+        let left = self.text.len() - self.cursor;
+        let near = &self.text[self.cursor..floor(self.cursor + NEAR.min(left))];
+        if let Some(k) = near.find(key) {
+            return Some(self.cursor + k);
+        }
+        let rest = &self.text[self.cursor..floor(self.cursor + self.budget.min(left))];
+        let found = rest.find(key);
+        self.budget -= found.map_or(rest.len(), |k| k + key.len());
+        found.map(|k| self.cursor + k)
+    }
+
     /// The span of a key, searching from the cursor, which stays put: the mapping's known
     /// fields are located after its unknown ones are reported.
-    fn key(&self, key: &str) -> Span {
-        match self.text[self.cursor..].find(key) {
-            Some(k) => Span::new(self.cursor + k, self.cursor + k + key.len()),
+    fn key(&mut self, key: &str) -> Span {
+        match self.search(key) {
+            Some(k) => Span::new(k, k + key.len()),
             None => Span::empty(self.cursor),
         }
     }
 
     /// The span of `key`'s value `shown` (as it would be written), searching from the cursor.
     fn find(&mut self, key: &str, shown: Option<&str>) -> Span {
-        let rest = &self.text[self.cursor..];
-        let Some(k) = rest.find(key) else {
+        let Some(k) = self.search(key) else {
             return Span::empty(self.cursor);
         };
-        let after_key = self.cursor + k + key.len();
-        let colon = self.text[after_key..]
+        let after_key = k + key.len();
+        // Its colon follows it, but for spaces and a quote.
+        let near =
+            crate::model::floor_char_boundary(self.text, (after_key + 64).min(self.text.len()));
+        let colon = self.text[after_key..near]
             .find(':')
             .map_or(after_key, |c| after_key + c + 1);
         self.cursor = colon;
@@ -545,10 +584,7 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
         };
     }
     let mut reader = Reader {
-        loc: Locator {
-            text: &text,
-            cursor: 0,
-        },
+        loc: Locator::new(&text),
         diagnostics: Vec::new(),
         skipped: 0,
         cut: 0,
@@ -1656,6 +1692,25 @@ mod tests {
             .unwrap();
         let line = broken[..d.primary.span.start()].lines().count();
         assert!(line > past, "placed in the text as cut: line {line}");
+    }
+
+    /// Key searches past the cursor's neighbourhood read at most eight times the file: past
+    /// that, a key is sought only near the cursor.
+    #[test]
+    fn key_searches_stop_at_their_budget() {
+        let text = format!("a: 1\n{}\nname: 甲\n", "x".repeat(1 << 20));
+        let mut loc = Locator::new(&text);
+        assert_eq!(&text[loc.key("name").range()], "name");
+        // A key not written reads the rest of the file each time it is sought.
+        for _ in 0..8 {
+            assert_eq!(loc.key("été"), Span::empty(0));
+        }
+        assert_eq!(loc.budget, 0);
+        assert_eq!(loc.key("name"), Span::empty(0));
+        assert_eq!(loc.find("name", Some("甲")), Span::empty(0));
+        // A key near the cursor is found whatever the budget.
+        assert_eq!(loc.find("a", Some("1")), Span::new(3, 4));
+        assert_eq!(loc.cursor, 4);
     }
 
     #[test]
