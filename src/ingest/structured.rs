@@ -633,33 +633,24 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
             || block.is_some()
             || (text.len() > CUT_ROWS_FROM
                 && (is_one_form(&text) || skip_blank(&text).starts_with('{')));
-        let items = match (&flow, block) {
-            (Some(flow), _) => flow.items.clone(),
+        // A flow list's first item is read with the brackets before it, closed; its form begins
+        // past them.
+        let first = flow.as_ref().map(|f| (f.first(&text), f.first_form));
+        let items = match (flow, block) {
+            (Some(flow), _) => flow.items,
             (None, Some(starts)) => (starts.iter().copied())
                 .zip(starts.iter().skip(1).copied().chain([text.len()]))
                 .collect(),
             (None, None) => vec![(0, text.len())],
         };
-        // A flow list's first item is read with the brackets before it, closed.
-        let first = flow.as_ref().map(|f| f.first(&text));
         // Each item is read alone: one that does not parse is reported and the rest are read.
         for (k, &(from, to)) in items.iter().enumerate() {
-            let written = match (k, &first) {
-                (0, Some(first)) => first.as_str(),
-                _ => &text[from..to],
+            let (written, form) = match (k, &first) {
+                (0, Some((first, form))) => (first.as_str(), Some(*form)),
+                _ => (&text[from..to], None),
             };
             let cut = match one_form && to - from > CUT_ROWS_FROM {
-                true => match (k, &flow) {
-                    (0, Some(f)) => cut_flow_rows(written, f.first_form),
-                    // A form in flow style may be a block list's item (`- {…}`).
-                    _ => match skip_blank(written) {
-                        form if form.trim_start_matches(['-', ' ']).starts_with('{') => {
-                            let form = form.trim_start_matches(['-', ' ']);
-                            cut_flow_rows(written, written.len() - form.len())
-                        }
-                        _ => cut_block_rows(written),
-                    },
-                },
+                true => cut_long_lists(written, form),
                 false => None,
             };
             reader.rows_cut = cut.as_ref().map_or(0, |c| c.rows);
@@ -1282,6 +1273,19 @@ fn cut_block_rows(text: &str) -> Option<RowsCut> {
     }
     out.text.push_str(&text[copied..]);
     Some(out)
+}
+
+/// [`RowsCut`] of one form's text: in flow style from `form` when given, or when the text
+/// begins with one (`{…}`, or a block list's item `- {…}`); else in block style.
+fn cut_long_lists(item: &str, form: Option<usize>) -> Option<RowsCut> {
+    let form = form.or_else(|| {
+        let rest = skip_blank(item).trim_start_matches(['-', ' ']);
+        rest.starts_with('{').then(|| item.len() - rest.len())
+    });
+    match form {
+        Some(at) => cut_flow_rows(item, at),
+        None => cut_block_rows(item),
+    }
 }
 
 /// Whether a byte ends or separates plain text in YAML's flow style.
