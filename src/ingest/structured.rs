@@ -613,7 +613,7 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
         )
     };
     // JSON is read as it is parsed. The YAML parser first loads a whole document's events (a
-    // list of 13,000 forms took 200 MB), so a long YAML file is best a stream of documents.
+    // list of 13,000 forms took 200 MB), so YAML is handed to it in pieces.
     if super::extension(path) == "json" {
         let mut de = serde_json::Deserializer::from_str(&text);
         let read =
@@ -622,45 +622,50 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
             diagnostics.push(failed(json_offset(&text, &e), json_reason(&e)));
         }
     } else {
-        // A list of forms is read one form at a time, whatever its length.
-        let flow = flow_items(&text);
-        let block = match flow {
-            None => block_items(&text),
-            Some(_) => None,
-        };
-        // Each item is one form, or the file is (its long lists are cut before it is parsed).
-        let one_form = flow.is_some()
-            || block.is_some()
-            || (text.len() > CUT_ROWS_FROM
-                && (is_one_form(&text) || skip_blank(&text).starts_with('{')));
-        // A flow list's first item is read with the brackets before it, closed; its form begins
-        // past them.
-        let first = flow.as_ref().map(|f| (f.first(&text), f.first_form));
-        let items = match (flow, block) {
-            (Some(flow), _) => flow.items,
-            (None, Some(starts)) => (starts.iter().copied())
-                .zip(starts.iter().skip(1).copied().chain([text.len()]))
-                .collect(),
-            (None, None) => vec![(0, text.len())],
-        };
-        // Each item is read alone: one that does not parse is reported and the rest are read.
-        for (k, &(from, to)) in items.iter().enumerate() {
-            let (written, form) = match (k, &first) {
-                (0, Some((first, form))) => (first.as_str(), Some(*form)),
-                _ => (&text[from..to], None),
+        // A stream is read a document at a time, and a list of forms an item at a time,
+        // whatever its length: what does not parse is reported and the rest is read.
+        for (doc_from, doc_to) in documents(&text) {
+            let (start, doc) = document_body(&text[doc_from..doc_to]);
+            let start = doc_from + start;
+            let flow = flow_items(doc);
+            let block = match flow {
+                None => block_items(doc),
+                Some(_) => None,
             };
-            let cut = match one_form && to - from > CUT_ROWS_FROM {
-                true => cut_long_lists(written, form),
-                false => None,
+            // Each item is one form, or the document is (its long lists are cut before it is
+            // parsed).
+            let one_form = flow.is_some()
+                || block.is_some()
+                || (doc.len() > CUT_ROWS_FROM
+                    && (is_one_form(doc) || skip_blank(doc).starts_with('{')));
+            // A flow list's first item is read with the brackets before it, closed; its form
+            // begins past them.
+            let first = flow.as_ref().map(|f| (f.first(doc), f.first_form));
+            let items = match (flow, block) {
+                (Some(flow), _) => flow.items,
+                (None, Some(starts)) => (starts.iter().copied())
+                    .zip(starts.iter().skip(1).copied().chain([doc.len()]))
+                    .collect(),
+                (None, None) => vec![(0, doc.len())],
             };
-            reader.rows_cut = cut.as_ref().map_or(0, |c| c.rows);
-            let item = cut.as_ref().map_or(written, |c| &c.text);
-            for doc in serde_yaml::Deserializer::from_str(item) {
-                if let Err(e) = serde::de::DeserializeSeed::deserialize(stream!(), doc) {
-                    let at = e.location().map_or(0, |l| l.index());
-                    let at = cut.as_ref().map_or(at, |c| c.written(at));
-                    diagnostics.push(failed(from + at, yaml_reason(&e)));
-                    break;
+            for (k, &(from, to)) in items.iter().enumerate() {
+                let (written, form) = match (k, &first) {
+                    (0, Some((first, form))) => (first.as_str(), Some(*form)),
+                    _ => (&doc[from..to], None),
+                };
+                let cut = match one_form && to - from > CUT_ROWS_FROM {
+                    true => cut_long_lists(written, form),
+                    false => None,
+                };
+                reader.rows_cut = cut.as_ref().map_or(0, |c| c.rows);
+                let item = cut.as_ref().map_or(written, |c| &c.text);
+                for each in serde_yaml::Deserializer::from_str(item) {
+                    if let Err(e) = serde::de::DeserializeSeed::deserialize(stream!(), each) {
+                        let at = e.location().map_or(0, |l| l.index());
+                        let at = cut.as_ref().map_or(at, |c| c.written(at));
+                        diagnostics.push(failed(start + from + at, yaml_reason(&e)));
+                        break;
+                    }
                 }
             }
         }
@@ -1079,6 +1084,54 @@ fn yaml_lines(text: &str) -> impl Iterator<Item = (usize, usize, &str)> {
         let blank = content.is_empty() || content.starts_with('#');
         (!blank).then_some((at, body.len() - content.len(), content))
     })
+}
+
+/// Whether a line of YAML is a document's start: `---` at the margin, then a space, a tab or
+/// the line's end.
+fn is_document_start(line: &str) -> bool {
+    line.strip_prefix("---")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
+}
+
+/// Where each document of a YAML stream begins and ends, each to be parsed alone, so that one
+/// that does not parse leaves the others read (parsed together, the parser stops at the first
+/// error). The stream is split before each line that starts a document ([`is_document_start`]):
+/// such a line ends a block scalar and is an error in a quoted one, so it lies inside no
+/// document. The comments before the first `---` go with it. A stream with a directive
+/// (`%YAML`, which belongs to the document after it) is one piece, parsed as it is written.
+fn documents(text: &str) -> Vec<(usize, usize)> {
+    let mut starts = vec![0];
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if line.starts_with('%') {
+            return vec![(0, text.len())];
+        }
+        if is_document_start(line) && !skip_blank(&text[..at]).is_empty() {
+            starts.push(at);
+        }
+        at += line.len();
+    }
+    (starts.iter().copied())
+        .zip(starts.iter().skip(1).copied().chain([text.len()]))
+        .collect()
+}
+
+/// A document's text past its `---` line, when the line holds nothing else (but a comment) and
+/// text follows it, and where that text begins; otherwise the document as it is.
+/// [`block_items`] and [`is_one_form`] read a document from its first line.
+fn document_body(doc: &str) -> (usize, &str) {
+    let body = skip_blank(doc);
+    let marked = doc.len() == body.len() || doc[..doc.len() - body.len()].ends_with('\n');
+    let line = body.find('\n').map_or(body.len(), |n| n + 1);
+    let after = &body[line..];
+    match marked
+        && is_document_start(body)
+        && skip_blank(&body[3..line]).is_empty()
+        && !skip_blank(after).is_empty()
+    {
+        true => (doc.len() - after.len(), after),
+        false => (0, doc),
+    }
 }
 
 /// Whether a YAML text is one form in block style: one document, whose first line is a key at
@@ -1592,7 +1645,6 @@ fn looks_aliased(text: &str) -> bool {
     alias.is_match(text)
 }
 
-/// serde_yaml's message without its own location suffix (the label carries it).
 /// Where a JSON error was found: serde_json gives a line and a column of bytes, both from 1.
 fn json_offset(text: &str, e: &serde_json::Error) -> usize {
     let line_start = match e.line() {
@@ -1614,12 +1666,20 @@ fn json_reason(e: &serde_json::Error) -> String {
     }
 }
 
+/// serde_yaml's message without the places it names (the label carries the first; the parser
+/// counts them in the piece of the file it was given, not in the file), but with what the
+/// parser was in: "found unexpected end of stream, while scanning a quoted scalar".
 fn yaml_reason(e: &serde_yaml::Error) -> String {
-    let s = e.to_string();
-    match s.find(" at line ") {
-        Some(i) => s[..i].to_owned(),
-        None => s,
+    let mut s = e.to_string();
+    while let Some(at) = s.find(" at line ") {
+        let place = s[at + " at line ".len()..]
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .strip_prefix(" column ")
+            .map(|rest| rest.trim_start_matches(|c: char| c.is_ascii_digit()));
+        let Some(rest) = place else { break };
+        s = format!("{}{rest}", &s[..at]);
     }
+    s
 }
 
 #[cfg(test)]
@@ -1973,6 +2033,73 @@ mod tests {
         assert!(block_items("- {name: 甲, value: 5*3}\n- {name: 乙}\n").is_some());
     }
 
+    #[test]
+    fn a_yaml_stream_splits_before_each_document() {
+        let stream = "# 表\n---\nname: 甲\n--- # 乙\nname: 乙\n---\tname: 丙\n";
+        let second = stream.find("--- # 乙").unwrap();
+        let third = stream.find("---\t").unwrap();
+        assert_eq!(
+            documents(stream),
+            [(0, second), (second, third), (third, stream.len())]
+        );
+        let bare = "name: 甲\n---\nname: 乙\n";
+        let at = bare.find("---").unwrap();
+        assert_eq!(documents(bare), [(0, at), (at, bare.len())]);
+        // Not split: `---` indented or followed by more than a space, or a directive anywhere.
+        for text in [
+            "---\nname: 甲\n",
+            "name: |\n  甲\n  ---\n",
+            "name: 甲\n---x: 1\n",
+            "%YAML 1.2\n---\nname: 甲\n---\nname: 乙\n",
+            "",
+        ] {
+            assert_eq!(documents(text), [(0, text.len())], "{text}");
+        }
+        // A document is read past its `---` line when nothing but a comment is on it.
+        assert_eq!(document_body("---\nname: 甲\n"), (4, "name: 甲\n"));
+        let doc = "# 注\n--- # 乙\n- a\n";
+        assert_eq!(document_body(doc), (doc.find("- a").unwrap(), "- a\n"));
+        for doc in [
+            "--- !form\nname: 甲\n",
+            "--- {name: 甲}\n",
+            "---\n# 空\n",
+            "name: 甲\n",
+            "  ---\nname: 甲\n",
+        ] {
+            assert_eq!(document_body(doc), (0, doc), "{doc}");
+        }
+    }
+
+    /// A stream is read a document at a time: a document that does not parse is reported in its
+    /// place, and the documents before and after it are read (a list an item at a time).
+    #[test]
+    fn a_broken_document_of_a_stream_leaves_the_others_read() {
+        one_item_fails(
+            "---\nname: 甲\n---\nname: 乙\nfunds: {total: [}\n---\nname: 丙\n",
+            3,
+            "funds:",
+        );
+        one_item_fails(
+            "name: 甲\n---\n- name: 乙\n  funds: {total: [}\n- name: 丁\n--- # 丙\nname: 丙\n",
+            4,
+            "  funds:",
+        );
+        // A quoted scalar left open ends at the next document's start.
+        let ing = read_text("name: \"甲\n---\nname: 乙\n");
+        let names: Vec<_> = (ing.document.forms.iter())
+            .map(|f| f.name.value.as_deref().unwrap_or(""))
+            .collect();
+        assert_eq!(names, ["乙"]);
+        // Said without the parser's places, which count from the document's start.
+        let d = &ing.diagnostics[0];
+        assert_eq!(
+            d.message,
+            "无法读取表单：found unexpected end of stream, while scanning a quoted scalar"
+        );
+        assert_eq!(d.primary.span.start(), "name: \"甲\n".len());
+        assert!(!ing.unreadable);
+    }
+
     /// A long YAML list of forms read an item at a time reads as it does whole; an item that
     /// does not parse is reported in its place and the items after it are read.
     #[test]
@@ -2022,7 +2149,13 @@ mod tests {
             .collect();
         let first = block_items(&keyed).unwrap()[1];
         assert_eq!(cut_block_rows(&keyed[..first]).map(|c| c.rows), Some(3_000));
-        for text in [form.clone(), listed, keyed] {
+        // And as one document of a stream, read past its `---` line.
+        let streamed = format!("---\nname: 乙\n---\n{form}---\nname: 丙\n");
+        let [_, (from, to), _] = documents(&streamed)[..] else {
+            panic!("{:?}", documents(&streamed))
+        };
+        assert!(is_one_form(document_body(&streamed[from..to]).1));
+        for text in [form.clone(), listed, keyed, streamed] {
             reads_past_the_rows(&text);
         }
         fails_past_the_cut(&form.replace("colour: 红", "colour: [红"), 5_002);
