@@ -594,13 +594,14 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
     let mut handed = 0;
     // A macro, not a closure: each stream borrows the reader and the forms anew.
     macro_rules! stream {
-        () => {
+        ($skip:expr) => {
             Stream {
                 reader: &mut reader,
                 forms: &mut forms,
                 handed: &mut handed,
                 finished: &mut *finished,
                 listed: false,
+                skip: $skip,
             }
         };
     }
@@ -617,7 +618,7 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
     if super::extension(path) == "json" {
         let mut de = serde_json::Deserializer::from_str(&text);
         let read =
-            serde::de::DeserializeSeed::deserialize(stream!(), &mut de).and_then(|()| de.end());
+            serde::de::DeserializeSeed::deserialize(stream!(0), &mut de).and_then(|()| de.end());
         if let Err(e) = read {
             diagnostics.push(failed(json_offset(&text, &e), json_reason(&e)));
         }
@@ -632,6 +633,10 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
                 None => block_items(doc),
                 Some(_) => None,
             };
+            // An aliased list whose items would be parsed more than twice is parsed whole.
+            let needs = block.as_ref().map(|starts| anchor_needs(doc, starts));
+            let block = block.filter(|_| !matches!(needs, Some(None)));
+            let needs = needs.flatten();
             // Each item is one form, or the document is (its long lists are cut before it is
             // parsed).
             let one_form = flow.is_some()
@@ -649,8 +654,19 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
                 (None, None) => vec![(0, doc.len())],
             };
             for (k, &(from, to)) in items.iter().enumerate() {
+                // An item that uses an anchor of earlier items is read after them: they are
+                // parsed again, and not read as forms.
+                let need = needs.as_ref().map_or(&[][..], |n| &n[k][..]);
+                let lead: String = (need.iter())
+                    .map(|&j| &doc[items[j].0..items[j].1])
+                    .collect();
+                let with_lead;
                 let (written, form) = match (k, &first) {
                     (0, Some((first, form))) => (first.as_str(), Some(*form)),
+                    _ if !need.is_empty() => {
+                        with_lead = format!("{lead}{}", &doc[from..to]);
+                        (with_lead.as_str(), None)
+                    }
                     _ => (&doc[from..to], None),
                 };
                 let cut = match one_form && to - from > CUT_ROWS_FROM {
@@ -660,8 +676,14 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
                 reader.rows_cut = cut.as_ref().map_or(0, |c| c.rows);
                 let item = cut.as_ref().map_or(written, |c| &c.text);
                 for each in serde_yaml::Deserializer::from_str(item) {
-                    if let Err(e) = serde::de::DeserializeSeed::deserialize(stream!(), each) {
-                        let at = e.location().map_or(0, |l| l.index());
+                    if let Err(e) =
+                        serde::de::DeserializeSeed::deserialize(stream!(need.len()), each)
+                    {
+                        // A failure in the items read before this one is placed at its start.
+                        let at = e
+                            .location()
+                            .map_or(0, |l| l.index())
+                            .saturating_sub(lead.len());
                         let at = cut.as_ref().map_or(at, |c| c.written(at));
                         diagnostics.push(failed(start + from + at, yaml_reason(&e)));
                         break;
@@ -710,6 +732,8 @@ struct Stream<'r, 't, 's> {
     finished: super::FormSink<'s>,
     /// Reading the value of `forms:`, which must be a list of forms.
     listed: bool,
+    /// The list's first items, read only for the anchors in them ([`anchor_needs`]).
+    skip: usize,
 }
 
 impl Stream<'_, '_, '_> {
@@ -803,6 +827,11 @@ impl<'de> serde::de::Visitor<'de> for Stream<'_, '_, '_> {
     }
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        for _ in 0..self.skip {
+            if seq.next_element::<serde::de::IgnoredAny>()?.is_none() {
+                return Ok(());
+            }
+        }
         let mut dropped = 0;
         while self.forms.len() < MAX_FORMS {
             match seq.next_element_seed(Capped(&mut dropped))? {
@@ -838,6 +867,7 @@ impl<'de> serde::de::Visitor<'de> for Stream<'_, '_, '_> {
                     handed: &mut *self.handed,
                     finished: &mut *self.finished,
                     listed: true,
+                    skip: self.skip,
                 })?;
                 continue;
             }
@@ -1158,14 +1188,11 @@ const CUT_ROWS_FROM: usize = if cfg!(fuzzing) { 64 } else { 256 << 10 };
 /// Where each item of a YAML document that is one block list of forms begins (`- ` at the
 /// start of a line, or under a first line `forms:`, at one indentation), when the file can be
 /// read an item at a time: one document, every other line deeper than the dashes (or blank, or
-/// a comment), and nothing that looks like an alias (`*name`), which may name an anchor in
-/// another item. serde_yaml loads a document's events whole before any of it is read (a
-/// document of 10 MB took some 200 MB); an item at a time, it holds one form's. Anything else is
-/// read as one document, as before.
+/// a comment). serde_yaml loads a document's events whole before any of it is read (a
+/// document of 10 MB took some 200 MB); an item at a time, it holds one form's (an item that
+/// uses an anchor of another is read with it: [`anchor_needs`]). Anything else is read as one
+/// document, as before.
 fn block_items(text: &str) -> Option<Vec<usize>> {
-    if looks_aliased(text) {
-        return None;
-    }
     let mut items = Vec::new();
     let mut dash: Option<usize> = None;
     let mut keyed = false;
@@ -1197,6 +1224,61 @@ fn block_items(text: &str) -> Option<Vec<usize>> {
     // Comments before the first item are read with it.
     items[0] = 0;
     Some(items)
+}
+
+/// How many times over [`anchor_needs`] may parse a list again: a list of forms that all use
+/// the first one's defaults is parsed about twice.
+const NEEDS_BUDGET: usize = 4;
+
+/// For each item of a block list ([`block_items`], where each begins), the earlier items it
+/// must be parsed after: those that define an anchor it uses (`&name` … `*name`, the last
+/// definition before the use), and theirs in turn. Nothing when the list uses no alias; `None`
+/// when reading the items with what they need would parse the document more than
+/// [`NEEDS_BUDGET`] times again (then it is parsed whole). A list whose first item holds defaults every other item uses parses
+/// that item once more for each; one whose items use only their own anchors, once.
+///
+/// Anchors and aliases are found in the text, as libyaml names them (ASCII letters, digits,
+/// `_` and `-`). One found inside a quoted scalar or a comment only adds an item to parse.
+fn anchor_needs(text: &str, starts: &[usize]) -> Option<Vec<Vec<usize>>> {
+    let mut needs = vec![Vec::new(); starts.len()];
+    if !looks_aliased(text) {
+        return Some(needs);
+    }
+    static MARKS: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let marks =
+        MARKS.get_or_init(|| regex::Regex::new(r"(?:^|[\s\[{,:])([&*])([0-9A-Za-z_-]+)").unwrap());
+    let size = |j: usize| starts.get(j + 1).copied().unwrap_or(text.len()) - starts[j];
+    let mut budget = text.len() * NEEDS_BUDGET;
+    let mut latest = std::collections::HashMap::new();
+    // The item each item was last added to the needs of.
+    let mut added = vec![usize::MAX; starts.len()];
+    for c in marks.captures_iter(text) {
+        let (mark, name) = (c.get(1)?, c.get(2)?.as_str());
+        let k = starts
+            .partition_point(|&s| s <= mark.start())
+            .saturating_sub(1);
+        if mark.as_str() == "&" {
+            latest.insert(name, k);
+            continue;
+        }
+        let Some(&j) = latest.get(name) else { continue };
+        if j == k || added[j] == k {
+            continue;
+        }
+        // Marks come in the text's order, so the needs of an earlier item are complete.
+        let (before, after) = needs.split_at_mut(k);
+        for &i in before[j].iter().chain([&j]) {
+            if added[i] != k {
+                added[i] = k;
+                budget = budget.checked_sub(size(i))?;
+                after[0].push(i);
+            }
+        }
+    }
+    for need in &mut needs {
+        need.sort_unstable();
+    }
+    Some(needs)
 }
 
 /// A one-form YAML text whose block lists ran past [`MAX_ROWS`] items, with the items past it
@@ -1690,11 +1772,14 @@ mod tests {
         read("f.yaml", text.to_owned())
     }
 
-    /// Reads `list`, a YAML list of forms, split into its items and whole (a comment with an
-    /// asterisk keeps it whole): the same forms, at the same places, with the same findings.
+    /// Reads `list`, a YAML list of forms, split into its items and whole (a document end
+    /// `...` after it keeps it whole): the same forms, at the same places, with the same
+    /// findings.
     fn reads_split_as_whole(list: &str) -> Ingested {
         let split = read("f.yaml", list.to_owned());
-        let whole = read("f.yaml", format!("{list}# *whole\n"));
+        let whole = format!("{list}...\n");
+        assert_eq!((block_items(&whole), flow_items(&whole)), (None, None));
+        let whole = read("f.yaml", whole);
         assert_eq!(split.document.forms.len(), whole.document.forms.len());
         for (a, b) in split.document.forms.iter().zip(&whole.document.forms) {
             assert_eq!((a.span, a.name.span), (b.span, b.name.span));
@@ -2015,10 +2100,9 @@ mod tests {
         let second = keyed.find("  - name: 乙").unwrap();
         let third = keyed.find("  - name: 丙").unwrap();
         assert_eq!(block_items(keyed), Some(vec![0, second, third]));
-        // Not split: an alias, a second document, a line at the dashes' depth, one item, a
-        // `forms:` with its value on its line, a multi-line scalar back at the margin.
+        // Not split: a second document, a line at the dashes' depth, one item, a `forms:` with
+        // its value on its line, a multi-line scalar back at the margin.
         for text in [
-            "- &a {name: 甲}\n- name: 乙\n  plan: *a\n",
             "- name: 甲\n---\n- name: 乙\n",
             "- name: 甲\nyear: 2025\n- name: 乙\n",
             "- name: 甲\n  indicators: []\n",
@@ -2029,8 +2113,99 @@ mod tests {
         ] {
             assert_eq!(block_items(text), None, "{text}");
         }
-        // An asterisk inside a value is no alias.
-        assert!(block_items("- {name: 甲, value: 5*3}\n- {name: 乙}\n").is_some());
+    }
+
+    /// A list with aliases is read an item at a time, each item after the earlier items that
+    /// define the anchors it uses (the last definition before the use, and what that uses), as
+    /// it reads whole; past a budget, whole.
+    #[test]
+    fn an_aliased_list_reads_each_item_after_the_anchors_it_uses() {
+        let list = "\
+- name: 甲
+  funds: &f {annual: {total: 100}}
+- name: 乙
+  funds: *f
+- name: 丙
+  outputs: &p [*f]
+- name: 丁
+  outputs: *p
+- name: 戊
+  funds: &f {annual: {total: 5}}
+- name: 己
+  funds: *f
+- name: 庚
+  funds: {annual: &g {total: 1}, implementation: *g}
+";
+        let starts = block_items(list).unwrap();
+        let needs = anchor_needs(list, &starts).unwrap();
+        let none = Vec::<usize>::new();
+        assert_eq!(
+            needs,
+            [
+                none.clone(),
+                vec![0],
+                vec![0],
+                vec![0, 2],
+                none.clone(),
+                vec![4],
+                none
+            ]
+        );
+        let totals = |ing: &Ingested| -> Vec<_> {
+            (ing.document.forms.iter())
+                .map(|f| f.funds_annual.total.value.map(|d| d.to_string()))
+                .collect()
+        };
+        let t = |s: &str| Some(s.to_owned());
+        // A redefined anchor is its last definition. (serde_yaml 0.9 gets it wrong in a list read
+        // whole: 己's `*f` is read as 庚's `&g`, the next anchor defined.)
+        let ing = read_text(list);
+        assert_eq!(
+            totals(&ing),
+            [t("100"), t("100"), None, None, t("5"), t("5"), t("1")]
+        );
+        let once = list.replace("&f {annual: {total: 5}}", "{annual: {total: 5}}");
+        let ing = reads_split_as_whole(&once);
+        assert_eq!(
+            totals(&ing),
+            [t("100"), t("100"), None, None, t("5"), t("100"), t("1")]
+        );
+        // Without an alias nothing is needed; an asterisk inside a value is no alias.
+        let plain = "- {name: 甲, value: 5*3}\n- {name: 乙}\n";
+        assert_eq!(
+            anchor_needs(plain, &block_items(plain).unwrap()),
+            Some(vec![vec![]; 2])
+        );
+        // Defaults every item uses are parsed again for each, while that parses the list at
+        // most four times again; larger, the list is parsed whole.
+        let items = |defaults: &str| -> String {
+            let rest: String = (0..100)
+                .map(|i| format!("- name: 项目{i}\n  department: *d\n"))
+                .collect();
+            format!("- name: 默认\n  department: &d {defaults}\n{rest}")
+        };
+        let small = items("051-阳泉市教育局");
+        let needs = anchor_needs(&small, &block_items(&small).unwrap()).unwrap();
+        assert!(needs[1..].iter().all(|n| n == &[0]));
+        let large = items(&"阳泉市教育局".repeat(20));
+        assert_eq!(anchor_needs(&large, &block_items(&large).unwrap()), None);
+        let ing = read_text(&large);
+        assert_eq!(ing.document.forms.len(), 101);
+        // An alias to no anchor fails its item alone.
+        one_item_fails(
+            "- name: 甲\n- name: 乙\n  funds: *nowhere\n- name: 丙\n",
+            3,
+            "  funds",
+        );
+        // An item whose anchor's item does not parse fails too, placed at its start.
+        let ing =
+            read_text("- name: 甲\n  funds: &f {annual: [}\n- name: 乙\n  funds: *f\n- name: 丙\n");
+        let failed: Vec<_> = (ing.diagnostics.iter())
+            .filter(|d| d.message.starts_with("无法读取"))
+            .map(|d| ing.document.line_col(d.primary.span.start()).line)
+            .collect();
+        assert_eq!(failed, [2, 3]);
+        assert_eq!(ing.document.forms.len(), 1);
     }
 
     #[test]
