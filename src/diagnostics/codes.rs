@@ -88,6 +88,9 @@ codes! {
     INTERNAL_ERROR = "I012", "internal-error", Error,
         "kpilint 检查文件时出错（内部错误），文件未检查完",
         Some("这是 kpilint 的缺陷，不是表格的问题：请把这份文件和这条信息报告给维护者；其余文件照常检查");
+    YAML_ALIAS_MISREAD = "I013", "yaml-alias-misread", Warning,
+        "YAML 表单的别名会被读成另一个锚点的值（锚点重名）",
+        Some("YAML 解析库在锚点名重复定义时会读错其后的别名：给每个锚点取不同的名字");
     PACK_INVALID = "R001", "invalid-rule-pack", Error,
         "规则包无法读取（YAML 错误、未知的键或缺少必需的键）",
         Some("按 docs/rules.md 检查规则包的结构");

@@ -675,6 +675,17 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
                 };
                 reader.rows_cut = cut.as_ref().map_or(0, |c| c.rows);
                 let item = cut.as_ref().map_or(written, |c| &c.text);
+                if cut.is_none() {
+                    // Where each part of what is parsed is written: the items read before this
+                    // one, then this one.
+                    let mut parts = Vec::with_capacity(need.len() + 1);
+                    for &j in need {
+                        let off = parts.last().map_or(0, |&(off, _, len)| off + len);
+                        parts.push((off, start + items[j].0, items[j].1 - items[j].0));
+                    }
+                    parts.push((lead.len(), start + from, item.len() - lead.len()));
+                    report_misread(item, &parts, &mut diagnostics);
+                }
                 for each in serde_yaml::Deserializer::from_str(item) {
                     if let Err(e) =
                         serde::de::DeserializeSeed::deserialize(stream!(need.len()), each)
@@ -1226,6 +1237,100 @@ fn block_items(text: &str) -> Option<Vec<usize>> {
     Some(items)
 }
 
+/// An alias serde_yaml reads as another anchor than the one it names ([`misread_aliases`]):
+/// each place is a mark's start and length (`*name`, `&name`).
+struct Misread<'t> {
+    name: &'t str,
+    alias: (usize, usize),
+    read_name: &'t str,
+    read: (usize, usize),
+    meant: (usize, usize),
+}
+
+/// The aliases of a YAML text that serde_yaml 0.9 reads wrong. Its loader numbers an anchor by
+/// how many names it has seen, so a name defined again takes the number the next new name will
+/// take: once that one is defined, an alias to the name reads it. The numbering is replayed over
+/// the anchors and aliases found in the text ([`anchor_needs`]'s marks), which names the alias
+/// and both anchors to the person who wrote them, as the parser cannot be mended here.
+fn misread_aliases(text: &str) -> Vec<Misread<'_>> {
+    let mut found = Vec::new();
+    if !looks_aliased(text) {
+        return found;
+    }
+    let mut ids = std::collections::HashMap::new();
+    // Where each number's anchor is, and its name, as the loader keeps them.
+    let mut numbered: Vec<((usize, usize), &str)> = Vec::new();
+    let mut latest = std::collections::HashMap::new();
+    for c in marks().captures_iter(text) {
+        let (Some(mark), Some(name)) = (c.get(1), c.get(2)) else {
+            continue;
+        };
+        let (name, place) = (name.as_str(), (mark.start(), name.end() - mark.start()));
+        if mark.as_str() == "&" {
+            let id = ids.len();
+            ids.insert(name, id);
+            match numbered.get_mut(id) {
+                Some(slot) => *slot = (place, name),
+                None => numbered.push((place, name)),
+            }
+            latest.insert(name, place);
+            continue;
+        }
+        let (Some(&id), Some(&meant)) = (ids.get(name), latest.get(name)) else {
+            continue;
+        };
+        let (read, read_name) = numbered[id];
+        if read != meant {
+            found.push(Misread {
+                name,
+                alias: place,
+                read_name,
+                read,
+                meant,
+            });
+        }
+    }
+    found
+}
+
+/// [`misread_aliases`] of a piece of YAML about to be parsed, as findings placed where they are
+/// written: `parts` are where each part of the piece begins in it, where it is written and its
+/// length (the items parsed before an item for their anchors, then the item). Only the last
+/// part's aliases are reported; the items before it report theirs when they are read.
+fn report_misread(piece: &str, parts: &[(usize, usize, usize)], out: &mut Vec<Diagnostic>) {
+    let Some(&(own, ..)) = parts.last() else {
+        return;
+    };
+    let span = |(p, len): (usize, usize)| {
+        let (off, at, _) = (parts.iter().rev())
+            .find(|&&(off, ..)| off <= p)
+            .copied()
+            .unwrap_or_default();
+        Span::new(at + p - off, at + p - off + len)
+    };
+    for m in misread_aliases(piece).iter().filter(|m| m.alias.0 >= own) {
+        out.push(
+            Diagnostic::new(
+                &codes::YAML_ALIAS_MISREAD,
+                format!(
+                    "YAML 别名“*{}”读到的是锚点“&{}”的值，不是它所指的“&{}”",
+                    m.name, m.read_name, m.name
+                ),
+                Label::new(span(m.alias), "此别名"),
+            )
+            .with_secondary(Label::new(span(m.read), "读到的锚点"))
+            .with_secondary(Label::new(span(m.meant), "所指的锚点")),
+        );
+    }
+}
+
+/// Anchors and aliases as libyaml names them (ASCII letters, digits, `_` and `-`), after a
+/// space, a bracket, a comma or a colon: the mark (`&` or `*`), then the name.
+fn marks() -> &'static regex::Regex {
+    static MARKS: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    MARKS.get_or_init(|| regex::Regex::new(r"(?:^|[\s\[{,:])([&*])([0-9A-Za-z_-]+)").unwrap())
+}
+
 /// How many times over [`anchor_needs`] may parse a list again: a list of forms that all use
 /// the first one's defaults is parsed about twice.
 const NEEDS_BUDGET: usize = 4;
@@ -1244,15 +1349,12 @@ fn anchor_needs(text: &str, starts: &[usize]) -> Option<Vec<Vec<usize>>> {
     if !looks_aliased(text) {
         return Some(needs);
     }
-    static MARKS: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let marks =
-        MARKS.get_or_init(|| regex::Regex::new(r"(?:^|[\s\[{,:])([&*])([0-9A-Za-z_-]+)").unwrap());
     let size = |j: usize| starts.get(j + 1).copied().unwrap_or(text.len()) - starts[j];
     let mut budget = text.len() * NEEDS_BUDGET;
     let mut latest = std::collections::HashMap::new();
     // The item each item was last added to the needs of.
     let mut added = vec![usize::MAX; starts.len()];
-    for c in marks.captures_iter(text) {
+    for c in marks().captures_iter(text) {
         let (mark, name) = (c.get(1)?, c.get(2)?.as_str());
         let k = starts
             .partition_point(|&s| s <= mark.start())
@@ -2113,6 +2215,65 @@ mod tests {
         ] {
             assert_eq!(block_items(text), None, "{text}");
         }
+    }
+
+    /// serde_yaml 0.9 numbers a redefined anchor as the next new one, and its aliases after that
+    /// one read it: replayed, such an alias is found, and reported with both anchors.
+    #[test]
+    fn aliases_serde_yaml_misreads_are_reported_with_both_anchors() {
+        let form =
+            "name: 甲\ndepartment: &d 甲局\nimplementing_unit: &d 乙局\nplan: &p 计划\nbasis: *d\n";
+        // What the library reads, which the replay must follow.
+        let read: Value = serde_yaml::from_str(form).unwrap();
+        assert_eq!(read["basis"].as_str(), Some("计划"));
+        let [m] = &misread_aliases(form)[..] else {
+            panic!()
+        };
+        let at = |mark: &str| (form.rfind(mark).unwrap(), mark.len());
+        assert_eq!((m.name, m.read_name), ("d", "p"));
+        assert_eq!((m.alias, m.read, m.meant), (at("*d"), at("&p"), at("&d")));
+        // Redefined with no new anchor after it, or each anchor once: read as written.
+        for text in [
+            "a: &d 1\nb: &d 2\nc: *d\n",
+            "a: &d 1\nb: &p 2\nc: *d\nd: *p\n",
+            "a: &d 1\nb: &d 2\nc: &p 3\nd: *p\n",
+        ] {
+            assert!(misread_aliases(text).is_empty(), "{text}");
+        }
+        let ing = read_text(form);
+        let found: Vec<_> = (ing.diagnostics.iter())
+            .filter(|d| d.code == "I013")
+            .map(|d| {
+                let labels: Vec<_> = d.labels().map(|l| &form[l.span.range()]).collect();
+                (d.message.as_str(), labels)
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [(
+                "YAML 别名“*d”读到的是锚点“&p”的值，不是它所指的“&d”",
+                vec!["*d", "&p", "&d"]
+            )]
+        );
+        let d = ing.diagnostics.iter().find(|d| d.code == "I013").unwrap();
+        let meant = d.labels().nth(2).unwrap().span.start();
+        assert_eq!(meant, form.rfind("&d").unwrap());
+        // An item read after another for its anchors: the alias is placed in the item, the
+        // anchors in the other, and the other's own read reports nothing.
+        let list = "- name: 甲\n  department: &d 甲局\n  plan: &d 计划\n  funds: &f {annual: {total: 1}}\n- name: 乙\n  basis: *d\n  funds: *f\n";
+        let ing = read_text(list);
+        let placed: Vec<_> = (ing.diagnostics.iter())
+            .filter(|d| d.code == "I013")
+            .flat_map(|d| d.labels().map(|l| (l.span.start(), &list[l.span.range()])))
+            .collect();
+        assert_eq!(
+            placed,
+            [
+                (list.find("*d").unwrap(), "*d"),
+                (list.find("&f").unwrap(), "&f"),
+                (list.rfind("&d").unwrap(), "&d"),
+            ]
+        );
     }
 
     /// A list with aliases is read an item at a time, each item after the earlier items that
