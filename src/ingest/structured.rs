@@ -633,7 +633,8 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
                 None => block_items(doc),
                 Some(_) => None,
             };
-            // An aliased list whose items would be parsed more than twice is parsed whole.
+            // An aliased list whose items would parse it more than `NEEDS_BUDGET` times again is
+            // parsed whole.
             let needs = block.as_ref().map(|starts| anchor_needs(doc, starts));
             let block = block.filter(|_| !matches!(needs, Some(None)));
             let needs = needs.flatten();
@@ -657,9 +658,15 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
                 // An item that uses an anchor of earlier items is read after them: they are
                 // parsed again, and not read as forms.
                 let need = needs.as_ref().map_or(&[][..], |n| &n[k][..]);
-                let lead: String = (need.iter())
-                    .map(|&j| &doc[items[j].0..items[j].1])
-                    .collect();
+                // What is parsed, and where each part of it is written: the items read before
+                // this one, then this one.
+                let mut lead = String::new();
+                let mut parts = Vec::with_capacity(need.len() + 1);
+                for &j in need {
+                    parts.push((lead.len(), start + items[j].0));
+                    lead.push_str(&doc[items[j].0..items[j].1]);
+                }
+                parts.push((lead.len(), start + from));
                 let with_lead;
                 let (written, form) = match (k, &first) {
                     (0, Some((first, form))) => (first.as_str(), Some(*form)),
@@ -676,14 +683,6 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
                 reader.rows_cut = cut.as_ref().map_or(0, |c| c.rows);
                 let item = cut.as_ref().map_or(written, |c| &c.text);
                 if cut.is_none() {
-                    // Where each part of what is parsed is written: the items read before this
-                    // one, then this one.
-                    let mut parts = Vec::with_capacity(need.len() + 1);
-                    for &j in need {
-                        let off = parts.last().map_or(0, |&(off, _, len)| off + len);
-                        parts.push((off, start + items[j].0, items[j].1 - items[j].0));
-                    }
-                    parts.push((lead.len(), start + from, item.len() - lead.len()));
                     report_misread(item, &parts, &mut diagnostics);
                 }
                 for each in serde_yaml::Deserializer::from_str(item) {
@@ -1294,15 +1293,15 @@ fn misread_aliases(text: &str) -> Vec<Misread<'_>> {
 }
 
 /// [`misread_aliases`] of a piece of YAML about to be parsed, as findings placed where they are
-/// written: `parts` are where each part of the piece begins in it, where it is written and its
-/// length (the items parsed before an item for their anchors, then the item). Only the last
-/// part's aliases are reported; the items before it report theirs when they are read.
-fn report_misread(piece: &str, parts: &[(usize, usize, usize)], out: &mut Vec<Diagnostic>) {
+/// written: `parts` are where each part of the piece begins in it and where it is written (the
+/// items parsed before an item for their anchors, then the item). Only the last part's aliases
+/// are reported; the items before it report theirs when they are read.
+fn report_misread(piece: &str, parts: &[(usize, usize)], out: &mut Vec<Diagnostic>) {
     let Some(&(own, ..)) = parts.last() else {
         return;
     };
     let span = |(p, len): (usize, usize)| {
-        let (off, at, _) = (parts.iter().rev())
+        let (off, at) = (parts.iter().rev())
             .find(|&&(off, ..)| off <= p)
             .copied()
             .unwrap_or_default();
@@ -1339,8 +1338,9 @@ const NEEDS_BUDGET: usize = 4;
 /// must be parsed after: those that define an anchor it uses (`&name` … `*name`, the last
 /// definition before the use), and theirs in turn. Nothing when the list uses no alias; `None`
 /// when reading the items with what they need would parse the document more than
-/// [`NEEDS_BUDGET`] times again (then it is parsed whole). A list whose first item holds defaults every other item uses parses
-/// that item once more for each; one whose items use only their own anchors, once.
+/// [`NEEDS_BUDGET`] times again (then it is parsed whole). A list whose first item holds
+/// defaults every other item uses parses that item once more for each; one whose items use only
+/// their own anchors, once.
 ///
 /// Anchors and aliases are found in the text, as libyaml names them (ASCII letters, digits,
 /// `_` and `-`). One found inside a quoted scalar or a comment only adds an item to parse.
