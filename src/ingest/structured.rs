@@ -626,6 +626,9 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
         // A stream is read a document at a time, and a list of forms an item at a time,
         // whatever its length: what does not parse is reported and the rest is read.
         for (doc_from, doc_to) in documents(&text) {
+            if is_empty_document(&text[doc_from..doc_to]) {
+                continue;
+            }
             let (start, doc) = document_body(&text[doc_from..doc_to]);
             let start = doc_from + start;
             let flow = flow_items(doc);
@@ -1139,21 +1142,29 @@ fn is_document_start(line: &str) -> bool {
 /// such a line ends a block scalar and is an error in a quoted one, so it lies inside no
 /// document. The comments before the first `---` go with it. A stream with a directive
 /// (`%YAML`, which belongs to the document after it) is one piece, parsed as it is written.
-fn documents(text: &str) -> Vec<(usize, usize)> {
-    let mut starts = vec![0];
-    let mut at = 0;
-    for line in text.split_inclusive('\n') {
-        if line.starts_with('%') {
-            return vec![(0, text.len())];
+/// Found as they are read, not listed first: a stream may hold millions of empty documents.
+fn documents(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let whole = text.starts_with('%') || text.contains("\n%");
+    let first_content = text.len() - skip_blank(text).len();
+    let mut next = Some(0);
+    std::iter::from_fn(move || {
+        let from = next?;
+        let mut at = from.max(first_content);
+        next = None;
+        while let Some(i) = text[at..].find("\n---").filter(|_| !whole) {
+            at += i + 1;
+            if is_document_start(&text[at..]) {
+                next = Some(at);
+                break;
+            }
         }
-        if is_document_start(line) && !skip_blank(&text[..at]).is_empty() {
-            starts.push(at);
-        }
-        at += line.len();
-    }
-    (starts.iter().copied())
-        .zip(starts.iter().skip(1).copied().chain([text.len()]))
-        .collect()
+        Some((from, next.unwrap_or(text.len())))
+    })
+}
+
+/// Whether a document is its `---` line alone (but for comments), which holds no form.
+fn is_empty_document(doc: &str) -> bool {
+    (skip_blank(doc).strip_prefix("---")).is_some_and(|rest| skip_blank(rest).is_empty())
 }
 
 /// A document's text past its `---` line, when the line holds nothing else (but a comment) and
@@ -2375,12 +2386,13 @@ mod tests {
         let second = stream.find("--- # 乙").unwrap();
         let third = stream.find("---\t").unwrap();
         assert_eq!(
-            documents(stream),
+            documents(stream).collect::<Vec<_>>(),
             [(0, second), (second, third), (third, stream.len())]
         );
         let bare = "name: 甲\n---\nname: 乙\n";
         let at = bare.find("---").unwrap();
-        assert_eq!(documents(bare), [(0, at), (at, bare.len())]);
+        let found: Vec<_> = documents(bare).collect();
+        assert_eq!(found, [(0, at), (at, bare.len())]);
         // Not split: `---` indented or followed by more than a space, or a directive anywhere.
         for text in [
             "---\nname: 甲\n",
@@ -2389,7 +2401,8 @@ mod tests {
             "%YAML 1.2\n---\nname: 甲\n---\nname: 乙\n",
             "",
         ] {
-            assert_eq!(documents(text), [(0, text.len())], "{text}");
+            let found: Vec<_> = documents(text).collect();
+            assert_eq!(found, [(0, text.len())], "{text}");
         }
         // A document is read past its `---` line when nothing but a comment is on it.
         assert_eq!(document_body("---\nname: 甲\n"), (4, "name: 甲\n"));
@@ -2403,6 +2416,13 @@ mod tests {
             "  ---\nname: 甲\n",
         ] {
             assert_eq!(document_body(doc), (0, doc), "{doc}");
+        }
+        // A document of its `---` line and comments holds no form and is not parsed.
+        for doc in ["---\n", "# 注\n--- # 空\n\n# 注\n", "---"] {
+            assert!(is_empty_document(doc), "{doc}");
+        }
+        for doc in ["--- !form\n", "---\nname: 甲\n", "# 注\n", "--- null\n"] {
+            assert!(!is_empty_document(doc), "{doc}");
         }
     }
 
@@ -2487,8 +2507,9 @@ mod tests {
         assert_eq!(cut_block_rows(&keyed[..first]).map(|c| c.rows), Some(3_000));
         // And as one document of a stream, read past its `---` line.
         let streamed = format!("---\nname: 乙\n---\n{form}---\nname: 丙\n");
-        let [_, (from, to), _] = documents(&streamed)[..] else {
-            panic!("{:?}", documents(&streamed))
+        let found: Vec<_> = documents(&streamed).collect();
+        let [_, (from, to), _] = found[..] else {
+            panic!("{found:?}")
         };
         assert!(is_one_form(document_body(&streamed[from..to]).1));
         for text in [form.clone(), listed, keyed, streamed] {
