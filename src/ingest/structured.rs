@@ -692,13 +692,28 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
                     if let Err(e) =
                         serde::de::DeserializeSeed::deserialize(stream!(need.len()), each)
                     {
-                        // A failure in the items read before this one is placed at its start.
-                        let at = e
-                            .location()
-                            .map_or(0, |l| l.index())
-                            .saturating_sub(lead.len());
-                        let at = cut.as_ref().map_or(at, |c| c.written(at));
-                        diagnostics.push(failed(start + from + at, yaml_reason(&e)));
+                        let at = e.location().map_or(0, |l| l.index());
+                        let reason = yaml_reason(&e);
+                        // A failure in the items read before this one is placed at its start,
+                        // and shown where it lies.
+                        let d = match at.checked_sub(lead.len()) {
+                            Some(at) => {
+                                let at = cut.as_ref().map_or(at, |c| c.written(at));
+                                failed(start + from + at, reason)
+                            }
+                            None => failed(
+                                start + from,
+                                format!("它用到的锚点所在的表单有误：{reason}"),
+                            )
+                            .with_secondary(Label::new(
+                                Span::empty(crate::model::floor_char_boundary(
+                                    &text,
+                                    written_at(&parts, at),
+                                )),
+                                "锚点所在表单的错误在此",
+                            )),
+                        };
+                        diagnostics.push(d);
                         break;
                     }
                 }
@@ -1311,13 +1326,8 @@ fn report_misread(piece: &str, parts: &[(usize, usize)], out: &mut Vec<Diagnosti
     let Some(&(own, ..)) = parts.last() else {
         return;
     };
-    let span = |(p, len): (usize, usize)| {
-        let (off, at) = (parts.iter().rev())
-            .find(|&&(off, ..)| off <= p)
-            .copied()
-            .unwrap_or_default();
-        Span::new(at + p - off, at + p - off + len)
-    };
+    let span =
+        |(p, len): (usize, usize)| Span::new(written_at(parts, p), written_at(parts, p) + len);
     for m in misread_aliases(piece).iter().filter(|m| m.alias.0 >= own) {
         out.push(
             Diagnostic::new(
@@ -1332,6 +1342,16 @@ fn report_misread(piece: &str, parts: &[(usize, usize)], out: &mut Vec<Diagnosti
             .with_secondary(Label::new(span(m.meant), "所指的锚点")),
         );
     }
+}
+
+/// Where an offset in a piece of YAML parsed is written, `parts` being where each part of the
+/// piece begins in it and where it is written ([`report_misread`]).
+fn written_at(parts: &[(usize, usize)], p: usize) -> usize {
+    let (off, at) = (parts.iter().rev())
+        .find(|&&(off, _)| off <= p)
+        .copied()
+        .unwrap_or_default();
+    at + p - off
 }
 
 /// Anchors and aliases as libyaml names them (ASCII letters, digits, `_` and `-`), after a
@@ -2378,6 +2398,16 @@ mod tests {
             .collect();
         assert_eq!(failed, [2, 3]);
         assert_eq!(ing.document.forms.len(), 1);
+        // The second says why, and shows where the first's error lies.
+        let d = (ing.diagnostics.iter())
+            .filter(|d| d.message.starts_with("无法读取"))
+            .nth(1)
+            .unwrap();
+        assert!(d
+            .message
+            .starts_with("无法读取表单：它用到的锚点所在的表单有误："));
+        let shown = d.labels().nth(1).unwrap().span.start();
+        assert_eq!(ing.document.line_col(shown).line, 2);
     }
 
     #[test]
