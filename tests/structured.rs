@@ -271,3 +271,60 @@ fn a_hand_written_task_table_is_added_up_and_located() {
         "{v:#}"
     );
 }
+
+/// In a file of several forms, every finding is shown in the form it is about: its place lies in
+/// that form's lines, and the human report's 所在表 names that form. A field a form leaves out
+/// was placed at the file's start, in the first form, or where the form before it ended.
+#[test]
+fn each_finding_of_a_list_of_forms_lies_in_its_own_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = "\
+- kind: project
+  name: 甲
+  funds: {implementation: {total: 100, local: 100}}
+- kind: project
+  name: 乙
+  funds: {implementation: {total: [1, 2]}}
+- kind: project
+  name: 丙
+  funds: {implementation: {total: 100, local: 100}}
+";
+    std::fs::write(dir.path().join("三表.form.yaml"), list).unwrap();
+    let (_, v) = check(dir.path(), &["三表.form.yaml"]);
+    let starts = [("甲", 1), ("乙", 4), ("丙", 7)];
+    let mut per_form = BTreeMap::new();
+    for d in v["diagnostics"].as_array().unwrap() {
+        let form = d["form"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no form: {d:#}"));
+        let line = d["line"].as_u64().unwrap();
+        let (_, first) = starts.iter().find(|(n, _)| *n == form).unwrap();
+        assert!(
+            (*first..first + 3).contains(&line),
+            "{form} starts on line {first}; its finding is on line {line}: {d:#}"
+        );
+        *per_form.entry(form.to_owned()).or_insert(0) += 1;
+    }
+    // 乙's list where its total belongs is reported, in 乙.
+    let i009: Vec<_> = common::findings(&v, "I009");
+    assert_eq!(i009.len(), 1, "{v:#}");
+    assert_eq!(
+        (i009[0]["form"].as_str(), i009[0]["line"].as_u64()),
+        (Some("乙"), Some(6))
+    );
+    assert_eq!(i009[0]["message"], "“total”应为金额，这里是列表");
+    let human = kpilint_in(
+        Some(dir.path()),
+        &["check", "--no-config", "三表.form.yaml"],
+    );
+    let human = String::from_utf8(human.stdout).unwrap();
+    for (name, first) in starts {
+        assert_eq!(
+            human
+                .matches(&format!("所在表：{name}（第 {first} 行起）"))
+                .count(),
+            per_form[name],
+            "{human}"
+        );
+    }
+}

@@ -12,7 +12,8 @@ use super::Ingested;
 use crate::diagnostics::{codes, quoted, Diagnostic, Label, Severity};
 use crate::model::{
     Cell, DepartmentSection, Document, Form, FormKind, Funds, GridLayout, IndicatorHalf,
-    IndicatorRow, KeyTask, LabelledAmount, LabelledValue, LineIndex, MoneyUnit, Span, Text,
+    IndicatorRow, KeyTask, LabelledAmount, LabelledValue, LineIndex, MoneyUnit, SignOff, Span,
+    Text,
 };
 use rust_decimal::Decimal;
 use serde_yaml::Value;
@@ -96,6 +97,9 @@ struct Locator<'t> {
     cursor: usize,
     /// Bytes the key searches may still read ([`Locator::budget_for`]).
     budget: usize,
+    /// While a value written as an alias (`*f`) is read: its fields are not written where it
+    /// is, and a search for them would find another item's, so each is placed on the alias.
+    frozen: Option<Span>,
 }
 
 impl<'t> Locator<'t> {
@@ -104,6 +108,7 @@ impl<'t> Locator<'t> {
             text,
             cursor: 0,
             budget: Self::budget_for(text),
+            frozen: None,
         }
     }
 
@@ -118,6 +123,9 @@ impl<'t> Locator<'t> {
     /// Where `key` is next written from the cursor: first near it, then, within the budget,
     /// anywhere after it.
     fn search(&mut self, key: &str) -> Option<usize> {
+        if self.frozen.is_some() {
+            return None;
+        }
         let floor = |at: usize| crate::model::floor_char_boundary(self.text, at);
         let left = self.text.len() - self.cursor;
         let near = &self.text[self.cursor..floor(self.cursor + NEAR.min(left))];
@@ -130,17 +138,52 @@ impl<'t> Locator<'t> {
         found.map(|k| self.cursor + k)
     }
 
+    /// Moves the cursor to where a mapping whose first key is `key` is written, and returns
+    /// that place: the key (its quote, if quoted) where it is followed by a colon. Left where it
+    /// is when the key is not found.
+    fn enter(&mut self, key: &str) -> usize {
+        let from = self.cursor;
+        // A key's name may also be written in a value before it (the rest of a block scalar's
+        // lines are not located): a few occurrences are tried.
+        for _ in 0..8 {
+            let Some(k) = self.search(key) else { break };
+            let after = self.text[k + key.len()..].trim_start_matches(['"', '\'', ' ']);
+            if after.starts_with(':') {
+                let quoted = k > 0 && matches!(self.text.as_bytes()[k - 1], b'"' | b'\'');
+                self.cursor = k - usize::from(quoted);
+                return self.cursor;
+            }
+            self.cursor = k + key.len();
+        }
+        self.cursor = from;
+        from
+    }
+
     /// The span of a key, searching from the cursor, which stays put: the mapping's known
     /// fields are located after its unknown ones are reported.
     fn key(&mut self, key: &str) -> Span {
         match self.search(key) {
             Some(k) => Span::new(k, k + key.len()),
-            None => Span::empty(self.cursor),
+            None => self.frozen.unwrap_or(Span::empty(self.cursor)),
         }
+    }
+
+    /// The alias (`*name`) written at `at` (past a colon or a dash), if one is.
+    fn alias_at(&self, at: usize) -> Option<Span> {
+        let rest = self.text[at..].trim_start_matches([' ', '\t']);
+        let name = rest.strip_prefix('*')?;
+        let len = name
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .unwrap_or(name.len());
+        let start = self.text.len() - rest.len();
+        (len > 0).then(|| Span::new(start, start + 1 + len))
     }
 
     /// The span of `key`'s value `shown` (as it would be written), searching from the cursor.
     fn find(&mut self, key: &str, shown: Option<&str>) -> Span {
+        if let Some(alias) = self.frozen {
+            return alias;
+        }
         let Some(k) = self.search(key) else {
             return Span::empty(self.cursor);
         };
@@ -152,6 +195,11 @@ impl<'t> Locator<'t> {
             .find(':')
             .map_or(after_key, |c| after_key + c + 1);
         self.cursor = colon;
+        // A scalar written as an alias is placed on it: its value is written elsewhere.
+        if let Some(alias) = shown.and_then(|_| self.alias_at(colon)) {
+            self.cursor = alias.end();
+            return alias;
+        }
         let Some(shown) = shown.filter(|s| !s.is_empty()) else {
             return Span::empty(colon);
         };
@@ -192,7 +240,66 @@ fn scalar(v: &Value) -> Option<String> {
     }
 }
 
+/// What a value that should be a scalar is instead, for a message.
+fn shape(v: &Value) -> &'static str {
+    match v {
+        Value::Sequence(_) => "列表",
+        Value::Mapping(_) => "映射",
+        _ => "带标签的值",
+    }
+}
+
 impl<'t> Reader<'t> {
+    /// Where mapping `v` is written, the cursor moved there: a field missing from it is
+    /// reported at its start, not where the value read before it ended (in a list, in the
+    /// item before).
+    fn enter(&mut self, v: &Value) -> Span {
+        // Not a tagged mapping (which `as_mapping` would see through): its tag is written
+        // before its keys, and is reported where it is.
+        let first = match v {
+            Value::Mapping(m) => m.keys().next().and_then(scalar),
+            _ => None,
+        };
+        if let Some(alias) = self.loc.frozen {
+            return alias;
+        }
+        if let Some(key) = first {
+            self.loc.enter(&key);
+        }
+        Span::empty(self.loc.cursor)
+    }
+
+    /// Reads the value of `key`, a mapping or a list, with `read`, given where a field it leaves
+    /// out is missing. Written as an alias (`*f`), its fields are not written there: each is
+    /// placed on the alias, and none is sought (it would be found in a later item).
+    fn nested<T>(&mut self, key: &str, read: impl FnOnce(&mut Self, Span) -> T) -> T {
+        let at = self.loc.find(key, None);
+        match self
+            .loc
+            .alias_at(at.start())
+            .filter(|_| self.loc.frozen.is_none())
+        {
+            Some(alias) => {
+                self.loc.frozen = Some(alias);
+                let read = read(self, alias);
+                self.loc.frozen = None;
+                self.loc.cursor = alias.end();
+                read
+            }
+            None => read(self, at),
+        }
+    }
+
+    /// A value that should be a scalar and is a list or mapping is reported, never read as a
+    /// blank; a null is a blank.
+    fn not_scalar(&mut self, key: &str, v: &Value, what: &str) -> Span {
+        if !matches!(v, Value::Null) {
+            let written = self.loc.key(key);
+            self.error(written, format!("“{key}”应为{what}，这里是{}", shape(v)));
+        }
+        self.loc.find(key, None)
+    }
+
     fn error(&mut self, span: Span, message: String) {
         self.diagnostics.push(Diagnostic::new(
             &codes::STRUCTURED_INVALID,
@@ -260,13 +367,14 @@ impl<'t> Reader<'t> {
                 let span = self.loc.find(key, Some(&s));
                 Cell::new(s.into(), span)
             }
-            _ => Cell::missing(self.loc.find(key, None)),
+            Some(_) => Cell::missing(self.loc.find(key, None)),
+            None => Cell::missing(self.not_scalar(key, v, "文字")),
         }
     }
 
     fn amount(&mut self, key: &str, v: &Value, scale: Decimal) -> Cell<Decimal> {
         let Some(s) = scalar(v) else {
-            return Cell::missing(self.loc.find(key, None));
+            return Cell::missing(self.not_scalar(key, v, "金额"));
         };
         let span = self.loc.find(key, Some(&s));
         match Decimal::from_str(&s.replace([',', '，'], ""))
@@ -281,8 +389,9 @@ impl<'t> Reader<'t> {
         }
     }
 
-    fn funds(&mut self, v: &Value, scale: Decimal) -> Funds {
-        let mut f = Funds::default();
+    /// A column of funds; a source not written is missing at `at`, its period's key.
+    fn funds(&mut self, v: &Value, scale: Decimal, at: Span) -> Funds {
+        let mut f = Funds::missing_at(at);
         for (name, key, val) in self.fields(v, FUNDS_KEYS, "资金") {
             let cell = self.amount(&key, val, scale);
             match name {
@@ -299,11 +408,12 @@ impl<'t> Reader<'t> {
     }
 
     fn half(&mut self, v: &Value) -> IndicatorHalf {
+        let at = self.enter(v);
         let mut h = IndicatorHalf {
-            level1: Cell::missing(Span::empty(self.loc.cursor)),
-            level2: Cell::missing(Span::empty(self.loc.cursor)),
-            name: Cell::missing(Span::empty(self.loc.cursor)),
-            value: Cell::missing(Span::empty(self.loc.cursor)),
+            level1: Cell::missing(at),
+            level2: Cell::missing(at),
+            name: Cell::missing(at),
+            value: Cell::missing(at),
             extras: Box::default(),
         };
         for (name, key, val) in self.fields(v, HALF_KEYS, "指标") {
@@ -318,7 +428,50 @@ impl<'t> Reader<'t> {
         h
     }
 
-    fn labelled(&mut self, v: &Value, what: &str) -> Vec<(Cell<Text>, Cell<Text>, Value)> {
+    /// A row of 年度主要任务, its amounts in `scale`.
+    fn task(&mut self, v: &Value, scale: Decimal) -> KeyTask {
+        let here = self.enter(v);
+        let start = here.start();
+        let mut t = KeyTask {
+            span: here,
+            name: Cell::missing(here),
+            content: Cell::missing(here),
+            total: Cell::missing(here),
+            fiscal: Cell::missing(here),
+            other: Cell::missing(here),
+        };
+        for (field, k, fv) in self.fields(v, TASK_KEYS, "年度主要任务") {
+            match field {
+                "name" => t.name = self.text(&k, fv).map(String::from),
+                "content" => t.content = self.text(&k, fv).map(String::from),
+                "total" => t.total = self.amount(&k, fv, scale),
+                "fiscal" => t.fiscal = self.amount(&k, fv, scale),
+                _ => t.other = self.amount(&k, fv, scale),
+            }
+        }
+        t.span = Span::new(start, self.loc.cursor.max(start));
+        t
+    }
+
+    fn row(&mut self, v: &Value) -> IndicatorRow {
+        let start = self.enter(v).start();
+        let mut r = IndicatorRow {
+            span: Span::empty(start),
+            implementation: None,
+            annual: None,
+        };
+        for (p, k, hv) in self.fields(v, PERIOD_KEYS, "指标行") {
+            let h = self.nested(&k, |r, _| r.half(hv));
+            match p {
+                "implementation" => r.implementation = Some(Box::new(h)),
+                _ => r.annual = Some(h),
+            }
+        }
+        r.span = Span::new(start, self.loc.cursor.max(start));
+        r
+    }
+
+    fn labelled(&mut self, v: &Value, what: &str) -> Vec<(Cell<Text>, Cell<Text>)> {
         let Value::Sequence(items) = v else {
             let at = Span::empty(self.loc.cursor);
             self.error(at, format!("{what}应为列表"));
@@ -326,51 +479,58 @@ impl<'t> Reader<'t> {
         };
         let mut out = Vec::new();
         for item in items {
-            let mut label = Cell::missing(Span::empty(self.loc.cursor));
-            let mut value = Cell::missing(Span::empty(self.loc.cursor));
-            let mut raw = Value::Null;
+            let at = self.enter(item);
+            let mut label = Cell::missing(at);
+            let mut value = Cell::missing(at);
             for (name, key, val) in self.fields(item, LABELLED_KEYS, what) {
                 match name {
                     "label" => label = self.text(&key, val),
-                    _ => {
-                        raw = val.clone();
-                        value = self.text(&key, val);
-                    }
+                    _ => value = self.text(&key, val),
                 }
             }
-            out.push((label, value, raw));
+            out.push((label, value));
         }
         out
     }
 
     /// The department form's blocks; the amounts of its task table are in `scale` (the
     /// form's unit), those of 年度预算情况 in 万元 as the form prints them.
-    fn department(&mut self, v: &Value, scale: Decimal) -> DepartmentSection {
-        let mut d = DepartmentSection::default();
+    fn department(&mut self, v: &Value, scale: Decimal, at: Span) -> DepartmentSection {
+        let mut d = DepartmentSection::missing_at(at);
         for (name, key, val) in self.fields(v, DEPARTMENT_KEYS, "部门信息") {
             match name {
                 "info" => {
-                    d.info = self
-                        .labelled(val, "部门基本信息")
+                    d.info = (self.nested(&key, |r, _| r.labelled(val, "部门基本信息")))
                         .into_iter()
-                        .map(|(label, value, _)| LabelledValue { label, value })
+                        .map(|(label, value)| LabelledValue { label, value })
                         .collect();
                 }
                 "funds_by_source" | "funds_by_direction" => {
-                    let list: Vec<LabelledAmount> = self
-                        .labelled(val, "年度预算情况")
-                        .into_iter()
-                        .map(|(label, value, raw)| LabelledAmount {
+                    let mut list = Vec::new();
+                    for (label, value) in self.nested(&key, |r, _| r.labelled(val, "年度预算情况"))
+                    {
+                        // 万元 as printed on the department form; the model keeps 元.
+                        let amount = (value.value.as_deref())
+                            .map(|s| Decimal::from_str(&s.replace([',', '，'], "")).ok())
+                            .map(|a| a.and_then(|a| a.checked_mul(MoneyUnit::WanYuan.scale())));
+                        if let Some(None) = amount {
+                            let written = value.value.as_deref().unwrap_or_default();
+                            self.error(
+                                value.span,
+                                format!(
+                                    "年度预算情况的金额应为数字（万元），这里是“{}”",
+                                    quoted(written)
+                                ),
+                            );
+                        }
+                        list.push(LabelledAmount {
                             label,
-                            // 万元 as printed on the department form; the model keeps 元.
                             amount: Cell {
-                                value: scalar(&raw)
-                                    .and_then(|s| Decimal::from_str(&s.replace(',', "")).ok())
-                                    .and_then(|a| a.checked_mul(MoneyUnit::WanYuan.scale())),
+                                value: amount.flatten(),
                                 span: value.span,
                             },
-                        })
-                        .collect();
+                        });
+                    }
                     if name == "funds_by_source" {
                         d.funds_by_source = list;
                     } else {
@@ -381,34 +541,13 @@ impl<'t> Reader<'t> {
                 "strategy" => d.strategy = self.text(&key, val),
                 "key_tasks" => d.key_tasks = self.text(&key, val),
                 "tasks" => {
-                    let Value::Sequence(items) = val else {
-                        let at = self.loc.key(&key);
-                        self.error(at, "年度主要任务应为列表".into());
-                        continue;
-                    };
-                    for item in items {
-                        let start = self.loc.cursor;
-                        let here = Span::empty(start);
-                        let mut t = KeyTask {
-                            span: here,
-                            name: Cell::missing(here),
-                            content: Cell::missing(here),
-                            total: Cell::missing(here),
-                            fiscal: Cell::missing(here),
-                            other: Cell::missing(here),
+                    d.tasks = self.nested(&key, |r, at| {
+                        let Value::Sequence(items) = val else {
+                            r.error(at, "年度主要任务应为列表".into());
+                            return Vec::new();
                         };
-                        for (field, k, fv) in self.fields(item, TASK_KEYS, "年度主要任务") {
-                            match field {
-                                "name" => t.name = self.text(&k, fv).map(String::from),
-                                "content" => t.content = self.text(&k, fv).map(String::from),
-                                "total" => t.total = self.amount(&k, fv, scale),
-                                "fiscal" => t.fiscal = self.amount(&k, fv, scale),
-                                _ => t.other = self.amount(&k, fv, scale),
-                            }
-                        }
-                        t.span = Span::new(start, self.loc.cursor.max(start));
-                        d.tasks.push(t);
-                    }
+                        items.iter().map(|item| r.task(item, scale)).collect()
+                    });
                 }
                 _ => d.annual_goal = self.text(&key, val),
             }
@@ -417,8 +556,8 @@ impl<'t> Reader<'t> {
     }
 
     fn form(&mut self, v: &Value) -> Form {
-        let start = self.loc.cursor;
-        let here = Span::empty(start);
+        let here = self.enter(v);
+        let start = here.start();
         let fields = self.fields(v, FORM_KEYS, "表单");
         // The unit comes first: every amount depends on it.
         let money_unit = fields
@@ -452,8 +591,19 @@ impl<'t> Reader<'t> {
                 "title" => f.title = self.text(&key, val),
                 "year" => {
                     let c = self.text(&key, val);
+                    // As the printed form writes it (2025年度) or as a number.
+                    let year = (c.value.as_deref())
+                        .map(|y| y.trim().trim_end_matches('度').trim_end_matches('年'))
+                        .map(|y| y.trim().parse().ok());
+                    if let Some(None) = year {
+                        let written = c.value.as_deref().unwrap_or_default();
+                        self.error(
+                            c.span,
+                            format!("“{key}”应为年份，如 2025，这里是“{}”", quoted(written)),
+                        );
+                    }
                     f.year = Cell {
-                        value: c.value.as_deref().and_then(|y| y.trim().parse().ok()),
+                        value: year.flatten(),
                         span: c.span,
                     };
                 }
@@ -473,14 +623,18 @@ impl<'t> Reader<'t> {
                 }
                 "funds" => {
                     let scale = f.money_unit.scale();
-                    for (p, _, fv) in self.fields(val, PERIOD_KEYS, "资金") {
-                        let funds = self.funds(fv, scale);
-                        if p == "implementation" {
-                            f.funds_implementation = funds;
-                        } else {
-                            f.funds_annual = funds;
+                    // A period not written is missing at `funds`, a source at its period.
+                    (f.funds_implementation, f.funds_annual) = self.nested(&key, |r, at| {
+                        let mut both = (Funds::missing_at(at), Funds::missing_at(at));
+                        for (p, k, fv) in r.fields(val, PERIOD_KEYS, "资金") {
+                            let funds = r.nested(&k, |r, at| r.funds(fv, scale, at));
+                            match p {
+                                "implementation" => both.0 = funds,
+                                _ => both.1 = funds,
+                            }
                         }
-                    }
+                        both
+                    });
                 }
                 "overview" => f.texts.overview = self.text(&key, val),
                 "basis" => f.texts.basis = self.text(&key, val),
@@ -488,14 +642,18 @@ impl<'t> Reader<'t> {
                 "measures" => f.texts.measures = self.text(&key, val),
                 "plan" => f.texts.plan = self.text(&key, val),
                 "goals" => {
-                    for (p, k, gv) in self.fields(val, PERIOD_KEYS, "总体目标") {
-                        let c = self.text(&k, gv);
-                        if p == "implementation" {
-                            f.texts.goal_implementation = c;
-                        } else {
-                            f.texts.goal_annual = c;
+                    let t = &mut f.texts;
+                    (t.goal_implementation, t.goal_annual) = self.nested(&key, |r, at| {
+                        let mut both = (Cell::missing(at), Cell::missing(at));
+                        for (p, k, gv) in r.fields(val, PERIOD_KEYS, "总体目标") {
+                            let c = r.text(&k, gv);
+                            match p {
+                                "implementation" => both.0 = c,
+                                _ => both.1 = c,
+                            }
                         }
-                    }
+                        both
+                    });
                 }
                 "layout" => {
                     let c = self.text(&key, val);
@@ -504,44 +662,33 @@ impl<'t> Reader<'t> {
                     }
                 }
                 "indicators" => {
-                    let Value::Sequence(rows) = val else {
-                        let at = self.loc.find(&key, None);
-                        self.error(at, "indicators 应为指标行的列表".into());
-                        continue;
-                    };
-                    for row in rows {
-                        let row_start = self.loc.cursor;
-                        let mut r = IndicatorRow {
-                            span: Span::empty(row_start),
-                            implementation: None,
-                            annual: None,
+                    f.indicators = self.nested(&key, |r, at| {
+                        let Value::Sequence(rows) = val else {
+                            r.error(at, "indicators 应为指标行的列表".into());
+                            return Vec::new();
                         };
-                        for (p, _, hv) in self.fields(row, PERIOD_KEYS, "指标行") {
-                            let h = self.half(hv);
-                            if p == "implementation" {
-                                r.implementation = Some(Box::new(h));
-                            } else {
-                                r.annual = Some(h);
-                            }
-                        }
-                        r.span = Span::new(row_start, self.loc.cursor.max(row_start));
-                        f.indicators.push(r);
-                    }
+                        rows.iter().map(|row| r.row(row)).collect()
+                    });
                 }
                 "sign_off" => {
-                    for (p, k, sv) in self.fields(val, SIGN_OFF_KEYS, "签署") {
-                        let c = self.text(&k, sv);
-                        match p {
-                            "principal" => f.sign_off.principal = c,
-                            "handler" => f.sign_off.handler = c,
-                            "phone" => f.sign_off.phone = c,
-                            _ => f.sign_off.date = c,
+                    f.sign_off = self.nested(&key, |r, at| {
+                        let mut s = SignOff::missing_at(at);
+                        for (p, k, sv) in r.fields(val, SIGN_OFF_KEYS, "签署") {
+                            let c = r.text(&k, sv);
+                            match p {
+                                "principal" => s.principal = c,
+                                "handler" => s.handler = c,
+                                "phone" => s.phone = c,
+                                _ => s.date = c,
+                            }
                         }
-                    }
+                        s
+                    });
                 }
                 _ => {
                     let scale = f.money_unit.scale();
-                    f.department_section = Some(Box::new(self.department(val, scale)));
+                    let section = self.nested(&key, |r, at| r.department(val, scale, at));
+                    f.department_section = Some(Box::new(section));
                 }
             }
         }
@@ -688,6 +835,8 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
                 if cut.is_none() {
                     report_misread(item, &parts, &mut diagnostics);
                 }
+                // Its fields are sought from its start, whatever the item before left unread.
+                reader.loc.cursor = start + from;
                 for each in serde_yaml::Deserializer::from_str(item) {
                     if let Err(e) =
                         serde::de::DeserializeSeed::deserialize(stream!(need.len()), each)
@@ -772,7 +921,15 @@ impl Stream<'_, '_, '_> {
             return;
         }
         let dropped = dropped + std::mem::take(&mut self.reader.rows_cut);
+        let found = self.reader.diagnostics.len();
         let form = self.reader.form(v);
+        // What the reader found wrong in the form is the form's, as a rule's finding is.
+        if let Some(name) = form.display_name() {
+            let name = crate::diagnostics::form_name(name);
+            for d in &mut self.reader.diagnostics[found..] {
+                d.form = Some(name.clone());
+            }
+        }
         if dropped > 0 {
             let end = form.indicators.last().map_or(form.span, |r| r.span).end();
             self.reader.diagnostics.push(
@@ -810,7 +967,8 @@ impl Stream<'_, '_, '_> {
             return false;
         }
         if self.reader.skipped == 0 {
-            self.reader.cut = self.reader.loc.cursor;
+            // After the last form read.
+            self.reader.cut = self.forms.last().map_or(0, |f| f.span.end());
         }
         self.reader.skipped += 1;
         true
@@ -1264,12 +1422,14 @@ fn block_items(text: &str) -> Option<Vec<usize>> {
 
 /// An alias serde_yaml reads as another anchor than the one it names ([`misread_aliases`]):
 /// each place is a mark's start and length (`*name`, `&name`).
-struct Misread<'t> {
-    name: &'t str,
-    alias: (usize, usize),
-    read_name: &'t str,
-    read: (usize, usize),
-    meant: (usize, usize),
+pub(crate) struct Misread<'t> {
+    /// The name the alias and the anchor it means share.
+    pub name: &'t str,
+    /// Where the alias, the anchor it reads and the anchor it means are: (start, length).
+    pub alias: (usize, usize),
+    pub read_name: &'t str,
+    pub read: (usize, usize),
+    pub meant: (usize, usize),
 }
 
 /// The aliases of a YAML text that serde_yaml 0.9 reads wrong. Its loader numbers an anchor by
@@ -1277,7 +1437,7 @@ struct Misread<'t> {
 /// take: once that one is defined, an alias to the name reads it. The numbering is replayed over
 /// the anchors and aliases found in the text ([`anchor_needs`]'s marks), which names the alias
 /// and both anchors to the person who wrote them, as the parser cannot be mended here.
-fn misread_aliases(text: &str) -> Vec<Misread<'_>> {
+pub(crate) fn misread_aliases(text: &str) -> Vec<Misread<'_>> {
     let mut found = Vec::new();
     if !looks_aliased(text) {
         return found;
@@ -2246,6 +2406,116 @@ mod tests {
         ] {
             assert_eq!(block_items(text), None, "{text}");
         }
+    }
+
+    /// A field a listed form leaves out is missing in that form, not at the file's start or
+    /// where the form before it ended: a report names the form a finding lies in by its place.
+    #[test]
+    fn a_field_left_out_is_missing_where_its_own_form_is_written() {
+        let list = "- kind: project\n  name: 甲\n  funds: {implementation: {total: 1}}\n\
+                    - kind: project\n  name: 乙\n  funds:\n    implementation: {total: 2}\n\
+                    \x20 goals: {implementation: 目标}\n  sign_off: {phone: '1'}\n\
+                    \x20 indicators:\n    - annual: {name: x}\n";
+        for ing in [reads_split_as_whole(list), read("f.json", to_json(list))] {
+            let text = &ing.document.text;
+            let [a, b] = &ing.document.forms[..] else {
+                panic!("two forms")
+            };
+            let at = |span: Span| &text[span.start()..];
+            // Just past `key:` (YAML) or `"key":` (JSON).
+            let past = |span: Span, key: &str| {
+                let before = &text[..span.start()];
+                before.ends_with(&format!("{key}:")) || before.ends_with(&format!("{key}\":"))
+            };
+            for f in [a, b] {
+                // At its first key, past the list's dash or the object's brace.
+                let before = text[..f.span.start()].trim_end();
+                assert!(before.ends_with('-') || before.ends_with('{'), "{before}");
+                assert_eq!(f.texts.overview.span, Span::empty(f.span.start()));
+                assert_eq!(f.period.span, Span::empty(f.span.start()));
+                // Past the form's `funds:`, whose 年度 column it leaves out.
+                let funds = f.funds_annual.total.span;
+                assert!(funds.start() > f.span.start() && past(funds, "funds"));
+                assert_eq!(f.funds_annual.local.span, funds);
+            }
+            // Within a block: a source left out of a column is missing at its period, a goal at
+            // `goals`, a sign-off field at `sign_off`, an indicator's cell at its half.
+            assert!(past(b.funds_implementation.local.span, "implementation"));
+            assert!(past(b.texts.goal_annual.span, "goals"));
+            assert!(past(b.sign_off.date.span, "sign_off"));
+            let half = b.indicators[0].annual.as_ref().unwrap();
+            assert!(at(half.level1.span)
+                .trim_start_matches('"')
+                .starts_with("name"));
+            assert!(half.level1.span.start() > b.span.start());
+        }
+    }
+
+    /// A block written as an alias is not written out where it is used: its cells are placed on
+    /// the alias, and the forms after it are found where they are, read whole or an item at a
+    /// time (a search for its fields found them in later forms).
+    #[test]
+    fn cells_read_through_an_alias_are_placed_on_it() {
+        let list = "- name: 甲\n  funds: &f {annual: {total: 100}}\n  sign_off: &s {phone: '1'}\n\
+                    - name: 乙\n  funds: *f\n  plan: &p 计划\n  sign_off: *s\n  basis: *p\n\
+                    - name: 丙\n  funds: {annual: {total: 5}}\n";
+        let ing = reads_split_as_whole(list);
+        let text = &ing.document.text;
+        let [_, b, c] = &ing.document.forms[..] else {
+            panic!("three forms")
+        };
+        let written = |span: Span| &text[span.range()];
+        assert_eq!(written(b.funds_annual.total.span), "*f");
+        assert_eq!(written(b.funds_implementation.total.span), "*f");
+        assert_eq!(written(b.sign_off.phone.span), "*s");
+        assert_eq!(written(b.sign_off.date.span), "*s");
+        assert_eq!(written(b.texts.basis.span), "*p");
+        assert_eq!(b.texts.basis.value.as_deref(), Some("计划"));
+        assert!(text[..c.span.start()].ends_with("- "));
+        assert_eq!(written(c.funds_annual.total.span), "5");
+    }
+
+    /// `list`, a YAML list of forms without anchors, as JSON.
+    fn to_json(list: &str) -> String {
+        let v: serde_json::Value = serde_yaml::from_str(list).unwrap();
+        serde_json::to_string_pretty(&v).unwrap()
+    }
+
+    /// A list or a mapping where a cell's text or amount belongs is reported at its key, in the
+    /// form's name; a null is a blank cell. A year is a number, as written or as the printed form
+    /// writes it.
+    #[test]
+    fn a_value_that_is_not_a_scalar_is_reported_not_read_as_blank() {
+        let list =
+            "- name: 甲\n  year: 2025年度\n  funds: {implementation: {total: [1, 2], local: ~}}\n\
+                    - name: 乙\n  title: {a: 1}\n  year: 二〇二五\n  plan:\n";
+        let ing = reads_split_as_whole(list);
+        let text = &ing.document.text;
+        let found: Vec<_> = (ing.diagnostics.iter())
+            .filter(|d| d.code == "I009")
+            .map(|d| {
+                let form = d.form.as_deref().unwrap_or("");
+                (d.message.as_str(), form, &text[d.primary.span.range()])
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("“total”应为金额，这里是列表", "甲", "total"),
+                ("“title”应为文字，这里是映射", "乙", "title"),
+                (
+                    "“year”应为年份，如 2025，这里是“二〇二五”",
+                    "乙",
+                    "二〇二五"
+                ),
+            ]
+        );
+        let [a, b] = &ing.document.forms[..] else {
+            panic!("two forms")
+        };
+        assert_eq!((a.year.value, b.year.value), (Some(2025), None));
+        assert_eq!(a.funds_implementation.total.value, None);
+        assert_eq!(b.texts.plan.value, None);
     }
 
     /// serde_yaml 0.9 numbers a redefined anchor as the next new one, and its aliases after that

@@ -613,7 +613,6 @@ fn read_form(kind: FormKind, text: &str, range: Range<usize>) -> (Form, Vec<Diag
         dangling: None,
         unread,
     };
-    r.set_missing_defaults(at);
     let mut mode = Mode::Header;
     for line in &body[1..] {
         mode = r.line(line, mode);
@@ -622,39 +621,6 @@ fn read_form(kind: FormKind, text: &str, range: Range<usize>) -> (Form, Vec<Diag
 }
 
 impl<'a> FormReader<'a> {
-    fn set_missing_defaults(&mut self, at: Span) {
-        let f = &mut self.form;
-        for funds in [&mut f.funds_implementation, &mut f.funds_annual] {
-            for c in [
-                &mut funds.total,
-                &mut funds.central,
-                &mut funds.provincial,
-                &mut funds.local,
-                &mut funds.fiscal,
-                &mut funds.self_raised,
-                &mut funds.other,
-            ] {
-                c.span = at;
-            }
-        }
-        let t = &mut f.texts;
-        for c in [
-            &mut t.overview,
-            &mut t.basis,
-            &mut t.necessity,
-            &mut t.measures,
-            &mut t.plan,
-            &mut t.goal_implementation,
-            &mut t.goal_annual,
-        ] {
-            c.span = at;
-        }
-        let s = &mut f.sign_off;
-        for c in [&mut s.principal, &mut s.handler, &mut s.phone, &mut s.date] {
-            c.span = at;
-        }
-    }
-
     fn line(&mut self, line: &'a Line, mode: Mode) -> Mode {
         let first = line.first().expect("non-blank line");
         // In a grid only the sign-off's labels end it: the other lines' first cells are not

@@ -301,6 +301,19 @@ pub struct Funds {
 }
 
 impl Funds {
+    /// A column with nothing read: every cell missing at `at`.
+    pub fn missing_at(at: Span) -> Funds {
+        Funds {
+            total: Cell::missing(at),
+            central: Cell::missing(at),
+            provincial: Cell::missing(at),
+            local: Cell::missing(at),
+            fiscal: Cell::missing(at),
+            self_raised: Cell::missing(at),
+            other: Cell::missing(at),
+        }
+    }
+
     /// The source cells in the order the form prints them, with their labels.
     pub fn sources(&self) -> [(&'static str, &Cell<Decimal>); 6] {
         [
@@ -333,6 +346,21 @@ pub struct TextFields {
     pub goal_annual: Cell<Text>,
 }
 
+impl TextFields {
+    /// Every field missing at `at`.
+    pub fn missing_at(at: Span) -> TextFields {
+        TextFields {
+            overview: Cell::missing(at),
+            basis: Cell::missing(at),
+            necessity: Cell::missing(at),
+            measures: Cell::missing(at),
+            plan: Cell::missing(at),
+            goal_implementation: Cell::missing(at),
+            goal_annual: Cell::missing(at),
+        }
+    }
+}
+
 /// The sign-off row at the bottom of a form.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SignOff {
@@ -344,6 +372,18 @@ pub struct SignOff {
     pub phone: Cell<Text>,
     /// 填报日期.
     pub date: Cell<Text>,
+}
+
+impl SignOff {
+    /// Every field missing at `at`.
+    pub fn missing_at(at: Span) -> SignOff {
+        SignOff {
+            principal: Cell::missing(at),
+            handler: Cell::missing(at),
+            phone: Cell::missing(at),
+            date: Cell::missing(at),
+        }
+    }
 }
 
 /// An indicator label: one of the vocabulary's canonical spellings, or (from a structured form)
@@ -474,6 +514,19 @@ pub struct DepartmentSection {
     pub annual_goal: Cell<Text>,
 }
 
+impl DepartmentSection {
+    /// Every field missing at `at`, no list read.
+    pub fn missing_at(at: Span) -> DepartmentSection {
+        DepartmentSection {
+            duties: Cell::missing(at),
+            strategy: Cell::missing(at),
+            key_tasks: Cell::missing(at),
+            annual_goal: Cell::missing(at),
+            ..DepartmentSection::default()
+        }
+    }
+}
+
 /// One form, from its title line up to the next title.
 #[derive(Debug, Clone, Serialize)]
 pub struct Form {
@@ -517,7 +570,8 @@ pub struct Form {
 
 impl Form {
     /// A form with nothing read yet: every cell missing at `at`, where a finding about a
-    /// missing cell will point.
+    /// missing cell will point. Not at the file's start: in a file of many forms that is
+    /// another form's place, and a report names the form a finding lies in by its place.
     pub fn empty(kind: FormKind, at: Span) -> Form {
         Form {
             kind,
@@ -530,15 +584,16 @@ impl Form {
             implementing_unit: Cell::missing(at),
             attribute: Cell::missing(at),
             period: Cell::missing(at),
-            funds_implementation: Funds::default(),
-            funds_annual: Funds::default(),
-            texts: TextFields::default(),
+            funds_implementation: Funds::missing_at(at),
+            funds_annual: Funds::missing_at(at),
+            texts: TextFields::missing_at(at),
             grid_layout: GridLayout::TwoPeriods,
             indicators: Vec::new(),
             drawn: DrawnRows::default(),
-            sign_off: SignOff::default(),
+            sign_off: SignOff::missing_at(at),
             continuations: Vec::new(),
-            department_section: (kind == FormKind::Department).then(Box::default),
+            department_section: (kind == FormKind::Department)
+                .then(|| Box::new(DepartmentSection::missing_at(at))),
         }
     }
 
