@@ -11,7 +11,7 @@ mod grid;
 pub mod labels;
 mod prose;
 mod sheet;
-mod structured;
+pub(crate) mod structured;
 mod tables;
 mod tasks;
 mod text;

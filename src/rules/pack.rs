@@ -373,7 +373,7 @@ pub fn load(path: &str, text: &str) -> Result<Pack, LoadErrors> {
             return Err(Box::new((document, vec![d])));
         }
     };
-    let mut diags = Vec::new();
+    let mut diags = misread_aliases(text);
     let mut rules = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let blocks = RuleBlocks::of(text);
@@ -406,6 +406,27 @@ pub fn load(path: &str, text: &str) -> Result<Pack, LoadErrors> {
         document,
         rules,
     })
+}
+
+/// An alias serde_yaml reads as another anchor's value (an anchor's name defined twice; see
+/// `ingest::structured::misread_aliases`) is an error: the rule would run other than it is
+/// written, with nothing to show it.
+fn misread_aliases(text: &str) -> Vec<Diagnostic> {
+    let span = |(at, len): (usize, usize)| Span::new(at, at + len);
+    (crate::ingest::structured::misread_aliases(text).into_iter())
+        .map(|m| {
+            Diagnostic::new(
+                &codes::PACK_INVALID,
+                format!(
+                    "规则包无法读取：YAML 别名“*{}”读到的是锚点“&{}”的值，不是它所指的“&{}”；给每个锚点取不同的名字",
+                    m.name, m.read_name, m.name
+                ),
+                Label::new(span(m.alias), "此别名"),
+            )
+            .with_secondary(Label::new(span(m.read), "读到的锚点"))
+            .with_secondary(Label::new(span(m.meant), "所指的锚点"))
+        })
+        .collect()
 }
 
 fn yaml_message(e: &serde_yaml::Error) -> String {
@@ -861,6 +882,33 @@ rules:
         let e = errors(&bad);
         assert_eq!(e.len(), 1);
         assert!(e[0].0.starts_with("R001:"), "{e:?}");
+    }
+
+    /// serde_yaml reads `*h` below as `&s`'s value (`&h` defined a second time takes the number
+    /// `&s` then gets): the rule's help would be its rationale. The pack is refused, with the
+    /// three places.
+    #[test]
+    fn an_alias_the_yaml_library_misreads_is_refused() {
+        let bad = GOOD
+            .replace("title: 示例", "title: &h 示例")
+            .replace("    summary: 总额应为正数", "    summary: &h 总额应为正数")
+            .replace("    rationale: 示例", "    rationale: &s 示例")
+            .replace("    help: 填写正确的金额", "    help: *h");
+        let (doc, diags) = *load("bad.yaml", &bad).expect_err("refused");
+        let [d] = &diags[..] else {
+            panic!("one finding: {diags:?}")
+        };
+        assert_eq!(
+            d.message,
+            "规则包无法读取：YAML 别名“*h”读到的是锚点“&s”的值，不是它所指的“&h”；给每个锚点取不同的名字"
+        );
+        let places: Vec<_> = (d.labels())
+            .map(|l| (doc.line_col(l.span.start()).line, doc.slice(l.span)))
+            .collect();
+        assert_eq!(places, [(16, "*h"), (9, "&s"), (8, "&h")]);
+        // Named apart, the pack is read as written.
+        let apart = bad.replace("title: &h", "title: &t");
+        assert!(load("good.yaml", &apart).is_ok());
     }
 
     #[test]
