@@ -100,6 +100,8 @@ struct Locator<'t> {
     /// While a value written as an alias (`*f`) is read: its fields are not written where it
     /// is, and a search for them would find another item's, so each is placed on the alias.
     frozen: Option<Span>,
+    /// Where [`Locator::enter`] last placed the cursor.
+    entered: Option<usize>,
 }
 
 impl<'t> Locator<'t> {
@@ -109,6 +111,7 @@ impl<'t> Locator<'t> {
             cursor: 0,
             budget: Self::budget_for(text),
             frozen: None,
+            entered: None,
         }
     }
 
@@ -151,6 +154,7 @@ impl<'t> Locator<'t> {
             if after.starts_with(':') {
                 let quoted = k > 0 && matches!(self.text.as_bytes()[k - 1], b'"' | b'\'');
                 self.cursor = k - usize::from(quoted);
+                self.entered = Some(self.cursor);
                 return self.cursor;
             }
             self.cursor = k + key.len();
@@ -274,19 +278,42 @@ impl<'t> Reader<'t> {
     /// placed on the alias, and none is sought (it would be found in a later item).
     fn nested<T>(&mut self, key: &str, read: impl FnOnce(&mut Self, Span) -> T) -> T {
         let at = self.loc.find(key, None);
-        match self
-            .loc
-            .alias_at(at.start())
-            .filter(|_| self.loc.frozen.is_none())
-        {
+        let alias = self.loc.alias_at(at.start());
+        self.through(alias, |r| read(r, alias.unwrap_or(at)))
+    }
+
+    /// Reads the next item of a list with `read`; an item written as an alias (`- *row`) as
+    /// [`Self::nested`] reads a value.
+    fn item<T>(&mut self, read: impl FnOnce(&mut Self) -> T) -> T {
+        // The cursor is past the item before, or at the list's key: what lies between is
+        // punctuation and space.
+        let rest = &self.loc.text[self.loc.cursor..];
+        let punctuation =
+            rest.trim_start_matches(|c: char| c.is_whitespace() || "-,[]{}\"'".contains(c));
+        let alias = self.loc.alias_at(self.loc.text.len() - punctuation.len());
+        self.loc.entered = None;
+        let read = self.through(alias, read);
+        // An item none of whose cells was found (all left out, or unknown fields) left the
+        // cursor at its first key: past it, or the next item's would be found there too.
+        if let Some(at) = self.loc.entered.take().filter(|&at| self.loc.cursor <= at) {
+            let first = self.loc.text[at..].chars().next().map_or(0, char::len_utf8);
+            self.loc.cursor = at + first;
+        }
+        read
+    }
+
+    /// `read`, with every cell it reads placed on `alias` when there is one (and none is
+    /// being read through already).
+    fn through<T>(&mut self, alias: Option<Span>, read: impl FnOnce(&mut Self) -> T) -> T {
+        match alias.filter(|_| self.loc.frozen.is_none()) {
             Some(alias) => {
                 self.loc.frozen = Some(alias);
-                let read = read(self, alias);
+                let read = read(self);
                 self.loc.frozen = None;
                 self.loc.cursor = alias.end();
                 read
             }
-            None => read(self, at),
+            None => read(self),
         }
     }
 
@@ -477,20 +504,20 @@ impl<'t> Reader<'t> {
             self.error(at, format!("{what}应为列表"));
             return Vec::new();
         };
-        let mut out = Vec::new();
-        for item in items {
-            let at = self.enter(item);
-            let mut label = Cell::missing(at);
-            let mut value = Cell::missing(at);
-            for (name, key, val) in self.fields(item, LABELLED_KEYS, what) {
+        let read = |r: &mut Self, item: &Value| {
+            let at = r.enter(item);
+            let (mut label, mut value) = (Cell::missing(at), Cell::missing(at));
+            for (name, key, val) in r.fields(item, LABELLED_KEYS, what) {
                 match name {
-                    "label" => label = self.text(&key, val),
-                    _ => value = self.text(&key, val),
+                    "label" => label = r.text(&key, val),
+                    _ => value = r.text(&key, val),
                 }
             }
-            out.push((label, value));
-        }
-        out
+            (label, value)
+        };
+        (items.iter())
+            .map(|item| self.item(|r| read(r, item)))
+            .collect()
     }
 
     /// The department form's blocks; the amounts of its task table are in `scale` (the
@@ -546,7 +573,9 @@ impl<'t> Reader<'t> {
                             r.error(at, "年度主要任务应为列表".into());
                             return Vec::new();
                         };
-                        items.iter().map(|item| r.task(item, scale)).collect()
+                        (items.iter())
+                            .map(|item| r.item(|r| r.task(item, scale)))
+                            .collect()
                     });
                 }
                 _ => d.annual_goal = self.text(&key, val),
@@ -667,7 +696,7 @@ impl<'t> Reader<'t> {
                             r.error(at, "indicators 应为指标行的列表".into());
                             return Vec::new();
                         };
-                        rows.iter().map(|row| r.row(row)).collect()
+                        rows.iter().map(|row| r.item(|r| r.row(row))).collect()
                     });
                 }
                 "sign_off" => {
@@ -922,7 +951,7 @@ impl Stream<'_, '_, '_> {
         }
         let dropped = dropped + std::mem::take(&mut self.reader.rows_cut);
         let found = self.reader.diagnostics.len();
-        let form = self.reader.form(v);
+        let form = self.reader.item(|r| r.form(v));
         // What the reader found wrong in the form is the form's, as a rule's finding is.
         if let Some(name) = form.display_name() {
             let name = crate::diagnostics::form_name(name);
@@ -2189,6 +2218,14 @@ mod tests {
         assert_eq!(&text[d.primary.span.range()], "nmae");
         let f = &ing.document.forms[0];
         assert_eq!(&text[f.name.span.range()], "甲");
+        // Items with nothing but an unknown field are each reported on their own line.
+        let rows = "name: 甲\nindicators:\n  - {nmae: x}\n  - {nmae: y}\n  - {nmae: z}\n";
+        let ing = read_text(rows);
+        let lines: Vec<_> = (ing.diagnostics.iter())
+            .filter(|d| d.message.contains("“nmae”"))
+            .map(|d| ing.document.line_col(d.primary.span.start()).line)
+            .collect();
+        assert_eq!(lines, [3, 4, 5]);
     }
 
     /// A JSON form is read as it is parsed; an error points at its line and column.
@@ -2449,6 +2486,31 @@ mod tests {
                 .starts_with("name"));
             assert!(half.level1.span.start() > b.span.start());
         }
+    }
+
+    /// An item of a list written as an alias, a form's or a row's, is placed on it, and what
+    /// follows it is found where it is.
+    #[test]
+    fn an_item_written_as_an_alias_is_placed_on_it() {
+        let list = "- &base\n  name: 甲\n  indicators:\n    - &r {annual: {name: x, value: 1人}}\n    - *r\n    - annual: {name: y}\n\
+                    - *base\n- name: 丙\n  indicators: [*r, {annual: {name: z}}]\n";
+        let ing = reads_split_as_whole(list);
+        let text = &ing.document.text;
+        let [a, b, c] = &ing.document.forms[..] else {
+            panic!("three forms")
+        };
+        let written = |span: Span| &text[span.range()];
+        let names = |f: &Form| -> Vec<&str> {
+            (f.indicators.iter())
+                .map(|r| written(r.annual.as_ref().unwrap().name.span))
+                .collect()
+        };
+        assert_eq!(names(a), ["x", "*r", "y"]);
+        assert_eq!(written(b.name.span), "*base");
+        assert_eq!(names(b), ["*base"; 3]);
+        assert_eq!(b.name.value.as_deref(), Some("甲"));
+        assert_eq!(names(c), ["*r", "z"]);
+        assert_eq!(written(c.name.span), "丙");
     }
 
     /// A block written as an alias is not written out where it is used: its cells are placed on
