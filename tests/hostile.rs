@@ -682,15 +682,16 @@ fn keys_written_with_escapes_before_megabytes() {
 }
 
 /// A YAML stream of 10 MB: a million comment lines, then a million documents with nothing in
-/// them but their `---`, then one form. Finding where each document starts read the comments
-/// again for each (some minutes), and listing them first took 87 MB; each empty document was
-/// parsed. The form at the end is still read.
+/// them but their `---`, then one form (in all just under the limit of lines a file may have).
+/// Finding where each document starts read the comments again for each (some minutes), and
+/// listing them first took 87 MB; each empty document was parsed. The form at the end is still
+/// read.
 #[test]
 fn a_stream_of_a_million_empty_documents_after_a_million_comments() {
     let text = format!(
         "{}{}---\nname: 甲\n",
-        "# 注\n".repeat(1_000_000),
-        "---\n".repeat(1_000_000)
+        "# 注\n".repeat(999_990),
+        "---\n".repeat(999_990)
     );
     let v = check_one_within("stream.form.yaml", &text, Duration::from_secs(20));
     assert_eq!(v["summary"]["forms"], 1, "{}", v["summary"]);
@@ -698,4 +699,32 @@ fn a_stream_of_a_million_empty_documents_after_a_million_comments() {
         .filter(|d| d["code"] == "I009")
         .count();
     assert_eq!(unread, 0);
+}
+
+/// Rows that are not mappings, after 9 MB of spaces: each row looks past the one before for an
+/// alias (`- *row`), and must not read the spaces again for each (2,000 times 9 MB took 16 s).
+/// Each row is reported.
+#[test]
+fn rows_that_are_not_mappings_after_megabytes_of_spaces() {
+    let text = format!(
+        "name: 甲\nindicators:{}\n{}",
+        " ".repeat(9 << 20),
+        "  - 1\n".repeat(2_000)
+    );
+    let v = check_one_within("gap.form.yaml", &text, Duration::from_secs(10));
+    let rows = (v["diagnostics"].as_array().unwrap().iter())
+        .filter(|d| d["code"] == "I009" && d["message"] == "指标行应为“字段: 值”的映射")
+        .count();
+    assert_eq!(rows, 2_000, "{}", v["summary"]);
+}
+
+/// A structured file of 10 MB of line breaks is refused unread, as a text file is: each line is
+/// an entry in the line index (70 MB).
+#[test]
+fn a_structured_file_of_line_breaks_is_refused() {
+    for name in ["breaks.form.yaml", "breaks.form.json"] {
+        let text = format!("{{\"name\": \"甲\"{}}}", "\n".repeat(10_000_000));
+        let v = check_one_within(name, &text, BOUND);
+        assert_eq!(codes_for(&v, name), ["I010"], "{name}");
+    }
 }

@@ -91,6 +91,9 @@ const LABELLED_KEYS: &[(&str, &[&str])] = &[
 /// form's next key is written within bytes of the last value found.
 const NEAR: usize = 4 << 10;
 
+/// How far past a key or an item [`Locator::near`] reads.
+const SPACE: usize = 256;
+
 /// Finds keys and values in the text, in the order they are written.
 struct Locator<'t> {
     text: &'t str,
@@ -150,7 +153,9 @@ impl<'t> Locator<'t> {
         // lines are not located): a few occurrences are tried.
         for _ in 0..8 {
             let Some(k) = self.search(key) else { break };
-            let after = self.text[k + key.len()..].trim_start_matches(['"', '\'', ' ']);
+            let after = self
+                .near(k + key.len())
+                .trim_start_matches(['"', '\'', ' ']);
             if after.starts_with(':') {
                 let quoted = k > 0 && matches!(self.text.as_bytes()[k - 1], b'"' | b'\'');
                 self.cursor = k - usize::from(quoted);
@@ -174,13 +179,20 @@ impl<'t> Locator<'t> {
 
     /// The alias (`*name`) written at `at` (past a colon or a dash), if one is.
     fn alias_at(&self, at: usize) -> Option<Span> {
-        let rest = self.text[at..].trim_start_matches([' ', '\t']);
+        let rest = self.near(at).trim_start_matches([' ', '\t']);
         let name = rest.strip_prefix('*')?;
         let len = name
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
             .unwrap_or(name.len());
-        let start = self.text.len() - rest.len();
+        let start = at + (self.near(at).len() - rest.len());
         (len > 0).then(|| Span::new(start, start + 1 + len))
+    }
+
+    /// The text from `at` that the checks of what follows a key or an item read ([`SPACE`]):
+    /// spaces past it are not looked through, or every item of a list could read one long gap.
+    fn near(&self, at: usize) -> &'t str {
+        let end = crate::model::floor_char_boundary(self.text, (at + SPACE).min(self.text.len()));
+        &self.text[at..end.max(at)]
     }
 
     /// The span of `key`'s value `shown` (as it would be written), searching from the cursor.
@@ -258,15 +270,15 @@ impl<'t> Reader<'t> {
     /// reported at its start, not where the value read before it ended (in a list, in the
     /// item before).
     fn enter(&mut self, v: &Value) -> Span {
+        if let Some(alias) = self.loc.frozen {
+            return alias;
+        }
         // Not a tagged mapping (which `as_mapping` would see through): its tag is written
         // before its keys, and is reported where it is.
         let first = match v {
             Value::Mapping(m) => m.keys().next().and_then(scalar),
             _ => None,
         };
-        if let Some(alias) = self.loc.frozen {
-            return alias;
-        }
         if let Some(key) = first {
             self.loc.enter(&key);
         }
@@ -287,10 +299,12 @@ impl<'t> Reader<'t> {
     fn item<T>(&mut self, read: impl FnOnce(&mut Self) -> T) -> T {
         // The cursor is past the item before, or at the list's key: what lies between is
         // punctuation and space.
-        let rest = &self.loc.text[self.loc.cursor..];
+        let rest = self.loc.near(self.loc.cursor);
         let punctuation =
             rest.trim_start_matches(|c: char| c.is_whitespace() || "-,[]{}\"'".contains(c));
-        let alias = self.loc.alias_at(self.loc.text.len() - punctuation.len());
+        let alias = self
+            .loc
+            .alias_at(self.loc.cursor + rest.len() - punctuation.len());
         self.loc.entered = None;
         let read = self.through(alias, read);
         // An item none of whose cells was found (all left out, or unknown fields) left the
@@ -739,6 +753,9 @@ const FORMS_PER_HANDOVER: usize = 64;
 /// time and each form's parsed tree let go once the form is built: parsed whole, a 10 MB JSON
 /// list of 25,000 small forms peaked at 333 MB (the text reader holds a block of forms at most).
 pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> Ingested {
+    if let Some(refused) = super::too_many_lines(path, &text) {
+        return refused;
+    }
     let mut diagnostics = Vec::new();
     if let Some(at) = too_deep(&text) {
         diagnostics.push(Diagnostic::new(
