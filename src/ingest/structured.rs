@@ -1535,18 +1535,31 @@ fn report_misread(piece: &str, parts: &[(usize, usize)], out: &mut Vec<Diagnosti
     let span =
         |(p, len): (usize, usize)| Span::new(written_at(parts, p), written_at(parts, p) + len);
     for m in misread_aliases(piece).iter().filter(|m| m.alias.0 >= own) {
-        out.push(
-            Diagnostic::new(
-                &codes::YAML_ALIAS_MISREAD,
-                format!(
-                    "YAML 别名“*{}”读到的是锚点“&{}”的值，不是它所指的“&{}”",
-                    m.name, m.read_name, m.name
-                ),
-                Label::new(span(m.alias), "此别名"),
-            )
-            .with_secondary(Label::new(span(m.read), "读到的锚点"))
-            .with_secondary(Label::new(span(m.meant), "所指的锚点")),
-        );
+        out.push(m.finding(&codes::YAML_ALIAS_MISREAD, "", "", span));
+    }
+}
+
+impl Misread<'_> {
+    /// The finding `code` makes of this alias, its message between `lead` and `tail`: the
+    /// alias, the anchor it reads and the one it means, each placed by `span` (a place in the
+    /// parsed text, and its length).
+    pub(crate) fn finding(
+        &self,
+        code: &'static codes::Code,
+        lead: &str,
+        tail: &str,
+        span: impl Fn((usize, usize)) -> Span,
+    ) -> Diagnostic {
+        let (name, read) = (self.name, self.read_name);
+        Diagnostic::new(
+            code,
+            format!(
+                "{lead}YAML 别名“*{name}”读到的是锚点“&{read}”的值，不是它所指的“&{name}”{tail}"
+            ),
+            Label::new(span(self.alias), "此别名"),
+        )
+        .with_secondary(Label::new(span(self.read), "读到的锚点"))
+        .with_secondary(Label::new(span(self.meant), "所指的锚点"))
     }
 }
 

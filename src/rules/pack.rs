@@ -413,19 +413,9 @@ pub fn load(path: &str, text: &str) -> Result<Pack, LoadErrors> {
 /// written, with nothing to show it.
 fn misread_aliases(text: &str) -> Vec<Diagnostic> {
     let span = |(at, len): (usize, usize)| Span::new(at, at + len);
-    (crate::ingest::structured::misread_aliases(text).into_iter())
-        .map(|m| {
-            Diagnostic::new(
-                &codes::PACK_INVALID,
-                format!(
-                    "规则包无法读取：YAML 别名“*{}”读到的是锚点“&{}”的值，不是它所指的“&{}”；给每个锚点取不同的名字",
-                    m.name, m.read_name, m.name
-                ),
-                Label::new(span(m.alias), "此别名"),
-            )
-            .with_secondary(Label::new(span(m.read), "读到的锚点"))
-            .with_secondary(Label::new(span(m.meant), "所指的锚点"))
-        })
+    let (lead, tail) = ("规则包无法读取：", "；给每个锚点取不同的名字");
+    (crate::ingest::structured::misread_aliases(text).iter())
+        .map(|m| m.finding(&codes::PACK_INVALID, lead, tail, span))
         .collect()
 }
 
