@@ -256,6 +256,13 @@ fn scalar(v: &Value) -> Option<String> {
     }
 }
 
+/// An amount as written (thousands separated or not) in 元, its unit `scale` 元; `None` if it is
+/// not a number or would overflow.
+fn in_yuan(written: &str, scale: Decimal) -> Option<Decimal> {
+    let d = Decimal::from_str(&written.replace([',', '，'], "")).ok()?;
+    d.checked_mul(scale)
+}
+
 /// What a value that should be a scalar is instead, for a message.
 fn shape(v: &Value) -> &'static str {
     match v {
@@ -418,10 +425,7 @@ impl<'t> Reader<'t> {
             return Cell::missing(self.not_scalar(key, v, "金额"));
         };
         let span = self.loc.find(key, Some(&s));
-        match Decimal::from_str(&s.replace([',', '，'], ""))
-            .ok()
-            .and_then(|d| d.checked_mul(scale))
-        {
+        match in_yuan(&s, scale) {
             Some(d) => Cell::new(d, span),
             None => {
                 self.error(span, format!("“{key}”应为金额，这里是“{}”", quoted(&s)));
@@ -552,8 +556,7 @@ impl<'t> Reader<'t> {
                     {
                         // 万元 as printed on the department form; the model keeps 元.
                         let amount = (value.value.as_deref())
-                            .map(|s| Decimal::from_str(&s.replace([',', '，'], "")).ok())
-                            .map(|a| a.and_then(|a| a.checked_mul(MoneyUnit::WanYuan.scale())));
+                            .map(|s| in_yuan(s, MoneyUnit::WanYuan.scale()));
                         if let Some(None) = amount {
                             let written = value.value.as_deref().unwrap_or_default();
                             self.error(
