@@ -851,6 +851,7 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
             // A flow list's first item is read with the brackets before it, closed; its form
             // begins past them.
             let first = flow.as_ref().map(|f| (f.first(doc), f.first_form));
+            let unclosed = flow.as_ref().is_some_and(|f| f.unclosed);
             let items = match (flow, block) {
                 (Some(flow), _) => flow.items,
                 (None, Some(starts)) => (starts.iter().copied())
@@ -864,8 +865,11 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
                 let need = needs.as_ref().map_or(&[][..], |n| &n[k][..]);
                 // What is parsed, and where each part of it is written: the items read before
                 // this one, then this one. A flow list's items are listed again in brackets,
-                // the first without the brackets before it.
-                let flowed = first.is_some() && !need.is_empty();
+                // the first without the brackets before it; the last of a list the text ends
+                // in has its opening bracket alone, so that it fails as the list does.
+                let open_end = unclosed && k + 1 == items.len();
+                let to = if open_end { doc.len() } else { to };
+                let flowed = first.is_some() && (!need.is_empty() || open_end);
                 let mut lead = String::from(if flowed { "[" } else { "" });
                 let mut parts = Vec::with_capacity(need.len() + 1);
                 for &j in need {
@@ -883,8 +887,8 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
                 let with_lead;
                 let (written, form) = match (k, &first) {
                     (0, Some((first, form))) => (first.as_str(), Some(*form)),
-                    _ if !need.is_empty() => {
-                        let close = if flowed { "]" } else { "" };
+                    _ if flowed || !need.is_empty() => {
+                        let close = if flowed && !open_end { "]" } else { "" };
                         with_lead = format!("{lead}{}{close}", &doc[from..to]);
                         (with_lead.as_str(), None)
                     }
@@ -1948,6 +1952,8 @@ struct FlowItems {
     items: Vec<(usize, usize)>,
     closers: &'static str,
     first_form: usize,
+    /// The text ends before the list does: its last item runs to the end.
+    unclosed: bool,
 }
 
 impl FlowItems {
@@ -1965,8 +1971,9 @@ impl FlowItems {
 }
 
 /// [`FlowItems`] of `text`, when it is one YAML document that is one flow list of at least two
-/// items, with nothing after the list but what closes it. An item that uses an anchor of
-/// another is read with it ([`anchor_needs`]).
+/// items, with nothing after the list but what closes it, or a text that ends inside the list
+/// (the parser loads a document whole before it fails at its end). An item that uses an anchor
+/// of another is read with it ([`anchor_needs`]).
 fn flow_items(text: &str) -> Option<FlowItems> {
     let mut body = skip_blank(text);
     if let Some(rest) = body.strip_prefix("---") {
@@ -1989,28 +1996,41 @@ fn flow_items(text: &str) -> Option<FlowItems> {
     let mut depth = 0usize;
     let mut ends = Vec::new();
     let mut end = None;
+    let mut stopped = false;
     flow_marks(text, open + 1, |at, c| {
         match c {
             b'[' | b'{' => depth += 1,
             b']' | b'}' if depth > 0 => depth -= 1,
             b']' => {
                 end = Some(at);
+                stopped = true;
                 return false;
             }
-            b'}' => return false,
+            b'}' => {
+                stopped = true;
+                return false;
+            }
             b',' if depth == 0 => ends.push(at),
             _ => {}
         }
         true
     });
-    let end = end?;
-    let tail = skip_blank(&text[end + 1..]);
-    let tail = match closers {
-        "]}" => skip_blank(tail.strip_prefix('}')?),
-        _ => tail,
+    // A list the text ends in is split all the same: its last item is read without the bracket
+    // after it, and fails where that bracket is missing.
+    let (end, unclosed) = match end {
+        Some(end) => (end, false),
+        None if !stopped => (text.len(), true),
+        None => return None,
     };
-    if !tail.is_empty() {
-        return None;
+    if !unclosed {
+        let tail = skip_blank(&text[end + 1..]);
+        let tail = match closers {
+            "]}" => skip_blank(tail.strip_prefix('}')?),
+            _ => tail,
+        };
+        if !tail.is_empty() {
+            return None;
+        }
     }
     let mut items = Vec::with_capacity(ends.len() + 1);
     let mut from = 0;
@@ -2035,6 +2055,7 @@ fn flow_items(text: &str) -> Option<FlowItems> {
         items,
         closers,
         first_form,
+        unclosed,
     })
 }
 
@@ -3174,6 +3195,42 @@ mod tests {
                 (form.rfind("&d").unwrap(), "&d"),
             ]
         );
+    }
+
+    /// A flow list the text ends in before its `]` is read an item at a time all the same, as
+    /// the parser reads it whole: every form it finds is read, and its last item fails where
+    /// the list read whole does, with the same reason.
+    #[test]
+    fn a_flow_list_the_text_ends_in_fails_at_its_end() {
+        let all = [Some("甲"), Some("乙"), Some("丙")];
+        for (text, forms) in [
+            ("[\n  {name: 甲},\n  {name: 乙},\n  {name: 丙}\n", &all[..]),
+            ("forms: [\n  {name: 甲},\n  {name: 乙},\n  {name: 丙},\n", &all),
+            ("{forms: [\n  {name: 甲},\n  {name: 乙},\n  {name: 丙}\n# 完\n", &all),
+            (
+                "[\n  {name: 甲, funds: &f {annual: {total: 1}}},\n  {name: 乙},\n  {name: 丙, funds: *f}\n",
+                &all,
+            ),
+            (
+                "[\n  {name: 甲},\n  {name: 乙},\n  {name: 丙, plan: [计划}\n",
+                &all[..2],
+            ),
+        ] {
+            assert!(flow_items(text).unwrap().unclosed, "{text}");
+            let whole = serde_yaml::from_str::<Value>(text).unwrap_err();
+            let ing = read_text(text);
+            let names: Vec<_> = (ing.document.forms.iter())
+                .map(|f| f.name.value.as_deref())
+                .collect();
+            assert_eq!(names, forms, "{text}");
+            let failed: Vec<_> = (ing.diagnostics.iter())
+                .filter(|d| d.message.starts_with("无法读取"))
+                .map(|d| (d.message.clone(), d.primary.span.start()))
+                .collect();
+            let reason = format!("无法读取表单：{}", yaml_reason(&whole));
+            let at = whole.location().unwrap().index();
+            assert_eq!(failed, [(reason, at)], "{text}");
+        }
     }
 
     #[test]
