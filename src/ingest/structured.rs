@@ -1952,7 +1952,7 @@ struct FlowItems {
     items: Vec<(usize, usize)>,
     closers: &'static str,
     first_form: usize,
-    /// The text ends before the list does: its last item runs to the end.
+    /// The text ends before the list does, or a brace closes it: its last item runs to the end.
     unclosed: bool,
 }
 
@@ -1971,9 +1971,9 @@ impl FlowItems {
 }
 
 /// [`FlowItems`] of `text`, when it is one YAML document that is one flow list of at least two
-/// items, with nothing after the list but what closes it, or a text that ends inside the list
-/// (the parser loads a document whole before it fails at its end). An item that uses an anchor
-/// of another is read with it ([`anchor_needs`]).
+/// items, with nothing after the list but what closes it, or a list the text ends in or a
+/// brace closes (the parser loads a document's events up to its error, at the end). An item
+/// that uses an anchor of another is read with it ([`anchor_needs`]).
 fn flow_items(text: &str) -> Option<FlowItems> {
     let mut body = skip_blank(text);
     if let Some(rest) = body.strip_prefix("---") {
@@ -1996,31 +1996,26 @@ fn flow_items(text: &str) -> Option<FlowItems> {
     let mut depth = 0usize;
     let mut ends = Vec::new();
     let mut end = None;
-    let mut stopped = false;
     flow_marks(text, open + 1, |at, c| {
         match c {
             b'[' | b'{' => depth += 1,
             b']' | b'}' if depth > 0 => depth -= 1,
             b']' => {
                 end = Some(at);
-                stopped = true;
                 return false;
             }
-            b'}' => {
-                stopped = true;
-                return false;
-            }
+            // A brace closing the list is an error the parser stops at.
+            b'}' => return false,
             b',' if depth == 0 => ends.push(at),
             _ => {}
         }
         true
     });
-    // A list the text ends in is split all the same: its last item is read without the bracket
-    // after it, and fails where that bracket is missing.
+    // A list the text ends in, or that a brace closes, is split all the same: its last item
+    // runs to the text's end, read without a bracket after it, and fails where the list does.
     let (end, unclosed) = match end {
         Some(end) => (end, false),
-        None if !stopped => (text.len(), true),
-        None => return None,
+        None => (text.len(), true),
     };
     if !unclosed {
         let tail = skip_blank(&text[end + 1..]);
@@ -3197,9 +3192,9 @@ mod tests {
         );
     }
 
-    /// A flow list the text ends in before its `]` is read an item at a time all the same, as
-    /// the parser reads it whole: every form it finds is read, and its last item fails where
-    /// the list read whole does, with the same reason.
+    /// A flow list the text ends in before its `]`, or that a brace closes, is read an item at
+    /// a time all the same, as the parser reads it whole: every form it finds is read, and its
+    /// last item fails where the list read whole does, with the same reason.
     #[test]
     fn a_flow_list_the_text_ends_in_fails_at_its_end() {
         let all = [Some("甲"), Some("乙"), Some("丙")];
@@ -3214,6 +3209,11 @@ mod tests {
             (
                 "[\n  {name: 甲},\n  {name: 乙},\n  {name: 丙, plan: [计划}\n",
                 &all[..2],
+            ),
+            ("[\n  {name: 甲},\n  {name: 乙}},\n  {name: 丙}\n]\n", &all[..2]),
+            (
+                "{forms: [\n  {name: 甲},\n  {name: 乙},\n  {name: 丙}}}, {name: 丁}]}\n",
+                &all,
             ),
         ] {
             assert!(flow_items(text).unwrap().unclosed, "{text}");
@@ -3291,7 +3291,7 @@ mod tests {
             assert_eq!(names, [Some("甲"), Some(second)], "{text}");
         }
         // Not split: one item, a second document, another key beside `forms`, an unclosed
-        // quote, a block list, a bracket that does not close the list, a bare word.
+        // quote, a block list, a brace closing the list after one item, a bare word.
         for text in [
             "[{name: 甲}]",
             "[{name: 甲},]",
@@ -3299,7 +3299,7 @@ mod tests {
             "{forms: [{name: 甲}, {name: 乙}], year: 2025}",
             "[{name: \"甲}, {name: 乙}]",
             "- {name: 甲}\n- {name: 乙}\n",
-            "[{name: 甲}, {name: 乙}}",
+            "[{name: 甲}}, {name: 乙}]",
             "forms",
             "",
         ] {
