@@ -728,3 +728,47 @@ fn a_structured_file_of_line_breaks_is_refused() {
         assert_eq!(codes_for(&v, name), ["I010"], "{name}");
     }
 }
+
+/// YAML that was parsed whole (some 200 MB at 10 MB; now read a piece at a time, which
+/// performance.md measures): a form of 100,000 rows, every other one an alias of the first, and
+/// a flow list of 10,000 forms, each using the first one's anchor, that the file ends in before
+/// its `]`. Each is read in bounded time with the report a whole parse gives: the rows past
+/// 2,000 reported, every form of the list read, and its missing bracket placed at the end.
+#[test]
+fn aliased_yaml_at_length_and_a_flow_list_never_closed() {
+    let rows: String = (0..100_000)
+        .map(|i| match i {
+            0 => "  - annual: &r {level2: 数量指标, name: 人数, value: 5人}\n".to_owned(),
+            _ if i % 2 == 1 => "  - annual: *r\n".to_owned(),
+            _ => format!("  - annual: {{level2: 数量指标, name: 人数{i}, value: {i}人}}\n"),
+        })
+        .collect();
+    let text = format!("name: 甲\nindicators:\n{rows}");
+    let v = check_one_within("rows.form.yaml", &text, Duration::from_secs(20));
+    let over: Vec<_> = (v["diagnostics"].as_array().unwrap().iter())
+        .filter(|d| d["code"] == "S008")
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(over, ["指标表有 100000 行，超过 2000 行，其余未读取"]);
+
+    let items: Vec<String> = (0..10_000)
+        .map(|i| match i {
+            0 => "{name: 项目0, funds: &f {annual: {total: 100}}}".to_owned(),
+            _ => format!("{{name: 项目{i}, funds: *f}}"),
+        })
+        .collect();
+    let text = format!("forms: [\n  {}\n", items.join(",\n  "));
+    let v = check_one_within("list.form.yaml", &text, Duration::from_secs(20));
+    assert_eq!(v["summary"]["forms"], 10_000, "{}", v["summary"]);
+    let failed: Vec<_> = (v["diagnostics"].as_array().unwrap().iter())
+        .filter(|d| d["code"] == "I009")
+        .map(|d| (d["message"].as_str().unwrap(), d["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        failed,
+        [(
+            "无法读取表单：did not find expected ',' or ']', while parsing a flow sequence",
+            10_002
+        )]
+    );
+}

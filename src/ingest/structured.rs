@@ -292,6 +292,12 @@ impl<'t> Reader<'t> {
         Span::empty(self.loc.cursor)
     }
 
+    /// From `start`, where an item begins, to the end of what was read of it. An item read
+    /// through an alias seeks none of its cells, so the cursor may still lie before it.
+    fn since(&self, start: usize) -> Span {
+        Span::new(start, self.loc.cursor.max(start))
+    }
+
     /// Reads the value of `key`, a mapping or a list, with `read`, given where a field it leaves
     /// out is missing. Written as an alias (`*f`), its fields are not written there: each is
     /// placed on the alias, and none is sought (it would be found in a later item).
@@ -494,7 +500,7 @@ impl<'t> Reader<'t> {
                 _ => t.other = self.amount(&k, fv, scale),
             }
         }
-        t.span = Span::new(start, self.loc.cursor.max(start));
+        t.span = self.since(start);
         t
     }
 
@@ -512,7 +518,7 @@ impl<'t> Reader<'t> {
                 _ => r.annual = Some(h),
             }
         }
-        r.span = Span::new(start, self.loc.cursor.max(start));
+        r.span = self.since(start);
         r
     }
 
@@ -738,7 +744,7 @@ impl<'t> Reader<'t> {
                 }
             }
         }
-        f.span = Span::new(start, self.loc.cursor.max(start));
+        f.span = self.since(start);
         f
     }
 }
@@ -1972,7 +1978,7 @@ impl FlowItems {
 
 /// [`FlowItems`] of `text`, when it is one YAML document that is one flow list of at least two
 /// items, with nothing after the list but what closes it, or a list the text ends in or a
-/// brace closes (the parser loads a document's events up to its error, at the end). An item
+/// brace closes (the parser would load its events up to the error, at or near its end). An item
 /// that uses an anchor of another is read with it ([`anchor_needs`]).
 fn flow_items(text: &str) -> Option<FlowItems> {
     let mut body = skip_blank(text);
