@@ -1798,12 +1798,14 @@ fn cut_block_rows(text: &str, own: usize) -> Option<RowsCut> {
 
 /// Whether cutting `cuts` (ranges of `text`, in order) out of a YAML text leaves each alias
 /// kept reading what it reads as written: an alias past a cut must name an anchor written past
-/// that cut, since an anchor before it may hold what was cut (the list, or the form around it).
-/// Aliases within the rows kept, the common case, name anchors with nothing cut before them.
+/// that cut, or a scalar written before it (`department: &d 甲局`), since any other node before
+/// it may hold what was cut (the list, a row, or the form around it). Aliases within the rows
+/// kept, the common case, name anchors with nothing cut before them.
 fn cuts_keep_anchors(text: &str, cuts: &[(usize, usize)]) -> bool {
     if !looks_aliased(text) {
         return true;
     }
+    // Each name's last anchor: where it is, and whether it is kept and a scalar's.
     let mut latest = std::collections::HashMap::new();
     for c in marks().captures_iter(text) {
         let (Some(mark), Some(name)) = (c.get(1), c.get(2)) else {
@@ -1812,12 +1814,18 @@ fn cuts_keep_anchors(text: &str, cuts: &[(usize, usize)]) -> bool {
         let at = mark.start();
         let i = cuts.partition_point(|&(from, _)| from <= at);
         let before = i.checked_sub(1).map(|i| cuts[i].1);
+        let cut = before.is_some_and(|end| at < end);
         if mark.as_str() == "&" {
-            latest.insert(name.as_str(), at);
-        } else if before.is_some_and(|end| at < end) {
+            // A scalar on the anchor's line: not a collection, a block scalar, or a tag (which
+            // may be a collection's).
+            let node = text[name.end()..].trim_start_matches([' ', '\t']);
+            let scalar = !node.is_empty()
+                && !node.starts_with(['[', '{', '|', '>', '!', '?', '#', '\r', '\n']);
+            latest.insert(name.as_str(), (at, scalar && !cut));
+        } else if cut {
             // An alias cut out reads nothing.
-        } else if let (Some(end), Some(&defined)) = (before, latest.get(name.as_str())) {
-            if defined < end {
+        } else if let (Some(end), Some(&(defined, kept))) = (before, latest.get(name.as_str())) {
+            if defined < end && !kept {
                 return false;
             }
         }
@@ -3135,9 +3143,19 @@ mod tests {
             };
             assert_eq!((name(1), name(2)), (Some("指标0"), Some("指标2")));
             assert_eq!(f.texts.plan.value.as_deref(), Some("红"));
-            // An alias past the cut to the form's name, the rows, a row kept, or a name
-            // redefined in the rows cut: what it reads may hold what was cut.
-            for alias in ["*a", "*rows", "*r", "*n4000"] {
+            // An alias past the cut to a scalar before it (the form's name) reads it.
+            let named = format!("{form}{}", end.replace("红", "*a"));
+            assert!(cut(&named).is_some());
+            let ing = read("f.yaml", named.replace("colour", "plan"));
+            assert_eq!(
+                ing.document.forms[0].texts.plan.value.as_deref(),
+                Some("甲")
+            );
+            // An alias past the cut to the rows, a row kept, a name defined in the rows cut,
+            // or one redefined there: what it reads may hold what was cut.
+            let redefined = form.replacen("&n4000 指标4000", "&a 指标4000", 1);
+            assert!(cut(&format!("{redefined}{}", end.replace("红", "*a"))).is_none());
+            for alias in ["*rows", "*r", "*n4000"] {
                 let text = format!("{form}{}", end.replace("红", alias));
                 assert!(cut(&text).is_none(), "{alias}");
             }
