@@ -311,10 +311,17 @@ impl<'t> Reader<'t> {
     /// [`Self::nested`] reads a value.
     fn item<T>(&mut self, read: impl FnOnce(&mut Self) -> T) -> T {
         // The cursor is past the item before, or at the list's key: what lies between is
-        // punctuation and space.
+        // punctuation, space and comments.
         let rest = self.loc.near(self.loc.cursor);
-        let punctuation =
-            rest.trim_start_matches(|c: char| c.is_whitespace() || "-,[]{}\"'".contains(c));
+        let mut punctuation = rest;
+        loop {
+            punctuation = punctuation
+                .trim_start_matches(|c: char| c.is_whitespace() || "-,[]{}\"'".contains(c));
+            match punctuation.strip_prefix('#') {
+                Some(comment) => punctuation = comment.find('\n').map_or("", |n| &comment[n..]),
+                None => break,
+            }
+        }
         let alias = self
             .loc
             .alias_at(self.loc.cursor + rest.len() - punctuation.len());
@@ -2647,6 +2654,20 @@ mod tests {
         assert_eq!(b.name.value.as_deref(), Some("甲"));
         assert_eq!(names(c), ["*r", "z"]);
         assert_eq!(written(c.name.span), "丙");
+        // After a comment too.
+        let list = "- &base\n  name: 甲\n  indicators: [&r {annual: {name: x}}]\n\
+                    - # 同甲\n  *base\n- indicators: [ # 同上\n    *r]\n  name: 乙\n";
+        let ing = reads_split_as_whole(list);
+        let text = &ing.document.text;
+        let written = |span: Span| &text[span.range()];
+        let [_, b, c] = &ing.document.forms[..] else {
+            panic!("three forms")
+        };
+        assert_eq!(written(b.name.span), "*base");
+        assert_eq!(
+            written(c.indicators[0].annual.as_ref().unwrap().name.span),
+            "*r"
+        );
     }
 
     /// A block written as an alias is not written out where it is used: its cells are placed on
