@@ -1394,11 +1394,17 @@ fn is_document_start(line: &str) -> bool {
 /// that does not parse leaves the others read (parsed together, the parser stops at the first
 /// error). The stream is split before each line that starts a document ([`is_document_start`]):
 /// such a line ends a block scalar and is an error in a quoted one, so it lies inside no
-/// document. The comments before the first `---` go with it. A stream with a directive
-/// (`%YAML`, which belongs to the document after it) is one piece, parsed as it is written.
-/// Found as they are read, not listed first: a stream may hold millions of empty documents.
+/// document. The comments before the first `---` go with it, and so do the `%YAML 1.x`
+/// directives before a `---`, which belong to the document after them ([`skip_directives`]). A
+/// stream with any other directive (`%TAG`, which the document's tags read) is one piece,
+/// parsed as it is written. Found as they are read, not listed first: a stream may hold
+/// millions of empty documents.
 fn documents(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let whole = text.starts_with('%') || text.contains("\n%");
+    let directed = text.starts_with('%') || text.contains("\n%");
+    let whole = directed
+        && !(text.split('\n'))
+            .filter(|line| line.starts_with('%'))
+            .all(is_version_directive);
     let first_content = text.len() - skip_blank(text).len();
     let mut next = Some(0);
     std::iter::from_fn(move || {
@@ -1407,8 +1413,15 @@ fn documents(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
         next = None;
         while let Some(i) = text[at..].find("\n---").filter(|_| !whole) {
             at += i + 1;
-            if is_document_start(&text[at..]) {
-                next = Some(at);
+            if !is_document_start(&text[at..]) {
+                continue;
+            }
+            let start = match directed {
+                true => directives_before(text, at),
+                false => at,
+            };
+            if start > from.max(first_content) {
+                next = Some(start);
                 break;
             }
         }
@@ -1416,16 +1429,53 @@ fn documents(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     })
 }
 
+/// Whether a line is a `%YAML 1.x` directive (but for a comment after it): the parser reads a
+/// document after one as it does without it.
+fn is_version_directive(line: &str) -> bool {
+    static VERSION: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let version = VERSION.get_or_init(|| {
+        regex::Regex::new(r"^%YAML[ \t]+1\.[0-9]+(?:[ \t]+#.*)?[ \t]*\r?$").unwrap()
+    });
+    version.is_match(line)
+}
+
+/// Where the `%YAML 1.x` directives just before the `---` line at `at` begin (blanks and
+/// comments may lie among them), or `at` when there are none.
+fn directives_before(text: &str, at: usize) -> usize {
+    let (mut start, mut end) = (at, at);
+    while end > 0 {
+        let line_start = text[..end - 1].rfind('\n').map_or(0, |n| n + 1);
+        let line = &text[line_start..end];
+        if line.starts_with('%') {
+            start = line_start;
+        } else if !(line.trim().is_empty() || line.trim_start().starts_with('#')) {
+            break;
+        }
+        end = line_start;
+    }
+    start
+}
+
+/// `text` past the blanks, comments and `%YAML 1.x` directives it begins with.
+fn skip_directives(text: &str) -> &str {
+    let mut t = skip_blank(text);
+    let at_line = |t: &str| t.len() == text.len() || text[..text.len() - t.len()].ends_with('\n');
+    while at_line(t) && is_version_directive(t.lines().next().unwrap_or("")) {
+        t = skip_blank(t.find('\n').map_or("", |n| &t[n + 1..]));
+    }
+    t
+}
+
 /// Whether a document is its `---` line alone (but for comments), which holds no form.
 fn is_empty_document(doc: &str) -> bool {
-    (skip_blank(doc).strip_prefix("---")).is_some_and(|rest| skip_blank(rest).is_empty())
+    (skip_directives(doc).strip_prefix("---")).is_some_and(|rest| skip_blank(rest).is_empty())
 }
 
 /// A document's text past its `---` line, when the line holds nothing else (but a comment) and
 /// text follows it, and where that text begins; otherwise the document as it is.
 /// [`block_items`] and [`is_one_form`] read a document from its first line.
 fn document_body(doc: &str) -> (usize, &str) {
-    let body = skip_blank(doc);
+    let body = skip_directives(doc);
     let marked = doc.len() == body.len() || doc[..doc.len() - body.len()].ends_with('\n');
     let line = body.find('\n').map_or(body.len(), |n| n + 1);
     let after = &body[line..];
@@ -2957,12 +3007,37 @@ mod tests {
         let at = bare.find("---").unwrap();
         let found: Vec<_> = documents(bare).collect();
         assert_eq!(found, [(0, at), (at, bare.len())]);
-        // Not split: `---` indented or followed by more than a space, or a directive anywhere.
+        // `%YAML 1.x` directives go with the document after them, and what lies between them
+        // and its `---`.
+        let directed = "%YAML 1.2\n---\nname: 甲\n...\n# 乙\n%YAML 1.1 # 版本\n\n---\nname: 乙\n";
+        let at = directed.find("%YAML 1.1").unwrap();
+        let found: Vec<_> = documents(directed).collect();
+        assert_eq!(found, [(0, at), (at, directed.len())]);
+        for (from, to) in found {
+            let (start, body) = document_body(&directed[from..to]);
+            assert!(body.starts_with("name: "), "{body}");
+            assert_eq!(&directed[from + start..][..6], "name: ");
+        }
+        let ing = read_text(directed);
+        let names: Vec<_> = (ing.document.forms.iter())
+            .map(|f| f.name.value.as_deref())
+            .collect();
+        assert_eq!(
+            (names, ing.diagnostics.len()),
+            (vec![Some("甲"), Some("乙")], 0)
+        );
+        let list = "- name: 甲\n  funds: {annual: {total: 1}}\n- name: 乙\n  colour: 红\n";
+        let directed = format!("%YAML 1.2\n---\n{list}");
+        assert!(block_items(document_body(&directed).1).is_some());
+        reads_split_as_whole(&directed);
+        assert!(is_empty_document("%YAML 1.2\n--- # 空\n"));
+        // Not split: `---` indented or followed by more than a space, or any other directive.
         for text in [
             "---\nname: 甲\n",
             "name: |\n  甲\n  ---\n",
             "name: 甲\n---x: 1\n",
-            "%YAML 1.2\n---\nname: 甲\n---\nname: 乙\n",
+            "%TAG !e! tag:example.com,2025:\n---\nname: 甲\n---\nname: 乙\n",
+            "%YAML 1.2\n---\nname: 甲\n...\n%YAML 2.0\n---\nname: 乙\n",
             "",
         ] {
             let found: Vec<_> = documents(text).collect();
