@@ -1394,24 +1394,19 @@ fn is_document_start(line: &str) -> bool {
 /// that does not parse leaves the others read (parsed together, the parser stops at the first
 /// error). The stream is split before each line that starts a document ([`is_document_start`]):
 /// such a line ends a block scalar and is an error in a quoted one, so it lies inside no
-/// document. The comments before the first `---` go with it, and so do the `%YAML 1.x`
-/// directives before a `---`, which belong to the document after them ([`skip_directives`]). A
-/// stream with any other directive (`%TAG`, which the document's tags read) is one piece,
-/// parsed as it is written. Found as they are read, not listed first: a stream may hold
-/// millions of empty documents.
+/// document. The comments before the first `---` go with it, and so do the directives before a
+/// `---` (`%YAML`, `%TAG`): the parser reads them for the document after them alone, and forgets
+/// them at its end ([`skip_directives`]). Found as they are read, not listed first: a stream may
+/// hold millions of empty documents.
 fn documents(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     let directed = text.starts_with('%') || text.contains("\n%");
-    let whole = directed
-        && !(text.split('\n'))
-            .filter(|line| line.starts_with('%'))
-            .all(is_version_directive);
     let first_content = text.len() - skip_blank(text).len();
     let mut next = Some(0);
     std::iter::from_fn(move || {
         let from = next?;
         let mut at = from.max(first_content);
         next = None;
-        while let Some(i) = text[at..].find("\n---").filter(|_| !whole) {
+        while let Some(i) = text[at..].find("\n---") {
             at += i + 1;
             if !is_document_start(&text[at..]) {
                 continue;
@@ -1429,18 +1424,20 @@ fn documents(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     })
 }
 
-/// Whether a line is a `%YAML 1.x` directive (but for a comment after it): the parser reads a
-/// document after one as it does without it.
+/// Whether a line is a `%YAML` directive the parser accepts, 1.1 or 1.2 (but for a comment
+/// after it): it reads a document after one as it does without it. It refuses any other version
+/// ("found incompatible YAML document"); its numbers are read as decimals of up to nine digits,
+/// so `1.02` is 1.2.
 fn is_version_directive(line: &str) -> bool {
     static VERSION: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let version = VERSION.get_or_init(|| {
-        regex::Regex::new(r"^%YAML[ \t]+1\.[0-9]+(?:[ \t]+#.*)?[ \t]*\r?$").unwrap()
+        regex::Regex::new(r"^%YAML[ \t]+0{0,8}1\.0{0,8}[12](?:[ \t]+#.*)?[ \t]*\r?$").unwrap()
     });
     version.is_match(line)
 }
 
-/// Where the `%YAML 1.x` directives just before the `---` line at `at` begin (blanks and
-/// comments may lie among them), or `at` when there are none.
+/// Where the directives just before the `---` line at `at` begin (blanks and comments may lie
+/// among them), or `at` when there are none.
 fn directives_before(text: &str, at: usize) -> usize {
     let (mut start, mut end) = (at, at);
     while end > 0 {
@@ -1456,14 +1453,22 @@ fn directives_before(text: &str, at: usize) -> usize {
     start
 }
 
-/// `text` past the blanks, comments and `%YAML 1.x` directives it begins with.
+/// `text` past the blanks and comments it begins with, and past its directive when that is one
+/// `%YAML 1.1` or `1.2` alone ([`is_version_directive`]), which changes nothing the parser
+/// reads. With any other directive, or a second one, the text is left at it, to be parsed as
+/// it is written: a `%TAG` directive's handles are read by the document's tags, and the parser
+/// refuses a version it does not know or a `%YAML` given twice, with its own reason.
 fn skip_directives(text: &str) -> &str {
-    let mut t = skip_blank(text);
+    let t = skip_blank(text);
     let at_line = |t: &str| t.len() == text.len() || text[..text.len() - t.len()].ends_with('\n');
-    while at_line(t) && is_version_directive(t.lines().next().unwrap_or("")) {
-        t = skip_blank(t.find('\n').map_or("", |n| &t[n + 1..]));
+    if !(at_line(t) && is_version_directive(t.lines().next().unwrap_or(""))) {
+        return t;
     }
-    t
+    let past = skip_blank(t.find('\n').map_or("", |n| &t[n + 1..]));
+    match at_line(past) && past.starts_with('%') {
+        true => t,
+        false => past,
+    }
 }
 
 /// Whether a document is its `---` line alone (but for comments), which holds no form.
@@ -3031,13 +3036,11 @@ mod tests {
         assert!(block_items(document_body(&directed).1).is_some());
         reads_split_as_whole(&directed);
         assert!(is_empty_document("%YAML 1.2\n--- # 空\n"));
-        // Not split: `---` indented or followed by more than a space, or any other directive.
+        // Not split: `---` indented or followed by more than a space.
         for text in [
             "---\nname: 甲\n",
             "name: |\n  甲\n  ---\n",
             "name: 甲\n---x: 1\n",
-            "%TAG !e! tag:example.com,2025:\n---\nname: 甲\n---\nname: 乙\n",
-            "%YAML 1.2\n---\nname: 甲\n...\n%YAML 2.0\n---\nname: 乙\n",
             "",
         ] {
             let found: Vec<_> = documents(text).collect();
@@ -3063,6 +3066,80 @@ mod tests {
         for doc in ["--- !form\n", "---\nname: 甲\n", "# 注\n", "--- null\n"] {
             assert!(!is_empty_document(doc), "{doc}");
         }
+    }
+
+    /// Directives belong to the document after them: the parser forgets them at its end. So a
+    /// stream is split before each, and a document is read past them only when they are one
+    /// `%YAML 1.1` or `1.2`; any other directive, or a second, is parsed with the document, which
+    /// reads as the whole stream read would read it.
+    #[test]
+    fn a_yaml_documents_directives_are_read_with_it_alone() {
+        let stream = "%TAG !e! tag:example.com,2025:\n---\nname: 甲\n---\nname: !e!n 乙\n\
+            ...\n%TAG !e! tag:example.com,2025:\n---\nname: 丙\nfunds: !e!f {annual: {total: 1}}\n";
+        let second = stream.find("---\nname: !e!n").unwrap();
+        let third = stream.rfind("%TAG").unwrap();
+        let found: Vec<_> = documents(stream).collect();
+        assert_eq!(found, [(0, second), (second, third), (third, stream.len())]);
+        // The first and third declare the handle their tags use; the second does not, as the
+        // first's `%TAG` ended with it, and fails where its tag is.
+        assert_eq!(document_body(&stream[..second]), (0, &stream[..second]));
+        let ing = read_text(stream);
+        let names: Vec<_> = (ing.document.forms.iter())
+            .map(|f| f.name.value.as_deref())
+            .collect();
+        assert_eq!(names, [Some("甲"), Some("丙")]);
+        let failed: Vec<_> = (ing.diagnostics.iter())
+            .filter(|d| d.message.starts_with("无法读取"))
+            .collect();
+        assert_eq!(failed.len(), 1);
+        assert!(failed[0].message.contains("found undefined tag handle"));
+        let at = ing.document.line_col(failed[0].primary.span.start());
+        assert_eq!((at.line, &stream[second..][4..10]), (5, "name: "));
+        // A version the parser refuses, or a `%YAML` given twice, is parsed with the document
+        // and fails with the parser's reason; the other documents are read.
+        for (bad, reason) in [
+            ("%YAML 1.3\n", "found incompatible YAML document"),
+            ("%YAML 2.0\n", "found incompatible YAML document"),
+            ("%YAML 1.2\n%YAML 1.2\n", "found duplicate %YAML directive"),
+            (
+                "%YAML 1.2\n# 注\n%TAG !e! a:\n%TAG !e! b:\n",
+                "found duplicate %TAG directive",
+            ),
+            ("%FOO bar\n", "found unknown directive name"),
+        ] {
+            let stream = format!("name: 甲\n...\n{bad}---\nname: 乙\n---\nname: 丙\n");
+            let ing = read_text(&stream);
+            let names: Vec<_> = (ing.document.forms.iter())
+                .map(|f| f.name.value.as_deref())
+                .collect();
+            assert_eq!(names, [Some("甲"), Some("丙")], "{bad}");
+            let failed: Vec<_> = (ing.diagnostics.iter())
+                .filter(|d| d.message.starts_with("无法读取"))
+                .collect();
+            assert_eq!(failed.len(), 1, "{bad}");
+            assert!(failed[0].message.contains(reason), "{}", failed[0].message);
+            let at = failed[0].primary.span.start();
+            assert!(at >= stream.find('%').unwrap() && at < stream.find("name: 乙").unwrap());
+        }
+        // One `%YAML` the parser accepts changes nothing it reads, and the document is read
+        // past it: a list there is read an item at a time.
+        for version in ["%YAML 1.1", "%YAML 1.02 # 版本"] {
+            let doc = format!("{version}\n---\n- name: 甲\n- name: 乙\n");
+            let (start, body) = document_body(&doc);
+            assert_eq!(
+                (start, body),
+                (doc.find("- name").unwrap(), "- name: 甲\n- name: 乙\n")
+            );
+            assert!(block_items(body).is_some());
+        }
+        // A document of directives and its `---` line alone holds no form when the directive is
+        // one the parser accepts; any other is parsed, and a refused one reported.
+        assert!(is_empty_document("%YAML 1.1\n---\n"));
+        let ing = read_text("%YAML 1.3\n---\n");
+        assert_eq!(ing.diagnostics.len(), 1);
+        assert!(ing.diagnostics[0].message.contains("incompatible"));
+        let ing = read_text("%TAG !e! tag:example.com,2025:\n---\n");
+        assert_eq!((ing.document.forms.len(), ing.diagnostics.len()), (0, 0));
     }
 
     /// A stream is read a document at a time: a document that does not parse is reported in its
