@@ -1571,8 +1571,8 @@ pub(crate) struct Misread<'t> {
 /// The aliases of a YAML text that serde_yaml 0.9 reads wrong. Its loader numbers an anchor by
 /// how many names it has seen, so a name defined again takes the number the next new name will
 /// take: once that one is defined, an alias to the name reads it. The numbering is replayed over
-/// the anchors and aliases found in the text ([`anchor_needs`]'s marks), which names the alias
-/// and both anchors to the person who wrote them, as the parser cannot be mended here.
+/// the anchors and aliases found in the text ([`Marks`]), which names the alias and both anchors
+/// to the person who wrote them, as the parser cannot be mended here.
 pub(crate) fn misread_aliases(text: &str) -> Vec<Misread<'_>> {
     let mut found = Vec::new();
     if !looks_aliased(text) {
@@ -1582,12 +1582,9 @@ pub(crate) fn misread_aliases(text: &str) -> Vec<Misread<'_>> {
     // Where each number's anchor is, and its name, as the loader keeps them.
     let mut numbered: Vec<((usize, usize), &str)> = Vec::new();
     let mut latest = std::collections::HashMap::new();
-    for c in marks().captures_iter(text) {
-        let (Some(mark), Some(name)) = (c.get(1), c.get(2)) else {
-            continue;
-        };
-        let (name, place) = (name.as_str(), (mark.start(), name.end() - mark.start()));
-        if mark.as_str() == "&" {
+    for Mark { anchor, at, name } in Marks::new(text) {
+        let place = (at, 1 + name.len());
+        if anchor {
             let id = ids.len();
             ids.insert(name, id);
             match numbered.get_mut(id) {
@@ -1670,10 +1667,223 @@ fn written_at(parts: &[(usize, usize)], p: usize) -> usize {
 }
 
 /// Anchors and aliases as libyaml names them (ASCII letters, digits, `_` and `-`), after a
-/// space, a bracket, a comma or a colon: the mark (`&` or `*`), then the name.
+/// space, a bracket, a comma or a colon: the mark (`&` or `*`), then the name. It also finds
+/// them where they are text (in a quoted or block scalar, a comment, a plain scalar's middle),
+/// which is safe where a mark too many only adds work ([`anchor_needs`], [`cuts_keep_anchors`]),
+/// and where one missed would break a read: an item a scanner took for inside a quote that does
+/// not close would be parsed without the item defining its anchor. Findings are made from
+/// [`Marks`], which passes over such text.
 fn marks() -> &'static regex::Regex {
     static MARKS: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     MARKS.get_or_init(|| regex::Regex::new(r"(?:^|[\s\[{,:])([&*])([0-9A-Za-z_-]+)").unwrap())
+}
+
+/// The length of the anchor's or alias's name `text` begins with, as libyaml reads one: ASCII
+/// letters, digits, `_` and `-`.
+fn name_len(text: &str) -> usize {
+    (text.bytes())
+        .take_while(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        .count()
+}
+
+/// An anchor (`&name`) or an alias (`*name`) of a YAML text ([`Marks`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Mark<'t> {
+    /// `true` for an anchor, `false` for an alias.
+    anchor: bool,
+    /// Where its `&` or `*` is.
+    at: usize,
+    name: &'t str,
+}
+
+/// The anchors and aliases of a YAML text where the parser reads them, in order: a `&` or `*`
+/// where a node may begin (past a line's indentation, `- `, `? `, `: `, a flow bracket or comma,
+/// a tag or an anchor), outside quoted scalars, block scalars and comments. Such a mark is text
+/// there (`message: "含 &amp 字样"`), and taken for an anchor it would make a pack refused for a
+/// misread alias it does not have ([`misread_aliases`]).
+///
+/// A scanner of the lines, not a parser: the continuation line of a plain scalar is read as a
+/// node's start, and a quote that never closes runs to the text's end (the parser fails there
+/// too, and an alias it misreads past the failure does not matter).
+struct Marks<'t> {
+    text: &'t str,
+    at: usize,
+    /// At a line's start, before its indentation.
+    line_start: bool,
+    /// Where the line begins, for columns.
+    line: usize,
+    /// Whether a node may begin at `at` (past blanks).
+    node: bool,
+    /// How many flow brackets are open.
+    flow: usize,
+    /// In block context: the column of the line's innermost key (past `- ` and `? `), of its
+    /// last `- `, and whether a `: ` has been read on the line.
+    key: usize,
+    entry: Option<usize>,
+    valued: bool,
+    /// Inside a block scalar: its lines are those blank or indented past this column (`-1` for
+    /// one at the top level, which runs to a document marker).
+    block: Option<isize>,
+}
+
+impl<'t> Marks<'t> {
+    fn new(text: &'t str) -> Self {
+        Marks {
+            text,
+            at: 0,
+            line_start: true,
+            line: 0,
+            node: true,
+            flow: 0,
+            key: 0,
+            entry: None,
+            valued: false,
+            block: None,
+        }
+    }
+
+    /// Past a line's indentation, or past the whole line when it belongs to a block scalar.
+    fn start_line(&mut self) {
+        let b = self.text.as_bytes();
+        self.line = self.at;
+        let end = (b[self.at..].iter().position(|&c| c == b'\n')).map_or(b.len(), |n| self.at + n);
+        let line = &b[self.at..end];
+        let indent = line.iter().take_while(|&&c| c == b' ').count();
+        let marker = (line.starts_with(b"---") || line.starts_with(b"..."))
+            && matches!(line.get(3), None | Some(b' ' | b'\t' | b'\r'));
+        if let Some(parent) = self.block {
+            let blank = line.iter().all(|c| matches!(c, b' ' | b'\t' | b'\r'));
+            if !marker && (blank || indent as isize > parent) {
+                self.at = end;
+                return;
+            }
+            self.block = None;
+        }
+        self.at += indent;
+        if marker {
+            self.at += 3;
+            self.flow = 0;
+        }
+        if self.flow == 0 {
+            (self.node, self.key, self.entry, self.valued) = (true, indent, None, false);
+        }
+    }
+}
+
+/// Where the quoted scalar that begins at `start` ends: past its closing quote (a `''` inside
+/// single quotes and a `\"` inside double quotes are text), or the text's end.
+fn quoted_end(b: &[u8], start: usize) -> usize {
+    let q = b[start];
+    let mut i = start + 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if q == b'"' => i += 2,
+            c if c == q && q == b'\'' && b.get(i + 1) == Some(&b'\'') => i += 2,
+            c if c == q => return i + 1,
+            _ => i += 1,
+        }
+    }
+    b.len()
+}
+
+impl<'t> Iterator for Marks<'t> {
+    type Item = Mark<'t>;
+
+    fn next(&mut self) -> Option<Mark<'t>> {
+        let b = self.text.as_bytes();
+        while self.at < b.len() {
+            if self.line_start {
+                self.line_start = false;
+                self.start_line();
+                continue;
+            }
+            let start = self.at;
+            let c = b[start];
+            let blank_after = matches!(b.get(start + 1), None | Some(b' ' | b'\t' | b'\r' | b'\n'));
+            let to_line_end = |from: usize| {
+                (b[from..].iter().position(|&c| c == b'\n')).map_or(b.len(), |n| from + n)
+            };
+            self.at += 1;
+            match c {
+                b'\n' => self.line_start = true,
+                b' ' | b'\t' | b'\r' => {}
+                b'#' if start == 0 || matches!(b[start - 1], b' ' | b'\t' | b'\n') => {
+                    self.at = to_line_end(start);
+                }
+                b'&' | b'*' if self.node => {
+                    let name = &self.text[start + 1..][..name_len(&self.text[start + 1..])];
+                    self.at += name.len();
+                    // An anchor is a property of the node after it; an alias is the node.
+                    self.node = c == b'&';
+                    if !name.is_empty() {
+                        let anchor = c == b'&';
+                        return Some(Mark {
+                            anchor,
+                            at: start,
+                            name,
+                        });
+                    }
+                }
+                // A tag, a property like an anchor: the node follows it.
+                b'!' if self.node => {
+                    let len = (b[start..].iter())
+                        .take_while(|&&c| {
+                            !matches!(c, b' ' | b'\t' | b'\r' | b'\n')
+                                && (self.flow == 0
+                                    || !matches!(c, b',' | b'[' | b']' | b'{' | b'}'))
+                        })
+                        .count();
+                    self.at = start + len;
+                }
+                b'\'' | b'"' if self.node => {
+                    self.at = quoted_end(b, start);
+                    self.node = false;
+                }
+                b'|' | b'>' if self.node && self.flow == 0 => {
+                    // Its text is indented past the mapping its key is in, or the list its
+                    // `- ` is in.
+                    let parent = match (self.valued, self.entry) {
+                        (true, _) => self.key as isize,
+                        (false, Some(dash)) => dash as isize,
+                        (false, None) => -1,
+                    };
+                    self.block = Some(parent);
+                    self.at = to_line_end(start);
+                    self.node = false;
+                }
+                b'[' | b'{' if self.node || self.flow > 0 => {
+                    self.flow += 1;
+                    self.node = true;
+                }
+                b']' | b'}' if self.flow > 0 => {
+                    self.flow -= 1;
+                    self.node = false;
+                }
+                b',' if self.flow > 0 => self.node = true,
+                b'-' | b'?' if self.node && blank_after => {
+                    if self.flow == 0 {
+                        let spaces = (b[start + 1..].iter()).take_while(|&&c| c == b' ').count();
+                        if c == b'-' {
+                            self.entry = Some(start - self.line);
+                        }
+                        self.key = start - self.line + 1 + spaces;
+                    }
+                }
+                // In flow, also `:` right after a quoted key (`{"a":1}`) or before a bracket.
+                b':' if blank_after
+                    || (self.flow > 0
+                        && (matches!(b.get(start + 1), Some(b',' | b']' | b'}'))
+                            || (start > 0 && matches!(b[start - 1], b'"' | b'\'')))) =>
+                {
+                    self.valued |= self.flow == 0;
+                    self.node = true;
+                }
+                // A plain scalar's text.
+                _ => self.node = false,
+            }
+        }
+        None
+    }
 }
 
 /// How many times over [`anchor_needs`] may parse a list again: a list of forms that all use
@@ -2007,8 +2217,7 @@ fn skip_anchor(text: &str) -> &str {
     let t = skip_blank(text);
     match t.strip_prefix('&') {
         Some(name) => {
-            let rest = name
-                .trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            let rest = &name[name_len(name)..];
             let ends = rest.is_empty() || rest.starts_with(|c: char| c.is_ascii_whitespace());
             match rest.len() < name.len() && ends {
                 true => skip_blank(rest),
@@ -2844,6 +3053,55 @@ mod tests {
                 (list.rfind("&d").unwrap(), "&d"),
             ],
         );
+    }
+
+    /// Marks are read where the parser reads them, and not in quoted or block scalars, comments
+    /// or the middle of a plain scalar, where they are text.
+    #[test]
+    fn marks_are_found_where_the_parser_reads_them() {
+        let text = "a: &a 1 # &c1\n\
+            b: \"x &q1 \\\" &q2\" \n\
+            c: 'it''s &q3\n  &q4'\n\
+            d: R &p1 and *p2\n\
+            - &b [*a, &c {k: *b, l: \"&q5\"}, ! &t x]\n\
+            - note: |\n    &s1\n\n    *s2\n  e: *a\n\
+            - >-\n  &s3\n- !!str &u y\n\
+            f: !!map\n  &v\n\
+            --- |\n&s4\n--- *a\n\
+            g: {\"k\":&w 1}\n";
+        let found: Vec<_> = (Marks::new(text))
+            .map(|m| format!("{}{}", if m.anchor { '&' } else { '*' }, m.name))
+            .collect();
+        assert_eq!(
+            found,
+            ["&a", "&b", "*a", "&c", "*b", "&t", "*a", "&u", "&v", "*a", "&w"]
+        );
+        for m in Marks::new(text) {
+            assert_eq!(&text[m.at + 1..][..m.name.len()], m.name);
+        }
+        // Every mark found is one the looser search finds too.
+        let loose: Vec<_> = (marks().captures_iter(text))
+            .map(|c| c.get(1).unwrap().start())
+            .collect();
+        assert!(Marks::new(text).all(|m| loose.contains(&m.at)));
+    }
+
+    /// A name defined twice, then text that looks like an anchor: the library reads the alias
+    /// as written, and nothing is reported (the replay once took the text for an anchor
+    /// numbered in the name's place).
+    #[test]
+    fn text_that_looks_like_an_anchor_is_no_misread() {
+        for text in [
+            "a: &d 1\nb: &d 2\nc: \"含 &amp 字样\"\nd: *d\n",
+            "a: &d 1\nb: &d 2\nc: '含 &amp 字样'\nd: *d\n",
+            "a: &d 1\nb: &d 2 # 同 &amp\nd: *d\n",
+            "a: &d 1\nb: &d 2\nc: R &amp D\nd: *d\n",
+            "a: &d 1\nb: &d 2\nc: |\n  &amp\nd: *d\n",
+        ] {
+            let read: Value = serde_yaml::from_str(text).unwrap();
+            assert_eq!(read["d"].as_i64(), Some(2), "{text}");
+            assert!(misread_aliases(text).is_empty(), "{text}");
+        }
     }
 
     /// Reads `text`, which has one alias serde_yaml misreads: its `I013` labels the alias, the

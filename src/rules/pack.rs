@@ -899,6 +899,16 @@ rules:
         // Named apart, the pack is read as written.
         let apart = bad.replace("title: &h", "title: &t");
         assert!(load("good.yaml", &apart).is_ok());
+        // Defined twice with no new anchor after, `*h` reads the second: the pack is read,
+        // though a message, a comment and a plain scalar hold text like an anchor.
+        let text = GOOD
+            .replace("title: 示例", "title: &h 示例 # 同 &s")
+            .replace("    summary: 总额应为正数", "    summary: &h 总额应为正数")
+            .replace("    rationale: 示例", "    rationale: R &s D")
+            .replace("资金总额 {total} 元", "资金总额 &amp {total} 元")
+            .replace("    help: 填写正确的金额", "    help: *h");
+        let p = load("good.yaml", &text).expect("loads");
+        assert_eq!(p.rules[0].origin.help.as_deref(), Some("总额应为正数"));
     }
 
     #[test]
