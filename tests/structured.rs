@@ -171,6 +171,55 @@ fn a_hand_written_form_is_read_with_chinese_names_and_located() {
     assert_eq!(v001["form"], "教育督导专项经费");
 }
 
+/// A value written over several lines (in quotes, or folded with `>`) is read with its line
+/// break folded into a space; a placeholder at its start is underlined where it is written,
+/// not on the `指标值` key.
+#[test]
+fn a_placeholder_in_a_value_written_over_lines_is_underlined_where_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "\
+项目名称: 教育督导专项经费
+绩效指标:
+  - 年度:
+      二级指标: 数量指标
+      三级指标: 督导人次
+      指标值: \"XX
+        人次\"
+  - 年度:
+      二级指标: 成本指标
+      三级指标: 督导经费
+      指标值: >-
+        XX
+        万元
+";
+    std::fs::write(dir.path().join("督导.form.yaml"), text).unwrap();
+    let (_, v) = check(dir.path(), &["督导.form.yaml"]);
+    let placed: Vec<_> = (v["diagnostics"].as_array().unwrap().iter())
+        .filter(|d| d["code"] == "V004")
+        .map(|d| {
+            let (line, col) = (d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap());
+            let at = text.lines().nth(line as usize - 1).unwrap();
+            let shown: String = at.chars().skip(col as usize - 1).take(2).collect();
+            (line, shown, d["message"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    assert_eq!(
+        placed,
+        [
+            (
+                6,
+                "XX".into(),
+                "年度指标“督导人次”的值“XX 人次”中留有占位符“XX”".into()
+            ),
+            (
+                12,
+                "XX".into(),
+                "年度指标“督导经费”的值“XX 万元”中留有占位符“XX”".into()
+            ),
+        ]
+    );
+}
+
 #[test]
 fn broken_and_hostile_structured_files_are_reported_and_the_run_goes_on() {
     let dir = tempfile::tempdir().unwrap();

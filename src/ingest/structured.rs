@@ -224,15 +224,60 @@ impl<'t> Locator<'t> {
             self.text,
             (colon + first_line.len() + 400).min(self.text.len()),
         );
-        match self.text[colon..window_end].find(first_line) {
-            Some(v) => {
-                let start = colon + v;
-                let end = start + first_line.len();
-                self.cursor = end;
-                Span::new(start, end)
+        let line = || {
+            let v = self.text[colon..window_end].find(first_line)?;
+            Some(Span::new(colon + v, colon + v + first_line.len()))
+        };
+        // A scalar written over several lines is read with its line breaks folded (`>`, or in
+        // quotes), or its indentation dropped (`|`): it is placed by its words, from the first
+        // to the last, or else by its first line.
+        let found = match first_line.len() < shown.len() {
+            true => self.words(colon, shown).or_else(line),
+            false => line().or_else(|| self.words(colon, shown)),
+        };
+        match found {
+            Some(span) => {
+                self.cursor = span.end();
+                span
             }
             None => Span::new(after_key - key.len(), after_key),
         }
+    }
+
+    /// Where the scalar `shown` is written past `from` when its words are written in turn with
+    /// only blanks and line breaks between them (a folded scalar, `>`, a quoted one over several
+    /// lines, a literal one, `|`, whose indentation the parser drops): from its first word's
+    /// start to its last word's end. `None` when they are not (an escape, a `''` in quotes).
+    fn words(&self, from: usize, shown: &str) -> Option<Span> {
+        let mut words = shown.split_whitespace();
+        let first = words.next()?;
+        // Its text follows the colon within a block scalar's header line and the blank lines
+        // after it, or a quote.
+        let end = crate::model::floor_char_boundary(
+            self.text,
+            (from + shown.len() * 2 + SPACE).min(self.text.len()),
+        );
+        let window = &self.text[from..end];
+        let k = window.find(first)?;
+        // Only blanks, a quote, or a block scalar's header and a comment after it come before.
+        let plain = window[..k].lines().all(|line| {
+            let line = line.split_once(" #").map_or(line, |(line, _)| line);
+            (line.chars()).all(|c| c.is_whitespace() || "\"'|>+-0123456789".contains(c))
+        });
+        if !plain {
+            return None;
+        }
+        let start = from + k;
+        let mut at = start + first.len();
+        for word in words {
+            let rest = &self.text[at..end];
+            let gap = rest.len() - rest.trim_start().len();
+            if !rest[gap..].starts_with(word) {
+                return None;
+            }
+            at += gap + word.len();
+        }
+        Some(Span::new(start, at))
     }
 }
 
@@ -3052,6 +3097,33 @@ mod tests {
                 (list.find("&f").unwrap(), "&f"),
                 (list.rfind("&d").unwrap(), "&d"),
             ],
+        );
+    }
+
+    /// A value written over several lines, folded or literal, is placed from its first word to
+    /// its last, not on its key (tests/structured.rs: a placeholder in it is underlined where
+    /// it is written).
+    #[test]
+    fn a_value_written_over_lines_is_placed_on_its_words() {
+        let form = "name: 甲\nindicators:\n\
+            - annual:\n    name: 学生家庭负担\n    value: \"XX\n      人次\"\n\
+            - annual:\n    name: 家长满意\n    value: >- # 折行\n\n      XX\n      万元\n\
+            - annual:\n    name: 完成时间\n    value: |\n      2025年\n      12月\n\
+            - annual:\n    name: 受益人数\n    value: \"1\\\n      00人\"\n";
+        let ing = read_text(form);
+        let places: Vec<_> = (ing.document.forms[0].indicators.iter())
+            .map(|r| &form[r.annual.as_ref().unwrap().value.span.range()])
+            .collect();
+        // The last is written with an escaped line break (`100人`): its words are not, and it
+        // is placed on its key as before.
+        assert_eq!(
+            places,
+            [
+                "XX\n      人次",
+                "XX\n      万元",
+                "2025年\n      12月",
+                "value"
+            ]
         );
     }
 
