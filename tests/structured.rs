@@ -191,6 +191,15 @@ fn a_placeholder_in_a_value_written_over_lines_is_underlined_where_written() {
       指标值: >-
         XX
         万元
+  - 年度:
+      二级指标: 成本指标
+      三级指标: 人均经费
+      指标值: \"≥4
+        人/元\"
+  - 年度:
+      二级指标: 成本指标
+      三级指标: 生均经费
+      指标值: ≥4人/元
 ";
     std::fs::write(dir.path().join("督导.form.yaml"), text).unwrap();
     let (_, v) = check(dir.path(), &["督导.form.yaml"]);
@@ -216,6 +225,25 @@ fn a_placeholder_in_a_value_written_over_lines_is_underlined_where_written() {
                 "XX".into(),
                 "年度指标“督导经费”的值“XX 万元”中留有占位符“XX”".into()
             ),
+        ]
+    );
+    // A part past the value's first word cannot be placed at a column the text has there: the
+    // whole value is underlined, and the fix, which would write the value back on one line, is
+    // not offered. Written on one line, the unit is underlined and the fix offered.
+    let v001: Vec<_> = (v["diagnostics"].as_array().unwrap().iter())
+        .filter(|d| d["code"] == "V001")
+        .map(|d| {
+            let place = |k: &str| d[k].as_u64().unwrap();
+            let fix = d["fix"]["edits"][0]["text"].as_str().map(str::to_owned);
+            let at = (place("line"), place("column"));
+            (at, (place("end_line"), place("end_column")), fix)
+        })
+        .collect();
+    assert_eq!(
+        v001,
+        [
+            ((17, 13), (18, 12), None),
+            ((22, 14), (22, 17), Some("元/人".into()))
         ]
     );
 }

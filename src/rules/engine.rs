@@ -1345,7 +1345,15 @@ fn finding<'r: 'a, 'a>(
         let with = ev
             .eval(&f.replace.node, env)
             .map_err(|e| Box::new((e, f.replace.clone())))?;
-        if let (Some(span), false) = (at.span(), with.is_null()) {
+        // An edit of a text replaces it where it is written as read, byte for byte: a value
+        // written over lines (a YAML scalar folded) is read with its line breaks as spaces,
+        // and an edit of its text would lose them, or the indentation that keeps the file's
+        // structure. (A number's edit replaces it however it is written.)
+        let written = at.span().filter(|s| match &at.val {
+            Val::Str(_) | Val::Value(_) => s.len() == at.display().len(),
+            _ => true,
+        });
+        if let (Some(span), false) = (written, with.is_null()) {
             d.fix = Some(Box::new(Fix {
                 safe: f.safe,
                 description: f.description.clone(),

@@ -1591,7 +1591,6 @@ fn header<'a>(f: &'a Form, label: &str) -> Option<V<'a>> {
 
 fn note<'a>(h: &'a HalfCtx<'a>, which: &str) -> V<'a> {
     let Some(v) = &h.value else { return V::null() };
-    let base = h.half.value.span.start();
     for n in &v.notes {
         let (name, span) = match n {
             Note::PercentOver100 { span } => ("percent_over_100", span),
@@ -1604,7 +1603,7 @@ fn note<'a>(h: &'a HalfCtx<'a>, which: &str) -> V<'a> {
             let text = &v.text[span.range()];
             return V::at(
                 Val::Str(Cow::Owned(text.to_owned())),
-                Span::new(base + span.start(), base + span.end()),
+                part_span(h.half.value.span, &v.text, *span),
             );
         }
     }
@@ -2095,6 +2094,19 @@ fn half_field<'a>(h: &'a HalfCtx<'a>, key: FieldKey) -> Option<V<'a>> {
     })
 }
 
+/// Where `part` of a value's `text` is written, `cell` being where the text is: the cell is most
+/// often the text as written, byte for byte. A value written over lines is not (a YAML scalar
+/// folded: its line break and indentation read as one space), but its first word is written as
+/// read at the cell's start; a part past it is placed on the whole cell rather than at a column
+/// the text does not have there.
+fn part_span(cell: Span, text: &str, part: Span) -> Span {
+    let first_word = || text.find(char::is_whitespace).unwrap_or(text.len());
+    match cell.len() == text.len() || part.end() <= first_word() {
+        true => Span::new(cell.start() + part.start(), cell.start() + part.end()),
+        false => cell,
+    }
+}
+
 fn value_field<'a>(h: &'a HalfCtx<'a>, key: FieldKey) -> Option<V<'a>> {
     let v = h.value.as_ref()?;
     let cell = h.half.value.span;
@@ -2115,10 +2127,7 @@ fn value_field<'a>(h: &'a HalfCtx<'a>, key: FieldKey) -> Option<V<'a>> {
         FieldKey::Cmp => {
             let val = v.cmp().map_or(Val::Null, |c| s(c.symbol()));
             match v.cmp_span() {
-                Some(c) => V::at(
-                    val,
-                    Span::new(cell.start() + c.start(), cell.start() + c.end()),
-                ),
+                Some(c) => V::at(val, part_span(cell, &v.text, c)),
                 None => at(val),
             }
         }
@@ -2133,10 +2142,7 @@ fn value_field<'a>(h: &'a HalfCtx<'a>, key: FieldKey) -> Option<V<'a>> {
         FieldKey::Unit => {
             let val = v.unit().map_or(Val::Null, |u| Val::Str(Cow::Owned(u)));
             match v.unit_span() {
-                Some(u) => V::at(
-                    val,
-                    Span::new(cell.start() + u.start(), cell.start() + u.end()),
-                ),
+                Some(u) => V::at(val, part_span(cell, &v.text, u)),
                 None => at(val),
             }
         }
@@ -2177,7 +2183,7 @@ fn value_field<'a>(h: &'a HalfCtx<'a>, key: FieldKey) -> Option<V<'a>> {
         FieldKey::Problem => match &v.kind {
             Kind::Invalid { span, .. } | Kind::Placeholder { span } => V::at(
                 Val::Str(Cow::Owned(v.text[span.range()].to_owned())),
-                Span::new(cell.start() + span.start(), cell.start() + span.end()),
+                part_span(cell, &v.text, *span),
             ),
             _ => V::null(),
         },
@@ -2191,6 +2197,24 @@ fn value_field<'a>(h: &'a HalfCtx<'a>, key: FieldKey) -> Option<V<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A part of a value is placed in its cell where the cell is the text as written, or where
+    /// the part lies in the first word; else on the whole cell.
+    #[test]
+    fn a_part_is_placed_where_its_value_is_written_as_read() {
+        let cell = Span::new(100, 111);
+        assert_eq!(
+            part_span(cell, "≥4人/元", Span::new(4, 11)).range(),
+            104..111
+        );
+        // "≥4 人/元" read from `≥4` and `人/元` on two lines: the cell is longer than its text.
+        let folded = Span::new(100, 120);
+        assert_eq!(
+            part_span(folded, "≥4 人/元", Span::new(0, 3)).range(),
+            100..103
+        );
+        assert_eq!(part_span(folded, "≥4 人/元", Span::new(5, 12)), folded);
+    }
 
     /// A value kept for one item is not the next item's, and its slot takes the next item's
     /// value; past the last count the slots are emptied for real.
