@@ -180,10 +180,7 @@ impl<'t> Locator<'t> {
     /// The alias (`*name`) written at `at` (past a colon or a dash), if one is.
     fn alias_at(&self, at: usize) -> Option<Span> {
         let rest = self.near(at).trim_start_matches([' ', '\t']);
-        let name = rest.strip_prefix('*')?;
-        let len = name
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-            .unwrap_or(name.len());
+        let len = name_len(rest.strip_prefix('*')?);
         let start = at + (self.near(at).len() - rest.len());
         (len > 0).then(|| Span::new(start, start + 1 + len))
     }
@@ -1713,11 +1710,11 @@ fn written_at(parts: &[(usize, usize)], p: usize) -> usize {
 
 /// Anchors and aliases as libyaml names them (ASCII letters, digits, `_` and `-`), after a
 /// space, a bracket, a comma or a colon: the mark (`&` or `*`), then the name. It also finds
-/// them where they are text (in a quoted or block scalar, a comment, a plain scalar's middle),
-/// which is safe where a mark too many only adds work ([`anchor_needs`], [`cuts_keep_anchors`]),
-/// and where one missed would break a read: an item a scanner took for inside a quote that does
-/// not close would be parsed without the item defining its anchor. Findings are made from
-/// [`Marks`], which passes over such text.
+/// them where they are text (in a quoted or block scalar, a comment, a plain scalar's middle).
+/// That is what [`anchor_needs`] and [`cuts_keep_anchors`] want: there a mark too many only adds
+/// work, while one missed would break a read (an item a scanner took to lie inside a quote that
+/// never closes would be parsed without the item that defines its anchor). Findings are made
+/// from [`Marks`], which passes over such text.
 fn marks() -> &'static regex::Regex {
     static MARKS: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     MARKS.get_or_init(|| regex::Regex::new(r"(?:^|[\s\[{,:])([&*])([0-9A-Za-z_-]+)").unwrap())
@@ -1885,12 +1882,13 @@ impl<'t> Iterator for Marks<'t> {
                     self.node = false;
                 }
                 b'|' | b'>' if self.node && self.flow == 0 => {
-                    // Its text is indented past the mapping its key is in, or the list its
-                    // `- ` is in.
+                    // Its text is indented past the mapping its key is in, the list its `- `
+                    // is in, or, alone on its line, the node it is the value of (at the top
+                    // level, the document: `-1`).
                     let parent = match (self.valued, self.entry) {
                         (true, _) => self.key as isize,
                         (false, Some(dash)) => dash as isize,
-                        (false, None) => -1,
+                        (false, None) => self.key as isize - 1,
                     };
                     self.block = Some(parent);
                     self.at = to_line_end(start);
@@ -3139,6 +3137,7 @@ mod tests {
             - note: |\n    &s1\n\n    *s2\n  e: *a\n\
             - >-\n  &s3\n- !!str &u y\n\
             f: !!map\n  &v\n\
+            h:\n  |\n    &s5\ni: *a\n\
             --- |\n&s4\n--- *a\n\
             g: {\"k\":&w 1}\n";
         let found: Vec<_> = (Marks::new(text))
@@ -3146,7 +3145,7 @@ mod tests {
             .collect();
         assert_eq!(
             found,
-            ["&a", "&b", "*a", "&c", "*b", "&t", "*a", "&u", "&v", "*a", "&w"]
+            ["&a", "&b", "*a", "&c", "*b", "&t", "*a", "&u", "&v", "*a", "*a", "&w"]
         );
         for m in Marks::new(text) {
             assert_eq!(&text[m.at + 1..][..m.name.len()], m.name);
