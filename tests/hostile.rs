@@ -767,7 +767,8 @@ fn aliased_yaml_at_length_and_a_flow_list_never_closed() {
     assert_eq!(
         failed,
         [(
-            "无法读取表单：did not find expected ',' or ']', while parsing a flow sequence",
+            "无法读取表单：列表缺少“,”或“]”（读流式列表 [...] 时；\
+             did not find expected ',' or ']', while parsing a flow sequence）",
             10_002
         )]
     );

@@ -2511,18 +2511,192 @@ fn json_offset(text: &str, e: &serde_json::Error) -> usize {
     line_start + e.column().saturating_sub(1)
 }
 
-/// A JSON error's reason, without the place serde_json appends (the label gives it).
+/// A JSON error's reason, without the place serde_json appends (the label gives it), said in
+/// Chinese where it is a common one ([`in_chinese`]).
 fn json_reason(e: &serde_json::Error) -> String {
     let s = e.to_string();
-    match s.find(" at line ") {
-        Some(i) => s[..i].to_owned(),
-        None => s,
+    let s = match s.find(" at line ") {
+        Some(i) => &s[..i],
+        None => &s,
+    };
+    in_chinese(s, JSON_PROBLEMS, &[])
+}
+
+/// The YAML parser's problems (libyaml's, and serde_yaml's own) an auditor meets, in Chinese:
+/// what is wrong and, where it is usually so, why.
+const YAML_PROBLEMS: &[(&str, &str)] = &[
+    (
+        "did not find expected key",
+        "这里应是一个键：多半是缩进不齐，或上一行的值没有写完",
+    ),
+    (
+        "mapping values are not allowed in this context",
+        "这里不能写“键: 值”：多半是缩进不齐，或值里的“: ”没有加引号",
+    ),
+    (
+        "block sequence entries are not allowed in this context",
+        "这里不能写列表项“- ”：多半是缩进不齐",
+    ),
+    (
+        "did not find expected '-' indicator",
+        "这里应是列表项“- ”：多半是缩进不齐",
+    ),
+    ("did not find expected ',' or ']'", "列表缺少“,”或“]”"),
+    ("did not find expected ',' or '}'", "映射缺少“,”或“}”"),
+    ("did not find expected node content", "这里应有一个值"),
+    ("could not find expected ':'", "键后缺少“:”"),
+    ("found unexpected ':'", "多了一个“:”"),
+    (
+        "found unexpected end of stream",
+        "文件在结构结束前就结束了：引号或括号没有闭合",
+    ),
+    (
+        "found unexpected document indicator",
+        "引号内出现了文档分隔行“---”或“...”：引号没有闭合",
+    ),
+    (
+        "found character that cannot start any token",
+        "这个字符不能开始一个值：如用制表符缩进，或 @、` 开头的值没有加引号",
+    ),
+    (
+        "found a tab character that violates indentation",
+        "缩进里有制表符：YAML 只能用空格缩进",
+    ),
+    (
+        "found a tab character where an indentation space is expected",
+        "缩进里有制表符：YAML 只能用空格缩进",
+    ),
+    ("control characters are not allowed", "文件含有控制字符"),
+    (
+        "found unknown escape character",
+        "双引号里有无法识别的转义：“\\”后的字符",
+    ),
+    (
+        "did not find expected comment or line break",
+        "值后面还有多余的内容",
+    ),
+    (
+        "did not find expected alphabetic or numeric character",
+        "锚点或别名的名字只能用英文字母、数字、“_”和“-”",
+    ),
+    (
+        "found undefined tag handle",
+        "标签的前缀没有在本文档的 %TAG 指令中声明：指令只对其后的一个文档有效",
+    ),
+    (
+        "found incompatible YAML document",
+        "不支持的 YAML 版本：只支持 1.1 和 1.2",
+    ),
+    (
+        "found duplicate %YAML directive",
+        "一个文档前有两条 %YAML 指令",
+    ),
+    (
+        "found duplicate %TAG directive",
+        "一个文档前有两条相同前缀的 %TAG 指令",
+    ),
+    (
+        "found unknown directive name",
+        "未知的指令：只能是 %YAML 或 %TAG",
+    ),
+    (
+        "did not find expected <document start>",
+        "指令之后应有文档开始行“---”",
+    ),
+    ("unknown anchor", "别名所指的锚点没有定义"),
+    ("recursion limit exceeded", "嵌套层数过多"),
+    ("repetition limit exceeded", "别名展开得过多，疑似别名炸弹"),
+];
+
+/// What the YAML parser was reading when it failed (`, while parsing a flow sequence`).
+const YAML_CONTEXTS: &[(&str, &str)] = &[
+    ("parsing a flow sequence", "读流式列表 [...] 时"),
+    ("parsing a flow mapping", "读流式映射 {...} 时"),
+    ("parsing a block mapping", "读映射时"),
+    ("parsing a block collection", "读列表或映射时"),
+    ("parsing a block node", "读值时"),
+    ("parsing a flow node", "读值时"),
+    ("parsing a node", "读值时"),
+    ("scanning a quoted scalar", "读带引号的值时"),
+    ("scanning a plain scalar", "读值时"),
+    ("scanning a simple key", "读键时"),
+    ("scanning a block scalar", "读多行文本 | 或 > 时"),
+    ("scanning for the next token", "读下一项时"),
+    ("scanning an anchor", "读锚点时"),
+    ("scanning an alias", "读别名时"),
+    ("scanning a directive", "读指令时"),
+];
+
+/// serde_json's problems an auditor meets, in Chinese.
+const JSON_PROBLEMS: &[(&str, &str)] = &[
+    (
+        "EOF while parsing a list",
+        "文件在列表结束前就结束了：缺少“]”",
+    ),
+    (
+        "EOF while parsing an object",
+        "文件在对象结束前就结束了：缺少“}”",
+    ),
+    (
+        "EOF while parsing a string",
+        "文件在字符串结束前就结束了：缺少引号",
+    ),
+    ("EOF while parsing a value", "文件在值之前就结束了"),
+    ("expected `,` or `]`", "列表缺少“,”或“]”"),
+    ("expected `,` or `}`", "对象缺少“,”或“}”"),
+    ("expected `:`", "键后缺少“:”"),
+    ("expected value", "这里应有一个值"),
+    ("expected ident", "这里应是 true、false 或 null"),
+    ("trailing comma", "最后一项后多了“,”"),
+    ("trailing characters", "JSON 结束后还有多余的内容"),
+    ("key must be a string", "键必须是带引号的字符串"),
+    ("invalid escape", "字符串里有无法识别的转义"),
+    ("invalid number", "数字的写法有误"),
+    ("number out of range", "数字超出范围"),
+    (
+        "control character (\\u0000-\\u001F) found while parsing a string",
+        "字符串里有控制字符：应写成转义",
+    ),
+    ("recursion limit exceeded", "嵌套层数过多"),
+];
+
+/// A parser's message said in Chinese where `problems` knows it, with what the parser was in
+/// (`contexts`, after `, while `), and the parser's own words after it, to search them by:
+/// "列表缺少“,”或“]”（读流式列表 [...] 时；did not find expected ',' or ']', while parsing a
+/// flow sequence）". One it does not know is left as the parser wrote it.
+pub(crate) fn in_chinese(
+    message: &str,
+    problems: &[(&str, &str)],
+    contexts: &[(&str, &str)],
+) -> String {
+    let (problem, context) = match message.split_once(", while ") {
+        Some((problem, context)) => (problem, Some(context)),
+        None => (message, None),
+    };
+    fn said<'z>(table: &[(&str, &'z str)], en: &str) -> Option<&'z str> {
+        table
+            .iter()
+            .find(|(known, _)| *known == en)
+            .map(|&(_, zh)| zh)
     }
+    let Some(zh) = said(problems, problem) else {
+        return message.to_owned();
+    };
+    match context.and_then(|c| said(contexts, c)) {
+        Some(during) => format!("{zh}（{during}；{message}）"),
+        None => format!("{zh}（{message}）"),
+    }
+}
+
+/// [`in_chinese`] for a YAML parser's message.
+pub(crate) fn yaml_in_chinese(message: &str) -> String {
+    in_chinese(message, YAML_PROBLEMS, YAML_CONTEXTS)
 }
 
 /// serde_yaml's message without the places it names (the label carries the first; the parser
 /// counts them in the piece of the file it was given, not in the file), but with what the
-/// parser was in: "found unexpected end of stream, while scanning a quoted scalar".
+/// parser was in ("found unexpected end of stream, while scanning a quoted scalar"), said in
+/// Chinese where it is a common one ([`yaml_in_chinese`]).
 fn yaml_reason(e: &serde_yaml::Error) -> String {
     let mut s = e.to_string();
     while let Some(at) = s.find(" at line ") {
@@ -2533,7 +2707,7 @@ fn yaml_reason(e: &serde_yaml::Error) -> String {
         let Some(rest) = place else { break };
         s = format!("{}{rest}", &s[..at]);
     }
-    s
+    yaml_in_chinese(&s)
 }
 
 #[cfg(test)]
@@ -3098,6 +3272,35 @@ mod tests {
         );
     }
 
+    /// The parsers' common messages are said in Chinese, with what the parser was reading, and
+    /// their own words kept after them; others as they are written.
+    #[test]
+    fn parser_messages_are_said_in_chinese_with_their_own_words() {
+        assert_eq!(
+            yaml_in_chinese("did not find expected ',' or ']', while parsing a flow sequence"),
+            "列表缺少“,”或“]”（读流式列表 [...] 时；\
+             did not find expected ',' or ']', while parsing a flow sequence）"
+        );
+        assert_eq!(
+            yaml_in_chinese("found incompatible YAML document"),
+            "不支持的 YAML 版本：只支持 1.1 和 1.2（found incompatible YAML document）"
+        );
+        // A context not in the table: the problem is still said.
+        assert_eq!(
+            yaml_in_chinese("did not find expected key, while parsing a tag"),
+            "这里应是一个键：多半是缩进不齐，或上一行的值没有写完\
+             （did not find expected key, while parsing a tag）"
+        );
+        for unknown in ["invalid type: map, expected a string", ""] {
+            assert_eq!(yaml_in_chinese(unknown), unknown);
+        }
+        let e = serde_json::from_str::<Value>("[1, 2").unwrap_err();
+        assert_eq!(
+            json_reason(&e),
+            "文件在列表结束前就结束了：缺少“]”（EOF while parsing a list）"
+        );
+    }
+
     /// A value written over several lines, folded or literal, is placed from its first word to
     /// its last, not on its key (tests/structured.rs: a placeholder in it is underlined where
     /// it is written).
@@ -3495,7 +3698,8 @@ mod tests {
         let d = &ing.diagnostics[0];
         assert_eq!(
             d.message,
-            "无法读取表单：found unexpected end of stream, while scanning a quoted scalar"
+            "无法读取表单：文件在结构结束前就结束了：引号或括号没有闭合\
+            （读带引号的值时；found unexpected end of stream, while scanning a quoted scalar）"
         );
         assert_eq!(d.primary.span.start(), "name: \"甲\n".len());
         assert!(!ing.unreadable);

@@ -423,10 +423,11 @@ fn yaml_message(e: &serde_yaml::Error) -> String {
     let m = e.to_string();
     // serde_yaml appends " at line L column C"; the label already says where.
     let m = match m.find(" at line ") {
-        Some(i) => m[..i].to_owned(),
-        None => m,
+        Some(i) => &m[..i],
+        None => &m,
     };
-    m.replace("unknown field", "未知的键")
+    crate::ingest::structured::yaml_in_chinese(m)
+        .replace("unknown field", "未知的键")
         .replace("expected one of", "可用的键为")
         .replace("missing field", "缺少必需的键")
 }
