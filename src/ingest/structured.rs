@@ -2527,19 +2527,19 @@ fn json_reason(e: &serde_json::Error) -> String {
 const YAML_PROBLEMS: &[(&str, &str)] = &[
     (
         "did not find expected key",
-        "这里应是一个键：多半是缩进不齐，或上一行的值没有写完",
+        "这里应是一个键，多半是缩进不齐，或上一行的值没有写完",
     ),
     (
         "mapping values are not allowed in this context",
-        "这里不能写“键: 值”：多半是缩进不齐，或值里的“: ”没有加引号",
+        "这里不能写“键: 值”，多半是缩进不齐，或值里的“: ”没有加引号",
     ),
     (
         "block sequence entries are not allowed in this context",
-        "这里不能写列表项“- ”：多半是缩进不齐",
+        "这里不能写列表项“- ”，多半是缩进不齐",
     ),
     (
         "did not find expected '-' indicator",
-        "这里应是列表项“- ”：多半是缩进不齐",
+        "这里应是列表项“- ”，多半是缩进不齐",
     ),
     ("did not find expected ',' or ']'", "列表缺少“,”或“]”"),
     ("did not find expected ',' or '}'", "映射缺少“,”或“}”"),
@@ -2548,28 +2548,28 @@ const YAML_PROBLEMS: &[(&str, &str)] = &[
     ("found unexpected ':'", "多了一个“:”"),
     (
         "found unexpected end of stream",
-        "文件在结构结束前就结束了：引号或括号没有闭合",
+        "文件在结构结束前就结束了，引号或括号没有闭合",
     ),
     (
         "found unexpected document indicator",
-        "引号内出现了文档分隔行“---”或“...”：引号没有闭合",
+        "引号内出现了文档分隔行“---”或“...”，引号没有闭合",
     ),
     (
         "found character that cannot start any token",
-        "这个字符不能开始一个值：如用制表符缩进，或 @、` 开头的值没有加引号",
+        "这个字符不能开始一个值，如用制表符缩进，或 @、` 开头的值没有加引号",
     ),
     (
         "found a tab character that violates indentation",
-        "缩进里有制表符：YAML 只能用空格缩进",
+        "缩进里有制表符，YAML 只能用空格缩进",
     ),
     (
         "found a tab character where an indentation space is expected",
-        "缩进里有制表符：YAML 只能用空格缩进",
+        "缩进里有制表符，YAML 只能用空格缩进",
     ),
     ("control characters are not allowed", "文件含有控制字符"),
     (
         "found unknown escape character",
-        "双引号里有无法识别的转义：“\\”后的字符",
+        "双引号里有无法识别的转义，“\\”后的字符",
     ),
     (
         "did not find expected comment or line break",
@@ -2581,11 +2581,11 @@ const YAML_PROBLEMS: &[(&str, &str)] = &[
     ),
     (
         "found undefined tag handle",
-        "标签的前缀没有在本文档的 %TAG 指令中声明：指令只对其后的一个文档有效",
+        "标签的前缀没有在本文档的 %TAG 指令中声明，指令只对其后的一个文档有效",
     ),
     (
         "found incompatible YAML document",
-        "不支持的 YAML 版本：只支持 1.1 和 1.2",
+        "不支持的 YAML 版本，只支持 1.1 和 1.2",
     ),
     (
         "found duplicate %YAML directive",
@@ -2597,7 +2597,7 @@ const YAML_PROBLEMS: &[(&str, &str)] = &[
     ),
     (
         "found unknown directive name",
-        "未知的指令：只能是 %YAML 或 %TAG",
+        "未知的指令，只能是 %YAML 或 %TAG",
     ),
     (
         "did not find expected <document start>",
@@ -2631,15 +2631,15 @@ const YAML_CONTEXTS: &[(&str, &str)] = &[
 const JSON_PROBLEMS: &[(&str, &str)] = &[
     (
         "EOF while parsing a list",
-        "文件在列表结束前就结束了：缺少“]”",
+        "文件在列表结束前就结束了，缺少“]”",
     ),
     (
         "EOF while parsing an object",
-        "文件在对象结束前就结束了：缺少“}”",
+        "文件在对象结束前就结束了，缺少“}”",
     ),
     (
         "EOF while parsing a string",
-        "文件在字符串结束前就结束了：缺少引号",
+        "文件在字符串结束前就结束了，缺少引号",
     ),
     ("EOF while parsing a value", "文件在值之前就结束了"),
     ("expected `,` or `]`", "列表缺少“,”或“]”"),
@@ -2655,7 +2655,7 @@ const JSON_PROBLEMS: &[(&str, &str)] = &[
     ("number out of range", "数字超出范围"),
     (
         "control character (\\u0000-\\u001F) found while parsing a string",
-        "字符串里有控制字符：应写成转义",
+        "字符串里有控制字符，应写成转义",
     ),
     ("recursion limit exceeded", "嵌套层数过多"),
 ];
@@ -2664,11 +2664,7 @@ const JSON_PROBLEMS: &[(&str, &str)] = &[
 /// (`contexts`, after `, while `), and the parser's own words after it, to search them by:
 /// "列表缺少“,”或“]”（读流式列表 [...] 时；did not find expected ',' or ']', while parsing a
 /// flow sequence）". One it does not know is left as the parser wrote it.
-pub(crate) fn in_chinese(
-    message: &str,
-    problems: &[(&str, &str)],
-    contexts: &[(&str, &str)],
-) -> String {
+fn in_chinese(message: &str, problems: &[(&str, &str)], contexts: &[(&str, &str)]) -> String {
     let (problem, context) = match message.split_once(", while ") {
         Some((problem, context)) => (problem, Some(context)),
         None => (message, None),
@@ -3283,12 +3279,12 @@ mod tests {
         );
         assert_eq!(
             yaml_in_chinese("found incompatible YAML document"),
-            "不支持的 YAML 版本：只支持 1.1 和 1.2（found incompatible YAML document）"
+            "不支持的 YAML 版本，只支持 1.1 和 1.2（found incompatible YAML document）"
         );
         // A context not in the table: the problem is still said.
         assert_eq!(
             yaml_in_chinese("did not find expected key, while parsing a tag"),
-            "这里应是一个键：多半是缩进不齐，或上一行的值没有写完\
+            "这里应是一个键，多半是缩进不齐，或上一行的值没有写完\
              （did not find expected key, while parsing a tag）"
         );
         for unknown in ["invalid type: map, expected a string", ""] {
@@ -3297,7 +3293,7 @@ mod tests {
         let e = serde_json::from_str::<Value>("[1, 2").unwrap_err();
         assert_eq!(
             json_reason(&e),
-            "文件在列表结束前就结束了：缺少“]”（EOF while parsing a list）"
+            "文件在列表结束前就结束了，缺少“]”（EOF while parsing a list）"
         );
     }
 
@@ -3698,7 +3694,7 @@ mod tests {
         let d = &ing.diagnostics[0];
         assert_eq!(
             d.message,
-            "无法读取表单：文件在结构结束前就结束了：引号或括号没有闭合\
+            "无法读取表单：文件在结构结束前就结束了，引号或括号没有闭合\
             （读带引号的值时；found unexpected end of stream, while scanning a quoted scalar）"
         );
         assert_eq!(d.primary.span.start(), "name: \"甲\n".len());
