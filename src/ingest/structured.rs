@@ -149,8 +149,8 @@ impl<'t> Locator<'t> {
     /// is when the key is not found.
     fn enter(&mut self, key: &str) -> usize {
         let from = self.cursor;
-        // A key's name may also be written in a value before it (the rest of a block scalar's
-        // lines are not located): a few occurrences are tried.
+        // A key's name may also be written in a value before it (a scalar over several lines
+        // whose words could not be placed, [`Locator::words`]): a few occurrences are tried.
         for _ in 0..8 {
             let Some(k) = self.search(key) else { break };
             let after = self
@@ -1788,7 +1788,7 @@ impl<'t> Marks<'t> {
     fn start_line(&mut self) {
         let b = self.text.as_bytes();
         self.line = self.at;
-        let end = (b[self.at..].iter().position(|&c| c == b'\n')).map_or(b.len(), |n| self.at + n);
+        let end = line_end(b, self.at);
         let line = &b[self.at..end];
         let indent = line.iter().take_while(|&&c| c == b' ').count();
         let marker = (line.starts_with(b"---") || line.starts_with(b"..."))
@@ -1810,6 +1810,11 @@ impl<'t> Marks<'t> {
             (self.node, self.key, self.entry, self.valued) = (true, indent, None, false);
         }
     }
+}
+
+/// Where the line that `from` lies in ends: at its line break, or the text's end.
+fn line_end(b: &[u8], from: usize) -> usize {
+    (b[from..].iter().position(|&c| c == b'\n')).map_or(b.len(), |n| from + n)
 }
 
 /// Where the quoted scalar that begins at `start` ends: past its closing quote (a `''` inside
@@ -1842,15 +1847,12 @@ impl<'t> Iterator for Marks<'t> {
             let start = self.at;
             let c = b[start];
             let blank_after = matches!(b.get(start + 1), None | Some(b' ' | b'\t' | b'\r' | b'\n'));
-            let to_line_end = |from: usize| {
-                (b[from..].iter().position(|&c| c == b'\n')).map_or(b.len(), |n| from + n)
-            };
             self.at += 1;
             match c {
                 b'\n' => self.line_start = true,
                 b' ' | b'\t' | b'\r' => {}
                 b'#' if start == 0 || matches!(b[start - 1], b' ' | b'\t' | b'\n') => {
-                    self.at = to_line_end(start);
+                    self.at = line_end(b, start);
                 }
                 b'&' | b'*' if self.node => {
                     let name = &self.text[start + 1..][..name_len(&self.text[start + 1..])];
@@ -1891,7 +1893,7 @@ impl<'t> Iterator for Marks<'t> {
                         (false, None) => self.key as isize - 1,
                     };
                     self.block = Some(parent);
-                    self.at = to_line_end(start);
+                    self.at = line_end(b, start);
                     self.node = false;
                 }
                 b'[' | b'{' if self.node || self.flow > 0 => {

@@ -2095,10 +2095,11 @@ fn half_field<'a>(h: &'a HalfCtx<'a>, key: FieldKey) -> Option<V<'a>> {
 }
 
 /// Where `part` of a value's `text` is written, `cell` being where the text is: the cell is most
-/// often the text as written, byte for byte. A value written over lines is not (a YAML scalar
-/// folded: its line break and indentation read as one space), but its first word is written as
-/// read at the cell's start; a part past it is placed on the whole cell rather than at a column
-/// the text does not have there.
+/// often the text as written, byte for byte (a printed grid's 指标值 is kept as it stands). A
+/// value written over lines is not (a YAML scalar folded: its line break and indentation read
+/// as one space), but the YAML reader places it from its first word, written as read
+/// (`ingest::structured`'s `Locator::words`); a part past that word is placed on the whole cell
+/// rather than at a column the text does not have there.
 fn part_span(cell: Span, text: &str, part: Span) -> Span {
     let first_word = || text.find(char::is_whitespace).unwrap_or(text.len());
     match cell.len() == text.len() || part.end() <= first_word() {
