@@ -880,7 +880,8 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
             if is_empty_document(&text[doc_from..doc_to]) {
                 continue;
             }
-            let (start, doc) = document_body(&text[doc_from..doc_to]);
+            // A document's kept directives (`head`) are parsed before each piece of it.
+            let (start, doc, head) = document_body(&text[doc_from..doc_to]);
             let start = doc_from + start;
             let flow = flow_items(doc);
             let block = match flow {
@@ -925,8 +926,14 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
                 let open_end = unclosed && k + 1 == items.len();
                 let to = if open_end { doc.len() } else { to };
                 let flowed = first.is_some() && (!need.is_empty() || open_end);
-                let mut lead = String::from(if flowed { "[" } else { "" });
-                let mut parts = Vec::with_capacity(need.len() + 1);
+                let mut lead = String::from(head);
+                let mut parts = Vec::with_capacity(need.len() + 2);
+                if !head.is_empty() {
+                    parts.push((0, doc_from));
+                }
+                if flowed {
+                    lead.push('[');
+                }
                 for &j in need {
                     let from = match (j, &first) {
                         (0, Some((_, form))) => *form,
@@ -941,8 +948,12 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
                 parts.push((lead.len(), start + from));
                 let with_lead;
                 let (written, form) = match (k, &first) {
-                    (0, Some((first, form))) => (first.as_str(), Some(*form)),
-                    _ if flowed || !need.is_empty() => {
+                    (0, Some((first, form))) if head.is_empty() => (first.as_str(), Some(*form)),
+                    (0, Some((first, form))) => {
+                        with_lead = format!("{head}{first}");
+                        (with_lead.as_str(), Some(head.len() + form))
+                    }
+                    _ if !lead.is_empty() => {
                         let close = if flowed && !open_end { "]" } else { "" };
                         with_lead = format!("{lead}{}{close}", &doc[from..to]);
                         (with_lead.as_str(), None)
@@ -1519,21 +1530,54 @@ fn is_empty_document(doc: &str) -> bool {
 }
 
 /// A document's text past its `---` line, when the line holds nothing else (but a comment) and
-/// text follows it, and where that text begins; otherwise the document as it is.
-/// [`block_items`] and [`is_one_form`] read a document from its first line.
-fn document_body(doc: &str) -> (usize, &str) {
+/// text follows it; where that text begins; and what is parsed before each piece of it. That is
+/// nothing, or the document up to that text when its directives are kept ([`skip_directives`]):
+/// a `%TAG` handle is read by the tags of the whole document, so each item of a list is parsed
+/// under it, as it is in the document. Otherwise the document is returned as it is, and parsed
+/// whole: directives the parser refuses alone (reported once, with its reason), or marks in them
+/// that the alias replay could take for anchors. [`block_items`] and [`is_one_form`] read a
+/// document from its first line.
+fn document_body(doc: &str) -> (usize, &str, &str) {
+    let whole = (0, doc, "");
     let body = skip_directives(doc);
     let marked = doc.len() == body.len() || doc[..doc.len() - body.len()].ends_with('\n');
+    if !marked {
+        return whole;
+    }
+    let (kept, body) = match body.starts_with('%') {
+        true => (true, past_directives(body)),
+        false => (false, body),
+    };
     let line = body.find('\n').map_or(body.len(), |n| n + 1);
     let after = &body[line..];
-    match marked
-        && is_document_start(body)
+    if !(is_document_start(body)
         && skip_blank(&body[3..line]).is_empty()
-        && !skip_blank(after).is_empty()
+        && !skip_blank(after).is_empty())
     {
-        true => (doc.len() - after.len(), after),
-        false => (0, doc),
+        return whole;
     }
+    let start = doc.len() - after.len();
+    if !kept {
+        return (start, after, "");
+    }
+    let head = &doc[..start];
+    let parses = || serde_yaml::from_str::<serde_yaml::Value>(&format!("{head}~\n")).is_ok();
+    match !head.contains(['&', '*']) && parses() {
+        true => (start, after, head),
+        false => whole,
+    }
+}
+
+/// `text` past the directive lines it begins with, and the blanks and comments among them.
+fn past_directives(text: &str) -> &str {
+    let mut rest = text;
+    while rest.starts_with('%') || skip_blank(rest).len() < rest.len() {
+        rest = match rest.starts_with('%') {
+            true => rest.find('\n').map_or("", |n| &rest[n + 1..]),
+            false => skip_blank(rest),
+        };
+    }
+    rest
 }
 
 /// Whether a YAML text is one form in block style: one document, whose first line is a key at
@@ -3549,7 +3593,7 @@ mod tests {
         let found: Vec<_> = documents(directed).collect();
         assert_eq!(found, [(0, at), (at, directed.len())]);
         for (from, to) in found {
-            let (start, body) = document_body(&directed[from..to]);
+            let (start, body, _) = document_body(&directed[from..to]);
             assert!(body.starts_with("name: "), "{body}");
             assert_eq!(&directed[from + start..][..6], "name: ");
         }
@@ -3577,9 +3621,9 @@ mod tests {
             assert_eq!(found, [(0, text.len())], "{text}");
         }
         // A document is read past its `---` line when nothing but a comment is on it.
-        assert_eq!(document_body("---\nname: 甲\n"), (4, "name: 甲\n"));
+        assert_eq!(document_body("---\nname: 甲\n"), (4, "name: 甲\n", ""));
         let doc = "# 注\n--- # 乙\n- a\n";
-        assert_eq!(document_body(doc), (doc.find("- a").unwrap(), "- a\n"));
+        assert_eq!(document_body(doc), (doc.find("- a").unwrap(), "- a\n", ""));
         for doc in [
             "--- !form\nname: 甲\n",
             "--- {name: 甲}\n",
@@ -3587,7 +3631,7 @@ mod tests {
             "name: 甲\n",
             "  ---\nname: 甲\n",
         ] {
-            assert_eq!(document_body(doc), (0, doc), "{doc}");
+            assert_eq!(document_body(doc), (0, doc, ""), "{doc}");
         }
         // A document of its `---` line and comments holds no form and is not parsed.
         for doc in ["---\n", "# 注\n--- # 空\n\n# 注\n", "---"] {
@@ -3612,7 +3656,11 @@ mod tests {
         assert_eq!(found, [(0, second), (second, third), (third, stream.len())]);
         // The first and third declare the handle their tags use; the second does not, as the
         // first's `%TAG` ended with it, and fails where its tag is.
-        assert_eq!(document_body(&stream[..second]), (0, &stream[..second]));
+        let head = &stream[..stream.find("name: 甲").unwrap()];
+        assert_eq!(
+            document_body(&stream[..second]),
+            (head.len(), "name: 甲\n", head)
+        );
         let ing = read_text(stream);
         let names: Vec<_> = (ing.document.forms.iter())
             .map(|f| f.name.value.as_deref())
@@ -3655,7 +3703,7 @@ mod tests {
         // past it: a list there is read an item at a time.
         for version in ["%YAML 1.1", "%YAML 1.02 # 版本"] {
             let doc = format!("{version}\n---\n- name: 甲\n- name: 乙\n");
-            let (start, body) = document_body(&doc);
+            let (start, body, _) = document_body(&doc);
             assert_eq!(
                 (start, body),
                 (doc.find("- name").unwrap(), "- name: 甲\n- name: 乙\n")
@@ -3670,6 +3718,62 @@ mod tests {
         assert!(ing.diagnostics[0].message.contains("incompatible"));
         let ing = read_text("%TAG !e! tag:example.com,2025:\n---\n");
         assert_eq!((ing.document.forms.len(), ing.diagnostics.len()), (0, 0));
+    }
+
+    /// A list under a `%TAG` directive is read an item at a time, each item parsed under the
+    /// directive: its tags read as they do in the whole document, and an item that does not parse
+    /// leaves the others read. Directives the parser refuses alone, or that hold what could be
+    /// taken for an anchor, leave the document parsed whole.
+    #[test]
+    fn a_list_under_a_tag_directive_is_read_an_item_at_a_time() {
+        let head = "# 表\n%TAG !e! tag:example.com,2025:\n\n%YAML 1.2\n--- # 清单\n";
+        let list = "- name: !e!n 甲\n  funds: !e!f {annual: {total: 1}}\n\
+            - name: 乙\n  colour: !e!c 红\n- name: 丙\n  department: !e!d 教育局\n- name: 丁\n";
+        let text = format!("{head}{list}");
+        assert_eq!(document_body(&text), (head.len(), list, head));
+        assert_eq!(block_items(list).map(|s| s.len()), Some(4));
+        let ing = reads_split_as_whole(&text);
+        let names: Vec<_> = (ing.document.forms.iter())
+            .map(|f| f.name.value.as_deref())
+            .collect();
+        assert_eq!(names, [Some("甲"), Some("乙"), Some("丙"), Some("丁")]);
+        assert_eq!(
+            ing.document.forms[0].funds_annual.total.value,
+            Some(1.into())
+        );
+        let unknown = (ing.diagnostics.iter())
+            .find(|d| d.message.contains("colour"))
+            .unwrap();
+        assert_eq!(&text[unknown.primary.span.range()], "colour");
+        // In flow style too.
+        let flow = "[{name: !e!n 甲}, {name: 乙, colour: !e!c 红}, {name: 丙}]\n";
+        let text = format!("{head}{flow}");
+        assert!(flow_items(document_body(&text).1).is_some());
+        let ing = read_text(&text);
+        let names: Vec<_> = (ing.document.forms.iter())
+            .map(|f| f.name.value.as_deref())
+            .collect();
+        assert_eq!(
+            (names, ing.diagnostics.len()),
+            (vec![Some("甲"), Some("乙"), Some("丙")], 1)
+        );
+        // A broken item is placed where it is written, and the others are read.
+        one_item_fails(
+            &format!("{head}- name: 甲\n- name: 乙\n  funds: {{total: [}}\n- name: 丙\n"),
+            3,
+            "  funds:",
+        );
+        // Parsed whole: a handle given twice (refused), a prefix holding `&`, the `---` line
+        // holding the list, a directive after the `---` line's place.
+        for head in [
+            "%TAG !e! a:\n%TAG !e! b:\n---\n",
+            "%TAG !e! tag:a&b:\n---\n",
+            "%TAG !e! a:\n--- [\n",
+            "%TAG !e! a:\n  ---\n",
+        ] {
+            let text = format!("{head}- name: 甲\n- name: 乙\n");
+            assert_eq!(document_body(&text), (0, &text[..], ""), "{head}");
+        }
     }
 
     /// A stream is read a document at a time: a document that does not parse is reported in its
@@ -3762,7 +3866,13 @@ mod tests {
             panic!("{found:?}")
         };
         assert!(is_one_form(document_body(&streamed[from..to]).1));
-        for text in [form.clone(), listed, keyed, streamed] {
+        // And under a `%TAG` directive, whose handle a key after the rows uses.
+        let tagged = format!(
+            "%TAG !e! tag:example.com,2025:\n---\n{}",
+            form.replace("colour: 红", "colour: !e!c 红")
+        );
+        assert!(is_one_form(document_body(&tagged).1));
+        for text in [form.clone(), listed, keyed, streamed, tagged] {
             reads_past_the_rows(&text);
         }
         fails_past_the_cut(&form.replace("colour: 红", "colour: [红"), 5_002);
