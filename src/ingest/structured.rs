@@ -2150,7 +2150,7 @@ fn cut_block_rows(text: &str, own: usize) -> Option<RowsCut> {
     if let Some(l) = &list {
         end_list(l, text.len(), &mut out);
     }
-    if out.cuts.is_empty() || !cuts_keep_anchors(text, &gone) {
+    if out.cuts.is_empty() || !cuts_keep_anchors(text, &gone, true) {
         return None;
     }
     out.text.push_str(&text[copied..]);
@@ -2159,14 +2159,23 @@ fn cut_block_rows(text: &str, own: usize) -> Option<RowsCut> {
 
 /// Whether cutting `cuts` (ranges of `text`, in order) out of a YAML text leaves each alias
 /// kept reading what it reads as written: an alias past a cut must name an anchor written past
-/// that cut, or a scalar written before it (`department: &d 甲局`), since any other node before
-/// it may hold what was cut (the list, a row, or the form around it). Aliases within the rows
-/// kept, the common case, name anchors with nothing cut before them.
-fn cuts_keep_anchors(text: &str, cuts: &[(usize, usize)]) -> bool {
+/// that cut, a scalar written before it (`department: &d 甲局`), or a collection that ends before
+/// the next cut (`funds: &f` and its lines, a row's `&r {…}`). Any other node before it may hold
+/// what was cut (the list, a row, or the form around it). Aliases within the rows kept, the
+/// common case, name anchors with nothing cut before them. `block` says the text is in block
+/// style, where a collection's lines are known by their indentation ([`anchored_ends_by`]).
+fn cuts_keep_anchors(text: &str, cuts: &[(usize, usize)], block: bool) -> bool {
     if !looks_aliased(text) {
         return true;
     }
-    // Each name's last anchor: where it is, and whether it is kept and a scalar's.
+    // Each name's last anchor: where it is, and whether it is kept whole (found once an alias
+    // past a cut reads it: a collection's lines may be long).
+    struct Anchor {
+        at: usize,
+        name_end: usize,
+        next_cut: usize,
+        kept: Option<bool>,
+    }
     let mut latest = std::collections::HashMap::new();
     for c in marks().captures_iter(text) {
         let (Some(mark), Some(name)) = (c.get(1), c.get(2)) else {
@@ -2182,13 +2191,82 @@ fn cuts_keep_anchors(text: &str, cuts: &[(usize, usize)]) -> bool {
             let node = text[name.end()..].trim_start_matches([' ', '\t']);
             let scalar = !node.is_empty()
                 && !node.starts_with(['[', '{', '|', '>', '!', '?', '#', '\r', '\n']);
-            latest.insert(name.as_str(), (at, scalar && !cut));
+            let anchor = Anchor {
+                at,
+                name_end: name.end(),
+                next_cut: cuts.get(i).map_or(text.len(), |&(from, _)| from),
+                kept: (cut || scalar).then_some(!cut),
+            };
+            latest.insert(name.as_str(), anchor);
         } else if cut {
             // An alias cut out reads nothing.
-        } else if let (Some(end), Some(&(defined, kept))) = (before, latest.get(name.as_str())) {
-            if defined < end && !kept {
+        } else if let (Some(end), Some(a)) = (before, latest.get_mut(name.as_str())) {
+            if a.at < end
+                && !*(a.kept).get_or_insert_with(|| {
+                    anchored_ends_by(text, a.at, a.name_end, block, a.next_cut)
+                })
+            {
                 return false;
             }
+        }
+    }
+    true
+}
+
+/// Whether the node anchored at `at` (its name ending at `from`) surely ends by `limit`: a flow
+/// collection at its closing bracket; in block style (`block`), an item's node after its dash
+/// (`- &r`) before the first line as indented as the dash or less, a key's value (`funds: &f`)
+/// before the first line less indented than the key, or as indented and not a list's item (a
+/// list may be a key's value at the key's indentation). Not for an anchor first on its line (its
+/// node may be on the next line, at the anchor's indentation), or any other node in flow style.
+/// A node taken to be longer than it is only makes a cut refused; it is read up to `limit` at
+/// most, so that a form whose every row is anchored is not read once for each.
+fn anchored_ends_by(text: &str, at: usize, from: usize, block: bool, limit: usize) -> bool {
+    let node = text[from..].trim_start_matches([' ', '\t']);
+    let start = text.len() - node.len();
+    if node.starts_with(['[', '{']) {
+        let (mut depth, mut ends) = (0usize, false);
+        flow_marks(text, start, |i, c| {
+            match c {
+                _ if i >= limit => return false,
+                b'[' | b'{' => depth += 1,
+                b']' | b'}' => {
+                    depth = depth.saturating_sub(1);
+                    ends = depth == 0;
+                    return !ends;
+                }
+                _ => {}
+            }
+            true
+        });
+        return ends;
+    }
+    let line = text[..at].rfind('\n').map_or(0, |n| n + 1);
+    let before = &text[line..at];
+    let indented = before.trim_start_matches(' ');
+    if !block || indented.is_empty() {
+        return false;
+    }
+    // The column of what the anchor follows: the last dash of `- - &a`, or a key.
+    let mut col = before.len() - indented.len();
+    let (mut rest, mut dash) = (indented, None);
+    while let Some(r) = rest.strip_prefix("- ") {
+        dash = Some(col);
+        rest = r.trim_start_matches(' ');
+        col = before.len() - rest.len();
+    }
+    let (col, after_dash) = match (rest.is_empty(), dash) {
+        (true, Some(d)) => (d, true),
+        _ => (col, false),
+    };
+    let next = (line_end(text.as_bytes(), from) + 1).min(text.len());
+    for (to, n, content) in yaml_lines(&text[next..]) {
+        if next + to > limit {
+            return false;
+        }
+        let item = content == "-" || content.starts_with("- ");
+        if n < col || (n == col && (after_dash || !item)) {
+            return true;
         }
     }
     true
@@ -2517,7 +2595,7 @@ fn cut_flow_rows(text: &str, form: usize) -> Option<RowsCut> {
         true
     });
     let gone: Vec<_> = cuts.iter().map(|&(from, to, _)| (from, to)).collect();
-    if cuts.is_empty() || !cuts_keep_anchors(text, &gone) {
+    if cuts.is_empty() || !cuts_keep_anchors(text, &gone, false) {
         return None;
     }
     let mut out = RowsCut {
@@ -3972,11 +4050,14 @@ mod tests {
                 ing.document.forms[0].texts.plan.value.as_deref(),
                 Some("甲")
             );
-            // An alias past the cut to the rows, a row kept, a name defined in the rows cut,
-            // or one redefined there: what it reads may hold what was cut.
+            // An alias past the cut to a row kept, a collection that ends before the cut.
+            let row = format!("{form}{}", end.replace("红", "*r"));
+            assert!(cut(&row).is_some());
+            // An alias past the cut to the rows, a name defined in the rows cut, or one
+            // redefined there: what it reads may hold what was cut.
             let redefined = form.replacen("&n4000 指标4000", "&a 指标4000", 1);
             assert!(cut(&format!("{redefined}{}", end.replace("红", "*a"))).is_none());
-            for alias in ["*rows", "*r", "*n4000"] {
+            for alias in ["*rows", "*n4000"] {
                 let text = format!("{form}{}", end.replace("红", alias));
                 assert!(cut(&text).is_none(), "{alias}");
             }
@@ -4005,6 +4086,73 @@ mod tests {
             .map(|d| d.primary.span.start() > second)
             .collect();
         assert_eq!(over, [false, true]);
+    }
+
+    /// An alias past the cut to a collection anchored before the rows, which ends before them
+    /// (the form's funds), reads what it reads as written: the form is cut all the same. One
+    /// whose collection may hold the rows is not: the rows, the form, or a node whose lines
+    /// are not sure to be known (its anchor alone on its line).
+    #[test]
+    fn an_alias_past_the_cut_to_a_collection_before_it_keeps_the_cut() {
+        let rows = |indent: &str| -> String {
+            (0..5_000)
+                .map(|i| {
+                    format!("{indent}- annual: {{level2: 数量指标, name: 指标{i}, value: {i}人}}\n")
+                })
+                .collect()
+        };
+        let (two, none) = (rows("  "), rows(""));
+        let flow_rows: Vec<String> = (0..5_000)
+            .map(|i| format!("{{annual: {{level2: 数量指标, name: 指标{i}, value: {i}人}}}}"))
+            .collect();
+        let flow_rows = flow_rows.join(",\n  ");
+        // Each row anchored, after its key or its dash: an alias to a row kept.
+        let keyed: String = (0..5_000)
+            .map(|i| {
+                format!("  - annual: &r{i}\n      level2: 数量指标\n      name: 指标{i}\n      value: {i}人\n")
+            })
+            .collect();
+        let dashed: String = (0..5_000)
+            .map(|i| {
+                format!(
+                    "  - &r{i}\n    annual: {{level2: 数量指标, name: 指标{i}, value: {i}人}}\n"
+                )
+            })
+            .collect();
+        let funds = "name: 甲\nfunds: {annual: {total: 100}}\nindicators:\n";
+        for text in [
+            format!("{funds}{keyed}colour: *r5\n"),
+            format!("{funds}{dashed}colour: *r1999\n"),
+            format!("name: 甲\nfunds: &f\n  annual:\n    total: 100\nindicators:\n{two}colour: *f\n"),
+            format!("name: 甲\nfunds: &f {{annual: {{total: 100}}}}\nindicators:\n{none}colour: *f\n"),
+            format!(
+                "{{name: 甲, funds: &f {{annual: {{total: 100}}}},\nindicators: [\n  {flow_rows}\n], colour: *f}}\n"
+            ),
+        ] {
+            let cut = match text.starts_with('{') {
+                true => cut_flow_rows(&text, 0),
+                false => cut_block_rows(&text, 0),
+            };
+            assert_eq!(cut.map(|c| c.rows), Some(3_000), "{}", &text[..40]);
+            reads_past_the_rows(&text);
+        }
+        for text in [
+            format!("{funds}{keyed}colour: *r2000\n"),
+            format!("{funds}{dashed}colour: *r4000\n"),
+            format!("name: 甲\nfunds: {{annual: {{total: 100}}}}\nindicators: &f\n{none}colour: *f\n"),
+            format!("name: 甲\nfunds: {{annual: {{total: 100}}}}\nindicators: &f\n{two}colour: *f\n"),
+            format!("name: 甲\nfunds:\n  &f\n  annual: {{total: 100}}\nindicators:\n{two}colour: *f\n"),
+            format!("&f\nname: 甲\nfunds: {{annual: {{total: 100}}}}\nindicators:\n{two}colour: *f\n"),
+            format!(
+                "{{name: 甲, funds: {{annual: {{total: 100}}}},\nindicators: &f [\n  {flow_rows}\n], colour: *f}}\n"
+            ),
+        ] {
+            let cut = match text.starts_with('{') {
+                true => cut_flow_rows(&text, 0),
+                false => cut_block_rows(&text, 0),
+            };
+            assert!(cut.is_none(), "{}", &text[..60]);
+        }
     }
 
     /// A misread alias in a long form is found in the text the parser reads, with the rows cut
