@@ -975,15 +975,15 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
                     if let Err(e) =
                         serde::de::DeserializeSeed::deserialize(stream!(need.len()), each)
                     {
+                        // Where the failure is in the text as parsed before its rows were cut
+                        // (the cuts lie past the lead).
                         let at = e.location().map_or(0, |l| l.index());
+                        let at = cut.as_ref().map_or(at, |c| c.written(at));
                         let reason = yaml_reason(&e);
                         // A failure in the items read before this one is placed at its start,
                         // and shown where it lies.
                         let d = match at.checked_sub(lead.len()) {
-                            Some(at) => {
-                                let at = cut.as_ref().map_or(at, |c| c.written(at));
-                                failed(start + from + at, reason)
-                            }
+                            Some(at) => failed(start + from + at, reason),
                             None => failed(
                                 start + from,
                                 format!("它用到的锚点所在的表单有误：{reason}"),
@@ -3954,6 +3954,13 @@ mod tests {
             reads_past_the_rows(&text);
         }
         fails_past_the_cut(&form.replace("colour: 红", "colour: [红"), 5_002);
+        // Under a directive too, which is parsed before the form: an error just past the cut.
+        assert_eq!(form.matches("\nfunds:").count(), 1);
+        let tagged = format!(
+            "%TAG !e! tag:example.com,2025:\n---\n{}",
+            form.replace("\nfunds:", "\nfunds: ]")
+        );
+        fails_past_the_cut(&tagged, 5_004);
         // Short of the limit a form is parsed as written.
         let few: String = rows
             .lines()
