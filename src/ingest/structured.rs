@@ -904,70 +904,25 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
                 || block.is_some()
                 || (doc.len() > CUT_ROWS_FROM
                     && (is_one_form(doc) || skip_blank(doc).starts_with('{')));
-            // A flow list's first item is read with the brackets before it, closed; its form
-            // begins past them.
-            let first = flow.as_ref().map(|f| (f.first(doc), f.first_form));
-            let unclosed = flow.as_ref().is_some_and(|f| f.unclosed);
             let items = match (flow, block) {
-                (Some(flow), _) => flow.items,
-                (None, Some(starts)) => (starts.iter().copied())
-                    .zip(starts.iter().skip(1).copied().chain([doc.len()]))
-                    .collect(),
-                (None, None) => vec![(0, doc.len())],
+                (Some(flow), _) => Items::flow(doc, flow),
+                (None, Some(starts)) => Items::block(doc, &starts),
+                (None, None) => Items::block(doc, &[0]),
             };
-            for (k, &(from, to)) in items.iter().enumerate() {
+            for k in 0..items.items.len() {
                 // An item that uses an anchor of earlier items is read after them: they are
                 // parsed again, and not read as forms.
                 let need = needs.as_ref().map_or(&[][..], |n| &n[k][..]);
-                // What is parsed, and where each part of it is written: the items read before
-                // this one, then this one. A flow list's items are listed again in brackets,
-                // the first without the brackets before it; the last of a list the text ends
-                // in has its opening bracket alone, so that it fails as the list does.
-                let open_end = unclosed && k + 1 == items.len();
-                let to = if open_end { doc.len() } else { to };
-                let flowed = first.is_some() && (!need.is_empty() || open_end);
-                let mut lead = String::from(head);
-                let mut parts = Vec::with_capacity(need.len() + 2);
-                if !head.is_empty() {
-                    parts.push((0, doc_from));
-                }
-                if flowed {
-                    lead.push('[');
-                }
-                for &j in need {
-                    let from = match (j, &first) {
-                        (0, Some((_, form))) => *form,
-                        _ => items[j].0,
-                    };
-                    parts.push((lead.len(), start + from));
-                    lead.push_str(&doc[from..items[j].1]);
-                    if flowed {
-                        lead.push(',');
-                    }
-                }
-                parts.push((lead.len(), start + from));
-                let with_lead;
-                let (written, form) = match (k, &first) {
-                    (0, Some((first, form))) if head.is_empty() => (first.as_str(), Some(*form)),
-                    (0, Some((first, form))) => {
-                        with_lead = format!("{head}{first}");
-                        (with_lead.as_str(), Some(head.len() + form))
-                    }
-                    _ if !lead.is_empty() => {
-                        let close = if flowed && !open_end { "]" } else { "" };
-                        with_lead = format!("{lead}{}{close}", &doc[from..to]);
-                        (with_lead.as_str(), None)
-                    }
-                    _ => (&doc[from..to], None),
-                };
-                let own = lead.len();
+                let piece = items.piece(k, need, head, (doc_from, start));
+                let (from, to, own) = (piece.from, piece.to, piece.own);
                 let cut = match one_form && to - from > CUT_ROWS_FROM {
-                    true => cut_long_lists(written, own, form),
+                    true => cut_long_lists(&piece.text, own, piece.form),
                     false => None,
                 };
                 reader.rows_cut = cut.as_ref().map_or(0, |c| c.rows);
-                let item = cut.as_ref().map_or(written, |c| &c.text);
-                report_misread(item, &parts, |p| cut.as_ref().map_or(p, |c| c.written(p)))
+                let item = cut.as_ref().map_or(&*piece.text, |c| &c.text);
+                let parts = &piece.parts;
+                report_misread(item, parts, |p| cut.as_ref().map_or(p, |c| c.written(p)))
                     .for_each(|d| diagnostics.push(d));
                 // Its fields are sought from its start, whatever the item before left unread.
                 reader.loc.cursor = start + from;
@@ -982,7 +937,7 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
                         let reason = yaml_reason(&e);
                         // A failure in the items read before this one is placed at its start,
                         // and shown where it lies.
-                        let d = match at.checked_sub(lead.len()) {
+                        let d = match at.checked_sub(own) {
                             Some(at) => failed(start + from + at, reason),
                             None => failed(
                                 start + from,
@@ -991,7 +946,7 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
                             .with_secondary(Label::new(
                                 Span::empty(crate::model::floor_char_boundary(
                                     &text,
-                                    written_at(&parts, at),
+                                    written_at(parts, at),
                                 )),
                                 "锚点所在表单的错误在此",
                             )),
@@ -1030,6 +985,109 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
         },
         diagnostics,
         unreadable,
+    }
+}
+
+/// A YAML document's items as they are parsed, one piece each: a list's items, or the document
+/// as one item.
+struct Items<'d> {
+    doc: &'d str,
+    /// Where each item begins and ends in `doc`.
+    items: Vec<(usize, usize)>,
+    /// A flow list's first item as it is read, with the brackets before it, closed, and where
+    /// its form begins in that text.
+    first: Option<(String, usize)>,
+    /// A flow list the text ends in before its `]`, or that a `}` closes.
+    unclosed: bool,
+}
+
+/// What is parsed for one item ([`Items::piece`]), and where each part of it is written.
+struct Piece<'p> {
+    text: std::borrow::Cow<'p, str>,
+    /// Where in `text` the item's own text begins: past the lead (the document's directives,
+    /// the items whose anchors it uses, a bracket).
+    own: usize,
+    /// Where each part of `text` begins in it, and where it is written in the file.
+    parts: Vec<(usize, usize)>,
+    /// Where the item's form begins in `text`, when it is a flow list's first, read with the
+    /// brackets before it.
+    form: Option<usize>,
+    /// Where the item's own text begins and ends in the document.
+    from: usize,
+    to: usize,
+}
+
+impl<'d> Items<'d> {
+    fn block(doc: &'d str, starts: &[usize]) -> Self {
+        let ends = starts.iter().skip(1).copied().chain([doc.len()]);
+        Items {
+            doc,
+            items: starts.iter().copied().zip(ends).collect(),
+            first: None,
+            unclosed: false,
+        }
+    }
+
+    fn flow(doc: &'d str, flow: FlowItems) -> Self {
+        Items {
+            doc,
+            first: Some((flow.first(doc), flow.first_form)),
+            unclosed: flow.unclosed,
+            items: flow.items,
+        }
+    }
+
+    /// The piece item `k` is parsed as: the document's kept directives (`head`), the items it
+    /// needs for their anchors (`need`), then the item. A flow list's items are listed again in
+    /// brackets, the first without the brackets before it; the last of a list the text ends in
+    /// has its opening bracket alone, so that it fails as the list does. `at` is where the
+    /// document and its body (past `head`) begin in the file.
+    fn piece(&self, k: usize, need: &[usize], head: &str, at: (usize, usize)) -> Piece<'_> {
+        let (doc, (doc_from, start)) = (self.doc, at);
+        let (from, to) = self.items[k];
+        let open_end = self.unclosed && k + 1 == self.items.len();
+        let to = if open_end { doc.len() } else { to };
+        let flowed = self.first.is_some() && (!need.is_empty() || open_end);
+        let mut lead = String::from(head);
+        let mut parts = Vec::with_capacity(need.len() + 2);
+        if !head.is_empty() {
+            parts.push((0, doc_from));
+        }
+        if flowed {
+            lead.push('[');
+        }
+        for &j in need {
+            let from = match (j, &self.first) {
+                (0, Some((_, form))) => *form,
+                _ => self.items[j].0,
+            };
+            parts.push((lead.len(), start + from));
+            lead.push_str(&doc[from..self.items[j].1]);
+            if flowed {
+                lead.push(',');
+            }
+        }
+        parts.push((lead.len(), start + from));
+        let own = lead.len();
+        let (text, form) = match (k, &self.first) {
+            (0, Some((first, form))) if head.is_empty() => (first.as_str().into(), Some(*form)),
+            (0, Some((first, form))) => (format!("{head}{first}").into(), Some(head.len() + form)),
+            _ if !lead.is_empty() => {
+                let close = if flowed && !open_end { "]" } else { "" };
+                lead.push_str(&doc[from..to]);
+                lead.push_str(close);
+                (lead.into(), None)
+            }
+            _ => (doc[from..to].into(), None),
+        };
+        Piece {
+            text,
+            own,
+            parts,
+            form,
+            from,
+            to,
+        }
     }
 }
 
