@@ -932,7 +932,7 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
                     {
                         // Where the failure is in the text as parsed before its rows were cut
                         // (the cuts lie past the lead).
-                        let at = e.location().map_or(0, |l| l.index());
+                        let at = yaml_offset(&e).min(item.len());
                         let at = cut.as_ref().map_or(at, |c| c.written(at));
                         let reason = yaml_reason(&e);
                         // A failure in the items read before this one is placed at its start,
@@ -2877,6 +2877,9 @@ pub(crate) fn yaml_in_chinese(message: &str) -> String {
 /// Chinese where it is a common one ([`yaml_in_chinese`]).
 fn yaml_reason(e: &serde_yaml::Error) -> String {
     let mut s = e.to_string();
+    if let Some((at, len, _)) = reader_position(&s) {
+        s.replace_range(at..at + len, "");
+    }
     while let Some(at) = s.find(" at line ") {
         let place = s[at + " at line ".len()..]
             .trim_start_matches(|c: char| c.is_ascii_digit())
@@ -2886,6 +2889,30 @@ fn yaml_reason(e: &serde_yaml::Error) -> String {
         s = format!("{}{rest}", &s[..at]);
     }
     yaml_in_chinese(&s)
+}
+
+/// Where in the text parsed a YAML error lies: its mark, or for an error of the parser's reader
+/// (a control character, invalid UTF-8), which has none, the byte offset its message gives
+/// (" at position 174"). Without it the reader's errors were placed at the start of what was
+/// parsed: with a document's directives or the items an item uses before it, a place in them.
+fn yaml_offset(e: &serde_yaml::Error) -> usize {
+    match e.location().map(|l| l.index()) {
+        Some(at) if at > 0 => at,
+        _ => reader_position(&e.to_string()).map_or(0, |(_, _, offset)| offset),
+    }
+}
+
+/// The " at position N" a reader error's message holds after its problem: where it begins, its
+/// length, and N.
+fn reader_position(message: &str) -> Option<(usize, usize, usize)> {
+    const AT: &str = " at position ";
+    let at = message.find(AT)?;
+    let digits = message[at + AT.len()..]
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .count();
+    let offset = message[at + AT.len()..][..digits].parse().ok()?;
+    Some((at, AT.len() + digits, offset))
 }
 
 #[cfg(test)]
@@ -3854,6 +3881,37 @@ mod tests {
         assert!(ing.diagnostics[0].message.contains("incompatible"));
         let ing = read_text("%TAG !e! tag:example.com,2025:\n---\n");
         assert_eq!((ing.document.forms.len(), ing.diagnostics.len()), (0, 0));
+    }
+
+    /// The parser's reader gives no place for a control character, only an offset in what it
+    /// parsed, in its message: the finding is placed on the character, in a form parsed whole,
+    /// in an item of a list, and in one parsed after its document's directive.
+    #[test]
+    fn a_control_character_is_placed_where_it_is() {
+        for text in [
+            "name: 甲\nplan: a\u{2}b\n",
+            "- name: 甲\n- name: 乙\n  plan: a\u{2}b\n- name: 丙\n",
+            "%TAG !e! tag:example.com,2025:\n---\n- name: 甲\n- name: 乙\n  plan: a\u{2}b\n",
+        ] {
+            let ing = read_text(text);
+            let failed: Vec<_> = (ing.diagnostics.iter())
+                .filter(|d| d.message.starts_with("无法读取"))
+                .collect();
+            assert_eq!(failed.len(), 1, "{text}");
+            let d = failed[0];
+            assert_eq!(
+                d.primary.span.start(),
+                text.find('\u{2}').unwrap(),
+                "{text}"
+            );
+            assert!(d.secondary.is_empty(), "{:?}", d.secondary);
+            assert_eq!(
+                d.message,
+                "无法读取表单：文件含有控制字符（control characters are not allowed）"
+            );
+        }
+        assert_eq!(reader_position("x at position 12, y"), Some((1, 15, 12)));
+        assert_eq!(reader_position("x at position "), None);
     }
 
     /// A list under a `%TAG` directive is read an item at a time, each item parsed under the
