@@ -2983,6 +2983,14 @@ mod tests {
         );
     }
 
+    /// [`RowsCut`] of one form alone, in flow style when it begins with a brace.
+    fn cut_form(text: &str) -> Option<RowsCut> {
+        match text.starts_with('{') {
+            true => cut_flow_rows(text, 0),
+            false => cut_block_rows(text, 0),
+        }
+    }
+
     /// Reads `broken`, whose parse error lies past a cut: it is placed in the text as written,
     /// past line `past`, not in the text as cut.
     fn fails_past_the_cut(broken: &str, past: usize) {
@@ -4134,10 +4142,6 @@ mod tests {
             "{{name: &a 甲, indicators: &rows [\n  {}\n], funds: {{annual: {{total: 100}}}}\n",
             flow.join(",\n  ")
         );
-        let cut = |text: &str| match text.starts_with('{') {
-            true => cut_flow_rows(text, 0),
-            false => cut_block_rows(text, 0),
-        };
         for (form, end) in [(block, "colour: 红\n"), (flow, ", colour: 红}\n")] {
             // Aliases before the cut, and one past it whose anchor is past it too.
             let kept = format!("{form}{}", end.replace("红", "&c 红, plan: *c"));
@@ -4146,7 +4150,7 @@ mod tests {
                 false => kept.replace(", plan: *c", "\nplan: *c"),
             };
             assert_eq!(
-                cut(&kept).map(|c| c.rows),
+                cut_form(&kept).map(|c| c.rows),
                 Some(3_000),
                 "{}",
                 &kept[kept.len() - 60..]
@@ -4167,7 +4171,7 @@ mod tests {
             assert_eq!(f.texts.plan.value.as_deref(), Some("红"));
             // An alias past the cut to a scalar before it (the form's name) reads it.
             let named = format!("{form}{}", end.replace("红", "*a"));
-            assert!(cut(&named).is_some());
+            assert!(cut_form(&named).is_some());
             let ing = read("f.yaml", named.replace("colour", "plan"));
             assert_eq!(
                 ing.document.forms[0].texts.plan.value.as_deref(),
@@ -4175,14 +4179,14 @@ mod tests {
             );
             // An alias past the cut to a row kept, a collection that ends before the cut.
             let row = format!("{form}{}", end.replace("红", "*r"));
-            assert!(cut(&row).is_some());
+            assert!(cut_form(&row).is_some());
             // An alias past the cut to the rows, a name defined in the rows cut, or one
             // redefined there: what it reads may hold what was cut.
             let redefined = form.replacen("&n4000 指标4000", "&a 指标4000", 1);
-            assert!(cut(&format!("{redefined}{}", end.replace("红", "*a"))).is_none());
+            assert!(cut_form(&format!("{redefined}{}", end.replace("红", "*a"))).is_none());
             for alias in ["*rows", "*n4000"] {
                 let text = format!("{form}{}", end.replace("红", alias));
-                assert!(cut(&text).is_none(), "{alias}");
+                assert!(cut_form(&text).is_none(), "{alias}");
             }
         }
         // A long form of a list, read after another long one for its anchors: its own rows
@@ -4252,11 +4256,7 @@ mod tests {
                 "{{name: 甲, funds: &f {{annual: {{total: 100}}}},\nindicators: [\n  {flow_rows}\n], colour: *f}}\n"
             ),
         ] {
-            let cut = match text.starts_with('{') {
-                true => cut_flow_rows(&text, 0),
-                false => cut_block_rows(&text, 0),
-            };
-            assert_eq!(cut.map(|c| c.rows), Some(3_000), "{}", &text[..40]);
+            assert_eq!(cut_form(&text).map(|c| c.rows), Some(3_000), "{}", &text[..40]);
             reads_past_the_rows(&text);
         }
         for text in [
@@ -4270,11 +4270,7 @@ mod tests {
                 "{{name: 甲, funds: {{annual: {{total: 100}}}},\nindicators: &f [\n  {flow_rows}\n], colour: *f}}\n"
             ),
         ] {
-            let cut = match text.starts_with('{') {
-                true => cut_flow_rows(&text, 0),
-                false => cut_block_rows(&text, 0),
-            };
-            assert!(cut.is_none(), "{}", &text[..60]);
+            assert!(cut_form(&text).is_none(), "{}", &text[..60]);
         }
     }
 
