@@ -2902,16 +2902,18 @@ fn yaml_offset(e: &serde_yaml::Error) -> usize {
     }
 }
 
-/// The " at position N" a reader error's message holds after its problem: where it begins, its
-/// length, and N.
+/// The " at position N" a reader error's message holds after its problem, before the message's
+/// end or its context (", while …"): where it begins, its length, and N. Text of the file quoted
+/// in another message is not taken for it.
 fn reader_position(message: &str) -> Option<(usize, usize, usize)> {
     const AT: &str = " at position ";
     let at = message.find(AT)?;
-    let digits = message[at + AT.len()..]
-        .bytes()
-        .take_while(u8::is_ascii_digit)
-        .count();
-    let offset = message[at + AT.len()..][..digits].parse().ok()?;
+    let number = &message[at + AT.len()..];
+    let digits = number.bytes().take_while(u8::is_ascii_digit).count();
+    if !(number[digits..].is_empty() || number[digits..].starts_with(", ")) {
+        return None;
+    }
+    let offset = number[..digits].parse().ok()?;
     Some((at, AT.len() + digits, offset))
 }
 
@@ -3919,7 +3921,10 @@ mod tests {
             );
         }
         assert_eq!(reader_position("x at position 12, y"), Some((1, 15, 12)));
-        assert_eq!(reader_position("x at position "), None);
+        assert_eq!(reader_position("x at position 12"), Some((1, 15, 12)));
+        for message in ["x at position ", "unknown field `a at position 3b`"] {
+            assert_eq!(reader_position(message), None, "{message}");
+        }
     }
 
     /// A list under a `%TAG` directive is read an item at a time, each item parsed under the
