@@ -1920,19 +1920,19 @@ fn line_end(b: &[u8], from: usize) -> usize {
 }
 
 /// Where the quoted scalar that begins at `start` ends: past its closing quote (a `''` inside
-/// single quotes and a `\"` inside double quotes are text), or the text's end.
-fn quoted_end(b: &[u8], start: usize) -> usize {
+/// single quotes and a `\"` inside double quotes are text); nothing when no quote closes it.
+fn quoted_end(b: &[u8], start: usize) -> Option<usize> {
     let q = b[start];
     let mut i = start + 1;
     while i < b.len() {
         match b[i] {
             b'\\' if q == b'"' => i += 2,
             c if c == q && q == b'\'' && b.get(i + 1) == Some(&b'\'') => i += 2,
-            c if c == q => return i + 1,
+            c if c == q => return Some(i + 1),
             _ => i += 1,
         }
     }
-    b.len()
+    None
 }
 
 impl<'t> Iterator for Marks<'t> {
@@ -1982,7 +1982,7 @@ impl<'t> Iterator for Marks<'t> {
                     self.at = start + len;
                 }
                 b'\'' | b'"' if self.node => {
-                    self.at = quoted_end(b, start);
+                    self.at = quoted_end(b, start).unwrap_or(b.len());
                     self.node = false;
                 }
                 b'|' | b'>' if self.node && self.flow == 0 => {
@@ -2378,25 +2378,16 @@ fn flow_marks(text: &str, from: usize, mut mark: impl FnMut(usize, u8) -> bool) 
                 continue;
             }
             b'"' | b'\'' if can_open => {
-                let mut j = i + 1;
-                loop {
-                    match b.get(j) {
-                        None => return,
-                        Some(b'\\') if c == b'"' => j += 2,
-                        Some(b'\'') if c == b'\'' && b.get(j + 1) == Some(&b'\'') => j += 2,
-                        Some(&q) if q == c => break,
-                        Some(_) => j += 1,
-                    }
-                }
+                let Some(end) = quoted_end(b, i) else { return };
                 // A quoted key's colon may follow it at once (`"a":1`).
-                if b.get(j + 1) == Some(&b':') {
-                    if !mark(j + 1, b':') {
+                if b.get(end) == Some(&b':') {
+                    if !mark(end, b':') {
                         return;
                     }
-                    i = j + 2;
+                    i = end + 1;
                     can_open = true;
                 } else {
-                    i = j + 1;
+                    i = end;
                     can_open = false;
                 }
                 word = b' ';
