@@ -648,7 +648,7 @@ fn files_with_a_finding_on_every_row_report_every_one() {
 /// A JSON form whose 2,000 rows each have four keys kpilint does not know, written with
 /// escapes (so not in the text as the parser gives them), before a value of 8 MB: each search
 /// for such a key read the rest of the file (17 s for one key a row). Every key is still
-/// reported, by its row.
+/// sought, and the first hundred reported, each by its row; one more finding counts the rest.
 #[test]
 fn keys_written_with_escapes_before_megabytes() {
     let rows: Vec<String> = (0..2_000)
@@ -665,20 +665,21 @@ fn keys_written_with_escapes_before_megabytes() {
         "概".repeat(3 << 20)
     );
     let v = check_one_within("escaped.form.json", &text, Duration::from_secs(20));
-    let unknown: Vec<&Value> = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let unread: Vec<(&str, u64)> = (v["diagnostics"].as_array().unwrap().iter())
         .filter(|d| d["code"] == "I009")
+        .map(|d| (d["message"].as_str().unwrap(), d["line"].as_u64().unwrap()))
         .collect();
-    assert_eq!(unknown.len(), 8_000);
-    assert!(unknown[0]["message"].as_str().unwrap().contains("été0-0"));
-    // Each row's keys are placed by its row (a row to a line), not all at one place.
-    let lines: std::collections::BTreeSet<u64> = (unknown.iter())
-        .map(|d| d["line"].as_u64().unwrap())
-        .collect();
-    assert!(lines.len() >= 1_999, "{} lines", lines.len());
-    assert!(*lines.last().unwrap() <= text.lines().count() as u64);
+    assert_eq!(unread.len(), 101);
+    assert!(unread.contains(&("此表另有 7900 处读取错误未列出（每张表最多列出 100 处）", 1)));
+    // Each key is placed on its row's line (row i on line i + 1).
+    let placed = unread
+        .iter()
+        .filter(|(m, _)| m.starts_with("指标行没有字段"));
+    for (k, (message, line)) in placed.enumerate() {
+        let key = format!("“été{}-{}”", k / 4, k % 4);
+        assert!(message.contains(&key), "{message}");
+        assert_eq!(*line, (k / 4 + 1) as u64, "{message}");
+    }
 }
 
 /// A YAML stream of 10 MB: a million comment lines, then a million documents with nothing in
@@ -703,7 +704,7 @@ fn a_stream_of_a_million_empty_documents_after_a_million_comments() {
 
 /// Rows that are not mappings, after 9 MB of spaces: each row looks past the one before for an
 /// alias (`- *row`), and must not read the spaces again for each (2,000 times 9 MB took 16 s).
-/// Each row is reported.
+/// The first hundred rows are reported, and the rest counted.
 #[test]
 fn rows_that_are_not_mappings_after_megabytes_of_spaces() {
     let text = format!(
@@ -715,7 +716,11 @@ fn rows_that_are_not_mappings_after_megabytes_of_spaces() {
     let rows = (v["diagnostics"].as_array().unwrap().iter())
         .filter(|d| d["code"] == "I009" && d["message"] == "指标行应为“字段: 值”的映射")
         .count();
-    assert_eq!(rows, 2_000, "{}", v["summary"]);
+    assert_eq!(rows, 100, "{}", v["summary"]);
+    let rest = (v["diagnostics"].as_array().unwrap().iter())
+        .filter(|d| d["message"] == "此表另有 1900 处读取错误未列出（每张表最多列出 100 处）")
+        .count();
+    assert_eq!(rest, 1);
 }
 
 /// A structured file of 10 MB of line breaks is refused unread, as a text file is: each line is
@@ -772,4 +777,79 @@ fn aliased_yaml_at_length_and_a_flow_list_never_closed() {
             10_002
         )]
     );
+}
+
+/// YAML that cannot be split into forms and holds more values than serde_yaml may load at once
+/// (it loads a document's every event before building anything, 270 MB for 10 MB of them): a
+/// 10 MB list whose items chain anchors through one another, and a form with a 10 MB list
+/// where no rows are sought. Each is refused with one finding at its start, in bounded time,
+/// and the files beside them are read. A 10 MB list of rows in flow style under the form's
+/// rows key is cut as rows are, and read.
+#[test]
+fn yaml_that_cannot_be_split_is_refused_past_its_values_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain: String = (0..120_000)
+        .map(|k| match k {
+            0 => "- name: 项目0\n  department: &r0 局0\n".to_owned(),
+            _ => format!(
+                "- name: 项目{k}\n  department: &r{k} 局\n  implementing_unit: *r{}\n",
+                k - 1
+            ),
+        })
+        .collect();
+    let nested = format!(
+        "name: 甲\nfunds: {{other: [{}]}}\n",
+        vec!["10"; 2_500_000].join(", ")
+    );
+    let rows: Vec<String> = (0..150_000)
+        .map(|i| format!("{{annual: {{level2: 数量指标, name: 人数{i}, value: {i}人}}}}"))
+        .collect();
+    let flow_rows = format!("name: 乙\nindicators: [{}]\n", rows.join(", "));
+    for (name, text) in [
+        ("chain.form.yaml", &chain),
+        ("nested.form.yaml", &nested),
+        ("rows.form.yaml", &flow_rows),
+    ] {
+        assert!(text.len() > 8_000_000, "{name}: {}", text.len());
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    std::fs::write(dir.path().join("good.txt"), good_form()).unwrap();
+    let (_, v) = check(dir.path(), &["."]);
+    for name in ["chain.form.yaml", "nested.form.yaml"] {
+        let d = (v["diagnostics"].as_array().unwrap().iter())
+            .filter(|d| d["path"].as_str().unwrap().ends_with(name))
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap(),
+                    d["message"].as_str().unwrap(),
+                    d["line"].as_u64().unwrap(),
+                )
+            })
+            .collect::<Vec<_>>();
+        assert_eq!(
+            d,
+            [(
+                "I010",
+                "此处起的 YAML 有超过 150000 个值，又无法分成单张表读取，为控制内存未读取",
+                1
+            )],
+            "{name}"
+        );
+    }
+    let rows = codes_for(&v, "rows.form.yaml");
+    assert!(rows.contains(&"S008".to_owned()), "{rows:?}");
+    assert!(!rows.contains(&"I010".to_owned()), "{rows:?}");
+    assert!(codes_for(&v, "good.txt").contains(&"F004".to_owned()));
+    let files = v["files"].as_array().unwrap();
+    let forms = |name: &str| {
+        let f = files
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(name));
+        f.unwrap()["forms"].as_u64().unwrap()
+    };
+    assert_eq!(
+        (forms("chain.form.yaml"), forms("nested.form.yaml")),
+        (0, 0)
+    );
+    assert_eq!((forms("rows.form.yaml"), forms("good.txt")), (1, 1));
 }

@@ -16,6 +16,7 @@ mod tables;
 mod tasks;
 mod text;
 mod xlsx_percent;
+mod yaml_events;
 
 pub use cells::is_space;
 pub use text::{parse_amount, Amount};

@@ -287,7 +287,27 @@ struct Reader<'t> {
     cut: usize,
     /// Rows past [`MAX_ROWS`] cut out of the text being parsed, one form's ([`RowsCut`]).
     rows_cut: usize,
+    /// Errors found in the form being read and in the file, listed or not, and how many of
+    /// each were not listed ([`MAX_FORM_ERRORS`], [`MAX_FILE_ERRORS`]).
+    errors: Errors,
 }
+
+#[derive(Default)]
+struct Errors {
+    in_form: usize,
+    in_file: usize,
+    unlisted_in_form: usize,
+    unlisted_in_file: usize,
+}
+
+/// Errors listed for one form: past them the form is not what the reader expects at all (a
+/// table of a different kind, every row's fields misnamed), and one more line says how many
+/// were left out. A mapping of 70,000 unknown keys gave as many findings, 74 MB of them.
+const MAX_FORM_ERRORS: usize = 100;
+
+/// Errors listed for one file, over all its forms: some 400 bytes each held until the file is
+/// reported, 8 MB at most. Ten thousand forms with a misnamed field each are all listed.
+const MAX_FILE_ERRORS: usize = 20_000;
 
 fn scalar(v: &Value) -> Option<String> {
     match v {
@@ -404,6 +424,17 @@ impl<'t> Reader<'t> {
     }
 
     fn error(&mut self, span: Span, message: String) {
+        let e = &mut self.errors;
+        e.in_form += 1;
+        e.in_file += 1;
+        if e.in_form > MAX_FORM_ERRORS {
+            e.unlisted_in_form += 1;
+            return;
+        }
+        if e.in_file > MAX_FILE_ERRORS {
+            e.unlisted_in_file += 1;
+            return;
+        }
         self.diagnostics.push(Diagnostic::new(
             &codes::STRUCTURED_INVALID,
             message,
@@ -659,6 +690,7 @@ impl<'t> Reader<'t> {
     fn form(&mut self, v: &Value) -> Form {
         let here = self.enter(v);
         let start = here.start();
+        self.errors.in_form = 0;
         let fields = self.fields(v, FORM_KEYS, "表单");
         // The unit comes first: every amount depends on it.
         let money_unit = fields
@@ -794,6 +826,19 @@ impl<'t> Reader<'t> {
             }
         }
         f.span = self.since(start);
+        let unlisted = std::mem::take(&mut self.errors.unlisted_in_form);
+        if unlisted > 0 {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &codes::STRUCTURED_INVALID,
+                    format!("此表另有 {unlisted} 处读取错误未列出（每张表最多列出 {MAX_FORM_ERRORS} 处）"),
+                    Label::new(Span::empty(start), "本表"),
+                )
+                .with_help("表单的结构与 docs/forms.md 相差太多：先改正列出的错误（字段名、层级），再重新检查"),
+            );
+        }
+        // What is said of a form ends with it.
+        self.errors.in_form = 0;
         f
     }
 }
@@ -840,6 +885,7 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
         skipped: 0,
         cut: 0,
         rows_cut: 0,
+        errors: Errors::default(),
     };
     let mut forms = Vec::new();
     let mut handed = 0;
@@ -926,6 +972,12 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
                     .for_each(|d| diagnostics.push(d));
                 // Its fields are sought from its start, whatever the item before left unread.
                 reader.loc.cursor = start + from;
+                if item.len() > MAX_YAML_EVENTS / 4
+                    && !super::yaml_events::within(item, MAX_YAML_EVENTS)
+                {
+                    diagnostics.push(too_many_events(start + from));
+                    continue;
+                }
                 for each in serde_yaml::Deserializer::from_str(item) {
                     if let Err(e) =
                         serde::de::DeserializeSeed::deserialize(stream!(need.len()), each)
@@ -959,6 +1011,16 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
         }
     }
     diagnostics.extend(reader.diagnostics);
+    if reader.errors.unlisted_in_file > 0 {
+        diagnostics.push(Diagnostic::new(
+            &codes::STRUCTURED_INVALID,
+            format!(
+                "文件另有 {} 处读取错误未列出（每个文件最多列出 {MAX_FILE_ERRORS} 处）",
+                reader.errors.unlisted_in_file
+            ),
+            Label::new(Span::empty(0), "本文件"),
+        ));
+    }
     if reader.skipped > 0 {
         diagnostics.push(Diagnostic::new(
             &codes::TOO_MANY_FORMS,
@@ -969,10 +1031,10 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
             Label::new(Span::empty(reader.cut), "此后未读取"),
         ));
     }
-    let unreadable = diagnostics
-        .iter()
-        .any(|d| &*d.code == codes::STRUCTURED_INVALID.code && d.severity == Severity::Error)
-        && forms.is_empty();
+    let unreadable = diagnostics.iter().any(|d| {
+        (&*d.code == codes::STRUCTURED_INVALID.code || &*d.code == codes::TOO_LARGE.code)
+            && d.severity == Severity::Error
+    }) && forms.is_empty();
     Ingested {
         document: Document {
             path: path.to_owned(),
@@ -2033,6 +2095,29 @@ impl<'t> Iterator for Marks<'t> {
     }
 }
 
+/// The most parse events a piece of YAML may hold ([`super::yaml_events`]): serde_yaml loads
+/// them all before building anything, at some 200 bytes each, so this is some 30 MB. A form of
+/// 2,000 rows in both periods is some 40,000; a list parsed whole past it is thousands of forms,
+/// or one form holds a very long list or mapping that is not its rows.
+const MAX_YAML_EVENTS: usize = 150_000;
+
+/// A piece of YAML left unparsed: more than [`MAX_YAML_EVENTS`] events, that could not be
+/// split into forms. A piece gives some one event a byte, four in three bytes at the most
+/// (`{a}`), so one shorter than a quarter of the limit in bytes is not counted.
+fn too_many_events(at: usize) -> Diagnostic {
+    Diagnostic::new(
+        &codes::TOO_LARGE,
+        format!(
+            "此处起的 YAML 有超过 {MAX_YAML_EVENTS} 个值，又无法分成单张表读取，为控制内存未读取"
+        ),
+        Label::new(Span::empty(at), "未读取"),
+    )
+    .with_help(
+        "表单之间的锚点引用成链（后一张表用前一张表的 &锚点），或一张表里有很长的非指标列表、大量字段时，\
+         无法逐表读取：让各表只引用第一张表的锚点，或把文件拆成几份",
+    )
+}
+
 /// How many times over [`anchor_needs`] may parse a list again: a list of forms that all use
 /// the first one's defaults is parsed about twice.
 const NEEDS_BUDGET: usize = 4;
@@ -2145,7 +2230,12 @@ fn cut_block_rows(text: &str, own: usize) -> Option<RowsCut> {
     // The depth of the form's keys, and the list under the key last seen.
     let mut keys: Option<usize> = None;
     let mut list: Option<List> = None;
+    // Where the flow list under the key last seen ends: the lines before are its own.
+    let mut inside = 0;
     for (at, indent, content) in yaml_lines(text) {
+        if at < inside {
+            continue;
+        }
         let is_item = content == "-" || content.starts_with("- ");
         if let Some(l) = list.as_mut() {
             match l.dashes {
@@ -2196,13 +2286,31 @@ fn cut_block_rows(text: &str, own: usize) -> Option<RowsCut> {
         let known = FORM_KEYS
             .iter()
             .any(|(name, aliases)| *name == key || aliases.contains(&key));
-        if skip_anchor(rest).is_empty() && (rows || !known) {
+        let value = skip_anchor(rest);
+        if known && !rows {
+            continue;
+        }
+        if value.is_empty() {
             list = Some(List {
                 rows,
                 dashes: None,
                 items: 0,
                 cut: 0,
             });
+        } else if value.starts_with('[') {
+            // A list in flow style under a key of a form in block style: cut as a form in
+            // flow style has its lists cut, and its lines are not the form's keys.
+            let open = value.as_ptr() as usize - text.as_ptr() as usize;
+            if let Some((items, cut, close)) = flow_list_items(text, open) {
+                let l = List {
+                    rows,
+                    dashes: None,
+                    items,
+                    cut,
+                };
+                end_list(&l, close, &mut out);
+                inside = close;
+            }
         }
     }
     if let Some(l) = &list {
@@ -2213,6 +2321,39 @@ fn cut_block_rows(text: &str, own: usize) -> Option<RowsCut> {
     }
     out.text.push_str(&text[copied..]);
     Some(out)
+}
+
+/// The flow list whose `[` is at `open` in `text`: how many items it holds, the comma after
+/// its [`MAX_ROWS`]th item (the items past the limit are cut from there to the list's end), and
+/// where its `]` is. Nothing when it does not close: the parser is left to say where.
+fn flow_list_items(text: &str, open: usize) -> Option<(usize, usize, usize)> {
+    let (mut depth, mut items, mut cut, mut from) = (0usize, 0, 0, open + 1);
+    let mut close = None;
+    flow_marks(text, open, |at, c| {
+        match c {
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    items += usize::from(!skip_blank(&text[from..at]).is_empty());
+                    close = Some(at);
+                    return false;
+                }
+            }
+            b',' if depth == 1 => {
+                if !skip_blank(&text[from..at]).is_empty() {
+                    items += 1;
+                    if items == MAX_ROWS {
+                        cut = at;
+                    }
+                }
+                from = at + 1;
+            }
+            _ => {}
+        }
+        true
+    });
+    close.map(|close| (items, cut, close))
 }
 
 /// Whether cutting `cuts` (ranges of `text`, in order) out of a YAML text leaves each alias
@@ -3109,6 +3250,151 @@ mod tests {
                 &text[at - 20..at]
             );
             assert_eq!(text[..at].matches("人数").count(), MAX_ROWS, "{path}");
+        }
+    }
+
+    /// A list in flow style under a key of a form in block style is cut as the rows of a form
+    /// in flow style are: its rows past the limit reported and not parsed, the form's keys after
+    /// it read, and the same form read as when it is parsed whole. An alias past the cut to an
+    /// anchor in it keeps it whole.
+    #[test]
+    fn a_flow_list_under_a_block_key_is_cut() {
+        let rows: Vec<String> = (0..MAX_ROWS + 500)
+            .map(|i| format!("{{annual: {{level2: 数量指标, name: 人数{i}, value: {i}人}}}}"))
+            .collect();
+        let text = format!(
+            "name: 甲\nindicators: [\n  {}]\nextra: [{}]\nimplementing_unit: 乙局\n",
+            rows.join(",\n  "),
+            vec!["1"; MAX_ROWS + 1].join(", ")
+        );
+        let cut = cut_form(&text).expect("cut");
+        assert_eq!(cut.rows, 500);
+        assert_eq!(cut.cuts.len(), 2, "the rows and the unknown key's list");
+        assert!(cut.text.contains("value: 1999人}}]") && !cut.text.contains("人数2000,"));
+        let ing = read_text(&text);
+        let f = &ing.document.forms[0];
+        assert_eq!(f.indicators.len(), MAX_ROWS);
+        assert_eq!(f.implementing_unit.value.as_deref(), Some("乙局"));
+        let messages: Vec<_> = ing.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert!(
+            messages.contains(&"指标表有 2500 行，超过 2000 行，其余未读取"),
+            "{messages:?}"
+        );
+        // Parsed whole (a document end after it keeps the text from being cut), the same.
+        let whole = read_text(&format!("{text}...\n"));
+        let rows_of = |f: &Form| format!("{:?}", f.indicators);
+        assert_eq!(rows_of(&whole.document.forms[0]), rows_of(f));
+        assert_eq!(whole.diagnostics.len(), ing.diagnostics.len());
+
+        // An alias past the list to a row cut out of it: not cut; to a row kept, cut.
+        let anchored = |row: usize| {
+            let mut rows = rows.clone();
+            rows[row] = format!("&r {}", rows[row]);
+            format!(
+                "name: 甲\nindicators: [\n  {}]\ngoals: {{annual: *r}}\n",
+                rows.join(",\n  ")
+            )
+        };
+        assert!(cut_form(&anchored(MAX_ROWS + 100)).is_none());
+        assert_eq!(cut_form(&anchored(5)).map(|c| c.rows), Some(500));
+    }
+
+    /// What the reader lists of one form's errors, and of one file's, is bounded; a last line
+    /// says how many more there are.
+    #[test]
+    fn a_form_of_unknown_fields_lists_a_hundred() {
+        let keys: String = (0..MAX_FORM_ERRORS + 50)
+            .map(|i| format!("k{i}: 1\n"))
+            .collect();
+        let ing = read_text(&format!("name: 甲\n{keys}"));
+        let unknown = (ing.diagnostics.iter())
+            .filter(|d| d.message.starts_with("表单没有字段"))
+            .count();
+        assert_eq!(unknown, MAX_FORM_ERRORS);
+        let last: Vec<_> = (ing.diagnostics.iter())
+            .filter(|d| d.message.starts_with("此表另有"))
+            .map(|d| (d.message.as_str(), d.primary.span.start()))
+            .collect();
+        assert_eq!(
+            last,
+            [("此表另有 50 处读取错误未列出（每张表最多列出 100 处）", 0)]
+        );
+        // The next form is listed in full.
+        let two = format!(
+            "- name: 甲\n{}- name: 乙\n  k: 1\n",
+            keys.replace('k', "  k")
+        );
+        let ing = read_text(&two);
+        assert!(ing
+            .diagnostics
+            .iter()
+            .any(|d| d.message.starts_with("表单没有字段“k”")));
+
+        let forms: String = (0..MAX_FILE_ERRORS / 10 + 1)
+            .map(|i| {
+                format!(
+                    "- name: 项目{i}\n{}",
+                    (0..10).map(|k| format!("  x{k}: 1\n")).collect::<String>()
+                )
+            })
+            .collect();
+        let ing = read_text(&forms);
+        let unknown = (ing.diagnostics.iter())
+            .filter(|d| d.message.starts_with("表单没有字段"))
+            .count();
+        assert_eq!(unknown, MAX_FILE_ERRORS);
+        let last: Vec<_> = (ing.diagnostics.iter())
+            .filter(|d| d.message.starts_with("文件另有"))
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(
+            last,
+            ["文件另有 10 处读取错误未列出（每个文件最多列出 20000 处）"]
+        );
+        assert_eq!(ing.document.forms.len(), MAX_FILE_ERRORS / 10 + 1);
+    }
+
+    /// YAML that cannot be split into forms and would load more events than the limit is left
+    /// unparsed with one finding at its start, whatever its shape; under the limit it is read.
+    #[test]
+    fn yaml_too_many_events_to_parse_whole_is_refused() {
+        // A list whose items chain anchors through one another: each is read after all the
+        // items before it, so it is parsed whole.
+        let chain = |n: usize| -> String {
+            (0..n)
+                .map(|k| {
+                    let prev = match k {
+                        0 => String::new(),
+                        _ => format!("  implementing_unit: *r{}\n", k - 1),
+                    };
+                    format!("- name: 项目{k}\n  department: &r{k} 局{k}\n{prev}")
+                })
+                .collect()
+        };
+        let ing = read_text(&chain(2_000));
+        assert_eq!(ing.document.forms.len(), 2_000);
+        assert!(!ing.diagnostics.iter().any(|d| d.code == "I010"));
+        let text = chain(20_000);
+        let ing = read_text(&text);
+        let refused: Vec<_> = (ing.diagnostics.iter())
+            .map(|d| (&*d.code, d.primary.span.start()))
+            .collect();
+        assert_eq!(refused, [("I010", 0)]);
+        assert!(ing.diagnostics[0].message.contains("150000"));
+        assert!(ing.unreadable);
+        // A mapping of keys beyond count, and a long list nested where no rows are sought.
+        for text in [
+            (0..80_000)
+                .map(|i| format!("k{i}: {i}\n"))
+                .collect::<String>(),
+            format!(
+                "name: 甲\nfunds: {{other: [{}]}}\n",
+                vec!["1"; 160_000].join(", ")
+            ),
+        ] {
+            let ing = read_text(&text);
+            let codes: Vec<_> = ing.diagnostics.iter().map(|d| &*d.code).collect();
+            assert_eq!(codes, ["I010"]);
         }
     }
 
