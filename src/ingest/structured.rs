@@ -168,6 +168,74 @@ impl<'t> Locator<'t> {
         from
     }
 
+    /// Where a value that is not a mapping is written, past the cursor: a mapping is placed by
+    /// its first key, but a list's item `- 1` or `[丙]` has none, and was placed where the item
+    /// before it ended (every row of a list of numbers on the list's key). Past spaces, comments
+    /// and the brace closing the item before, the value is after a dash, a comma or its list's
+    /// `[`: a quoted scalar, a collection in flow style to its closing bracket, or a plain
+    /// scalar to its line's end (after a dash) or to the next comma or bracket (in flow style).
+    /// The cursor moves past it, so that the next item is sought after it. Anywhere else (a
+    /// key's value, `funds: 100`) it is what is written past the spaces, read as in flow style,
+    /// and the cursor moves to its start: spaces are never read twice.
+    fn item(&mut self) -> Span {
+        if let Some(alias) = self.frozen {
+            return alias;
+        }
+        let b = self.text.as_bytes();
+        let spaced = |at: usize| matches!(b.get(at), None | Some(b' ' | b'\t' | b'\r' | b'\n'));
+        let (mut i, mut marker) = (self.cursor, None);
+        while i < b.len() {
+            match b[i] {
+                b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+                b'#' if i == 0 || spaced(i - 1) => i = line_end(b, i),
+                b'}' if marker.is_none() => i += 1,
+                b'[' | b',' if marker.is_none() => (i, marker) = (i + 1, Some(b[i])),
+                b'-' if marker.is_none() && spaced(i + 1) => (i, marker) = (i + 1, Some(b'-')),
+                _ => break,
+            }
+        }
+        self.cursor = i;
+        if i == b.len() || (marker.is_none() && matches!(b[i], b']' | b'}' | b',' | b':')) {
+            return Span::empty(i);
+        }
+        let end = match b[i] {
+            b'"' | b'\'' => quoted_end(b, i).unwrap_or(i),
+            b'[' | b'{' => {
+                let (mut depth, mut close) = (0usize, i);
+                flow_marks(self.text, i, |at, c| {
+                    match c {
+                        b'[' | b'{' => depth += 1,
+                        b']' | b'}' => {
+                            depth = depth.saturating_sub(1);
+                            if depth == 0 {
+                                close = at + 1;
+                                return false;
+                            }
+                        }
+                        _ => {}
+                    }
+                    true
+                });
+                close
+            }
+            _ => {
+                let line = line_end(b, i);
+                let stop = (i..line).find(|&k| {
+                    (b[k] == b'#' && spaced(k - 1))
+                        || (marker != Some(b'-') && matches!(b[k], b',' | b']' | b'}'))
+                });
+                let end = stop.unwrap_or(line);
+                i + self.text[i..end].trim_end().len()
+            }
+        };
+        // Not after a dash, a comma or a bracket, the value may be other than an item's: the
+        // cursor stays at its start.
+        if marker.is_some() {
+            self.cursor = end;
+        }
+        Span::new(i, end)
+    }
+
     /// The span of a key, searching from the cursor, which stays put: the mapping's known
     /// fields are located after its unknown ones are reported.
     fn key(&mut self, key: &str) -> Span {
@@ -465,7 +533,7 @@ impl<'t> Reader<'t> {
                 return Vec::new();
             }
             _ => {
-                let at = Span::empty(self.loc.cursor);
+                let at = self.loc.item();
                 self.error(at, format!("{what}应为“字段: 值”的映射"));
                 return Vec::new();
             }
@@ -3297,6 +3365,34 @@ mod tests {
         };
         assert!(cut_form(&anchored(MAX_ROWS + 100)).is_none());
         assert_eq!(cut_form(&anchored(5)).map(|c| c.rows), Some(500));
+    }
+
+    /// A list's item that is not a mapping is placed on the value written there, in block and
+    /// flow style, as a row or as a form, whatever the items before it; a scalar where a
+    /// mapping belongs, on the scalar.
+    #[test]
+    fn items_that_are_not_mappings_are_placed_on_their_values() {
+        let placed = |text: &str| -> Vec<String> {
+            let ing = read_text(text);
+            (ing.diagnostics.iter())
+                .filter(|d| d.message.ends_with("应为“字段: 值”的映射"))
+                .map(|d| text[d.primary.span.range()].to_owned())
+                .collect()
+        };
+        let block = "name: 甲\nindicators:\n  - 1\n  - 2.0  # 注\n  - \"三\"\n  - [丙, 丁]\n  \
+                     - {annual: {name: 人数, value: 5人}}\n  - 0x10\n";
+        assert_eq!(placed(block), ["1", "2.0", "\"三\"", "[丙, 丁]", "0x10"]);
+        let flow = "name: 甲\nindicators: [1, 2.0, '三', [丙, 丁], {annual: {name: 人数}}, 0x10]\n\
+                    funds: 100\n";
+        assert_eq!(
+            placed(flow),
+            ["1", "2.0", "'三'", "[丙, 丁]", "0x10", "100"]
+        );
+        // Forms of a list, one read after the item whose anchor it uses.
+        let forms = "- name: 甲\n  department: &d 局\n- [丙]\n- name: 乙\n  department: *d\n- 5\n";
+        assert_eq!(placed(forms), ["[丙]", "5"]);
+        // Parsed whole (a document end after the list), the same.
+        assert_eq!(placed(&format!("{forms}...\n")), ["[丙]", "5"]);
     }
 
     /// What the reader lists of one form's errors, and of one file's, is bounded; a last line
