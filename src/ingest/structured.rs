@@ -221,7 +221,7 @@ impl<'t> Locator<'t> {
             _ => {
                 let line = line_end(b, i);
                 let stop = (i..line).find(|&k| {
-                    (b[k] == b'#' && spaced(k - 1))
+                    (b[k] == b'#' && k > i && spaced(k - 1))
                         || (marker != Some(b'-') && matches!(b[k], b',' | b']' | b'}'))
                 });
                 let end = stop.unwrap_or(line);
