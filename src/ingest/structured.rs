@@ -201,22 +201,8 @@ impl<'t> Locator<'t> {
         let end = match b[i] {
             b'"' | b'\'' => quoted_end(b, i).unwrap_or(i),
             b'[' | b'{' => {
-                let (mut depth, mut close) = (0usize, i);
-                flow_marks(self.text, i, |at, c| {
-                    match c {
-                        b'[' | b'{' => depth += 1,
-                        b']' | b'}' => {
-                            depth = depth.saturating_sub(1);
-                            if depth == 0 {
-                                close = at + 1;
-                                return false;
-                            }
-                        }
-                        _ => {}
-                    }
-                    true
-                });
-                close
+                let close = flow_list_items(self.text, i, self.text.len());
+                close.map_or(i, |(.., close)| close + 1)
             }
             _ => {
                 let line = line_end(b, i);
@@ -2369,7 +2355,7 @@ fn cut_block_rows(text: &str, own: usize) -> Option<RowsCut> {
             // A list in flow style under a key of a form in block style: cut as a form in
             // flow style has its lists cut, and its lines are not the form's keys.
             let open = value.as_ptr() as usize - text.as_ptr() as usize;
-            if let Some((items, cut, close)) = flow_list_items(text, open) {
+            if let Some((items, cut, close)) = flow_list_items(text, open, text.len()) {
                 let l = List {
                     rows,
                     dashes: None,
@@ -2393,12 +2379,14 @@ fn cut_block_rows(text: &str, own: usize) -> Option<RowsCut> {
 
 /// The flow list whose `[` is at `open` in `text`: how many items it holds, the comma after
 /// its [`MAX_ROWS`]th item (the items past the limit are cut from there to the list's end), and
-/// where its `]` is. Nothing when it does not close: the parser is left to say where.
-fn flow_list_items(text: &str, open: usize) -> Option<(usize, usize, usize)> {
+/// where its `]` is. Nothing when it does not close before `limit`: the parser is left to say
+/// where. A mapping (`{`) is walked alike, for where it closes.
+fn flow_list_items(text: &str, open: usize, limit: usize) -> Option<(usize, usize, usize)> {
     let (mut depth, mut items, mut cut, mut from) = (0usize, 0, 0, open + 1);
     let mut close = None;
     flow_marks(text, open, |at, c| {
         match c {
+            _ if at >= limit => return false,
             b'[' | b'{' => depth += 1,
             b']' | b'}' => {
                 depth = depth.saturating_sub(1);
@@ -2492,21 +2480,7 @@ fn anchored_ends_by(text: &str, at: usize, from: usize, block: bool, limit: usiz
     let node = text[from..].trim_start_matches([' ', '\t']);
     let start = text.len() - node.len();
     if node.starts_with(['[', '{']) {
-        let (mut depth, mut ends) = (0usize, false);
-        flow_marks(text, start, |i, c| {
-            match c {
-                _ if i >= limit => return false,
-                b'[' | b'{' => depth += 1,
-                b']' | b'}' => {
-                    depth = depth.saturating_sub(1);
-                    ends = depth == 0;
-                    return !ends;
-                }
-                _ => {}
-            }
-            true
-        });
-        return ends;
+        return flow_list_items(text, start, limit).is_some();
     }
     let line = text[..at].rfind('\n').map_or(0, |n| n + 1);
     let before = &text[line..at];
