@@ -2354,7 +2354,8 @@ fn cut_block_rows(text: &str, own: usize) -> Option<RowsCut> {
         } else if value.starts_with('[') {
             // A list in flow style under a key of a form in block style: cut as a form in
             // flow style has its lists cut, and its lines are not the form's keys.
-            let open = value.as_ptr() as usize - text.as_ptr() as usize;
+            // `value` ends the line's content, which begins at its indentation.
+            let open = at + indent + (content.len() - value.len());
             if let Some((items, cut, close)) = flow_list_items(text, open, text.len()) {
                 let l = List {
                     rows,
@@ -2747,32 +2748,33 @@ fn cut_flow_rows(text: &str, form: usize) -> Option<RowsCut> {
     if !text[form..].starts_with('{') {
         return None;
     }
-    /// The list being read: whether it is the rows, where its item at hand begins, its items
-    /// so far, and the comma after its last item kept.
-    struct List {
-        rows: bool,
-        from: usize,
-        items: usize,
-        cut: usize,
-    }
     let mut depth = 0usize;
     // Where the key at hand begins; once its colon is read, what it holds and where its value
     // begins.
     let mut key_from = form + 1;
     let mut value: Option<(bool, usize)> = None;
-    let mut list: Option<List> = None;
+    // Where the list under the key at hand ends: its items are counted by `flow_list_items`,
+    // and the walk passes over them.
+    let mut inside = 0;
     let mut cuts: Vec<(usize, usize, usize)> = Vec::new();
     flow_marks(text, form, |at, c| {
+        if at < inside {
+            return true;
+        }
         match (c, depth) {
             (b'[' | b'{', _) => {
                 if let Some((rows, from)) = value.take_if(|_| depth == 1) {
                     if c == b'[' && skip_anchor(&text[from..at]).is_empty() {
-                        list = Some(List {
-                            rows,
-                            from: at + 1,
-                            items: 0,
-                            cut: 0,
-                        });
+                        match flow_list_items(text, at, text.len()) {
+                            Some((items, cut, close)) => {
+                                if items > MAX_ROWS {
+                                    cuts.push((cut, close, (items - MAX_ROWS) * usize::from(rows)));
+                                }
+                                inside = close;
+                            }
+                            // Unclosed: the parser says where; nothing past it is cut.
+                            None => return false,
+                        }
                     }
                 }
                 depth += 1;
@@ -2782,29 +2784,12 @@ fn cut_flow_rows(text: &str, form: usize) -> Option<RowsCut> {
             }
             (b']' | b'}', 0) => return false,
             (b']' | b'}', _) => {
-                if let Some(l) = list.take_if(|_| depth == 2) {
-                    let items = l.items + usize::from(!skip_blank(&text[l.from..at]).is_empty());
-                    if items > MAX_ROWS {
-                        cuts.push((l.cut, at, (items - MAX_ROWS) * usize::from(l.rows)));
-                    }
-                }
                 depth -= 1;
                 return depth > 0;
             }
             (b',', 1) => {
                 key_from = at + 1;
                 value = None;
-            }
-            (b',', 2) => {
-                if let Some(l) = list.as_mut() {
-                    if !skip_blank(&text[l.from..at]).is_empty() {
-                        l.items += 1;
-                        if l.items == MAX_ROWS {
-                            l.cut = at;
-                        }
-                    }
-                    l.from = at + 1;
-                }
             }
             (b':', 1) if value.is_none() => {
                 let key = text[key_from..at].trim();
