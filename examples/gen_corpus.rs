@@ -14,6 +14,11 @@
 //! 人/元), a placeholder (XX) or a blank 年度资金总额. The run prints what it injected, so a
 //! benchmark can check that the findings scale with it. The same `--seed` gives the same
 //! corpus.
+//!
+//! `--format xlsx` writes the same forms as workbooks, one sheet a form (`--per-file` sheets a
+//! workbook), each line a row and each tab-separated field a cell, amounts and other plain
+//! numbers stored as numbers: submitted forms are as often spreadsheets as text, and reading a
+//! workbook (a zip of XML) costs more than reading its text.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -24,6 +29,7 @@ struct Args {
     out: PathBuf,
     defects: f64,
     seed: u64,
+    xlsx: bool,
 }
 
 fn args() -> Result<Args, String> {
@@ -33,6 +39,7 @@ fn args() -> Result<Args, String> {
         out: PathBuf::from("corpus"),
         defects: 0.05,
         seed: 1,
+        xlsx: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -45,6 +52,13 @@ fn args() -> Result<Args, String> {
             "--out" => a.out = PathBuf::from(value()?),
             "--defects" => a.defects = value()?.parse().map_err(|e| format!("--defects: {e}"))?,
             "--seed" => a.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
+            "--format" => {
+                a.xlsx = match value()?.as_str() {
+                    "txt" => false,
+                    "xlsx" => true,
+                    other => return Err(format!("--format: {other} (txt or xlsx)")),
+                }
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -236,7 +250,7 @@ fn main() {
     let a = match args() {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("gen_corpus: {e}\nusage: gen_corpus --forms N --per-file N --out DIR [--defects 0.05] [--seed 1]");
+            eprintln!("gen_corpus: {e}\nusage: gen_corpus --forms N --per-file N --out DIR [--defects 0.05] [--seed 1] [--format txt|xlsx]");
             std::process::exit(2);
         }
     };
@@ -250,16 +264,22 @@ fn main() {
     let (mut written, mut bytes, mut file_no) = (0usize, 0usize, 0usize);
     while written < a.forms {
         let n = a.per_file.min(a.forms - written);
-        let mut text = String::new();
-        for i in 0..n {
-            let t = &templates[rng.below(templates.len())];
-            text.push_str(&vary(t, written + i + 1, &mut rng, a.defects, &mut log));
-        }
-        let path = a.out.join(format!("forms-{file_no:06}.txt"));
+        let forms: Vec<String> = (0..n)
+            .map(|i| {
+                let t = &templates[rng.below(templates.len())];
+                vary(t, written + i + 1, &mut rng, a.defects, &mut log)
+            })
+            .collect();
+        let (ext, body) = if a.xlsx {
+            ("xlsx", workbook(&forms))
+        } else {
+            ("txt", forms.concat().into_bytes())
+        };
+        let path = a.out.join(format!("forms-{file_no:06}.{ext}"));
         let mut f = std::fs::File::create(&path).expect("creates a corpus file");
-        f.write_all(text.as_bytes()).expect("writes a corpus file");
+        f.write_all(&body).expect("writes a corpus file");
         written += n;
-        bytes += text.len();
+        bytes += body.len();
         file_no += 1;
     }
     println!(
@@ -269,4 +289,40 @@ fn main() {
         log.placeholder,
         log.blank_annual_total
     );
+}
+
+/// The forms as a workbook, one sheet each: a line is a row, a tab-separated field a cell. A
+/// plain number (`7,767,000`, `0`, `12.5`) is stored as a number, as a spreadsheet holds
+/// amounts; everything else as text, the title merged across the form's width as printed.
+fn workbook(forms: &[String]) -> Vec<u8> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let plain = Format::new();
+    for (i, form) in forms.iter().enumerate() {
+        let ws = wb.add_worksheet();
+        ws.set_name(format!("表{}", i + 1))
+            .expect("a valid sheet name");
+        for (r, line) in form.lines().enumerate() {
+            let r = r as u32;
+            let cells: Vec<&str> = line.split('\t').map(str::trim).collect();
+            let filled: Vec<usize> = (0..cells.len()).filter(|&c| !cells[c].is_empty()).collect();
+            if r == 0 && filled == [0] {
+                ws.merge_range(r, 0, r, 7, cells[0], &plain)
+                    .expect("merges the title");
+                continue;
+            }
+            for c in filled {
+                let text = cells[c];
+                let number = text.replace(',', "");
+                let written = match number.parse::<f64>() {
+                    Ok(n) if number.bytes().all(|b| b.is_ascii_digit() || b == b'.') => {
+                        ws.write_number(r, c as u16, n).map(|_| ())
+                    }
+                    _ => ws.write_string(r, c as u16, text).map(|_| ()),
+                };
+                written.expect("writes a cell");
+            }
+        }
+    }
+    wb.save_to_buffer().expect("saves the workbook")
 }
