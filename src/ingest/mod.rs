@@ -154,6 +154,7 @@ fn read_path_inner(path: &Path, known: Option<u64>, finished: FormSink<'_>) -> I
             let fingerprint = crate::model::fingerprint(&bytes);
             decoded(&display, decode::decode_owned(bytes), fingerprint, finished)
         }
+        Ok(_) if is_workbook(&display) => read_workbook(&display, bytes, finished),
         Ok(_) => read_file_handing(&display, &bytes, finished),
         Err(e) => unreadable(
             &display,
@@ -187,6 +188,11 @@ pub fn read_file(path: &str, bytes: &[u8]) -> Ingested {
     read_file_handing(path, bytes, &mut keep)
 }
 
+/// Whether a file of this name is read as a workbook.
+fn is_workbook(path: &str) -> bool {
+    WORKBOOKS.contains(&extension(path).as_str())
+}
+
 fn read_file_handing(path: &str, bytes: &[u8], finished: FormSink<'_>) -> Ingested {
     let ext = extension(path);
     if WORKBOOKS.contains(&ext.as_str()) {
@@ -209,10 +215,15 @@ fn read_file_handing(path: &str, bytes: &[u8], finished: FormSink<'_>) -> Ingest
     read_bytes_handing(path, bytes, finished)
 }
 
-/// Reads a workbook: each sheet laid out as rows of tab-separated cells.
-fn read_workbook(path: &str, bytes: &[u8], finished: FormSink<'_>) -> Ingested {
-    match sheet::read_workbook(bytes) {
-        Ok(grids) => read_grids(path, bytes, &grids, "xlsx", finished),
+/// Reads a workbook: each sheet laid out as rows of tab-separated cells. Bytes it is given
+/// to own are let go once the sheets are laid out, before the text is read: a workbook's
+/// text is a few times its size, and a 10 MB workbook's bytes were held beside it.
+fn read_workbook(path: &str, bytes: impl AsRef<[u8]>, finished: FormSink<'_>) -> Ingested {
+    let fingerprint = crate::model::fingerprint(bytes.as_ref());
+    let read = sheet::read_workbook(bytes.as_ref());
+    drop(bytes);
+    match read {
+        Ok(laid) => read_laid(path, fingerprint, laid, "xlsx", finished),
         Err(reason) => unreadable(
             path,
             Diagnostic::new(
@@ -228,8 +239,9 @@ fn read_workbook(path: &str, bytes: &[u8], finished: FormSink<'_>) -> Ingested {
 fn read_csv(path: &str, bytes: &[u8], finished: FormSink<'_>) -> Ingested {
     match decode::decode(bytes) {
         Ok(d) => {
-            let grid = sheet::read_csv("", &d.text);
-            let mut ing = read_grids(path, bytes, &[grid], d.encoding, finished);
+            let laid = sheet::Laid::of([sheet::read_csv("", &d.text)]);
+            let fingerprint = crate::model::fingerprint(bytes);
+            let mut ing = read_laid(path, fingerprint, laid, d.encoding, finished);
             // Decoding problems point into the CSV as written, which is not the text the
             // document keeps (its cells laid out anew): they are reported at the start.
             ing.diagnostics
@@ -244,17 +256,17 @@ fn read_csv(path: &str, bytes: &[u8], finished: FormSink<'_>) -> Ingested {
     }
 }
 
-fn read_grids(
+/// Reads sheets laid out as text ([`sheet::Laid`]), as a text file is read.
+fn read_laid(
     path: &str,
-    bytes: &[u8],
-    grids: &[sheet::Grid],
+    fingerprint: u64,
+    laid: sheet::Laid,
     encoding: &'static str,
     finished: FormSink<'_>,
 ) -> Ingested {
-    let laid = sheet::lay_out(grids);
     let mut ing = read_text_handing(path, laid.text, encoding, finished);
     ing.document.sheets = laid.sheets;
-    ing.document.fingerprint = crate::model::fingerprint(bytes);
+    ing.document.fingerprint = fingerprint;
     for name in laid.truncated {
         ing.diagnostics.push(Diagnostic::new(
             &codes::SHEET_TRUNCATED,
