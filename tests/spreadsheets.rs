@@ -132,6 +132,11 @@ fn ods(name: &str, lines: &[String]) -> Vec<u8> {
         }
         rows.push_str("</table:table-row>");
     }
+    ods_of_rows(name, &rows)
+}
+
+/// An OpenDocument spreadsheet of one sheet whose rows are `rows`, as XML.
+fn ods_of_rows(name: &str, rows: &str) -> Vec<u8> {
     let content = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><office:document-content xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\" xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" office:version=\"1.2\"><office:body><office:spreadsheet><table:table table:name=\"{}\">{rows}</table:table></office:spreadsheet></office:body></office:document-content>",
         xml_escape(name)
@@ -358,6 +363,12 @@ fn damaged_and_hostile_workbooks_are_reported_and_the_run_goes_on() {
         .unwrap();
     ws.write_string(999_999, 0, "远处的单元格").unwrap();
     std::fs::write(d.join("far.xlsx"), wb.save_to_buffer().unwrap()).unwrap();
+    // An OpenDocument sheet of 700 bytes whose one cell repeats a thousand times across a
+    // million rows: expanded, a billion cells (the system killed the run at 24 GB).
+    let cell = "<table:table-cell table:number-columns-repeated=\"1000\" office:value-type=\"string\"><text:p>x</text:p></table:table-cell>";
+    let repeats =
+        format!("<table:table-row table:number-rows-repeated=\"1048000\">{cell}</table:table-row>");
+    std::fs::write(d.join("repeats.ods"), ods_of_rows("表", &repeats)).unwrap();
 
     let started = std::time::Instant::now();
     let (code, v) = check(
@@ -368,6 +379,7 @@ fn damaged_and_hostile_workbooks_are_reported_and_the_run_goes_on() {
             "garbage.xls",
             "bomb.xlsx",
             "far.xlsx",
+            "repeats.ods",
         ],
     );
     assert!(started.elapsed().as_secs() < 60, "bounded time");
@@ -402,6 +414,13 @@ fn damaged_and_hostile_workbooks_are_reported_and_the_run_goes_on() {
     );
     let far = by_path("far.xlsx");
     assert!(far.iter().any(|(c, _)| c == "I008"), "{far:?}");
+    let repeats = by_path("repeats.ods");
+    assert!(
+        repeats
+            .iter()
+            .any(|(c, m)| c == "I007" && m.contains("工作表“表”的重复行列展开后")),
+        "{repeats:?}"
+    );
 }
 
 #[test]

@@ -9,6 +9,7 @@ mod cells;
 mod decode;
 mod grid;
 pub mod labels;
+mod ods_extent;
 mod prose;
 mod sheet;
 pub(crate) mod structured;

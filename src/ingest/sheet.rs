@@ -223,6 +223,13 @@ pub fn read_workbook(bytes: &[u8]) -> Result<Laid, String> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok();
     if let Some(zip) = zip.as_mut() {
         check_zip(zip)?;
+        // An OpenDocument workbook is expanded whole as it is opened: counted first.
+        if let Some((sheet, cells)) = super::ods_extent::too_many_cells(zip) {
+            return Err(format!(
+                "工作表“{sheet}”的重复行列展开后有 {cells} 个以上单元格，超过 {} 个的上限（可能是重复计数被改大的文件）",
+                super::ods_extent::MAX_DENSE_CELLS
+            ));
+        }
     }
     let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| format!("无法打开工作簿：{e}"))?;
