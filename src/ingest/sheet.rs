@@ -221,15 +221,20 @@ pub fn read_workbook(bytes: &[u8]) -> Result<Laid, String> {
     use calamine::{Reader, Sheets};
     // Not a zip (xls), or a damaged one: the workbook reader reports it.
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok();
+    let limit = super::ods_extent::MAX_DENSE_CELLS;
     if let Some(zip) = zip.as_mut() {
         check_zip(zip)?;
         // An OpenDocument workbook is expanded whole as it is opened: counted first.
         if let Some((sheet, cells)) = super::ods_extent::too_many_cells(zip) {
             return Err(format!(
-                "工作表“{sheet}”的重复行列展开后有 {cells} 个以上单元格，超过 {} 个的上限（可能是重复计数被改大的文件）",
-                super::ods_extent::MAX_DENSE_CELLS
+                "工作表“{sheet}”的重复行列展开后有 {cells} 个以上单元格，超过 {limit} 个的上限（可能是重复计数被改大的文件）"
             ));
         }
+    } else if let Some((sheet, cells)) = super::xls_extent::too_many_cells(bytes) {
+        // So is an `.xls`, each sheet as a rectangle from its first cell to its last.
+        return Err(format!(
+            "工作表“{sheet}”从第一个单元格到最后一个（或其声明的范围）共 {cells} 个以上单元格，超过 {limit} 个的上限（可能有远端单元格或损坏的范围记录）"
+        ));
     }
     let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| format!("无法打开工作簿：{e}"))?;
@@ -421,6 +426,19 @@ mod tests {
         let cells = grid.cells.clone();
         grid.settle();
         assert_eq!(grid.cells, cells);
+    }
+
+    #[test]
+    fn workbooks_laid_out_past_the_limit_are_refused_before_they_are_read() {
+        use crate::ingest::xls_extent::tests::{biff, compound};
+        let far = read_workbook(&compound(biff(None, &[(0, 0), (65535, 65535)]), false));
+        let refused = far.err().unwrap();
+        assert!(
+            refused.contains("工作表“S”") && refused.contains("4294967296"),
+            "{refused}"
+        );
+        let near = read_workbook(&compound(biff(None, &[(0, 0), (3, 3)]), false));
+        assert_eq!(near.unwrap().text, "# 工作表 S\n1\n\n\n\t\t\t1\n");
     }
 
     #[test]
