@@ -10,25 +10,49 @@
 //! the place of every cell record counted as calamine 0.32 lays them out (`xls.rs`), and a
 //! workbook past [`MAX_DENSE_CELLS`] is refused with the sheet that makes it so.
 //!
-//! Anything unexpected in the container or the records gives no count, and calamine reads the
-//! file next and reports the damage itself.
+//! A container whose `Workbook` stream cannot be followed is refused too: calamine 0.32's own
+//! reader indexes past the end of such a file's sector table (a panic) or follows a looping
+//! chain for ever. Records that cannot be read end the count where they start, and calamine
+//! reports them.
 
 use super::ods_extent::MAX_DENSE_CELLS;
 
-/// Where an `.xls` workbook passes [`MAX_DENSE_CELLS`]: the sheet, and the cells counted up to
-/// and through it. `None` if it does not, or if the file is not one this can read.
-pub fn too_many_cells(bytes: &[u8]) -> Option<(String, u64)> {
-    let stream = workbook_stream(bytes)?;
+/// What [`measure`] found of a file.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Extent {
+    /// Not a compound file: not an `.xls` (calamine says what it is not).
+    NotCompound,
+    /// A compound file whose `Workbook` stream cannot be followed (a sector past the end, a
+    /// chain that loops): calamine's own reader panicked on such files, or would follow the
+    /// loop for ever, so it is not given them.
+    Damaged,
+    /// The sheet that takes the workbook past [`MAX_DENSE_CELLS`], and the cells counted up to
+    /// and through it.
+    TooMany(String, u64),
+    Fits,
+}
+
+/// Measures an `.xls` workbook before calamine opens it.
+pub fn measure(bytes: &[u8]) -> Extent {
+    const SIGNATURE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    if bytes.get(..8) != Some(&SIGNATURE[..]) {
+        return Extent::NotCompound;
+    }
+    let Some(stream) = workbook_stream(bytes) else {
+        return Extent::Damaged;
+    };
     let mut total: u64 = 0;
     for (i, (pos, name)) in sheets(&stream).into_iter().enumerate() {
-        let cells = sheet_cells(stream.get(pos..)?);
-        total = total.saturating_add(cells);
+        let Some(sheet) = stream.get(pos..) else {
+            return Extent::Damaged;
+        };
+        total = total.saturating_add(sheet_cells(sheet));
         if total > MAX_DENSE_CELLS {
             let name = name.unwrap_or_else(|| format!("第 {} 个", i + 1));
-            return Some((name, total));
+            return Extent::TooMany(name, total);
         }
     }
-    None
+    Extent::Fits
 }
 
 /// The BIFF records of a stream: type and data, up to where a record no longer fits.
@@ -153,10 +177,6 @@ fn dimensions(d: &[u8]) -> u64 {
 
 /// The `Workbook` (or BIFF5 `Book`) stream of a compound file, its sectors followed by hand.
 fn workbook_stream(bytes: &[u8]) -> Option<Vec<u8>> {
-    const SIGNATURE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-    if bytes.get(..8)? != SIGNATURE {
-        return None;
-    }
     let shift = u16_at(bytes, 30)?;
     if !(9..=12).contains(&shift) {
         return None;
@@ -169,6 +189,16 @@ fn workbook_stream(bytes: &[u8]) -> Option<Vec<u8>> {
     };
     // Each sector at most once, in any chain: a loop in a chain ends it.
     let max_steps = bytes.len() / size + 1;
+    // What calamine reserves room for before it reads it, each taken from the file's own
+    // word: more than the file holds is a damaged file, not a request to honour (a 5 KB
+    // file declared a 2 GB stream, found by fuzzing).
+    let within = |count: u32, unit: usize| (count as usize).saturating_mul(unit) <= bytes.len();
+    if !within(u32_at(bytes, 44)?, size)
+        || !within(u32_at(bytes, 40)?, size)
+        || !within(u32_at(bytes, 64)?, size)
+    {
+        return None;
+    }
     // The FAT's sectors: the first 109 in the header, the rest in a chain of DIFAT sectors.
     let mut fat_sectors: Vec<u32> = (0..109)
         .filter_map(|k| u32_at(bytes, 76 + 4 * k))
@@ -187,6 +217,10 @@ fn workbook_stream(bytes: &[u8]) -> Option<Vec<u8>> {
                 .filter(|&x| x < 0xFFFF_FFFA),
         );
         next = u32_at(s, 4 * n)?;
+    }
+    // calamine follows the DIFAT chain until it ends: one that does not end is refused.
+    if next < 0xFFFF_FFFA {
+        return None;
     }
     fat_sectors.truncate(max_steps);
     let mut fat: Vec<u32> = Vec::with_capacity(fat_sectors.len() * size / 4);
@@ -216,12 +250,15 @@ fn workbook_stream(bytes: &[u8]) -> Option<Vec<u8>> {
             .collect();
         String::from_utf16_lossy(&units)
     };
-    let entry = ["Workbook", "Book"].iter().find_map(|want| {
-        entries
-            .iter()
-            .find(|e| e[66] == 2 && name_of(e).eq_ignore_ascii_case(want))
-    })?;
+    // The entry calamine takes: the first of that exact name, whatever its type.
+    let entry = ["Workbook", "Book"]
+        .iter()
+        .find_map(|want| entries.iter().find(|e| name_of(e) == *want))?;
     let (start, len) = (u32_at(entry, 116)?, u32_at(entry, 120)? as usize);
+    let root_len = u32_at(entries.first()?, 120)?;
+    if len > bytes.len() || !within(root_len, 1) {
+        return None;
+    }
     let cutoff = u32_at(bytes, 56)? as usize;
     let mut stream = if len < cutoff {
         // A small stream lives in the mini stream, the root entry's, in 64-byte sectors.
@@ -390,7 +427,7 @@ pub(crate) mod tests {
             assert_eq!(name.as_deref(), Some("S"));
             assert_eq!(sheet_cells(&stream[*pos..]), 8 * 6, "mini: {mini}");
             assert_eq!(calamine_cells(&book), 8 * 6, "mini: {mini}");
-            assert_eq!(too_many_cells(&book), None);
+            assert_eq!(measure(&book), Extent::Fits);
         }
     }
 
@@ -400,29 +437,46 @@ pub(crate) mod tests {
         for mini in [false, true] {
             let book = compound(biff(None, &[(0, 0), (65535, 65535)]), mini);
             assert!(book.len() < 6_000);
-            assert_eq!(too_many_cells(&book), Some(("S".to_owned(), 1 << 32)));
+            assert_eq!(measure(&book), Extent::TooMany("S".to_owned(), 1 << 32));
         }
     }
 
     #[test]
     fn room_a_dimensions_record_asks_for_is_counted() {
-        let asks = |dims| too_many_cells(&compound(biff(Some(dims), &[(0, 0)]), false));
-        assert_eq!(asks((0, 1000, 0, 100)), None);
+        let asks = |dims| measure(&compound(biff(Some(dims), &[(0, 0)]), false));
+        assert_eq!(asks((0, 1000, 0, 100)), Extent::Fits);
         assert_eq!(
             asks((0, 1_000_000, 0, 100)),
-            Some(("S".to_owned(), 100_000_000))
+            Extent::TooMany("S".to_owned(), 100_000_000)
         );
         // A first row past the last: calamine's count wraps to four billion rows.
-        assert!(asks((10, 5, 0, 1)).is_some());
+        assert!(matches!(asks((10, 5, 0, 1)), Extent::TooMany(..)));
     }
 
     #[test]
-    fn what_is_not_a_compound_file_gives_no_count() {
-        assert_eq!(too_many_cells(b""), None);
-        assert_eq!(too_many_cells(&[0u8; 4096]), None);
-        let mut book = compound(biff(None, &[(0, 0), (65535, 65535)]), false);
-        // The FAT's first sector pointed past the end.
-        book[76..80].copy_from_slice(&1000u32.to_le_bytes());
-        assert_eq!(too_many_cells(&book), None);
+    fn a_container_that_cannot_be_followed_is_damaged() {
+        assert_eq!(measure(b""), Extent::NotCompound);
+        assert_eq!(measure(&[0u8; 4096]), Extent::NotCompound);
+        let book = compound(biff(None, &[(0, 0)]), false);
+        // The FAT's first sector past the end of the file.
+        let mut past = book.clone();
+        past[76..80].copy_from_slice(&1000u32.to_le_bytes());
+        assert_eq!(measure(&past), Extent::Damaged);
+        // No sector table at all: calamine indexed into it and panicked (found by fuzzing).
+        let mut none = book.clone();
+        none[76..80].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(measure(&none), Extent::Damaged);
+        // A stream declared larger than the file (calamine reserved the room: 2 GB for a
+        // 5 KB file, found by fuzzing), and a sector table declared so.
+        let mut long = book.clone();
+        long[1024 + 128 + 120..1024 + 128 + 124].copy_from_slice(&(2u32 << 30).to_le_bytes());
+        assert_eq!(measure(&long), Extent::Damaged);
+        let mut fats = book.clone();
+        fats[44..48].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(measure(&fats), Extent::Damaged);
+        // The stream's chain looping back on itself (sector 2 to 2).
+        let mut looped = book.clone();
+        looped[512 + 8..512 + 12].copy_from_slice(&2u32.to_le_bytes());
+        assert_eq!(measure(&looped), Extent::Damaged);
     }
 }
