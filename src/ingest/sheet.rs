@@ -218,8 +218,13 @@ fn check_zip(zip: &mut Zip<'_>) -> Result<(), String> {
 
 /// Reads every sheet of a workbook, laid out as text.
 pub fn read_workbook(bytes: &[u8]) -> Result<Laid, String> {
-    // Not a zip (xls), or a damaged one: the workbook reader reports it.
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok();
+    // Not a zip (xls), or a damaged one: the workbook reader reports it. A compound file is
+    // an `.xls` whatever else its bytes hold (calamine tells them by that signature first): a
+    // zip directory found inside one must not spare it the `.xls` checks below.
+    let compound = super::xls_extent::is_compound(bytes);
+    let mut zip = (!compound)
+        .then(|| zip::ZipArchive::new(Cursor::new(bytes)).ok())
+        .flatten();
     let limit = super::ods_extent::MAX_DENSE_CELLS;
     if let Some(zip) = zip.as_mut() {
         check_zip(zip)?;

@@ -32,10 +32,15 @@ pub enum Extent {
     Fits,
 }
 
+/// Whether the bytes start as a compound file (`.xls`) does.
+pub fn is_compound(bytes: &[u8]) -> bool {
+    const SIGNATURE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    bytes.get(..8) == Some(&SIGNATURE[..])
+}
+
 /// Measures an `.xls` workbook before calamine opens it.
 pub fn measure(bytes: &[u8]) -> Extent {
-    const SIGNATURE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-    if bytes.get(..8) != Some(&SIGNATURE[..]) {
+    if !is_compound(bytes) {
         return Extent::NotCompound;
     }
     let Some(stream) = workbook_stream(bytes) else {
