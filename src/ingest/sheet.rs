@@ -247,9 +247,9 @@ pub fn read_workbook(bytes: &[u8]) -> Result<Laid, String> {
             Extent::NotCompound | Extent::Fits => {}
         }
     }
-    // calamine panics on some damaged files the checks above let through (fuzzing found two
-    // in its compound-file reader): that is the file's damage, not a fault of kpilint's, and
-    // is reported as the file's.
+    // calamine panics on some damaged files (fuzzing found two in its compound-file reader,
+    // both refused above now): one the checks let through is the file's damage, not a fault
+    // of kpilint's, and is reported as the file's.
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_sheets(bytes, zip)))
         .unwrap_or_else(|_| Err("工作簿已损坏，表格读取库无法读取".into()))
 }

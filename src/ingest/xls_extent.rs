@@ -84,11 +84,13 @@ fn u32_at(d: &[u8], at: usize) -> Option<u32> {
 }
 
 /// The sheets the workbook globals list (BOUNDSHEET), in order: where each starts in the
-/// stream, and its name where it can be read.
+/// stream, and its name where it can be read. None of an encrypted workbook (FILEPASS): its
+/// records are not what they say, and calamine reports the encryption itself.
 fn sheets(stream: &[u8]) -> Vec<(usize, Option<String>)> {
     let mut out = Vec::new();
     for (typ, d) in records(stream) {
         match typ {
+            0x002F => return Vec::new(),
             0x0085 => {
                 let Some(pos) = u32_at(d, 0) else { continue };
                 out.push((pos as usize, sheet_name(d)));
@@ -434,6 +436,22 @@ pub(crate) mod tests {
             assert_eq!(calamine_cells(&book), 8 * 6, "mini: {mini}");
             assert_eq!(measure(&book), Extent::Fits);
         }
+    }
+
+    #[test]
+    fn an_encrypted_workbook_is_left_to_calamine() {
+        let mut stream = biff(None, &[(0, 0), (65535, 65535)]);
+        // FILEPASS after the globals' BOF: the sheets' records are ciphertext.
+        let at = bof(0x0005).len();
+        let filepass = record(0x002F, &[0, 0]);
+        stream.splice(at..at, filepass.clone());
+        // The sheet moved along with the records after it: BOUNDSHEET (after the CODEPAGE
+        // record) says where it is now.
+        let sheet = at + filepass.len() + 6 + 4;
+        let pos = u32::from_le_bytes(stream[sheet..sheet + 4].try_into().unwrap());
+        let moved = pos + filepass.len() as u32;
+        stream[sheet..sheet + 4].copy_from_slice(&moved.to_le_bytes());
+        assert_eq!(measure(&compound(stream, false)), Extent::Fits);
     }
 
     #[test]
