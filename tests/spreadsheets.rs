@@ -421,6 +421,26 @@ fn damaged_and_hostile_workbooks_are_reported_and_the_run_goes_on() {
             .any(|(c, m)| c == "I007" && m.contains("工作表“表”的重复行列展开后")),
         "{repeats:?}"
     );
+    // A refusal for size says what to delete; one for damage says to save a copy.
+    let help = |p: &str| -> String {
+        v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["path"] == p && x["code"] == "I007")
+            .map(|x| x["help"].as_str().unwrap_or_default().to_owned())
+            .unwrap()
+    };
+    assert!(
+        help("repeats.ods").contains("删除"),
+        "{}",
+        help("repeats.ods")
+    );
+    assert!(
+        help("truncated.xlsx").contains("另存"),
+        "{}",
+        help("truncated.xlsx")
+    );
 }
 
 #[test]

@@ -196,10 +196,10 @@ fn is_workbook(path: &str) -> bool {
 }
 
 fn read_file_handing(path: &str, bytes: &[u8], finished: FormSink<'_>) -> Ingested {
-    let ext = extension(path);
-    if WORKBOOKS.contains(&ext.as_str()) {
+    if is_workbook(path) {
         return read_workbook(path, bytes, finished);
     }
+    let ext = extension(path);
     if ext == "csv" {
         return read_csv(path, bytes, finished);
     }
@@ -226,14 +226,19 @@ fn read_workbook(path: &str, bytes: impl AsRef<[u8]>, finished: FormSink<'_>) ->
     drop(bytes);
     match read {
         Ok(laid) => read_laid(path, fingerprint, laid, "xlsx", finished),
-        Err(reason) => unreadable(
-            path,
-            Diagnostic::new(
+        Err(refused) => {
+            let mut diag = Diagnostic::new(
                 &codes::SPREADSHEET_UNREADABLE,
-                format!("无法读取表格文件：{reason}"),
+                format!("无法读取表格文件：{}", refused.reason),
                 Label::new(Span::empty(0), "文件"),
-            ),
-        ),
+            );
+            if refused.too_big {
+                diag = diag.with_help(
+                    "绩效目标表用不到这么大的范围：在表格软件中删除该工作表远端误填的单元格或多余的重复行列，保存后再检查",
+                );
+            }
+            unreadable(path, diag)
+        }
     }
 }
 

@@ -216,8 +216,33 @@ fn check_zip(zip: &mut Zip<'_>) -> Result<(), String> {
     Ok(())
 }
 
+/// Why a workbook was not read.
+#[derive(Debug)]
+pub struct Refused {
+    pub reason: String,
+    /// Refused for the room its sheets would take laid out, not for damage: the file opens
+    /// in a spreadsheet program, and what fixes it is deleting the far cell or the repeated
+    /// rows, not saving a copy (which keeps them).
+    pub too_big: bool,
+}
+
+impl From<String> for Refused {
+    fn from(reason: String) -> Self {
+        Refused {
+            reason,
+            too_big: false,
+        }
+    }
+}
+
+impl From<&str> for Refused {
+    fn from(reason: &str) -> Self {
+        reason.to_owned().into()
+    }
+}
+
 /// Reads every sheet of a workbook, laid out as text.
-pub fn read_workbook(bytes: &[u8]) -> Result<Laid, String> {
+pub fn read_workbook(bytes: &[u8]) -> Result<Laid, Refused> {
     // Not a zip (xls), or a damaged one: the workbook reader reports it. A compound file is
     // an `.xls` whatever else its bytes hold (calamine tells them by that signature first): a
     // zip directory found inside one must not spare it the `.xls` checks below.
@@ -230,17 +255,23 @@ pub fn read_workbook(bytes: &[u8]) -> Result<Laid, String> {
         check_zip(zip)?;
         // An OpenDocument workbook is expanded whole as it is opened: counted first.
         if let Some((sheet, cells)) = super::ods_extent::too_many_cells(zip) {
-            return Err(format!(
-                "工作表“{sheet}”的重复行列展开后有 {cells} 个以上单元格，超过 {limit} 个的上限（可能是重复计数被改大的文件）"
-            ));
+            return Err(Refused {
+                reason: format!(
+                    "工作表“{sheet}”的重复行列展开后有 {cells} 个以上单元格，超过 {limit} 个的上限（可能是重复计数被改大的文件）"
+                ),
+                too_big: true,
+            });
         }
     } else {
         // So is an `.xls`, each sheet as a rectangle from its first cell to its last.
         use super::xls_extent::{measure, Extent};
         match measure(bytes) {
-            Extent::TooMany(sheet, cells) => return Err(format!(
-                "工作表“{sheet}”从第一个单元格到最后一个（或其声明的范围）共 {cells} 个以上单元格，超过 {limit} 个的上限（可能有远端单元格或损坏的范围记录）"
-            )),
+            Extent::TooMany(sheet, cells) => return Err(Refused {
+                reason: format!(
+                    "工作表“{sheet}”从第一个单元格到最后一个（或其声明的范围）共 {cells} 个以上单元格，超过 {limit} 个的上限（可能有远端单元格或损坏的范围记录）"
+                ),
+                too_big: true,
+            }),
             Extent::Damaged => {
                 return Err("复合文档结构损坏，找不到完整的工作簿数据流".into());
             }
@@ -255,7 +286,7 @@ pub fn read_workbook(bytes: &[u8]) -> Result<Laid, String> {
 }
 
 /// Reads every sheet of a workbook the checks passed, laid out as text.
-fn read_sheets(bytes: &[u8], mut zip: Option<Zip<'_>>) -> Result<Laid, String> {
+fn read_sheets(bytes: &[u8], mut zip: Option<Zip<'_>>) -> Result<Laid, Refused> {
     use calamine::{Reader, Sheets};
     let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| format!("无法打开工作簿：{e}"))?;
@@ -304,7 +335,7 @@ fn read_sheets(bytes: &[u8], mut zip: Option<Zip<'_>>) -> Result<Laid, String> {
                             }
                         }
                         Ok(None) => break,
-                        Err(e) => return Err(format!("工作表“{name}”已损坏：{e}")),
+                        Err(e) => return Err(format!("工作表“{name}”已损坏：{e}").into()),
                     }
                 }
             }
@@ -454,6 +485,8 @@ mod tests {
         use crate::ingest::xls_extent::tests::{biff, compound};
         let far = read_workbook(&compound(biff(None, &[(0, 0), (65535, 65535)]), false));
         let refused = far.err().unwrap();
+        assert!(refused.too_big);
+        let refused = refused.reason;
         assert!(
             refused.contains("工作表“S”") && refused.contains("4294967296"),
             "{refused}"
@@ -473,6 +506,8 @@ mod tests {
         ];
         for seed in seeds {
             let refused = read_workbook(&seed[1..]).err().unwrap();
+            assert!(!refused.too_big);
+            let refused = refused.reason;
             assert!(
                 refused.contains("复合文档结构损坏") || refused.contains("表格读取库无法读取"),
                 "{refused}"
