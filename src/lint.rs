@@ -3,7 +3,7 @@
 
 use crate::diagnostics::{self, codes, Diagnostic, Findings};
 use crate::ingest::{self, Ingested};
-use crate::model::{fingerprint, DrawnRows, RowsKept, Span, Touched};
+use crate::model::{fingerprint, DrawnRows, Form, RowsKept, Span, Touched};
 use crate::output::FileReport;
 use crate::rules::{Rule, RuleError, RuleSet, Settings, TraceLine};
 use serde::Deserialize;
@@ -172,6 +172,8 @@ impl Linter {
         if whole.iter().any(|r| r.reach.form_rows) {
             return self.lint_ingested(ingest::read_path_sized(path, size));
         }
+        // Their prose goes too, unless a document rule reads it.
+        let keep_prose = whole.iter().any(|r| r.reach.form_prose);
         // The per-form rules judge each block of forms the reader hands over, and its rows go:
         // the findings are the same as `lint_ingested`'s, since a per-form rule sees its form
         // alone, and the document rules after them read no rows.
@@ -213,6 +215,9 @@ impl Linter {
                 for form in forms.iter_mut() {
                     form.indicators = Vec::new();
                 }
+            }
+            if !keep_prose {
+                forms.iter_mut().for_each(Form::forget_prose);
             }
             self.gather(&mut found, read.drain(..));
             self.gather(&mut found, judged.diagnostics.drain(..));
@@ -720,6 +725,39 @@ mod tests {
                 linted.report.diagnostics.iter().any(|d| d.code == "X001"),
                 "{assert}: the disclosure has forms of many rows, and many forms"
             );
+        }
+    }
+
+    /// A pack's document rule that reads forms' prose gets it; otherwise the prose of each
+    /// form goes once it is judged (the head and funds stay for the report).
+    #[test]
+    fn a_document_rule_reading_prose_keeps_it() {
+        let pack = |assert: &str| {
+            format!(
+                "name: mine\ntitle: 文\ndescription: 文\nrules:\n  - code: X001\n    name: prose\n    severity: warning\n    summary: 文\n    rationale: 文\n    over: document\n    assert: '{assert}'\n    message: 文\n    help: 文\n"
+            )
+        };
+        for (assert, keeps) in [
+            ("all(document.forms, f => f.overview == null)", true),
+            (
+                "all(document.forms, f => header(f, \"联系电话\") == null)",
+                true,
+            ),
+            ("count(document.forms) < 2", false),
+        ] {
+            let mut rules = RuleSet::builtin();
+            rules.add("mine.yaml", &pack(assert));
+            assert!(rules.broken.is_empty());
+            let linted = linter(rules, RowsKept::None).lint_path(&test_files()[0]);
+            assert!(
+                linted.report.diagnostics.iter().any(|d| d.code == "X001"),
+                "{assert}: the disclosure's forms have overviews and phone numbers"
+            );
+            let forms = &linted.report.document.forms;
+            let with_overview = forms.iter().filter(|f| !f.texts.overview.is_missing());
+            assert_eq!(with_overview.count() > 200, keeps, "{assert}");
+            let named = forms.iter().filter(|f| f.name.get().is_some());
+            assert!(named.count() > 200, "{assert}: names stay");
         }
     }
 

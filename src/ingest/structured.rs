@@ -858,19 +858,21 @@ impl<'t> Reader<'t> {
                     });
                 }
                 "sign_off" => {
-                    f.sign_off = self.nested(&key, |r, at| {
-                        let mut s = SignOff::missing_at(at);
-                        for (p, k, sv) in r.fields(val, SIGN_OFF_KEYS, "签署") {
-                            let c = r.text(&k, sv);
-                            match p {
-                                "principal" => s.principal = c,
-                                "handler" => s.handler = c,
-                                "phone" => s.phone = c,
-                                _ => s.date = c,
+                    f.sign_off = self
+                        .nested(&key, |r, at| {
+                            let mut s = SignOff::missing_at(at);
+                            for (p, k, sv) in r.fields(val, SIGN_OFF_KEYS, "签署") {
+                                let c = r.text(&k, sv);
+                                match p {
+                                    "principal" => s.principal = c,
+                                    "handler" => s.handler = c,
+                                    "phone" => s.phone = c,
+                                    _ => s.date = c,
+                                }
                             }
-                        }
-                        s
-                    });
+                            s
+                        })
+                        .into();
                 }
                 _ => {
                     let scale = f.money_unit.scale();

@@ -482,7 +482,10 @@ fn join(prev: &mut Form, form: &mut Form, diagnostics: &mut Vec<Diagnostic>) -> 
     prev.continuations.push(form.span);
     relabel_split_block(&mut prev.indicators, &form.indicators);
     // The sign-off row is printed on the last page.
-    let (a, b) = (&mut prev.sign_off, std::mem::take(&mut form.sign_off));
+    let (a, b) = (
+        &mut *prev.sign_off,
+        std::mem::take(&mut form.sign_off).into_inner(),
+    );
     for (mine, theirs) in [
         (&mut a.principal, b.principal),
         (&mut a.handler, b.handler),

@@ -9,6 +9,7 @@
 mod budget;
 mod drawn;
 mod hash;
+mod prose;
 mod span;
 mod text;
 
@@ -18,6 +19,7 @@ pub use budget::{
 
 pub use drawn::{DrawnHalf, DrawnRows};
 pub use hash::{fingerprint, QuickMap, QuickSet, QuickState};
+pub use prose::{Blank, Prose};
 pub use span::{floor_char_boundary, LineCol, LineIndex, Span, Touched};
 pub use text::Text;
 
@@ -552,7 +554,8 @@ pub struct Form {
     pub funds_implementation: Funds,
     /// 年度 column of the funds block.
     pub funds_annual: Funds,
-    pub texts: TextFields,
+    /// Boxed, to be let go of once judged ([`Form::forget_prose`]).
+    pub texts: Prose<TextFields>,
     pub grid_layout: GridLayout,
     /// The grid's rows; empty once judged unless the linter keeps them
     /// ([`RowsKept::All`]).
@@ -561,7 +564,8 @@ pub struct Form {
     /// gone ([`RowsKept::Touched`]); else empty.
     #[serde(skip)]
     pub drawn: DrawnRows,
-    pub sign_off: SignOff,
+    /// Boxed, as [`Form::texts`].
+    pub sign_off: Prose<SignOff>,
     /// Later pages that repeat this form's title and header and continue its grid.
     pub continuations: Vec<Span>,
     /// Boxed: one form in hundreds has it, and inline it would add a fifth to every form.
@@ -586,14 +590,33 @@ impl Form {
             period: Cell::missing(at),
             funds_implementation: Funds::missing_at(at),
             funds_annual: Funds::missing_at(at),
-            texts: TextFields::missing_at(at),
+            texts: TextFields::missing_at(at).into(),
             grid_layout: GridLayout::TwoPeriods,
             indicators: Vec::new(),
             drawn: DrawnRows::default(),
-            sign_off: SignOff::missing_at(at),
+            sign_off: SignOff::missing_at(at).into(),
             continuations: Vec::new(),
             department_section: (kind == FormKind::Department)
                 .then(|| Box::new(DepartmentSection::missing_at(at))),
+        }
+    }
+
+    /// Lets go of the form's prose: its text fields and its sign-off row (read after as
+    /// missing cells at the file's start) and the department form's long texts. Once the
+    /// per-form rules have judged a form, nothing of a report reads them, and they were a
+    /// third of what a file of many forms kept of each (docs/performance.md).
+    pub fn forget_prose(&mut self) {
+        self.texts.forget();
+        self.sign_off.forget();
+        if let Some(d) = self.department_section.as_deref_mut() {
+            for cell in [
+                &mut d.duties,
+                &mut d.strategy,
+                &mut d.key_tasks,
+                &mut d.annual_goal,
+            ] {
+                cell.value = None;
+            }
         }
     }
 

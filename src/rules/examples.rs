@@ -202,7 +202,8 @@ fn one_form(fragment: &Value) -> Result<Document, String> {
             goal_implementation: text(get(fragment, &["goal_implementation", "实施期目标"])),
             goal_annual: text(get(fragment, &["goal_annual", "年度目标"])),
             ..TextFields::default()
-        },
+        }
+        .into(),
         grid_layout: match text(get(fragment, &["layout", "指标表"])).value.as_deref() {
             Some("single_period" | "单栏") => GridLayout::SinglePeriod,
             _ => GridLayout::TwoPeriods,
@@ -213,7 +214,8 @@ fn one_form(fragment: &Value) -> Result<Document, String> {
             phone: text(get(fragment, &["phone", "联系电话"])),
             date: text(get(fragment, &["date", "填报日期"])),
             ..SignOff::default()
-        },
+        }
+        .into(),
         continuations: Vec::new(),
         department_section: department_section(fragment)?.map(Box::new),
     };

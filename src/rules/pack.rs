@@ -265,7 +265,8 @@ pub struct Rule {
     /// depend on the values rules share); none before.
     pub quick: super::engine::Shortcuts,
     /// What its expressions can reach beyond the cells they name: a document rule that reads
-    /// forms' rows needs them kept after the per-form rules ran (`Linter::lint_path_sized`).
+    /// forms' rows or prose needs them kept after the per-form rules ran
+    /// (`Linter::lint_path_sized`).
     pub reach: types::Reach,
     /// Its name, its pack's name and its help line ([`Rule::name`], [`Rule::pack`],
     /// [`Rule::help`]), as each of its findings holds them: made once.
@@ -610,7 +611,7 @@ fn compile_rule(
             }
             Ok(node) => match types::check_reaching(&node, env, &param_names) {
                 Ok((t, r)) => {
-                    reach.form_rows |= r.form_rows;
+                    reach.merge(r);
                     Some((c(node), t))
                 }
                 Err(e) => {

@@ -605,6 +605,17 @@ fn fields_of(on: &Ty) -> Vec<&'static str> {
 pub struct Reach {
     /// The indicator rows of a value that is, or may be (`Ty::Any`), a form.
     pub form_rows: bool,
+    /// The prose of such a value: its text fields (项目概况 … 总体目标, 部门职责) and its
+    /// sign-off row, as fields or through `header`.
+    pub form_prose: bool,
+}
+
+impl Reach {
+    /// What either reaches.
+    pub fn merge(&mut self, other: Reach) {
+        self.form_rows |= other.form_rows;
+        self.form_prose |= other.form_prose;
+    }
 }
 
 /// Whether `name`, as a field of a form, reads its indicator rows: a field giving rows or
@@ -619,6 +630,30 @@ fn reads_form_rows(name: &str) -> bool {
             )
     })
 }
+
+/// Whether `name`, as a field of a form, reads its prose: the fields whose text a reader lets
+/// go of once the per-form rules have judged the form (`Form::forget_prose`).
+fn reads_form_prose(name: &str) -> bool {
+    PROSE_FIELDS.contains(&name)
+}
+
+/// The fields of a form that give its prose. Held to the field table by a test.
+const PROSE_FIELDS: [&str; 11] = [
+    "overview",
+    "basis",
+    "necessity",
+    "measures",
+    "plan",
+    "goal_implementation",
+    "goal_annual",
+    "duties",
+    "principal",
+    "phone",
+    "date",
+];
+
+/// The labels `header` reads the sign-off row by (the rest are the form's head).
+const SIGN_OFF_HEADERS: [&str; 3] = ["填报日期", "负责人", "联系电话"];
 
 /// Checks an expression against the variables in scope and the rule's parameters.
 pub fn check(node: &Node, env: &HashMap<String, Ty>, params: &[String]) -> Result<Ty, TypeError> {
@@ -674,8 +709,9 @@ fn check_in(
         },
         Expr::Field(base, name) => {
             let t = check_in(base, env, params, reach)?;
-            if matches!(t, Ty::Form | Ty::Any) && reads_form_rows(name) {
-                reach.form_rows = true;
+            if matches!(t, Ty::Form | Ty::Any) {
+                reach.form_rows |= reads_form_rows(name);
+                reach.form_prose |= reads_form_prose(name);
             }
             match t {
                 Ty::Any => Ty::Any,
@@ -819,6 +855,13 @@ fn call(
             rest.push(check_in(a, env, params, reach)?);
         }
     }
+    // `header(form, "负责人")` reads the sign-off row; a label not written out may.
+    if name == "header" && matches!(first, Ty::Form | Ty::Any) {
+        reach.form_prose |= match args.get(1).map(|a| &a.expr) {
+            Some(Expr::Str(label)) => SIGN_OFF_HEADERS.contains(&label.as_str()),
+            _ => true,
+        };
+    }
     if name == "param" {
         if let Expr::Str(p) = &args[0].expr {
             if !params.iter().any(|x| x == p) {
@@ -900,6 +943,58 @@ mod tests {
             "len(document.tables) > 0",
         ] {
             assert!(!reaches(s), "{s}");
+        }
+    }
+
+    /// A document rule reaches forms' prose through its text and sign-off fields, or `header`
+    /// with a sign-off label or one not written out; the head of a form is not prose.
+    #[test]
+    fn what_reaches_forms_prose_is_known() {
+        let env = HashMap::from([
+            ("document".to_owned(), Ty::Document),
+            ("project".to_owned(), Ty::Project),
+        ]);
+        let reaches = |s: &str| {
+            check_reaching(&parse(s).unwrap(), &env, &[])
+                .unwrap_or_else(|e| panic!("{s}: {}", e.message))
+                .1
+                .form_prose
+        };
+        for s in [
+            "any(document.forms, f => len(f.overview) > 0)",
+            "project.form.date != null",
+            "len(coalesce(null, document.department_form).duties) > 0",
+            "header(project.form, \"负责人\") != null",
+            "header(project.form, project.form.name) != null",
+            "any(document.forms, f => header(f, \"联系电话\") == \"\")",
+        ] {
+            assert!(reaches(s), "{s}");
+        }
+        for s in [
+            "count(document.projects, p => p.form.name == \"甲\") > 0",
+            "header(project.form, \"实施单位\") != null",
+            "any(document.forms, f => f.funds.annual.total > 0 and f.period == \"1年\")",
+        ] {
+            assert!(!reaches(s), "{s}");
+        }
+        // Every text field of a form is prose or its head: a new one is put in one or the
+        // other here, and a prose one in PROSE_FIELDS.
+        let head = [
+            "kind",
+            "title",
+            "name",
+            "money_unit",
+            "department",
+            "department_code",
+            "implementing_unit",
+            "attribute",
+            "period",
+        ];
+        for (_, f, ..) in FIELDS
+            .iter()
+            .filter(|(on, _, ty, _)| *on == Ty::Form && *ty == Ty::Str)
+        {
+            assert!(head.contains(f) != reads_form_prose(f), "{f}");
         }
     }
 
