@@ -703,20 +703,22 @@ mod tests {
         assert!(on_disk >= 2, "{on_disk} files had their findings set aside");
     }
 
+    /// A pack of one document rule, X001, asserting `assert`.
+    fn document_rule(assert: &str) -> String {
+        format!(
+            "name: mine\ntitle: 文\ndescription: 文\nrules:\n  - code: X001\n    name: mine\n    severity: warning\n    summary: 文\n    rationale: 文\n    over: document\n    assert: '{assert}'\n    message: 文\n    help: 文\n"
+        )
+    }
+
     /// A pack's document rule that reads forms' rows gets them.
     #[test]
     fn a_document_rule_reading_rows_keeps_them() {
-        let pack = |assert: &str| {
-            format!(
-                "name: mine\ntitle: 行\ndescription: 行\nrules:\n  - code: X001\n    name: rows\n    severity: warning\n    summary: 行\n    rationale: 行\n    over: document\n    assert: '{assert}'\n    message: 行\n    help: 行\n"
-            )
-        };
         for (assert, keeps) in [
             ("all(document.forms, f => len(f.rows) < 2)", true),
             ("count(document.forms) < 2", false),
         ] {
             let mut rules = RuleSet::builtin();
-            rules.add("mine.yaml", &pack(assert));
+            rules.add("mine.yaml", &document_rule(assert));
             assert!(rules.broken.is_empty());
             let linted = linter(rules, RowsKept::None).lint_path(&test_files()[0]);
             let kept = linted.report.document.rows_kept;
@@ -732,11 +734,6 @@ mod tests {
     /// form goes once it is judged (the head and funds stay for the report).
     #[test]
     fn a_document_rule_reading_prose_keeps_it() {
-        let pack = |assert: &str| {
-            format!(
-                "name: mine\ntitle: 文\ndescription: 文\nrules:\n  - code: X001\n    name: prose\n    severity: warning\n    summary: 文\n    rationale: 文\n    over: document\n    assert: '{assert}'\n    message: 文\n    help: 文\n"
-            )
-        };
         for (assert, keeps) in [
             ("all(document.forms, f => f.overview == null)", true),
             (
@@ -746,7 +743,7 @@ mod tests {
             ("count(document.forms) < 2", false),
         ] {
             let mut rules = RuleSet::builtin();
-            rules.add("mine.yaml", &pack(assert));
+            rules.add("mine.yaml", &document_rule(assert));
             assert!(rules.broken.is_empty());
             let linted = linter(rules, RowsKept::None).lint_path(&test_files()[0]);
             assert!(

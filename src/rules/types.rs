@@ -902,21 +902,23 @@ mod tests {
         check(&parse(s).unwrap(), &env(), &["tolerance".to_owned()])
     }
 
-    /// A document rule reaches forms' rows through a form's row fields, on a form however it
-    /// was reached or on a value that may be one; a table's rows are not a form's.
-    #[test]
-    fn what_reaches_forms_rows_is_known() {
+    /// What `s`, in a rule over the document, a project or a table, reaches.
+    fn reach_of(s: &str) -> Reach {
         let env = HashMap::from([
             ("document".to_owned(), Ty::Document),
             ("project".to_owned(), Ty::Project),
             ("table".to_owned(), Ty::Table),
         ]);
-        let reaches = |s: &str| {
-            check_reaching(&parse(s).unwrap(), &env, &[])
-                .unwrap_or_else(|e| panic!("{s}: {}", e.message))
-                .1
-                .form_rows
-        };
+        check_reaching(&parse(s).unwrap(), &env, &[])
+            .unwrap_or_else(|e| panic!("{s}: {}", e.message))
+            .1
+    }
+
+    /// A document rule reaches forms' rows through a form's row fields, on a form however it
+    /// was reached or on a value that may be one; a table's rows are not a form's.
+    #[test]
+    fn what_reaches_forms_rows_is_known() {
+        let reaches = |s: &str| reach_of(s).form_rows;
         for s in [
             "any(document.forms, f => len(f.rows) > 0)",
             "count(project.form.pairs) > 0",
@@ -950,16 +952,7 @@ mod tests {
     /// with a sign-off label or one not written out; the head of a form is not prose.
     #[test]
     fn what_reaches_forms_prose_is_known() {
-        let env = HashMap::from([
-            ("document".to_owned(), Ty::Document),
-            ("project".to_owned(), Ty::Project),
-        ]);
-        let reaches = |s: &str| {
-            check_reaching(&parse(s).unwrap(), &env, &[])
-                .unwrap_or_else(|e| panic!("{s}: {}", e.message))
-                .1
-                .form_prose
-        };
+        let reaches = |s: &str| reach_of(s).form_prose;
         for s in [
             "any(document.forms, f => len(f.overview) > 0)",
             "project.form.date != null",
