@@ -220,11 +220,20 @@ fn repeats(e: &BytesStart<'_>, name: &[u8]) -> u64 {
         .unwrap_or(1)
 }
 
+/// An attribute's value, unescaped: a sheet named `收&支` is written `收&amp;支`, and a
+/// refusal names it as the spreadsheet shows it. A value whose escapes are broken is kept as
+/// written.
 fn attr(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
     e.attributes()
         .flatten()
         .find(|a| a.key.as_ref() == name)
-        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+        .map(|a| {
+            let raw = String::from_utf8_lossy(&a.value);
+            match quick_xml::escape::unescape(&raw) {
+                Ok(v) => v.into_owned(),
+                Err(_) => raw.into_owned(),
+            }
+        })
 }
 
 #[cfg(test)]
@@ -373,29 +382,30 @@ mod tests {
         assert!(cells > MAX_DENSE_CELLS);
     }
 
+    /// A refusal names the sheet as the spreadsheet shows it, not as its XML escapes it.
+    #[test]
+    fn a_refused_sheet_is_named_unescaped() {
+        let bomb = row(1_000_000, &(empty(9) + &text("x")));
+        assert_eq!(
+            refused(&ods(&[("收&amp;支", bomb)])).map(|(s, _)| s),
+            Some("收&支".to_owned())
+        );
+    }
+
     #[test]
     fn the_limit_counts_every_sheet_and_the_rows_between() {
         // Ten columns, and 99,998 empty rows between two written ones: 100,000 rows laid out,
         // a million cells, the limit itself.
         let wide = text("甲") + &empty(8) + &text("乙");
-        let at_limit = format!(
-            "{}{}{}",
-            row(1, &wide),
-            row(99_998, &empty(10)),
-            row(1, &wide)
-        );
+        let framed = |gap| format!("{}{}{}", row(1, &wide), row(gap, &empty(10)), row(1, &wide));
+        let at_limit = framed(99_998);
         assert_eq!(
             counted(&ods(&[("A", at_limit.clone())])),
             [("A".to_owned(), MAX_DENSE_CELLS)]
         );
         assert_eq!(refused(&ods(&[("A", at_limit.clone())])), None);
         // One more row, or a second sheet of one cell, is past it.
-        let past = format!(
-            "{}{}{}",
-            row(1, &wide),
-            row(99_999, &empty(10)),
-            row(1, &wide)
-        );
+        let past = framed(99_999);
         assert_eq!(
             refused(&ods(&[("A", past)])).map(|(s, _)| s),
             Some("A".to_owned())
