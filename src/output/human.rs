@@ -3,12 +3,11 @@
 use super::stream::{Part, Sink};
 use super::{form_at, FileReport, Summary, Tally};
 use crate::diagnostics::{quoted, Diagnostic, Severity};
-use crate::model::{Document, Span};
+use crate::model::{Document, QuickMap, Span};
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, MietteError,
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
-use std::collections::HashMap;
 use std::fmt::Write;
 use std::ops::Range;
 
@@ -151,7 +150,7 @@ impl SourceCode for Source<'_> {
         let inner_line = inner.line + first;
         let data = &window.as_bytes()[inner.data];
         let lines = data.strip_suffix(b"\n").unwrap_or(data);
-        let line_count = 1 + lines.iter().filter(|&&b| b == b'\n').count();
+        let line_count = 1 + memchr::memchr_iter(b'\n', lines).count();
         let (mut name, mut line, mut column) = (self.name.to_owned(), inner_line, inner.column);
         if let Some(sheet) = self
             .sheets
@@ -215,7 +214,9 @@ fn context(
     let ends_at = (at + len).saturating_sub(1);
     let mut offset = 0;
     let (mut start_line, mut start_column, mut current_line_start) = (0, 0, 0);
-    let mut before_starts = std::collections::VecDeque::new();
+    // The starts of the lines before the span, the last `before` of them: a line or two,
+    // held inline (a queue allocated on each of the three or four reads of every label).
+    let mut before_starts: smallvec::SmallVec<[usize; 4]> = smallvec::SmallVec::new();
     let (mut end_lines, mut post_span, mut post_span_newline) = (0, false, false);
     while offset < text.len() {
         // The bytes up to the next line break: miette counts those before the span into the
@@ -237,10 +238,10 @@ fn context(
         // The line break itself.
         if offset < at {
             start_column = 0;
-            before_starts.push_back(current_line_start);
+            before_starts.push(current_line_start);
             if before_starts.len() > before {
                 start_line += 1;
-                before_starts.pop_front();
+                before_starts.remove(0);
             }
         } else if offset >= last_byte && post_span {
             start_column = 0;
@@ -268,7 +269,7 @@ fn context(
         return Err(MietteError::OutOfBounds);
     }
     let start = before_starts
-        .front()
+        .first()
         .copied()
         .unwrap_or(if before == 0 { at } else { 0 });
     Ok(Context {
@@ -405,15 +406,37 @@ struct Layout {
 /// The indent of help lines (`  help: `), first and later: miette's, as written there.
 const HELP_INDENT: usize = "  help: ".len();
 
-/// How many help lines a thread remembers the layout of before it forgets them all: the
-/// default packs' helps and the names of the forms a window holds are far fewer.
+/// How many help lines a thread remembers the layout of: the default packs' helps are some
+/// seventy, and the line naming a finding's form is the same for each of its findings.
 const HELP_LINES_KEPT: usize = 1024;
 
-/// The width laid out for, and each help line's layout at it (see [`Layout::help`]).
-type HelpLines = (usize, HashMap<Box<str>, Option<String>>);
+/// How many messages a thread remembers the layout of. Messages repeat less than helps (a
+/// row's name and value are in them: the disclosure's 1,665 findings have 1,091 messages,
+/// 3,000 generated forms' 21,584 have 1,733), and a repeat comes back after a few hundred
+/// others (one rule's findings on the rows of a file's forms, between other rules'): 256
+/// emptied whole when full caught 3 in 10 repeats of the generated corpus, twice as many
+/// kept all of them. Some 350 bytes each.
+const MESSAGES_KEPT: usize = 1024;
+
+/// Layouts remembered, by the text laid out: the width they were laid out for, and each
+/// text's indents (first row, later rows) and layout, in two generations. A text is looked
+/// up in the newer, then in the older, which it is copied from; when the newer holds half
+/// of what may be kept, it becomes the older and the older is forgotten. Emptied whole
+/// instead, a memory lost what repeats often with what was seen once.
+#[derive(Default)]
+struct Remembered {
+    width: usize,
+    newer: QuickMap<Box<str>, Laid>,
+    older: QuickMap<Box<str>, Laid>,
+}
+
+/// A text's layout at these indents (first row, later rows), or None if only miette lays
+/// it out.
+type Laid = ((usize, usize), Option<String>);
 
 thread_local! {
-    static HELP_LINES: std::cell::RefCell<HelpLines> = Default::default();
+    static HELP_LINES: std::cell::RefCell<Remembered> = Default::default();
+    static MESSAGES: std::cell::RefCell<Remembered> = Default::default();
 }
 
 impl Layout {
@@ -434,7 +457,7 @@ impl Layout {
             Severity::Warning => self.message_indent[1],
             Severity::Info => self.message_indent[2],
         };
-        self.lines(text, first, self.message_rest)
+        self.remembered((&MESSAGES, MESSAGES_KEPT), text, first, self.message_rest)
     }
 
     /// Help lines repeat: a rule's help on each of its findings, a form's name on each of the
@@ -446,25 +469,52 @@ impl Layout {
             if i > 0 {
                 out.push('\n');
             }
-            let rows = HELP_LINES.with(|m| {
-                let (width, lines) = &mut *m.borrow_mut();
-                if *width != self.width {
-                    *width = self.width;
-                    lines.clear();
-                }
-                if let Some(rows) = lines.get(line) {
-                    return rows.clone();
-                }
-                let rows = self.lines(line, HELP_INDENT, HELP_INDENT);
-                if lines.len() >= HELP_LINES_KEPT {
-                    lines.clear();
-                }
-                lines.insert(line.into(), rows.clone());
-                rows
-            });
+            let rows = self.remembered(
+                (&HELP_LINES, HELP_LINES_KEPT),
+                line,
+                HELP_INDENT,
+                HELP_INDENT,
+            );
             out.push_str(&rows?);
         }
         Some(out)
+    }
+
+    /// [`Layout::lines`], remembered in `memory` (up to `most` texts) for this thread: the same text laid out
+    /// again (a rule's help on each of its findings, a message on each row with the same
+    /// defect) is looked up, not measured and wrapped anew.
+    fn remembered(
+        &self,
+        (memory, most): (
+            &'static std::thread::LocalKey<std::cell::RefCell<Remembered>>,
+            usize,
+        ),
+        text: &str,
+        first: usize,
+        rest: usize,
+    ) -> Option<String> {
+        memory.with(|m| {
+            let m = &mut *m.borrow_mut();
+            if m.width != self.width {
+                *m = Remembered {
+                    width: self.width,
+                    ..Default::default()
+                };
+            }
+            let at = (first, rest);
+            if let Some((_, rows)) = m.newer.get(text).filter(|(a, _)| *a == at) {
+                return rows.clone();
+            }
+            let rows = match m.older.get(text).filter(|(a, _)| *a == at) {
+                Some((_, rows)) => rows.clone(),
+                None => self.lines(text, first, rest),
+            };
+            if m.newer.len() >= most / 2 {
+                m.older = std::mem::take(&mut m.newer);
+            }
+            m.newer.insert(text.into(), (at, rows.clone()));
+            rows
+        })
     }
 
     /// `text` broken into the lines textwrap gives with these indents, without the indents;
@@ -793,6 +843,43 @@ mod tests {
         // The layout is not a path nothing takes: nearly every finding goes through it.
         let all = 14 * report.diagnostics.len();
         assert!(laid * 100 > all * 95, "{laid} of {all}");
+    }
+
+    /// A layout remembered is the layout `lines` gives: the same text at other indents or
+    /// another width is laid out anew, a text asked again after a thousand others (kept in
+    /// the older generation, or forgotten) is laid out as the first time, and no more than
+    /// `MESSAGES_KEPT` texts are held.
+    #[test]
+    fn remembered_layouts_are_the_layouts() {
+        let text = |i: usize| format!("第 {i} 行的指标值“有效提升”只写了方向，没有可考核的目标");
+        for width in [40, 200, 40] {
+            let layout = Layout {
+                width,
+                message_indent: [4, 4, 4],
+                message_rest: 4,
+            };
+            for step in [1, 3, 7] {
+                for i in (0..MESSAGES_KEPT * 2).step_by(step) {
+                    for (first, rest) in [(4, 4), (8, 8), (2, 6)] {
+                        let t = text(i % (MESSAGES_KEPT + 100));
+                        let remembered =
+                            layout.remembered((&MESSAGES, MESSAGES_KEPT), &t, first, rest);
+                        assert_eq!(
+                            remembered,
+                            layout.lines(&t, first, rest),
+                            "{t} at {first}, {rest}"
+                        );
+                    }
+                }
+            }
+            let held = MESSAGES.with(|m| m.borrow().newer.len() + m.borrow().older.len());
+            assert!(held <= MESSAGES_KEPT, "{held}");
+            // The width is the one laid out for: at 40 the text wraps, at 200 it does not.
+            let wraps = layout
+                .lines(&text(1), 4, 4)
+                .is_some_and(|l| l.contains('\n'));
+            assert_eq!(wraps, width == 40);
+        }
     }
 
     /// A finding printed without its snippet names every place the snippet would have
