@@ -329,11 +329,12 @@ fn line_start(doc: &kpilint::model::Document, line: u32) -> usize {
 fn prose_figures_are_checked_against_the_tables() {
     let report = lint_file(Path::new(CORPUS));
     let doc = &report.document;
+    let names = kpilint::rules::budget::RowNames::of(doc);
     let quoted: Vec<(&str, String)> = doc
         .prose
         .iter()
         .filter_map(|f| {
-            kpilint::rules::budget::quoted(doc, &f.section, &f.label).map(|(t, r, c)| {
+            kpilint::rules::budget::quoted(doc, &names, &f.section, &f.label).map(|(t, r, c)| {
                 (
                     f.label.as_str(),
                     doc.tables[t].rows[r].amount(c).to_string(),

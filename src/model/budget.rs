@@ -235,9 +235,13 @@ impl BudgetTable {
                 return Some(i);
             }
         }
-        self.rows
-            .iter()
-            .position(|r| strip_numbering(r.name_text()) == key)
+        // The name without its numbering ends where the name does: a name that does not end
+        // with the key is not stripped to compare (every table is asked for every code of
+        // every other, and most do not have it).
+        self.rows.iter().position(|r| {
+            let name = r.name_text();
+            name.trim_end().ends_with(key) && strip_numbering(name) == key
+        })
     }
 }
 
@@ -273,4 +277,61 @@ pub struct ProseFigure {
     pub direction: Option<&'static str>,
     /// The numbered section the sentence is in (`二、收入预算情况说明`).
     pub section: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// What `strip_numbering` leaves of a name ends where the name does, trailing spaces
+        /// aside: `BudgetTable::row` strips only the names that end with the key, and misses
+        /// no row that strips to it.
+        #[test]
+        fn a_stripped_name_ends_the_name(name in "[一二十百①②③ 、\t1２a教育（）]{0,12}") {
+            let stripped = strip_numbering(&name);
+            proptest::prop_assert!(name.trim_end().ends_with(stripped), "{:?} → {:?}", name, stripped);
+        }
+    }
+
+    #[test]
+    fn rows_are_found_by_code_or_by_name_without_numbering() {
+        let at = Span::empty(0);
+        let text = |s: Option<&str>| Cell {
+            value: s.map(str::to_owned),
+            span: at,
+        };
+        let row = |code: Option<&str>, name: &str| TableRow {
+            code: text(code),
+            name: text(Some(name)),
+            detail: text(None),
+            role: RowRole::Item,
+            cells: Vec::new(),
+            children: Vec::new(),
+            parent: None,
+            span: at,
+        };
+        let t = BudgetTable {
+            kind: TableKind::Income,
+            title: text(Some("收入总表")),
+            side: None,
+            unit: crate::model::MoneyUnit::WanYuan,
+            columns: Vec::new(),
+            rows: vec![
+                row(Some("205"), "一、教育支出"),
+                row(None, "①公务用车购置费 "),
+                row(Some("20502"), "  普通教育"),
+            ],
+            no_data: false,
+            span: at,
+        };
+        assert_eq!(t.row("205"), Some(0));
+        assert_eq!(t.row("教育支出"), Some(0));
+        assert_eq!(t.row("二、教育支出"), Some(0));
+        assert_eq!(t.row("公务用车购置费"), Some(1));
+        assert_eq!(t.row("普通教育"), Some(2));
+        assert_eq!(t.row("20502"), Some(2));
+        assert_eq!(t.row("育支出"), None);
+        assert_eq!(t.row("206"), None);
+    }
 }

@@ -76,6 +76,9 @@ pub struct DocCtx<'a> {
     pub projects: Vec<Project>,
     /// For each (table, row) of a project line, its index in `projects`.
     pub project_of_line: HashMap<(usize, usize), usize>,
+    /// The tables' row names as prose figures are matched with them, made at the first
+    /// figure that asks (`figure.quoted`).
+    row_names: std::cell::OnceCell<budget::RowNames>,
 }
 
 impl<'a> DocCtx<'a> {
@@ -101,6 +104,7 @@ impl<'a> DocCtx<'a> {
             forms,
             projects,
             project_of_line,
+            row_names: std::cell::OnceCell::new(),
         }
     }
 
@@ -1866,8 +1870,11 @@ fn figure_field<'a>(d: &'a DocCtx<'a>, f: usize, name: &str) -> Option<V<'a>> {
         }),
         "direction" => V::new(fig.direction.map_or(Val::Null, s)),
         "section" => V::new(s(fig.section.as_str())),
-        "quoted" => budget::quoted(d.doc, &fig.section, &fig.label)
-            .map_or_else(V::null, |(t, r, c)| cell_value(d, t, r, c)),
+        "quoted" => {
+            let names = d.row_names.get_or_init(|| budget::RowNames::of(d.doc));
+            budget::quoted(d.doc, names, &fig.section, &fig.label)
+                .map_or_else(V::null, |(t, r, c)| cell_value(d, t, r, c))
+        }
         _ => return None,
     })
 }
