@@ -10,7 +10,8 @@
 //! 6. [`cli`] drives it all, and [`lsp`] serves it to editors.
 //!
 //! Beside them: [`lint`] runs stages 1–4 on one file, [`fix`] applies fixes, [`spill`] sorts
-//! lists too long to hold, and [`alloc`] tunes the allocator.
+//! lists too long to hold, [`alloc`] tunes the allocator, and [`panics`] tells a spreadsheet
+//! reader's panics on a damaged file from kpilint's own.
 //!
 //! See `docs/architecture.md` for what each stage owns and may not touch.
 
@@ -23,6 +24,7 @@ pub mod lint;
 pub mod lsp;
 pub mod model;
 pub mod output;
+pub mod panics;
 pub mod rules;
 pub mod spill;
 pub mod value;

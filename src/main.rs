@@ -1,4 +1,5 @@
 fn main() -> std::process::ExitCode {
+    kpilint::panics::install_hook();
     kpilint::alloc::map_large_blocks();
     kpilint::cli::run()
 }

@@ -333,6 +333,60 @@ fn a_fix_is_never_written_into_a_workbook() {
     assert!(err.contains("表格文件不能自动修改"), "{err}");
 }
 
+/// calamine reads past the end of a damaged `.xls` record (here a sheet's BOUNDSHEET record,
+/// found by the `ingest` fuzz target): the file is reported as unreadable, the next file is
+/// still linted, and stderr carries no panic and no backtrace, even where one is asked for.
+#[test]
+fn a_panic_inside_the_spreadsheet_reader_is_the_files_damage_and_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let seed = include_bytes!("../fuzz/corpus/ingest/seed-xls-short-boundsheet");
+    // The fuzz seed's first byte picks the reader; the file is the rest.
+    std::fs::write(d.join("damaged.xls"), &seed[1..]).unwrap();
+    std::fs::write(d.join("good.txt"), corpus_lines(902, 933).join("\n") + "\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kpilint"))
+        .current_dir(d)
+        .env("RUST_BACKTRACE", "1")
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--no-config",
+            "damaged.xls",
+            "good.txt",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unreadable file exits with 2"
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let of = |path: &str| -> Vec<(String, String)> {
+        v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["path"] == path)
+            .map(|x| (x["code"].to_string(), x["message"].to_string()))
+            .collect()
+    };
+    let damaged = of("damaged.xls");
+    assert_eq!(damaged.len(), 1, "{damaged:?}");
+    assert_eq!(damaged[0].0, "\"I007\"");
+    assert!(damaged[0].1.contains("工作簿已损坏"), "{damaged:?}");
+    assert!(
+        of("good.txt").iter().any(|(c, _)| c == "\"F004\""),
+        "the good file is still linted"
+    );
+}
+
 #[test]
 fn damaged_and_hostile_workbooks_are_reported_and_the_run_goes_on() {
     let dir = tempfile::tempdir().unwrap();

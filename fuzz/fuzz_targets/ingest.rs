@@ -11,6 +11,9 @@ fn rules() -> &'static kpilint::rules::RuleSet {
 }
 
 fuzz_target!(|data: &[u8]| {
+    // As the binary does: a spreadsheet reader's panic on a damaged workbook is the file's
+    // (reported as `I007`), not a crash; any other panic still reaches the fuzzer's hook.
+    kpilint::panics::install_hook();
     let (kind, bytes) = data.split_first().map_or((0, data), |(k, rest)| (*k, rest));
     let path = match kind {
         4 => "f.form.json",

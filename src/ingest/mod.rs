@@ -16,7 +16,7 @@ pub(crate) mod structured;
 mod tables;
 mod tasks;
 mod text;
-mod xls_extent;
+pub(crate) mod xls_extent;
 mod xlsx_percent;
 mod yaml_events;
 

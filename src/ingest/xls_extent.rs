@@ -347,6 +347,16 @@ pub(crate) mod tests {
         globals
     }
 
+    /// A workbook whose one BOUNDSHEET record is empty: calamine 0.32 reads the sheet's
+    /// place from it without looking (the `ingest` fuzz target's find), and nothing here
+    /// refuses it first.
+    pub(crate) fn boundsheet_cut_short() -> Vec<u8> {
+        let mut globals = bof(0x0005);
+        globals.extend(record(0x0085, &[]));
+        globals.extend(record(0x000A, &[]));
+        compound(globals, false)
+    }
+
     /// A compound file holding `stream` as `Workbook`: in sectors of its own when it is 4,096
     /// bytes or more (padded to that unless `mini`), else in the root's mini stream.
     pub(crate) fn compound(mut stream: Vec<u8>, mini: bool) -> Vec<u8> {
