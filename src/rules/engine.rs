@@ -557,6 +557,12 @@ pub fn run_ctx<'r: 'a, 'a>(
             }
         }
         for (scope, of) in scopes {
+            // The scope's rules as bits, where there are at most 64 of them: the rules known
+            // to pass a row or pair are then left out all at once (`Verdicts::known_places`).
+            let places = verdicts.places(&of);
+            let all = u64::MAX
+                .checked_shr(64 - of.len().min(64) as u32)
+                .unwrap_or(0);
             // Per rule, what its form gate (`Shortcuts::form_gate`) said of the current form.
             let mut gates = vec![Gate::Unknown; rules.len()];
             let mut gated_form: Option<*const FormCtx<'a>> = None;
@@ -582,10 +588,8 @@ pub fn run_ctx<'r: 'a, 'a>(
                     }
                     _ => false,
                 };
-                for &i in &of {
-                    if remembered && verdicts.known(i) {
-                        continue;
-                    }
+                // Rule `i` on the item, unless its form gate is shut.
+                let mut one = |i: usize, verdicts: &mut Verdicts| {
                     let run = &runs[i];
                     env.truncate(item.vars.len());
                     // A traced rule is never skipped: its trace shows every item.
@@ -599,16 +603,37 @@ pub fn run_ctx<'r: 'a, 'a>(
                             gates[i] = if shut { Gate::Shut } else { Gate::Open };
                         }
                         if gates[i] == Gate::Shut {
-                            continue;
+                            return;
                         }
                     }
                     let ran = if remembered && verdicts.fired(i) {
-                        refind(run, &item, &mut env, &mut failed[i], out, &mut verdicts)
+                        refind(run, &item, &mut env, &mut failed[i], out, verdicts)
                     } else {
-                        run_item(run, &item, &mut env, &mut failed[i], out, &mut verdicts)
+                        run_item(run, &item, &mut env, &mut failed[i], out, verdicts)
                     };
                     if remembered {
                         verdicts.ran(i, ran);
+                    }
+                };
+                match &places {
+                    // In the scope's order: the lowest place first.
+                    Some(places) => {
+                        let mut todo = all;
+                        if remembered {
+                            todo &= !verdicts.known_places(places);
+                        }
+                        while todo != 0 {
+                            let place = todo.trailing_zeros() as usize;
+                            todo &= todo - 1;
+                            one(of[place], &mut verdicts);
+                        }
+                    }
+                    None => {
+                        for &i in &of {
+                            if !(remembered && verdicts.known(i)) {
+                                one(i, &mut verdicts);
+                            }
+                        }
                     }
                 }
                 if remembered {
@@ -1694,6 +1719,52 @@ rules:
         assert!(quick.1.is_empty(), "{:?}", quick.1);
         assert!(quick.0.len() > 200, "{}", quick.0.len());
         assert_eq!(quick, found(&slow));
+    }
+
+    /// The rules a row's memory knows to pass it are left out of its scope's list at once
+    /// where the scope has at most 64 rules (`Verdicts::known_places`), one at a time past
+    /// that: either way, with the memory warm, the findings are node-by-node evaluation's,
+    /// in the same order.
+    #[test]
+    fn rules_known_to_pass_are_left_out_in_scopes_of_any_size() {
+        let levels = [
+            "数量指标",
+            "质量指标",
+            "时效指标",
+            "成本指标",
+            "社会效益指标",
+        ];
+        let doc = disclosure();
+        for n in [5, 64, 66] {
+            let mut pack = String::from("name: many\ntitle: 多\ndescription: 多\nrules:\n");
+            for k in 0..n {
+                let level = levels[k % levels.len()];
+                pack += &format!(
+                    "  - {{code: M{k:03}, name: m{k}, severity: warning, summary: 多, rationale: 多, \
+                     over: row, assert: 'row.level2 != \"{level}\"', message: '{{row.name}}', help: 多}}\n"
+                );
+            }
+            let mut set = RuleSet::default();
+            set.add("many.yaml", &pack);
+            assert!(set.broken.is_empty(), "{:?}", set.broken);
+            let rules: Vec<&Rule> = (0..n)
+                .map(|k| set.rule(&format!("M{k:03}")).expect("loaded"))
+                .collect();
+            let found = |settings: &Settings| {
+                let out = run(&doc, &rules, settings, None);
+                assert!(out.errors.is_empty());
+                let found: Vec<String> = out.diagnostics.iter().map(|d| format!("{d:?}")).collect();
+                found
+            };
+            let slow = found(&Settings {
+                node_by_node: true,
+                ..Settings::default()
+            });
+            assert!(slow.len() > 100 * n / levels.len(), "{n}: {}", slow.len());
+            super::super::verdict::forget();
+            assert_eq!(found(&Settings::default()), slow, "{n} rules, memory cold");
+            assert_eq!(found(&Settings::default()), slow, "{n} rules, memory warm");
+        }
     }
 
     /// A form gate is the leading operands of a `when` over rows, pairs or funds that read
