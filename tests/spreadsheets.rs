@@ -185,34 +185,34 @@ fn check(dir: &Path, files: &[&str]) -> (i32, Value) {
     (out.status.code().unwrap(), v)
 }
 
-/// (code, message) of each finding in `path`, in the report's order.
-fn codes_and_messages(v: &Value, path: &str) -> Vec<(String, String)> {
+/// The findings in `path`, in the report's order.
+fn of_path<'v>(v: &'v Value, path: &'v str) -> impl Iterator<Item = &'v Value> + 'v {
     v["diagnostics"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|d| d["path"] == path)
-        .map(|d| {
-            (
-                d["code"].as_str().unwrap().to_owned(),
-                d["message"].as_str().unwrap().to_owned(),
-            )
-        })
+        .filter(move |d| d["path"] == path)
+}
+
+fn text(d: &Value, key: &str) -> String {
+    d[key].as_str().unwrap().to_owned()
+}
+
+/// (code, message) of each finding in `path`, in the report's order.
+fn codes_and_messages(v: &Value, path: &str) -> Vec<(String, String)> {
+    of_path(v, path)
+        .map(|d| (text(d, "code"), text(d, "message")))
         .collect()
 }
 
 /// (code, row, message) of each finding in `path`.
 fn findings(v: &Value, path: &str) -> BTreeSet<(String, u64, String)> {
-    v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| d["path"] == path)
+    of_path(v, path)
         .map(|d| {
             (
-                d["code"].as_str().unwrap().to_owned(),
+                text(d, "code"),
                 d["line"].as_u64().unwrap(),
-                d["message"].as_str().unwrap().to_owned(),
+                text(d, "message"),
             )
         })
         .collect()
