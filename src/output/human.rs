@@ -457,7 +457,7 @@ impl Layout {
             Severity::Warning => self.message_indent[1],
             Severity::Info => self.message_indent[2],
         };
-        self.remembered((&MESSAGES, MESSAGES_KEPT), text, first, self.message_rest)
+        self.remembered(&MESSAGES, MESSAGES_KEPT, text, first, self.message_rest)
     }
 
     /// Help lines repeat: a rule's help on each of its findings, a form's name on each of the
@@ -469,12 +469,8 @@ impl Layout {
             if i > 0 {
                 out.push('\n');
             }
-            let rows = self.remembered(
-                (&HELP_LINES, HELP_LINES_KEPT),
-                line,
-                HELP_INDENT,
-                HELP_INDENT,
-            );
+            let rows =
+                self.remembered(&HELP_LINES, HELP_LINES_KEPT, line, HELP_INDENT, HELP_INDENT);
             out.push_str(&rows?);
         }
         Some(out)
@@ -485,10 +481,8 @@ impl Layout {
     /// with the same defect) is looked up, not measured and wrapped anew.
     fn remembered(
         &self,
-        (memory, most): (
-            &'static std::thread::LocalKey<std::cell::RefCell<Remembered>>,
-            usize,
-        ),
+        memory: &'static std::thread::LocalKey<std::cell::RefCell<Remembered>>,
+        most: usize,
         text: &str,
         first: usize,
         rest: usize,
@@ -863,7 +857,7 @@ mod tests {
                     for (first, rest) in [(4, 4), (8, 8), (2, 6)] {
                         let t = text(i % (MESSAGES_KEPT + 100));
                         let remembered =
-                            layout.remembered((&MESSAGES, MESSAGES_KEPT), &t, first, rest);
+                            layout.remembered(&MESSAGES, MESSAGES_KEPT, &t, first, rest);
                         assert_eq!(
                             remembered,
                             layout.lines(&t, first, rest),
