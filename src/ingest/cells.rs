@@ -54,10 +54,19 @@ pub struct Lines<'t> {
 impl<'t> Lines<'t> {
     /// Room for the lines and cells of `bytes` of text (up to a few thousand cells): a form's
     /// fit in the first allocation, not grown to from nothing (copying them each time).
+    ///
+    /// The buffers a `Lines` dropped on this thread left behind are taken first ([`Spare`]):
+    /// a form's were allocated and freed anew for every form, some 2,000 instructions a form.
     pub fn for_text(bytes: usize) -> Self {
+        let (mut cells, mut lines) = SPARE
+            .with(|spare| spare.take())
+            .map(|spare| (emptied(spare.cells), spare.lines))
+            .unwrap_or_default();
+        cells.reserve((bytes / 4).min(SPARE_CELLS_MAX));
+        lines.reserve((bytes / 64).min(SPARE_LINES_MAX));
         Lines {
-            cells: Vec::with_capacity((bytes / 4).min(4096)),
-            lines: Vec::with_capacity((bytes / 64).min(1024)),
+            cells,
+            lines,
             wide: None,
         }
     }
@@ -107,6 +116,50 @@ impl<'t> Lines<'t> {
             })
             .collect()
     }
+}
+
+/// The buffers of the last [`Lines`] dropped on a thread, emptied, for the next one made there.
+/// Only buffers of ordinary size are kept: between forms a thread holds at most the room
+/// [`Lines::for_text`] asks for at most, not the room of the largest section it ever read.
+struct Spare {
+    cells: Vec<RawCell<'static>>,
+    lines: Vec<(Span, Range<usize>)>,
+}
+
+/// The most cells' room a thread keeps for its next [`Lines`] (160 KB; a form of ordinary
+/// size needs a few hundred cells), and the most lines'.
+const SPARE_CELLS_MAX: usize = 4096;
+const SPARE_LINES_MAX: usize = 1024;
+
+thread_local! {
+    static SPARE: std::cell::Cell<Option<Spare>> = const { std::cell::Cell::new(None) };
+}
+
+impl Drop for Lines<'_> {
+    fn drop(&mut self) {
+        if self.cells.capacity() > SPARE_CELLS_MAX || self.lines.capacity() > SPARE_LINES_MAX {
+            return;
+        }
+        let mut lines = std::mem::take(&mut self.lines);
+        lines.clear();
+        let spare = Spare {
+            cells: emptied(std::mem::take(&mut self.cells)),
+            lines,
+        };
+        // `try_with`: a thread being torn down keeps nothing.
+        let _ = SPARE.try_with(|slot| slot.set(Some(spare)));
+    }
+}
+
+/// `cells`, emptied, as a vector of cells borrowing from another text. Collected in place, the
+/// vector keeps its allocation: its cells have the same layout whatever text they borrow, and
+/// an empty vector has none left to borrow from the old one.
+fn emptied<'a, 'b>(mut cells: Vec<RawCell<'a>>) -> Vec<RawCell<'b>> {
+    cells.clear();
+    cells
+        .into_iter()
+        .map(|_| -> RawCell<'b> { unreachable!("the vector was emptied") })
+        .collect()
 }
 
 impl<'t> Line<'t> {
@@ -638,6 +691,56 @@ mod tests {
                 t.chars().any(|c| is_space(c) || c == '(' || c == ')')
             );
         }
+    }
+
+    /// Splits every line of `text` into `buf`, as a reader does.
+    fn push_all<'t>(buf: &mut Lines<'t>, text: &'t str) {
+        for span in lines_in(text, whole(text)) {
+            buf.push_if(text, span, |_| true);
+        }
+    }
+
+    /// A form's buffers serve the next form read on the same thread, holding only its cells;
+    /// the text the first borrowed from is gone by then.
+    #[test]
+    fn the_buffers_of_a_dropped_lines_serve_the_next_on_its_thread() {
+        std::thread::spawn(|| {
+            let first_text = String::from("a\tb\tc\nd\te");
+            let mut first = Lines::for_text(first_text.len());
+            push_all(&mut first, &first_text);
+            let (cells, lines) = (first.cells.as_ptr().addr(), first.lines.as_ptr().addr());
+            drop(first);
+            drop(first_text);
+            let second_text = String::from("项目\t资金");
+            let mut second = Lines::for_text(second_text.len());
+            assert_eq!(second.cells.as_ptr().addr(), cells);
+            assert_eq!(second.lines.as_ptr().addr(), lines);
+            push_all(&mut second, &second_text);
+            let views = second.views();
+            let texts: Vec<&str> = views[0].cells.iter().map(|c| c.text).collect();
+            assert_eq!((views.len(), texts), (1, vec!["项目", "资金"]));
+        })
+        .join()
+        .unwrap();
+    }
+
+    /// A section that grew its buffer past the room a thread keeps leaves nothing behind: the
+    /// next `Lines` asks for its own room, and a thread does not hold the largest section it
+    /// ever read.
+    #[test]
+    fn a_grown_buffer_is_not_kept() {
+        std::thread::spawn(|| {
+            let wide = "\t".repeat(MAX_FIELDS - 1);
+            let text = [wide.as_str(); 2 * SPARE_CELLS_MAX / MAX_FIELDS].join("\n");
+            let mut grown = Lines::for_text(0);
+            push_all(&mut grown, &text);
+            assert!(grown.cells.capacity() > SPARE_CELLS_MAX);
+            drop(grown);
+            let next = Lines::for_text(40);
+            assert!(next.cells.capacity() <= SPARE_CELLS_MAX);
+        })
+        .join()
+        .unwrap();
     }
 
     #[test]
