@@ -15,7 +15,7 @@
 //! And glibc hands the free top of a heap back to the system as soon as it passes 128 KB: a
 //! file of ordinary size (a few hundred kilobytes of text) freed at the top of its thread's heap
 //! was handed back, and the next file's text faulted in again, page by page. Over 100,000 forms
-//! in 1,000 files that was some 40,000 page faults, a fifth of a second of system time. The
+//! in 1,000 files that was 36,000–56,000 page faults and 0.1–0.3 s of system time. The
 //! threshold is raised to 1 MB (`keep_free_room`), the size from which blocks are mapped on
 //! their own: what a heap serves fits in the room it keeps. 512 KB spared as many faults; 4 MB
 //! added a megabyte to the peak of a 10 MB workbook, 1 MB a third of one (docs/performance.md).
