@@ -560,10 +560,23 @@ impl Verdicts {
         if rules.len() > 64 {
             return None;
         }
-        let mut of_bit = vec![[0u64; 64]; self.memory.groups.len()];
-        for (place, &i) in rules.iter().enumerate() {
-            // A run that remembers nothing (the document's rules) has no rules in its memory.
-            if let Some(&Some((g, bit, _))) = self.memory.of_rule.get(i) {
+        // A run that remembers nothing (the document's rules) has no rules in its memory.
+        let remembered = || {
+            rules
+                .iter()
+                .map(|&i| self.memory.of_rule.get(i).copied().flatten())
+        };
+        // Tables only for the groups up to the last this list has a rule of: a scope none of
+        // whose rules are remembered (a form's, a table's) allocates none, where a table for
+        // every group cost a one-form file some 2,000 instructions.
+        let groups = remembered()
+            .flatten()
+            .map(|(g, _, _)| g + 1)
+            .max()
+            .unwrap_or(0);
+        let mut of_bit = vec![[0u64; 64]; groups];
+        for (place, of) in remembered().enumerate() {
+            if let Some((g, bit, _)) = of {
                 of_bit[g][bit.trailing_zeros() as usize] = 1 << place;
             }
         }
@@ -1423,6 +1436,12 @@ mod tests {
             assert_eq!(at >> place & 1 == 1, known[i], "rule {i}");
         }
         assert_eq!(at >> rules, 0, "no place past the list");
+        // Each rule alone: its scope's table holds only the groups up to its own.
+        for (i, &known) in known.iter().enumerate() {
+            let alone = v.places(&[i]).expect("one rule");
+            assert_eq!(v.known_places(&alone) == 1, known, "rule {i} alone");
+        }
+        assert!(v.places(&[]).expect("no rules").of_bit.is_empty());
         assert!(v.places(&[0; 65]).is_none(), "past 64 rules, one at a time");
         for i in 0..rules {
             v.ran(i, Ran::Passed);
