@@ -435,8 +435,9 @@ pub enum On<'h, 'a> {
     Pair(&'h HalfCtx<'a>, &'h HalfCtx<'a>),
 }
 
-/// Per group of remembered rules, each of its bits' place in a scope's list of rules, as a
-/// bit (none for a rule not in the list). Made once for each scope of a run.
+/// Per group of remembered rules, up to the last group the scope has a rule of, each of its
+/// bits' place in the scope's list of rules, as a bit (none for a rule not in the list). Made
+/// once for each scope of a run.
 pub struct Places {
     of_bit: Vec<[u64; 64]>,
 }
@@ -568,7 +569,7 @@ impl Verdicts {
         };
         // Tables only for the groups up to the last this list has a rule of: a scope none of
         // whose rules are remembered (a form's, a table's) allocates none, where a table for
-        // every group cost a one-form file some 2,000 instructions.
+        // every group cost a one-form file some 3,400 instructions.
         let groups = remembered()
             .flatten()
             .map(|(g, _, _)| g + 1)
@@ -1437,9 +1438,9 @@ mod tests {
         }
         assert_eq!(at >> rules, 0, "no place past the list");
         // Each rule alone: its scope's table holds only the groups up to its own.
-        for (i, &known) in known.iter().enumerate() {
+        for (i, &was_known) in known.iter().enumerate() {
             let alone = v.places(&[i]).expect("one rule");
-            assert_eq!(v.known_places(&alone) == 1, known, "rule {i} alone");
+            assert_eq!(v.known_places(&alone) == 1, was_known, "rule {i} alone");
         }
         assert!(v.places(&[]).expect("no rules").of_bit.is_empty());
         assert!(v.places(&[0; 65]).is_none(), "past 64 rules, one at a time");
