@@ -2,8 +2,9 @@
 //!
 //! calamine indexes past the end of damaged `.xls` records without checking (the `ingest`
 //! fuzz target found three places in its container reader within two minutes, and a fourth in
-//! the record that places a sheet), and later releases still do. Such a panic is the file's damage: the
-//! workbook reader catches it and reports the file as unreadable (`I007`), and the run goes on.
+//! the record that places a sheet), and later releases still do. Such a panic is the file's
+//! damage: the workbook reader catches it and reports the file as unreadable (`I007`), and the
+//! run goes on.
 //! But Rust's panic hook prints every panic, caught or not: a user linting a folder with one
 //! damaged workbook got a page of backtrace on stderr above a clean finding, and a fuzzer,
 //! whose hook aborts on any panic, could not tell the file's damage from a kpilint bug.

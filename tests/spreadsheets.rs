@@ -360,17 +360,16 @@ fn a_panic_inside_the_spreadsheet_reader_is_the_files_damage_and_quiet() {
     // The fuzz seed's first byte picks the reader; the file is the rest.
     std::fs::write(d.join("damaged.xls"), &seed[1..]).unwrap();
     std::fs::write(d.join("good.txt"), corpus_lines(902, 933).join("\n") + "\n").unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kpilint"))
-        .current_dir(d)
+    let args = [
+        "check",
+        "--format",
+        "json",
+        "--no-config",
+        "damaged.xls",
+        "good.txt",
+    ];
+    let out = common::command_in(Some(d), &args)
         .env("RUST_BACKTRACE", "1")
-        .args([
-            "check",
-            "--format",
-            "json",
-            "--no-config",
-            "damaged.xls",
-            "good.txt",
-        ])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);

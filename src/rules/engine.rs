@@ -1753,8 +1753,10 @@ rules:
             let found = |settings: &Settings| {
                 let out = run(&doc, &rules, settings, None);
                 assert!(out.errors.is_empty());
-                let found: Vec<String> = out.diagnostics.iter().map(|d| format!("{d:?}")).collect();
-                found
+                out.diagnostics
+                    .iter()
+                    .map(|d| format!("{d:?}"))
+                    .collect::<Vec<String>>()
             };
             let slow = found(&Settings {
                 node_by_node: true,

@@ -24,12 +24,17 @@ pub fn kpilint(args: &[&str]) -> Output {
 
 /// Runs `kpilint` in `dir`, where it looks for `kpilint.toml` and resolves relative paths.
 pub fn kpilint_in(dir: Option<&Path>, args: &[&str]) -> Output {
+    command_in(dir, args).output().expect("runs")
+}
+
+/// The command [`kpilint_in`] runs, for a test that sets more of its environment.
+pub fn command_in(dir: Option<&Path>, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_kpilint"));
     c.args(args).env("NO_COLOR", "1");
     if let Some(d) = dir {
         c.current_dir(d);
     }
-    c.output().expect("runs")
+    c
 }
 
 /// Validates a report against a JSON schema; the first errors, with where they are.
