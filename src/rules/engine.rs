@@ -541,30 +541,37 @@ pub fn run_ctx<'r: 'a, 'a>(
     let mut env: Env<'r, 'a> = Env::with_room();
     let over_tables =
         |r: &Rule| matches!(r.over, Scope::Table | Scope::TableRow | Scope::TableCell);
+    // Per rule, what its form gate (`Shortcuts::form_gate`) said of the current form; made
+    // once for the run and emptied for each scope.
+    let mut gates = vec![Gate::Unknown; rules.len()];
+    // The pass's rules, scope after scope: one list for the run, not one per scope.
+    let mut by_scope: Vec<usize> = Vec::with_capacity(rules.len());
     let mut pass = |which: &dyn Fn(&Rule) -> bool, tables: Range<usize>, out: &mut Outcome| {
-        // The pass's rules by scope, each scope where its first rule is. Each scope's list
-        // has room for every rule from the start: grown one rule at a time, it was reallocated
-        // a dozen times a file.
-        let mut scopes: Vec<(Scope, Vec<usize>)> = Vec::with_capacity(8);
-        for (i, rule) in rules.iter().enumerate().filter(|(_, r)| which(r)) {
-            match scopes.iter_mut().find(|(s, _)| *s == rule.over) {
-                Some((_, of)) => of.push(i),
-                None => {
-                    let mut of = Vec::with_capacity(rules.len());
-                    of.push(i);
-                    scopes.push((rule.over, of));
-                }
+        // The pass's scopes, each where its first rule is, and its rules in their order: one
+        // list for them all, each scope a range of it. A list a scope, each with room for
+        // every rule, was a dozen allocations a file.
+        let mut scopes: SmallVec<[(Scope, Range<usize>); 8]> = SmallVec::new();
+        for rule in rules.iter().filter(|r| which(r)) {
+            if !scopes.iter().any(|(s, _)| *s == rule.over) {
+                scopes.push((rule.over, 0..0));
             }
         }
-        for (scope, of) in scopes {
+        by_scope.clear();
+        for (scope, range) in &mut scopes {
+            let start = by_scope.len();
+            by_scope
+                .extend((0..rules.len()).filter(|&i| rules[i].over == *scope && which(rules[i])));
+            *range = start..by_scope.len();
+        }
+        for (scope, range) in scopes {
+            let of = &by_scope[range];
             // The scope's rules as bits, where there are at most 64 of them: the rules known
             // to pass a row or pair are then left out all at once (`Verdicts::known_places`).
-            let places = verdicts.places(&of);
+            let places = verdicts.places(of);
             let all = u64::MAX
                 .checked_shr(64 - of.len().min(64) as u32)
                 .unwrap_or(0);
-            // Per rule, what its form gate (`Shortcuts::form_gate`) said of the current form.
-            let mut gates = vec![Gate::Unknown; rules.len()];
+            gates.fill(Gate::Unknown);
             let mut gated_form: Option<*const FormCtx<'a>> = None;
             // Item by item, every rule of the scope on it before the next item: what several
             // rules compute of an item is computed once (`memo`).
@@ -629,7 +636,7 @@ pub fn run_ctx<'r: 'a, 'a>(
                         }
                     }
                     None => {
-                        for &i in &of {
+                        for &i in of {
                             if !(remembered && verdicts.known(i)) {
                                 one(i, &mut verdicts);
                             }

@@ -310,13 +310,15 @@ impl Signature {
         self.0.len() == rules.len()
             && self.0.iter().zip(rules.iter().zip(enabled)).all(
                 |((uid, params, on), (r, &enabled))| {
+                    // Most rules have no parameters: the settings are not looked up for them.
                     *uid == r.uid
                         && *on == enabled
                         && params.len() == r.params.len()
-                        && params
-                            .iter()
-                            .zip(settings.params_of(r))
-                            .all(|((k, v), (k2, v2))| k == k2 && v == v2)
+                        && (params.is_empty()
+                            || params
+                                .iter()
+                                .zip(settings.params_of(r))
+                                .all(|((k, v), (k2, v2))| k == k2 && v == v2))
                 },
             )
     }
