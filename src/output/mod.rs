@@ -14,7 +14,7 @@ pub mod sarif;
 pub mod stream;
 pub mod value;
 
-use crate::diagnostics::{Findings, Severity};
+use crate::diagnostics::{CodeName, Findings, Severity, Shared};
 use crate::model::Document;
 
 /// What a report says about a rule: for SARIF's rule table and `--statistics`.
@@ -113,8 +113,10 @@ pub struct Tally {
     pub summary: Summary,
     /// By code: a run has a few dozen, each looked up for every finding. In a `BTreeMap`
     /// each lookup compared the code with several others (some 450 instructions a finding);
-    /// the order is [`Tally::rows`]'s, made when they are listed.
-    counts: crate::model::QuickMap<String, (String, Severity, usize)>,
+    /// the order is [`Tally::rows`]'s, made when they are listed. The code and the name are
+    /// the findings' own, shared: every file is counted apart on the thread that linted it,
+    /// and copying them into strings of its own was two allocations a code a file.
+    counts: crate::model::QuickMap<CodeName, (Shared, Severity, usize)>,
 }
 
 impl Tally {
@@ -130,12 +132,12 @@ impl Tally {
                 Severity::Warning => self.summary.warnings += 1,
                 Severity::Info => self.summary.infos += 1,
             }
-            // Looked up by the borrowed code: `entry` would copy it for every finding.
-            match self.counts.get_mut(&*d.code) {
+            // Looked up first: `entry` would take a share of the code for every finding.
+            match self.counts.get_mut(&d.code) {
                 Some(count) => count.2 += 1,
                 None => {
-                    let first = (d.name().to_owned(), d.severity, 1);
-                    self.counts.insert(d.code.to_string(), first);
+                    let first = (d.origin.name.clone(), d.severity, 1);
+                    self.counts.insert(d.code.clone(), first);
                 }
             }
         }
@@ -160,7 +162,7 @@ impl Tally {
         let mut v: Vec<_> = self
             .counts
             .iter()
-            .map(|(c, (n, s, k))| (c.clone(), n.clone(), *s, *k))
+            .map(|(c, (n, s, k))| (c.to_string(), n.to_string(), *s, *k))
             .collect();
         v.sort_by(|a, b| b.3.cmp(&a.3).then_with(|| a.0.cmp(&b.0)));
         v
