@@ -847,7 +847,7 @@ impl Listing {
 
 /// `path` below `root`, as bytes ([`Path::strip_prefix`]'s). Walkdir makes each path by
 /// joining names onto the root, so its bytes start with the root's and a separator: cut there,
-/// not compared component by component (parsing both paths was some 1,300 instructions a
+/// not compared component by component (parsing both paths was some 1,200 instructions a
 /// file, on the thread that lists the files while the others wait). A path not of that shape
 /// is stripped by its components, as before.
 fn below_root<'p>(root: &Path, path: &'p Path) -> &'p [u8] {
