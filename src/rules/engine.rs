@@ -550,19 +550,23 @@ pub fn run_ctx<'r: 'a, 'a>(
         // The pass's scopes, each where its first rule is, and its rules in their order: one
         // list for them all, each scope a range of it. A list a scope, each with room for
         // every rule, was a dozen allocations a file.
-        let mut scopes: SmallVec<[(Scope, Range<usize>); 8]> = SmallVec::new();
+        let mut kinds: SmallVec<[Scope; 8]> = SmallVec::new();
         for rule in rules.iter().filter(|r| which(r)) {
-            if !scopes.iter().any(|(s, _)| *s == rule.over) {
-                scopes.push((rule.over, 0..0));
+            if !kinds.contains(&rule.over) {
+                kinds.push(rule.over);
             }
         }
         by_scope.clear();
-        for (scope, range) in &mut scopes {
-            let start = by_scope.len();
-            by_scope
-                .extend((0..rules.len()).filter(|&i| rules[i].over == *scope && which(rules[i])));
-            *range = start..by_scope.len();
-        }
+        let scopes: SmallVec<[(Scope, Range<usize>); 8]> = kinds
+            .into_iter()
+            .map(|scope| {
+                let start = by_scope.len();
+                by_scope.extend(
+                    (0..rules.len()).filter(|&i| rules[i].over == scope && which(rules[i])),
+                );
+                (scope, start..by_scope.len())
+            })
+            .collect();
         for (scope, range) in scopes {
             let of = &by_scope[range];
             // The scope's rules as bits, where there are at most 64 of them: the rules known
