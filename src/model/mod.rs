@@ -7,6 +7,7 @@
 //! a finding about a missing cell still has a place to point at.
 
 mod budget;
+mod bytes;
 mod drawn;
 mod hash;
 mod prose;
@@ -17,6 +18,7 @@ pub use budget::{
     strip_numbering, BudgetTable, ProseFigure, RowRole, TableColumn, TableKind, TableRow,
 };
 
+pub use bytes::Spots;
 pub use drawn::{DrawnHalf, DrawnRows};
 pub use hash::{fingerprint, QuickMap, QuickSet, QuickState};
 pub use prose::{Blank, Prose};
