@@ -397,8 +397,6 @@ fn cells_of(text: &str, span: Span) -> Cells<'_> {
         line_end: span.end(),
         cell_start: Some(span.start()),
         col: 0,
-        // One look for `<` per line, not one per cell: few lines have HTML in them.
-        tags: memchr::memchr(b'<', line).is_some(),
     }
 }
 
@@ -408,14 +406,14 @@ fn cells_of(text: &str, span: Span) -> Cells<'_> {
 /// fields, most of them empty.
 struct Cells<'t> {
     text: &'t str,
-    tabs: Spots<'t, b'\t'>,
+    /// The tabs, and whether a `<` was seen: few lines have HTML in them, and a cell whose
+    /// bytes held none is not searched for a tag.
+    tabs: Spots<'t, b'\t', b'<'>,
     line_start: usize,
     line_end: usize,
     /// Where the next field starts; `None` once the last one was given.
     cell_start: Option<usize>,
     col: usize,
-    /// Whether the line has a `<` at all.
-    tags: bool,
 }
 
 impl<'t> Iterator for Cells<'t> {
@@ -446,12 +444,14 @@ impl<'t> Iterator for Cells<'t> {
                 text: "",
             });
         }
-        Some(make_cell(self.text, col, start, end, self.tags))
+        // Every byte of the cell was looked at by now: the tab after it was found, or the
+        // line's end reached.
+        Some(make_cell(self.text, col, start, end, self.tabs.watched()))
     }
 }
 
 /// The cell between `start` and `end` (not empty: [`cells_of`] makes those); `tags` says
-/// whether its line has a `<` at all.
+/// whether a `<` was seen on its line up to the cell's end: without one, it holds no tag.
 fn make_cell(text: &str, col: usize, start: usize, end: usize, tags: bool) -> RawCell<'_> {
     // An empty cell still has a place: the gap between its tabs.
     let empty = RawCell {
@@ -560,6 +560,29 @@ mod tests {
                     Span::new(start + lead, start + lead + trimmed.len())
                 };
                 want.push((col, trimmed, at));
+                start += field.len() + 1;
+            }
+            proptest::prop_assert_eq!(got, want);
+        }
+
+        /// A cell is cut at an HTML tag in it wherever its `<` falls among the sixteen-byte
+        /// pieces a line is read in: as if every cell were searched for one.
+        #[test]
+        fn tags_are_cut_wherever_they_fall(
+            fields in proptest::collection::vec(proptest::sample::select(vec![
+                "", "项目", "<td>x</td>", "a<br/>b", "<10月", " <p> ", "一二三四五六七八", "x<"
+            ]), 0..12)
+        ) {
+            let line = fields.join("\t");
+            let text = format!("{line}\n");
+            let span = Span::new(0, line.len());
+            let got: Vec<(usize, &str, Span)> =
+                cells_of(&text, span).map(|c| (c.col, c.text, c.span)).collect();
+            let mut want = Vec::new();
+            let mut start = 0;
+            for (col, field) in line.split('\t').enumerate() {
+                let c = make_cell(&text, col, start, start + field.len(), true);
+                want.push((col, c.text, c.span));
                 start += field.len() + 1;
             }
             proptest::prop_assert_eq!(got, want);

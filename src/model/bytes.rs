@@ -9,7 +9,11 @@
 /// The positions of byte `B` in a run of bytes, in order, found sixteen bytes at a time (eight
 /// where the machine has no SSE2). `B` is never 0: the last bytes of a run are padded with
 /// zeros, which must not be found.
-pub struct Spots<'l, const B: u8> {
+///
+/// A second byte `W` other than 0 is watched for in the same bytes ([`Spots::watched`]): a
+/// line's cells are cut at its tabs, and a cell holding a `<` may hold HTML. A `memchr` for
+/// `<` over each line before splitting it cost as much again as finding the line's end.
+pub struct Spots<'l, const B: u8, const W: u8 = 0> {
     bytes: &'l [u8],
     /// Where the next bytes to look at start.
     next: usize,
@@ -17,9 +21,11 @@ pub struct Spots<'l, const B: u8> {
     base: usize,
     /// A bit for each byte from `base` that is `B` and not yet given, the first byte lowest.
     found: u64,
+    /// Whether a `W` was among the bytes looked at.
+    watched: bool,
 }
 
-impl<'l, const B: u8> Spots<'l, B> {
+impl<'l, const B: u8, const W: u8> Spots<'l, B, W> {
     pub fn new(bytes: &'l [u8]) -> Self {
         const { assert!(B != 0, "the padding would be found") };
         Spots {
@@ -27,7 +33,14 @@ impl<'l, const B: u8> Spots<'l, B> {
             next: 0,
             base: 0,
             found: 0,
+            watched: false,
         }
+    }
+
+    /// Whether a `W` was among the bytes looked at so far: every byte before the last
+    /// position given, and once none is left, every byte of the run. False where `W` is 0.
+    pub fn watched(&self) -> bool {
+        self.watched
     }
 }
 
@@ -73,7 +86,7 @@ fn spots_in_word(chunk: &[u8; 8], needle: u8) -> u64 {
     ((high >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) & 0xff
 }
 
-impl<const B: u8> Iterator for Spots<'_, B> {
+impl<const B: u8, const W: u8> Iterator for Spots<'_, B, W> {
     type Item = usize;
 
     #[inline]
@@ -90,6 +103,9 @@ impl<const B: u8> Iterator for Spots<'_, B> {
                 }
             };
             self.found = spots_in(&chunk, B);
+            if W != 0 && spots_in(&chunk, W) != 0 {
+                self.watched = true;
+            }
             self.base = self.next;
             self.next += CHUNK;
         }
@@ -135,6 +151,25 @@ mod tests {
             proptest::prop_assert_eq!(tabs, memchr::memchr_iter(b'\t', &run).collect::<Vec<_>>());
             let ends: Vec<usize> = Spots::<b'\n'>::new(&run).collect();
             proptest::prop_assert_eq!(ends, memchr::memchr_iter(b'\n', &run).collect::<Vec<_>>());
+        }
+    }
+
+    proptest::proptest! {
+        /// What is watched for is seen once the bytes before each position given were looked
+        /// at, and over the whole run once nothing is left: never before one is there.
+        #[test]
+        fn a_watched_byte_is_seen_by_the_position_after_it(
+            run in proptest::collection::vec(
+                proptest::sample::select(vec![b'\t', b'<', b'a', 0u8, 0x3d, 0xe9]), 0..70)
+        ) {
+            let mut spots = Spots::<b'\t', b'<'>::new(&run);
+            let first_lt = run.iter().position(|&b| b == b'<');
+            while let Some(at) = spots.next() {
+                if first_lt.is_some_and(|lt| lt < at) {
+                    proptest::prop_assert!(spots.watched());
+                }
+            }
+            proptest::prop_assert_eq!(spots.watched(), first_lt.is_some());
         }
     }
 
