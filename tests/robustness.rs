@@ -136,3 +136,36 @@ fn decoding_problems_in_a_csv_point_inside_its_document() {
         assert!(d.primary.span.end() <= ing.document.text.len(), "{d:?}");
     }
 }
+
+#[test]
+fn a_part_of_a_value_read_through_an_alias_is_placed_on_the_alias() {
+    // Found by `cargo fuzz run ingest`: a YAML form repeated as an alias (`*e`) at the end of
+    // its file had its value `11人/` placed on the alias, and the finding on the part of it
+    // that could not be read (V003) was placed that many bytes on from the alias's start,
+    // past the end of the file.
+    // The fuzzer's input: a kind byte (2 = a structured YAML form), then the file.
+    let input =
+        std::fs::read("fuzz/corpus/ingest/crash-7dcc45f9ea394f047e492ddc7cc1870dc64c2471").unwrap();
+    let ing = kpilint::ingest::read_file("f.form.yaml", &input[1..]);
+    let text = &ing.document.text;
+    let out = kpilint::rules::RuleSet::builtin().run(&ing.document, &Default::default(), None);
+    for d in &out.diagnostics {
+        assert!(d.primary.span.end() <= text.len(), "{d:?}");
+        for l in &d.secondary {
+            assert!(l.span.end() <= text.len(), "{d:?}");
+        }
+    }
+    let alias = text.rfind("*e").unwrap();
+    let on_alias: Vec<_> = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "V003" && d.primary.span.start() == alias)
+        .collect();
+    assert_eq!(on_alias.len(), 1, "{:?}", out.diagnostics);
+    assert_eq!(on_alias[0].primary.span.range(), alias..alias + 2);
+    // Where the value is written, its unreadable part is underlined itself.
+    let written = text.find("11人/").unwrap();
+    assert!(out.diagnostics.iter().any(|d| d.code == "V003"
+        && d.primary.span.start() >= written
+        && d.primary.span.end() <= written + "11人/".len()));
+}

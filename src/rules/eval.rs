@@ -2106,10 +2106,14 @@ fn half_field<'a>(h: &'a HalfCtx<'a>, key: FieldKey) -> Option<V<'a>> {
 /// value written over lines is not (a YAML scalar folded: its line break and indentation read
 /// as one space), but the YAML reader places it from its first word, written as read
 /// (`ingest::structured`'s `Locator::words`); a part past that word is placed on the whole cell
-/// rather than at a column the text does not have there.
+/// rather than at a column the text does not have there. So is a part past the cell's own end:
+/// a cell shorter than the text's first word does not hold the text as written (a YAML value
+/// read through an alias `*v` is placed on the alias; a value read with its comparator and unit
+/// columns, `≥90%` of `≥ | 90 | %`, on its cell `90`), and a part placed past it pointed at what
+/// follows the cell, or past the end of the file (found by `cargo fuzz run ingest`).
 fn part_span(cell: Span, text: &str, part: Span) -> Span {
     let first_word = || text.find(char::is_whitespace).unwrap_or(text.len());
-    match cell.len() == text.len() || part.end() <= first_word() {
+    match cell.len() == text.len() || part.end() <= first_word().min(cell.len()) {
         true => Span::new(cell.start() + part.start(), cell.start() + part.end()),
         false => cell,
     }
@@ -2222,6 +2226,13 @@ mod tests {
             100..103
         );
         assert_eq!(part_span(folded, "≥4 人/元", Span::new(5, 12)), folded);
+        // Read through an alias `*e`, or with its comparator and unit columns (`≥ | 90 | %`):
+        // the cell is not the text, and a part past the cell's end is placed on all of it.
+        let alias = Span::new(100, 102);
+        assert_eq!(part_span(alias, "11人/", Span::new(0, 7)), alias);
+        let ninety = Span::new(100, 102);
+        assert_eq!(part_span(ninety, "≥90%", Span::new(5, 6)), ninety);
+        assert_eq!(part_span(ninety, "≥90%", Span::new(0, 3)), ninety);
     }
 
     /// A value kept for one item is not the next item's, and its slot takes the next item's
