@@ -2,9 +2,9 @@
 //! form's text.
 //!
 //! `memchr` is built for long searches: each call sets up its vector search afresh, and on the
-//! runs these files are made of (a line of some fifty bytes and five cells, a form of some
-//! thirty lines) that set-up was most of its cost, some fifty instructions a tab and over a
-//! hundred a line. Here sixteen bytes cost some ten instructions and each byte found a few.
+//! runs these files are made of (a line of fifty to a hundred bytes and a few cells, a form of
+//! some thirty lines) that set-up was most of its cost, some fifty instructions a tab and some
+//! eighty a line. Here sixteen bytes cost some ten instructions and each byte found a few.
 
 /// The positions of byte `B` in a run of bytes, in order, found sixteen bytes at a time (eight
 /// where the machine has no SSE2). `B` is never 0: the last bytes of a run are padded with
@@ -156,7 +156,7 @@ mod tests {
 
     proptest::proptest! {
         /// What is watched for is seen once the bytes before each position given were looked
-        /// at, and over the whole run once nothing is left: never before one is there.
+        /// at, and over the whole run once nothing is left; never in a run without one.
         #[test]
         fn a_watched_byte_is_seen_by_the_position_after_it(
             run in proptest::collection::vec(
