@@ -283,6 +283,13 @@ fn pair_halves(halves: &[HalfCtx<'_>]) -> Vec<(usize, usize)> {
         }
         by_name
     });
+    // The implementation-period halves before `free` are all paired. Most forms list their
+    // annual halves in the order of the others, under the same names: each is then paired
+    // with the first half not yet paired, and the scan starts there rather than comparing
+    // the name with every half already paired (some 2,000 instructions a generated form,
+    // most of them calls to `memcmp`). A paired half never fits, so the scan finds what a
+    // scan from the start would.
+    let mut free = 0;
     for same_level in [true, false] {
         for &a in &ann {
             if used_a[a] {
@@ -298,12 +305,18 @@ fn pair_halves(halves: &[HalfCtx<'_>]) -> Vec<(usize, usize)> {
                     .iter()
                     .copied()
                     .find(|&i| fits(i)),
-                None => imp.iter().copied().find(|&i| name(i) == name(a) && fits(i)),
+                None => imp[free..]
+                    .iter()
+                    .copied()
+                    .find(|&i| name(i) == name(a) && fits(i)),
             };
             if let Some(i) = hit {
                 used_i[i] = true;
                 used_a[a] = true;
                 pairs.push((i, a));
+                while imp.get(free).is_some_and(|&i| used_i[i]) {
+                    free += 1;
+                }
             }
         }
     }
