@@ -161,7 +161,13 @@ impl Linter {
     /// A panic while linting the file (a bug in kpilint) is caught and becomes the file's one
     /// finding ([`guarded`]): the run goes on with the other files.
     pub fn lint_path_sized(&self, path: &Path, size: Option<u64>, together: usize) -> Linted {
-        guarded(path, || self.lint_path_unguarded(path, size, together))
+        let lint = || guarded(path, || self.lint_path_unguarded(path, size, together));
+        // A workbook is read without the thread's cache of freed blocks (`alloc::uncached`).
+        if ingest::is_workbook(&path.to_string_lossy()) {
+            crate::alloc::uncached(lint)
+        } else {
+            lint()
+        }
     }
 
     fn lint_path_unguarded(&self, path: &Path, size: Option<u64>, together: usize) -> Linted {

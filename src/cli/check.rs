@@ -195,6 +195,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             rayon::broadcast(|_| {
                 crate::value::forget_remembered();
                 crate::rules::verdict::forget();
+                crate::alloc::hand_back_cached();
             });
             crate::alloc::release_free_memory();
         }

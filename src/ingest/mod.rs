@@ -191,7 +191,7 @@ pub fn read_file(path: &str, bytes: &[u8]) -> Ingested {
 }
 
 /// Whether a file of this name is read as a workbook.
-fn is_workbook(path: &str) -> bool {
+pub(crate) fn is_workbook(path: &str) -> bool {
     WORKBOOKS.contains(&extension(path).as_str())
 }
 
