@@ -85,11 +85,11 @@ fn set_malloc_option(param: i32, value: i32) {
 /// (`GLIBC_TUNABLES`), reading took 10% less time (docs/performance.md, the fifty-ninth session).
 ///
 /// Blocks of up to [`SMALL_MAX`] bytes are rounded up to a size glibc gives and kept, once
-/// freed, in a list per size on the thread that freed them, up to [`CACHED_MAX`] bytes a thread:
-/// the memory line holds (a block the cache keeps is a block glibc would have kept in its bins,
-/// but for one size only), and a thread's cache goes back to glibc when the thread ends. Larger
-/// blocks go to glibc as they are. Elsewhere than on glibc, every block goes to the system's
-/// allocator as it is.
+/// freed, in a list per size on the thread that freed them, up to [`CACHED_MAX`] bytes a thread,
+/// and a thread's cache goes back to glibc when the thread ends. Kept blocks are glibc's to no
+/// other size, and among them glibc cannot merge free room: workbooks, whose peak that raised,
+/// are read with the cache off ([`uncached`]). Larger blocks go to glibc as they are. Elsewhere
+/// than on glibc, every block goes to the system's allocator as it is.
 pub struct ThreadCache;
 
 /// The sizes the cache keeps: those glibc gives a block of (a chunk of a multiple of sixteen
@@ -107,24 +107,21 @@ pub const SMALL_MAX: usize = SIZES * STEP + 8;
 pub const CACHED_MAX: usize = 512 << 10;
 
 /// Hands the freed blocks the calling thread keeps ([`ThreadCache`]) back to glibc, where they
-/// can be merged with their neighbours again. Kept, a few hundred kilobytes of small blocks
-/// scattered through the heap keep glibc from merging the free room around them, and the next
-/// file's large blocks are allocated anew: over 10,000 one-form workbooks the peak grew with
-/// the number of files (41.3 MB after 2,000, 50.4 MB after 10,000). Asked by the thread that
-/// linted a workbook once it is done, by every thread after a file linted alone, and before
-/// freed pages are returned to the system ([`release_free_memory`]). Not after each text file:
-/// their peak does not grow so, and 2,000 one-form files would keep little of what the cache
-/// saves them (4.4% of the instructions; 1.5% handing back after each file).
+/// can be merged with their neighbours again: asked of every thread after a file linted alone,
+/// and before freed pages are returned to the system ([`release_free_memory`]). Not after each
+/// text file: their peak does not grow for the blocks kept, and 2,000 one-form files would
+/// keep little of what the cache saves them (4.7% of the instructions; 1.5% handing back after
+/// each file).
 pub fn hand_back_cached() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     cache::hand_back();
 }
 
 /// Runs `f` with the calling thread keeping no freed blocks ([`ThreadCache`]), its cache handed
-/// back to glibc before and after. A workbook is read so: calamine's buffers of many sizes,
+/// back to glibc before and after. A workbook is linted so: calamine's buffers of many sizes,
 /// allocated among small blocks the cache keeps, made the peak of 10,000 one-form workbooks
-/// 9 MB higher (43.5 MB against 33.8 MB), and it grows with their number (glibc's alone too:
-/// 29.1 MB after 2,000, 39.4 MB after 30,000).
+/// some 9 MB higher (43 MB against 33–35 MB), and handing the cache back after each workbook
+/// did not bring it down; read uncached, 36–38 MB (docs/performance.md, fifty-ninth session).
 pub fn uncached<T>(f: impl FnOnce() -> T) -> T {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     cache::set_off(true);
