@@ -122,12 +122,15 @@ pub fn hand_back_cached() {
 /// allocated among small blocks the cache keeps, made the peak of 10,000 one-form workbooks
 /// some 9 MB higher (43 MB against 33–35 MB), and handing the cache back after each workbook
 /// did not bring it down; read uncached, 36–38 MB (docs/performance.md, fifty-ninth session).
+///
+/// Scopes nest: a thread waiting inside one may run another file's work that rayon hands it,
+/// and the cache stays off until the outer scope ends.
 pub fn uncached<T>(f: impl FnOnce() -> T) -> T {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    cache::set_off(true);
+    let was = cache::set_off(true);
     let out = f();
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    cache::set_off(false);
+    cache::set_off(was);
     out
 }
 
@@ -227,14 +230,17 @@ mod cache {
             .unwrap_or(ptr::null_mut())
     }
 
-    /// Turns this thread's cache off (its blocks handed back) or on again.
-    pub fn set_off(off: bool) {
+    /// Turns this thread's cache off (its blocks handed back) or on again: whether it was off.
+    pub fn set_off(off: bool) -> bool {
         // SAFETY: as in `hand_back`.
-        let _ = CACHE.try_with(|c| {
-            let lists = unsafe { &mut *c.0.get() };
-            drain(lists);
-            lists.off = off;
-        });
+        CACHE
+            .try_with(|c| {
+                let lists = unsafe { &mut *c.0.get() };
+                drain(lists);
+                std::mem::replace(&mut lists.off, off)
+            })
+            // The thread's cache is gone: it keeps nothing.
+            .unwrap_or(true)
     }
 
     /// The bytes of freed blocks this thread keeps.
@@ -441,6 +447,12 @@ mod tests {
             super::uncached(|| {
                 // What was kept went back; what is freed now is not kept.
                 assert_eq!(cached_bytes(), 0);
+                let q = ThreadCache.alloc(layout(64));
+                ThreadCache.dealloc(q, layout(64));
+                assert_eq!(cached_bytes(), 0);
+                // An inner scope (another workbook's work run while this one waits) leaves the
+                // cache off for the rest of the outer one.
+                super::uncached(|| ());
                 let q = ThreadCache.alloc(layout(64));
                 ThreadCache.dealloc(q, layout(64));
                 assert_eq!(cached_bytes(), 0);
