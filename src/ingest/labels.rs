@@ -325,7 +325,7 @@ pub fn split_label_value(cell: &str) -> Option<(Field, usize)> {
         return None;
     }
     // A label matches only from the cell's first character (a leading space matches none).
-    for &(spelling, field) in HEADER_LABELS.iter().filter(|(s, _)| s.starts_with(first)) {
+    for &(spelling, field) in header_labels_starting(first) {
         if let Some(end) = match_prefix_skipping_spaces(cell, spelling) {
             let rest = &cell[end..];
             let after_sep = rest.trim_start_matches(|c: char| is_space(c) || c == '：' || c == ':');
@@ -336,6 +336,26 @@ pub fn split_label_value(cell: &str) -> Option<(Field, usize)> {
         }
     }
     None
+}
+
+/// The header labels that start with `first`, in [`HEADER_LABELS`]' order (a label listed
+/// before another that it starts wins). [`split_label_value`] is asked of a header's cells
+/// that are not labels on their own, some sixteen a form, and each asked every label in turn
+/// whether it starts with the cell's first character.
+fn header_labels_starting(first: char) -> &'static [(&'static str, Field)] {
+    static BY_FIRST: OnceLock<QuickMap<char, Vec<(&'static str, Field)>>> = OnceLock::new();
+    BY_FIRST
+        .get_or_init(|| {
+            let mut map: QuickMap<char, Vec<(&'static str, Field)>> = QuickMap::default();
+            for &(spelling, field) in HEADER_LABELS {
+                if let Some(c) = spelling.chars().next() {
+                    map.entry(c).or_default().push((spelling, field));
+                }
+            }
+            map
+        })
+        .get(&first)
+        .map_or(&[], Vec::as_slice)
 }
 
 /// The character a label starts with once [`normalize`] has removed spaces and marks.
@@ -726,6 +746,24 @@ fn ends_like_noise(cell: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The labels found by their first character are the labels that start with it, in the
+    /// order listed, for every character a label starts with and for characters none does.
+    #[test]
+    fn header_labels_by_first_character_are_the_listed_ones_in_order() {
+        let firsts = HEADER_LABELS
+            .iter()
+            .filter_map(|(s, _)| s.chars().next())
+            .chain(['数', 'a', '：', ' ']);
+        for c in firsts {
+            let listed: Vec<(&str, Field)> = HEADER_LABELS
+                .iter()
+                .filter(|(s, _)| s.starts_with(c))
+                .copied()
+                .collect();
+            assert_eq!(header_labels_starting(c), listed.as_slice(), "{c}");
+        }
+    }
 
     /// A character is among a set's first characters exactly when the set's list has it,
     /// for every character of the Basic Multilingual Plane and some beyond.
