@@ -273,18 +273,19 @@ const SMALL_WINDOW_BYTES: u64 = 1 << 20;
 /// workbook (unzipping it, parsing its XML) scatters blocks of every size through the threads'
 /// heaps, between the blocks the run keeps from file to file (the memos of values and
 /// verdicts): glibc reuses little of that room, and one-form workbooks held more memory the
-/// more of them a run read (33 MB after 2,000, 38 MB after 10,000, 43 MB after 30,000; text
+/// more of them a run read (33 MB after 2,000, 38 MB after 10,000, 44 MB after 30,000; text
 /// files of one form stay at 19 MB after 100,000). Handing it back after every
-/// [`TRIM_AFTER_WORKBOOK_BYTES`] keeps the peak where it is after the first few hundred
-/// (docs/performance.md, sixtieth session). Text files are left alone: their heaps do not
-/// grow, and each hand-back costs the next files page faults.
+/// [`TRIM_AFTER_WORKBOOK_BYTES`] holds the peak where the memos' bounds put it: 24 MB after
+/// 2,000 files, 28–30 MB from 10,000 on, 28 MB after 60,000 (docs/performance.md, sixtieth
+/// session). Text files are left alone: their heaps do not grow, and each hand-back costs the
+/// next files page faults.
 #[derive(Debug, Default)]
 struct WorkbookBytes(u64);
 
 /// Some 300 one-form workbooks, or a window of a few larger ones. After every window of
-/// one-form workbooks (64 files, 0.45 MB, on two threads) the peak was as flat, at twice the
-/// page faults again; after every eight windows it still grew (29.7 MB after 10,000 files,
-/// 31.4 MB after 30,000).
+/// one-form workbooks (64 files, 0.45 MB, on two threads) the peak was as flat, at nearly
+/// twice the page faults again; after every eight windows it still grew (29.7 MB after 10,000
+/// files, 31.4 MB after 30,000).
 const TRIM_AFTER_WORKBOOK_BYTES: u64 = 2 << 20;
 
 impl WorkbookBytes {
