@@ -190,9 +190,14 @@ pub fn read_file(path: &str, bytes: &[u8]) -> Ingested {
     read_file_handing(path, bytes, &mut keep)
 }
 
-/// Whether a file of this name is read as a workbook.
+/// Whether a file of this name is read as a workbook. Asked of every file a run lints, two or
+/// three times: its extension is compared as it is, not lowered into a string first.
 pub(crate) fn is_workbook(path: &str) -> bool {
-    WORKBOOKS.contains(&extension(path).as_str())
+    let ext = Path::new(path)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("");
+    WORKBOOKS.iter().any(|w| w.eq_ignore_ascii_case(ext))
 }
 
 fn read_file_handing(path: &str, bytes: &[u8], finished: FormSink<'_>) -> Ingested {
@@ -462,6 +467,34 @@ pub fn unreadable(path: &str, diagnostic: Diagnostic) -> Ingested {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A workbook is known by its extension in any case, and only by the extension.
+    #[test]
+    fn workbooks_are_known_by_their_extension_in_any_case() {
+        for name in [
+            "a.xlsx",
+            "b.XLSX",
+            "c.Xlsm",
+            "d.xls",
+            "e.ods",
+            "目录/表.XLS",
+        ] {
+            assert!(is_workbook(name), "{name}");
+        }
+        let others = [
+            "f.txt",
+            "g.xlsx.txt",
+            "xlsx",
+            ".xlsx",
+            "h.xlsx/i.txt",
+            "j.csv",
+            "k.xlsb",
+            "l.",
+        ];
+        for name in others {
+            assert!(!is_workbook(name), "{name}");
+        }
+    }
 
     /// Every form of the document a reader returns was handed over once, in order, whatever
     /// the format: the text reader hands them over as it goes, a structured file's at the end.
