@@ -122,6 +122,9 @@ pub fn hand_back_cached() {
 /// allocated among small blocks the cache keeps, made the peak of 10,000 one-form workbooks
 /// some 9 MB higher (43 MB against 33–35 MB), and handing the cache back after each workbook
 /// did not bring it down; read uncached, 36–38 MB (docs/performance.md, fifty-ninth session).
+/// Since the check hands freed memory back every 2 MB of workbooks (`cli::check`), uncached
+/// they peak at 28–30 MB however many; with the cache on they still grew, 35–37 MB after
+/// 10,000 and 39–41 MB after 30,000 (sixtieth session).
 ///
 /// Scopes nest: a thread waiting inside one may run another file's work that rayon hands it,
 /// and the cache stays off until the outer scope ends.
