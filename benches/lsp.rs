@@ -94,7 +94,7 @@ fn main() {
         for i in 1..=session {
             let version = 21 + i;
             // Into the forms (the budget tables end before line 900), at a line's start.
-            let line = 900 + next(lines - 910);
+            let line = 900 + next(lines.saturating_sub(910).max(1));
             let digit = next(10).to_string();
             send(
                 json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {

@@ -17,14 +17,15 @@ pub fn trim() {
     }
 }
 
-/// `M_MMAP_THRESHOLD` in glibc's `malloc.h`. Setting it also turns off its dynamic raising.
+/// Sets `M_MMAP_THRESHOLD` (glibc's `malloc.h`): blocks of this size or more are mapped on
+/// their own. Setting it also turns off glibc's raising of it as such blocks are freed.
 pub fn set_mmap_threshold(bytes: i32) {
     const M_MMAP_THRESHOLD: i32 = -3;
     set_malloc_option(M_MMAP_THRESHOLD, bytes);
 }
 
-/// `M_TRIM_THRESHOLD` in glibc's `malloc.h`: the free room at a heap's top past which it is
-/// handed back.
+/// Sets `M_TRIM_THRESHOLD` (glibc's `malloc.h`): the free room at a heap's top past which it
+/// is handed back.
 pub fn set_trim_threshold(bytes: i32) {
     const M_TRIM_THRESHOLD: i32 = -1;
     set_malloc_option(M_TRIM_THRESHOLD, bytes);
@@ -47,13 +48,13 @@ fn set_malloc_option(param: i32, value: i32) {
 const STEP: usize = 16;
 const SIZES: usize = 63;
 /// The largest block the cache keeps.
-pub const SMALL_MAX: usize = SIZES * STEP + 8;
+const SMALL_MAX: usize = SIZES * STEP + 8;
 
 /// The bytes of freed blocks a thread keeps at most; past it, freed blocks go back to glibc.
 /// Over 3,000 generated forms, 256 KB saved 4.0% of the instructions, 512 KB 5.4% and 1 MB no
 /// more; the 10 MB workbook of 8,500 sheets, whose peak is nearest the 64 MB line, peaked
 /// 0.8 MB higher at 512 KB and 2.3 MB higher at 1 MB (docs/performance.md).
-pub const CACHED_MAX: usize = 512 << 10;
+const CACHED_MAX: usize = 512 << 10;
 
 /// A thread's freed blocks: per size, a list linked through the blocks' first word.
 struct Lists {

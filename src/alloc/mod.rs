@@ -66,10 +66,10 @@ pub fn keep_free_room() {
 ///
 /// Blocks of up to 1,016 bytes (`SMALL_MAX` in `glibc.rs`) are rounded up to a size glibc gives
 /// and kept, once freed, in a list per size on the thread that freed them, up to 512 KB a thread
-/// (`CACHED_MAX`), and a thread's cache goes back to glibc when the thread ends. Kept blocks are glibc's to no
-/// other size, and among them glibc cannot merge free room: workbooks, whose peak that raised,
-/// are read with the cache off ([`uncached`]). Larger blocks go to glibc as they are. Elsewhere
-/// than on glibc, every block goes to the system's allocator as it is.
+/// (`CACHED_MAX`), and a thread's cache goes back to glibc when the thread ends. Kept blocks are
+/// glibc's to no other size, and among them glibc cannot merge free room: workbooks, whose peak
+/// that raised, are read with the cache off ([`uncached`]). Larger blocks go to glibc as they
+/// are. Elsewhere than on glibc, every block goes to the system's allocator as it is.
 pub struct ThreadCache;
 
 /// Hands the freed blocks the calling thread keeps ([`ThreadCache`]) back to glibc, where they

@@ -739,7 +739,7 @@ impl<'e, 'a> Env<'e, 'a> {
     ///
     /// Asked before every rule on every item (some ninety times a form), and most rules bind
     /// no `let` or were skipped: with nothing to drop, `Vec::truncate` still called the
-    /// out-of-line drop of an empty slice, 0.6% of a run.
+    /// out-of-line drop of an empty slice, some half a percent of a run.
     #[inline]
     pub fn truncate(&mut self, n: usize) {
         if self.vars.len() > n {
@@ -1119,8 +1119,8 @@ impl<'a> Evaluator<'a> {
         }
         // Calls have at most three more arguments but for rare ones: those are kept on the
         // stack, not in a Vec allocated for every call of every rule on every row. Only the
-        // arguments there are are dropped: an array of three nulls, filled as far as needed,
-        // was dropped whole on every call.
+        // arguments given are dropped: an array of three nulls, filled as far as needed, was
+        // dropped whole on every call.
         let mut rest: SmallVec<[V<'a>; 3]> = SmallVec::new();
         for a in &args[1..] {
             rest.push(self.eval(a, env)?);
