@@ -59,12 +59,17 @@ pub fn picked_up(path: &Path) -> bool {
 /// Workbook extensions, read through calamine.
 const WORKBOOKS: &[&str] = &["xlsx", "xlsm", "xls", "ods"];
 
+/// A file name's extension, lowered (`表.XLSX` → `xlsx`); empty if it has none.
 pub(crate) fn extension(path: &str) -> String {
+    extension_as_written(path).to_ascii_lowercase()
+}
+
+/// A file name's extension as the name spells it; empty if it has none (or it is not UTF-8).
+fn extension_as_written(path: &str) -> &str {
     Path::new(path)
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or("")
-        .to_ascii_lowercase()
 }
 
 /// Files larger than this are not read: the largest real disclosure is a few MB, and
@@ -193,10 +198,7 @@ pub fn read_file(path: &str, bytes: &[u8]) -> Ingested {
 /// Whether a file of this name is read as a workbook. Asked of every file a run lints, two or
 /// three times: its extension is compared as it is, not lowered into a string first.
 pub(crate) fn is_workbook(path: &str) -> bool {
-    let ext = Path::new(path)
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("");
+    let ext = extension_as_written(path);
     WORKBOOKS.iter().any(|w| w.eq_ignore_ascii_case(ext))
 }
 
