@@ -53,15 +53,45 @@ pub fn picked_up(path: &Path) -> bool {
         .unwrap_or_default()
         .to_ascii_lowercase();
     STRUCTURED_SUFFIXES.iter().any(|s| name.ends_with(s))
-        || EXTENSIONS.contains(&extension(&name).as_str())
+        || EXTENSIONS.contains(&extension_as_written(&name))
 }
 
 /// Workbook extensions, read through calamine.
 const WORKBOOKS: &[&str] = &["xlsx", "xlsm", "xls", "ods"];
 
-/// A file name's extension, lowered (`表.XLSX` → `xlsx`); empty if it has none.
-pub(crate) fn extension(path: &str) -> String {
-    extension_as_written(path).to_ascii_lowercase()
+/// How a file is read, by its name's extension in any case (`表.XLSX` is a workbook). Settled
+/// once where a file is read: each reader used to lower the extension into a string of its own
+/// and compare it again, two or three times a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Workbook,
+    Csv,
+    Json,
+    Yaml,
+    /// A text extraction: any other name, or none.
+    Text,
+}
+
+impl Format {
+    pub(crate) fn of(path: &str) -> Format {
+        let ext = extension_as_written(path);
+        let is = |e: &str| ext.eq_ignore_ascii_case(e);
+        if WORKBOOKS.iter().any(|w| is(w)) {
+            Format::Workbook
+        } else if is("csv") {
+            Format::Csv
+        } else if is("json") {
+            Format::Json
+        } else if is("yaml") || is("yml") {
+            Format::Yaml
+        } else {
+            Format::Text
+        }
+    }
+
+    fn is_structured(self) -> bool {
+        matches!(self, Format::Json | Format::Yaml)
+    }
 }
 
 /// A file name's extension as the name spells it; empty if it has none (or it is not UTF-8).
@@ -154,15 +184,16 @@ fn read_path_inner(path: &Path, known: Option<u64>, finished: FormSink<'_>) -> I
     let mut bytes = Vec::with_capacity(size as usize + 1);
     let read =
         std::fs::File::open(path).and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes));
+    let format = Format::of(&display);
     match read {
         Ok(_) if bytes.len() as u64 > MAX_FILE_BYTES => too_large(None),
-        Ok(_) if reads_as_text(&display) => {
+        Ok(_) if format == Format::Text => {
             // The bytes are done with: valid UTF-8 becomes the text in place.
             let fingerprint = crate::model::fingerprint(&bytes);
             decoded(&display, decode::decode_owned(bytes), fingerprint, finished)
         }
-        Ok(_) if is_workbook(&display) => read_workbook(&display, bytes, finished),
-        Ok(_) => read_file_handing(&display, &bytes, finished),
+        Ok(_) if format == Format::Workbook => read_workbook(&display, bytes, finished),
+        Ok(_) => read_file_handing(&display, format, &bytes, finished),
         Err(e) => unreadable(
             &display,
             Diagnostic::new(
@@ -183,45 +214,33 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// Whether a file of this name is read as a text extraction (not a workbook, CSV or
-/// structured form).
-fn reads_as_text(path: &str) -> bool {
-    let ext = extension(path);
-    !WORKBOOKS.contains(&ext.as_str()) && !matches!(ext.as_str(), "csv" | "yaml" | "yml" | "json")
-}
-
 /// Reads a file's bytes by the format its name says: a workbook, CSV, or text.
 pub fn read_file(path: &str, bytes: &[u8]) -> Ingested {
-    read_file_handing(path, bytes, &mut keep)
+    read_file_handing(path, Format::of(path), bytes, &mut keep)
 }
 
-/// Whether a file of this name is read as a workbook. Asked of every file a run lints, two or
-/// three times: its extension is compared as it is, not lowered into a string first.
+/// Whether a file of this name is read as a workbook: the run loop and the linter ask it of
+/// every file, to bound the memory workbooks leave behind.
 pub(crate) fn is_workbook(path: &str) -> bool {
-    let ext = extension_as_written(path);
-    WORKBOOKS.iter().any(|w| w.eq_ignore_ascii_case(ext))
+    Format::of(path) == Format::Workbook
 }
 
-fn read_file_handing(path: &str, bytes: &[u8], finished: FormSink<'_>) -> Ingested {
-    if is_workbook(path) {
-        return read_workbook(path, bytes, finished);
+fn read_file_handing(path: &str, format: Format, bytes: &[u8], finished: FormSink<'_>) -> Ingested {
+    match format {
+        Format::Workbook => return read_workbook(path, bytes, finished),
+        Format::Csv => return read_csv(path, bytes, finished),
+        Format::Text => return read_bytes_handing(path, bytes, finished),
+        Format::Json | Format::Yaml => {}
     }
-    let ext = extension(path);
-    if ext == "csv" {
-        return read_csv(path, bytes, finished);
+    match decode::decode(bytes) {
+        Ok(d) => {
+            let mut ing = structured::read_handing(path, d.text, finished);
+            ing.document.fingerprint = crate::model::fingerprint(bytes);
+            ing.diagnostics.extend(d.diagnostics);
+            ing
+        }
+        Err(_) => read_bytes_handing(path, bytes, finished),
     }
-    if matches!(ext.as_str(), "yaml" | "yml" | "json") {
-        return match decode::decode(bytes) {
-            Ok(d) => {
-                let mut ing = structured::read_handing(path, d.text, finished);
-                ing.document.fingerprint = crate::model::fingerprint(bytes);
-                ing.diagnostics.extend(d.diagnostics);
-                ing
-            }
-            Err(_) => read_bytes_handing(path, bytes, finished),
-        };
-    }
-    read_bytes_handing(path, bytes, finished)
 }
 
 /// Reads a workbook: each sheet laid out as rows of tab-separated cells. Bytes it is given
@@ -352,7 +371,7 @@ fn decoded(
 /// Reads the text of an editor buffer: a structured form by its extension, else a text
 /// extraction. (Spreadsheets and CSV are not edited as text: their cells are laid out anew.)
 pub fn read_buffer(path: &str, text: String) -> Ingested {
-    if matches!(extension(path).as_str(), "yaml" | "yml" | "json") {
+    if Format::of(path).is_structured() {
         return structured::read(path, text);
     }
     read_text(path, text, "UTF-8")
@@ -495,6 +514,28 @@ mod tests {
         ];
         for name in others {
             assert!(!is_workbook(name), "{name}");
+        }
+    }
+
+    /// Each reader is chosen by the extension in any case; any other name is a text extraction.
+    #[test]
+    fn formats_are_known_by_their_extension_in_any_case() {
+        for (name, format) in [
+            ("a.csv", Format::Csv),
+            ("b.CSV", Format::Csv),
+            ("c.json", Format::Json),
+            ("d.form.JSON", Format::Json),
+            ("e.yaml", Format::Yaml),
+            ("f.Yml", Format::Yaml),
+            ("g.xlsx", Format::Workbook),
+            ("h.txt", Format::Text),
+            ("i.tsv", Format::Text),
+            ("j.json.txt", Format::Text),
+            ("yaml", Format::Text),
+            ("k", Format::Text),
+            ("表.ＣＳＶ", Format::Text),
+        ] {
+            assert_eq!(Format::of(name), format, "{name}");
         }
     }
 

@@ -968,7 +968,7 @@ pub fn read_handing(path: &str, text: String, finished: super::FormSink<'_>) -> 
     };
     // JSON is read as it is parsed. The YAML parser first loads a whole document's events (a
     // list of 13,000 forms took 200 MB), so YAML is handed to it in pieces.
-    if super::extension(path) == "json" {
+    if super::Format::of(path) == super::Format::Json {
         let mut de = serde_json::Deserializer::from_str(&text);
         let read =
             serde::de::DeserializeSeed::deserialize(stream!(0), &mut de).and_then(|()| de.end());
