@@ -355,6 +355,18 @@ mod tests {
     }
 
     #[test]
+    fn a_scope_left_by_a_panic_turns_the_cache_back_on() {
+        let caught = std::panic::catch_unwind(|| uncached(|| panic!("a reader's panic")));
+        assert!(caught.is_err());
+        unsafe {
+            let before = cached_bytes();
+            let p = ThreadCache.alloc(layout(64));
+            ThreadCache.dealloc(p, layout(64));
+            assert_eq!(cached_bytes(), before + 64 + 8);
+        }
+    }
+
+    #[test]
     fn zeroed_blocks_are_zero_even_when_reused() {
         unsafe {
             let p = ThreadCache.alloc(layout(200));

@@ -92,10 +92,15 @@ pub fn hand_back_cached() {
 /// 10,000 and 39–41 MB after 30,000 (sixtieth session).
 ///
 /// Scopes nest: a thread waiting inside one may run another file's work that rayon hands it,
-/// and the cache stays off until the outer scope ends.
+/// and the cache stays off until the outer scope ends. A scope left by a panic (a reader's,
+/// caught for its file alone) restores the cache too, so the thread's later files keep theirs.
 pub fn uncached<T>(f: impl FnOnce() -> T) -> T {
-    let was = platform::set_cache_off(true);
-    let out = f();
-    platform::set_cache_off(was);
-    out
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            platform::set_cache_off(self.0);
+        }
+    }
+    let _restore = Restore(platform::set_cache_off(true));
+    f()
 }
