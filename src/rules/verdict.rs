@@ -324,22 +324,6 @@ impl Signature {
     }
 }
 
-/// Keys with the same quick hash (almost always one, held inline), each with the rules that
-/// passed it and those that found something on it.
-type Bucket = SmallVec<[Entry; 1]>;
-
-/// A key remembered: where its bytes are in [`Memory::arena`], and the rules that passed it
-/// and those that found something on it, on implementation-period rows (and pairs) and on
-/// annual rows. A row's period is not in its key: most rules do not read it, and a key with
-/// it told each value's two halves apart, so that half the rows met a key not seen before.
-#[derive(Clone, Copy)]
-struct Entry {
-    at: u32,
-    len: u32,
-    passed: [u64; 2],
-    found: [u64; 2],
-}
-
 /// What a thread remembers between runs of the engine (a run is one file, or 64 forms of it;
 /// a folder of one form per file shares its rows across files only this way).
 struct Memory {
@@ -347,24 +331,162 @@ struct Memory {
     /// Per rule of the run: its group, its bit in the group's mask, and what is remembered.
     of_rule: Vec<Option<(usize, u64, By)>>,
     groups: Vec<Group>,
-    /// By a quick hash of the encoded key (`encode`): each key and the rules that passed it
-    /// or found something on it.
-    passed: QuickMap<u64, Bucket>,
-    keys: usize,
+    /// Each key remembered, with the rules that passed it and those that found something on it.
+    table: Table,
     /// Per rule of the run: what its findings' messages are made of, if they are
     /// remembered ([`message_reads`]).
     message_reads: Vec<Option<Reads>>,
     messages: Messages,
-    /// The keys' bytes, one after another. A key in its own allocation, in a vector of its
-    /// own per hash, took some 130 bytes a key beside its text: in one buffer, with the
-    /// bucket inline, twice as many keys fit in the same memory.
-    arena: Vec<u8>,
 }
 
-impl Entry {
-    /// The key's bytes, in the memory's [`Memory::arena`].
-    fn key<'m>(&self, arena: &'m [u8]) -> &'m [u8] {
-        &arena[self.at as usize..(self.at + self.len) as usize]
+/// The remembered keys: a record for each in one buffer (the rules that passed it and those
+/// that found something on it, on implementation-period rows and pairs and on annual rows,
+/// then the key's bytes), found through an index of slots probed in turn from the key's hash.
+///
+/// Looking a row up waits on memory, not on instructions: sampled, the look-up was 6% of a
+/// run's time against 2% of its instructions. A map of hashes to buckets of records beside
+/// the keys' bytes took three reads that each waited on the one before (the map's control
+/// bytes, its slot, the key); here a slot leads straight to its record, whose masks and key
+/// lie together, and each of a row's slots is read before any is probed
+/// ([`Verdicts::look_at`]), so that their waits overlap.
+///
+/// A row's period is not in its key: most rules do not read it, and a key with it told each
+/// value's two halves apart, so that half the rows met a key not seen before.
+struct Table {
+    /// Per slot, 0 when empty, else the record's offset in [`Table::records`] plus one, in
+    /// the low 32 bits, under the high 32 bits of the key's hash. Empty when the memory
+    /// remembers nothing.
+    slots: Box<[u64]>,
+    /// The records, one after another ([`RECORD_HEADER`]).
+    records: Vec<u8>,
+    keys: usize,
+    /// Mixed into a key's hash to place it: the hash is the same in every process, the
+    /// slots a key lands on are not.
+    seed: u64,
+}
+
+/// Slots of the index: the most keys kept ([`MAX_KEYS`]) fill it under half, so a key not
+/// there is found missing within a slot or two.
+const SLOTS: usize = 1 << 14;
+
+/// A record's bytes before its key: the rules that passed it, a mask for each side, then
+/// those that found something on it, then the key's length.
+const RECORD_HEADER: usize = 4 * 8 + 4;
+
+/// The records' room: every key at its longest share of the bytes, with its header.
+const RECORD_BYTES: usize = MAX_BYTES + MAX_KEYS * RECORD_HEADER;
+
+/// What a record says of the rules: passed, then found, each per side.
+type Masks = ([u64; 2], [u64; 2]);
+
+impl Table {
+    fn empty() -> Table {
+        Table {
+            slots: Box::new([]),
+            records: Vec::new(),
+            keys: 0,
+            seed: 0,
+        }
+    }
+
+    fn new() -> Table {
+        Table {
+            slots: vec![0; SLOTS].into_boxed_slice(),
+            // The whole budget at once: grown by doubling, it would copy itself and keep
+            // a quarter of itself spare on average.
+            records: Vec::with_capacity(RECORD_BYTES),
+            keys: 0,
+            seed: std::hash::BuildHasher::hash_one(&crate::model::QuickState::default(), SLOTS),
+        }
+    }
+
+    /// The slot a key with this hash is first looked for in.
+    #[inline]
+    fn home(&self, hash: u64) -> usize {
+        ((hash ^ self.seed).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - SLOTS.trailing_zeros()))
+            as usize
+    }
+
+    /// What the key's slot holds: read ahead of [`Table::find`], which starts from it.
+    #[inline]
+    fn first(&self, hash: u64) -> u64 {
+        self.slots.get(self.home(hash)).copied().unwrap_or(0)
+    }
+
+    /// Where the record of `key` (whose hash is `hash`, and whose home slot holds `first`)
+    /// starts, if it is remembered.
+    fn find(&self, hash: u64, key: &[u8], first: u64) -> Option<usize> {
+        let tag = hash >> 32;
+        let (mut at, mut slot) = (self.home(hash), first);
+        while slot != 0 {
+            if slot >> 32 == tag {
+                let record = (slot as u32 - 1) as usize;
+                if self.key(record) == key {
+                    return Some(record);
+                }
+            }
+            at = (at + 1) % SLOTS;
+            slot = self.slots[at];
+        }
+        None
+    }
+
+    fn key(&self, record: usize) -> &[u8] {
+        let len = self.word(record + 32) as usize;
+        &self.records[record + RECORD_HEADER..][..len]
+    }
+
+    /// The little-endian `u32` at byte `at` of the records.
+    fn word(&self, at: usize) -> u32 {
+        u32::from_le_bytes(self.records[at..at + 4].try_into().expect("four bytes"))
+    }
+
+    fn mask(&self, at: usize) -> u64 {
+        u64::from_le_bytes(self.records[at..at + 8].try_into().expect("eight bytes"))
+    }
+
+    /// The masks of `side` (0 implementation period, 1 annual) in the record at `record`:
+    /// the rules that passed its key, and those that found something on it.
+    fn masks(&self, record: usize, side: usize) -> (u64, u64) {
+        (
+            self.mask(record + 8 * side),
+            self.mask(record + 16 + 8 * side),
+        )
+    }
+
+    /// Adds `masks` to those of the record at `record`.
+    fn add(&mut self, record: usize, (passed, found): Masks) {
+        for (i, bits) in passed.into_iter().chain(found).enumerate() {
+            let at = record + 8 * i;
+            let was = self.mask(at);
+            self.records[at..at + 8].copy_from_slice(&(was | bits).to_le_bytes());
+        }
+    }
+
+    /// Remembers `key`, not remembered yet, with `masks`; past the room for keys or their
+    /// bytes, everything is forgotten first.
+    fn insert(&mut self, hash: u64, key: &[u8], (passed, found): Masks) {
+        if self.slots.is_empty() {
+            return;
+        }
+        if self.keys >= MAX_KEYS || self.records.len() + RECORD_HEADER + key.len() > RECORD_BYTES {
+            self.slots.fill(0);
+            self.records.clear();
+            self.keys = 0;
+        }
+        let record = self.records.len();
+        for bits in passed.into_iter().chain(found) {
+            self.records.extend_from_slice(&bits.to_le_bytes());
+        }
+        self.records
+            .extend_from_slice(&(key.len() as u32).to_le_bytes());
+        self.records.extend_from_slice(key);
+        let mut at = self.home(hash);
+        while self.slots[at] != 0 {
+            at = (at + 1) % SLOTS;
+        }
+        self.slots[at] = (hash >> 32) << 32 | (record as u64 + 1);
+        self.keys += 1;
     }
 }
 
@@ -392,9 +514,9 @@ struct Group {
 const MAX_GROUPS: usize = 8;
 
 /// Keys a thread keeps before it forgets them all, and the bytes they may take together: a
-/// file of a hundred thousand distinct rows holds some 850 KB in them at most (the table of
-/// 8,192 slots of 64 bytes that 7,168 keys fill, and the keys' bytes; the slots were 40 bytes
-/// before findings were remembered beside passes). The pairs' keys (two names) share
+/// file of a hundred thousand distinct rows holds some 730 KB in them at most (the index's
+/// 16,384 slots of 8 bytes, each key's record of 36 bytes, and the keys' bytes; a map of
+/// buckets of 64 bytes took 850 KB). The pairs' keys (two names) share
 /// the room with the rows': at 2,048 keys and 128 KB, the rows and pairs of the generated
 /// corpus's 220 forms did not fit, the memory was emptied every few hundred forms, and
 /// remembering pairs made a run 2% slower, not faster. At 7,168 keys it is emptied every few
@@ -526,6 +648,11 @@ impl Verdicts {
         self.found = [0; MAX_GROUPS];
         self.side = usize::from(period == Some(Period::Annual));
         let side = self.side;
+        let groups = self.memory.groups.len();
+        // Each group's key and the slot it is first looked for in, all read before any is
+        // probed: the slots' reads do not wait on one another ([`Table`]).
+        let mut first = [0u64; MAX_GROUPS];
+        let mut looked = [false; MAX_GROUPS];
         for (g, group) in self.memory.groups.iter().enumerate() {
             let (key, hash) = &mut self.keys[g];
             self.known[g] = 0;
@@ -539,14 +666,14 @@ impl Verdicts {
                 continue;
             }
             *hash = crate::model::fingerprint(key.as_slice());
-            let m = &self.memory;
-            let entry = m
-                .passed
-                .get(hash)
-                .and_then(|bucket| bucket.iter().find(|e| e.key(&m.arena) == key.as_slice()));
-            if let Some(e) = entry {
-                self.known[g] = e.passed[side];
-                self.fired[g] = e.found[side];
+            first[g] = self.memory.table.first(*hash);
+            looked[g] = true;
+        }
+        let table = &self.memory.table;
+        for g in (0..groups).filter(|&g| looked[g]) {
+            let (key, hash) = &self.keys[g];
+            if let Some(record) = table.find(*hash, key.as_slice(), first[g]) {
+                (self.known[g], self.fired[g]) = table.masks(record, side);
             }
         }
     }
@@ -640,36 +767,12 @@ impl Verdicts {
             let mut found = [0; 2];
             found[self.side] = self.found[g];
             found[1 - self.side] = self.found[g] & !by_period;
-            let m = &mut self.memory;
-            let Memory {
-                passed: kept,
-                arena,
-                ..
-            } = m;
-            let known = kept
-                .get_mut(hash)
-                .and_then(|b| b.iter_mut().find(|e| e.key(arena) == key.as_slice()));
-            if let Some(e) = known {
-                for side in 0..2 {
-                    e.passed[side] |= passed[side];
-                    e.found[side] |= found[side];
-                }
-                continue;
+            let table = &mut self.memory.table;
+            let key = key.as_slice();
+            match table.find(*hash, key, table.first(*hash)) {
+                Some(record) => table.add(record, (passed, found)),
+                None => table.insert(*hash, key, (passed, found)),
             }
-            if m.keys >= MAX_KEYS || m.arena.len() + key.len() > MAX_BYTES {
-                m.passed.clear();
-                m.arena.clear();
-                m.keys = 0;
-            }
-            m.keys += 1;
-            let entry = Entry {
-                at: m.arena.len() as u32,
-                len: key.len() as u32,
-                passed,
-                found,
-            };
-            m.arena.extend_from_slice(key.as_slice());
-            m.passed.entry(*hash).or_default().push(entry);
         }
     }
 
@@ -740,11 +843,9 @@ impl Memory {
             signature: Signature(Vec::new()),
             of_rule: Vec::new(),
             groups: Vec::new(),
-            passed: QuickMap::default(),
-            keys: 0,
+            table: Table::empty(),
             message_reads: Vec::new(),
             messages: Messages::default(),
-            arena: Vec::new(),
         }
     }
 
@@ -813,15 +914,11 @@ impl Memory {
             signature,
             of_rule,
             groups: groups.into_iter().map(|(g, _)| g).collect(),
-            passed: QuickMap::default(),
-            keys: 0,
+            table: Table::new(),
             message_reads: (rules.iter().zip(enabled))
                 .map(|(rule, &on)| message_reads(rule).filter(|_| on))
                 .collect(),
             messages: Messages::default(),
-            // The whole budget at once: grown by doubling, it would copy itself and keep
-            // a quarter of itself spare on average.
-            arena: Vec::with_capacity(MAX_BYTES),
         }
     }
 }
@@ -1523,6 +1620,30 @@ mod tests {
         assert_eq!(known_then_passed(&mut v, 4, same), none, "forgotten");
     }
 
+    /// Keys whose hashes place them in the same slot, even keys with the same hash, each
+    /// keep their own record, and probing goes on from the last slot to the first.
+    #[test]
+    fn keys_that_share_a_slot_keep_their_own_records() {
+        let mut t = Table::new();
+        t.seed = 0;
+        let hash = (0..u64::MAX)
+            .find(|&h| t.home(h) == SLOTS - 1)
+            .expect("some hash has the last slot as its home");
+        t.insert(hash, b"a", ([1, 0], [0, 0]));
+        t.insert(hash, b"b", ([2, 0], [0, 4]));
+        assert_ne!(t.slots[0], 0, "the second key wrapped to the first slot");
+        let find = |t: &Table, key: &[u8]| t.find(hash, key, t.first(hash));
+        let (a, b) = (find(&t, b"a").unwrap(), find(&t, b"b").unwrap());
+        assert_eq!(
+            (t.masks(a, 0), t.masks(b, 0), t.masks(b, 1)),
+            ((1, 0), (2, 0), (0, 4))
+        );
+        assert_eq!(find(&t, b"c"), None, "same hash, another key");
+        t.add(b, ([8, 0], [0, 0]));
+        assert_eq!((t.masks(a, 0), t.masks(b, 0)), ((1, 0), (10, 0)));
+        assert_eq!((t.key(a), t.key(b), t.keys), (&b"a"[..], &b"b"[..], 2));
+    }
+
     /// Past its room the memory forgets everything and starts again, in the buffer it has:
     /// it never holds more keys or bytes than its bounds.
     #[test]
@@ -1535,9 +1656,14 @@ mod tests {
         for n in 1..=MAX_KEYS {
             let text: &'static str = Box::leak(format!("{n}人").into_boxed_str());
             known_then_passed(&mut v, 4, row("数量指标", "学生数", text));
-            assert!(v.memory.keys <= MAX_KEYS && v.memory.arena.len() <= MAX_BYTES);
+            let t = &v.memory.table;
+            assert!(t.keys <= MAX_KEYS && t.records.len() <= RECORD_BYTES);
         }
-        assert_eq!(v.memory.arena.capacity(), MAX_BYTES, "never grown");
+        assert_eq!(
+            v.memory.table.records.capacity(),
+            RECORD_BYTES,
+            "never grown"
+        );
         // Two groups (T001 and T004 by text; T002 by text and category): each row is two
         // keys, so the first rows were forgotten; the last is known.
         assert!(!known_then_passed(&mut v, 4, first)[0], "forgotten");
