@@ -941,7 +941,7 @@ fn cells<'h>(h: &'h HalfCtx<'_>, annual: bool) -> [(Reads, Option<&'h str>); 5] 
 
 /// A group's key for a row or pair: the group, and each cell it reads as a presence byte,
 /// its length and its bytes (so no two different items encode alike). The period is not in
-/// it: an entry keeps a mask for each ([`Entry::passed`]). False, the key left empty, if it
+/// it: a record keeps a mask for each ([`Table`]). False, the key left empty, if it
 /// is longer than [`MAX_KEY`]: it is not looked up.
 fn encode(out: &mut Key, group: usize, reads: Reads, cells: &[(Reads, Option<&str>)]) -> bool {
     out.clear();
