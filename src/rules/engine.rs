@@ -352,6 +352,21 @@ fn document_items<'a>(
 /// hold at once, so a 10 MB file of three thousand forms costs what a small one does.
 const FORMS_PER_PASS: usize = 64;
 
+/// Forms a pass holds at least where a batch of forms is shared among the pool's threads
+/// ([`forms_per_pass`]): each pass sets up its run of the rules anew.
+const FORMS_PER_PASS_MIN: usize = 8;
+
+/// Forms a pass over `forms` forms holds on `threads` threads: a share for each thread. The
+/// reader hands a large file's forms over a block of some sixteen a thread at a time
+/// (`ingest::text`), and a block in one pass was judged on one thread while the others waited
+/// for the next block: a 10 MB file, linted alone, ran on one thread for the rules' part of
+/// its time, half as fast a form as files of a hundred forms side by side.
+fn forms_per_pass(forms: usize, threads: usize) -> usize {
+    forms
+        .div_ceil(threads.max(1))
+        .clamp(FORMS_PER_PASS_MIN, FORMS_PER_PASS)
+}
+
 /// Indicator rows a pass holds at most (a form is never split): a file of short pages joined
 /// into forms of two thousand rows each held all its typed values at once in 64 forms.
 const ROWS_PER_PASS: usize = 2_048;
@@ -360,14 +375,14 @@ const ROWS_PER_PASS: usize = 2_048;
 /// few enough that their findings waiting to be merged are a small part of a large file's.
 const PASSES_PER_WINDOW: usize = 8;
 
-/// Where each pass over `forms` ends: after [`FORMS_PER_PASS`] forms, or at the form that
-/// takes its rows to [`ROWS_PER_PASS`].
-fn pass_ends(forms: &[crate::model::Form]) -> Vec<usize> {
-    let mut ends = Vec::with_capacity(forms.len() / FORMS_PER_PASS + 1);
+/// Where each pass over `forms` ends: after `per_pass` forms ([`forms_per_pass`]), or at the
+/// form that takes its rows to [`ROWS_PER_PASS`].
+fn pass_ends(forms: &[crate::model::Form], per_pass: usize) -> Vec<usize> {
+    let mut ends = Vec::with_capacity(forms.len() / per_pass + 1);
     let (mut start, mut rows) = (0, 0);
     for (i, f) in forms.iter().enumerate() {
         rows += f.indicators.len();
-        if i + 1 - start == FORMS_PER_PASS || rows >= ROWS_PER_PASS {
+        if i + 1 - start == per_pass || rows >= ROWS_PER_PASS {
             ends.push(i + 1);
             (start, rows) = (i + 1, 0);
         }
@@ -434,7 +449,10 @@ pub fn run_forms(
     let ends = if per_form.is_empty() {
         Vec::new()
     } else {
-        pass_ends(forms)
+        pass_ends(
+            forms,
+            forms_per_pass(forms.len(), rayon::current_num_threads()),
+        )
     };
     if ends.is_empty() {
         // Nothing to run them on.
@@ -2169,14 +2187,32 @@ rules:
                 .collect();
             f
         };
-        assert_eq!(pass_ends(&[]), Vec::<usize>::new());
+        assert_eq!(pass_ends(&[], 64), Vec::<usize>::new());
         let short: Vec<Form> = (0..130).map(|_| form(10)).collect();
-        assert_eq!(pass_ends(&short), [64, 128, 130]);
+        assert_eq!(pass_ends(&short, 64), [64, 128, 130]);
+        assert_eq!(pass_ends(&short[..32], 16), [16, 32]);
         // 2,000 rows, then 48 more reach the budget: the pass ends after that form.
         let long = [form(2_000), form(47), form(1), form(5_000), form(3)];
-        assert_eq!(pass_ends(&long), [3, 4, 5]);
+        assert_eq!(pass_ends(&long, 64), [3, 4, 5]);
         let one = [form(0)];
-        assert_eq!(pass_ends(&one), [1]);
+        assert_eq!(pass_ends(&one, 64), [1]);
+    }
+
+    /// A block of forms the reader hands over is shared among the threads (a large file is
+    /// linted alone, and its blocks were each judged on one thread), in passes neither
+    /// smaller than the least worth setting up nor larger than the most a pass holds.
+    #[test]
+    fn a_block_of_forms_is_shared_among_the_threads() {
+        assert_eq!(
+            forms_per_pass(32, 2),
+            16,
+            "the reader's block on two threads"
+        );
+        assert_eq!(forms_per_pass(32, 1), 32);
+        assert_eq!(forms_per_pass(256, 4), 64);
+        assert_eq!(forms_per_pass(10_000, 2), FORMS_PER_PASS);
+        assert_eq!(forms_per_pass(20, 8), FORMS_PER_PASS_MIN);
+        assert_eq!(forms_per_pass(1, 2), FORMS_PER_PASS_MIN);
     }
 
     /// Per-form rules run a few forms at a time, in parallel; what they find must be what one
@@ -2221,7 +2257,7 @@ rules:
         for _ in 0..2 {
             triple.forms.extend(forms.iter().cloned());
         }
-        assert!(pass_ends(&triple.forms).len() > PASSES_PER_WINDOW);
+        assert!(pass_ends(&triple.forms, FORMS_PER_PASS).len() > PASSES_PER_WINDOW);
         let windows = run(&triple, &rules, &settings, None);
         assert!(windows.diagnostics.len() > 2 * passes.diagnostics.len());
         assert_eq!(
