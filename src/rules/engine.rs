@@ -408,7 +408,8 @@ pub fn run_split(
     settings: &Settings,
     trace: Option<&str>,
 ) -> Outcome {
-    let mut out = run_forms(doc, &doc.forms, per_form, settings, trace);
+    let threads = rayon::current_num_threads();
+    let mut out = run_forms(doc, &doc.forms, per_form, settings, trace, threads);
     out.merge(run_document(doc, whole, settings, trace));
     out
 }
@@ -431,15 +432,17 @@ pub fn by_scope<'r>(rules: &[&'r Rule]) -> (Vec<&'r Rule>, Vec<&'r Rule>) {
     (per_form, whole)
 }
 
-/// Runs the per-form rules `per_form` over `forms`. They run in the context of `doc`, but
-/// none of their scopes has a variable that reaches it (a form and its items are all they
-/// see), so a reader handing over forms before their document is whole passes an empty one.
+/// Runs the per-form rules `per_form` over `forms`, in passes shared among `threads` threads
+/// ([`forms_per_pass`]). They run in the context of `doc`, but none of their scopes has a
+/// variable that reaches it (a form and its items are all they see), so a reader handing over
+/// forms before their document is whole passes an empty one.
 pub fn run_forms(
     doc: &Document,
     forms: &[crate::model::Form],
     per_form: &[&Rule],
     settings: &Settings,
     trace: Option<&str>,
+    threads: usize,
 ) -> Outcome {
     let mut out = Outcome::default();
     let pass = |forms: &[crate::model::Form]| {
@@ -449,10 +452,7 @@ pub fn run_forms(
     let ends = if per_form.is_empty() {
         Vec::new()
     } else {
-        pass_ends(
-            forms,
-            forms_per_pass(forms.len(), rayon::current_num_threads()),
-        )
+        pass_ends(forms, forms_per_pass(forms.len(), threads))
     };
     if ends.is_empty() {
         // Nothing to run them on.
