@@ -161,16 +161,27 @@ impl Linter {
     /// A panic while linting the file (a bug in kpilint) is caught and becomes the file's one
     /// finding ([`guarded`]): the run goes on with the other files.
     pub fn lint_path_sized(&self, path: &Path, size: Option<u64>, together: usize) -> Linted {
-        let lint = || guarded(path, || self.lint_path_unguarded(path, size, together));
+        let workbook = ingest::is_workbook(&path.to_string_lossy());
+        let lint = || {
+            guarded(path, || {
+                self.lint_path_unguarded(path, size, together, workbook)
+            })
+        };
         // A workbook is read without the thread's cache of freed blocks (`alloc::uncached`).
-        if ingest::is_workbook(&path.to_string_lossy()) {
+        if workbook {
             crate::alloc::uncached(lint)
         } else {
             lint()
         }
     }
 
-    fn lint_path_unguarded(&self, path: &Path, size: Option<u64>, together: usize) -> Linted {
+    fn lint_path_unguarded(
+        &self,
+        path: &Path,
+        size: Option<u64>,
+        together: usize,
+        workbook: bool,
+    ) -> Linted {
         let kept = self.keep_rows;
         if kept == RowsKept::All {
             return self.lint_ingested(ingest::read_path_sized(path, size));
@@ -209,7 +220,7 @@ impl Linter {
         // alone). A workbook's are judged on one, as it is read without the threads' caches of
         // freed blocks (`lint_path_sized`): judged on two, each thread's glibc heap grew apart,
         // and the 10 MB workbook of 8,500 sheets peaked at 67.4 MB instead of 62.5 MB.
-        let threads = if ingest::is_workbook(&path.to_string_lossy()) {
+        let threads = if workbook {
             1
         } else {
             rayon::current_num_threads()

@@ -369,9 +369,12 @@ struct Table {
 /// there is found missing within a slot or two.
 const SLOTS: usize = 1 << 14;
 
-/// A record's bytes before its key: the rules that passed it, a mask for each side, then
-/// those that found something on it, then the key's length.
-const RECORD_HEADER: usize = 4 * 8 + 4;
+/// A record's masks: the rules that passed its key, a mask for each side, then those that
+/// found something on it. The key's length follows them.
+const RECORD_MASKS: usize = 4 * 8;
+
+/// A record's bytes before its key: its masks and the key's length.
+const RECORD_HEADER: usize = RECORD_MASKS + 4;
 
 /// The records' room: every key at its longest share of the bytes, with its header.
 const RECORD_BYTES: usize = MAX_BYTES + MAX_KEYS * RECORD_HEADER;
@@ -432,7 +435,7 @@ impl Table {
     }
 
     fn key(&self, record: usize) -> &[u8] {
-        let len = self.word(record + 32) as usize;
+        let len = self.word(record + RECORD_MASKS) as usize;
         &self.records[record + RECORD_HEADER..][..len]
     }
 
