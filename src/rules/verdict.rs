@@ -517,9 +517,9 @@ struct Group {
 const MAX_GROUPS: usize = 8;
 
 /// Keys a thread keeps before it forgets them all, and the bytes they may take together: a
-/// file of a hundred thousand distinct rows holds some 730 KB in them at most (the index's
-/// 16,384 slots of 8 bytes, each key's record of 36 bytes, and the keys' bytes; a map of
-/// buckets of 64 bytes took 850 KB). The pairs' keys (two names) share
+/// file of a hundred thousand distinct rows holds some 700 KB in them at most (the index's
+/// 16,384 slots of 8 bytes, 128 KB; each key's record of 36 bytes, 252 KB; the keys' bytes,
+/// 320 KB), where a map of 8,192 buckets of 64 bytes and the keys took 832 KB. The pairs' keys (two names) share
 /// the room with the rows': at 2,048 keys and 128 KB, the rows and pairs of the generated
 /// corpus's 220 forms did not fit, the memory was emptied every few hundred forms, and
 /// remembering pairs made a run 2% slower, not faster. At 7,168 keys it is emptied every few
