@@ -225,16 +225,31 @@ impl Linter {
         } else {
             rayon::current_num_threads()
         };
+        // Unless the HTML report draws some of them, a form's rows and prose go as soon as
+        // its pass of the rules is done, on the thread that judged it (`run_forms_then`).
+        let touched_only = kept == RowsKept::Touched;
+        let let_go = |forms: &mut [Form]| {
+            if touched_only {
+                return;
+            }
+            for form in forms.iter_mut() {
+                form.indicators = Vec::new();
+                if !keep_prose {
+                    form.forget_prose();
+                }
+            }
+        };
         let mut ing = ingest::read_path_handing(path, size, &mut |forms, read| {
-            let mut judged = crate::rules::run_forms(
+            let mut judged = crate::rules::run_forms_then(
                 empty_document(),
                 forms,
                 &per_form,
                 &self.settings,
                 trace,
                 threads,
+                &let_go,
             );
-            if kept == RowsKept::Touched {
+            if touched_only {
                 pending.extend(read.iter().flat_map(spans));
                 let touched = Touched::new(
                     pending
@@ -249,16 +264,12 @@ impl Linter {
                             .flat_map(|h| h.cells())
                             .any(|cell| touched.touches(cell))
                     }));
+                    if !keep_prose {
+                        form.forget_prose();
+                    }
                 }
                 let done = forms.last().map_or(0, |f| f.span.end());
                 pending.retain(|s: &Span| s.end() >= done);
-            } else {
-                for form in forms.iter_mut() {
-                    form.indicators = Vec::new();
-                }
-            }
-            if !keep_prose {
-                forms.iter_mut().for_each(Form::forget_prose);
             }
             self.gather(&mut found, read.drain(..));
             self.gather(&mut found, judged.diagnostics.drain(..));

@@ -377,7 +377,7 @@ const PASSES_PER_WINDOW: usize = 8;
 
 /// Where each pass over `forms` ends: after `per_pass` forms ([`forms_per_pass`]), or at the
 /// form that takes its rows to [`ROWS_PER_PASS`].
-fn pass_ends(forms: &[crate::model::Form], per_pass: usize) -> Vec<usize> {
+fn pass_ends_at(forms: &[crate::model::Form], per_pass: usize) -> Vec<usize> {
     let mut ends = Vec::with_capacity(forms.len() / per_pass + 1);
     let (mut start, mut rows) = (0, 0);
     for (i, f) in forms.iter().enumerate() {
@@ -444,42 +444,102 @@ pub fn run_forms(
     trace: Option<&str>,
     threads: usize,
 ) -> Outcome {
-    let mut out = Outcome::default();
-    let pass = |forms: &[crate::model::Form]| {
-        let ctx = DocCtx::forms_only(doc, forms.iter().map(FormCtx::new).collect());
-        run_ctx(&ctx, per_form, settings, trace)
-    };
+    let parts = pass_ends(forms, per_form, threads).map(|(a, b)| &forms[a..b]);
+    run_passes(parts.collect(), |part| {
+        run_pass(doc, part, per_form, settings, trace)
+    })
+}
+
+/// [`run_forms`], then `after` over each pass's forms, on the thread that judged them: a
+/// reader hands over forms to judge and let go of what the rules alone read. Let go on the
+/// thread that handed them over, the rows of forms judged on the others were freed away from
+/// where they were read, which emptied those threads' caches of freed blocks and overfilled
+/// this one's (a large file on two threads: glibc's allocator some 6% of the time, against
+/// under 2% for files of a hundred forms; docs/performance.md, sixty-fourth session).
+pub fn run_forms_then(
+    doc: &Document,
+    forms: &mut [crate::model::Form],
+    per_form: &[&Rule],
+    settings: &Settings,
+    trace: Option<&str>,
+    threads: usize,
+    after: &(dyn Fn(&mut [crate::model::Form]) + Sync),
+) -> Outcome {
+    let ends: Vec<(usize, usize)> = pass_ends(forms, per_form, threads).collect();
+    let mut parts = Vec::with_capacity(ends.len() + 1);
+    let mut rest = forms;
+    let mut at = 0;
+    for (_, end) in ends {
+        let (part, tail) = std::mem::take(&mut rest).split_at_mut(end - at);
+        parts.push(part);
+        (rest, at) = (tail, end);
+    }
+    if !rest.is_empty() {
+        // No pass: no rule to run.
+        parts.push(rest);
+    }
+    run_passes(parts, |part| {
+        let out = run_pass(doc, part, per_form, settings, trace);
+        after(part);
+        out
+    })
+}
+
+/// One pass of the per-form rules over `forms` (none with no rules to run).
+fn run_pass(
+    doc: &Document,
+    forms: &[crate::model::Form],
+    per_form: &[&Rule],
+    settings: &Settings,
+    trace: Option<&str>,
+) -> Outcome {
+    if per_form.is_empty() {
+        return Outcome::default();
+    }
+    let ctx = DocCtx::forms_only(doc, forms.iter().map(FormCtx::new).collect());
+    run_ctx(&ctx, per_form, settings, trace)
+}
+
+/// Where each pass over `forms` starts and ends ([`forms_per_pass`], [`pass_ends_at`]); none
+/// where there is no rule to run.
+fn pass_ends(
+    forms: &[crate::model::Form],
+    per_form: &[&Rule],
+    threads: usize,
+) -> impl Iterator<Item = (usize, usize)> {
     let ends = if per_form.is_empty() {
         Vec::new()
     } else {
-        pass_ends(forms, forms_per_pass(forms.len(), threads))
+        pass_ends_at(forms, forms_per_pass(forms.len(), threads))
     };
-    if ends.is_empty() {
-        // Nothing to run them on.
-    } else if ends.len() == 1 {
+    let starts = std::iter::once(0).chain(ends.clone());
+    starts.zip(ends)
+}
+
+/// Runs `pass` over each of `parts` in order and merges their outcomes in that order, so the
+/// outcome is the same whatever the threads.
+fn run_passes<P: Send>(parts: Vec<P>, pass: impl Fn(P) -> Outcome + Sync) -> Outcome {
+    if parts.len() <= 1 {
         // One pass (most files): run here rather than handed to the pool and collected.
-        out = pass(forms);
-    } else {
-        // In parallel: a large file is linted alone (see `cli::check`), so its forms are what
-        // keeps the threads busy. Passes are merged in order, so the outcome is the same. They
-        // run a window at a time, each window's merged before the next runs: all of them
-        // collected, then merged into a vector sized for them all, held a large file's findings
-        // twice at once. The merged vector grows instead, and a large one is its own mapping
-        // (`alloc::map_large_blocks`), which grows without being copied.
-        let start = |i: usize| if i == 0 { 0 } else { ends[i - 1] };
-        for (w, window) in ends.chunks(PASSES_PER_WINDOW).enumerate() {
-            let first = w * PASSES_PER_WINDOW;
-            let passes: Vec<Outcome> = window
-                .par_iter()
-                .enumerate()
-                .map(|(j, &end)| pass(&forms[start(first + j)..end]))
-                .collect();
-            for pass in passes {
-                out.merge(pass);
-            }
+        return parts.into_iter().next().map_or_else(Outcome::default, pass);
+    }
+    let mut out = Outcome::default();
+    // In parallel: a large file is linted alone (see `cli::check`), so its forms are what
+    // keeps the threads busy. They run a window at a time, each window's merged before the
+    // next runs: all of them collected, then merged into a vector sized for them all, held a
+    // large file's findings twice at once. The merged vector grows instead, and a large one is
+    // its own mapping (`alloc::map_large_blocks`), which grows without being copied.
+    let mut parts = parts.into_iter();
+    loop {
+        let window: Vec<P> = parts.by_ref().take(PASSES_PER_WINDOW).collect();
+        if window.is_empty() {
+            return out;
+        }
+        let passes: Vec<Outcome> = window.into_par_iter().map(&pass).collect();
+        for pass in passes {
+            out.merge(pass);
         }
     }
-    out
 }
 
 /// Runs the rules that are not per form (`whole`) over the whole of `doc`.
@@ -2187,15 +2247,15 @@ rules:
                 .collect();
             f
         };
-        assert_eq!(pass_ends(&[], 64), Vec::<usize>::new());
+        assert_eq!(pass_ends_at(&[], 64), Vec::<usize>::new());
         let short: Vec<Form> = (0..130).map(|_| form(10)).collect();
-        assert_eq!(pass_ends(&short, 64), [64, 128, 130]);
-        assert_eq!(pass_ends(&short[..32], 16), [16, 32]);
+        assert_eq!(pass_ends_at(&short, 64), [64, 128, 130]);
+        assert_eq!(pass_ends_at(&short[..32], 16), [16, 32]);
         // 2,000 rows, then 48 more reach the budget: the pass ends after that form.
         let long = [form(2_000), form(47), form(1), form(5_000), form(3)];
-        assert_eq!(pass_ends(&long, 64), [3, 4, 5]);
+        assert_eq!(pass_ends_at(&long, 64), [3, 4, 5]);
         let one = [form(0)];
-        assert_eq!(pass_ends(&one, 64), [1]);
+        assert_eq!(pass_ends_at(&one, 64), [1]);
     }
 
     /// A block of forms the reader hands over is shared among the threads (a large file is
@@ -2257,13 +2317,63 @@ rules:
         for _ in 0..2 {
             triple.forms.extend(forms.iter().cloned());
         }
-        assert!(pass_ends(&triple.forms, FORMS_PER_PASS).len() > PASSES_PER_WINDOW);
+        assert!(pass_ends_at(&triple.forms, FORMS_PER_PASS).len() > PASSES_PER_WINDOW);
         let windows = run(&triple, &rules, &settings, None);
         assert!(windows.diagnostics.len() > 2 * passes.diagnostics.len());
         assert_eq!(
             key(&windows),
             key(&run_ctx(&DocCtx::new(&triple), &rules, &settings, None))
         );
+    }
+
+    /// A reader's hook sees each form once, after the pass it was judged in: forms whose rows
+    /// it lets go were judged with their rows, so the findings are those of `run_forms`, in
+    /// the same order. With no rule to run it still sees every form.
+    #[test]
+    fn forms_are_let_go_after_their_pass() {
+        let doc = disclosure();
+        let set = RuleSet::builtin();
+        let per_form: Vec<&Rule> = set.rules().filter(|r| r.over.per_form()).collect();
+        let settings = Settings::default();
+        let listed = |o: &Outcome| -> Vec<String> {
+            o.diagnostics
+                .iter()
+                .map(|d| format!("{} {:?} {}", d.code, d.primary.span, d.message))
+                .collect()
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .expect("a pool of two threads");
+        let want = pool.install(|| run_forms(&doc, &doc.forms, &per_form, &settings, None, 2));
+        assert!(want.diagnostics.len() > 500);
+        for rules in [&per_form[..], &[]] {
+            let mut forms = doc.forms.clone();
+            let seen = std::sync::Mutex::new(Vec::new());
+            let let_go = |part: &mut [crate::model::Form]| {
+                let mut seen = seen.lock().expect("no hook panicked");
+                for f in part.iter_mut() {
+                    seen.push((f.span, std::mem::take(&mut f.indicators).len()));
+                }
+            };
+            let got = pool
+                .install(|| run_forms_then(&doc, &mut forms, rules, &settings, None, 2, &let_go));
+            let mut seen = seen.into_inner().expect("no hook panicked");
+            // Passes run in parallel, so the hook sees them in any order.
+            seen.sort_by_key(|(span, _)| span.start());
+            let all: Vec<_> = doc
+                .forms
+                .iter()
+                .map(|f| (f.span, f.indicators.len()))
+                .collect();
+            assert_eq!(seen, all);
+            assert!(forms.iter().all(|f| f.indicators.is_empty()));
+            if rules.is_empty() {
+                assert!(got.diagnostics.is_empty());
+            } else {
+                assert_eq!(listed(&got), listed(&want));
+            }
+        }
     }
 
     /// The document rules are not set up where their scopes have no items: a scope said to

@@ -16,7 +16,9 @@ pub mod rowtest;
 pub mod types;
 pub mod verdict;
 
-pub use engine::{run, run_document, run_forms, Outcome, RuleError, Settings, TraceLine};
+pub use engine::{
+    run, run_document, run_forms, run_forms_then, Outcome, RuleError, Settings, TraceLine,
+};
 pub use pack::{Pack, Rule, Scope};
 
 use crate::diagnostics::Diagnostic;
