@@ -361,6 +361,9 @@ const FORMS_PER_PASS_MIN: usize = 8;
 /// (`ingest::text`), and a block in one pass was judged on one thread while the others waited
 /// for the next block: a 10 MB file, linted alone, ran on one thread for the rules' part of
 /// its time, half as fast a form as files of a hundred forms side by side.
+///
+/// Passes of a quarter share each, taken by whichever thread was free, were measured too
+/// (sixty-fourth session): within the noise of this machine, so not kept.
 fn forms_per_pass(forms: usize, threads: usize) -> usize {
     forms
         .div_ceil(threads.max(1))
@@ -445,7 +448,7 @@ pub fn run_forms(
     threads: usize,
 ) -> Outcome {
     let parts = pass_ends(forms, per_form, threads).map(|(a, b)| &forms[a..b]);
-    run_passes(parts.collect(), |part| {
+    run_passes(parts.collect(), threads, |part| {
         run_pass(doc, part, per_form, settings, trace)
     })
 }
@@ -478,7 +481,7 @@ pub fn run_forms_then(
         // No pass: no rule to run.
         parts.push(rest);
     }
-    run_passes(parts, |part| {
+    run_passes(parts, threads, |part| {
         let out = run_pass(doc, part, per_form, settings, trace);
         after(part);
         out
@@ -516,14 +519,23 @@ fn pass_ends(
     starts.zip(ends)
 }
 
-/// Runs `pass` over each of `parts` in order and merges their outcomes in that order, so the
-/// outcome is the same whatever the threads.
-fn run_passes<P: Send>(parts: Vec<P>, pass: impl Fn(P) -> Outcome + Sync) -> Outcome {
-    if parts.len() <= 1 {
-        // One pass (most files): run here rather than handed to the pool and collected.
-        return parts.into_iter().next().map_or_else(Outcome::default, pass);
-    }
+/// Runs `pass` over each of `parts` and merges their outcomes in order, so the outcome is the
+/// same whatever the threads. On one thread (`threads`), every pass runs on this one: a
+/// workbook, read without the thread's cache of freed blocks, is judged so
+/// (`lint::Linter::lint_path_sized`).
+fn run_passes<P: Send>(
+    parts: Vec<P>,
+    threads: usize,
+    pass: impl Fn(P) -> Outcome + Sync,
+) -> Outcome {
     let mut out = Outcome::default();
+    if parts.len() <= 1 || threads <= 1 {
+        // One pass (most files), or one thread: run here rather than handed to the pool.
+        for part in parts {
+            out.merge(pass(part));
+        }
+        return out;
+    }
     // In parallel: a large file is linted alone (see `cli::check`), so its forms are what
     // keeps the threads busy. They run a window at a time, each window's merged before the
     // next runs: all of them collected, then merged into a vector sized for them all, held a
@@ -575,6 +587,11 @@ fn has_items(scope: Scope, ctx: &DocCtx<'_>) -> bool {
 impl Outcome {
     /// Adds a later pass's outcome; a rule that failed is reported once, as in one pass.
     pub fn merge(&mut self, other: Outcome) {
+        if self.diagnostics.is_empty() && self.errors.is_empty() && self.trace.is_empty() {
+            // The first pass's findings are kept where they are, not copied.
+            *self = other;
+            return;
+        }
         self.diagnostics.extend(other.diagnostics);
         for e in other.errors {
             if !self.errors.iter().any(|f| f.code == e.code) {
@@ -2374,6 +2391,32 @@ rules:
                 assert_eq!(listed(&got), listed(&want));
             }
         }
+        // On one thread, every pass is judged and let go on the thread that asked, here one
+        // outside any pool, in order.
+        let mut forms = doc.forms.clone();
+        assert!(
+            pass_ends(&forms, &per_form, 1).count() > 1,
+            "several passes"
+        );
+        let here = std::thread::current().id();
+        let seen = std::sync::Mutex::new(Vec::new());
+        let on_this_thread = |part: &mut [crate::model::Form]| {
+            assert_eq!(std::thread::current().id(), here);
+            let mut seen = seen.lock().expect("no hook panicked");
+            seen.extend(part.iter().map(|f| f.span));
+        };
+        let got = run_forms_then(
+            &doc,
+            &mut forms,
+            &per_form,
+            &settings,
+            None,
+            1,
+            &on_this_thread,
+        );
+        assert_eq!(listed(&got), listed(&want));
+        let seen = seen.into_inner().expect("no hook panicked");
+        assert_eq!(seen, doc.forms.iter().map(|f| f.span).collect::<Vec<_>>());
     }
 
     /// The document rules are not set up where their scopes have no items: a scope said to
