@@ -125,7 +125,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         // it does not split on the thread that asked, here outside the pool, and a large
         // file's forms were then read on the pool's threads and let go on this one, so the
         // readers' caches of freed blocks stayed empty and this thread's full (`crate::alloc`;
-        // one thread over three large files, 17% of the time).
+        // one thread over three large files, some 15% of the time).
         let mut done: Vec<Option<Done>> = rayon::scope(|_| {
             chunk
                 .par_iter()

@@ -471,11 +471,10 @@ pub fn run_forms_then(
     let ends: Vec<(usize, usize)> = pass_ends(forms, per_form, threads).collect();
     let mut parts = Vec::with_capacity(ends.len() + 1);
     let mut rest = forms;
-    let mut at = 0;
-    for (_, end) in ends {
-        let (part, tail) = std::mem::take(&mut rest).split_at_mut(end - at);
+    for (start, end) in ends {
+        let (part, tail) = std::mem::take(&mut rest).split_at_mut(end - start);
         parts.push(part);
-        (rest, at) = (tail, end);
+        rest = tail;
     }
     if !rest.is_empty() {
         // No pass: no rule to run.
