@@ -514,8 +514,9 @@ fn pass_ends(
     } else {
         pass_ends_at(forms, forms_per_pass(forms.len(), threads))
     };
-    let starts = std::iter::once(0).chain(ends.clone());
-    starts.zip(ends)
+    let mut start = 0;
+    ends.into_iter()
+        .map(move |end| (std::mem::replace(&mut start, end), end))
 }
 
 /// Runs `pass` over each of `parts` and merges their outcomes in order, so the outcome is the
