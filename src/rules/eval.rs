@@ -785,17 +785,20 @@ fn plain_var(node: &Node) -> Option<&str> {
     }
 }
 
-/// `var.field` read in place, where `node` is that and `var` is a variable the environment
-/// has: `pair.implementation` of `pair.implementation.name`, `row.value` of `row.value.kind`.
-/// Evaluated node by node, the inner field was kept (or computed) and cloned to be read once
-/// and dropped. `None` where `node` is not that shape or the field is missing: the evaluator
-/// then takes the long way, which raises the error at the node it belongs to.
-#[inline]
-fn field_of_field<'a>(node: &Node, env: &Env<'_, 'a>) -> Option<V<'a>> {
+/// `var.field`, `var.field.field`, … read in place, where `node` is such a chain and `var`
+/// is a variable the environment has: `pair.implementation` of `pair.implementation.name`,
+/// `form.funds.annual` of `form.funds.annual.total`. Evaluated node by node, each inner field
+/// was kept (or computed) in a frame of its own and cloned to be read once and dropped.
+/// `None` where `node` is not that shape or a field is missing: the evaluator then takes the
+/// long way, which raises the error at the node it belongs to.
+fn field_path<'a>(node: &Node, env: &Env<'_, 'a>) -> Option<V<'a>> {
     let Expr::Field(base, name) = &node.expr else {
         return None;
     };
-    field_named(env.get(plain_var(base)?)?, name)
+    match plain_var(base) {
+        Some(var) => field_named(env.get(var)?, name),
+        None => field_named(&field_path(base, env)?, name),
+    }
 }
 
 fn unknown_var(node: &Node, name: &str) -> EvalError {
@@ -892,7 +895,7 @@ impl<'a> Evaluator<'a> {
                         Some(b) => field_named(b, name),
                         None => return Err(unknown_var(base, var)),
                     },
-                    None => match field_of_field(base, env) {
+                    None => match field_path(base, env) {
                         Some(b) => field_named(&b, name),
                         None => field_named(&self.eval(base, env)?, name),
                     },
