@@ -174,8 +174,8 @@ pub(crate) const MAX_GRID_LINES: usize = if cfg!(fuzzing) { 8 } else { 2_000 };
 pub(crate) const MAX_FORMS: usize = if cfg!(fuzzing) { 8 } else { 10_000 };
 
 /// Reads a text, handing every form to `finished` once no later page can join it, in order,
-/// a block of forms at a time (see [`super::FormSink`]).
-pub fn read(text: &str, finished: super::FormSink<'_>) -> TextRead {
+/// a block of forms at a time (see [`super::FormSink`]) of the size `blocks` says.
+pub fn read(text: &str, blocks: Blocks, finished: super::FormSink<'_>) -> TextRead {
     // Nothing is kept per line of the whole text: the title lines are found in one scan, and
     // each section's lines are split into cells when it is read (up to a limit) and dropped
     // after, so reading a large file costs little more than its text and what is read from it.
@@ -234,7 +234,10 @@ pub fn read(text: &str, finished: super::FormSink<'_>) -> TextRead {
     let mut handed = 0;
     let mut rest = &forms[..];
     while !rest.is_empty() {
-        let (block, after) = rest.split_at(block_len(rest.iter().map(|&(k, _)| section(k).len())));
+        let (block, after) = rest.split_at(block_len(
+            blocks,
+            rest.iter().map(|&(k, _)| section(k).len()),
+        ));
         rest = after;
         block
             .par_iter()
@@ -391,21 +394,49 @@ fn continues(prev: &Form, form: &Form) -> bool {
         && form.funds_implementation.total.value == prev.funds_implementation.total.value
 }
 
-/// Forms read at a time: enough to keep the threads busy between one block and the next (a
-/// block is read in parallel, then judged in parallel), so some sixteen for each of the pool's
-/// threads; few enough that pages waiting to be joined hold little memory, so never more than
-/// [`FORMS_PER_BLOCK_MAX`]. Not fewer than [`FORMS_PER_BLOCK_MIN`]: each block's run of the
-/// rules is set up anew.
-fn forms_per_block() -> usize {
-    (FORMS_PER_THREAD * rayon::current_num_threads())
-        .clamp(FORMS_PER_BLOCK_MIN, FORMS_PER_BLOCK_MAX)
+/// What a text was made from, which decides how many of its forms are read at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blocks {
+    /// A text extraction, an editor's buffer, or a CSV file laid out as text (which is read
+    /// and judged as a text is).
+    Text,
+    /// Sheets of a workbook laid out as text: read with the thread's cache of freed blocks
+    /// off, and judged on one thread (`lint.rs`), where the 10 MB workbook of 8,500 sheets
+    /// comes nearest the memory target of any shape.
+    Sheets,
 }
 
-/// Forms a block gives each of the pool's threads. On one thread, blocks of 8, 16 and 32
-/// forms cost within 0.4% of one another a form; blocks of 256 (a whole file of the bench's
-/// corpus) cost 0.4% more than 32, mostly in growing and merging the block's findings
-/// (docs/performance.md, forty-first session).
-const FORMS_PER_THREAD: usize = 16;
+impl Blocks {
+    /// Forms a block gives each of the pool's threads.
+    ///
+    /// A text's blocks are read in parallel and then judged in parallel, and between the two
+    /// the threads meet: blocks of 64 forms a thread rather than 16 took some 12% off three
+    /// 10 MB files on two threads (0.40–0.44 → 0.356–0.37 s) and some 5% off files of a hundred
+    /// forms, each of which is now one block (docs/performance.md, sixty-fifth session). On one
+    /// thread, blocks of 8 to 64 forms cost within 0.4% of one another a form; blocks of 256
+    /// (a whole file of the bench's corpus) cost 0.4% more than 32, mostly in growing and
+    /// merging the block's findings (forty-first session).
+    ///
+    /// A workbook's sheets keep blocks of 16 a thread: with 64, the 10 MB workbook of 8,500
+    /// sheets peaked 0.7 MB higher (62.6 MB with the HTML report) and ran slower (one run
+    /// each, 2.16 → 2.42 s).
+    fn forms_per_thread(self) -> usize {
+        match self {
+            Blocks::Text => 64,
+            Blocks::Sheets => 16,
+        }
+    }
+}
+
+/// Forms read at a time: enough to keep the threads busy between one block and the next (a
+/// block is read in parallel, then judged in parallel), so [`Blocks::forms_per_thread`] for
+/// each of the pool's threads; few enough that pages waiting to be joined hold little memory,
+/// so never more than [`FORMS_PER_BLOCK_MAX`]. Not fewer than [`FORMS_PER_BLOCK_MIN`]: each
+/// block's run of the rules is set up anew.
+fn forms_per_block(blocks: Blocks) -> usize {
+    (blocks.forms_per_thread() * rayon::current_num_threads())
+        .clamp(FORMS_PER_BLOCK_MIN, FORMS_PER_BLOCK_MAX)
+}
 
 /// Smaller blocks cost more again, in setting up each block's run of the rules: blocks of 8
 /// cost 0.4% more a form than blocks of 32.
@@ -422,9 +453,9 @@ const FORMS_PER_BLOCK_MAX: usize = 256;
 const BYTES_PER_BLOCK: usize = 512 << 10;
 
 /// How many forms the next block reads, given the lengths of the sections left to read.
-fn block_len(sections: impl Iterator<Item = usize>) -> usize {
+fn block_len(blocks: Blocks, sections: impl Iterator<Item = usize>) -> usize {
     let (mut forms, mut bytes) = (0, 0);
-    for len in sections.take(forms_per_block()) {
+    for len in sections.take(forms_per_block(blocks)) {
         forms += 1;
         bytes += len;
         if bytes >= BYTES_PER_BLOCK {
@@ -1414,7 +1445,7 @@ mod tests {
 
     /// The reader as a caller keeping its forms whole calls it.
     fn read(text: &str) -> TextRead {
-        super::read(text, &mut |_, _| {})
+        super::read(text, Blocks::Text, &mut |_, _| {})
     }
 
     /// What the sink is handed of a form: where it is, its pages and its rows.
@@ -1425,8 +1456,13 @@ mod tests {
     /// Reads `text` with a sink that records what it is handed, call by call, and checks
     /// that every form came once, in order, finished (as the returned document has it).
     fn read_handing(text: &str) -> Vec<Vec<(Span, usize, usize)>> {
+        read_handing_in(text, Blocks::Text)
+    }
+
+    /// [`read_handing`], in blocks sized for `blocks`.
+    fn read_handing_in(text: &str, blocks: Blocks) -> Vec<Vec<(Span, usize, usize)>> {
         let mut calls: Vec<Vec<(Span, usize, usize)>> = Vec::new();
-        let read = super::read(text, &mut |forms, _| {
+        let read = super::read(text, blocks, &mut |forms, _| {
             calls.push(forms.iter().map(handed).collect())
         });
         let all: Vec<(Span, usize, usize)> = calls.iter().flatten().copied().collect();
@@ -1458,11 +1494,42 @@ mod tests {
             "/tests/fixtures/other_issuer_single_period.txt"
         ))
         .expect("the fixture is in tests/fixtures");
-        let pages = forms_per_block() + 44;
+        let pages = forms_per_block(Blocks::Text) + 44;
         let calls = read_handing(&page.repeat(pages));
         let rows_a_page = read(&page).forms[0].indicators.len();
         assert!(rows_a_page * pages <= MAX_GRID_LINES);
         assert_eq!(calls, [[(calls[0][0].0, pages - 1, rows_a_page * pages)]]);
+    }
+
+    /// On two threads a text's forms are read 128 at a time, and a workbook's sheets 32 at a
+    /// time: the 10 MB workbook of 8,500 sheets is the shape nearest the memory target, and
+    /// read in blocks of 128 it peaked 0.7 MB higher. Each block's last form waits for the
+    /// next block's first page, which might continue it.
+    #[test]
+    fn a_workbooks_sheets_are_read_in_smaller_blocks_than_a_text() {
+        let text: String = (0..300)
+            .map(|f| {
+                format!(
+                    "项目支出绩效目标表\n项目名称\t项目{f}\n一级指标\t二级指标\t三级指标\t指标值\n\
+                     产出指标\t数量指标\t指标{f}\t≥1个\n"
+                )
+            })
+            .collect();
+        let two = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .expect("a pool of two threads");
+        let sizes = |blocks| -> Vec<usize> {
+            two.install(|| read_handing_in(&text, blocks))
+                .iter()
+                .map(Vec::len)
+                .collect()
+        };
+        assert_eq!(sizes(Blocks::Text), [127, 128, 44, 1]);
+        let sheets = sizes(Blocks::Sheets);
+        assert_eq!(sheets.iter().sum::<usize>(), 300);
+        assert_eq!(sheets[..2], [31, 32]);
+        assert!(sheets.iter().all(|&n| n <= 32), "{sheets:?}");
     }
 
     /// Long grids fill a block by their text before its number of forms: 40 forms of 2,000
