@@ -599,11 +599,14 @@ mod tests {
             assert_eq!(ing.document.forms.len(), 100);
             calls
         };
-        let book = sizes(&|sink| read_workbook("a.xlsx", &xlsx, sink));
-        assert_eq!(book.iter().sum::<usize>(), 100);
-        assert!(book.len() >= 4 && book.iter().all(|&n| n <= 32), "{book:?}");
-        let csv = sizes(&|sink| read_csv("a.csv", csv.as_bytes(), sink));
-        assert_eq!(csv, [99, 1]);
+        let as_workbook = sizes(&|sink| read_workbook("a.xlsx", &xlsx, sink));
+        assert_eq!(as_workbook.iter().sum::<usize>(), 100);
+        assert!(
+            as_workbook.len() >= 4 && as_workbook.iter().all(|&n| n <= 32),
+            "{as_workbook:?}"
+        );
+        let as_csv = sizes(&|sink| read_csv("a.csv", csv.as_bytes(), sink));
+        assert_eq!(as_csv, [99, 1]);
     }
 
     /// Every form of the document a reader returns was handed over once, in order, whatever
