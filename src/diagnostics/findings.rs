@@ -75,16 +75,19 @@ fn fixes(a: &Diagnostic, b: &Diagnostic) -> Ordering {
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     // Their places are sorted, not the findings: a finding is some hundred bytes, and sorting
     // them in place moved each a dozen times (a file of a hundred forms has seven hundred).
-    // The places take a fifth of the findings' room (only findings held in memory are sorted
-    // here; those set aside on disk are sorted run by run), and their sort is unstable, so it
-    // takes no more: the order ties nothing that differs, so it is the same whatever the
-    // rules' order.
+    // The order ties nothing that differs, so it is the same whatever the rules' order and
+    // whatever the sort. The sort is stable: a block's findings come scope by scope, each in
+    // the order of its forms and rows, and a stable sort merges such runs where an unstable
+    // one sorted them anew (1,003.3M → 1,001.6M instructions over 3,000 forms, sixty-sixth
+    // session). It borrows room for as many places again: the places take a fifth of the
+    // findings' room (only findings held in memory are sorted here; those set aside on disk
+    // are sorted run by run).
     let mut places: Vec<(usize, usize, usize)> = diagnostics
         .iter()
         .enumerate()
         .map(|(i, d)| (d.primary.span.start(), d.primary.span.end(), i))
         .collect();
-    places.sort_unstable_by(|a, b| {
+    places.sort_by(|a, b| {
         (a.0, a.1)
             .cmp(&(b.0, b.1))
             .then_with(|| order(&diagnostics[a.2], &diagnostics[b.2]))
