@@ -1455,7 +1455,7 @@ fn finding<'r: 'a, 'a>(
         }
     };
     let primary = match &rule.primary {
-        Some(l) => place(ev, l, env)?.into_iter().next(),
+        Some(l) => place(ev, l, item, env)?.into_iter().next(),
         None => None,
     }
     .unwrap_or_else(|| (item.at, rule.summary.as_str().into()));
@@ -1499,7 +1499,7 @@ fn finding<'r: 'a, 'a>(
     // grown by pushes, the labels were allocated, grown and shrunk again on most findings.
     let mut secondary: Labels = SmallVec::new();
     for l in &rule.secondary {
-        for (span, text) in place(ev, l, env)? {
+        for (span, text) in place(ev, l, item, env)? {
             if span != d.primary.span {
                 secondary.push(Label::new(span, text));
             }
@@ -1608,11 +1608,19 @@ type Labels = SmallVec<[Label; 4]>;
 fn place<'r: 'a, 'a>(
     ev: &Evaluator<'a>,
     l: &'r LabelExpr,
+    item: &Item<'a>,
     env: &mut Env<'r, 'a>,
 ) -> Result<SmallVec<[(Span, Shared); 2]>, Failure> {
-    let v = ev
-        .eval(&l.expr.node, env)
-        .map_err(|e| Box::new((e, l.expr.clone())))?;
+    let on_row = match (&l.on_row, &item.what) {
+        (Some(t), What::Row(h)) if ev.row_tests => t.value(h),
+        _ => None,
+    };
+    let v = match on_row {
+        Some(v) => v,
+        None => ev
+            .eval(&l.expr.node, env)
+            .map_err(|e| Box::new((e, l.expr.clone())))?,
+    };
     // Read where they are: a list's cells are not copied out of it first.
     let items: &[V<'a>] = match &v.val {
         Val::List(items) => items,

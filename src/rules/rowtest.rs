@@ -10,7 +10,8 @@
 //! `or` and `not`; those are compiled when the pack is parsed into a [`RowTest`], which reads
 //! the row's fields itself (some 220 instructions a row). So are the values `map` takes of
 //! rows that are such conditions, fields, texts and `choose` of them (K001's categories,
-//! `choose(r.level1 == "成本指标", "成本指标", r.level2)`).
+//! `choose(r.level1 == "成本指标", "成本指标", r.level2)`), and the labels of a rule over rows
+//! that are fields of `row` (`primary: {at: row.value}`), which place each of its findings.
 //!
 //! A test gives the evaluator's answer or none. Fields are read by the evaluator's own
 //! functions ([`eval::field_named`]), and `and`, `or`, `not` and the comparisons
