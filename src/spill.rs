@@ -13,7 +13,7 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// An entry that can be set aside on disk as bytes of its own length.
 pub trait Record: Sized {
@@ -241,7 +241,7 @@ impl Sealed {
                 })
                 .collect(),
             heads: BinaryHeap::new(),
-            cmp: Rc::new(cmp),
+            cmp: Arc::new(cmp),
         };
         for i in 0..merge.cursors.len() {
             merge.advance(i)?;
@@ -331,7 +331,7 @@ impl Cursor {
 struct Head<T, F> {
     entry: T,
     run: usize,
-    cmp: Rc<F>,
+    cmp: Arc<F>,
 }
 
 impl<T, F: Fn(&T, &T) -> Ordering> Ord for Head<T, F> {
@@ -360,7 +360,7 @@ pub struct Merge<T, F> {
     file: Option<File>,
     cursors: Vec<Cursor>,
     heads: BinaryHeap<Head<T, F>>,
-    cmp: Rc<F>,
+    cmp: Arc<F>,
 }
 
 impl<T: Record, F: Fn(&T, &T) -> Ordering> Merge<T, F> {
@@ -373,7 +373,7 @@ impl<T: Record, F: Fn(&T, &T) -> Ordering> Merge<T, F> {
             self.heads.push(Head {
                 entry: T::read(bytes),
                 run: i,
-                cmp: Rc::clone(&self.cmp),
+                cmp: Arc::clone(&self.cmp),
             });
         }
         Ok(())

@@ -195,3 +195,71 @@ fn a_file_whose_name_is_not_utf8_is_linted_and_fixed() {
         apply_reported(&std::fs::read_to_string(CORPUS).unwrap(), &report)
     );
 }
+
+/// Files are written (and fixed, and linted again) by whichever thread finds them back, while
+/// other files are still in flight: lint again on the pool, a file must not leave the run
+/// waiting on itself. Every file is fixed as it would be alone, and the run ends.
+#[test]
+fn fixing_many_files_in_flight_finishes_and_fixes_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(CORPUS).unwrap();
+    for i in 0..10 {
+        std::fs::write(dir.path().join(format!("d{i:02}.txt")), &text).unwrap();
+    }
+    let alone = tempfile::tempdir().unwrap();
+    let one = alone.path().join("d.txt");
+    std::fs::write(&one, &text).unwrap();
+    let run = kpilint(&[
+        "check",
+        "--quiet",
+        "--no-config",
+        "--fix",
+        one.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    let fixed = std::fs::read_to_string(&one).unwrap();
+    assert_ne!(fixed, text, "the disclosure has safe fixes");
+    for threads in ["2", "3"] {
+        for i in 0..10 {
+            std::fs::write(dir.path().join(format!("d{i:02}.txt")), &text).unwrap();
+        }
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kpilint"))
+            .args([
+                "check",
+                "--quiet",
+                "--no-config",
+                "--fix",
+                dir.path().to_str().unwrap(),
+            ])
+            .env("RAYON_NUM_THREADS", threads)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let start = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if start.elapsed() > std::time::Duration::from_secs(120) {
+                child.kill().unwrap();
+                panic!("{threads} threads: the run did not end");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        assert_eq!(status.code(), Some(1), "{threads} threads");
+        let mut said = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut said).unwrap();
+        // Each file said in run order, each fixed as the file alone was.
+        let names: Vec<&str> = said
+            .lines()
+            .filter_map(|l| l.split('/').next_back()?.split('：').next())
+            .collect();
+        let expected: Vec<String> = (0..10).map(|i| format!("d{i:02}.txt")).collect();
+        assert_eq!(names, expected, "{threads} threads: {said}");
+        for i in 0..10 {
+            let got = std::fs::read_to_string(dir.path().join(format!("d{i:02}.txt"))).unwrap();
+            assert!(got == fixed, "{threads} threads: d{i:02}.txt");
+        }
+    }
+}

@@ -144,3 +144,67 @@ fn reports_rendered_on_the_linting_threads_are_the_same() {
         }
     }
 }
+
+/// Files come back from the threads in any order: a large file is let in alone, small ones
+/// many at a time, and a file of ordinary size is written while those after it are still
+/// linted. The report lists them in the run's order, the same bytes on any number of threads.
+#[test]
+fn many_files_of_mixed_sizes_are_reported_in_order_on_any_number_of_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let disclosure = std::fs::read(CORPUS).unwrap();
+    let small = std::fs::read("tests/fixtures/other_issuer_single_period.txt").unwrap();
+    let tables = std::fs::read("tests/fixtures/other_issuer_budget_tables.txt").unwrap();
+    // A file over 4 MB is linted alone.
+    let large: Vec<u8> = disclosure
+        .iter()
+        .copied()
+        .cycle()
+        .take((5 << 20) + disclosure.len())
+        .collect();
+    let mut names = Vec::new();
+    for i in 0..40 {
+        let name = format!("f{i:02}.txt");
+        let bytes = match i {
+            7 | 21 | 30 => &disclosure,
+            15 => &large,
+            i if i % 2 == 0 => &small,
+            _ => &tables,
+        };
+        std::fs::write(dir.path().join(&name), bytes).unwrap();
+        names.push(name);
+    }
+    let mut reports = Vec::new();
+    for threads in ["1", "2", "3"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_kpilint"))
+            .args(["check", "--no-config", "--format", "json"])
+            .arg(dir.path())
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(1), "{threads} threads");
+        reports.push(String::from_utf8(out.stdout).unwrap());
+    }
+    let report: Value = serde_json::from_str(&reports[0]).unwrap();
+    let listed: Vec<String> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let path = f["path"].as_str().unwrap();
+            path.rsplit('/').next().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(listed, names);
+    // The findings follow their files.
+    let files_of_findings: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert!(files_of_findings.windows(2).all(|w| w[0] <= w[1]));
+    assert!(files_of_findings.iter().any(|f| f.ends_with("f15.txt")));
+    for (i, r) in reports.iter().enumerate() {
+        assert!(r == &reports[0], "run {i} differs");
+    }
+}

@@ -12,7 +12,6 @@ use crate::output::stream::{Part, Sink};
 use crate::output::{self, human, FileReport, RuleInfo, Summary};
 use crate::rules::{RuleError, RuleSet, TraceLine};
 use crate::spill::{self, Record, Spill};
-use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -41,7 +40,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     // Every report is written as the run goes and only counts are kept, so memory stays flat
     // however many files there are (the HTML report sorts its forms on disk past a few
     // megabytes, `crate::spill`).
-    let sink: Box<dyn Sink + Sync> = match args.format {
+    let sink: Box<dyn Sink + Send + Sync> = match args.format {
         Format::Human => Box::new(human::Stream {
             style,
             quiet: args.quiet,
@@ -74,14 +73,14 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             Err(e) => return trouble(&format!("无法写入 {}：{e}", path.display())),
         },
         (None, true) => Dest::Memory(Vec::new()),
-        (None, false) => Dest::Stdout(std::io::BufWriter::new(std::io::stdout().lock())),
+        (None, false) => Dest::Stdout(std::io::BufWriter::new(std::io::stdout())),
     };
     let mut run = Run {
         suppressions: &linter.suppressions,
         used: vec![false; linter.suppressions.len()],
         baseline,
         tally: output::Tally::default(),
-        sink,
+        sink: std::sync::Arc::new(std::sync::RwLock::new(sink)),
         dest,
         failures: Failures {
             to: args
@@ -96,120 +95,109 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     let mut diffs = String::new();
     let listings: Vec<Listing> = args.paths.iter().map(|p| expand(p)).collect();
     let progress = progress_bar(listings.iter().map(Listing::len).sum());
-    let mut files = listings.into_iter().flatten().map(weighed).peekable();
-    // Files are linted in parallel a window at a time and handled in the order given, so
-    // the report is the same whatever the number of threads, and only a window of files is
-    // in flight at once.
+    let files: Box<dyn Iterator<Item = Weighed> + Send> =
+        Box::new(listings.into_iter().flatten().map(weighed));
+    // Files are linted in parallel as the pool's threads come free, and handled in the order
+    // given, so the report is the same whatever the number of threads; only a few files are
+    // in flight at once ([`Flight`]).
     let threads = rayon::current_num_threads().max(1);
     // Each file's part of the report is rendered by the thread that linted it (`Sink::render`),
     // when nothing can change a report between its linting and its writing: no suppressions or
     // baseline to filter it, no fix to lint it again, no diff to print from it.
     let prerender =
         !args.fix && !args.diff && linter.suppressions.is_empty() && run.baseline.is_none();
-    let mut workbooks = WorkbookBytes::default();
-    loop {
-        let window = next_window(&mut files, threads);
-        if window.is_empty() {
-            break;
+    let sink = std::sync::Arc::clone(&run.sink);
+    let linter = &linter;
+    // A large file is linted alone: its part would be held whole beside its model, where the
+    // writer streams it finding by finding (a 10 MB file's JSON peaked 17 MB higher), and
+    // there are no other files' parts to render meanwhile.
+    let lint = |path: &Path, size: Option<u64>, weight: Weight| -> Done {
+        let linted = linter.lint_path_sized(path, size, weight.together);
+        let few = linted.report.diagnostics.len() <= PRERENDERED_FINDINGS;
+        let part = (prerender && !weight.alone && few)
+            .then(|| sink.read().ok()?.render(&linted.report))
+            .flatten();
+        match part {
+            Some(part) => Done::rendered(linted, part),
+            None => Done::Linted(linted),
         }
-        let chunk = &window[..];
-        // A window of one file is a large file linted alone (or the run's last, small file):
-        // what it freed is handed back before the next, see `crate::alloc`.
-        let alone = chunk.len() == 1;
-        // A file linted alone is large: its part would be held whole beside its model, where
-        // the writer streams it finding by finding (a 10 MB file's JSON peaked 17 MB higher),
-        // and there are no other files' parts to render meanwhile.
-        let ahead = prerender && !alone;
-        let sink: &(dyn Sink + Sync) = &*run.sink;
-        // On the pool's threads, even a window of one file: rayon runs a parallel iterator
-        // it does not split on the thread that asked, here outside the pool, and a large
-        // file's forms were then read on the pool's threads and let go on this one, so the
-        // readers' caches of freed blocks stayed empty and this thread's full (`crate::alloc`;
-        // one thread over three large files, some 15% of the time).
-        let mut done: Vec<Option<Done>> = rayon::scope(|_| {
-            chunk
-                .par_iter()
-                .map(|(f, size)| {
-                    f.as_ref().ok().map(|p| {
-                        let linted = linter.lint_path_sized(p, *size, chunk.len());
-                        let few = linted.report.diagnostics.len() <= PRERENDERED_FINDINGS;
-                        match (ahead && few)
-                            .then(|| sink.render(&linted.report))
-                            .flatten()
-                        {
-                            Some(part) => Done::rendered(linted, part),
-                            None => Done::Linted(linted),
-                        }
-                    })
-                })
-                .collect()
-        });
-        for ((file, _), linted) in chunk.iter().zip(done.iter_mut()) {
-            progress.inc(1);
-            match (file, linted.take()) {
-                (
-                    Ok(_),
-                    Some(Done::Rendered {
-                        part,
-                        tally,
-                        rule_errors: errors,
-                        trace: lines,
-                    }),
-                ) => {
-                    progress.suspend(|| run.rendered(part, tally));
-                    keep_rule_output(errors, lines, &mut rule_errors, &mut trace);
-                }
-                (Ok(file), Some(Done::Linted(mut linted))) => {
-                    if args.diff && linted.report.document.is_text_file() {
-                        let edits = fix::planned(&linted.report.diagnostics);
-                        if !edits.is_empty() {
-                            let fixed = fix::apply(&linted.report.document.text, &edits);
-                            diffs.push_str(&fix::diff(&linted.report.document, &fixed));
-                        }
-                    }
-                    if args.fix {
-                        match fix::fix_file(
-                            file,
-                            &linted.report.document,
-                            &linted.report.diagnostics,
-                        ) {
-                            fix::Outcome::Fixed(n) => {
-                                eprintln!("kpilint: {}：已修复 {n} 处", file.display());
-                                // Report what is left.
-                                linted = linter.lint_path(file);
-                            }
-                            fix::Outcome::Refused(why) => {
-                                eprintln!("kpilint: {}：未修复：{why}", file.display())
-                            }
-                            fix::Outcome::Nothing => {}
-                        }
-                    }
-                    progress.suspend(|| run.file(linted.report, Filter::All));
-                    keep_rule_output(
-                        linted.rule_errors,
-                        linted.trace,
-                        &mut rule_errors,
-                        &mut trace,
-                    );
-                }
-                (Err(refused), _) => {
-                    let report = unreadable(refused);
-                    progress.suspend(|| run.file(report, Filter::All));
-                }
-                (Ok(_), None) => unreachable!("every readable path is linted"),
+    };
+    let write = |file: &Found, done: Option<Done>| {
+        progress.inc(1);
+        match (file, done) {
+            (
+                Ok(_),
+                Some(Done::Rendered {
+                    part,
+                    tally,
+                    rule_errors: errors,
+                    trace: lines,
+                }),
+            ) => {
+                progress.suspend(|| run.rendered(part, tally));
+                keep_rule_output(errors, lines, &mut rule_errors, &mut trace);
             }
+            (Ok(file), Some(Done::Linted(mut linted))) => {
+                if args.diff && linted.report.document.is_text_file() {
+                    let edits = fix::planned(&linted.report.diagnostics);
+                    if !edits.is_empty() {
+                        let fixed = fix::apply(&linted.report.document.text, &edits);
+                        diffs.push_str(&fix::diff(&linted.report.document, &fixed));
+                    }
+                }
+                if args.fix {
+                    match fix::fix_file(file, &linted.report.document, &linted.report.diagnostics) {
+                        fix::Outcome::Fixed(n) => {
+                            eprintln!("kpilint: {}：已修复 {n} 处", file.display());
+                            // Report what is left.
+                            linted = linter.lint_path(file);
+                        }
+                        fix::Outcome::Refused(why) => {
+                            eprintln!("kpilint: {}：未修复：{why}", file.display())
+                        }
+                        fix::Outcome::Nothing => {}
+                    }
+                }
+                progress.suspend(|| run.file(linted.report, Filter::All));
+                keep_rule_output(
+                    linted.rule_errors,
+                    linted.trace,
+                    &mut rule_errors,
+                    &mut trace,
+                );
+            }
+            (Err(refused), _) => {
+                let report = unreadable(refused);
+                progress.suspend(|| run.file(report, Filter::All));
+            }
+            (Ok(_), None) => unreachable!("every readable path is linted"),
         }
-        if alone {
-            rayon::broadcast(|_| {
-                crate::value::forget_remembered();
-                crate::rules::verdict::forget();
-                crate::alloc::hand_back_cached();
-            });
-            crate::alloc::release_free_memory();
-        } else if workbooks.read(chunk) {
-            crate::alloc::release_free_memory();
-        }
-    }
+    };
+    // Each file is written as soon as it and the files before it are back, by the thread
+    // that linted the last of them, which then lets in the files that fit in its place: no
+    // thread waits for another's file, and none waits for the report to be written but to
+    // take its turn at writing. Windows of files linted together, then written on this
+    // thread, left the threads idle 5% of the time on files of a hundred forms and 10% on
+    // files of one; a writer here, woken as files came back, took its turns on the cores from
+    // the threads that lint (docs/performance.md, sixty-seventh session).
+    let pipeline = Pipeline {
+        pump: std::sync::Mutex::new(Pump {
+            files: files.peekable(),
+            flight: Flight::new(threads),
+            queue: std::collections::VecDeque::new(),
+            first: 0,
+            writing: false,
+        }),
+        writer: std::sync::Mutex::new(Writer {
+            write: Box::new(write),
+            workbooks: WorkbookBytes::default(),
+        }),
+        lint: &lint,
+    };
+    rayon::in_place_scope(|scope| pipeline.turn(scope, None));
+    drop(pipeline);
+    // The report's last user besides `run`, which closes it.
+    drop(sink);
     progress.finish_and_clear();
     // What is left follows the files: suppressions that matched nothing, rules that failed.
     if let Some(r) = unused_suppressions(
@@ -255,12 +243,27 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     exit_code(&summary)
 }
 
-/// Input bytes a window of files may hold. A file's model and findings take a few times its
-/// text, so large files are linted one at a time, each using every thread for its forms
-/// (`ingest::text` reads them in parallel, the engine runs rules on them in parallel); other
-/// files go up to [`FILES_PER_THREAD`] per thread.
-const WINDOW_BYTES: u64 = 8 << 20;
+/// Input bytes the files in flight (linted, or linted and waiting to be written) may hold. A
+/// file's model and findings take a few times its text.
+const FLIGHT_BYTES: u64 = 8 << 20;
+
+/// A file over this is linted alone, every thread on its forms (`ingest::text` reads them in
+/// parallel, the engine runs rules on them in parallel), and what it freed is handed back
+/// before the next (`crate::alloc`).
+const LARGE_FILE_BYTES: u64 = FLIGHT_BYTES / 2;
+
+/// Files in flight a thread, for files of ordinary size (the generated corpus's files of a
+/// hundred forms are 300 KB).
 const FILES_PER_THREAD: usize = 4;
+
+/// Files in flight a thread, for small files: one form a file is the usual layout, and a
+/// file's set-up and turn at writing are most of what it costs, so more of them are in
+/// flight to keep the pool's threads busy. They hold little: [`SMALL_FILE_BYTES`] each at most.
+const SMALL_FILES_PER_THREAD: usize = 32;
+
+/// A file of at most this is small ([`SMALL_FILES_PER_THREAD`]): a form is some 3 KB, and 64
+/// such files hold at most a megabyte.
+const SMALL_FILE_BYTES: u64 = 16 << 10;
 
 /// Findings a file's part rendered ahead may hold: a part is held whole until its turn to be
 /// written, and twenty half-megabyte files with a finding on every row (10,000 each, some 7 MB of
@@ -269,12 +272,227 @@ const FILES_PER_THREAD: usize = 4;
 /// aside past it. A file of the generated corpus (100 forms) has some 800.
 const PRERENDERED_FINDINGS: usize = 2_000;
 
-/// Small files go more to a window, while it holds little. Every window ends with the threads
-/// waiting for its last file and the report written on one: with one form per file (the
-/// usual layout) four files a thread left a third of the time to those waits. Memory stays as
-/// it was: such a window holds at most a megabyte.
-const SMALL_FILES_PER_THREAD: usize = 32;
-const SMALL_WINDOW_BYTES: u64 = 1 << 20;
+/// What a file takes of the room in flight ([`Flight`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Weight {
+    bytes: u64,
+    /// Its share of the files in flight, in units of which [`Flight`] has
+    /// `SMALL_FILES_PER_THREAD` a thread.
+    units: usize,
+    /// Linted with nothing else in flight.
+    alone: bool,
+    /// How many files of its weight fill the room: its findings get that share of
+    /// `Linter::findings_budget`, so the files in flight never hold more than the budget.
+    together: usize,
+}
+
+/// The files in flight, and the room they take: a large file alone, else files of ordinary
+/// size up to [`FILES_PER_THREAD`] a thread and small ones up to [`SMALL_FILES_PER_THREAD`],
+/// within [`FLIGHT_BYTES`] together. The first file is let in whatever its size.
+#[derive(Debug)]
+struct Flight {
+    room: usize,
+    units: usize,
+    bytes: u64,
+}
+
+impl Flight {
+    fn new(threads: usize) -> Flight {
+        Flight {
+            room: threads.max(1) * SMALL_FILES_PER_THREAD,
+            units: 0,
+            bytes: 0,
+        }
+    }
+
+    /// The weight of a file of `size` bytes (an unknown size counts no bytes, as an unreadable
+    /// entry's: it is only named in the report).
+    fn weigh(&self, size: Option<u64>) -> Weight {
+        let bytes = size.unwrap_or(0);
+        let units = if bytes > LARGE_FILE_BYTES {
+            self.room
+        } else if bytes > SMALL_FILE_BYTES {
+            SMALL_FILES_PER_THREAD / FILES_PER_THREAD
+        } else {
+            1
+        };
+        Weight {
+            bytes,
+            units,
+            alone: bytes > LARGE_FILE_BYTES,
+            together: self.room / units,
+        }
+    }
+
+    fn admits(&self, w: Weight) -> bool {
+        self.units == 0
+            || (self.units + w.units <= self.room && self.bytes + w.bytes <= FLIGHT_BYTES)
+    }
+
+    fn take(&mut self, w: Weight) {
+        self.units += w.units;
+        self.bytes += w.bytes;
+    }
+
+    fn give_back(&mut self, w: Weight) {
+        self.units -= w.units;
+        self.bytes -= w.bytes;
+    }
+}
+
+/// A file in flight, in the order of the run.
+struct InFlight {
+    found: Found,
+    weight: Weight,
+    /// Still being linted on the pool: `done` is not there yet.
+    linting: bool,
+    done: Option<Back>,
+}
+
+/// A file linted, or the panic that stopped it (a bug outside the linter's own guard, in
+/// rendering say), to be raised where the file is written.
+type Back = std::thread::Result<Done>;
+
+/// The files of the run in flight, written in run order by whichever thread finds them back.
+///
+/// One thread at a time writes (`Pump::writing`), and it writes with the files in flight
+/// free to come back: writing may itself run work on the pool (`--fix` lints a file again),
+/// and a thread waiting for that work runs other jobs meanwhile, the end of another file's
+/// among them, which must not wait for the writer.
+struct Pipeline<'a> {
+    pump: std::sync::Mutex<Pump<'a>>,
+    writer: std::sync::Mutex<Writer<'a>>,
+    lint: &'a (dyn Fn(&Path, Option<u64>, Weight) -> Done + Sync),
+}
+
+/// The files not yet let in and the files in flight.
+struct Pump<'a> {
+    files: std::iter::Peekable<Box<dyn Iterator<Item = Weighed> + Send + 'a>>,
+    flight: Flight,
+    /// The files in flight, in run order, and the run-order number of the first.
+    queue: std::collections::VecDeque<InFlight>,
+    first: usize,
+    /// A thread is writing: files that come back are left for it.
+    writing: bool,
+}
+
+/// Writes a file's part of the report (`None` for an entry that names no file to lint).
+type WriteFile<'a> = Box<dyn FnMut(&Found, Option<Done>) + Send + 'a>;
+
+/// The report, which the thread writing holds.
+struct Writer<'a> {
+    write: WriteFile<'a>,
+    workbooks: WorkbookBytes,
+}
+
+impl<'a> Pipeline<'a> {
+    /// Hands back the file that came `back` (the `usize` is its place in the run); then, unless
+    /// another thread is writing, writes the files at the head of the run that are back,
+    /// letting in the files that fit as room is made.
+    fn turn<'s>(&'s self, scope: &rayon::Scope<'s>, mut back: Option<(usize, Back)>)
+    where
+        'a: 's,
+    {
+        let mut written: Vec<Weight> = Vec::new();
+        let mut holding = false;
+        loop {
+            let ready = {
+                let mut p = lock(&self.pump);
+                if let Some((at, done)) = back.take() {
+                    let first = p.first;
+                    let file = &mut p.queue[at - first];
+                    file.done = Some(done);
+                    file.linting = false;
+                }
+                if !holding {
+                    if p.writing {
+                        return;
+                    }
+                    p.writing = true;
+                    holding = true;
+                }
+                for w in written.drain(..) {
+                    p.flight.give_back(w);
+                }
+                self.let_in(&mut p, scope);
+                let mut ready = Vec::new();
+                while p.queue.front().is_some_and(|f| !f.linting) {
+                    ready.push(p.queue.pop_front().expect("a head"));
+                    p.first += 1;
+                }
+                if ready.is_empty() {
+                    p.writing = false;
+                    return;
+                }
+                ready
+            };
+            let mut w = lock(&self.writer);
+            for InFlight {
+                found,
+                weight,
+                done,
+                ..
+            } in ready
+            {
+                let done = done.map(|d| d.unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+                (w.write)(&found, done);
+                if weight.alone {
+                    // A large file's memos and freed blocks are handed back before the next
+                    // file, see `crate::alloc`; nothing else is in flight.
+                    rayon::broadcast(|_| {
+                        crate::value::forget_remembered();
+                        crate::rules::verdict::forget();
+                        crate::alloc::hand_back_cached();
+                    });
+                    crate::alloc::release_free_memory();
+                } else if w.workbooks.read(&found, weight.bytes) {
+                    crate::alloc::release_free_memory();
+                }
+                written.push(weight);
+            }
+        }
+    }
+
+    /// Lets in the files that fit, sending each to be linted on the pool. An entry that names
+    /// no file to lint is back as soon as it is let in.
+    fn let_in<'s>(&'s self, p: &mut Pump<'a>, scope: &rayon::Scope<'s>)
+    where
+        'a: 's,
+    {
+        while let Some((_, size)) = p.files.peek() {
+            let weight = p.flight.weigh(*size);
+            if !p.flight.admits(weight) {
+                break;
+            }
+            let (found, size) = p.files.next().expect("peeked");
+            let at = p.first + p.queue.len();
+            let linting = match &found {
+                Ok(path) => {
+                    let path = path.clone();
+                    scope.spawn(move |scope| {
+                        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            (self.lint)(&path, size, weight)
+                        }));
+                        self.turn(scope, Some((at, done)));
+                    });
+                    true
+                }
+                Err(_) => false,
+            };
+            p.flight.take(weight);
+            p.queue.push_back(InFlight {
+                found,
+                weight,
+                linting,
+                done: None,
+            });
+        }
+    }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// Workbook bytes read since freed memory was last handed back to the system. Reading a
 /// workbook (unzipping it, parsing its XML) scatters blocks of every size through the threads'
@@ -289,23 +507,21 @@ const SMALL_WINDOW_BYTES: u64 = 1 << 20;
 #[derive(Debug, Default)]
 struct WorkbookBytes(u64);
 
-/// Some 300 one-form workbooks, or a window of a few larger ones. After every window of
-/// one-form workbooks (64 files, 0.45 MB, on two threads) the peak was as flat, at nearly
-/// twice the page faults again; after every eight windows it still grew (29.7 MB after 10,000
-/// files, 31.4 MB after 30,000).
+/// Some 300 one-form workbooks, or a few larger ones. After every window of one-form
+/// workbooks (64 files, 0.45 MB, on two threads) the peak was as flat, at nearly twice the
+/// page faults again; after every eight windows it still grew (29.7 MB after 10,000 files,
+/// 31.4 MB after 30,000).
 const TRIM_AFTER_WORKBOOK_BYTES: u64 = 2 << 20;
 
 impl WorkbookBytes {
-    /// Counts the workbooks of a window just linted: whether their memory is due back.
-    fn read(&mut self, window: &[Weighed]) -> bool {
-        self.0 += window
-            .iter()
-            .filter(|(f, _)| {
-                f.as_ref()
-                    .is_ok_and(|p| ingest::is_workbook(&p.to_string_lossy()))
-            })
-            .map(|(_, size)| size.unwrap_or(0))
-            .sum::<u64>();
+    /// Counts a file just written, of `bytes`: whether the workbooks' memory is due back.
+    fn read(&mut self, file: &Found, bytes: u64) -> bool {
+        if file
+            .as_ref()
+            .is_ok_and(|p| ingest::is_workbook(&p.to_string_lossy()))
+        {
+            self.0 += bytes;
+        }
         let due = self.0 >= TRIM_AFTER_WORKBOOK_BYTES;
         if due {
             self.0 = 0;
@@ -315,7 +531,7 @@ impl WorkbookBytes {
 }
 
 /// A file of the run and, if it is a regular file, its size: asked for once, when the file is
-/// first looked at for a window, and handed to the reader, which would otherwise ask again.
+/// first looked at to be let in, and handed to the reader, which would otherwise ask again.
 type Weighed = (Found, Option<u64>);
 
 fn weighed(found: Found) -> Weighed {
@@ -326,29 +542,6 @@ fn weighed(found: Found) -> Weighed {
         .filter(std::fs::Metadata::is_file)
         .map(|m| m.len());
     (found, size)
-}
-
-/// The run's next files: up to [`FILES_PER_THREAD`] a thread within [`WINDOW_BYTES`] (a larger
-/// file alone), or up to [`SMALL_FILES_PER_THREAD`] within [`SMALL_WINDOW_BYTES`]. Empty when
-/// the files are done.
-fn next_window(
-    files: &mut std::iter::Peekable<impl Iterator<Item = Weighed>>,
-    threads: usize,
-) -> Vec<Weighed> {
-    let mut window = Vec::new();
-    let mut bytes = 0;
-    while let Some((_, size)) = files.peek() {
-        let (n, after) = (window.len(), bytes + size.unwrap_or(0));
-        let fits = n == 0
-            || (n < threads * FILES_PER_THREAD && after <= WINDOW_BYTES)
-            || (n < threads * SMALL_FILES_PER_THREAD && after <= SMALL_WINDOW_BYTES);
-        if !fits {
-            break;
-        }
-        bytes = after;
-        window.extend(files.next());
-    }
-    window
 }
 
 /// A file linted. With nothing to filter its findings, the thread that linted it also renders
@@ -425,7 +618,7 @@ impl Failures {
 
 /// Where the report goes.
 enum Dest {
-    Stdout(std::io::BufWriter<std::io::StdoutLock<'static>>),
+    Stdout(std::io::BufWriter<std::io::Stdout>),
     Memory(Vec<u8>),
     File(fix::AtomicFile),
 }
@@ -447,7 +640,8 @@ struct Run<'a> {
     used: Vec<bool>,
     baseline: Option<Baseline>,
     tally: output::Tally,
-    sink: Box<dyn Sink + Sync>,
+    /// Written here, rendered on the threads that lint ([`Sink::render`]).
+    sink: std::sync::Arc<std::sync::RwLock<Box<dyn Sink + Send + Sync>>>,
     dest: Dest,
     failures: Failures,
 }
@@ -474,7 +668,8 @@ impl Run<'_> {
             }
         }
         self.tally.add(&report);
-        if let Err(e) = self.sink.push(report, self.dest.writer()) {
+        let pushed = written(&self.sink).push(report, self.dest.writer());
+        if let Err(e) = pushed {
             self.failures.report(&e);
         }
     }
@@ -484,7 +679,8 @@ impl Run<'_> {
     fn rendered(&mut self, part: Part, tally: output::Tally) {
         debug_assert!(self.suppressions.is_empty() && self.baseline.is_none());
         self.tally.merge(tally);
-        if let Err(e) = self.sink.push_part(part, self.dest.writer()) {
+        let pushed = written(&self.sink).push_part(part, self.dest.writer());
+        if let Err(e) = pushed {
             self.failures.report(&e);
         }
     }
@@ -505,6 +701,12 @@ impl Run<'_> {
             mut failures,
             ..
         } = self;
+        let sink = match std::sync::Arc::try_unwrap(sink) {
+            Ok(lock) => lock
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+            Err(_) => unreachable!("the threads that render parts are done"),
+        };
         if let Err(e) = sink.finish(&tally, dest.writer()) {
             failures.report(&e);
         }
@@ -542,6 +744,14 @@ impl Run<'_> {
         }
         failures.first.map_or(Ok(()), Err)
     }
+}
+
+/// The report, to write to: the threads that render parts ahead only read it.
+fn written(
+    sink: &std::sync::RwLock<Box<dyn Sink + Send + Sync>>,
+) -> std::sync::RwLockWriteGuard<'_, Box<dyn Sink + Send + Sync>> {
+    sink.write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 enum Setup {
@@ -959,7 +1169,7 @@ fn os_str(bytes: &[u8]) -> &std::ffi::OsStr {
 
 impl IntoIterator for Listing {
     type Item = Found;
-    type IntoIter = Box<dyn Iterator<Item = Found>>;
+    type IntoIter = Box<dyn Iterator<Item = Found> + Send>;
 
     fn into_iter(self) -> Self::IntoIter {
         let Listing {
@@ -1162,15 +1372,31 @@ mod tests {
         );
         let mb = 1 << 20;
         let mut read = WorkbookBytes::default();
+        // Whether each file, written in turn, makes the memory due back.
+        let mut due = |files: &[Weighed]| -> Vec<bool> {
+            files
+                .iter()
+                .map(|(f, size)| read.read(f, size.unwrap_or(0)))
+                .collect()
+        };
         // Text files, however large, and paths that gave no file count for nothing.
-        assert!(!read.read(&[file("a.txt", 10 * mb), file("b.yaml", 5 * mb), refused]));
-        assert!(!read.read(&[file("a.xlsx", mb), file("b.txt", 3 * mb)]));
+        let none = [false; 3];
+        assert_eq!(
+            due(&[file("a.txt", 10 * mb), file("b.yaml", 5 * mb), refused]),
+            none
+        );
+        assert_eq!(
+            due(&[file("a.xlsx", mb), file("b.txt", 3 * mb)]),
+            [false; 2]
+        );
         // A workbook's extension is matched in any case, and every workbook format counts.
-        assert!(!read.read(&[file("c.XLS", mb / 2)]));
-        assert!(read.read(&[file("d.ods", mb / 2)]));
+        assert_eq!(
+            due(&[file("c.XLS", mb / 2), file("d.ods", mb / 2)]),
+            [false, true]
+        );
         // Counted afresh after each hand-back.
-        assert!(!read.read(&[file("e.xlsx", mb)]));
-        assert!(read.read(&[file("f.xlsx", mb), file("g.xlsm", mb)]));
+        let three = [file("e.xlsx", mb), file("f.xlsx", mb), file("g.xlsm", mb)];
+        assert_eq!(due(&three), [false, true, false]);
     }
 
     /// A path is cut below its root as `Path::strip_prefix` cuts it, whether it takes the
@@ -1388,53 +1614,66 @@ mod tests {
         }
     }
 
+    /// How many of `sizes` are in flight at once, file after file, while none is written: the
+    /// files let in until the next must wait, then (the first written) those let in after it.
+    fn in_flight(sizes: &[Option<u64>], threads: usize) -> Vec<usize> {
+        let mut flight = Flight::new(threads);
+        let mut queue = std::collections::VecDeque::new();
+        let mut counts = Vec::new();
+        let mut sizes = sizes.iter().peekable();
+        while let Some(&&size) = sizes.peek() {
+            let w = flight.weigh(size);
+            if flight.admits(w) {
+                flight.take(w);
+                queue.push_back(w);
+                sizes.next();
+                // Whatever the files, they never hold more than the findings' budget.
+                let shares: f64 = queue.iter().map(|w| 1.0 / w.together as f64).sum();
+                assert!(shares <= 1.0 + 1e-9, "{queue:?}");
+                continue;
+            }
+            counts.push(queue.len());
+            flight.give_back(
+                queue
+                    .pop_front()
+                    .expect("a file that does not fit waits for one"),
+            );
+        }
+        counts.push(queue.len());
+        counts
+    }
+
     #[test]
     fn large_files_are_linted_fewer_at_a_time() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = |name: &str, len: u64| -> Found {
-            let p = dir.path().join(name);
-            std::fs::File::create(&p).unwrap().set_len(len).unwrap();
-            Ok(p)
-        };
-        let small: Vec<Found> = (0..20)
-            .map(|i| file(&format!("s{i}.txt"), 300 << 10))
-            .collect();
-        let sizes = |files: Vec<Found>, threads| {
-            let mut files = files.into_iter().map(weighed).peekable();
-            std::iter::from_fn(|| Some(next_window(&mut files, threads).len()))
-                .take_while(|&n| n > 0)
-                .collect::<Vec<_>>()
-        };
-        // Files of 300 KB: four per thread.
-        assert_eq!(sizes(small, 2), [8, 8, 4]);
-        // One form a file (3 KB): 32 per thread, a window staying under a megabyte.
-        let tiny: Vec<Found> = (0..200)
-            .map(|i| file(&format!("t{i}.txt"), 3 << 10))
-            .collect();
-        assert_eq!(sizes(tiny, 2), [64, 64, 64, 8]);
-        let tiny: Vec<Found> = (0..100)
-            .map(|i| file(&format!("u{i}.txt"), 30 << 10))
-            .collect();
-        assert_eq!(sizes(tiny, 2), [34, 34, 32]);
-        // 10 MB files: one at a time, whatever the number of threads.
-        let big: Vec<Found> = (0..3)
-            .map(|i| file(&format!("b{i}.txt"), 10 << 20))
-            .collect();
-        assert_eq!(sizes(big, 2), [1, 1, 1]);
-        // An unreadable entry weighs nothing and is still handed on in order.
-        let mixed = vec![
-            Err(Refused {
-                path: PathBuf::from("gone"),
-                code: &codes::UNREADABLE,
-                message: "无法读取".to_owned(),
-                what: "文件",
-                help: None,
-            }),
-            file("m.txt", 6 << 20),
-            file("n.txt", 2 << 20),
-            file("o.txt", 6 << 20),
-            file("p.txt", 100),
-        ];
-        assert_eq!(sizes(mixed, 2), [3, 2]);
+        // Files of 300 KB: four per thread, one let in as each is written.
+        assert_eq!(in_flight(&[Some(300 << 10); 10], 2), [8, 8, 8]);
+        assert_eq!(in_flight(&[Some(300 << 10); 10], 1), [4; 7]);
+        // One form a file (3 KB): 32 per thread.
+        assert_eq!(in_flight(&[Some(3 << 10); 66], 2), [64, 64, 64]);
+        // Files of 30 KB are of ordinary size.
+        assert_eq!(in_flight(&[Some(30 << 10); 9], 2), [8, 8]);
+        // Files of 3 MB: as many as fit in 8 MB.
+        assert_eq!(in_flight(&[Some(3 << 20); 4], 2), [2, 2, 2]);
+        // 10 MB files, and 5 MB ones: one at a time, whatever the number of threads.
+        assert_eq!(in_flight(&[Some(10 << 20); 3], 2), [1, 1, 1]);
+        assert_eq!(in_flight(&[Some(5 << 20); 3], 8), [1, 1, 1]);
+        // A large file waits for every file before it to be written (two, then one), and the
+        // files after it wait for it.
+        let mixed = [Some(3 << 10), None, Some(6 << 20), Some(2 << 20), Some(100)];
+        assert_eq!(in_flight(&mixed, 2), [2, 1, 1, 2]);
+    }
+
+    #[test]
+    fn a_large_file_has_the_findings_budget_to_itself() {
+        let flight = Flight::new(2);
+        let large = flight.weigh(Some(9 << 20));
+        assert!(large.alone);
+        assert_eq!(large.together, 1);
+        let ordinary = flight.weigh(Some(300 << 10));
+        assert!(!ordinary.alone);
+        assert_eq!(ordinary.together, 8);
+        // An unreadable entry, or one whose size is not known, weighs as a small file.
+        assert_eq!(flight.weigh(None).together, 64);
+        assert_eq!(flight.weigh(None).bytes, 0);
     }
 }
