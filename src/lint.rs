@@ -167,6 +167,15 @@ impl Linter {
                 self.lint_path_unguarded(path, size, together, workbook)
             })
         };
+        // With other files in flight, the file is read on this thread alone
+        // (`ingest::on_this_thread`), and judged so (`lint_path_unguarded`).
+        let lint = || {
+            if together > 1 {
+                ingest::on_this_thread(lint)
+            } else {
+                lint()
+            }
+        };
         // A workbook is read without the thread's cache of freed blocks (`alloc::uncached`).
         if workbook {
             crate::alloc::uncached(lint)
@@ -216,11 +225,13 @@ impl Linter {
         }
         // The places the reader's findings not about a form handed over yet point at.
         let mut pending = Vec::new();
-        // A text file's blocks of forms are judged on every thread (a large one is linted
-        // alone). A workbook's are judged on one, as it is read without the threads' caches of
-        // freed blocks (`lint_path_sized`): judged on two, each thread's glibc heap grew apart,
-        // and the 10 MB workbook of 8,500 sheets peaked at 67.4 MB instead of 62.5 MB.
-        let threads = if workbook {
+        // A text file's blocks of forms are judged on every thread when it is linted alone.
+        // With other files in flight, on this one: the other threads have files of their own
+        // (see `ingest::on_this_thread`). A workbook's are judged on one, as it is read without
+        // the threads' caches of freed blocks (`lint_path_sized`): judged on two, each
+        // thread's glibc heap grew apart, and the 10 MB workbook of 8,500 sheets peaked at
+        // 67.4 MB instead of 62.5 MB.
+        let threads = if workbook || together > 1 {
             1
         } else {
             rayon::current_num_threads()

@@ -21,7 +21,7 @@ mod xlsx_percent;
 mod yaml_events;
 
 pub use cells::is_space;
-pub use text::{parse_amount, Amount};
+pub use text::{on_this_thread, parse_amount, Amount};
 
 use crate::diagnostics::{codes, Diagnostic, Label};
 use crate::model::{Document, Form, LineIndex, Span};

@@ -241,6 +241,7 @@ pub fn read(text: &str, blocks: Blocks, finished: super::FormSink<'_>) -> TextRe
         rest = after;
         block
             .par_iter()
+            .with_min_len(if ON_THIS_THREAD.get() { usize::MAX } else { 1 })
             .map(|&(k, kind)| read_form(kind, text, section(k)))
             .unzip_into_vecs(&mut pages, &mut diagnostics);
         out.diagnostics.extend(diagnostics.drain(..).flatten());
@@ -392,6 +393,32 @@ fn continues(prev: &Form, form: &Form) -> bool {
         && form.name.value == prev.name.value
         && form.funds_annual.total.value == prev.funds_annual.total.value
         && form.funds_implementation.total.value == prev.funds_implementation.total.value
+}
+
+thread_local! {
+    /// Whether a text's forms are read on the calling thread alone ([`on_this_thread`]).
+    static ON_THIS_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with every text it reads read on the calling thread alone, a block's forms one
+/// after another rather than split among the pool's threads. A file linted while others are
+/// in flight is read so (`cli::check`): the other threads have files of their own, and a
+/// thread waiting for its block's other half took up another file meanwhile, so that as many
+/// files were read at once as were in flight (twenty half-megabyte files with a finding on
+/// every row peaked at up to 50 MB, against 35 MB read so; docs/performance.md,
+/// sixty-seventh session).
+///
+/// Scopes nest, and a scope left by a panic restores what was there before, as
+/// `alloc::uncached` does.
+pub fn on_this_thread<T>(f: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            ON_THIS_THREAD.set(self.0);
+        }
+    }
+    let _restore = Restore(ON_THIS_THREAD.replace(true));
+    f()
 }
 
 /// What a text was made from, which decides how many of its forms are read at a time.
@@ -1483,6 +1510,33 @@ mod tests {
         // 227 titles, four of them a form's second page (LAYOUT.md §1).
         assert_eq!(forms.len(), 224);
         assert_eq!(forms.iter().filter(|f| f.1 == 1).count(), 4);
+    }
+
+    /// Read on the calling thread alone, the disclosure gives the same forms in the same
+    /// blocks; the scope nests, and is left as it was found, by a panic too.
+    #[test]
+    fn a_text_read_on_this_thread_alone_is_read_the_same() {
+        let disclosure = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/corpus/000_cb0bcf906edd3817.txt"
+        ))
+        .expect("the disclosure is in tests/corpus");
+        let two = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let split = two.install(|| read_handing_in(&disclosure, Blocks::Text));
+        let alone = two.install(|| on_this_thread(|| read_handing_in(&disclosure, Blocks::Text)));
+        assert_eq!(alone, split);
+        assert!(!ON_THIS_THREAD.get());
+        on_this_thread(|| {
+            on_this_thread(|| assert!(ON_THIS_THREAD.get()));
+            assert!(ON_THIS_THREAD.get());
+        });
+        assert!(!ON_THIS_THREAD.get());
+        let panicked = std::panic::catch_unwind(|| on_this_thread(|| panic!("a reader's bug")));
+        assert!(panicked.is_err());
+        assert!(!ON_THIS_THREAD.get());
     }
 
     /// A page continuing the form before it may open the next block: the form is handed over
