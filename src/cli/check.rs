@@ -205,6 +205,8 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             let Some((found, size)) = p.files.next() else {
                 break;
             };
+            // Nothing is in flight: the next file let in comes after this one.
+            p.first += 1;
             let weight = p.flight.weigh(size);
             (found, size, weight)
         };
