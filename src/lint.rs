@@ -149,31 +149,37 @@ impl Linter {
     }
 
     pub fn lint_path(&self, path: &Path) -> Linted {
-        self.lint_path_sized(path, None, 1)
+        self.lint_path_sized(path, None, 1, true)
     }
 
     /// [`Linter::lint_path`] for a regular file of a size just asked for
     /// ([`ingest::read_path_sized`]). Unless every row is kept, the file is judged a block of
     /// forms at a time as it is read, the rows not kept go as each block is judged, and the
     /// findings are set aside on disk past this file's share of [`Linter::findings_budget`]: it
-    /// is one of `together` files linted at once.
+    /// is one of `together` files linted at once. Its forms are read and judged on the pool's
+    /// threads if `spread`, else on the calling thread alone (`ingest::on_this_thread`): with
+    /// other files in flight, the other threads have files of their own.
     ///
     /// A panic while linting the file (a bug in kpilint) is caught and becomes the file's one
     /// finding ([`guarded`]): the run goes on with the other files.
-    pub fn lint_path_sized(&self, path: &Path, size: Option<u64>, together: usize) -> Linted {
+    pub fn lint_path_sized(
+        &self,
+        path: &Path,
+        size: Option<u64>,
+        together: usize,
+        spread: bool,
+    ) -> Linted {
         let workbook = ingest::is_workbook(&path.to_string_lossy());
         let lint = || {
             guarded(path, || {
-                self.lint_path_unguarded(path, size, together, workbook)
+                self.lint_path_unguarded(path, size, together, spread, workbook)
             })
         };
-        // With other files in flight, the file is read on this thread alone
-        // (`ingest::on_this_thread`), and judged so (`lint_path_unguarded`).
         let lint = || {
-            if together > 1 {
-                ingest::on_this_thread(lint)
-            } else {
+            if spread {
                 lint()
+            } else {
+                ingest::on_this_thread(lint)
             }
         };
         // A workbook is read without the thread's cache of freed blocks (`alloc::uncached`).
@@ -189,6 +195,7 @@ impl Linter {
         path: &Path,
         size: Option<u64>,
         together: usize,
+        spread: bool,
         workbook: bool,
     ) -> Linted {
         let kept = self.keep_rows;
@@ -225,13 +232,12 @@ impl Linter {
         }
         // The places the reader's findings not about a form handed over yet point at.
         let mut pending = Vec::new();
-        // A text file's blocks of forms are judged on every thread when it is linted alone.
-        // With other files in flight, on this one: the other threads have files of their own
-        // (see `ingest::on_this_thread`). A workbook's are judged on one, as it is read without
+        // A text file's blocks of forms are judged on every thread if `spread`, else on this
+        // one. A workbook's are judged on one, as it is read without
         // the threads' caches of freed blocks (`lint_path_sized`): judged on two, each
         // thread's glibc heap grew apart, and the 10 MB workbook of 8,500 sheets peaked at
         // 67.4 MB instead of 62.5 MB.
-        let threads = if workbook || together > 1 {
+        let threads = if workbook || !spread {
             1
         } else {
             rayon::current_num_threads()

@@ -111,8 +111,8 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     // A large file is linted alone: its part would be held whole beside its model, where the
     // writer streams it finding by finding (a 10 MB file's JSON peaked 17 MB higher), and
     // there are no other files' parts to render meanwhile.
-    let lint = |path: &Path, size: Option<u64>, weight: Weight| -> Done {
-        let linted = linter.lint_path_sized(path, size, weight.together);
+    let lint = |path: &Path, size: Option<u64>, weight: Weight, spread: bool| -> Done {
+        let linted = linter.lint_path_sized(path, size, weight.together, spread);
         let few = linted.report.diagnostics.len() <= PRERENDERED_FINDINGS;
         let part = (prerender && !weight.alone && few)
             .then(|| sink.read().ok()?.render(&linted.report))
@@ -216,7 +216,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         // blocks stayed empty and this thread's full (`crate::alloc`; one thread over three
         // large files, some 15% of the time).
         let done = match &found {
-            Ok(path) => Some(rayon::scope(|_| lint(path, size, weight))),
+            Ok(path) => Some(rayon::scope(|_| lint(path, size, weight, true))),
             Err(_) => None,
         };
         (lock(&pipeline.writer).write)(&found, done);
@@ -396,7 +396,7 @@ type Back = std::thread::Result<Done>;
 struct Pipeline<'a> {
     pump: std::sync::Mutex<Pump<'a>>,
     writer: std::sync::Mutex<Writer<'a>>,
-    lint: &'a (dyn Fn(&Path, Option<u64>, Weight) -> Done + Sync),
+    lint: &'a LintFile<'a>,
 }
 
 /// The files not yet let in and the files in flight.
@@ -409,6 +409,9 @@ struct Pump<'a> {
     /// A thread is writing: files that come back are left for it.
     writing: bool,
 }
+
+/// Lints a file, its forms spread over the pool's threads if the `bool` says so.
+type LintFile<'a> = dyn Fn(&Path, Option<u64>, Weight, bool) -> Done + Sync + 'a;
 
 /// Writes a file's part of the report (`None` for an entry that names no file to lint).
 type WriteFile<'a> = Box<dyn FnMut(&Found, Option<Done>) + Send + 'a>;
@@ -493,12 +496,15 @@ impl<'a> Pipeline<'a> {
             }
             let (found, size) = p.files.next().expect("peeked");
             let at = p.first + p.queue.len();
+            // A file with none in flight beside it and none to follow (one file, the run's
+            // last) has the pool's threads to itself; any other is linted on one of them.
+            let spread = p.queue.is_empty() && p.files.peek().is_none();
             let linting = match &found {
                 Ok(path) => {
                     let path = path.clone();
                     scope.spawn(move |scope| {
                         let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            (self.lint)(&path, size, weight)
+                            (self.lint)(&path, size, weight, spread)
                         }));
                         self.turn(scope, Some((at, done)));
                     });
