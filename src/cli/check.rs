@@ -55,10 +55,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             Ok(s) => Box::new(s),
             Err(e) => return trouble(&format!("无法创建临时文件：{e}")),
         },
-        Format::Sarif => match output::sarif::Stream::new(RuleInfo::all(linter.rules())) {
-            Ok(s) => Box::new(s),
-            Err(e) => return trouble(&format!("无法创建临时文件：{e}")),
-        },
+        Format::Sarif => Box::new(output::sarif::Stream::new(RuleInfo::all(linter.rules()))),
     };
     linter.keep_rows = sink.rows_drawn();
     let baseline = match args.baseline.as_deref().map(Baseline::open).transpose() {

@@ -1,6 +1,6 @@
 //! The JSON report. `docs/output.md` is its contract: fields are only ever added.
 
-use super::stream::{item_json, value_json, Part, Sink, Spool};
+use super::stream::{item_json, value_json, Part, Sink, Spool, Streamed};
 use super::{FileReport, Tally};
 use crate::diagnostics::Diagnostic;
 use crate::model::{Document, Span};
@@ -13,8 +13,9 @@ const VERSION: u32 = 1;
 #[derive(Serialize)]
 pub struct Report<'a> {
     pub version: u32,
-    pub files: Vec<FileEntry<'a>>,
+    /// Before the files: the findings are written as the run goes ([`Stream`]).
     pub diagnostics: Vec<DiagnosticEntry<'a>>,
+    pub files: Vec<FileEntry<'a>>,
     pub summary: SummaryEntry,
     /// Findings per code, most frequent first (always present; `--statistics` prints it).
     pub statistics: Vec<StatisticEntry>,
@@ -158,36 +159,43 @@ fn file_entry(r: &FileReport) -> FileEntry<'_> {
     }
 }
 
-/// The JSON report written as the run goes: its files and findings are spooled and the
-/// document is assembled at the end, byte for byte what `serde_json` prints for [`Report`].
+/// The JSON report written as the run goes: the findings straight out, each file's entry
+/// spooled and written after them, then the counts; byte for byte what `serde_json` prints
+/// for [`Report`].
 pub struct Stream {
+    diagnostics: Streamed,
     files: Spool,
-    diagnostics: Spool,
+}
+
+/// The report's text up to its findings.
+fn head() -> String {
+    format!("{{\n  \"version\": {VERSION},\n  \"diagnostics\": ")
 }
 
 impl Stream {
-    /// Spooled on disk, for a run of any size.
+    /// The files' entries spooled on disk, for a run of any size.
     pub fn new() -> std::io::Result<Stream> {
         Ok(Stream {
+            diagnostics: Streamed::after(head()),
             files: Spool::disk()?,
-            diagnostics: Spool::disk()?,
         })
     }
 
     fn in_memory() -> Stream {
         Stream {
+            diagnostics: Streamed::after(head()),
             files: Spool::memory(),
-            diagnostics: Spool::memory(),
         }
     }
 
-    /// A file's entry and its findings', each spooled as it is made: a 10 MB file's findings
-    /// held as text at once (as [`Sink::render`] does for smaller files) took 17 MB more.
-    fn add(&mut self, r: &FileReport) -> std::io::Result<()> {
+    /// A file's entry and its findings', each written or spooled as it is made: a 10 MB
+    /// file's findings held as text at once (as [`Sink::render`] does for smaller files) took
+    /// 17 MB more.
+    fn add(&mut self, r: &FileReport, out: &mut dyn Write) -> std::io::Result<()> {
         self.files.item(&item_json(&file_entry(r), 4))?;
         for d in &r.diagnostics {
             self.diagnostics
-                .item(&item_json(&entry(&r.document, &d), 4))?;
+                .item(&item_json(&entry(&r.document, &d), 4), out)?;
         }
         Ok(())
     }
@@ -210,31 +218,30 @@ fn part(r: &FileReport) -> Part {
 }
 
 impl Sink for Stream {
-    fn push(&mut self, r: FileReport, _: &mut dyn Write) -> std::io::Result<()> {
-        self.add(&r)
+    fn push(&mut self, r: FileReport, out: &mut dyn Write) -> std::io::Result<()> {
+        self.add(&r, out)
     }
 
     fn render(&self, r: &FileReport) -> Option<Part> {
         Some(part(r))
     }
 
-    fn push_part(&mut self, part: Part, _: &mut dyn Write) -> std::io::Result<()> {
+    fn push_part(&mut self, part: Part, out: &mut dyn Write) -> std::io::Result<()> {
         let mut texts = part.texts.iter();
         if let Some(file) = texts.next() {
             self.files.item(file)?;
         }
         for d in texts {
-            self.diagnostics.item(d)?;
+            self.diagnostics.item(d, out)?;
         }
         Ok(())
     }
 
     fn finish(self: Box<Self>, tally: &Tally, out: &mut dyn Write) -> std::io::Result<()> {
         let (summary, statistics) = totals(tally);
-        write!(out, "{{\n  \"version\": {VERSION},\n  \"files\": ")?;
+        self.diagnostics.close(2, out)?;
+        out.write_all(b",\n  \"files\": ")?;
         self.files.write_array(2, out)?;
-        out.write_all(b",\n  \"diagnostics\": ")?;
-        self.diagnostics.write_array(2, out)?;
         writeln!(
             out,
             ",\n  \"summary\": {},\n  \"statistics\": {}\n}}",
@@ -273,7 +280,7 @@ pub fn render(reports: &[FileReport]) -> String {
     let mut tally = Tally::default();
     let mut out = Vec::new();
     for r in reports {
-        stream.add(r).expect("writes to memory");
+        stream.add(r, &mut out).expect("writes to memory");
         tally.add(r);
     }
     stream.finish(&tally, &mut out).expect("writes to memory");
@@ -317,25 +324,37 @@ mod tests {
         let found: Vec<Vec<_>> = reports.iter().map(|r| r.diagnostics.to_vec()).collect();
         let expected = Report {
             version: VERSION,
-            files: reports.iter().map(file_entry).collect(),
             diagnostics: reports
                 .iter()
                 .zip(&found)
                 .flat_map(|(r, found)| found.iter().map(move |d| entry(&r.document, d)))
                 .collect(),
+            files: reports.iter().map(file_entry).collect(),
             summary,
             statistics,
         };
         let expected = serde_json::to_string_pretty(&expected).unwrap() + "\n";
         assert_eq!(render(&reports), expected);
-        // And the same through spools on disk, as a run writes it.
+        // And the same as a run writes it, the files spooled on disk.
         let mut stream: Box<dyn Sink> = Box::new(Stream::new().unwrap());
         let mut out = Vec::new();
         for r in reports {
+            let findings = r.diagnostics.len();
+            let before = out.len();
             stream.push(r, &mut out).unwrap();
+            // A file's findings are out as soon as it is pushed, and they are the start of
+            // the report.
+            assert_eq!(out.len() > before, findings > 0);
+            assert!(expected.as_bytes().starts_with(&out));
         }
-        assert!(out.is_empty(), "nothing is written before the run ends");
         stream.finish(&tally, &mut out).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), expected);
+        // A run with no finding has its head written when it ends.
+        let mut out = Vec::new();
+        let stream: Box<dyn Sink> = Box::new(Stream::new().unwrap());
+        stream.finish(&Tally::default(), &mut out).unwrap();
+        let empty: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(empty["diagnostics"], serde_json::json!([]));
+        assert_eq!(empty["files"], serde_json::json!([]));
     }
 }

@@ -2,7 +2,7 @@
 //! (`columnKind: unicodeCodePoints`), the same unit as the JSON report; end columns are
 //! exclusive, as SARIF defines them.
 
-use super::stream::{item_json, Part, Sink, Spool};
+use super::stream::{item_json, value_json, Part, Sink, Streamed};
 use super::{FileReport, RuleInfo, Tally};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::{Document, Span};
@@ -208,7 +208,9 @@ fn result<'a>(
 /// text holds.
 const RESULTS: &str = "\u{0}kpilint-results\u{0}";
 
-fn log(rules: &[RuleInfo], invocation_ok: bool) -> Value {
+/// The log but for its results and its invocation: the results are written as the run goes,
+/// and whether the run read every file is known only at its end.
+fn log(rules: &[RuleInfo]) -> Value {
     let driver_rules: Vec<Value> = rules
         .iter()
         .map(|r| {
@@ -234,46 +236,54 @@ fn log(rules: &[RuleInfo], invocation_ok: bool) -> Value {
                 "rules": driver_rules,
             }},
             "columnKind": "unicodeCodePoints",
-            "invocations": [{"executionSuccessful": invocation_ok}],
             "results": RESULTS,
         }],
     })
 }
 
-/// The SARIF log written as the run goes: results are spooled, and the log around them is
-/// printed at the end, when whether every file was read is known.
+/// The run's invocation, as the key that follows its results (at the run's depth).
+fn invocation(ok: bool) -> String {
+    format!(
+        ",\n      \"invocations\": {}",
+        value_json(&json!([{ "executionSuccessful": ok }]), 6)
+    )
+}
+
+/// The SARIF log written as the run goes: its results written out as they come, then its
+/// invocation, which says whether every file was read, and the rest of the log.
 pub struct Stream {
-    rules: Vec<RuleInfo>,
     index: HashMap<String, usize>,
-    results: Spool,
+    results: Streamed,
+    /// The log's text after its results.
+    tail: String,
     invocation_ok: bool,
 }
 
 impl Stream {
-    /// Spooled on disk, for a run of any size.
-    pub fn new(rules: Vec<RuleInfo>) -> std::io::Result<Stream> {
-        Ok(Stream::with(rules, Spool::disk()?))
-    }
-
-    fn with(rules: Vec<RuleInfo>, results: Spool) -> Stream {
+    pub fn new(rules: Vec<RuleInfo>) -> Stream {
         let mut index = HashMap::new();
         for (i, r) in rules.iter().enumerate() {
             index.entry(r.code.clone()).or_insert(i);
         }
+        let text = serde_json::to_string_pretty(&log(&rules)).expect("the log serialises");
+        let placeholder = serde_json::to_string(RESULTS).expect("a string serialises");
+        let (head, tail) = text
+            .split_once(&placeholder)
+            .expect("the log holds the results placeholder");
         Stream {
-            rules,
             index,
-            results,
+            results: Streamed::after(head.to_owned()),
+            tail: tail.to_owned(),
             invocation_ok: true,
         }
     }
 
-    /// A file's results, each spooled as it is made (see `json::Stream::add`).
-    fn add(&mut self, f: &FileReport) -> std::io::Result<()> {
+    /// A file's results, each written as it is made (see `json::Stream::add`).
+    fn add(&mut self, f: &FileReport, out: &mut dyn Write) -> std::io::Result<()> {
         self.invocation_ok &= !f.unreadable;
         let uri = uri(&f.document.path);
         for d in &f.diagnostics {
-            self.results.item(&self.result_json(f, &uri, &d))?;
+            self.results.item(&self.result_json(f, &uri, &d), out)?;
         }
         Ok(())
     }
@@ -300,42 +310,36 @@ impl Stream {
 }
 
 impl Sink for Stream {
-    fn push(&mut self, f: FileReport, _: &mut dyn Write) -> std::io::Result<()> {
-        self.add(&f)
+    fn push(&mut self, f: FileReport, out: &mut dyn Write) -> std::io::Result<()> {
+        self.add(&f, out)
     }
 
     fn render(&self, f: &FileReport) -> Option<Part> {
         Some(self.part(f))
     }
 
-    fn push_part(&mut self, part: Part, _: &mut dyn Write) -> std::io::Result<()> {
+    fn push_part(&mut self, part: Part, out: &mut dyn Write) -> std::io::Result<()> {
         self.invocation_ok &= !part.unreadable;
         for r in &part.texts {
-            self.results.item(r)?;
+            self.results.item(r, out)?;
         }
         Ok(())
     }
 
     fn finish(self: Box<Self>, _: &Tally, out: &mut dyn Write) -> std::io::Result<()> {
-        let text = serde_json::to_string_pretty(&log(&self.rules, self.invocation_ok))
-            .expect("the log serialises");
-        let placeholder = serde_json::to_string(RESULTS).expect("a string serialises");
-        let (before, after) = text
-            .split_once(&placeholder)
-            .expect("the log holds the results placeholder");
-        out.write_all(before.as_bytes())?;
-        self.results.write_array(6, out)?;
-        out.write_all(after.as_bytes())?;
+        self.results.close(6, out)?;
+        out.write_all(invocation(self.invocation_ok).as_bytes())?;
+        out.write_all(self.tail.as_bytes())?;
         out.write_all(b"\n")
     }
 }
 
 /// The log of files already linted.
 pub fn render(reports: &[FileReport], rules: &[RuleInfo]) -> String {
-    let mut stream = Box::new(Stream::with(rules.to_vec(), Spool::memory()));
+    let mut stream = Box::new(Stream::new(rules.to_vec()));
     let mut out = Vec::new();
     for r in reports {
-        stream.add(r).expect("writes to memory");
+        stream.add(r, &mut out).expect("writes to memory");
     }
     stream
         .finish(&Tally::default(), &mut out)
@@ -350,7 +354,7 @@ mod tests {
     use crate::rules::RuleSet;
 
     #[test]
-    fn the_spooled_results_land_in_the_log() {
+    fn the_streamed_results_land_in_the_log() {
         // The fixture with two of its unit columns and a value made wrong: a form with findings.
         let text = std::fs::read_to_string("tests/fixtures/other_issuer_single_period.txt")
             .unwrap()
@@ -377,7 +381,8 @@ mod tests {
             .collect();
         let log_text = render(&reports, &rules);
         let log_value: Value = serde_json::from_str(&log_text).unwrap();
-        let mut expected = log(&rules, true);
+        let mut expected = log(&rules);
+        expected["runs"][0]["invocations"] = json!([{"executionSuccessful": true}]);
         expected["runs"][0]["results"] = reports
             .iter()
             .flat_map(|f| {
@@ -408,11 +413,50 @@ mod tests {
             );
         }
         assert_eq!(log_value, expected);
-        // Printed as serde_json prints the whole log.
-        assert_eq!(
-            log_text,
-            serde_json::to_string_pretty(&expected).unwrap() + "\n"
+        // Printed as serde_json prints the whole log, but for the invocation, which follows
+        // the results: it is known only when the run ends.
+        let invocation = ",\n      \"invocations\": [\n        {\n          \"executionSuccessful\": true\n        }\n      ]";
+        let at = log_text
+            .find(invocation)
+            .expect("the invocation is in the log");
+        assert!(
+            log_text[..at].ends_with("\n      ]"),
+            "it follows the results"
         );
+        let mut without = expected.clone();
+        without["runs"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("invocations");
+        assert_eq!(
+            log_text.replacen(invocation, "", 1),
+            serde_json::to_string_pretty(&without).unwrap() + "\n"
+        );
+    }
+
+    /// A run that could not read a file says so in its invocation, written after its results;
+    /// a run with no result still has its invocation.
+    #[test]
+    fn the_invocation_says_whether_every_file_was_read() {
+        let set = RuleSet::builtin();
+        let rules = RuleInfo::all(&set);
+        let linter = Linter::new(set, Default::default());
+        let file = |unreadable: bool| {
+            let text = std::fs::read("tests/fixtures/other_issuer_single_period.txt").unwrap();
+            let mut r = linter
+                .lint_ingested(crate::ingest::read_file("a.txt", &text))
+                .report;
+            r.unreadable = unreadable;
+            r
+        };
+        let ok = |reports: &[FileReport]| {
+            let log: Value = serde_json::from_str(&render(reports, &rules)).unwrap();
+            assert!(log["runs"][0]["results"].is_array());
+            log["runs"][0]["invocations"][0]["executionSuccessful"].clone()
+        };
+        assert_eq!(ok(&[]), json!(true));
+        assert_eq!(ok(&[file(false)]), json!(true));
+        assert_eq!(ok(&[file(false), file(true), file(false)]), json!(false));
     }
 
     #[test]

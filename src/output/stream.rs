@@ -2,9 +2,10 @@
 //! the size of the run.
 //!
 //! The human and GitHub reports are lines: each file's part is written as soon as the file
-//! is linted. JSON and SARIF are one document whose header depends on the whole run, so
-//! their parts are set aside in spools (temporary files) and the document is assembled at
-//! the end. The HTML report takes each form's section as it arrives, sets it aside, and keeps
+//! is linted. JSON and SARIF are one document each: its findings are written as they come
+//! ([`Streamed`]), and what depends on the whole run follows them (the counts, whether every
+//! file was read); the JSON report's list of files, which also comes file by file, is set
+//! aside in a spool (a temporary file) and written after the findings. The HTML report takes each form's section as it arrives, sets it aside, and keeps
 //! only what it sorts by (set aside too past a few megabytes), then copies the sections out in
 //! the order it chose.
 
@@ -90,6 +91,48 @@ impl Spool {
         }
         out.write_all(b"[\n")?;
         self.pieces.read()?.copy_all(out)?;
+        write!(out, "\n{}]", " ".repeat(indent))
+    }
+}
+
+/// The one array of a JSON document that is written out as the run goes, item by item, with
+/// the document's head (its text up to the array) before the first: its findings are nearly
+/// all of a report. Spooled too, a report was written twice, the second time from a temporary
+/// file as large as itself: the JSON report of a million forms (6.4 GB) wrote 6.4 GB to the
+/// temporary directory, and needed that much room there (docs/performance.md, sixty-eighth
+/// session). Only the parts that depend on the whole run follow it.
+pub struct Streamed {
+    head: String,
+    items: usize,
+}
+
+impl Streamed {
+    /// An array that `head` leads to: the document up to the array, which is written with
+    /// the first item (or when the array is closed empty).
+    pub fn after(head: String) -> Streamed {
+        Streamed { head, items: 0 }
+    }
+
+    /// Writes one item of the array (its pretty-printed JSON, already indented).
+    pub fn item(&mut self, json: &str, out: &mut dyn Write) -> io::Result<()> {
+        if self.items == 0 {
+            out.write_all(self.head.as_bytes())?;
+            out.write_all(b"[\n")?;
+        } else {
+            out.write_all(b",\n")?;
+        }
+        out.write_all(json.as_bytes())?;
+        self.items += 1;
+        Ok(())
+    }
+
+    /// Closes the array as `serde_json`'s pretty printer would, its bracket at `indent`
+    /// ([`Spool::write_array`]'s layout).
+    pub fn close(self, indent: usize, out: &mut dyn Write) -> io::Result<()> {
+        if self.items == 0 {
+            out.write_all(self.head.as_bytes())?;
+            return out.write_all(b"[]");
+        }
         write!(out, "\n{}]", " ".repeat(indent))
     }
 }
@@ -279,6 +322,33 @@ mod tests {
         let mut out = Vec::new();
         Spool::memory().write_array(2, &mut out).unwrap();
         assert_eq!(out, b"[]");
+    }
+
+    /// An array written as it goes reads as the same array spooled, head and all; an empty
+    /// one is `[]` after its head.
+    #[test]
+    fn streamed_arrays_read_like_spooled_ones() {
+        let items = ["    1", "    {\n      \"甲\": 2\n    }"];
+        let head = "{\n  \"x\": ";
+        let mut spooled = head.as_bytes().to_vec();
+        let mut spool = Spool::memory();
+        items.iter().for_each(|i| spool.item(i).unwrap());
+        spool.write_array(2, &mut spooled).unwrap();
+        let mut out = Vec::new();
+        let mut streamed = Streamed::after(head.to_owned());
+        for (n, i) in items.iter().enumerate() {
+            streamed.item(i, &mut out).unwrap();
+            // Each item is out as soon as it is given.
+            assert!(String::from_utf8_lossy(&out).ends_with(items[n]));
+        }
+        streamed.close(2, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(spooled).unwrap()
+        );
+        let mut out = Vec::new();
+        Streamed::after(head.to_owned()).close(2, &mut out).unwrap();
+        assert_eq!(out, format!("{head}[]").into_bytes());
     }
 
     #[test]
