@@ -15,6 +15,13 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::sync::Arc;
 
+/// An unnamed temporary file, gone when dropped. Its error says what failed: it reaches the
+/// user as the report's own (`无法把报告写到 …：无法创建临时文件：…`), and the system's words
+/// alone named no file.
+pub fn temporary_file() -> io::Result<File> {
+    tempfile::tempfile().map_err(|e| io::Error::new(e.kind(), format!("无法创建临时文件：{e}")))
+}
+
 /// An entry that can be set aside on disk as bytes of its own length.
 pub trait Record: Sized {
     fn write(&self, out: &mut Vec<u8>);
@@ -112,7 +119,7 @@ impl<T: Record> Spill<T> {
         }
         let file = match &mut self.file {
             Some(f) => f,
-            None => self.file.insert(tempfile::tempfile()?),
+            None => self.file.insert(temporary_file()?),
         };
         file.seek(SeekFrom::Start(self.end))?;
         // Written through a buffer, not encoded whole first: a run of findings was 5 MB more

@@ -208,3 +208,37 @@ fn many_files_of_mixed_sizes_are_reported_in_order_on_any_number_of_threads() {
         assert!(r == &reports[0], "run {i} differs");
     }
 }
+
+/// JSON and SARIF write their findings as they come, and what a JSON report or a baseline
+/// sets aside for its end stays in memory while it is small: a run needs no temporary
+/// directory for them (a locked-down CI container may have none it can write). The HTML
+/// report sets every form's section aside, and says plainly that it cannot.
+#[test]
+fn only_the_html_report_needs_a_temporary_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-directory");
+    let baseline = dir.path().join("baseline.json");
+    let run_without_tmp = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_kpilint"))
+            .args(args)
+            .env("TMPDIR", &missing)
+            .output()
+            .expect("runs")
+    };
+    for format in ["json", "sarif"] {
+        let out = run_without_tmp(&["check", "--format", format, CORPUS]);
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let with_tmp = run(&["check", "--format", format, CORPUS]).1;
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), with_tmp, "{format}");
+    }
+    // Recorded, the findings are still reported (and fail the run) this once.
+    let out = run_without_tmp(&["check", "--baseline", baseline.to_str().unwrap(), CORPUS]);
+    assert_eq!(out.status.code(), Some(1));
+    let recorded: Value = serde_json::from_slice(&std::fs::read(&baseline).unwrap()).unwrap();
+    assert!(recorded["findings"].as_array().unwrap().len() > 500);
+    let out = run_without_tmp(&["check", "--format", "html", CORPUS]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("无法创建临时文件"), "{err}");
+    assert!(!err.contains("无法创建临时文件：无法创建临时文件"), "{err}");
+}

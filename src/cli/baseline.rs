@@ -59,7 +59,7 @@ impl Baseline {
     /// The baseline at `path`, or a new recording if there is no file there yet.
     pub fn open(path: &Path) -> Result<Baseline, String> {
         if !path.exists() {
-            let spool = Spool::disk().map_err(|e| format!("无法创建临时文件：{e}"))?;
+            let spool = Spool::spilling();
             let file = AtomicFile::create(path)
                 .map_err(|e| format!("无法写入基线 {}：{e}", path.display()))?;
             return Ok(Baseline::Record {

@@ -49,12 +49,9 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         Format::Github => Box::new(output::github::Stream),
         Format::Html => match output::html::Stream::new() {
             Ok(s) => Box::new(s),
-            Err(e) => return trouble(&format!("无法创建临时文件：{e}")),
+            Err(e) => return trouble(&e.to_string()),
         },
-        Format::Json => match output::json::Stream::new() {
-            Ok(s) => Box::new(s),
-            Err(e) => return trouble(&format!("无法创建临时文件：{e}")),
-        },
+        Format::Json => Box::new(output::json::Stream::new()),
         Format::Sarif => Box::new(output::sarif::Stream::new(RuleInfo::all(linter.rules()))),
     };
     linter.keep_rows = sink.rows_drawn();

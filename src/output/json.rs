@@ -167,18 +167,25 @@ pub struct Stream {
     files: Spool,
 }
 
+impl Default for Stream {
+    fn default() -> Stream {
+        Stream::new()
+    }
+}
+
 /// The report's text up to its findings.
 fn head() -> String {
     format!("{{\n  \"version\": {VERSION},\n  \"diagnostics\": ")
 }
 
 impl Stream {
-    /// The files' entries spooled on disk, for a run of any size.
-    pub fn new() -> std::io::Result<Stream> {
-        Ok(Stream {
+    /// The files' entries spooled in memory, then on disk past a megabyte, for a run of any
+    /// size.
+    pub fn new() -> Stream {
+        Stream {
             diagnostics: Streamed::after(head()),
-            files: Spool::disk()?,
-        })
+            files: Spool::spilling(),
+        }
     }
 
     fn in_memory() -> Stream {
@@ -335,8 +342,8 @@ mod tests {
         };
         let expected = serde_json::to_string_pretty(&expected).unwrap() + "\n";
         assert_eq!(render(&reports), expected);
-        // And the same as a run writes it, the files spooled on disk.
-        let mut stream: Box<dyn Sink> = Box::new(Stream::new().unwrap());
+        // And the same as a run writes it.
+        let mut stream: Box<dyn Sink> = Box::new(Stream::new());
         let mut out = Vec::new();
         for r in reports {
             let findings = r.diagnostics.len();
@@ -351,7 +358,7 @@ mod tests {
         assert_eq!(String::from_utf8(out).unwrap(), expected);
         // A run with no finding has its head written when it ends.
         let mut out = Vec::new();
-        let stream: Box<dyn Sink> = Box::new(Stream::new().unwrap());
+        let stream: Box<dyn Sink> = Box::new(Stream::new());
         stream.finish(&Tally::default(), &mut out).unwrap();
         let empty: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(empty["diagnostics"], serde_json::json!([]));

@@ -74,6 +74,20 @@ impl Spool {
         })
     }
 
+    /// A spool held in memory up to [`SPILL_BYTES`], and moved to an unnamed temporary file
+    /// past them. What JSON reports and baselines spool is some hundred bytes a file or a
+    /// finding: most runs never need the temporary directory, and a run where it is missing
+    /// or read-only (a locked-down CI container) could not write its JSON report at all.
+    pub fn spilling() -> Spool {
+        Spool {
+            pieces: Pieces {
+                store: Store::Spilling(Vec::new()),
+                len: 0,
+            },
+            items: 0,
+        }
+    }
+
     /// Adds one item of the array (its pretty-printed JSON, already indented).
     pub fn item(&mut self, json: &str) -> io::Result<()> {
         if self.items > 0 {
@@ -145,7 +159,21 @@ const SEQUENTIAL_BYTES: usize = 256 << 10;
 
 enum Store {
     Memory(Vec<u8>),
+    /// In memory until it holds [`SPILL_BYTES`], then on disk ([`Spool::spilling`]).
+    Spilling(Vec<u8>),
     Disk(BufWriter<File>),
+}
+
+/// What a spilling spool holds in memory before it moves to disk: the entries of some
+/// 8,000 files of a JSON report.
+pub const SPILL_BYTES: usize = 1 << 20;
+
+/// An unnamed temporary file ([`crate::spill::temporary_file`]) written through a buffer.
+fn temporary() -> io::Result<BufWriter<File>> {
+    Ok(BufWriter::with_capacity(
+        SEQUENTIAL_BYTES,
+        crate::spill::temporary_file()?,
+    ))
 }
 
 /// Rendered pieces set aside to be written later, in another order: on disk during a run, in
@@ -189,10 +217,7 @@ impl Pieces {
 
     pub fn disk() -> io::Result<Pieces> {
         Ok(Pieces {
-            store: Store::Disk(BufWriter::with_capacity(
-                SEQUENTIAL_BYTES,
-                tempfile::tempfile()?,
-            )),
+            store: Store::Disk(temporary()?),
             len: 0,
         })
     }
@@ -200,6 +225,15 @@ impl Pieces {
     pub fn put(&mut self, text: &str) -> io::Result<Piece> {
         match &mut self.store {
             Store::Memory(v) => v.extend_from_slice(text.as_bytes()),
+            Store::Spilling(v) if v.len() + text.len() <= SPILL_BYTES => {
+                v.extend_from_slice(text.as_bytes())
+            }
+            Store::Spilling(v) => {
+                let mut f = temporary()?;
+                f.write_all(v)?;
+                f.write_all(text.as_bytes())?;
+                self.store = Store::Disk(f);
+            }
             Store::Disk(f) => f.write_all(text.as_bytes())?,
         }
         let piece = Piece {
@@ -213,7 +247,7 @@ impl Pieces {
     /// Done adding: the pieces, to be copied out.
     pub fn read(self) -> io::Result<PieceReader> {
         Ok(match self.store {
-            Store::Memory(v) => PieceReader::Memory(v),
+            Store::Memory(v) | Store::Spilling(v) => PieceReader::Memory(v),
             Store::Disk(f) => PieceReader::Disk(io::BufReader::new(
                 f.into_inner().map_err(io::IntoInnerError::into_error)?,
             )),
@@ -349,6 +383,28 @@ mod tests {
         let mut out = Vec::new();
         Streamed::after(head.to_owned()).close(2, &mut out).unwrap();
         assert_eq!(out, format!("{head}[]").into_bytes());
+    }
+
+    /// A spilling spool reads back the same whether it stayed in memory or moved to disk
+    /// part way, and stays in memory while it is small.
+    #[test]
+    fn a_spilling_spool_reads_back_whole_across_its_move_to_disk() {
+        let item = format!("    \"{}\"", "指标值".repeat(100));
+        let written = |mut spool: Spool, n: usize| {
+            (0..n).for_each(|_| spool.item(&item).unwrap());
+            let on_disk = matches!(spool.pieces.store, Store::Disk(_));
+            let mut out = Vec::new();
+            spool.write_array(2, &mut out).unwrap();
+            (out, on_disk)
+        };
+        let few = SPILL_BYTES / item.len() / 2;
+        let many = 3 * SPILL_BYTES / item.len();
+        let (small, on_disk) = written(Spool::spilling(), few);
+        assert!(!on_disk);
+        assert_eq!(small, written(Spool::memory(), few).0);
+        let (large, on_disk) = written(Spool::spilling(), many);
+        assert!(on_disk);
+        assert_eq!(large, written(Spool::memory(), many).0);
     }
 
     #[test]
