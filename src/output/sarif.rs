@@ -260,6 +260,7 @@ pub struct Stream {
 }
 
 impl Stream {
+    /// The log for `rules`, laid out once around where its results go.
     pub fn new(rules: Vec<RuleInfo>) -> Stream {
         let mut index = HashMap::new();
         for (i, r) in rules.iter().enumerate() {

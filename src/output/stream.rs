@@ -5,9 +5,10 @@
 //! is linted. JSON and SARIF are one document each: its findings are written as they come
 //! ([`Streamed`]), and what depends on the whole run follows them (the counts, whether every
 //! file was read); the JSON report's list of files, which also comes file by file, is set
-//! aside in a spool (a temporary file) and written after the findings. The HTML report takes each form's section as it arrives, sets it aside, and keeps
-//! only what it sorts by (set aside too past a few megabytes), then copies the sections out in
-//! the order it chose.
+//! aside in a spool (in memory, then a temporary file past a megabyte) and written after the
+//! findings. The HTML report takes each form's section as it arrives, sets it aside, and
+//! keeps only what it sorts by (set aside too past a few megabytes), then copies the sections
+//! out in the order it chose.
 
 use super::{FileReport, Tally};
 use crate::model::RowsKept;
@@ -166,7 +167,7 @@ enum Store {
 
 /// What a spilling spool holds in memory before it moves to disk: the entries of some
 /// 8,000 files of a JSON report.
-pub const SPILL_BYTES: usize = 1 << 20;
+const SPILL_BYTES: usize = 1 << 20;
 
 /// An unnamed temporary file ([`crate::spill::temporary_file`]) written through a buffer.
 fn temporary() -> io::Result<BufWriter<File>> {
