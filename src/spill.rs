@@ -15,11 +15,18 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::sync::Arc;
 
-/// An unnamed temporary file, gone when dropped. Its error says what failed: it reaches the
-/// user as the report's own (`无法把报告写到 …：无法创建临时文件：…`), and the system's words
-/// alone named no file.
+/// An unnamed temporary file, gone when dropped. Its error says what failed, where, and what
+/// to do: it reaches the user as the report's own (`无法把报告写到 …：无法创建临时文件…`), and
+/// the system's words alone named no file.
 pub fn temporary_file() -> io::Result<File> {
-    tempfile::tempfile().map_err(|e| io::Error::new(e.kind(), format!("无法创建临时文件：{e}")))
+    tempfile::tempfile().map_err(|e| {
+        let dir = std::env::temp_dir();
+        let message = format!(
+            "无法在 {} 创建临时文件：{e}（可用环境变量 TMPDIR 指定一个可写的目录）",
+            dir.display()
+        );
+        io::Error::new(e.kind(), message)
+    })
 }
 
 /// An entry that can be set aside on disk as bytes of its own length.
