@@ -244,3 +244,30 @@ fn only_the_html_report_needs_a_temporary_directory() {
     assert!(err.contains(missing.to_str().unwrap()), "{err}");
     assert!(err.contains("TMPDIR"), "{err}");
 }
+
+/// A JSON report whose list of files outgrows memory and cannot move to a temporary file
+/// says so, exits 2, and still prints a whole document: the files it could set aside, each
+/// whole (a comma kept without its item made the array unreadable).
+#[test]
+fn a_json_report_that_cannot_spill_its_files_is_still_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let forms = dir.path().join("forms");
+    std::fs::create_dir(&forms).unwrap();
+    // Long names: some 300 bytes an entry, so that 4,000 files pass the megabyte held.
+    let long = "绩效目标表".repeat(12);
+    for i in 0..4_000 {
+        std::fs::write(forms.join(format!("{long}{i:05}.txt")), "").unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_kpilint"))
+        .args(["check", "--format", "json", forms.to_str().unwrap()])
+        .env("TMPDIR", dir.path().join("no-such-directory"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("TMPDIR"), "{err}");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("the report is JSON");
+    let files = report["files"].as_array().unwrap().len();
+    assert!(files > 1_000 && files < 4_000, "{files}");
+    assert_eq!(report["summary"]["files"], 4_000);
+}

@@ -91,10 +91,10 @@ impl Spool {
 
     /// Adds one item of the array (its pretty-printed JSON, already indented).
     pub fn item(&mut self, json: &str) -> io::Result<()> {
-        if self.items > 0 {
-            self.pieces.put(",\n")?;
-        }
-        self.pieces.put(json)?;
+        // The comma and the item are set aside together or not at all: a spool that failed to
+        // move to disk kept the comma alone, and the array ended `,\n,\n` for each item after.
+        let sep: &[u8] = if self.items > 0 { b",\n" } else { b"" };
+        self.pieces.store(&[sep, json.as_bytes()])?;
         self.items += 1;
         Ok(())
     }
@@ -106,8 +106,14 @@ impl Spool {
         }
         out.write_all(b"[\n")?;
         self.pieces.read()?.copy_all(out)?;
-        write!(out, "\n{}]", " ".repeat(indent))
+        end_array(indent, out)
     }
+}
+
+/// The end of a non-empty array as `serde_json`'s pretty printer writes it, its bracket at
+/// `indent`.
+fn end_array(indent: usize, out: &mut dyn Write) -> io::Result<()> {
+    write!(out, "\n{}]", " ".repeat(indent))
 }
 
 /// The one array of a JSON document that is written out as the run goes, item by item, with
@@ -148,7 +154,7 @@ impl Streamed {
             out.write_all(self.head.as_bytes())?;
             return out.write_all(b"[]");
         }
-        write!(out, "\n{}]", " ".repeat(indent))
+        end_array(indent, out)
     }
 }
 
@@ -223,25 +229,37 @@ impl Pieces {
         })
     }
 
-    pub fn put(&mut self, text: &str) -> io::Result<Piece> {
+    /// Sets `parts` aside one after another, all of them or (on an error) none of what a
+    /// spilling spool holds: it moves to disk before it takes them, not part way.
+    fn store(&mut self, parts: &[&[u8]]) -> io::Result<()> {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
         match &mut self.store {
-            Store::Memory(v) => v.extend_from_slice(text.as_bytes()),
-            Store::Spilling(v) if v.len() + text.len() <= SPILL_BYTES => {
-                v.extend_from_slice(text.as_bytes())
+            Store::Memory(v) => parts.iter().for_each(|p| v.extend_from_slice(p)),
+            Store::Spilling(v) if v.len() + len <= SPILL_BYTES => {
+                parts.iter().for_each(|p| v.extend_from_slice(p))
             }
             Store::Spilling(v) => {
                 let mut f = temporary()?;
                 f.write_all(v)?;
-                f.write_all(text.as_bytes())?;
                 self.store = Store::Disk(f);
+                return self.store(parts);
             }
-            Store::Disk(f) => f.write_all(text.as_bytes())?,
+            Store::Disk(f) => {
+                for p in parts {
+                    f.write_all(p)?;
+                }
+            }
         }
+        self.len += len as u64;
+        Ok(())
+    }
+
+    pub fn put(&mut self, text: &str) -> io::Result<Piece> {
         let piece = Piece {
             at: self.len,
             len: u32::try_from(text.len()).map_err(io::Error::other)?,
         };
-        self.len += text.len() as u64;
+        self.store(&[text.as_bytes()])?;
         Ok(piece)
     }
 
