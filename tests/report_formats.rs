@@ -246,8 +246,10 @@ fn only_the_html_report_needs_a_temporary_directory() {
 }
 
 /// A JSON report whose list of files outgrows memory and cannot move to a temporary file
-/// says so, exits 2, and still prints a whole document: the files it could set aside, each
-/// whole (a comma kept without its item made the array unreadable).
+/// says so, exits 2, and still prints a whole document: every finding, and the files it
+/// could set aside, each whole (a comma kept without its item made the array unreadable;
+/// the findings of the files after the first one left out were left out too). A baseline
+/// that cannot be recorded whole is not written at all.
 #[test]
 fn a_json_report_that_cannot_spill_its_files_is_still_json() {
     let dir = tempfile::tempdir().unwrap();
@@ -270,4 +272,24 @@ fn a_json_report_that_cannot_spill_its_files_is_still_json() {
     let files = report["files"].as_array().unwrap().len();
     assert!(files > 1_000 && files < 4_000, "{files}");
     assert_eq!(report["summary"]["files"], 4_000);
+    // Each empty file is a finding (I004), the last ones included.
+    let findings = report["diagnostics"].as_array().unwrap();
+    assert_eq!(findings.len(), 4_000);
+    assert!(findings.iter().all(|d| d["code"] == "I004"));
+    assert!(findings[3_999]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("03999.txt"));
+
+    let baseline = dir.path().join("baseline.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_kpilint"))
+        .args(["check", "--baseline", baseline.to_str().unwrap()])
+        .arg(&forms)
+        .env("TMPDIR", dir.path().join("no-such-directory"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("基线") && err.contains("TMPDIR"), "{err}");
+    assert!(!baseline.exists(), "a baseline missing files was written");
 }

@@ -104,7 +104,7 @@ impl Baseline {
                     *findings += count;
                     spool
                         .item(&item_json(&Entry { key, count }, 4))
-                        .map_err(|e| format!("无法写入临时文件：{e}"))?;
+                        .map_err(|e| format!("基线记录不完整，不会写入：{e}"))?;
                 }
             }
         }
@@ -122,6 +122,12 @@ impl Baseline {
         else {
             return Ok(());
         };
+        if !spool.is_whole() {
+            return Err(format!(
+                "基线 {} 未写入：记录不完整（临时文件无法创建）",
+                path.display()
+            ));
+        }
         let failed = |e: std::io::Error| format!("无法写入基线 {}：{e}", path.display());
         f.write_all(b"{\n  \"version\": 1,\n  \"findings\": ")
             .map_err(failed)?;

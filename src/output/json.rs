@@ -198,13 +198,17 @@ impl Stream {
     /// A file's entry and its findings', each written or spooled as it is made: a 10 MB
     /// file's findings held as text at once (as [`Sink::render`] does for smaller files) took
     /// 17 MB more.
+    ///
+    /// A file whose entry cannot be set aside (the temporary directory is missing) still has
+    /// its findings written: the error is the run's (it exits 2, naming the directory), and
+    /// the report leaves out the entry, not what was found.
     fn add(&mut self, r: &FileReport, out: &mut dyn Write) -> std::io::Result<()> {
-        self.files.item(&item_json(&file_entry(r), 4))?;
+        let listed = self.files.item(&item_json(&file_entry(r), 4));
         for d in &r.diagnostics {
             self.diagnostics
                 .item(&item_json(&entry(&r.document, &d), 4), out)?;
         }
-        Ok(())
+        listed
     }
 }
 
@@ -234,14 +238,13 @@ impl Sink for Stream {
     }
 
     fn push_part(&mut self, part: Part, out: &mut dyn Write) -> std::io::Result<()> {
+        // As in [`Stream::add`]: the findings are written even when the entry is not.
         let mut texts = part.texts.iter();
-        if let Some(file) = texts.next() {
-            self.files.item(file)?;
-        }
+        let listed = texts.next().map_or(Ok(()), |file| self.files.item(file));
         for d in texts {
             self.diagnostics.item(d, out)?;
         }
-        Ok(())
+        listed
     }
 
     fn finish(self: Box<Self>, tally: &Tally, out: &mut dyn Write) -> std::io::Result<()> {

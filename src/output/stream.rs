@@ -99,6 +99,13 @@ impl Spool {
         Ok(())
     }
 
+    /// Whether every item given was set aside: not so once a spilling spool could not move
+    /// to disk. A baseline so recorded is not written, as a report that could not be written
+    /// whole is not put in place.
+    pub fn is_whole(&self) -> bool {
+        !matches!(self.pieces.store, Store::Stuck(..))
+    }
+
     /// Writes the array as `serde_json`'s pretty printer would, its brackets at `indent`.
     pub fn write_array(self, indent: usize, out: &mut dyn Write) -> io::Result<()> {
         if self.items == 0 {
@@ -168,6 +175,10 @@ enum Store {
     Memory(Vec<u8>),
     /// In memory until it holds [`SPILL_BYTES`], then on disk ([`Spool::spilling`]).
     Spilling(Vec<u8>),
+    /// A spilling spool that could not move to disk: it keeps what it held, and refuses the
+    /// rest with the first error's text, not asking the system again for each item (one
+    /// failed temporary file a file of the run, after the first).
+    Stuck(Vec<u8>, String),
     Disk(BufWriter<File>),
 }
 
@@ -239,11 +250,17 @@ impl Pieces {
                 parts.iter().for_each(|p| v.extend_from_slice(p))
             }
             Store::Spilling(v) => {
-                let mut f = temporary()?;
-                f.write_all(v)?;
-                self.store = Store::Disk(f);
+                let moved = temporary().and_then(|mut f| f.write_all(v).map(|()| f));
+                match moved {
+                    Ok(f) => self.store = Store::Disk(f),
+                    Err(e) => {
+                        self.store = Store::Stuck(std::mem::take(v), e.to_string());
+                        return Err(e);
+                    }
+                }
                 return self.store(parts);
             }
+            Store::Stuck(_, error) => return Err(io::Error::other(error.clone())),
             Store::Disk(f) => {
                 for p in parts {
                     f.write_all(p)?;
@@ -266,7 +283,7 @@ impl Pieces {
     /// Done adding: the pieces, to be copied out.
     pub fn read(self) -> io::Result<PieceReader> {
         Ok(match self.store {
-            Store::Memory(v) | Store::Spilling(v) => PieceReader::Memory(v),
+            Store::Memory(v) | Store::Spilling(v) | Store::Stuck(v, _) => PieceReader::Memory(v),
             Store::Disk(f) => PieceReader::Disk(io::BufReader::new(
                 f.into_inner().map_err(io::IntoInnerError::into_error)?,
             )),
