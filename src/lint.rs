@@ -689,6 +689,29 @@ mod tests {
         assert!(disclosure.report.document.forms[0].indicators.len() > 5);
     }
 
+    /// A file linted while others are in flight is read and judged on its own thread
+    /// (`spread` false, `cli::check`); the last one is spread over the pool. Either way it
+    /// finds the same, in the same order, and fails the same rules.
+    #[test]
+    fn a_file_linted_on_one_thread_finds_what_it_finds_spread() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let linter = Linter::new(RuleSet::builtin(), Settings::default());
+        for path in test_files() {
+            let [spread, alone] =
+                [true, false].map(|s| pool.install(|| linter.lint_path_sized(&path, None, 1, s)));
+            assert_eq!(found(&alone), found(&spread), "{}", path.display());
+            let errors = |l: &Linted| format!("{:?}", l.rule_errors);
+            assert_eq!(errors(&alone), errors(&spread));
+            assert_eq!(
+                alone.report.document.forms.len(),
+                spread.report.document.forms.len()
+            );
+        }
+    }
+
     /// The HTML report draws the rows findings point into: keeping what it draws of those
     /// alone, it is the same page, and most rows go.
     #[test]
