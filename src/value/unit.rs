@@ -235,9 +235,17 @@ impl fmt::Display for Unit {
     }
 }
 
-/// An amount in 元 for a money unit's amount.
+/// An amount in 元 for a money unit's amount. One written in 万元 or 亿元 loses the zeros
+/// its decimals leave (`38.8万元` is 388000 元, not 388000.0; `≤110.96万元` 1109600, not
+/// 1109600.00): messages print it as a sum of 元, where only cents written as such are kept.
 pub fn to_yuan(amount: Decimal, unit: &Unit) -> Option<Decimal> {
-    unit.money().and_then(|m| amount.checked_mul(m.scale()))
+    let m = unit.money()?;
+    let yuan = amount.checked_mul(m.scale())?;
+    Some(if m.scale() == Decimal::ONE {
+        yuan
+    } else {
+        yuan.normalize()
+    })
 }
 
 /// The period an indicator's name says its amount is per: `每月发放标准` (a rate paid monthly,
@@ -309,6 +317,27 @@ pub fn approx(a: Decimal, b: Decimal, tolerance: Decimal) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A sum converted from 万元 is printed as 元 without the zeros its decimals leave; one
+    /// written in 元 keeps its cents as written.
+    #[test]
+    fn an_amount_in_wan_is_a_whole_sum_of_yuan() {
+        let unit = |m: Money| Unit::new(Term::Money(m), Vec::new());
+        let yuan = |written: &str, m: Money| {
+            let amount: Decimal = written.parse().unwrap();
+            to_yuan(amount, &unit(m)).unwrap().to_string()
+        };
+        assert_eq!(yuan("38.8", Money::Wan), "388000");
+        assert_eq!(yuan("110.96", Money::Wan), "1109600");
+        assert_eq!(yuan("0.00005", Money::Wan), "0.5");
+        assert_eq!(yuan("1.5", Money::Yi), "150000000");
+        assert_eq!(yuan("16.00", Money::Yuan), "16.00");
+        assert_eq!(yuan("16.5", Money::Yuan), "16.5");
+        assert_eq!(
+            to_yuan(Decimal::ONE, &Unit::new(Term::Person, Vec::new())),
+            None
+        );
+    }
 
     #[test]
     fn a_name_states_the_period_after_mei_or_an() {
