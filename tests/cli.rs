@@ -66,7 +66,7 @@ fn human_report_names_the_code_the_form_and_ends_with_the_summary() {
         "no colour when NO_COLOR is set and stdout is a pipe"
     );
     let last = text.lines().last().unwrap();
-    assert!(last.starts_with("1 files, 224 forms, "), "{last}");
+    assert!(last.starts_with("1 file, 224 forms, "), "{last}");
     let quiet = kpilint(&["check", "--quiet", CORPUS]);
     assert_eq!(String::from_utf8(quiet.stdout).unwrap().lines().count(), 1);
 }

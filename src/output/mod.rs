@@ -97,11 +97,18 @@ impl Summary {
         t.summary
     }
 
-    /// `N files, M forms, E errors, W warnings`.
+    /// `N files, M forms, E errors, W warnings`, each word singular for one (`1 file`).
     pub fn line(&self) -> String {
+        let counted = |n: usize, word: &str| {
+            let s = if n == 1 { "" } else { "s" };
+            format!("{n} {word}{s}")
+        };
         format!(
-            "{} files, {} forms, {} errors, {} warnings",
-            self.files, self.forms, self.errors, self.warnings
+            "{}, {}, {}, {}",
+            counted(self.files, "file"),
+            counted(self.forms, "form"),
+            counted(self.errors, "error"),
+            counted(self.warnings, "warning")
         )
     }
 }
@@ -192,6 +199,27 @@ pub fn form_index(doc: &Document, offset: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One of a thing is singular: `1 file`, not `1 files`.
+    #[test]
+    fn the_summary_counts_in_the_singular_for_one() {
+        let s = |files, forms, errors, warnings| {
+            Summary {
+                files,
+                forms,
+                errors,
+                warnings,
+                ..Summary::default()
+            }
+            .line()
+        };
+        assert_eq!(s(1, 1, 1, 1), "1 file, 1 form, 1 error, 1 warning");
+        assert_eq!(s(2, 0, 0, 12), "2 files, 0 forms, 0 errors, 12 warnings");
+        assert_eq!(
+            s(1, 224, 111, 0),
+            "1 file, 224 forms, 111 errors, 0 warnings"
+        );
+    }
 
     /// Files counted on the threads that linted them and merged give the run's counts, as
     /// files added one by one do.
