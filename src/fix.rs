@@ -120,7 +120,10 @@ pub fn write_atomic(
 /// leaves the destination untouched and removes what it wrote.
 ///
 /// A destination that is not a regular file (`/dev/stdout`, a named pipe) is written
-/// directly: renaming over it would replace the device or pipe with a file.
+/// directly: renaming over it would replace the device or pipe with a file. A symbolic link
+/// is followed, and the file it names is replaced: renamed over, the link itself became a
+/// file, and the form it pointed at was left as it was (a folder is walked following links,
+/// so `--fix` over a folder of links to the submitted forms broke every link it fixed).
 pub struct AtomicFile {
     path: PathBuf,
     /// None when writing directly.
@@ -130,6 +133,12 @@ pub struct AtomicFile {
 
 impl AtomicFile {
     pub fn create(path: &Path) -> std::io::Result<AtomicFile> {
+        // A link that leads nowhere is replaced, as a missing file is made.
+        let resolved = std::fs::symlink_metadata(path)
+            .is_ok_and(|m| m.file_type().is_symlink())
+            .then(|| std::fs::canonicalize(path).ok())
+            .flatten();
+        let path = resolved.as_deref().unwrap_or(path);
         let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
         if special {
             let file = std::fs::OpenOptions::new().write(true).open(path)?;

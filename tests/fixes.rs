@@ -163,6 +163,35 @@ fn a_file_changed_since_it_was_read_is_not_touched() {
     );
 }
 
+/// A form reached through a symbolic link (a folder of links to the submitted forms) is
+/// fixed where it is: the link stays a link, and the file it names gets the fix.
+#[test]
+fn a_form_reached_through_a_link_is_fixed_where_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("submitted").join("表.txt");
+    std::fs::create_dir(real.parent().unwrap()).unwrap();
+    std::fs::copy(CORPUS, &real).unwrap();
+    let links = dir.path().join("links");
+    std::fs::create_dir(&links).unwrap();
+    let link = links.join("表.txt");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let before = std::fs::read_to_string(&real).unwrap();
+    let fixable = safe_fix_codes(&json(&real)).len();
+    assert!(fixable > 0);
+
+    let out = kpilint(&["check", "--fix", "--quiet", links.to_str().unwrap()]);
+    assert!(out.status.code().is_some_and(|c| c < 2), "{out:?}");
+    let meta = std::fs::symlink_metadata(&link).unwrap();
+    assert!(meta.file_type().is_symlink(), "the link became a file");
+    let after = std::fs::read_to_string(&real).unwrap();
+    assert_ne!(after, before, "the form the link names was not fixed");
+    assert!(safe_fix_codes(&json(&real)).is_empty());
+    // Nothing else was left in either folder.
+    for d in [&links, &real.parent().unwrap().to_path_buf()] {
+        assert_eq!(std::fs::read_dir(d).unwrap().count(), 1, "{}", d.display());
+    }
+}
+
 /// A name that is not UTF-8 (a GBK name unpacked from a zip made on Windows) is linted when
 /// its folder is walked, and `--fix` writes to that file, not to one named after its
 /// printable spelling.
