@@ -228,6 +228,12 @@ pub fn fix_file(path: &Path, doc: &Document, diagnostics: &Findings) -> Outcome 
     if !doc.is_text_file() {
         return Outcome::Refused("表格文件不能自动修改，请按提示在表格软件中改正".into());
     }
+    // Standard input or a pipe cannot be read again, nor written back.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Outcome::Refused(
+            "不是普通文件（如标准输入），无法写回；请用 --diff 查看修复".into(),
+        );
+    }
     match std::fs::read(path) {
         Ok(now) if fingerprint(&now) == doc.fingerprint => {}
         Ok(_) => return Outcome::Refused("文件在检查之后被修改过，未写入".into()),

@@ -252,3 +252,57 @@ fn parse_prints_one_json_object_per_value() {
         "the underline sits under 人/元: {text}"
     );
 }
+
+/// `-` is standard input: an extraction piped in from the program that made it is linted as
+/// the file would be, its findings named `/dev/stdin`; `--fix` cannot write it back
+/// and says so; `dump -` shows how it was read.
+#[test]
+fn a_dash_reads_the_forms_from_standard_input() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let piped = |args: &[&str], input: &[u8]| {
+        let mut child = common::command_in(None, args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("runs");
+        // Written on a thread of its own: the disclosure is larger than a pipe holds.
+        let mut stdin = child.stdin.take().unwrap();
+        let input = input.to_vec();
+        let writer = std::thread::spawn(move || stdin.write_all(&input));
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap().unwrap();
+        out
+    };
+    let text = std::fs::read(CORPUS).unwrap();
+    let out = piped(&["check", "--format", "json", "-"], &text);
+    assert_eq!(out.status.code(), Some(1));
+    let from_stdin: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, from_file) = json(&["check", "--format", "json", CORPUS]);
+    let diagnostics = |v: &Value| v["diagnostics"].as_array().unwrap().clone();
+    let (a, b) = (diagnostics(&from_stdin), diagnostics(&from_file));
+    assert_eq!(a.len(), b.len());
+    assert!(a.len() > 1_000);
+    for (a, b) in a.iter().zip(&b) {
+        assert_eq!(a["path"], "/dev/stdin");
+        for key in ["code", "message", "line", "column"] {
+            assert_eq!(a[key], b[key], "{key}");
+        }
+    }
+    assert_eq!(from_stdin["summary"]["forms"], 224);
+
+    let form = std::fs::read("tests/fixtures/ministry_template_project.txt").unwrap();
+    let out = piped(&["check", "--fix", "-"], &form);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("未修复") && err.contains("标准输入"), "{err}");
+    assert!(String::from_utf8(out.stdout).unwrap().contains("V013"));
+
+    let out = piped(&["dump", "-"], &form);
+    assert_eq!(out.status.code(), Some(0));
+    let dump = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        dump.starts_with("/dev/stdin (UTF-8): 1 form, 0 budget tables"),
+        "{dump}"
+    );
+}

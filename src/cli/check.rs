@@ -1246,7 +1246,7 @@ fn walk_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
 
 /// The files `path` names (see [`Listing`]).
 pub(super) fn expand(path: &Path) -> Listing {
-    list(path, spill::BUDGET)
+    list(super::named(path), spill::BUDGET)
 }
 
 /// [`expand`], holding up to `held` bytes of entries in memory at a time.

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 pub fn run(args: &DumpArgs) -> ExitCode {
-    let ing = ingest::read_path(&args.path);
+    let ing = ingest::read_path(super::named(&args.path));
     if ing.unreadable {
         for d in &ing.diagnostics {
             eprintln!(

@@ -12,8 +12,19 @@ mod rules;
 pub use check::{lint_file, lint_paths};
 
 use clap::{Parser, Subcommand, ValueEnum};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// The file a path argument names: `-` is standard input (an extraction piped in from the
+/// program that made it), read as a text extraction through `/dev/stdin`, the name its
+/// findings carry. Off Unix, `-` is a file of that name.
+fn named(path: &Path) -> &Path {
+    if cfg!(unix) && path.as_os_str() == "-" {
+        Path::new("/dev/stdin")
+    } else {
+        path
+    }
+}
 
 #[derive(Parser, Debug)]
 #[command(
@@ -76,7 +87,7 @@ pub struct ParseArgs {
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
     /// Files or folders (folders are walked for .txt, .tsv, .csv, .xlsx, .xls, .ods and
-    /// *.form.yaml/.json files).
+    /// *.form.yaml/.json files); `-` reads a text extraction from standard input.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -128,7 +139,8 @@ pub struct CheckArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct ExtractArgs {
-    /// Files or folders of forms (text, spreadsheets, CSV, YAML/JSON).
+    /// Files or folders of forms (text, spreadsheets, CSV, YAML/JSON); `-` reads a text
+    /// extraction from standard input.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = ExtractFormat::Yaml)]
@@ -150,6 +162,7 @@ pub enum ExtractFormat {
 
 #[derive(clap::Args, Debug)]
 pub struct DumpArgs {
+    /// A file of forms; `-` reads a text extraction from standard input.
     pub path: PathBuf,
     #[arg(long, value_enum, default_value_t = DumpFormat::Text)]
     pub format: DumpFormat,

@@ -171,13 +171,15 @@ fn half_text(h: Option<&IndicatorHalf>) -> String {
 
 pub fn document_text(doc: &Document) -> String {
     let mut s = String::new();
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let (forms, tables) = (doc.forms.len(), doc.tables.len());
     let _ = writeln!(
         s,
-        "{} ({}): {} forms, {} budget tables",
+        "{} ({}): {forms} form{}, {tables} budget table{}",
         doc.path,
         doc.encoding,
-        doc.forms.len(),
-        doc.tables.len()
+        plural(forms),
+        plural(tables)
     );
     for t in &doc.tables {
         table_text(&mut s, doc, t);
