@@ -183,14 +183,17 @@ impl<'t> Locator<'t> {
         }
         let b = self.text.as_bytes();
         let spaced = |at: usize| matches!(b.get(at), None | Some(b' ' | b'\t' | b'\r' | b'\n'));
-        let (mut i, mut marker) = (self.cursor, None);
+        let (mut i, mut marker, mut dash) = (self.cursor, None, 0);
         while i < b.len() {
             match b[i] {
                 b' ' | b'\t' | b'\r' | b'\n' => i += 1,
                 b'#' if i == 0 || spaced(i - 1) => i = line_end(b, i),
                 b'}' if marker.is_none() => i += 1,
                 b'[' | b',' if marker.is_none() => (i, marker) = (i + 1, Some(b[i])),
-                b'-' if marker.is_none() && spaced(i + 1) => (i, marker) = (i + 1, Some(b'-')),
+                b'-' if marker.is_none() && spaced(i + 1) => {
+                    dash = i;
+                    (i, marker) = (i + 1, Some(b'-'));
+                }
                 _ => break,
             }
         }
@@ -210,8 +213,13 @@ impl<'t> Locator<'t> {
                     (b[k] == b'#' && k > i && spaced(k - 1))
                         || (marker != Some(b'-') && matches!(b[k], b',' | b']' | b'}'))
                 });
-                let end = stop.unwrap_or(line);
-                i + self.text[i..end].trim_end().len()
+                let end = i + self.text[i..stop.unwrap_or(line)].trim_end().len();
+                // After a dash, a plain scalar goes on over the lines indented past the dash
+                // (`- 跨行的\n    纯量`), which are not the next item's.
+                match (marker, stop) {
+                    (Some(b'-'), None) => plain_continued(b, end, column_of(b, dash)),
+                    _ => end,
+                }
             }
         };
         // Not after a dash, a comma or a bracket, the value may be other than an item's: the
@@ -2033,6 +2041,51 @@ impl<'t> Marks<'t> {
 }
 
 /// Where the line that `from` lies in ends: at its line break, or the text's end.
+/// Where a block plain scalar that runs to `end` (its first line's end, no comment on it)
+/// ends: past the lines after it indented more than `column` (its dash's), blank lines
+/// among them; a comment line, or a line at the dash's depth or less, ends it.
+fn plain_continued(b: &[u8], mut end: usize, column: usize) -> usize {
+    let mut at = line_end(b, end);
+    while at < b.len() {
+        let start = at + 1;
+        let indent = b[start..].iter().take_while(|&&c| c == b' ').count();
+        let first = start + indent;
+        let line = line_end(b, first);
+        let text = std::str::from_utf8(&b[first..line])
+            .unwrap_or("")
+            .trim_end();
+        if text.is_empty() {
+            at = line;
+            continue;
+        }
+        if indent <= column || text.starts_with('#') {
+            break;
+        }
+        // A comment after the words ends the scalar there.
+        let words = (first..line)
+            .find(|&k| b[k] == b'#' && k > first && matches!(b[k - 1], b' ' | b'\t'))
+            .unwrap_or(line);
+        end = first
+            + std::str::from_utf8(&b[first..words])
+                .unwrap_or("")
+                .trim_end()
+                .len();
+        if words < line {
+            break;
+        }
+        at = line;
+    }
+    end
+}
+
+/// The column of byte `at`: the bytes since its line's start.
+fn column_of(b: &[u8], at: usize) -> usize {
+    at - b[..at]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |n| n + 1)
+}
+
 fn line_end(b: &[u8], from: usize) -> usize {
     (b[from..].iter().position(|&c| c == b'\n')).map_or(b.len(), |n| from + n)
 }
@@ -3343,6 +3396,20 @@ mod tests {
         let block = "name: 甲\nindicators:\n  - 1\n  - 2.0  # 注\n  - \"三\"\n  - [丙, 丁]\n  \
                      - {annual: {name: 人数, value: 5人}}\n  - 0x10\n";
         assert_eq!(placed(block), ["1", "2.0", "\"三\"", "[丙, 丁]", "0x10"]);
+        // A plain scalar over several lines is one item, placed over all of them; the next
+        // item is placed on its own line.
+        let wrapped = "name: 甲\nindicators:\n  - 这一行是\n    跨行的\n\n    纯量\n  - 第二个\n  \
+                       - 三\n    # 注\n  - 四  # 注\n  - 五\n      六\n";
+        assert_eq!(
+            placed(wrapped),
+            [
+                "这一行是\n    跨行的\n\n    纯量",
+                "第二个",
+                "三",
+                "四",
+                "五\n      六"
+            ]
+        );
         let flow = "name: 甲\nindicators: [1, 2.0, '三', [丙, 丁], {annual: {name: 人数}}, 0x10]\n\
                     funds: 100\n";
         assert_eq!(
