@@ -2040,7 +2040,6 @@ impl<'t> Marks<'t> {
     }
 }
 
-/// Where the line that `from` lies in ends: at its line break, or the text's end.
 /// Where a block plain scalar that runs to `end` (its first line's end, no comment on it)
 /// ends: past the lines after it indented more than `column` (its dash's), blank lines
 /// among them; a comment line, or a line at the dash's depth or less, ends it.
@@ -2086,6 +2085,7 @@ fn column_of(b: &[u8], at: usize) -> usize {
         .map_or(0, |n| n + 1)
 }
 
+/// Where the line that `from` lies in ends: at its line break, or the text's end.
 fn line_end(b: &[u8], from: usize) -> usize {
     (b[from..].iter().position(|&c| c == b'\n')).map_or(b.len(), |n| from + n)
 }
