@@ -2050,25 +2050,20 @@ fn plain_continued(b: &[u8], mut end: usize, column: usize) -> usize {
         let indent = b[start..].iter().take_while(|&&c| c == b' ').count();
         let first = start + indent;
         let line = line_end(b, first);
-        let text = std::str::from_utf8(&b[first..line])
-            .unwrap_or("")
-            .trim_end();
+        // YAML's white space is spaces and tabs (and a CRLF's CR): a full-width space is text.
+        let text = b[first..line].trim_ascii_end();
         if text.is_empty() {
             at = line;
             continue;
         }
-        if indent <= column || text.starts_with('#') {
+        if indent <= column || text[0] == b'#' {
             break;
         }
         // A comment after the words ends the scalar there.
         let words = (first..line)
             .find(|&k| b[k] == b'#' && k > first && matches!(b[k - 1], b' ' | b'\t'))
             .unwrap_or(line);
-        end = first
-            + std::str::from_utf8(&b[first..words])
-                .unwrap_or("")
-                .trim_end()
-                .len();
+        end = first + b[first..words].trim_ascii_end().len();
         if words < line {
             break;
         }

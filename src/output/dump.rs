@@ -171,15 +171,13 @@ fn half_text(h: Option<&IndicatorHalf>) -> String {
 
 pub fn document_text(doc: &Document) -> String {
     let mut s = String::new();
-    let plural = |n: usize| if n == 1 { "" } else { "s" };
-    let (forms, tables) = (doc.forms.len(), doc.tables.len());
     let _ = writeln!(
         s,
-        "{} ({}): {forms} form{}, {tables} budget table{}",
+        "{} ({}): {}, {}",
         doc.path,
         doc.encoding,
-        plural(forms),
-        plural(tables)
+        super::counted(doc.forms.len(), "form"),
+        super::counted(doc.tables.len(), "budget table")
     );
     for t in &doc.tables {
         table_text(&mut s, doc, t);

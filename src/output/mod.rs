@@ -99,10 +99,6 @@ impl Summary {
 
     /// `N files, M forms, E errors, W warnings`, each word singular for one (`1 file`).
     pub fn line(&self) -> String {
-        let counted = |n: usize, word: &str| {
-            let s = if n == 1 { "" } else { "s" };
-            format!("{n} {word}{s}")
-        };
         format!(
             "{}, {}, {}, {}",
             counted(self.files, "file"),
@@ -111,6 +107,12 @@ impl Summary {
             counted(self.warnings, "warning")
         )
     }
+}
+
+/// `n` things: `1 file`, `2 files` (the English of the summary lines).
+pub fn counted(n: usize, word: &str) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("{n} {word}{s}")
 }
 
 /// Findings per code: (code, name, severity, count), most frequent first, then by code.
