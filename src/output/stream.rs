@@ -67,7 +67,10 @@ impl Spool {
         }
     }
 
-    /// A spool in an unnamed temporary file, gone when dropped.
+    /// A spool in an unnamed temporary file from its first item, gone when dropped: what a
+    /// spilling spool becomes past its megabyte, which runs reach only through
+    /// [`Spool::spilling`].
+    #[cfg(test)]
     pub fn disk() -> io::Result<Spool> {
         Ok(Spool {
             pieces: Pieces::disk()?,

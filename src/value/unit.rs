@@ -235,7 +235,7 @@ impl fmt::Display for Unit {
     }
 }
 
-/// An amount in 元 for a money unit's amount. One written in 万元 or 亿元 loses the zeros
+/// An amount in 元 for a money unit's amount. One written in 千元, 万元 or 亿元 loses the zeros
 /// its decimals leave (`38.8万元` is 388000 元, not 388000.0; `≤110.96万元` 1109600, not
 /// 1109600.00): messages print it as a sum of 元, where only cents written as such are kept.
 pub fn to_yuan(amount: Decimal, unit: &Unit) -> Option<Decimal> {
