@@ -269,6 +269,38 @@ fn a_finding_about_a_unit_underlines_the_unit() {
     assert_eq!(underlined(6328, "V006"), ["学费收入的75%", "学费收入的75%"]);
 }
 
+/// A row's two halves (实施期 and 年度) sit on one line: a finding on each must say which it
+/// is about, or a list of findings (JSON, an editor's problem list) shows the same line twice
+/// with the same words. On the disclosure both halves of line 5149 have `100%` as a cost and
+/// both of line 5152 `2025年底前` as a satisfaction.
+#[test]
+fn findings_on_one_line_never_say_the_same_thing_twice() {
+    let report = lint_file(Path::new("tests/corpus/000_cb0bcf906edd3817.txt"));
+    let doc = &report.document;
+    let mut seen = BTreeSet::new();
+    for d in report.diagnostics.iter() {
+        let line = doc.line_col(d.primary.span.start()).line;
+        assert!(
+            seen.insert((line, d.code.to_string(), d.message.to_string())),
+            "line {line}: {} {} twice",
+            d.code,
+            d.message
+        );
+    }
+    let on = |line: u32, code: &str| -> BTreeSet<String> {
+        (report.diagnostics.iter())
+            .filter(|d| d.code == code && doc.line_col(d.primary.span.start()).line == line)
+            .map(|d| d.message.to_string())
+            .collect()
+    };
+    assert_eq!(
+        on(5152, "V009"),
+        BTreeSet::from(["实施期", "年度"].map(|p| format!(
+            "{p}满意度指标“校本教材和人才培养方案完成时间”的值“2025年底前”不是百分比"
+        )))
+    );
+}
+
 /// A money amount under 时效指标 or 数量指标 is most often a cost row under the wrong label (on
 /// line 1560 a merged 时效指标 cell runs on over the 资助标准 row): the finding says it is an
 /// amount and where costs go. A value that is not money (`及时`) is told only what it should be.

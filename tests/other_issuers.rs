@@ -138,8 +138,8 @@ fn values_are_read_with_their_comparator_and_unit_columns() {
     assert_eq!(
         said,
         [
-            "成本指标“每公里养护成本”的值“≤3.4公里”不是金额：应为金额（元、万元，或元/人等单价）",
-            "满意度指标“群众满意度”的值“≥90分”不是百分比",
+            "年度成本指标“每公里养护成本”的值“≤3.4公里”不是金额：应为金额（元、万元，或元/人等单价）",
+            "年度满意度指标“群众满意度”的值“≥90分”不是百分比",
         ]
     );
     let mut found: Vec<_> = findings_by(&linter, &path)
