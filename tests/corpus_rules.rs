@@ -301,6 +301,31 @@ fn findings_on_one_line_never_say_the_same_thing_twice() {
     );
 }
 
+/// `14万` as a 成本指标 (line 6227, both halves) is an amount whose 元 was left off: the finding
+/// says the unit is missing, where `按合同价` is told it is no amount at all.
+#[test]
+fn a_bare_number_as_a_cost_is_told_its_unit_is_missing() {
+    let report = lint_file(Path::new("tests/corpus/000_cb0bcf906edd3817.txt"));
+    let doc = &report.document;
+    let on = |line: u32| -> Vec<String> {
+        (report.diagnostics.iter())
+            .filter(|d| d.code == "V006" && doc.line_col(d.primary.span.start()).line == line)
+            .map(|d| d.message.to_string())
+            .collect()
+    };
+    assert_eq!(
+        on(6227),
+        ["实施期", "年度"].map(|p| format!(
+            "{p}成本指标“发放标准”的值“14万”只有数字，没有货币单位：应为金额（元、万元，或元/人等单价）"
+        ))
+    );
+    let by_contract = on(3323);
+    assert!(!by_contract.is_empty());
+    for m in by_contract {
+        assert!(m.contains("“按合同价”不是金额："), "{m}");
+    }
+}
+
 /// A money amount under 时效指标 or 数量指标 is most often a cost row under the wrong label (on
 /// line 1560 a merged 时效指标 cell runs on over the 资助标准 row): the finding says it is an
 /// amount and where costs go. A value that is not money (`及时`) is told only what it should be.
