@@ -138,6 +138,18 @@ fn rules_lists_and_explains() {
     );
     assert!(text.contains("参数：tolerance = 0.1"), "{text}");
     assert!(text.contains("会报告的写法"), "examples are shown");
+    // The names the check reads are defined, and an example's rows read as the pack writes them.
+    let text = String::from_utf8(kpilint(&["rules", "explain", "K001"]).stdout).unwrap();
+    assert!(
+        text.contains(
+            "其中：\n    rows = filter(form.annual_rows, r => r.name != null and r.text != null)\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n    rows:\n      - [年度, 数量指标, 培训人数, 32人]\n"),
+        "{text}"
+    );
     assert_eq!(
         kpilint(&["rules", "explain", "Q123"]).status.code(),
         Some(2)

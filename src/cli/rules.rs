@@ -130,6 +130,14 @@ fn explain(r: &Rule) -> String {
     if let Some(w) = &r.when {
         let _ = writeln!(s, "条件：{}", w.text);
     }
+    // The check and the condition read the `let` values by name: without them `len(missing)
+    // == 0` says nothing of what is missing.
+    if !r.lets.is_empty() {
+        let _ = writeln!(s, "其中：");
+        for l in &r.lets {
+            let _ = writeln!(s, "    {} = {}", l.name, l.expr.text.trim());
+        }
+    }
     for (name, p) in &r.params {
         let _ = writeln!(
             s,
@@ -145,10 +153,9 @@ fn explain(r: &Rule) -> String {
         }
         let _ = writeln!(s, "\n{title}：");
         for e in examples {
-            let yaml = serde_yaml::to_string(&e.fragment).unwrap_or_default();
-            for line in yaml.lines() {
-                let _ = writeln!(s, "    {line}");
-            }
+            let mut yaml = String::new();
+            example::block(&e.fragment, 4, &mut yaml);
+            s.push_str(&yaml);
             s.push('\n');
         }
     }
@@ -191,5 +198,184 @@ pub fn test(args: &TestRulesArgs) -> ExitCode {
         ExitCode::from(EXIT_ERRORS)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// A rule's example as it would be written in a pack, for `rules explain`: rows one to a line
+/// (`- [年度, 成本指标, 耗材费用, 按合同价]`), a budget table's text as a block of its lines with
+/// their tabs. serde_yaml writes every list one item to a line and a text as one quoted line
+/// of `\n` and `\t`, which no auditor could read as a form. What is written parses back to the
+/// same example (a unit test checks every built-in one).
+mod example {
+    use serde_yaml::Value;
+    use std::fmt::Write as _;
+
+    /// Writes `v` (a mapping, as examples are) in block style, each line indented by `indent`.
+    pub fn block(v: &Value, indent: usize, out: &mut String) {
+        let pad = " ".repeat(indent);
+        match v {
+            Value::Mapping(m) => {
+                for (k, v) in m {
+                    let key = scalar(k);
+                    match v {
+                        Value::String(s) if literal_ok(s) => {
+                            let chomp = if s.ends_with('\n') { "" } else { "-" };
+                            let _ = writeln!(out, "{pad}{key}: |{chomp}");
+                            for line in s.lines() {
+                                let _ = writeln!(out, "{pad}  {line}");
+                            }
+                        }
+                        _ if is_flat(v) => {
+                            let _ = writeln!(out, "{pad}{key}: {}", flow(v));
+                        }
+                        _ => {
+                            let _ = writeln!(out, "{pad}{key}:");
+                            block(v, indent + 2, out);
+                        }
+                    }
+                }
+            }
+            Value::Sequence(items) => {
+                for item in items {
+                    if is_flat(item) {
+                        let _ = writeln!(out, "{pad}- {}", flow(item));
+                    } else {
+                        // The item's first line takes the dash in place of its indentation.
+                        let mut inner = String::new();
+                        block(item, indent + 2, &mut inner);
+                        let _ = write!(out, "{pad}- {}", &inner[indent + 2..]);
+                    }
+                }
+            }
+            Value::Tagged(t) => block(&t.value, indent, out),
+            _ => {
+                let _ = writeln!(out, "{pad}{}", flow(v));
+            }
+        }
+    }
+
+    /// A scalar, or a list or mapping of scalars only: written on one line.
+    fn is_flat(v: &Value) -> bool {
+        match v {
+            Value::Sequence(items) => items.iter().all(is_scalar),
+            Value::Mapping(m) => m.iter().all(|(k, v)| is_scalar(k) && is_scalar(v)),
+            Value::Tagged(_) => false,
+            _ => true,
+        }
+    }
+
+    fn is_scalar(v: &Value) -> bool {
+        !matches!(v, Value::Sequence(_) | Value::Mapping(_) | Value::Tagged(_))
+    }
+
+    fn flow(v: &Value) -> String {
+        match v {
+            Value::Sequence(items) => {
+                let items: Vec<String> = items.iter().map(scalar).collect();
+                format!("[{}]", items.join(", "))
+            }
+            Value::Mapping(m) => {
+                let items: Vec<String> = m
+                    .iter()
+                    .map(|(k, v)| format!("{}: {}", scalar(k), scalar(v)))
+                    .collect();
+                format!("{{{}}}", items.join(", "))
+            }
+            _ => scalar(v),
+        }
+    }
+
+    /// A scalar as YAML reads it back, in a flow collection too: plain where that reads back
+    /// as the same string (`按合同价`, `≥90%`), quoted where it would not (`'35'`, `''`, `a, b`).
+    fn scalar(v: &Value) -> String {
+        match v {
+            Value::Null => "null".into(),
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => n.to_string(),
+            Value::String(s) => {
+                if plain_ok(s) {
+                    s.clone()
+                } else if !s.contains('\'') && !s.chars().any(char::is_control) {
+                    format!("'{s}'")
+                } else {
+                    serde_json::to_string(s).expect("a string serialises")
+                }
+            }
+            other => flow(other),
+        }
+    }
+
+    fn plain_ok(s: &str) -> bool {
+        !s.is_empty()
+            && !s.contains([',', '[', ']', '{', '}', '#', '\'', '"'])
+            && !s.contains(": ")
+            && !s.ends_with(':')
+            && !s.chars().any(char::is_control)
+            && matches!(serde_yaml::from_str::<Value>(s), Ok(Value::String(back)) if back == s)
+    }
+
+    /// Whether a text reads back from a literal block (`|`) as it is: lines of text and tabs
+    /// (a budget table's), none starting with a space, which the block's indentation would take.
+    fn literal_ok(s: &str) -> bool {
+        s.contains('\n')
+            && !s.ends_with("\n\n")
+            && !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t')
+            && s.lines()
+                .all(|l| !l.starts_with(' ') && !l.ends_with(' ') && !l.is_empty())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use crate::rules::RuleSet;
+
+        fn written(v: &Value) -> String {
+            let mut s = String::new();
+            block(v, 4, &mut s);
+            s
+        }
+
+        #[test]
+        fn rows_are_written_one_to_a_line_and_texts_as_their_lines() {
+            let v: Value = serde_yaml::from_str(
+                "rows:\n  - [年度, 数量指标, 培训人数, '35']\n  - [年度, 成本指标, 耗材费用, '']\n\
+                 text: \"科目编码\\t合计\\n205\\t110.00\\n\"\n\
+                 funds: {annual: {total: 400, central: 0}}\n",
+            )
+            .unwrap();
+            assert_eq!(
+                written(&v),
+                "    rows:\n      - [年度, 数量指标, 培训人数, '35']\n      - [年度, 成本指标, 耗材费用, '']\n\
+                 \x20   text: |\n      科目编码\t合计\n      205\t110.00\n\
+                 \x20   funds:\n      annual: {total: 400, central: 0}\n"
+            );
+        }
+
+        #[test]
+        fn every_built_in_example_reads_back_as_itself() {
+            let set = RuleSet::builtin();
+            let mut seen = 0;
+            for rule in set.rules() {
+                for e in rule.bad.iter().chain(&rule.good) {
+                    let text = written(&e.fragment);
+                    let back: Value = serde_yaml::from_str(&text)
+                        .unwrap_or_else(|err| panic!("{}: {err}\n{text}", rule.code));
+                    assert_eq!(back, e.fragment, "{}:\n{text}", rule.code);
+                    seen += 1;
+                }
+            }
+            assert!(seen > 150, "{seen} examples");
+        }
+
+        #[test]
+        fn strings_yaml_would_read_otherwise_are_quoted() {
+            for s in [
+                "35", "", "true", "null", "a, b", "x: y", "- 1", "#3", "it's", "a\"b", " 前", "1e3",
+            ] {
+                let v = Value::Sequence(vec![Value::String(s.into())]);
+                let m: Value = serde_yaml::from_str(&format!("k: {}", flow(&v))).unwrap();
+                assert_eq!(m.get("k"), Some(&v), "{s:?} → {}", flow(&v));
+            }
+        }
     }
 }
