@@ -308,6 +308,10 @@ impl Linter {
                 "无法将本文件的问题暂存到临时文件：{e}"
             ))])
         });
+        let mut trace = out.trace;
+        for t in &mut trace {
+            t.place_in(&ing.document);
+        }
         Linted {
             report: FileReport {
                 document: ing.document,
@@ -315,7 +319,7 @@ impl Linter {
                 unreadable: ing.unreadable,
             },
             rule_errors: out.errors,
-            trace: out.trace,
+            trace,
         }
     }
 
@@ -448,8 +452,11 @@ impl Linter {
         mut diagnostics: Vec<Diagnostic>,
         unreadable: bool,
         rule_errors: Vec<RuleError>,
-        trace: Vec<TraceLine>,
+        mut trace: Vec<TraceLine>,
     ) -> Linted {
+        for t in &mut trace {
+            t.place_in(&document);
+        }
         diagnostics.retain(|d| self.selected(d));
         for d in &mut diagnostics {
             self.grade(d);

@@ -174,12 +174,36 @@ fn trace_says_why_a_rule_was_silent() {
     let out = kpilint(&["check", "--trace", "C001", form.to_str().unwrap()]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("C001 的逐表判断（1 处）"), "{text}");
-    assert!(text.contains("省级党员教育培训经费 · 整表：通过"), "{text}");
+    // Each line says where its item is: the file, and the line the form starts on.
+    let title = format!("  {}:1 · 省级党员教育培训经费 · 整表：通过", form.display());
+    assert!(text.contains(&title), "{text}");
     assert!(text.contains("total = 400"), "{text}");
     let out = kpilint(&["check", "--trace", "C004", form.to_str().unwrap()]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.contains("不适用：when 不成立"),
         "C004 is for multi-part programmes only: {text}"
+    );
+    // A row's line is its own, so a row whose 三级指标 is blank can still be found.
+    let out = kpilint(&["check", "--trace", "V006", form.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let cost = text
+        .lines()
+        .find(|l| l.contains("年度指标“人均培训成本”"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let line: usize = cost
+        .split(" · ")
+        .next()
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let source = std::fs::read_to_string(&form).unwrap();
+    let row = source.lines().nth(line - 1).unwrap();
+    assert!(
+        row.contains("人均培训成本") && row.contains("12.5元/人"),
+        "line {line}: {row}"
     );
 }

@@ -948,9 +948,10 @@ fn trace_text(code: Option<&str>, trace: &[TraceLine]) -> String {
     };
     let mut s = format!("\n{code} 的逐表判断（{} 处）：\n", trace.len());
     for t in trace {
+        let place = &t.place;
         match &t.form {
-            Some(form) => s.push_str(&format!("  {form} · {}：{}\n", t.item, t.outcome)),
-            None => s.push_str(&format!("  {}：{}\n", t.item, t.outcome)),
+            Some(form) => s.push_str(&format!("  {place} · {form} · {}：{}\n", t.item, t.outcome)),
+            None => s.push_str(&format!("  {place} · {}：{}\n", t.item, t.outcome)),
         }
         for (k, v) in &t.values {
             s.push_str(&format!("      {k} = {v}\n"));

@@ -83,6 +83,22 @@ pub struct TraceLine {
     pub item: String,
     pub outcome: String,
     pub values: Vec<(String, String)>,
+    /// Where the item is in the file: an item without a name (`实施期指标“”`) is found by it.
+    pub at: Span,
+    /// `path:line` (or `path:Sheet1!C12`) of `at`, set by the linter, which holds the file's
+    /// text; empty until then.
+    pub place: String,
+}
+
+impl TraceLine {
+    /// Sets [`TraceLine::place`] from the file the item was read from.
+    pub fn place_in(&mut self, doc: &Document) {
+        let at = match doc.sheet_cell(self.at.start()) {
+            Some(cell) => cell.reference(),
+            None => doc.line_col(self.at.start()).line.to_string(),
+        };
+        self.place = format!("{}:{at}", doc.path);
+    }
 }
 
 #[derive(Default)]
@@ -1291,6 +1307,8 @@ impl Tracer {
             item: item.what.describe(),
             outcome,
             values: self.values,
+            at: item.at,
+            place: String::new(),
         }
     }
 }
