@@ -67,6 +67,23 @@ fn human_report_names_the_code_the_form_and_ends_with_the_summary() {
     );
     let last = text.lines().last().unwrap();
     assert!(last.starts_with("1 file, 224 forms, "), "{last}");
+    // The summary counts every finding the report shows, infos (☞) too.
+    let (_, v) = json(&["check", "--format", "json", CORPUS]);
+    let s = &v["summary"];
+    assert_eq!(
+        last,
+        format!(
+            "1 file, 224 forms, {} errors, {} warnings, {} infos",
+            s["errors"], s["warnings"], s["infos"]
+        )
+    );
+    assert_eq!(
+        ["errors", "warnings", "infos"]
+            .map(|k| s[k].as_u64().unwrap())
+            .iter()
+            .sum::<u64>(),
+        v["diagnostics"].as_array().unwrap().len() as u64
+    );
     let quiet = kpilint(&["check", "--quiet", CORPUS]);
     assert_eq!(String::from_utf8(quiet.stdout).unwrap().lines().count(), 1);
 }

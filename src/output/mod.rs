@@ -97,14 +97,16 @@ impl Summary {
         t.summary
     }
 
-    /// `N files, M forms, E errors, W warnings`, each word singular for one (`1 file`).
+    /// `N files, M forms, E errors, W warnings, I infos`, each word singular for one (`1 file`).
+    /// Every finding the report shows is counted: the infos (☞) too, as the JSON summary does.
     pub fn line(&self) -> String {
         format!(
-            "{}, {}, {}, {}",
+            "{}, {}, {}, {}, {}",
             counted(self.files, "file"),
             counted(self.forms, "form"),
             counted(self.errors, "error"),
-            counted(self.warnings, "warning")
+            counted(self.warnings, "warning"),
+            counted(self.infos, "info")
         )
     }
 }
@@ -205,21 +207,28 @@ mod tests {
     /// One of a thing is singular: `1 file`, not `1 files`.
     #[test]
     fn the_summary_counts_in_the_singular_for_one() {
-        let s = |files, forms, errors, warnings| {
+        let s = |files, forms, errors, warnings, infos| {
             Summary {
                 files,
                 forms,
                 errors,
                 warnings,
+                infos,
                 ..Summary::default()
             }
             .line()
         };
-        assert_eq!(s(1, 1, 1, 1), "1 file, 1 form, 1 error, 1 warning");
-        assert_eq!(s(2, 0, 0, 12), "2 files, 0 forms, 0 errors, 12 warnings");
         assert_eq!(
-            s(1, 224, 111, 0),
-            "1 file, 224 forms, 111 errors, 0 warnings"
+            s(1, 1, 1, 1, 1),
+            "1 file, 1 form, 1 error, 1 warning, 1 info"
+        );
+        assert_eq!(
+            s(2, 0, 0, 12, 0),
+            "2 files, 0 forms, 0 errors, 12 warnings, 0 infos"
+        );
+        assert_eq!(
+            s(1, 224, 111, 0, 469),
+            "1 file, 224 forms, 111 errors, 0 warnings, 469 infos"
         );
     }
 
