@@ -160,7 +160,15 @@ fn missing_files_and_directories_as_files() {
         .as_str()
         .unwrap()
         .contains("文件不存在"));
+    // A folder with no form in it: `dump` says it is a folder and has nothing to offer.
     let out = kpilint(&["dump", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("是文件夹") && err.contains("没有 kpilint 能读的表格文件"),
+        "{err}"
+    );
+    let out = kpilint(&["dump", missing.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("I001"));
     // The human report has no snippet to show for a file it could not read: the message
@@ -322,4 +330,19 @@ fn a_dash_reads_the_forms_from_standard_input() {
         dump.starts_with("/dev/stdin (UTF-8): 1 form, 0 budget tables"),
         "{dump}"
     );
+}
+
+/// `dump` reads one file: given a folder (as `check` is), it says so and names files there to
+/// dump, rather than failing to read a directory.
+#[test]
+fn dump_given_a_folder_names_the_files_in_it() {
+    let out = kpilint(&["dump", "tests/corpus"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("tests/corpus 是文件夹"), "{err}");
+    assert!(
+        err.contains("\n  kpilint dump tests/corpus/000_cb0bcf906edd3817.txt\n"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
 }

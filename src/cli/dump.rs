@@ -4,9 +4,14 @@ use super::{DumpArgs, DumpFormat, EXIT_TROUBLE};
 use crate::ingest;
 use crate::output::dump::{document_json, document_text};
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 pub fn run(args: &DumpArgs) -> ExitCode {
+    if args.path.is_dir() {
+        eprint!("{}", folder_named(&args.path));
+        return ExitCode::from(EXIT_TROUBLE);
+    }
     let ing = ingest::read_path(super::named(&args.path));
     if ing.unreadable {
         for d in &ing.diagnostics {
@@ -30,4 +35,29 @@ pub fn run(args: &DumpArgs) -> ExitCode {
     };
     let _ = std::io::stdout().lock().write_all(out.as_bytes());
     ExitCode::SUCCESS
+}
+
+/// What to say when `dump` is given a folder: it shows one file's reading, and the user most
+/// likely meant a file in it (or `check`, which walks folders), so the first few files there
+/// that kpilint reads are offered as the command to run.
+fn folder_named(path: &Path) -> String {
+    let files: Vec<PathBuf> = walkdir::WalkDir::new(path)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && ingest::picked_up(e.path()))
+        .take(3)
+        .map(walkdir::DirEntry::into_path)
+        .collect();
+    let mut s = format!("kpilint: {} 是文件夹；dump 一次读一个文件", path.display());
+    if files.is_empty() {
+        s.push_str("，而这个文件夹里没有 kpilint 能读的表格文件\n");
+    } else {
+        s.push_str("，例如：\n");
+        for f in &files {
+            s.push_str(&format!("  kpilint dump {}\n", f.display()));
+        }
+    }
+    s.push_str("检查整个文件夹请用 kpilint check，转换为 YAML/JSON 请用 kpilint extract\n");
+    s
 }
