@@ -345,4 +345,14 @@ fn dump_given_a_folder_names_the_files_in_it() {
         "{err}"
     );
     assert!(out.stdout.is_empty());
+    // A name a shell would split is quoted, so the line runs as it is shown.
+    let dir = tempfile::tempdir().unwrap();
+    let spaced = dir.path().join("第一 批.txt");
+    std::fs::write(&spaced, "项目名称\t示例\n").unwrap();
+    let out = kpilint(&["dump", dir.path().to_str().unwrap()]);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains(&format!("\n  kpilint dump \"{}\"\n", spaced.display())),
+        "{err}"
+    );
 }

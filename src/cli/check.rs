@@ -948,11 +948,16 @@ fn trace_text(code: Option<&str>, trace: &[TraceLine]) -> String {
     };
     let mut s = format!("\n{code} 的逐表判断（{} 处）：\n", trace.len());
     for t in trace {
-        let place = &t.place;
-        match &t.form {
-            Some(form) => s.push_str(&format!("  {place} · {form} · {}：{}\n", t.item, t.outcome)),
-            None => s.push_str(&format!("  {place} · {}：{}\n", t.item, t.outcome)),
-        }
+        // Items outside any form (tables, prose) have no form to name.
+        let form = t
+            .form
+            .as_ref()
+            .map(|f| format!("{f} · "))
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "  {} · {form}{}：{}\n",
+            t.place, t.item, t.outcome
+        ));
         for (k, v) in &t.values {
             s.push_str(&format!("      {k} = {v}\n"));
         }

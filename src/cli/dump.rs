@@ -55,7 +55,12 @@ fn folder_named(path: &Path) -> String {
     } else {
         s.push_str("，例如：\n");
         for f in &files {
-            s.push_str(&format!("  kpilint dump {}\n", f.display()));
+            // Quoted where a shell would split it, so the line can be run as it is.
+            let f = f.display().to_string();
+            match f.contains(char::is_whitespace) {
+                true => s.push_str(&format!("  kpilint dump \"{f}\"\n")),
+                false => s.push_str(&format!("  kpilint dump {f}\n")),
+            }
         }
     }
     s.push_str("检查整个文件夹请用 kpilint check，转换为 YAML/JSON 请用 kpilint extract\n");
