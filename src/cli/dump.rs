@@ -41,13 +41,11 @@ pub fn run(args: &DumpArgs) -> ExitCode {
 /// likely meant a file in it (or `check`, which walks folders), so the first few files there
 /// that kpilint reads are offered as the command to run.
 fn folder_named(path: &Path) -> String {
-    let files: Vec<PathBuf> = walkdir::WalkDir::new(path)
-        .sort_by_file_name()
+    // The files `check` would lint there, in its order.
+    let files: Vec<PathBuf> = super::check::expand(path)
         .into_iter()
         .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file() && ingest::picked_up(e.path()))
         .take(3)
-        .map(walkdir::DirEntry::into_path)
         .collect();
     let mut s = format!("kpilint: {} 是文件夹；dump 一次读一个文件", path.display());
     if files.is_empty() {

@@ -316,7 +316,8 @@ mod example {
     }
 
     /// Whether a text reads back from a literal block (`|`) as it is: lines of text and tabs
-    /// (a budget table's), none starting with a space, which the block's indentation would take.
+    /// (a budget table's), none blank, none starting with a space (the block's indentation
+    /// would take it) or ending with one (which no reader would see); else it is quoted.
     fn literal_ok(s: &str) -> bool {
         s.contains('\n')
             && !s.ends_with("\n\n")
