@@ -88,6 +88,56 @@ fn human_report_names_the_code_the_form_and_ends_with_the_summary() {
     assert_eq!(String::from_utf8(quiet.stdout).unwrap().lines().count(), 1);
 }
 
+/// `--statistics` counts each code as the JSON report does, and says in Chinese what each one
+/// counts: the rule's summary, as `kpilint rules` lists it, in one column.
+#[test]
+fn statistics_count_each_rule_and_say_what_it_checks() {
+    let out = kpilint(&["check", "--statistics", "--quiet", CORPUS]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let (_, v) = json(&["check", "--format", "json", CORPUS]);
+    let (_, rules) = json(&["rules", "--format", "json"]);
+    let summary = |code: &str| {
+        rules["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == code)
+            .map(|r| r["summary"].as_str().unwrap().to_owned())
+            .unwrap_or_else(|| panic!("{code} is listed by `kpilint rules`"))
+    };
+    let stats = v["statistics"].as_array().unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines.len(),
+        stats.len() + 1,
+        "a line a code, then the summary:\n{text}"
+    );
+    assert!(lines.last().unwrap().starts_with("1 file, 224 forms, "));
+    let mut column = None;
+    for (line, s) in lines.iter().zip(stats) {
+        let code = s["code"].as_str().unwrap();
+        let head = format!(
+            "{:>6}  {code:<5} {:<8} {}",
+            s["count"].as_u64().unwrap(),
+            s["severity"].as_str().unwrap(),
+            s["name"].as_str().unwrap()
+        );
+        assert!(line.starts_with(&head), "{line:?} starts {head:?}");
+        let said = summary(code);
+        assert!(
+            line.ends_with(&format!("  {said}")),
+            "{line:?} ends with {said:?}"
+        );
+        // The summaries start in one column (the names are ASCII, so bytes are columns).
+        let at = line.len() - said.len();
+        assert_eq!(*column.get_or_insert(at), at, "{line:?}");
+    }
+    assert!(
+        text.contains("reversed-unit") && text.contains(&summary("V001")),
+        "the disclosure's reversed units are counted with what V001 checks"
+    );
+}
+
 #[test]
 fn bad_input_gets_a_diagnostic_and_the_run_goes_on() {
     let dir = tempfile::tempdir().unwrap();

@@ -44,7 +44,12 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         Format::Human => Box::new(human::Stream {
             style,
             quiet: args.quiet,
-            statistics: args.statistics,
+            statistics: args.statistics.then(|| {
+                RuleInfo::all(linter.rules())
+                    .into_iter()
+                    .map(|r| (r.code, r.summary))
+                    .collect()
+            }),
         }),
         Format::Github => Box::new(output::github::Stream),
         Format::Html => match output::html::Stream::new() {

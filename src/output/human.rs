@@ -21,7 +21,9 @@ pub struct Style {
 pub struct Stream {
     pub style: Style,
     pub quiet: bool,
-    pub statistics: bool,
+    /// `--statistics`: each code's summary by its code, to say in Chinese what each count
+    /// counts (the rule names are English identifiers, for configuration files).
+    pub statistics: Option<std::collections::HashMap<String, String>>,
 }
 
 impl Sink for Stream {
@@ -59,8 +61,8 @@ impl Sink for Stream {
     }
 
     fn finish(self: Box<Self>, tally: &Tally, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        if self.statistics {
-            out.write_all(statistics_text(&tally.rows()).as_bytes())?;
+        if let Some(summaries) = &self.statistics {
+            out.write_all(statistics_text(&tally.rows(), summaries).as_bytes())?;
         }
         out.write_all(summary_line(&tally.summary).as_bytes())
     }
@@ -680,15 +682,24 @@ pub fn summary_line(s: &Summary) -> String {
     line
 }
 
-/// `--statistics`: findings per rule, most frequent first.
-pub fn statistics(reports: &[FileReport]) -> String {
-    statistics_text(&super::statistics(reports))
-}
-
-pub fn statistics_text(rows: &[(String, String, Severity, usize)]) -> String {
+/// `--statistics`: findings per rule, most frequent first, each with its summary where the
+/// run knows the code, in a column after the longest name counted.
+pub fn statistics_text(
+    rows: &[(String, String, Severity, usize)],
+    summaries: &std::collections::HashMap<String, String>,
+) -> String {
+    let width = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
     let mut s = String::new();
     for (code, name, severity, count) in rows {
-        let _ = writeln!(s, "{count:>6}  {code:<5} {:<8} {name}", severity.as_str());
+        let _ = write!(s, "{count:>6}  {code:<5} {:<8} ", severity.as_str());
+        match summaries.get(code) {
+            Some(summary) => {
+                let _ = writeln!(s, "{name:<width$}  {summary}");
+            }
+            None => {
+                let _ = writeln!(s, "{name}");
+            }
+        }
     }
     s
 }
@@ -925,7 +936,7 @@ mod tests {
         let stream = |quiet| Stream {
             style,
             quiet,
-            statistics: false,
+            statistics: None,
         };
         for path in [
             "tests/corpus/000_cb0bcf906edd3817.txt",
