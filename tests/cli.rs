@@ -138,6 +138,76 @@ fn statistics_count_each_rule_and_say_what_it_checks() {
     );
 }
 
+/// `--fail-on` (or `fail_on` in kpilint.toml) sets the least severe finding that exits with 1,
+/// for a CI that must keep warnings out or a run that only collects a report; the command
+/// line wins over the file, and a file that could not be read exits with 2 whatever it says.
+#[test]
+fn fail_on_decides_which_findings_fail_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let forms = dir.path().join("forms");
+    std::fs::create_dir(&forms).unwrap();
+    // One form with two warnings and no error (its JSON summary says so below).
+    std::fs::copy(
+        "tests/fixtures/other_issuer_single_period.txt",
+        forms.join("表.txt"),
+    )
+    .unwrap();
+    let path = forms.to_str().unwrap();
+    let (_, v) = json(&["check", "--no-config", "--format", "json", path]);
+    assert_eq!(
+        (
+            v["summary"]["errors"].as_u64(),
+            v["summary"]["warnings"].as_u64()
+        ),
+        (Some(0), Some(2))
+    );
+    let code = |args: &[&str]| {
+        let mut all = vec!["check", "--quiet"];
+        all.extend_from_slice(args);
+        kpilint(&all).status.code().unwrap()
+    };
+    assert_eq!(code(&["--no-config", path]), 0, "warnings pass by default");
+    for level in ["warning", "warn", "info"] {
+        assert_eq!(
+            code(&["--no-config", "--fail-on", level, path]),
+            1,
+            "{level}"
+        );
+    }
+    assert_eq!(code(&["--no-config", "--fail-on", "error", path]), 0);
+    assert_eq!(code(&["--no-config", "--fail-on", "never", CORPUS]), 0);
+    assert_eq!(
+        code(&["--no-config", CORPUS]),
+        1,
+        "the disclosure has errors"
+    );
+    assert_eq!(code(&["--no-config", "--fail-on", "loud", path]), 2);
+
+    std::fs::write(forms.join("kpilint.toml"), "fail_on = \"warning\"\n").unwrap();
+    assert_eq!(code(&[path]), 1, "the file's fail_on");
+    assert_eq!(
+        code(&["--fail-on", "error", path]),
+        0,
+        "the command line wins"
+    );
+    std::fs::write(forms.join("kpilint.toml"), "fail_on = \"loud\"\n").unwrap();
+    let out = kpilint(&["check", "--quiet", path]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("kpilint.toml") && err.contains("loud"),
+        "{err}"
+    );
+
+    let missing = dir.path().join("没有这个文件.txt");
+    let missing = missing.to_str().unwrap();
+    assert_eq!(
+        code(&["--no-config", "--fail-on", "never", path, missing]),
+        2,
+        "an unread file is the run failing, not a finding"
+    );
+}
+
 #[test]
 fn bad_input_gets_a_diagnostic_and_the_run_goes_on() {
     let dir = tempfile::tempdir().unwrap();

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 pub fn run(args: &CheckArgs) -> ExitCode {
-    let mut linter = match linter(args) {
+    let (mut linter, fail_on) = match linter(args) {
         Ok(l) => l,
         Err(Setup::Usage(message)) => {
             eprintln!("kpilint: {message}");
@@ -273,7 +273,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     if rules_failed {
         return ExitCode::from(EXIT_TROUBLE);
     }
-    exit_code(&summary)
+    exit_code(&summary, fail_on)
 }
 
 /// Input bytes the files in flight (linted, or linted and waiting to be written) may hold. A
@@ -791,7 +791,8 @@ enum Setup {
     BrokenPacks(Vec<FileReport>),
 }
 
-fn linter(args: &CheckArgs) -> Result<Linter, Setup> {
+/// The linter the arguments and `kpilint.toml` ask for, and when the run fails.
+fn linter(args: &CheckArgs) -> Result<(Linter, config::FailOn), Setup> {
     let cfg = if args.no_config {
         config::Config::default()
     } else {
@@ -860,7 +861,7 @@ fn linter(args: &CheckArgs) -> Result<Linter, Setup> {
             &text,
         ))
     });
-    Ok(l)
+    Ok((l, args.fail_on.or(cfg.fail_on).unwrap_or_default()))
 }
 
 /// Drops one file's findings that a suppression accepts, marking the suppressions used.
@@ -971,10 +972,10 @@ fn trace_text(code: Option<&str>, trace: &[TraceLine]) -> String {
     s
 }
 
-pub fn exit_code(s: &Summary) -> ExitCode {
+pub fn exit_code(s: &Summary, fail_on: config::FailOn) -> ExitCode {
     if s.unreadable > 0 {
         ExitCode::from(EXIT_TROUBLE)
-    } else if s.errors > 0 {
+    } else if fail_on.fails(s) {
         ExitCode::from(EXIT_ERRORS)
     } else {
         ExitCode::SUCCESS

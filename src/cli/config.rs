@@ -4,6 +4,7 @@
 //! select = ["F", "C", "V001"]   # codes or prefixes to run (default: all)
 //! ignore = ["V016"]
 //! rules = ["rules/local.yaml"]  # extra packs, relative to this file
+//! fail_on = "warning"         # exit 1 on warnings too (default: "error")
 //! [severity]
 //! V008 = "warning"
 //! [params.C001]
@@ -31,6 +32,9 @@ pub struct Config {
     pub rules: Vec<String>,
     #[serde(default)]
     pub severity: HashMap<String, String>,
+    /// The least severe finding that fails the run; `--fail-on` overrides it.
+    #[serde(default)]
+    pub fail_on: Option<FailOn>,
     #[serde(default)]
     pub params: HashMap<String, HashMap<String, toml::Value>>,
     /// Findings accepted on purpose, each with its reason.
@@ -41,6 +45,34 @@ pub struct Config {
     pub dir: PathBuf,
     #[serde(skip)]
     pub path: Option<PathBuf>,
+}
+
+/// The least severe finding that makes `check` exit with 1 (`--fail-on`, `fail_on`). A
+/// bureau's CI that must keep warnings out sets `warning`; a run that only collects a report
+/// sets `never`. A file that could not be read, or a rule that failed, exits with 2 whatever
+/// this says: that is the run failing, not a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    #[default]
+    Error,
+    #[serde(alias = "warn")]
+    #[value(alias = "warn")]
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    /// Whether the findings counted in `s` fail the run.
+    pub fn fails(self, s: &crate::output::Summary) -> bool {
+        match self {
+            FailOn::Error => s.errors > 0,
+            FailOn::Warning => s.errors + s.warnings > 0,
+            FailOn::Info => s.errors + s.warnings + s.infos > 0,
+            FailOn::Never => false,
+        }
+    }
 }
 
 pub const FILE_NAME: &str = "kpilint.toml";

@@ -128,6 +128,11 @@ pub struct CheckArgs {
     /// Print how many findings each rule made.
     #[arg(long)]
     pub statistics: bool,
+    /// Exit with 1 when a finding this severe or worse is reported: `error` (the default),
+    /// `warning`, `info`, or `never` (findings never fail the run; a file that could not be
+    /// read still exits with 2). Overrides `fail_on` in kpilint.toml.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<config::FailOn>,
     /// Report only findings not in this baseline; if the file does not exist, record today's
     /// findings in it.
     #[arg(long, value_name = "FILE")]
