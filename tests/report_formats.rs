@@ -1,5 +1,5 @@
 //! The machine-readable reports: SARIF validated against the official OASIS SARIF 2.1.0
-//! schema, JSON against docs/output.schema.json, and GitHub annotations.
+//! schema, JSON against docs/output.schema.json, GitHub annotations and GitLab Code Quality.
 
 mod common;
 
@@ -98,6 +98,84 @@ fn github_annotations() {
     );
 }
 
+/// GitLab's Code Quality report holds every finding the JSON report does, where it does, with
+/// GitLab's severities; its fingerprints are unique (GitLab shows one issue a fingerprint) and
+/// survive lines added above the findings, so that a merge request that only adds a line does
+/// not show old findings as new.
+#[test]
+fn gitlab_code_quality_has_every_finding_with_fingerprints_that_survive_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    let form = dir.path().join("表.txt");
+    let text = std::fs::read_to_string(CORPUS).unwrap();
+    std::fs::write(&form, &text).unwrap();
+    let form = form.to_str().unwrap();
+    let (code, gitlab) = run(&["check", "--no-config", "--format", "gitlab", form]);
+    assert_eq!(code, 1);
+    assert!(gitlab.starts_with("[\n  {") && gitlab.ends_with("}\n]\n"));
+    let issues: Vec<Value> = serde_json::from_str(&gitlab).unwrap();
+    let (_, json) = run(&["check", "--no-config", "--format", "json", form]);
+    let json: Value = serde_json::from_str(&json).unwrap();
+    let diags = json["diagnostics"].as_array().unwrap();
+    assert_eq!(issues.len(), diags.len());
+    for (i, d) in issues.iter().zip(diags) {
+        assert_eq!(
+            i["check_name"],
+            format!(
+                "{} {}",
+                d["code"].as_str().unwrap(),
+                d["name"].as_str().unwrap()
+            )
+        );
+        let level = match d["severity"].as_str().unwrap() {
+            "error" => "major",
+            "warning" => "minor",
+            _ => "info",
+        };
+        assert_eq!(i["severity"], level);
+        assert_eq!(i["location"]["path"], d["path"]);
+        assert_eq!(i["location"]["lines"]["begin"], d["line"]);
+        assert_eq!(i["location"]["lines"]["end"], d["end_line"]);
+        let message = d["message"].as_str().unwrap();
+        let description = i["description"].as_str().unwrap();
+        match d["form"].as_str() {
+            Some(f) => assert_eq!(description, format!("{message}（{f}）")),
+            None => assert_eq!(description, message),
+        }
+    }
+    let prints = |issues: &[Value]| -> Vec<String> {
+        issues
+            .iter()
+            .map(|i| i["fingerprint"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let before = prints(&issues);
+    let unique: std::collections::BTreeSet<&String> = before.iter().collect();
+    assert_eq!(unique.len(), before.len(), "one issue a fingerprint");
+    // Two lines added at the top: every finding moves down two lines and keeps its fingerprint.
+    std::fs::write(form, format!("说明\n\n{text}")).unwrap();
+    let (_, moved) = run(&["check", "--no-config", "--format", "gitlab", form]);
+    let moved: Vec<Value> = serde_json::from_str(&moved).unwrap();
+    assert!(
+        prints(&moved) == before,
+        "fingerprints changed with the lines"
+    );
+    for (a, b) in issues.iter().zip(&moved) {
+        let line = |i: &Value| i["location"]["lines"]["begin"].as_u64().unwrap();
+        assert_eq!(line(b), line(a) + 2);
+    }
+    // A form with no findings: an empty array, which GitLab reads as nothing found.
+    let (_, empty) = run(&[
+        "check",
+        "--no-config",
+        "--format",
+        "gitlab",
+        "--select",
+        "V001",
+        "tests/fixtures/other_issuer_single_period.txt",
+    ]);
+    assert_eq!(empty, "[]\n");
+}
+
 /// Each file's part of a report is rendered by the thread that linted it when nothing filters
 /// its findings; with a baseline (here one that holds nothing) it is rendered where the report
 /// is written. The reports must be the same bytes, counts and order included, on any number
@@ -118,7 +196,7 @@ fn reports_rendered_on_the_linting_threads_are_the_same() {
     let empty = dir.path().join("empty.json");
     std::fs::write(&empty, "{\n  \"version\": 1,\n  \"findings\": []\n}\n").unwrap();
     let forms = forms.to_str().unwrap();
-    for format in ["human", "json", "sarif", "github", "html"] {
+    for format in ["human", "json", "sarif", "github", "gitlab", "html"] {
         let mut reports = Vec::new();
         for threads in ["1", "2", "3"] {
             for baseline in [None, Some(empty.to_str().unwrap())] {

@@ -1,23 +1,15 @@
 //! `--baseline FILE`: accept today's findings and report only new ones from then on.
 //!
 //! A finding is identified by its code, file, form and the text of its cell — never by its
-//! line, so edits elsewhere in a file do not bring old findings back.
+//! line, so edits elsewhere in a file do not bring old findings back ([`Key`]).
 
 use crate::fix::AtomicFile;
 use crate::output::stream::{item_json, Spool};
-use crate::output::FileReport;
+use crate::output::{FileReport, FindingKey as Key};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
-
-#[derive(Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Clone)]
-pub struct Key {
-    pub code: String,
-    pub path: String,
-    pub form: Option<String>,
-    pub cell: String,
-}
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Entry {
@@ -30,15 +22,6 @@ struct Entry {
 struct File {
     version: u32,
     findings: Vec<Entry>,
-}
-
-fn key(doc: &crate::model::Document, d: &crate::diagnostics::Diagnostic) -> Key {
-    Key {
-        code: d.code.to_string(),
-        path: doc.path.clone(),
-        form: d.form.as_deref().map(str::to_owned),
-        cell: doc.slice(d.primary.span).to_owned(),
-    }
 }
 
 /// A baseline in use: read from its file and filtering each report, or being recorded from
@@ -85,20 +68,21 @@ impl Baseline {
         match self {
             Baseline::Filter(left) => {
                 let doc = &r.document;
-                r.diagnostics.retain(|d| match left.get_mut(&key(doc, d)) {
-                    Some(n) if *n > 0 => {
-                        *n -= 1;
-                        false
-                    }
-                    _ => true,
-                });
+                r.diagnostics
+                    .retain(|d| match left.get_mut(&Key::of(doc, d)) {
+                        Some(n) if *n > 0 => {
+                            *n -= 1;
+                            false
+                        }
+                        _ => true,
+                    });
             }
             Baseline::Record {
                 spool, findings, ..
             } => {
                 let mut counts: BTreeMap<Key, usize> = BTreeMap::new();
                 for d in &r.diagnostics {
-                    *counts.entry(key(&r.document, &d)).or_default() += 1;
+                    *counts.entry(Key::of(&r.document, &d)).or_default() += 1;
                 }
                 for (key, count) in counts {
                     *findings += count;

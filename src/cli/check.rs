@@ -52,6 +52,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             }),
         }),
         Format::Github => Box::new(output::github::Stream),
+        Format::Gitlab => Box::new(output::gitlab::Stream::new()),
         Format::Html => match output::html::Stream::new() {
             Ok(s) => Box::new(s),
             Err(e) => return trouble(&e.to_string()),

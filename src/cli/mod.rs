@@ -181,6 +181,8 @@ pub enum Format {
     Sarif,
     /// GitHub Actions annotations (`::error file=…`).
     Github,
+    /// GitLab Code Quality (`artifacts: reports: codequality`), for merge requests.
+    Gitlab,
     /// A self-contained HTML audit report (use with `-o report.html`).
     Html,
 }

@@ -6,6 +6,7 @@
 pub mod dump;
 pub mod form;
 pub mod github;
+pub mod gitlab;
 pub mod html;
 pub mod human;
 pub mod json;
@@ -52,6 +53,30 @@ impl RuleInfo {
             pack: Some(r.pack().to_owned()),
         });
         builtin.chain(packs).collect()
+    }
+}
+
+/// What identifies a finding from one run to the next: its code, file, form and the text of
+/// its cell, never its line, so that edits elsewhere in a file do not make an old finding
+/// new. A baseline counts findings by it; GitLab's fingerprints are made from it.
+#[derive(
+    Debug, serde::Serialize, serde::Deserialize, PartialEq, Eq, PartialOrd, Ord, Clone, Hash,
+)]
+pub struct FindingKey {
+    pub code: String,
+    pub path: String,
+    pub form: Option<String>,
+    pub cell: String,
+}
+
+impl FindingKey {
+    pub fn of(doc: &Document, d: &crate::diagnostics::Diagnostic) -> FindingKey {
+        FindingKey {
+            code: d.code.to_string(),
+            path: doc.path.clone(),
+            form: d.form.as_deref().map(str::to_owned),
+            cell: doc.slice(d.primary.span).to_owned(),
+        }
     }
 }
 
