@@ -51,6 +51,15 @@ struct Server {
     docs: HashMap<String, Open>,
     linter: Linter,
     docs_url: String,
+    /// The kpilint.toml the linter was built with, and its text: read again before each batch
+    /// of messages, so that a saved change takes effect without the editor telling the server
+    /// (most clients send nothing for a file whose type the server is not attached to).
+    config: Option<(std::path::PathBuf, String)>,
+    /// What went wrong with kpilint.toml when the linter was last built, if anything: said to
+    /// the user once ([`Server::notice`]) rather than the file being passed over in silence.
+    config_problem: Option<String>,
+    /// A message for the user's window, sent after the batch that made it.
+    notice: Option<String>,
 }
 
 fn is_pack(uri: &str, text: &str) -> bool {
@@ -85,13 +94,30 @@ impl Server {
             docs: HashMap::new(),
             linter: Linter::new(RuleSet::builtin(), Default::default()),
             docs_url,
+            config: None,
+            config_problem: None,
+            notice: None,
         };
         s.rebuild_linter();
         s
     }
 
-    /// The rules `cfg` and the open packs add to the built-in packs.
-    fn rules(&self, cfg: &config::Config) -> RuleSet {
+    /// kpilint.toml as it is on disk now: where it is found from the workspace's root, and
+    /// its text (`None` for a file that cannot be read, which [`Server::rebuild_linter`] says).
+    fn config_now(&self) -> Option<(std::path::PathBuf, String)> {
+        let path = self.root.as_deref().and_then(config::find)?;
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        Some((path, text))
+    }
+
+    /// Whether kpilint.toml was created, removed or changed since the linter was built.
+    fn config_changed(&self) -> bool {
+        self.config_now() != self.config
+    }
+
+    /// The rules `cfg` and the open packs add to the built-in packs; a pack `cfg` names that
+    /// cannot be read is left out and said in `problems`.
+    fn rules(&self, cfg: &config::Config, problems: &mut Vec<String>) -> RuleSet {
         let mut rules = RuleSet::builtin();
         let open: BTreeSet<String> = self
             .docs
@@ -109,8 +135,12 @@ impl Server {
             {
                 continue;
             }
-            if let Ok(text) = std::fs::read_to_string(&path) {
-                rules.add(&path.display().to_string(), &text);
+            match std::fs::read_to_string(&path) {
+                Ok(text) => rules.add(&path.display().to_string(), &text),
+                Err(e) => problems.push(format!(
+                    "kpilint.toml 列出的规则包 {} 无法读取，已略过：{e}",
+                    path.display()
+                )),
             }
         }
         for uri in &open {
@@ -123,16 +153,32 @@ impl Server {
     /// editor (their text as it is being edited). If loading them panics (a bug in kpilint),
     /// the forms are checked with the built-in packs alone, whose loading the tests cover, and
     /// the open pack that caused it shows the internal error when it is published.
+    ///
+    /// A kpilint.toml that cannot be read or holds a mistake is not used, as before, but the
+    /// user is told so once (`window/showMessage`), with the file and what is wrong, instead
+    /// of finding rules they turned off back on with no word why.
     fn rebuild_linter(&mut self) {
-        let cfg = self
-            .root
-            .as_deref()
-            .and_then(config::find)
-            .and_then(|p| config::load(&p).ok())
-            .unwrap_or_default();
-        let rules = caught(|| self.rules(&cfg)).unwrap_or_else(|_| RuleSet::builtin());
-        let settings = cfg.settings(&[], &[], &[]).unwrap_or_default();
+        self.config = self.config_now();
+        let mut problems = Vec::new();
+        let cfg = match &self.config {
+            None => config::Config::default(),
+            Some((path, _)) => config::load(path).unwrap_or_else(|e| {
+                problems.push(format!("kpilint.toml 有误，表格按默认设置检查：{e}"));
+                config::Config::default()
+            }),
+        };
+        let rules =
+            caught(|| self.rules(&cfg, &mut problems)).unwrap_or_else(|_| RuleSet::builtin());
+        let settings = cfg.settings(&[], &[], &[]).unwrap_or_else(|e| {
+            problems.push(format!("kpilint.toml 有误，表格按默认设置检查：{e}"));
+            Default::default()
+        });
         self.linter = Linter::new(rules, settings);
+        let problem = (!problems.is_empty()).then(|| problems.join("；"));
+        if problem.is_some() && problem != self.config_problem {
+            self.notice.clone_from(&problem);
+        }
+        self.config_problem = problem;
     }
 
     fn lint(&mut self, uri: &str) -> Option<PublishDiagnosticsParams> {
@@ -309,6 +355,9 @@ fn serve(connection: &Connection) -> Result<(), String> {
         )
         .map_err(|e| e.to_string())?;
     let mut server = Server::new(root, docs_url);
+    if let Some(message) = server.notice.take() {
+        show_message(connection, message);
+    }
     let mut shutting_down = false;
     loop {
         let Ok(first) = connection.receiver.recv() else {
@@ -385,7 +434,7 @@ fn serve(connection: &Connection) -> Result<(), String> {
                 Message::Response(_) => {}
             }
         }
-        if packs_changed {
+        if packs_changed || server.config_changed() {
             server.rebuild_linter();
             for open in server.docs.values_mut() {
                 open.cache = Default::default();
@@ -396,7 +445,22 @@ fn serve(connection: &Connection) -> Result<(), String> {
         for uri in dirty {
             publish(connection, &mut server, &uri);
         }
+        if let Some(message) = server.notice.take() {
+            show_message(connection, message);
+        }
     }
+}
+
+/// A warning in the editor's window: for what is wrong with the workspace, not with a file.
+fn show_message(connection: &Connection, message: String) {
+    let n = Notification::new(
+        lsp_types::notification::ShowMessage::METHOD.into(),
+        lsp_types::ShowMessageParams {
+            typ: lsp_types::MessageType::WARNING,
+            message,
+        },
+    );
+    let _ = connection.sender.send(n.into());
 }
 
 fn publish(connection: &Connection, server: &mut Server, uri: &str) {
