@@ -20,6 +20,7 @@ fn run(args: &[&str]) -> (i32, String) {
 
 #[test]
 fn sarif_of_the_disclosure_is_valid_sarif_2_1_0() {
+    let run_args = run;
     let (code, text) = run(&["check", "--format", "sarif", CORPUS]);
     assert_eq!(code, 1);
     let v: Value = serde_json::from_str(&text).unwrap();
@@ -51,6 +52,17 @@ fn sarif_of_the_disclosure_is_valid_sarif_2_1_0() {
         "元/生/年"
     );
     assert_eq!(run["columnKind"], "unicodeCodePoints");
+    // Each result carries the fingerprint GitLab's report gives the same finding, so that a
+    // code-scanning service tracks it across commits by its cell, not its line.
+    let (_, gitlab) = run_args(&["check", "--format", "gitlab", CORPUS]);
+    let gitlab: Vec<Value> = serde_json::from_str(&gitlab).unwrap();
+    assert_eq!(gitlab.len(), results.len());
+    for (r, i) in results.iter().zip(&gitlab) {
+        assert_eq!(
+            r["partialFingerprints"]["kpilintFindingKey/v1"],
+            i["fingerprint"]
+        );
+    }
     // The validator is real: SARIF has no level "fatal".
     let mut broken = v.clone();
     broken["runs"][0]["results"][0]["level"] = Value::from("fatal");

@@ -80,6 +80,47 @@ impl FindingKey {
     }
 }
 
+/// Fingerprints of one file's findings, for reports whose readers tell one run's findings
+/// from another's by them (GitLab's Code Quality, SARIF's `partialFingerprints`): made from a
+/// finding's [`FindingKey`], never its line, so a row added above a finding does not make it
+/// new; findings with the same key are told apart by their order in the file, as a reader
+/// shows one finding a fingerprint.
+#[derive(Default)]
+pub struct Fingerprints {
+    seen: std::collections::HashMap<FindingKey, usize>,
+}
+
+impl Fingerprints {
+    /// The fingerprint of the file's next finding, in report order.
+    pub fn next(&mut self, doc: &Document, d: &crate::diagnostics::Diagnostic) -> String {
+        let key = FindingKey::of(doc, d);
+        let nth = self.seen.get(&key).copied().unwrap_or(0);
+        let print = fingerprint(&key, nth);
+        self.seen.insert(key, nth + 1);
+        print
+    }
+}
+
+/// 64-bit FNV-1a over the key's fields and the occurrence, each field ended by a byte no
+/// UTF-8 text holds: the same on every machine and in every version, as a fingerprint must
+/// be to compare two runs (the standard library's hashers promise neither).
+fn fingerprint(key: &FindingKey, nth: usize) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes.iter().chain([0xff].iter()) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    };
+    eat(key.code.as_bytes());
+    eat(key.path.as_bytes());
+    eat(key.form.as_deref().unwrap_or("").as_bytes());
+    eat(&[u8::from(key.form.is_some())]);
+    eat(key.cell.as_bytes());
+    eat(&(nth as u64).to_le_bytes());
+    format!("{h:016x}")
+}
+
 /// One linted file with its findings, in report order.
 pub struct FileReport {
     pub document: Document,
@@ -228,6 +269,38 @@ pub fn form_index(doc: &Document, offset: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn key(code: &str, form: Option<&str>, cell: &str) -> FindingKey {
+        FindingKey {
+            code: code.into(),
+            path: "表.txt".into(),
+            form: form.map(Into::into),
+            cell: cell.into(),
+        }
+    }
+
+    /// A fingerprint is fixed by the key and the occurrence alone: pinned here, as GitLab
+    /// compares fingerprints written by different versions of kpilint on two branches.
+    #[test]
+    fn fingerprints_are_stable_and_tell_keys_apart() {
+        let k = key("V006", Some("甲项目"), "按合同价");
+        assert_eq!(fingerprint(&k, 0), fingerprint(&k.clone(), 0));
+        assert_eq!(fingerprint(&k, 0), "2744c29779f37ae2");
+        let others = [
+            fingerprint(&k, 1),
+            fingerprint(&key("V007", Some("甲项目"), "按合同价"), 0),
+            fingerprint(&key("V006", Some("乙项目"), "按合同价"), 0),
+            fingerprint(&key("V006", None, "按合同价"), 0),
+            fingerprint(&key("V006", Some(""), "按合同价"), 0),
+            // Fields are ended, so text cannot move from one field to the next unseen.
+            fingerprint(&key("V006", Some("甲项目按"), "合同价"), 0),
+        ];
+        for (i, f) in others.iter().enumerate() {
+            assert_ne!(*f, fingerprint(&k, 0), "{i}");
+            assert_eq!(f.len(), 16);
+            assert!(others[..i].iter().all(|g| g != f), "{i}");
+        }
+    }
 
     /// One of a thing is singular: `1 file`, not `1 files`.
     #[test]

@@ -3,7 +3,7 @@
 //! exclusive, as SARIF defines them.
 
 use super::stream::{item_json, value_json, Part, Sink, Streamed};
-use super::{FileReport, RuleInfo, Tally};
+use super::{FileReport, Fingerprints, RuleInfo, Tally};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::{Document, Span};
 use serde::Serialize;
@@ -46,6 +46,7 @@ struct SarifResult<'a> {
     level: &'static str,
     locations: [Location<'a>; 1],
     message: Text<'a>,
+    partial_fingerprints: PartialFingerprints,
     #[serde(skip_serializing_if = "Option::is_none")]
     properties: Option<Properties<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -53,6 +54,15 @@ struct SarifResult<'a> {
     rule_id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     rule_index: Option<usize>,
+}
+
+/// What a code-scanning service tracks a finding by from one commit to the next, when the
+/// log gives it ([`super::Fingerprints`]): without it, GitHub hashes the finding's line, and a
+/// row added above a finding reopens it as new.
+#[derive(Serialize)]
+struct PartialFingerprints {
+    #[serde(rename = "kpilintFindingKey/v1")]
+    key: String,
 }
 
 #[derive(Serialize)]
@@ -170,6 +180,7 @@ fn result<'a>(
     uri: &'a str,
     d: &'a Diagnostic,
     rule_index: Option<usize>,
+    fingerprint: String,
 ) -> SarifResult<'a> {
     SarifResult {
         fixes: d.fix.as_ref().map(|fix| {
@@ -191,6 +202,7 @@ fn result<'a>(
         level: level(d.severity),
         locations: [location(doc, uri, d.primary.span)],
         message: Text { text: &d.message },
+        partial_fingerprints: PartialFingerprints { key: fingerprint },
         properties: d.form.as_deref().map(|form| Properties { form }),
         related_locations: (d.secondary.iter().enumerate())
             .map(|(i, l)| Location {
@@ -283,26 +295,43 @@ impl Stream {
     fn add(&mut self, f: &FileReport, out: &mut dyn Write) -> std::io::Result<()> {
         self.invocation_ok &= !f.unreadable;
         let uri = uri(&f.document.path);
+        let mut prints = Fingerprints::default();
         for d in &f.diagnostics {
-            self.results.item(&self.result_json(f, &uri, &d), out)?;
+            self.results
+                .item(&self.result_json(f, &uri, &d, &mut prints), out)?;
         }
         Ok(())
     }
 
-    /// One result, printed; `uri` is the file's path as [`uri`] gives it.
-    fn result_json(&self, f: &FileReport, uri: &str, d: &Diagnostic) -> String {
-        let r = result(&f.document, uri, d, self.index.get(&*d.code).copied());
+    /// One result, printed; `uri` is the file's path as [`uri`] gives it, and `prints` the
+    /// fingerprints of the file's results before it.
+    fn result_json(
+        &self,
+        f: &FileReport,
+        uri: &str,
+        d: &Diagnostic,
+        prints: &mut Fingerprints,
+    ) -> String {
+        let fingerprint = prints.next(&f.document, d);
+        let r = result(
+            &f.document,
+            uri,
+            d,
+            self.index.get(&*d.code).copied(),
+            fingerprint,
+        );
         item_json(&r, 8)
     }
 
     /// A file's results (see [`Sink::render`]).
     fn part(&self, f: &FileReport) -> Part {
         let uri = uri(&f.document.path);
+        let mut prints = Fingerprints::default();
         Part {
             texts: f
                 .diagnostics
                 .iter()
-                .map(|d| self.result_json(f, &uri, &d))
+                .map(|d| self.result_json(f, &uri, &d, &mut prints))
                 .collect(),
             unreadable: f.unreadable,
             ..Part::default()
@@ -388,11 +417,13 @@ mod tests {
             .iter()
             .flat_map(|f| {
                 let uri = uri(&f.document.path);
+                let mut prints = Fingerprints::default();
                 f.diagnostics
                     .iter()
                     .map(|d| {
                         let index = rules.iter().position(|r| d.code == r.code);
-                        serde_json::to_value(result(&f.document, &uri, &d, index)).unwrap()
+                        let print = prints.next(&f.document, &d);
+                        serde_json::to_value(result(&f.document, &uri, &d, index, print)).unwrap()
                     })
                     .collect::<Vec<_>>()
             })
