@@ -103,7 +103,8 @@ impl Server {
     }
 
     /// kpilint.toml as it is on disk now: where it is found from the workspace's root, and
-    /// its text (`None` for a file that cannot be read, which [`Server::rebuild_linter`] says).
+    /// its text (empty for a file that cannot be read, whose loading then fails and
+    /// [`Server::rebuild_linter`] says why).
     fn config_now(&self) -> Option<(std::path::PathBuf, String)> {
         let path = self.root.as_deref().and_then(config::find)?;
         let text = std::fs::read_to_string(&path).unwrap_or_default();
