@@ -175,6 +175,28 @@ fn gitlab_code_quality_has_every_finding_with_fingerprints_that_survive_edits() 
         let line = |i: &Value| i["location"]["lines"]["begin"].as_u64().unwrap();
         assert_eq!(line(b), line(a) + 2);
     }
+    // In a CSV file (as in a workbook) the line is a row of the sheet, and the cell is named
+    // as the JSON report names it.
+    let csv = dir.path().join("表.csv");
+    let fixture = std::fs::read_to_string("tests/fixtures/other_issuer_single_period.txt").unwrap();
+    std::fs::write(&csv, fixture.replace('\t', ",")).unwrap();
+    let csv = csv.to_str().unwrap();
+    let (_, gitlab) = run(&["check", "--no-config", "--format", "gitlab", csv]);
+    let issues: Vec<Value> = serde_json::from_str(&gitlab).unwrap();
+    let (_, json) = run(&["check", "--no-config", "--format", "json", csv]);
+    let json: Value = serde_json::from_str(&json).unwrap();
+    let diags = json["diagnostics"].as_array().unwrap();
+    assert!(!diags.is_empty());
+    assert_eq!(issues.len(), diags.len());
+    for (i, d) in issues.iter().zip(diags) {
+        let cell = d["cell"].as_str().expect("a CSV finding names its cell");
+        let description = i["description"].as_str().unwrap();
+        assert!(
+            description.ends_with(&format!("，单元格 {cell}）")),
+            "{description}"
+        );
+        assert_eq!(i["location"]["lines"]["begin"], d["line"]);
+    }
     // A form with no findings: an empty array, which GitLab reads as nothing found.
     let (_, empty) = run(&[
         "check",
