@@ -108,6 +108,18 @@ fn github_annotations() {
         v001.contains("::年度指标“学费”的值“4000人/元/年”单位颠倒"),
         "{v001}"
     );
+    // In a CSV file the line is a row of the sheet, and the cell is named.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("表.csv");
+    let fixture = std::fs::read_to_string("tests/fixtures/other_issuer_single_period.txt").unwrap();
+    std::fs::write(&csv, fixture.replace('\t', ",")).unwrap();
+    let (_, text) = run(&["check", "--format", "github", csv.to_str().unwrap()]);
+    let vague = text
+        .lines()
+        .find(|l| l.contains("明显改善"))
+        .expect("V020 on 明显改善");
+    assert!(vague.contains(",line=16,"), "{vague}");
+    assert!(vague.ends_with("（乡村道路养护，单元格 F16）"), "{vague}");
 }
 
 /// GitLab's Code Quality report holds every finding the JSON report does, where it does, with

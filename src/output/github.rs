@@ -99,10 +99,25 @@ fn each_annotation<E>(
         escape(d.name(), true, &mut line);
         line.push_str("::");
         escape(&d.message, false, &mut line);
-        if let Some(form) = &d.form {
-            line.push('（');
-            escape(form, false, &mut line);
-            line.push('）');
+        // In a workbook or CSV file the line is a sheet's row: the cell is named, as GitLab's
+        // issues and the human report name it.
+        let cell = r.document.sheet_cell(d.primary.span.start());
+        match (&d.form, cell) {
+            (Some(form), cell) => {
+                line.push('（');
+                escape(form, false, &mut line);
+                if let Some(cell) = cell {
+                    line.push_str("，单元格 ");
+                    escape(&cell.reference(), false, &mut line);
+                }
+                line.push('）');
+            }
+            (None, Some(cell)) => {
+                line.push_str("（单元格 ");
+                escape(&cell.reference(), false, &mut line);
+                line.push('）');
+            }
+            (None, None) => {}
         }
         line.push('\n');
         write(&line)?;
