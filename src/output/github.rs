@@ -99,25 +99,11 @@ fn each_annotation<E>(
         escape(d.name(), true, &mut line);
         line.push_str("::");
         escape(&d.message, false, &mut line);
-        // In a workbook or CSV file the line is a sheet's row: the cell is named, as GitLab's
-        // issues and the human report name it.
-        let cell = r.document.sheet_cell(d.primary.span.start());
-        match (&d.form, cell) {
-            (Some(form), cell) => {
-                line.push('（');
-                escape(form, false, &mut line);
-                if let Some(cell) = cell {
-                    line.push_str("，单元格 ");
-                    escape(&cell.reference(), false, &mut line);
-                }
-                line.push('）');
-            }
-            (None, Some(cell)) => {
-                line.push_str("（单元格 ");
-                escape(&cell.reference(), false, &mut line);
-                line.push('）');
-            }
-            (None, None) => {}
+        // In a workbook or CSV file the line is a sheet's row: the cell is named too.
+        if let Some(b) = super::bracketed(&r.document, &d) {
+            line.push('（');
+            escape(&b, false, &mut line);
+            line.push('）');
         }
         line.push('\n');
         write(&line)?;

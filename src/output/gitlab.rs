@@ -49,15 +49,10 @@ fn each_issue<E>(r: &FileReport, mut write: impl FnMut(String) -> Result<(), E>)
     for d in &r.diagnostics {
         let p = super::json::position(&r.document, d.primary.span);
         // GitLab shows a line, which in a workbook or CSV file is a row of a sheet: the cell
-        // is named, as the human report names it.
-        let cell = r.document.sheet_cell(d.primary.span.start());
-        let description = match (&d.form, cell) {
-            (Some(form), Some(cell)) => {
-                format!("{}（{form}，单元格 {}）", d.message, cell.reference())
-            }
-            (Some(form), None) => format!("{}（{form}）", d.message),
-            (None, Some(cell)) => format!("{}（单元格 {}）", d.message, cell.reference()),
-            (None, None) => d.message.to_string(),
+        // is named too.
+        let description = match super::bracketed(&r.document, &d) {
+            Some(b) => format!("{}（{b}）", d.message),
+            None => d.message.to_string(),
         };
         let issue = Issue {
             description,

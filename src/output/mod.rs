@@ -121,6 +121,19 @@ fn fingerprint(key: &FindingKey, nth: usize) -> String {
     format!("{h:016x}")
 }
 
+/// What a one-line report adds in brackets after a finding's message: its form's 项目名称 and,
+/// in a workbook or CSV file, where a line is a sheet's row, the cell (`乡村道路养护，单元格
+/// F16`), as the human report names them; `None` when there is neither.
+pub fn bracketed(doc: &Document, d: &crate::diagnostics::Diagnostic) -> Option<String> {
+    let cell = doc.sheet_cell(d.primary.span.start());
+    match (&d.form, cell) {
+        (Some(form), Some(cell)) => Some(format!("{form}，单元格 {}", cell.reference())),
+        (Some(form), None) => Some(form.to_string()),
+        (None, Some(cell)) => Some(format!("单元格 {}", cell.reference())),
+        (None, None) => None,
+    }
+}
+
 /// One linted file with its findings, in report order.
 pub struct FileReport {
     pub document: Document,
