@@ -55,9 +55,10 @@ fn folder_named(path: &Path) -> String {
         for f in &files {
             // Quoted where a shell would split it, so the line can be run as it is.
             let f = f.display().to_string();
-            match f.contains(char::is_whitespace) {
-                true => s.push_str(&format!("  kpilint dump \"{f}\"\n")),
-                false => s.push_str(&format!("  kpilint dump {f}\n")),
+            if f.contains(char::is_whitespace) {
+                s.push_str(&format!("  kpilint dump \"{f}\"\n"));
+            } else {
+                s.push_str(&format!("  kpilint dump {f}\n"));
             }
         }
     }

@@ -84,41 +84,58 @@ impl FindingKey {
 /// from another's by them (GitLab's Code Quality, SARIF's `partialFingerprints`): made from a
 /// finding's [`FindingKey`], never its line, so a row added above a finding does not make it
 /// new; findings with the same key are told apart by their order in the file, as a reader
-/// shows one finding a fingerprint.
+/// shows one finding a fingerprint. Only each key's hash is kept, not its texts: a 10 MB file
+/// may have a finding on every one of its 180,000 rows.
 #[derive(Default)]
 pub struct Fingerprints {
-    seen: std::collections::HashMap<FindingKey, usize>,
+    seen: std::collections::HashMap<u64, u64>,
 }
 
 impl Fingerprints {
     /// The fingerprint of the file's next finding, in report order.
     pub fn next(&mut self, doc: &Document, d: &crate::diagnostics::Diagnostic) -> String {
-        let key = FindingKey::of(doc, d);
-        let nth = self.seen.get(&key).copied().unwrap_or(0);
-        let print = fingerprint(&key, nth);
-        self.seen.insert(key, nth + 1);
+        let key = Fnv::of(&FindingKey::of(doc, d));
+        let nth = self.seen.entry(key.0).or_default();
+        let print = key.then(*nth);
+        *nth += 1;
         print
     }
 }
 
-/// 64-bit FNV-1a over the key's fields and the occurrence, each field ended by a byte no
-/// UTF-8 text holds: the same on every machine and in every version, as a fingerprint must
-/// be to compare two runs (the standard library's hashers promise neither).
-fn fingerprint(key: &FindingKey, nth: usize) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |bytes: &[u8]| {
+/// 64-bit FNV-1a over a key's fields, then its occurrence, each field ended by a byte no
+/// UTF-8 text holds: the same on every machine and in every version, as a fingerprint must be
+/// to compare two runs (the standard library's hashers promise neither).
+#[derive(Clone, Copy)]
+struct Fnv(u64);
+
+impl Fnv {
+    fn of(key: &FindingKey) -> Fnv {
+        let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+        h.eat(key.code.as_bytes());
+        h.eat(key.path.as_bytes());
+        h.eat(key.form.as_deref().unwrap_or("").as_bytes());
+        h.eat(&[u8::from(key.form.is_some())]);
+        h.eat(key.cell.as_bytes());
+        h
+    }
+
+    fn eat(&mut self, bytes: &[u8]) {
         for &b in bytes.iter().chain([0xff].iter()) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
         }
-    };
-    eat(key.code.as_bytes());
-    eat(key.path.as_bytes());
-    eat(key.form.as_deref().unwrap_or("").as_bytes());
-    eat(&[u8::from(key.form.is_some())]);
-    eat(key.cell.as_bytes());
-    eat(&(nth as u64).to_le_bytes());
-    format!("{h:016x}")
+    }
+
+    /// The fingerprint of the key's `nth` finding, as hex.
+    fn then(mut self, nth: u64) -> String {
+        self.eat(&nth.to_le_bytes());
+        format!("{:016x}", self.0)
+    }
+}
+
+#[cfg(test)]
+fn fingerprint(key: &FindingKey, nth: u64) -> String {
+    Fnv::of(key).then(nth)
 }
 
 /// What a one-line report adds in brackets after a finding's message: its form's 项目名称 and,
