@@ -25,6 +25,54 @@ pub struct Suppression {
     pub reason: String,
 }
 
+/// Drops one file's findings that a suppression in `list` accepts, marking in `used` the
+/// suppressions that accepted one. `check` and the language server both call it, so a
+/// finding accepted in `kpilint.toml` is gone from the editor as it is from the report.
+pub fn suppress(list: &[Suppression], used: &mut [bool], r: &mut FileReport) {
+    if list.is_empty() {
+        return;
+    }
+    let doc = &r.document;
+    r.diagnostics.retain(|d| {
+        let cell = doc.slice(d.primary.span);
+        let hit = list.iter().position(|s| {
+            s.code.eq_ignore_ascii_case(&d.code)
+                && match d.form.as_deref() {
+                    // A long name is carried cut: the suppression's is cut alike.
+                    Some(form) => form == diagnostics::quoted(&s.form),
+                    // Findings on budget tables and prose belong to no form: the
+                    // suppression names the table, code or project its message names.
+                    None => !s.form.is_empty() && d.message.contains(&s.form),
+                }
+                && s.cell.as_deref().is_none_or(|c| {
+                    cell.contains(c) || d.primary.message.contains(c) || d.message.contains(c)
+                })
+        });
+        if let Some(i) = hit {
+            used[i] = true;
+        }
+        hit.is_none()
+    });
+}
+
+/// The first code `settings` names (to select, ignore, change the severity of or give
+/// parameters to) that is no rule's of `rules` nor any reader's finding, nor a prefix of
+/// one: a misspelt code would otherwise leave the rule it meant silently on, or off.
+pub fn unknown_code<'s>(rules: &RuleSet, settings: &'s Settings) -> Option<&'s str> {
+    settings
+        .select
+        .iter()
+        .chain(&settings.ignore)
+        .chain(settings.severity.keys())
+        .chain(settings.params.keys())
+        .map(String::as_str)
+        .find(|code| {
+            !(rules.rules().any(|r| r.code.starts_with(code))
+                || codes::ALL.iter().any(|c| c.code.starts_with(code))
+                || code.eq_ignore_ascii_case("all"))
+        })
+}
+
 pub struct Linter {
     /// Private, with `settings`: the enabled rules are worked out from the two once
     /// ([`Linter::new`]), so neither may change under them.

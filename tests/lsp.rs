@@ -400,6 +400,28 @@ fn the_workspace_kpilint_toml_is_honoured_read_again_and_a_broken_one_said() {
         now.contains(&"V001".to_owned()) && !now.contains(&"F007".to_owned()),
         "{now:?}"
     );
+
+    // A misspelt code, which `check` refuses: said, and the forms checked as if there were
+    // no file (a typo in `ignore` must not leave the user thinking V001 is ignored).
+    std::fs::write(&toml, "ignore = [\"V0O1\"]\n").unwrap();
+    edit(&mut c, 4);
+    said(&mut c, "未知的规则代码“V0O1”");
+    let now = codes(c.diagnostics(URI, 4));
+    assert!(
+        now.contains(&"V001".to_owned()) && now.contains(&"F007".to_owned()),
+        "{now:?}"
+    );
+
+    // A finding the file accepts is gone from the editor as from `check`'s report; the
+    // other suppression matches nothing and is not the editor's to report.
+    std::fs::write(
+        &toml,
+        "[[suppress]]\ncode = \"V001\"\nform = \"艺校2025年学生资助（中职）（第一批）-助学金（中央）\"\ncell = \"人/元\"\nreason = \"已核实\"\n\n\
+         [[suppress]]\ncode = \"F007\"\nform = \"别的项目\"\nreason = \"别的\"\n",
+    )
+    .unwrap();
+    edit(&mut c, 5);
+    assert_eq!(codes(c.diagnostics(URI, 5)), ["F007"]);
     c.shutdown();
 }
 

@@ -2,7 +2,7 @@
 
 use super::baseline::Baseline;
 use super::{config, CheckArgs, ColorChoice, Format, EXIT_ERRORS, EXIT_TROUBLE};
-use crate::diagnostics::{codes, quoted, Diagnostic, Label};
+use crate::diagnostics::{codes, Diagnostic, Label};
 use crate::fix;
 use crate::ingest;
 use crate::lint::Linter;
@@ -693,7 +693,7 @@ enum Filter {
 impl Run<'_> {
     fn file(&mut self, mut report: FileReport, filter: Filter) {
         if filter == Filter::All {
-            suppress_in(self.suppressions, &mut self.used, &mut report);
+            crate::lint::suppress(self.suppressions, &mut self.used, &mut report);
         }
         if let (Some(b), Filter::All | Filter::Baseline) = (&mut self.baseline, filter) {
             if let Err(e) = b.apply(&mut report) {
@@ -831,21 +831,10 @@ fn linter(args: &CheckArgs) -> Result<(Linter, config::FailOn), Setup> {
     let settings = cfg
         .settings(&args.select, &args.ignore, &args.severity)
         .map_err(Setup::Usage)?;
-    for code in settings
-        .select
-        .iter()
-        .chain(&settings.ignore)
-        .chain(settings.severity.keys())
-        .chain(settings.params.keys())
-    {
-        let known = rules.rules().any(|r| r.code.starts_with(code.as_str()))
-            || codes::ALL.iter().any(|c| c.code.starts_with(code.as_str()))
-            || code.eq_ignore_ascii_case("all");
-        if !known {
-            return Err(Setup::Usage(format!(
-                "未知的规则代码“{code}”（kpilint rules 列出全部规则）"
-            )));
-        }
+    if let Some(code) = crate::lint::unknown_code(&rules, &settings) {
+        return Err(Setup::Usage(format!(
+            "未知的规则代码“{code}”（kpilint rules 列出全部规则）"
+        )));
     }
     if let Some(t) = &args.trace {
         if rules.rule(t).is_none() {
@@ -863,34 +852,6 @@ fn linter(args: &CheckArgs) -> Result<(Linter, config::FailOn), Setup> {
         ))
     });
     Ok((l, args.fail_on.or(cfg.fail_on).unwrap_or_default()))
-}
-
-/// Drops one file's findings that a suppression accepts, marking the suppressions used.
-fn suppress_in(list: &[Suppression], used: &mut [bool], r: &mut FileReport) {
-    if list.is_empty() {
-        return;
-    }
-    let doc = &r.document;
-    r.diagnostics.retain(|d| {
-        let cell = doc.slice(d.primary.span);
-        let hit = list.iter().position(|s| {
-            s.code.eq_ignore_ascii_case(&d.code)
-                && match d.form.as_deref() {
-                    // A long name is carried cut: the suppression's is cut alike.
-                    Some(form) => form == quoted(&s.form),
-                    // Findings on budget tables and prose belong to no form: the
-                    // suppression names the table, code or project its message names.
-                    None => !s.form.is_empty() && d.message.contains(&s.form),
-                }
-                && s.cell.as_deref().is_none_or(|c| {
-                    cell.contains(c) || d.primary.message.contains(c) || d.message.contains(c)
-                })
-        });
-        if let Some(i) = hit {
-            used[i] = true;
-        }
-        hit.is_none()
-    });
 }
 
 /// The suppressions that matched nothing, reported against `kpilint.toml`.

@@ -170,11 +170,25 @@ impl Server {
         };
         let rules =
             caught(|| self.rules(&cfg, &mut problems)).unwrap_or_else(|_| RuleSet::builtin());
-        let settings = cfg.settings(&[], &[], &[]).unwrap_or_else(|e| {
-            problems.push(format!("kpilint.toml 有误，表格按默认设置检查：{e}"));
-            Default::default()
-        });
+        // A bad setting or an unknown code makes `check` refuse the file; here the forms are
+        // checked as if there were none, with no suppression of it either.
+        let settings =
+            cfg.settings(&[], &[], &[])
+                .and_then(|s| match crate::lint::unknown_code(&rules, &s) {
+                    Some(code) => Err(format!(
+                        "未知的规则代码“{code}”（kpilint rules 列出全部规则）"
+                    )),
+                    None => Ok(s),
+                });
+        let (settings, suppressions) = match settings {
+            Ok(s) => (s, cfg.suppress),
+            Err(e) => {
+                problems.push(format!("kpilint.toml 有误，表格按默认设置检查：{e}"));
+                Default::default()
+            }
+        };
         self.linter = Linter::new(rules, settings);
+        self.linter.suppressions = suppressions;
         let problem = (!problems.is_empty()).then(|| problems.join("；"));
         if problem.is_some() && problem != self.config_problem {
             self.notice.clone_from(&problem);
@@ -202,10 +216,13 @@ impl Server {
         let path = uri_path(uri);
         // Reading is inside the net as it is for the CLI (`lint::guarded`): it is the stage that
         // meets whatever the editor holds.
-        let linted = lint_guarded(&path, &mut open.cache, |cache| {
+        let mut linted = lint_guarded(&path, &mut open.cache, |cache| {
             let ing = ingest::read_buffer(&path, open.text.clone());
             self.linter.lint_cached(ing, cache)
         });
+        // Whether a suppression matched is `check`'s to say (U001): it sees every file.
+        let list = &self.linter.suppressions;
+        crate::lint::suppress(list, &mut vec![false; list.len()], &mut linted.report);
         let doc = &linted.report.document;
         let diagnostics = linted
             .report
