@@ -122,6 +122,51 @@ fn github_annotations() {
     assert!(vague.ends_with("（乡村道路养护，单元格 F16）"), "{vague}");
 }
 
+/// GitLab places an issue on a merge request's diff by its path relative to the repository's
+/// root: the report gives that path however the file was named on the command line, from the
+/// folder the job runs in or below it, or from `CI_PROJECT_DIR` in a GitLab job.
+#[test]
+fn gitlab_paths_are_relative_to_the_repository_root() {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    let forms = repo.path().join("forms");
+    std::fs::create_dir(&forms).unwrap();
+    std::fs::copy(
+        "tests/fixtures/other_issuer_single_period.txt",
+        forms.join("表.txt"),
+    )
+    .unwrap();
+    let paths = |cwd: &std::path::Path, project: Option<&std::path::Path>, arg: &str| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kpilint"));
+        cmd.args(["check", "--no-config", "--format", "gitlab", arg])
+            .current_dir(cwd)
+            .env_remove("CI_PROJECT_DIR");
+        if let Some(p) = project {
+            cmd.env("CI_PROJECT_DIR", p);
+        }
+        let out = cmd.output().unwrap();
+        let issues: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(!issues.is_empty(), "the fixture has findings");
+        let paths: std::collections::BTreeSet<String> = issues
+            .iter()
+            .map(|i| i["location"]["path"].as_str().unwrap().to_owned())
+            .collect();
+        paths.into_iter().collect::<Vec<_>>()
+    };
+    let absolute = forms.join("表.txt");
+    let absolute = absolute.to_str().unwrap();
+    assert_eq!(paths(repo.path(), None, "./forms/表.txt"), ["forms/表.txt"]);
+    assert_eq!(paths(repo.path(), None, absolute), ["forms/表.txt"]);
+    assert_eq!(paths(&forms, None, "表.txt"), ["forms/表.txt"]);
+    assert_eq!(paths(&forms, None, "."), ["forms/表.txt"]);
+    // In a GitLab job the checkout is `CI_PROJECT_DIR`, wherever the job has gone since.
+    let elsewhere = tempfile::tempdir().unwrap();
+    assert_eq!(
+        paths(elsewhere.path(), Some(repo.path()), absolute),
+        ["forms/表.txt"]
+    );
+}
+
 /// GitLab's Code Quality report holds every finding the JSON report does, where it does, with
 /// GitLab's severities; its fingerprints are unique (GitLab shows one issue a fingerprint) and
 /// survive lines added above the findings, so that a merge request that only adds a line does
