@@ -89,7 +89,8 @@ fn human_report_names_the_code_the_form_and_ends_with_the_summary() {
 }
 
 /// `--statistics` counts each code as the JSON report does, and says in Chinese what each one
-/// counts: the rule's summary, as `kpilint rules` lists it, in one column.
+/// counts: the rule's summary, as `kpilint rules` lists it (and the JSON report's `statistics`
+/// give it), in one column.
 #[test]
 fn statistics_count_each_rule_and_say_what_it_checks() {
     let out = kpilint(&["check", "--statistics", "--quiet", CORPUS]);
@@ -124,6 +125,7 @@ fn statistics_count_each_rule_and_say_what_it_checks() {
         );
         assert!(line.starts_with(&head), "{line:?} starts {head:?}");
         let said = summary(code);
+        assert_eq!(s["summary"], said, "the JSON report's count says it too");
         assert!(
             line.ends_with(&format!("  {said}")),
             "{line:?} ends with {said:?}"

@@ -44,12 +44,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         Format::Human => Box::new(human::Stream {
             style,
             quiet: args.quiet,
-            statistics: args.statistics.then(|| {
-                RuleInfo::all(linter.rules())
-                    .into_iter()
-                    .map(|r| (r.code, r.summary))
-                    .collect()
-            }),
+            statistics: args.statistics.then(|| output::summaries(linter.rules())),
         }),
         Format::Github => Box::new(output::github::Stream),
         Format::Gitlab => Box::new(output::gitlab::Stream::new()),
@@ -57,7 +52,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             Ok(s) => Box::new(s),
             Err(e) => return trouble(&e.to_string()),
         },
-        Format::Json => Box::new(output::json::Stream::new()),
+        Format::Json => Box::new(output::json::Stream::new(output::summaries(linter.rules()))),
         Format::Sarif => Box::new(output::sarif::Stream::new(RuleInfo::all(linter.rules()))),
     };
     linter.keep_rows = sink.rows_drawn();

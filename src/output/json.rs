@@ -5,6 +5,7 @@ use super::{FileReport, Tally};
 use crate::diagnostics::Diagnostic;
 use crate::model::{Document, Span};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::io::Write;
 
 /// The report's `version`: fields are only ever added, so it stays 1.
@@ -85,6 +86,8 @@ pub struct StatisticEntry {
     pub name: String,
     pub severity: &'static str,
     pub count: usize,
+    /// What the rule checks, in Chinese (`kpilint rules`' summary).
+    pub summary: String,
 }
 
 #[derive(Serialize)]
@@ -165,12 +168,8 @@ fn file_entry(r: &FileReport) -> FileEntry<'_> {
 pub struct Stream {
     diagnostics: Streamed,
     files: Spool,
-}
-
-impl Default for Stream {
-    fn default() -> Stream {
-        Stream::new()
-    }
+    /// Each rule's summary by its code ([`super::summaries`]), for `statistics`.
+    summaries: HashMap<String, String>,
 }
 
 /// The report's text up to its findings.
@@ -181,17 +180,19 @@ fn head() -> String {
 impl Stream {
     /// The files' entries spooled in memory, then on disk past a megabyte, for a run of any
     /// size.
-    pub fn new() -> Stream {
+    pub fn new(summaries: HashMap<String, String>) -> Stream {
         Stream {
             diagnostics: Streamed::after(head()),
             files: Spool::spilling(),
+            summaries,
         }
     }
 
-    fn in_memory() -> Stream {
+    fn in_memory(summaries: HashMap<String, String>) -> Stream {
         Stream {
             diagnostics: Streamed::after(head()),
             files: Spool::memory(),
+            summaries,
         }
     }
 
@@ -248,7 +249,7 @@ impl Sink for Stream {
     }
 
     fn finish(self: Box<Self>, tally: &Tally, out: &mut dyn Write) -> std::io::Result<()> {
-        let (summary, statistics) = totals(tally);
+        let (summary, statistics) = totals(tally, &self.summaries);
         self.diagnostics.close(2, out)?;
         out.write_all(b",\n  \"files\": ")?;
         self.files.write_array(2, out)?;
@@ -262,7 +263,10 @@ impl Sink for Stream {
 }
 
 /// The report's `summary` and `statistics` from the run's counts.
-fn totals(tally: &Tally) -> (SummaryEntry, Vec<StatisticEntry>) {
+fn totals(
+    tally: &Tally,
+    summaries: &HashMap<String, String>,
+) -> (SummaryEntry, Vec<StatisticEntry>) {
     let s = &tally.summary;
     let summary = SummaryEntry {
         files: s.files,
@@ -275,6 +279,7 @@ fn totals(tally: &Tally) -> (SummaryEntry, Vec<StatisticEntry>) {
         .rows()
         .into_iter()
         .map(|(code, name, severity, count)| StatisticEntry {
+            summary: summaries.get(&code).cloned().unwrap_or_default(),
             code,
             name,
             severity: severity.as_str(),
@@ -284,9 +289,11 @@ fn totals(tally: &Tally) -> (SummaryEntry, Vec<StatisticEntry>) {
     (summary, statistics)
 }
 
-/// The report of files already linted (tests, and runs that hold their reports anyway).
+/// The report of files already linted with the built-in rules (tests, and runs that hold
+/// their reports anyway).
 pub fn render(reports: &[FileReport]) -> String {
-    let mut stream = Box::new(Stream::in_memory());
+    let summaries = super::summaries(&crate::rules::RuleSet::builtin());
+    let mut stream = Box::new(Stream::in_memory(summaries));
     let mut tally = Tally::default();
     let mut out = Vec::new();
     for r in reports {
@@ -330,7 +337,12 @@ mod tests {
             reports.iter().for_each(|r| t.add(r));
             t
         };
-        let (summary, statistics) = totals(&tally);
+        let summaries = crate::output::summaries(&RuleSet::builtin());
+        let (summary, statistics) = totals(&tally, &summaries);
+        assert!(
+            statistics.iter().all(|s| !s.summary.is_empty()),
+            "every count says what it counts"
+        );
         let found: Vec<Vec<_>> = reports.iter().map(|r| r.diagnostics.to_vec()).collect();
         let expected = Report {
             version: VERSION,
@@ -346,7 +358,7 @@ mod tests {
         let expected = serde_json::to_string_pretty(&expected).unwrap() + "\n";
         assert_eq!(render(&reports), expected);
         // And the same as a run writes it.
-        let mut stream: Box<dyn Sink> = Box::new(Stream::new());
+        let mut stream: Box<dyn Sink> = Box::new(Stream::new(summaries.clone()));
         let mut out = Vec::new();
         for r in reports {
             let findings = r.diagnostics.len();
@@ -361,7 +373,7 @@ mod tests {
         assert_eq!(String::from_utf8(out).unwrap(), expected);
         // A run with no finding has its head written when it ends.
         let mut out = Vec::new();
-        let stream: Box<dyn Sink> = Box::new(Stream::new());
+        let stream: Box<dyn Sink> = Box::new(Stream::new(summaries));
         stream.finish(&Tally::default(), &mut out).unwrap();
         let empty: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(empty["diagnostics"], serde_json::json!([]));

@@ -56,6 +56,15 @@ impl RuleInfo {
     }
 }
 
+/// Each rule's one-line summary by its code, for the reports that count findings by rule
+/// (`--statistics`, the JSON report's `statistics`): a count says more with what it counts.
+pub fn summaries(rules: &crate::rules::RuleSet) -> std::collections::HashMap<String, String> {
+    RuleInfo::all(rules)
+        .into_iter()
+        .map(|r| (r.code, r.summary))
+        .collect()
+}
+
 /// What identifies a finding from one run to the next: its code, file, form and the text of
 /// its cell, never its line, so that edits elsewhere in a file do not make an old finding
 /// new. A baseline counts findings by it; GitLab's fingerprints are made from it.
