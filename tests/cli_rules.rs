@@ -154,6 +154,27 @@ fn rules_lists_and_explains() {
         kpilint(&["rules", "explain", "Q123"]).status.code(),
         Some(2)
     );
+    // A code alone is explained, in any case; so is a reader's built-in check.
+    let explained = kpilint(&["rules", "explain", "V001"]);
+    assert_eq!(explained.status.code(), Some(0));
+    assert_eq!(kpilint(&["rules", "v001"]).stdout, explained.stdout);
+    let s003 = String::from_utf8(kpilint(&["rules", "S003"]).stdout).unwrap();
+    assert!(
+        s003.starts_with("S003  indicator-without-value  [error]\n"),
+        "{s003}"
+    );
+    // What is not a code, or `explain` without one, is said so, not listed.
+    for (args, says) in [
+        (&["rules", "Q123"][..], "没有规则 Q123"),
+        (&["rules", "explain"][..], "需要一个规则代码"),
+        (&["rules", "list", "V001"][..], "应为 explain"),
+    ] {
+        let out = kpilint(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
 }
 
 #[test]

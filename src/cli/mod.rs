@@ -58,7 +58,7 @@ pub enum Command {
 
 #[derive(clap::Args, Debug)]
 pub struct RulesArgs {
-    /// `explain CODE` to show one rule in full.
+    /// `explain CODE` (or just `CODE`) to show one rule in full.
     pub action: Option<String>,
     pub code: Option<String>,
     /// Extra rule packs (files or folders of .yaml).

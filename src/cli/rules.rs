@@ -49,12 +49,29 @@ pub fn run(args: &RulesArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let out = match (args.action.as_deref(), args.code.as_deref()) {
-        (None, _) => match args.format {
+    // `kpilint rules V001` is read as `kpilint rules explain V001`: a code is what people type
+    // after `rules` when they want to know what a finding meant.
+    let code = match (args.action.as_deref(), args.code.as_deref()) {
+        (None, _) => None,
+        (Some("explain"), Some(code)) => Some(code),
+        (Some("explain"), None) => {
+            eprintln!("kpilint: rules explain 需要一个规则代码，如 kpilint rules explain F001");
+            return ExitCode::from(EXIT_TROUBLE);
+        }
+        (Some(code), None) => Some(code),
+        (Some(other), Some(_)) => {
+            eprintln!(
+                "kpilint: 用法：kpilint rules [explain] [CODE]（得到“{other}”，应为 explain）"
+            );
+            return ExitCode::from(EXIT_TROUBLE);
+        }
+    };
+    let out = match code {
+        None => match args.format {
             DumpFormat::Json => list_json(&set),
             DumpFormat::Text => list_text(&set),
         },
-        (Some("explain"), Some(code)) => match set.rule(code) {
+        Some(code) => match set.rule(code) {
             Some(rule) => explain(rule),
             None => match codes::find(code) {
                 Some(c) => format!(
@@ -71,10 +88,6 @@ pub fn run(args: &RulesArgs) -> ExitCode {
                 }
             },
         },
-        (Some(other), _) => {
-            eprintln!("kpilint: 用法：kpilint rules [explain CODE]（得到“{other}”）");
-            return ExitCode::from(EXIT_TROUBLE);
-        }
     };
     let _ = std::io::stdout().lock().write_all(out.as_bytes());
     ExitCode::SUCCESS
