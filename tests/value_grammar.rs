@@ -356,6 +356,22 @@ fn broken_values_are_recognised_not_guessed() {
         panic!("{v:?}")
     };
     assert_eq!(&v.text[span.range()], "二档");
+    // A list that ends with 等 was not cut off: it says there is more of the same kind.
+    for open in ["≥433平方米、公里等", "≥6台、桌椅等"] {
+        let v = value::parse(open);
+        assert!(
+            !v.notes
+                .iter()
+                .any(|n| matches!(n, Note::TruncatedList { .. })),
+            "{open}: {v:?}"
+        );
+    }
+    // But a last item cut before its 等 would come is.
+    let v = value::parse("≥433平方米、公里");
+    assert!(
+        matches!(v.notes.first(), Some(Note::TruncatedList { .. })),
+        "{v:?}"
+    );
     let v = value::parse("95元/生.年");
     let Some(Note::NonCanonicalUnit { span, suggestion }) = v.notes.first() else {
         panic!()

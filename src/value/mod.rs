@@ -982,8 +982,11 @@ impl Builder<'_> {
             }
             items.push(Item { label, value, span });
         }
+        // A last item with no number was cut off (`一档3000元/人/年,二档`), unless it closes
+        // the list with 等 (`≥433平方米、公里等`): that is an open list, said in full.
         if let Some(last) = items.last() {
-            if last.value.is_none() {
+            let open_list = last.label.as_deref().is_some_and(|l| l.ends_with('等'));
+            if last.value.is_none() && !open_list {
                 self.notes.push(Note::TruncatedList { span: last.span });
             }
         }
