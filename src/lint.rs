@@ -5,6 +5,7 @@ use crate::diagnostics::{self, codes, Diagnostic, Findings};
 use crate::ingest::{self, Ingested};
 use crate::model::{fingerprint, DrawnRows, Form, RowsKept, Span, Touched};
 use crate::output::FileReport;
+use crate::rules::pack::ParamValue;
 use crate::rules::{Rule, RuleError, RuleSet, Settings, TraceLine};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -55,22 +56,73 @@ pub fn suppress(list: &[Suppression], used: &mut [bool], r: &mut FileReport) {
     });
 }
 
-/// The first code `settings` names (to select, ignore, change the severity of or give
-/// parameters to) that is no rule's of `rules` nor any reader's finding, nor a prefix of
-/// one: a misspelt code would otherwise leave the rule it meant silently on, or off.
-pub fn unknown_code<'s>(rules: &RuleSet, settings: &'s Settings) -> Option<&'s str> {
-    settings
+/// What is wrong with `settings` for `rules`, said as the user should read it: a misspelt
+/// code or parameter would otherwise leave the rule it meant silently on, off, or as it was.
+///
+/// - every code named (to select, ignore, grade or give parameters to) is a rule's or a
+///   reader's finding's, or a prefix of one;
+/// - a severity or parameters are given by a full code (they are looked up by it: `V = "info"`
+///   would change nothing);
+/// - a parameter is one the rule declares, and a number where its default is one.
+pub fn settings_problem(rules: &RuleSet, settings: &Settings) -> Option<String> {
+    let is_code = |code: &str| rules.rule(code).is_some() || codes::find(code).is_some();
+    let unknown = settings
         .select
         .iter()
         .chain(&settings.ignore)
         .chain(settings.severity.keys())
         .chain(settings.params.keys())
-        .map(String::as_str)
         .find(|code| {
-            !(rules.rules().any(|r| r.code.starts_with(code))
-                || codes::ALL.iter().any(|c| c.code.starts_with(code))
+            !(rules.rules().any(|r| r.code.starts_with(code.as_str()))
+                || codes::ALL.iter().any(|c| c.code.starts_with(code.as_str()))
                 || code.eq_ignore_ascii_case("all"))
-        })
+        });
+    if let Some(code) = unknown {
+        return Some(format!(
+            "未知的规则代码“{code}”（kpilint rules 列出全部规则）"
+        ));
+    }
+    let mut graded: Vec<&String> = settings.severity.keys().collect();
+    graded.sort();
+    if let Some(code) = graded.into_iter().find(|c| !is_code(c)) {
+        return Some(format!(
+            "严重程度须按完整的规则代码设置，如 V008 = \"warning\"（得到“{code}”）"
+        ));
+    }
+    let mut given: Vec<_> = settings.params.iter().collect();
+    given.sort_by(|a, b| a.0.cmp(b.0));
+    for (code, params) in given {
+        let Some(rule) = rules.rule(code) else {
+            return Some(format!(
+                "参数须写在完整的规则代码下，如 [params.C001]（得到“{code}”）"
+            ));
+        };
+        let mut params: Vec<_> = params.iter().collect();
+        params.sort_by(|a, b| a.0.cmp(b.0));
+        for (name, value) in params {
+            match rule.params.iter().find(|(k, _)| k == name) {
+                None if rule.params.is_empty() => {
+                    return Some(format!("规则 {code} 没有参数（得到“{name}”）"));
+                }
+                None => {
+                    let known: Vec<&str> = rule.params.iter().map(|(k, _)| k.as_str()).collect();
+                    return Some(format!(
+                        "规则 {code} 没有参数“{name}”（它的参数：{}）",
+                        known.join("、")
+                    ));
+                }
+                Some((_, ParamValue::Num(d))) if !matches!(value, ParamValue::Num(_)) => {
+                    return Some(format!(
+                        "规则 {code} 的参数 {name} 应为数值（默认 {}），得到“{}”",
+                        ParamValue::Num(*d).display(),
+                        value.display()
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    None
 }
 
 pub struct Linter {

@@ -123,6 +123,76 @@ fn kpilint_toml_is_found_above_the_linted_folder() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("selct"));
 }
 
+/// A parameter or severity that would change nothing is refused, saying what was meant: a
+/// misspelt parameter left C001's tolerance at 10% with no word, and `[severity] V` graded
+/// nothing, since both are looked up by a rule's full code and a parameter's name.
+#[test]
+fn settings_that_would_change_nothing_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = dir.path().join("kpilint.toml");
+    let form = dir.path().join("a.txt");
+    std::fs::copy("tests/fixtures/other_issuer_single_period.txt", &form).unwrap();
+    for (text, says) in [
+        (
+            "[params.C001]\ntolerence = \"5%\"\n",
+            "规则 C001 没有参数“tolerence”（它的参数：tolerance）",
+        ),
+        (
+            "[params.C001]\ntolerance = \"五成\"\n",
+            "规则 C001 的参数 tolerance 应为数值（默认 0.1），得到“五成”",
+        ),
+        (
+            "[params.C]\ntolerance = \"5%\"\n",
+            "参数须写在完整的规则代码下，如 [params.C001]（得到“C”）",
+        ),
+        (
+            "[params.V001]\nfloor = 1\n",
+            "规则 V001 没有参数（得到“floor”）",
+        ),
+        (
+            "[severity]\nV = \"info\"\n",
+            "严重程度须按完整的规则代码设置",
+        ),
+    ] {
+        std::fs::write(&toml, text).unwrap();
+        let out = kpilint(&["check", form.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{text}: {err}");
+        assert!(err.contains(says), "{text}: {err}");
+    }
+    // On the command line too.
+    let out = kpilint(&[
+        "check",
+        "--no-config",
+        "--severity",
+        "V0=info",
+        form.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    // Written right, in any case, each takes effect: V020 is graded info and C001, with a
+    // tolerance of 5% and floors as given, still runs.
+    std::fs::write(
+        &toml,
+        "[severity]\nv020 = \"info\"\n[params.c001]\ntolerance = \"5%\"\n[params.V011]\nfloor = \"85%\"\n",
+    )
+    .unwrap();
+    let out = kpilint(&["check", "--format", "json", form.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v020 = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "V020")
+        .expect("the fixture's 明显改善 is a direction only");
+    assert_eq!(v020["severity"], "info");
+}
+
 #[test]
 fn rules_lists_and_explains() {
     let out = kpilint(&["rules"]);

@@ -826,10 +826,8 @@ fn linter(args: &CheckArgs) -> Result<(Linter, config::FailOn), Setup> {
     let settings = cfg
         .settings(&args.select, &args.ignore, &args.severity)
         .map_err(Setup::Usage)?;
-    if let Some(code) = crate::lint::unknown_code(&rules, &settings) {
-        return Err(Setup::Usage(format!(
-            "未知的规则代码“{code}”（kpilint rules 列出全部规则）"
-        )));
+    if let Some(problem) = crate::lint::settings_problem(&rules, &settings) {
+        return Err(Setup::Usage(problem));
     }
     if let Some(t) = &args.trace {
         if rules.rule(t).is_none() {

@@ -170,16 +170,15 @@ impl Server {
         };
         let rules =
             caught(|| self.rules(&cfg, &mut problems)).unwrap_or_else(|_| RuleSet::builtin());
-        // A bad setting or an unknown code makes `check` refuse the file; here the forms are
-        // checked as if there were none, with no suppression of it either.
+        // A bad setting, an unknown code or parameter makes `check` refuse the file; here the
+        // forms are checked as if there were none, with no suppression of it either.
         let settings =
-            cfg.settings(&[], &[], &[])
-                .and_then(|s| match crate::lint::unknown_code(&rules, &s) {
-                    Some(code) => Err(format!(
-                        "未知的规则代码“{code}”（kpilint rules 列出全部规则）"
-                    )),
+            cfg.settings(&[], &[], &[]).and_then(|s| {
+                match crate::lint::settings_problem(&rules, &s) {
+                    Some(problem) => Err(problem),
                     None => Ok(s),
-                });
+                }
+            });
         let (settings, suppressions) = match settings {
             Ok(s) => (s, cfg.suppress),
             Err(e) => {
