@@ -122,11 +122,12 @@ fn github_annotations() {
     assert!(vague.ends_with("（乡村道路养护，单元格 F16）"), "{vague}");
 }
 
-/// GitLab places an issue on a merge request's diff by its path relative to the repository's
-/// root: the report gives that path however the file was named on the command line, from the
-/// folder the job runs in or below it, or from `CI_PROJECT_DIR` in a GitLab job.
+/// GitLab places an issue, and GitHub an annotation, on a merge or pull request's diff by its
+/// path relative to the repository's root: both reports give that path however the file was
+/// named on the command line, from the folder the job runs in or below it, or from the CI's
+/// checkout (`CI_PROJECT_DIR`, `GITHUB_WORKSPACE`) wherever the job has gone since.
 #[test]
-fn gitlab_paths_are_relative_to_the_repository_root() {
+fn ci_paths_are_relative_to_the_repository_root() {
     let repo = tempfile::tempdir().unwrap();
     std::fs::create_dir(repo.path().join(".git")).unwrap();
     let forms = repo.path().join("forms");
@@ -136,35 +137,67 @@ fn gitlab_paths_are_relative_to_the_repository_root() {
         forms.join("表.txt"),
     )
     .unwrap();
-    let paths = |cwd: &std::path::Path, project: Option<&std::path::Path>, arg: &str| {
+    // The distinct paths of a run's report in `format`, run from `cwd` with `checkout` as the
+    // CI's checkout.
+    let paths = |format: &str,
+                 cwd: &std::path::Path,
+                 checkout: Option<(&str, &std::path::Path)>,
+                 arg: &str| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_kpilint"));
-        cmd.args(["check", "--no-config", "--format", "gitlab", arg])
+        cmd.args(["check", "--no-config", "--format", format, arg])
             .current_dir(cwd)
-            .env_remove("CI_PROJECT_DIR");
-        if let Some(p) = project {
-            cmd.env("CI_PROJECT_DIR", p);
+            .env_remove("CI_PROJECT_DIR")
+            .env_remove("GITHUB_WORKSPACE");
+        if let Some((var, dir)) = checkout {
+            cmd.env(var, dir);
         }
         let out = cmd.output().unwrap();
-        let issues: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
-        assert!(!issues.is_empty(), "the fixture has findings");
-        let paths: std::collections::BTreeSet<String> = issues
-            .iter()
-            .map(|i| i["location"]["path"].as_str().unwrap().to_owned())
-            .collect();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let paths: std::collections::BTreeSet<String> = if format == "gitlab" {
+            let issues: Vec<Value> = serde_json::from_str(&text).unwrap();
+            issues
+                .iter()
+                .map(|i| i["location"]["path"].as_str().unwrap().to_owned())
+                .collect()
+        } else {
+            text.lines()
+                .map(|l| {
+                    l.split("file=")
+                        .nth(1)
+                        .unwrap()
+                        .split(",line=")
+                        .next()
+                        .unwrap()
+                        .to_owned()
+                })
+                .collect()
+        };
+        assert!(!paths.is_empty(), "the fixture has findings");
         paths.into_iter().collect::<Vec<_>>()
     };
     let absolute = forms.join("表.txt");
     let absolute = absolute.to_str().unwrap();
-    assert_eq!(paths(repo.path(), None, "./forms/表.txt"), ["forms/表.txt"]);
-    assert_eq!(paths(repo.path(), None, absolute), ["forms/表.txt"]);
-    assert_eq!(paths(&forms, None, "表.txt"), ["forms/表.txt"]);
-    assert_eq!(paths(&forms, None, "."), ["forms/表.txt"]);
-    // In a GitLab job the checkout is `CI_PROJECT_DIR`, wherever the job has gone since.
     let elsewhere = tempfile::tempdir().unwrap();
-    assert_eq!(
-        paths(elsewhere.path(), Some(repo.path()), absolute),
-        ["forms/表.txt"]
-    );
+    for (format, var) in [("gitlab", "CI_PROJECT_DIR"), ("github", "GITHUB_WORKSPACE")] {
+        assert_eq!(
+            paths(format, repo.path(), None, "./forms/表.txt"),
+            ["forms/表.txt"]
+        );
+        assert_eq!(paths(format, repo.path(), None, absolute), ["forms/表.txt"]);
+        assert_eq!(paths(format, &forms, None, "表.txt"), ["forms/表.txt"]);
+        assert_eq!(paths(format, &forms, None, "."), ["forms/表.txt"]);
+        assert_eq!(
+            paths(format, elsewhere.path(), Some((var, repo.path())), absolute),
+            ["forms/表.txt"],
+            "{format}"
+        );
+        // Outside the repository, the path as given.
+        assert_eq!(
+            paths(format, elsewhere.path(), None, absolute),
+            [absolute],
+            "{format}"
+        );
+    }
 }
 
 /// GitLab's Code Quality report holds every finding the JSON report does, where it does, with

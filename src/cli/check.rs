@@ -46,7 +46,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             quiet: args.quiet,
             statistics: args.statistics.then(|| output::summaries(linter.rules())),
         }),
-        Format::Github => Box::new(output::github::Stream),
+        Format::Github => Box::new(output::github::Stream::new()),
         Format::Gitlab => Box::new(output::gitlab::Stream::new()),
         Format::Html => match output::html::Stream::new() {
             Ok(s) => Box::new(s),

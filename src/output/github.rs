@@ -2,7 +2,7 @@
 //! shows as annotations on the file.
 
 use super::stream::{Part, Sink};
-use super::{FileReport, Tally};
+use super::{FileReport, RepoRoot, Tally};
 use crate::diagnostics::Severity;
 use std::fmt::Write as _;
 use std::io::Write;
@@ -28,25 +28,42 @@ fn escape(s: &str, property: bool, out: &mut String) {
 }
 
 pub fn render(reports: &[FileReport]) -> String {
+    let root = RepoRoot::find();
     let mut out = String::new();
     for r in reports {
-        annotate(r, &mut out);
+        annotate(&root, r, &mut out);
     }
     out
 }
 
 /// The annotations are lines, written as each file is linted.
-pub struct Stream;
+pub struct Stream {
+    root: RepoRoot,
+}
+
+impl Stream {
+    pub fn new() -> Stream {
+        Stream {
+            root: RepoRoot::find(),
+        }
+    }
+}
+
+impl Default for Stream {
+    fn default() -> Self {
+        Stream::new()
+    }
+}
 
 impl Sink for Stream {
     fn push(&mut self, r: FileReport, out: &mut dyn Write) -> std::io::Result<()> {
         // Line by line: a 10 MB file whose every row is a finding made 38 MB of them.
-        each_annotation(&r, |line| out.write_all(line.as_bytes()))
+        each_annotation(&self.root, &r, |line| out.write_all(line.as_bytes()))
     }
 
     fn render(&self, r: &FileReport) -> Option<Part> {
         let mut text = String::new();
-        annotate(r, &mut text);
+        annotate(&self.root, r, &mut text);
         Some(Part {
             texts: vec![text],
             unreadable: r.unreadable,
@@ -66,21 +83,24 @@ impl Sink for Stream {
     }
 }
 
-fn annotate(r: &FileReport, out: &mut String) {
-    let _ = each_annotation(r, |line| {
+fn annotate(root: &RepoRoot, r: &FileReport, out: &mut String) {
+    let _ = each_annotation(root, r, |line| {
         out.push_str(line);
         Ok::<(), std::convert::Infallible>(())
     });
 }
 
-/// Each finding's annotation line, in report order, handed to `write`.
+/// Each finding's annotation line, in report order, handed to `write`. The file is named
+/// relative to the repository's root ([`RepoRoot`]): GitHub puts `./forms/表.txt`'s
+/// annotations on no file.
 fn each_annotation<E>(
+    root: &RepoRoot,
     r: &FileReport,
     mut write: impl FnMut(&str) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut line = String::new();
     let mut file = String::new();
-    escape(&r.document.path, true, &mut file);
+    escape(&root.relative(&r.document.path), true, &mut file);
     for d in &r.diagnostics {
         let kind = match d.severity {
             Severity::Error => "error",

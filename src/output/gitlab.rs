@@ -6,11 +6,10 @@
 //! ([`Fingerprints`]: never a finding's line, so a row added above it does not make it new).
 
 use super::stream::{item_json, Part, Sink, Streamed};
-use super::{FileReport, Fingerprints, Tally};
+use super::{FileReport, Fingerprints, RepoRoot, Tally};
 use crate::diagnostics::Severity;
 use serde::Serialize;
 use std::io::Write;
-use std::path::{Component, Path, PathBuf};
 
 #[derive(Serialize)]
 struct Issue<'a> {
@@ -23,7 +22,7 @@ struct Issue<'a> {
 
 #[derive(Serialize)]
 struct Location<'a> {
-    /// Relative to the repository's root ([`Root`]).
+    /// Relative to the repository's root ([`RepoRoot`]).
     path: &'a str,
     lines: Lines,
 }
@@ -45,72 +44,9 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
-/// Where GitLab reads a report's paths from: the root of the repository it checked out.
-/// GitLab matches `location.path` against the files of the merge request's diff, relative to
-/// that root and without a leading `./`, so a path as given on the command line
-/// (`./forms/表.txt`, `$CI_PROJECT_DIR/forms/表.txt`, or `表.txt` from inside `forms/`)
-/// would put no finding on its line.
-pub struct Root {
-    /// Where relative paths start from.
-    cwd: PathBuf,
-    /// The repository's root: `CI_PROJECT_DIR` in a GitLab job, else the nearest folder
-    /// holding `.git` from the current one up, else the current folder.
-    root: PathBuf,
-}
-
-impl Root {
-    /// The root of the current folder's repository, found once a run.
-    pub fn find() -> Root {
-        let cwd = std::env::current_dir().unwrap_or_default();
-        let root = match std::env::var_os("CI_PROJECT_DIR").filter(|d| !d.is_empty()) {
-            Some(dir) => normal(&cwd.join(dir)),
-            None => cwd
-                .ancestors()
-                .find(|d| d.join(".git").exists())
-                .unwrap_or(&cwd)
-                .to_path_buf(),
-        };
-        Root { cwd, root }
-    }
-
-    /// `given` relative to the root, with `/` between folders; a path outside the root is
-    /// kept as given, less a leading `./`.
-    pub fn relative(&self, given: &str) -> String {
-        let full = normal(&self.cwd.join(given));
-        let path = match full.strip_prefix(&self.root) {
-            Ok(inside) if !inside.as_os_str().is_empty() => inside.to_string_lossy(),
-            _ => std::borrow::Cow::Borrowed(given),
-        };
-        let path = path.replace('\\', "/");
-        let mut rest = path.as_str();
-        while let Some(r) = rest.strip_prefix("./") {
-            rest = r.trim_start_matches('/');
-        }
-        rest.to_owned()
-    }
-}
-
-/// `path` with its `.` left out and each `..` taking off the folder before it, without asking
-/// the file system: a symbolic link is where the user named it, as in the other reports.
-fn normal(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
-            {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Each finding's issue, in report order, handed to `write` as an indented array item.
 fn each_issue<E>(
-    root: &Root,
+    root: &RepoRoot,
     r: &FileReport,
     mut write: impl FnMut(String) -> Result<(), E>,
 ) -> Result<(), E> {
@@ -145,14 +81,14 @@ fn each_issue<E>(
 /// The issues are written as each file is linted, between the brackets of one array.
 pub struct Stream {
     issues: Streamed,
-    root: Root,
+    root: RepoRoot,
 }
 
 impl Stream {
     pub fn new() -> Stream {
         Stream {
             issues: Streamed::after(String::new()),
-            root: Root::find(),
+            root: RepoRoot::find(),
         }
     }
 }
@@ -191,46 +127,5 @@ impl Sink for Stream {
     fn finish(self: Box<Self>, _: &Tally, out: &mut dyn Write) -> std::io::Result<()> {
         self.issues.close(0, out)?;
         out.write_all(b"\n")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn at(cwd: &str, root: &str) -> Root {
-        Root {
-            cwd: PathBuf::from(cwd),
-            root: PathBuf::from(root),
-        }
-    }
-
-    /// However the user named a file under the repository, GitLab is given the one path its
-    /// diff has for it.
-    #[test]
-    fn paths_are_made_relative_to_the_repository_root() {
-        let repo = at("/srv/repo", "/srv/repo");
-        assert_eq!(repo.relative("forms/表.txt"), "forms/表.txt");
-        assert_eq!(repo.relative("./forms/表.txt"), "forms/表.txt");
-        assert_eq!(repo.relative(".//forms/./a/../表.txt"), "forms/表.txt");
-        assert_eq!(repo.relative("/srv/repo/forms/表.txt"), "forms/表.txt");
-        let inside = at("/srv/repo/forms", "/srv/repo");
-        assert_eq!(inside.relative("表.txt"), "forms/表.txt");
-        assert_eq!(inside.relative("../other/表.txt"), "other/表.txt");
-    }
-
-    /// A file outside the repository has no path in it: it is kept as given, which at least
-    /// names it in GitLab's list of findings.
-    #[test]
-    fn a_path_outside_the_root_is_kept_as_given() {
-        let repo = at("/srv/repo", "/srv/repo");
-        assert_eq!(repo.relative("/tmp/表.txt"), "/tmp/表.txt");
-        assert_eq!(repo.relative("../表.txt"), "../表.txt");
-        assert_eq!(repo.relative("./../表.txt"), "../表.txt");
-        // A folder whose name only begins as the root's is not inside it.
-        assert_eq!(
-            repo.relative("/srv/repository/表.txt"),
-            "/srv/repository/表.txt"
-        );
     }
 }

@@ -11,9 +11,12 @@ pub mod html;
 pub mod human;
 pub mod json;
 mod pretty;
+mod repo_root;
 pub mod sarif;
 pub mod stream;
 pub mod value;
+
+pub use repo_root::RepoRoot;
 
 use crate::diagnostics::{CodeName, Findings, Severity, Shared};
 use crate::model::Document;
