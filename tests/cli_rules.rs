@@ -158,9 +158,11 @@ fn settings_that_would_change_nothing_are_refused() {
         let out = kpilint(&["check", form.to_str().unwrap()]);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{text}: {err}");
-        assert!(err.contains(says), "{text}: {err}");
+        // Said with the file it is in.
+        let said = format!("{}：{says}", toml.canonicalize().unwrap().display());
+        assert!(err.contains(&said), "{text}: {err}");
     }
-    // On the command line too.
+    // On the command line too, where no file is named.
     let out = kpilint(&[
         "check",
         "--no-config",
@@ -169,6 +171,11 @@ fn settings_that_would_change_nothing_are_refused() {
         form.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("kpilint: 严重程度须按完整的规则代码设置"),
+        "{err}"
+    );
     // Written right, in any case, each takes effect: V020 is graded info and C001, with a
     // tolerance of 5% and floors as given, still runs.
     std::fs::write(

@@ -405,7 +405,8 @@ fn the_workspace_kpilint_toml_is_honoured_read_again_and_a_broken_one_said() {
     // no file (a typo in `ignore` must not leave the user thinking V001 is ignored).
     std::fs::write(&toml, "ignore = [\"V0O1\"]\n").unwrap();
     edit(&mut c, 4);
-    said(&mut c, "未知的规则代码“V0O1”");
+    let message = said(&mut c, "未知的规则代码“V0O1”");
+    assert!(message.contains(toml.to_str().unwrap()), "{message}");
     let now = codes(c.diagnostics(URI, 4));
     assert!(
         now.contains(&"V001".to_owned()) && now.contains(&"F007".to_owned()),

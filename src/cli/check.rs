@@ -823,6 +823,15 @@ fn linter(args: &CheckArgs) -> Result<(Linter, config::FailOn), Setup> {
     if !rules.broken.is_empty() {
         return Err(Setup::BrokenPacks(FileReport::broken_packs(&mut rules)));
     }
+    // The file's own settings first, so that what is wrong there is said with its name.
+    if let Some(path) = &cfg.path {
+        let own = cfg
+            .settings(&[], &[], &[])
+            .map(|own| crate::lint::settings_problem(&rules, &own));
+        if let Err(problem) | Ok(Some(problem)) = own {
+            return Err(Setup::Usage(format!("{}：{problem}", path.display())));
+        }
+    }
     let settings = cfg
         .settings(&args.select, &args.ignore, &args.severity)
         .map_err(Setup::Usage)?;

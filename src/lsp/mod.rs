@@ -182,7 +182,14 @@ impl Server {
         let (settings, suppressions) = match settings {
             Ok(s) => (s, cfg.suppress),
             Err(e) => {
-                problems.push(format!("kpilint.toml 有误，表格按默认设置检查：{e}"));
+                let file = cfg
+                    .path
+                    .as_deref()
+                    .unwrap_or(std::path::Path::new(config::FILE_NAME));
+                problems.push(format!(
+                    "kpilint.toml 有误，表格按默认设置检查：{}：{e}",
+                    file.display()
+                ));
                 Default::default()
             }
         };
