@@ -66,12 +66,17 @@ pub fn suppress(list: &[Suppression], used: &mut [bool], r: &mut FileReport) {
 /// - a parameter is one the rule declares, and a number where its default is one.
 pub fn settings_problem(rules: &RuleSet, settings: &Settings) -> Option<String> {
     let is_code = |code: &str| rules.rule(code).is_some() || codes::find(code).is_some();
+    // The tables' keys in order, so that of two mistakes the same one is said on every run.
+    let mut graded: Vec<&String> = settings.severity.keys().collect();
+    graded.sort();
+    let mut given: Vec<_> = settings.params.iter().collect();
+    given.sort_by(|a, b| a.0.cmp(b.0));
     let unknown = settings
         .select
         .iter()
         .chain(&settings.ignore)
-        .chain(settings.severity.keys())
-        .chain(settings.params.keys())
+        .chain(graded.iter().copied())
+        .chain(given.iter().map(|(code, _)| *code))
         .find(|code| {
             !(rules.rules().any(|r| r.code.starts_with(code.as_str()))
                 || codes::ALL.iter().any(|c| c.code.starts_with(code.as_str()))
@@ -82,15 +87,11 @@ pub fn settings_problem(rules: &RuleSet, settings: &Settings) -> Option<String> 
             "未知的规则代码“{code}”（kpilint rules 列出全部规则）"
         ));
     }
-    let mut graded: Vec<&String> = settings.severity.keys().collect();
-    graded.sort();
     if let Some(code) = graded.into_iter().find(|c| !is_code(c)) {
         return Some(format!(
             "严重程度须按完整的规则代码设置，如 V008 = \"warning\"（得到“{code}”）"
         ));
     }
-    let mut given: Vec<_> = settings.params.iter().collect();
-    given.sort_by(|a, b| a.0.cmp(b.0));
     for (code, params) in given {
         let Some(rule) = rules.rule(code) else {
             return Some(format!(
