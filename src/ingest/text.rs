@@ -1445,10 +1445,16 @@ fn coded(text: &str) -> Option<(&str, &str)> {
     fn is_digit(c: char) -> bool {
         c.is_ascii_digit() || ('０'..='９').contains(&c)
     }
+    /// What follows the code, if it names something: not nothing, and not a dash or colon
+    /// alone (`00　：　` is a code with its name left blank).
     fn name(rest: &str) -> Option<&str> {
         let n = rest.trim_start();
-        (!n.is_empty() && !n.contains('\n')).then_some(n)
+        let said = n
+            .chars()
+            .any(|c| !c.is_whitespace() && !SEPARATORS.contains(&c));
+        (said && !n.contains('\n')).then_some(n)
     }
+    const SEPARATORS: [char; 7] = ['-', '－', '—', '–', '_', ':', '：'];
     let opened = text.strip_prefix(['[', '【', '(', '（']);
     if let Some(inner) = opened {
         let (code, rest) = code(inner.trim_start())?;
@@ -1457,7 +1463,7 @@ fn coded(text: &str) -> Option<(&str, &str)> {
     }
     let (code, rest) = code(text)?;
     let spaced = rest.trim_start();
-    let rest = match spaced.strip_prefix(['-', '－', '—', '–', '_', ':', '：']) {
+    let rest = match spaced.strip_prefix(SEPARATORS) {
         Some(after) if name(after).is_some() => after,
         // Without a dash (or with nothing after it), a space must part the code from the name.
         _ if spaced.len() < rest.len() => spaced,
@@ -1661,6 +1667,12 @@ mod tests {
         assert_eq!(split_department("阳泉市教育局").code, None);
         // A name that starts with a number in brackets is not coded unless a name follows.
         assert_eq!(split_department("[201]").code, None);
+        // A code with its name left blank, a dash or colon after it and nothing else, is not
+        // a code and a name either, whatever spaces are round the colon.
+        for blank in ["904 -", "00　：　", "051：", "051 － "] {
+            let d = split_department(blank);
+            assert_eq!(d.code, None, "{blank}");
+        }
     }
 
     #[test]
@@ -1704,7 +1716,9 @@ mod tests {
 
     proptest::proptest! {
         /// The hand-written reader of codes gives what the regex it replaced gave, except
-        /// that a code with no name after it is no code.
+        /// that a code with no name after it, or only a dash or colon, is no code (the regex
+        /// took `00 ：` for code 00 named `：`, and `00　：　` for no code, by the space at
+        /// the end).
         #[test]
         fn codes_are_read_as_the_regex_read_them(
             t in "[0-9a-z０-９ 　_:：\\-－—\\[\\]【】()（）某局]{0,12}"
@@ -1716,7 +1730,10 @@ mod tests {
             let by_regex = re.captures(&t).and_then(|c| {
                 let name = c[3].trim();
                 let code = c.get(1).or(c.get(2)).unwrap().as_str();
-                (!name.is_empty()).then(|| (code.to_owned(), name.to_owned()))
+                let said = name
+                    .chars()
+                    .any(|c| !c.is_whitespace() && !"-－—–_:：".contains(c));
+                said.then(|| (code.to_owned(), name.to_owned()))
             });
             let by_hand = coded(&t).map(|(c, n)| (c.to_owned(), n.trim().to_owned()));
             proptest::prop_assert_eq!(by_hand, by_regex);
