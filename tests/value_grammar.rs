@@ -559,6 +559,14 @@ fn shapes_of_other_issuers() {
     };
     assert_eq!(items[0].label.as_deref(), Some("师生比"));
     assert_eq!(items[0].value.as_ref().unwrap().kind.name(), "proportion");
+    // A time may be labelled by what it is timed by, 每次 and all (the disclosure's
+    // 考务用品保障时间); 每次 before a number is still a quantity's.
+    let Kind::List { items } = value::parse("每次考试前1个星期").kind else {
+        panic!("每次考试前1个星期")
+    };
+    assert_eq!(items[0].label.as_deref(), Some("每次考试前"));
+    assert_eq!(items[0].value.as_ref().unwrap().text, "1个星期");
+    check("每次6元", "quantity", None, Some("6"), Some("元/次"));
     // A frequency written with 每 needs no slash, whatever follows its count.
     assert!(value::parse("每周1次以上").notes.is_empty());
     assert!(!value::parse("≥12次年").notes.is_empty());

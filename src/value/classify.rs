@@ -44,13 +44,13 @@ pub fn fits(level2: &str, value: &Value) -> Fit {
         }
         "时效指标" => verdict(
             match kind {
-                Kind::Deadline(_) | Kind::Frequency(_) | Kind::Percent(_) => true,
-                // `1年`, and rates of time such as `≤20分钟/次`.
-                Kind::Quantity(q) => q
-                    .unit
-                    .as_ref()
-                    .is_some_and(|u| matches!(u.numerator, super::Term::Time(_))),
-                _ => false,
+                // Each part a time, with what it is timed by: `考前1周`, `开学前1个月`,
+                // `春季2025年4月底前，秋季2025年10月底前`.
+                Kind::List { items } => {
+                    let mut timed = items.iter().filter_map(|i| i.value.as_ref()).peekable();
+                    timed.peek().is_some() && timed.all(|v| timely(&v.kind))
+                }
+                k => timely(k),
             },
             "时间、期限或频次（如 2025年12月底前、2次/年）",
         ),
@@ -70,6 +70,19 @@ pub fn fits(level2: &str, value: &Value) -> Fit {
     }
 }
 
+/// A value a 时效指标 takes: a deadline, a frequency, a rate (及时率), or a length of time
+/// (`1年`, `3个工作日内`, and rates of time such as `≤20分钟/次`).
+fn timely(kind: &Kind) -> bool {
+    match kind {
+        Kind::Deadline(_) | Kind::Frequency(_) | Kind::Percent(_) => true,
+        Kind::Quantity(q) => q
+            .unit
+            .as_ref()
+            .is_some_and(|u| matches!(u.numerator, super::Term::Time(_))),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,6 +99,23 @@ mod tests {
         assert_eq!(fits("时效指标", &parse("2025年12月31日前")), Fit::Fits);
         assert_eq!(fits("时效指标", &parse("2次/年")), Fit::Fits);
         assert!(matches!(fits("时效指标", &parse("及时")), Fit::Expected(_)));
+        // Times by what they are timed by, and a list of them.
+        for timed in [
+            "考前1周",
+            "每次考试前1个星期",
+            "开学前1个月",
+            "春季学期2025年4月底前，秋季学期2025年10月底前",
+        ] {
+            assert_eq!(fits("时效指标", &parse(timed)), Fit::Fits, "{timed}");
+        }
+        // But not a list with a part that is no time, nor one with no time in it at all.
+        for untimed in ["春季2025年4月底前，秋季3000元", "一档3000元，二档", "考前"]
+        {
+            assert!(
+                matches!(fits("时效指标", &parse(untimed)), Fit::Expected(_)),
+                "{untimed}"
+            );
+        }
         assert_eq!(fits("数量指标", &parse("≥730人次")), Fit::Fits);
         assert!(matches!(fits("数量指标", &parse("100%")), Fit::Expected(_)));
         assert_eq!(fits("服务对象满意度指标", &parse("≥90%")), Fit::Fits);
