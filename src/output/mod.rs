@@ -106,7 +106,14 @@ pub struct Fingerprints {
 impl Fingerprints {
     /// The fingerprint of the file's next finding, in report order.
     pub fn next(&mut self, doc: &Document, d: &crate::diagnostics::Diagnostic) -> String {
-        let key = Fnv::of(&FindingKey::of(doc, d));
+        // Hashed from the finding's own texts: a `FindingKey` would copy the path and the
+        // cell for every finding only to hash them.
+        let key = Fnv::of_parts(
+            &d.code,
+            &doc.path,
+            d.form.as_deref(),
+            doc.slice(d.primary.span),
+        );
         let nth = self.seen.entry(key.0).or_default();
         let print = key.then(*nth);
         *nth += 1;
@@ -121,13 +128,14 @@ impl Fingerprints {
 struct Fnv(u64);
 
 impl Fnv {
-    fn of(key: &FindingKey) -> Fnv {
+    /// The hash of the [`FindingKey`] these fields make.
+    fn of_parts(code: &str, path: &str, form: Option<&str>, cell: &str) -> Fnv {
         let mut h = Fnv(0xcbf2_9ce4_8422_2325);
-        h.eat(key.code.as_bytes());
-        h.eat(key.path.as_bytes());
-        h.eat(key.form.as_deref().unwrap_or("").as_bytes());
-        h.eat(&[u8::from(key.form.is_some())]);
-        h.eat(key.cell.as_bytes());
+        h.eat(code.as_bytes());
+        h.eat(path.as_bytes());
+        h.eat(form.unwrap_or("").as_bytes());
+        h.eat(&[u8::from(form.is_some())]);
+        h.eat(cell.as_bytes());
         h
     }
 
@@ -147,7 +155,7 @@ impl Fnv {
 
 #[cfg(test)]
 fn fingerprint(key: &FindingKey, nth: u64) -> String {
-    Fnv::of(key).then(nth)
+    Fnv::of_parts(&key.code, &key.path, key.form.as_deref(), &key.cell).then(nth)
 }
 
 /// What a one-line report adds in brackets after a finding's message: its form's 项目名称 and,
