@@ -567,6 +567,47 @@ fn shapes_of_other_issuers() {
     assert_eq!(items[0].label.as_deref(), Some("每次考试前"));
     assert_eq!(items[0].value.as_ref().unwrap().text, "1个星期");
     check("每次6元", "quantity", None, Some("6"), Some("元/次"));
+    // A length of time may be spelled in characters, alone or after what it is timed by (the
+    // disclosure's 高考前一周, 考试前一个星期, 每次省里返还后的一个星期).
+    check("一周", "quantity", None, Some("1"), Some("周"));
+    check("两个月内", "quantity", Some("≤"), Some("2"), Some("月"));
+    check("十五天", "quantity", None, Some("15"), Some("天"));
+    check(
+        "二十个工作日内",
+        "quantity",
+        Some("≤"),
+        Some("20"),
+        Some("工作日"),
+    );
+    check(
+        "不超过三十五天",
+        "quantity",
+        Some("≤"),
+        Some("35"),
+        Some("天"),
+    );
+    for (timed, label, time) in [
+        ("高考前一周", "高考前", "一周"),
+        ("考试前一个星期", "考试前", "一个星期"),
+        ("每次省里返还后的一个星期", "每次省里返还后的", "一个星期"),
+    ] {
+        let Kind::List { items } = value::parse(timed).kind else {
+            panic!("{timed}")
+        };
+        assert_eq!(items[0].label.as_deref(), Some(label), "{timed}");
+        assert_eq!(items[0].value.as_ref().unwrap().text, time, "{timed}");
+    }
+    // Only a time is read so: a numeral before other words stays words, and a grade or a
+    // numeral inside a word is no length of time.
+    for words in [
+        "一人一档",
+        "十分满意",
+        "一年级学生",
+        "三年内完成任务",
+        "一等奖",
+    ] {
+        assert_eq!(value::parse(words).kind, Kind::Text, "{words}");
+    }
     // A frequency written with 每 needs no slash, whatever follows its count.
     assert!(value::parse("每周1次以上").notes.is_empty());
     assert!(!value::parse("≥12次年").notes.is_empty());

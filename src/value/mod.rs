@@ -813,7 +813,7 @@ fn first_match(t: &str) -> Result<Pair<'_, Rule>, usize> {
     let frequency = counted || (counting_word && has(&['各'])) || by_period(t);
     // Without a digit, a part of a list can only be a frequency or a deadline word (`年底`;
     // `年底、按` was found by the proptest below).
-    let part_possible = has_digit || frequency || holds_year_word(t);
+    let part_possible = has_digit || frequency || holds_year_word(t) || spells_time(t);
     let attempts = [
         (Rule::percent_value, has(&['%', '‰']) || t.contains("百分")),
         (
@@ -870,6 +870,21 @@ fn plainly_qualitative(t: &str) -> bool {
         && !t.contains('各')
         && !by_period(t)
         && !holds_year_word(t)
+        && !spells_time(t)
+}
+
+/// The first characters of the grammar's time words (`年`, `个月`, `周`, `工作日`, …).
+const TIME_WORD_STARTS: &str = "年半学季月个周星天日小分工";
+
+/// Whether a number in characters stands right before a time word anywhere in `t`
+/// (`高考前一周`, `两个月内`): the grammar's `spelled_time`, which needs no digit.
+fn spells_time(t: &str) -> bool {
+    let mut prev_numeral = false;
+    t.chars().any(|c| {
+        let found = prev_numeral && TIME_WORD_STARTS.contains(c);
+        prev_numeral = "一二两三四五六七八九十".contains(c);
+        found
+    })
 }
 
 /// `按月`, `逐月`, `每学期`: a word for "per" followed by a period, the start of a digit-free
@@ -880,7 +895,7 @@ fn by_period(t: &str) -> bool {
             && t[i + c.len_utf8()..]
                 .chars()
                 .next()
-                .is_some_and(|n| "年半学季月个周星天日小分".contains(n))
+                .is_some_and(|n| TIME_WORD_STARTS.contains(n))
     })
 }
 
@@ -1281,6 +1296,10 @@ impl Builder<'_> {
                     }
                     numbers += 1;
                 }
+                Rule::cn_amount => {
+                    q.amount = Decimal::from(cn_amount(part.as_str()));
+                    numbers += 1;
+                }
                 Rule::per_prefix => {
                     prefix_per.push(Term::from_word(part.as_str().trim_start_matches('每')));
                 }
@@ -1385,6 +1404,18 @@ fn year_part(p: Pair<'_, Rule>) -> (u8, u8) {
         months.first().copied().unwrap_or(1),
         months.last().copied().unwrap_or(12),
     )
+}
+
+/// `一` to `九十九` as the grammar's `cn_amount` reads them: `十五` is 15, `二十` 20, `二十五` 25.
+fn cn_amount(s: &str) -> u32 {
+    match s.split_once('十') {
+        None => cn_digit(s),
+        Some((tens, ones)) => {
+            let tens = if tens.is_empty() { 1 } else { cn_digit(tens) };
+            let ones = if ones.is_empty() { 0 } else { cn_digit(ones) };
+            tens * 10 + ones
+        }
+    }
 }
 
 fn cn_digit(s: &str) -> u32 {
@@ -1639,6 +1670,8 @@ mod tests {
             "按月发放",
             "春季秋季各一次",
             "年底前",
+            "高考前一周",
+            "两个月内",
         ] {
             assert!(!plainly_qualitative(shape), "{shape}");
             assert!(by_grammar(shape).is_some(), "{shape}");
