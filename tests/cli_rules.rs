@@ -240,6 +240,41 @@ fn rules_lists_and_explains() {
         s003.starts_with("S003  indicator-without-value  [error]\n"),
         "{s003}"
     );
+    // A tool asks for the explanation as JSON: the same rule, field by field, and the
+    // examples as the pack writes them.
+    let out = kpilint(&["rules", "explain", "C001", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let rule: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rule["code"], "C001");
+    assert_eq!(rule["pack"], "cost");
+    assert_eq!(rule["over"], "form");
+    assert_eq!(
+        rule["params"]["tolerance"], "0.1",
+        "a decimal, never a float"
+    );
+    assert!(rule["rationale"]
+        .as_str()
+        .unwrap()
+        .contains("财预〔2015〕88号"));
+    assert_eq!(
+        rule["let"][0]["name"], "cost_rows",
+        "the lets in their order"
+    );
+    let bad = rule["examples"]["bad"].as_array().unwrap();
+    assert_eq!(bad[0]["rows"][1][3], "522元/人/月", "{bad:?}");
+    assert_eq!(bad[0]["funds"]["annual"]["total"], 31200);
+    assert!(!rule["examples"]["good"].as_array().unwrap().is_empty());
+    let s003: serde_json::Value =
+        serde_json::from_slice(&kpilint(&["rules", "S003", "--format", "json"]).stdout).unwrap();
+    assert_eq!(
+        (&s003["name"], &s003["pack"], &s003["severity"]),
+        (
+            &"indicator-without-value".into(),
+            &serde_json::Value::Null,
+            &"error".into()
+        )
+    );
+    assert!(s003["help"].is_string(), "{s003}");
     // What is not a code, or `explain` without one, is said so, not listed.
     for (args, says) in [
         (&["rules", "Q123"][..], "没有规则 Q123"),

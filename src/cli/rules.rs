@@ -71,9 +71,18 @@ pub fn run(args: &RulesArgs) -> ExitCode {
             DumpFormat::Json => list_json(&set),
             DumpFormat::Text => list_text(&set),
         },
-        Some(code) => match set.rule(code) {
-            Some(rule) => explain(rule),
-            None => match codes::find(code) {
+        Some(code) => match (set.rule(code), args.format) {
+            (Some(rule), DumpFormat::Json) => explain_json(rule),
+            (Some(rule), DumpFormat::Text) => explain(rule),
+            (None, format) => match codes::find(code) {
+                Some(c) if format == DumpFormat::Json => pretty(&json!({
+                    "code": c.code,
+                    "name": c.name,
+                    "severity": c.severity,
+                    "pack": null,
+                    "summary": c.summary,
+                    "help": c.help,
+                })),
                 Some(c) => format!(
                     "{}  {}  [{}]\n{}\n\n如何修复：{}\n",
                     c.code,
@@ -121,9 +130,39 @@ fn list_json(set: &RuleSet) -> String {
             json!({"code": r.code, "name": r.name(), "severity": r.severity, "summary": r.summary, "pack": r.pack(), "over": r.over.name()})
         }))
         .collect();
-    let mut s = serde_json::to_string_pretty(&json!({ "rules": rules })).expect("serialises");
+    pretty(&json!({ "rules": rules }))
+}
+
+fn pretty(v: &serde_json::Value) -> String {
+    let mut s = serde_json::to_string_pretty(v).expect("serialises");
     s.push('\n');
     s
+}
+
+/// `rules explain CODE --format json`: what the text explanation says, for a tool to show
+/// (an editor's hover, a team's rule catalogue). Parameters are given as their text, as
+/// amounts are everywhere in kpilint's JSON, so that a decimal is never read as a float.
+fn explain_json(r: &Rule) -> String {
+    let examples = |list: &[crate::rules::pack::Example]| -> Vec<serde_json::Value> {
+        list.iter()
+            .map(|e| serde_json::to_value(&e.fragment).unwrap_or(serde_json::Value::Null))
+            .collect()
+    };
+    pretty(&json!({
+        "code": r.code,
+        "name": r.name(),
+        "severity": r.severity,
+        "pack": r.pack(),
+        "summary": r.summary,
+        "rationale": r.rationale,
+        "over": r.over.name(),
+        "when": r.when.as_ref().map(|w| w.text.trim()),
+        "assert": r.assert.text.trim(),
+        "let": r.lets.iter().map(|l| json!({"name": l.name, "expr": l.expr.text.trim()})).collect::<Vec<_>>(),
+        "params": r.params.iter().map(|(name, p)| (name.clone(), serde_json::Value::String(p.display()))).collect::<serde_json::Map<_, _>>(),
+        "help": r.help(),
+        "examples": {"bad": examples(&r.bad), "good": examples(&r.good)},
+    }))
 }
 
 fn explain(r: &Rule) -> String {
