@@ -237,6 +237,64 @@ fn the_ministry_template_is_read_whole() {
     );
 }
 
+/// The Ministry's earlier template (财预〔2015〕88号) says 中期 where the disclosure says 实施期:
+/// `中期资金总额`, `总体目标 | 中期目标（2025—2027年） | 年度目标` with the goals on the line
+/// below, and a grid of `中期指标值` and `年度指标值`. The grid's 中期 column once went unread
+/// (S005 on twelve cells, the implementation half empty) and the two column names were taken
+/// for the goals themselves.
+#[test]
+fn the_ministry_midterm_template_is_read_whole() {
+    let path = Path::new("tests/fixtures/ministry_template_midterm.txt");
+    let f = &only_form(path);
+    assert_eq!(f.grid_layout, GridLayout::TwoPeriods);
+    assert_eq!(
+        f.texts.goal_implementation.value.as_deref(),
+        Some("三年内完成全市12所学校校舍维修改造，消除安全隐患。")
+    );
+    assert_eq!(
+        f.texts.goal_annual.value.as_deref(),
+        Some("完成4所学校校舍维修改造。")
+    );
+    assert_eq!(f.money_unit, MoneyUnit::WanYuan);
+    assert_eq!(
+        f.funds_implementation.total.value,
+        Some(Decimal::new(6_000_000, 0))
+    );
+    assert_eq!(f.funds_annual.total.value, Some(Decimal::new(2_000_000, 0)));
+    assert_eq!(f.indicators.len(), 6);
+    let values =
+        |half: fn(&kpilint::model::IndicatorRow) -> Option<&kpilint::model::IndicatorHalf>| {
+            f.indicators
+                .iter()
+                .map(|r| half(r).and_then(|h| h.value.value.as_deref()).unwrap_or(""))
+                .collect::<Vec<_>>()
+        };
+    assert_eq!(
+        values(|r| r.implementation()),
+        [
+            "12所",
+            "100%",
+            "2027年10月底前",
+            "≤400元/平方米",
+            "全部消除",
+            "≥95%"
+        ]
+    );
+    assert_eq!(
+        values(|r| r.annual.as_ref()),
+        [
+            "4所",
+            "100%",
+            "2025年10月底前",
+            "≤400元/平方米",
+            "有效降低",
+            "≥95%"
+        ]
+    );
+    // The one slip left: a year's benefit that states only a direction.
+    assert_eq!(findings(path), [("V020".to_owned(), "有效降低".to_owned())]);
+}
+
 /// The Ministry's 部门（单位）整体支出绩效目标表: 部门（单位）名称 with no code, a table of
 /// 年度主要任务 with their amounts, 年度总体目标 and 年度绩效指标. Its name and goal were not
 /// read, and K007 asked the department for a code the template does not print.

@@ -171,6 +171,36 @@ fn a_hand_written_form_is_read_with_chinese_names_and_located() {
     assert_eq!(v001["form"], "教育督导专项经费");
 }
 
+/// `中期` is the Ministry's earlier word for 实施期 (财预〔2015〕88号): a hand-written form may use
+/// it for the funds and for an indicator's half.
+#[test]
+fn midterm_is_the_implementation_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("维修.form.yaml");
+    std::fs::write(
+        &path,
+        "\
+项目名称: 校舍维修改造
+资金:
+  中期: {资金总额: 600, 财政拨款: 600}
+  年度: {资金总额: 200, 财政拨款: 200}
+绩效指标:
+  - 中期: {二级指标: 数量指标, 三级指标: 维修学校数量, 指标值: 12所}
+    年度: {二级指标: 数量指标, 三级指标: 维修学校数量, 指标值: 4所}
+",
+    )
+    .unwrap();
+    let ing = kpilint::ingest::read_path(&path);
+    assert!(ing.diagnostics.is_empty(), "{:?}", ing.diagnostics);
+    let f = &ing.document.forms[0];
+    assert_eq!(f.funds_implementation.total.value, Some(600.into()));
+    assert_eq!(f.funds_annual.total.value, Some(200.into()));
+    let row = &f.indicators[0];
+    let value = |h: Option<&kpilint::model::IndicatorHalf>| h.and_then(|h| h.value.value.clone());
+    assert_eq!(value(row.implementation()).as_deref(), Some("12所"));
+    assert_eq!(value(row.annual.as_ref()).as_deref(), Some("4所"));
+}
+
 /// A value written over several lines (in quotes, or folded with `>`) is read with its line
 /// break folded into a space; a placeholder at its start is underlined where it is written,
 /// not on the `指标值` key.

@@ -68,6 +68,7 @@ pub static HEADER_LABELS: &[(&str, Field)] = &[
     ("保证项目实施的制度,措施", Field::Measures),
     ("项目实施计划", Field::Plan),
     ("实施期目标", Field::GoalHeader),
+    ("中期目标", Field::GoalHeader),
     ("中长期目标", Field::GoalHeader),
     ("长期目标", Field::GoalHeader),
     ("总体目标", Field::Goal),
@@ -94,6 +95,30 @@ pub static HEADER_LABELS: &[(&str, Field)] = &[
     ("年度总体绩效目标", Field::AnnualGoal),
     ("年度总体目标", Field::AnnualGoal),
 ];
+
+/// Whether a cell heads a column of 总体目标 (the Ministry's template prints `总体目标 |
+/// 中期目标（2025—2027年） | 年度目标` and the goals on the line below), and whether that
+/// column is the annual one. `None` for a cell that is a goal itself.
+pub fn goal_column(cell: &str) -> Option<bool> {
+    let n = normalize(cell);
+    // The years the period covers, in brackets after the label: `（2025—2027年）`.
+    let years = |s: &str| {
+        s.chars()
+            .all(|c| c.is_numeric() || "年度—–-~～至到 　".contains(c))
+    };
+    let label = n
+        .split_once(['（', '('])
+        .and_then(|(label, rest)| {
+            let inside = rest.strip_suffix(['）', ')'])?;
+            years(inside).then_some(label)
+        })
+        .unwrap_or(n.as_ref());
+    match label {
+        "实施期目标" | "中期目标" | "中长期目标" | "长期目标" => Some(false),
+        "年度目标" => Some(true),
+        _ => None,
+    }
+}
 
 /// Watermarks and scanner stamps that printers put between and inside forms.
 pub static NOISE: &[&str] = &["仅供内部审核", "内部审核", "扫描全能王", "CS扫描全能王"];
@@ -670,6 +695,7 @@ pub static GRID_COLUMNS: &[(&str, Column)] = &[
     ("预期值", Column::Value),
     ("年度指标值", Column::Value),
     ("实施期指标值", Column::Value),
+    ("中期指标值", Column::Value),
     ("绩效标准", Column::Extra),
     ("计量单位", Column::Extra),
     ("度量单位", Column::Extra),
@@ -762,6 +788,27 @@ mod tests {
                 .copied()
                 .collect();
             assert_eq!(header_labels_starting(c), listed.as_slice(), "{c}");
+        }
+    }
+
+    /// The cells that name a column of 总体目标, however the period is spelled or bracketed,
+    /// and none that is a goal.
+    #[test]
+    fn goal_columns_are_named_not_written() {
+        for (cell, annual) in [
+            ("实施期目标", Some(false)),
+            ("中期目标（2025—2027年）", Some(false)),
+            ("中期目标(2025-2027年)", Some(false)),
+            ("中长期目标：", Some(false)),
+            ("年度目标", Some(true)),
+            (" 年度目标 ", Some(true)),
+            ("完成年度目标", None),
+            ("年度目标（2025年度）", Some(true)),
+            ("年度目标（完成4所学校）", None),
+            ("中期目标是完成维修", None),
+            ("中期目标（", None),
+        ] {
+            assert_eq!(goal_column(cell), annual, "{cell}");
         }
     }
 

@@ -42,7 +42,10 @@ const FORM_KEYS: &[(&str, &[&str])] = &[
     ("sign_off", &["签署"]),
     ("department_section", &["部门信息"]),
 ];
-const PERIOD_KEYS: &[(&str, &[&str])] = &[("implementation", &["实施期"]), ("annual", &["年度"])];
+const PERIOD_KEYS: &[(&str, &[&str])] = &[
+    ("implementation", &["实施期", "中期"]),
+    ("annual", &["年度"]),
+];
 const FUNDS_KEYS: &[(&str, &[&str])] = &[
     ("total", &["资金总额"]),
     ("central", &["中央财政资金", "中央"]),

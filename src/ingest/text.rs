@@ -748,6 +748,9 @@ impl<'a> FormReader<'a> {
             let header = GridHeader::read(line);
             self.form.grid_layout = header.layout;
             self.grid_header = Some(header);
+            // A label left without its value above the grid (goals named but never written)
+            // is not filled from the sign-off below it.
+            self.dangling = None;
             return Mode::Grid;
         }
         match field {
@@ -844,6 +847,11 @@ impl<'a> FormReader<'a> {
         let Some((field, _)) = self.dangling.take() else {
             return;
         };
+        if field == Field::Goal {
+            let values: Vec<&RawCell> = line.non_empty().collect();
+            self.goal_values(&values);
+            return;
+        }
         let mut cells = line.non_empty();
         if let (Some(only), None) = (cells.next(), cells.next()) {
             self.set(field, only.text, only.span);
@@ -917,7 +925,24 @@ impl<'a> FormReader<'a> {
             .unwrap_or(Span::empty(label.span.end()));
         t.goal_implementation.span = gap;
         t.goal_annual.span = gap;
-        match values.as_slice() {
+        // `总体目标 | 中期目标 | 年度目标`: the columns are named here and the goals are on the
+        // next line.
+        let heads: Vec<Option<bool>> = values.iter().map(|c| labels::goal_column(c.text)).collect();
+        if !heads.is_empty() && heads.iter().all(Option::is_some) {
+            if let Some(annual) = values.iter().zip(&heads).find(|(_, h)| **h == Some(true)) {
+                self.annual_goal_col = Some(annual.0.col);
+            }
+            self.dangling = Some((Field::Goal, gap));
+            return;
+        }
+        self.goal_values(&values);
+    }
+
+    /// The goals of a 总体目标 row: one cell is the column's it stands under, two are the
+    /// implementation period's and the year's.
+    fn goal_values(&mut self, values: &[&RawCell]) {
+        let t = &mut self.form.texts;
+        match values {
             [] => {}
             [only] => {
                 let annual = self.annual_goal_col.is_some_and(|c| only.col >= c);
