@@ -295,6 +295,39 @@ fn the_ministry_midterm_template_is_read_whole() {
     assert_eq!(findings(path), [("V020".to_owned(), "有效降低".to_owned())]);
 }
 
+/// A county's form that names its year in the title (`2025年度项目支出绩效目标表`, no year
+/// line), adds a 备注 column, and is signed by its 填报人. The year went unread, so a
+/// deadline in the wrong year passed; 备注 was read as the value (`按计划`, V022) and the value
+/// left unplaced (S005); and the sign-off line was read as an indicator row (V009 on
+/// `填报日期：2025年1月10日`).
+#[test]
+fn a_year_in_the_title_a_remarks_column_and_a_filler() {
+    let path = Path::new("tests/fixtures/other_issuer_titled_year.txt");
+    let f = &only_form(path);
+    let text = std::fs::read_to_string(path).unwrap();
+    assert_eq!(f.year.value, Some(2025));
+    assert_eq!(
+        &text[f.year.span.range()],
+        "2025",
+        "the year is underlined in the title"
+    );
+    assert_eq!(f.indicators.len(), 6);
+    let rate = f.indicators[1].annual.as_ref().unwrap();
+    assert_eq!(rate.value.value.as_deref(), Some("100%"));
+    assert_eq!(&*rate.extras[0].0, "备注");
+    assert_eq!(rate.extras[0].1.value.as_deref(), Some("按计划"));
+    assert_eq!(f.sign_off.handler.value.as_deref(), Some("王五"));
+    assert_eq!(f.sign_off.date.value.as_deref(), Some("2025年1月10日"));
+    assert_eq!(
+        findings(path),
+        [
+            ("K007".to_owned(), "某县教育局".to_owned()),
+            ("V010".to_owned(), "2024年12月底前".to_owned()),
+            ("V020".to_owned(), "明显提高".to_owned()),
+        ]
+    );
+}
+
 /// The Ministry's 部门（单位）整体支出绩效目标表: 部门（单位）名称 with no code, a table of
 /// 年度主要任务 with their amounts, 年度总体目标 and 年度绩效指标. Its name and goal were not
 /// read, and K007 asked the department for a code the template does not print.

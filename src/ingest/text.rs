@@ -674,11 +674,35 @@ fn read_form(kind: FormKind, text: &str, range: Range<usize>) -> (Form, Vec<Diag
         dangling: None,
         unread,
     };
+    // `2025年度项目支出绩效目标表`: a form with no year line of its own names its year in
+    // its title; a year line below says it again, and is the one kept.
+    if let Some(at) = title_year(title_cell.text) {
+        let digits = &title_cell.text[at..at + 4];
+        let start = title_cell.span.start() + at;
+        if let Ok(y) = digits.parse() {
+            r.form.year = Cell::new(y, Span::new(start, start + 4));
+        }
+    }
     let mut mode = Mode::Header;
     for line in &body[1..] {
         mode = r.line(line, mode);
     }
     r.finish()
+}
+
+/// Where a title's budget year is written (`2025年度…`, `某县2025年…`): the first four digits
+/// of a year (19xx or 20xx) followed by 年, spaces allowed between.
+fn title_year(title: &str) -> Option<usize> {
+    let b = title.as_bytes();
+    (0..b.len().saturating_sub(3)).find(|&i| {
+        let digits = &b[i..i + 4];
+        digits.iter().all(u8::is_ascii_digit)
+            && (digits.starts_with(b"19") || digits.starts_with(b"20"))
+            && (i == 0 || !b[i - 1].is_ascii_digit())
+            && title[i + 4..]
+                .trim_start_matches(cells::is_space)
+                .starts_with('年')
+    })
 }
 
 impl<'a> FormReader<'a> {
@@ -1762,6 +1786,21 @@ mod tests {
             });
             let by_hand = coded(&t).map(|(c, n)| (c.to_owned(), n.trim().to_owned()));
             proptest::prop_assert_eq!(by_hand, by_regex);
+        }
+    }
+
+    #[test]
+    fn a_title_names_its_year() {
+        for (title, at) in [
+            ("2025年度项目支出绩效目标表", Some(0)),
+            ("某县2025 年项目支出绩效目标表", Some("某县".len())),
+            ("项目支出绩效目标表", None),
+            ("12025年度", None),
+            ("3025年度", None),
+            ("2025项目", None),
+            ("202", None),
+        ] {
+            assert_eq!(title_year(title), at, "{title}");
         }
     }
 
