@@ -102,6 +102,12 @@ pub static HEADER_LABELS: &[(&str, Field)] = &[
 /// 中期目标（2025—2027年） | 年度目标` and the goals on the line below), and whether that
 /// column is the annual one. `None` for a cell that is a goal itself.
 pub fn goal_column(cell: &str) -> Option<bool> {
+    // Asked of every cell after 总体目标, which are most often the goals themselves, a
+    // paragraph each: the longest heading (`中长期目标（2025—2027年度）`, spaces around it)
+    // is shorter than this, and a goal is not normalised only to be turned away.
+    if cell.len() > GOAL_COLUMN_BYTES_MAX {
+        return None;
+    }
     let n = normalize(cell);
     // The years the period covers, in brackets after the label: `（2025—2027年）`.
     let years = |s: &str| {
@@ -121,6 +127,9 @@ pub fn goal_column(cell: &str) -> Option<bool> {
         _ => None,
     }
 }
+
+/// The longest cell [`goal_column`] looks at, in bytes.
+const GOAL_COLUMN_BYTES_MAX: usize = 64;
 
 /// Watermarks and scanner stamps that printers put between and inside forms.
 pub static NOISE: &[&str] = &["仅供内部审核", "内部审核", "扫描全能王", "CS扫描全能王"];
@@ -810,6 +819,7 @@ mod tests {
             ("年度目标（完成4所学校）", None),
             ("中期目标是完成维修", None),
             ("中期目标（", None),
+            ("中长期目标（2025年度—2027年度）　", Some(false)),
         ] {
             assert_eq!(goal_column(cell), annual, "{cell}");
         }

@@ -693,15 +693,16 @@ fn read_form(kind: FormKind, text: &str, range: Range<usize>) -> (Form, Vec<Diag
 /// Where a title's budget year is written (`2025年度…`, `某县2025年…`): the first four digits
 /// of a year (19xx or 20xx) followed by 年, spaces allowed between.
 fn title_year(title: &str) -> Option<usize> {
-    let b = title.as_bytes();
-    (0..b.len().saturating_sub(3)).find(|&i| {
-        let digits = &b[i..i + 4];
-        digits.iter().all(u8::is_ascii_digit)
+    // Looked for from each 年 back, not at every byte: asked of every form's title.
+    title.match_indices('年').find_map(|(at, _)| {
+        let before = title[..at].trim_end_matches(cells::is_space);
+        let i = before.len().checked_sub(4)?;
+        let b = before.as_bytes();
+        let digits = &b[i..];
+        (digits.iter().all(u8::is_ascii_digit)
             && (digits.starts_with(b"19") || digits.starts_with(b"20"))
-            && (i == 0 || !b[i - 1].is_ascii_digit())
-            && title[i + 4..]
-                .trim_start_matches(cells::is_space)
-                .starts_with('年')
+            && (i == 0 || !b[i - 1].is_ascii_digit()))
+        .then_some(i)
     })
 }
 
