@@ -119,6 +119,9 @@ fn shapes_from_the_disclosure() {
         Some("次/年"),
     );
     check("按月发放", "frequency", None, Some("1"), Some("次/月"));
+    // A count in characters reads as a length of time's does, tens and all.
+    check("每月两次", "frequency", None, Some("2"), Some("次/月"));
+    check("每年十二次", "frequency", None, Some("12"), Some("次/年"));
     check("在校人数的20%", "ratio", None, Some("20"), Some("%"));
     check("学费收入的75%", "ratio", None, Some("75"), Some("%"));
     check("850元/生/年，取暖费95元/生/年", "list", None, None, None);

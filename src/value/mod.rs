@@ -1227,7 +1227,7 @@ impl Builder<'_> {
                 }
                 Rule::post_cmp => cmp = Some(Cmp::from_word(part.as_str())),
                 Rule::number => count = Some(decimal(part.as_str())),
-                Rule::cn_num => count = Some(Decimal::from(cn_digit(part.as_str()))),
+                Rule::cn_amount => count = Some(Decimal::from(cn_amount(part.as_str()))),
                 Rule::time_word => per = TimeUnit::from_word(part.as_str()),
                 Rule::season_list => {
                     seasons = part
