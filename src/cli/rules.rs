@@ -75,14 +75,11 @@ pub fn run(args: &RulesArgs) -> ExitCode {
             (Some(rule), DumpFormat::Json) => explain_json(rule),
             (Some(rule), DumpFormat::Text) => explain(rule),
             (None, format) => match codes::find(code) {
-                Some(c) if format == DumpFormat::Json => pretty(&json!({
-                    "code": c.code,
-                    "name": c.name,
-                    "severity": c.severity,
-                    "pack": null,
-                    "summary": c.summary,
-                    "help": c.help,
-                })),
+                Some(c) if format == DumpFormat::Json => {
+                    let mut v = builtin_json(c);
+                    v["help"] = json!(c.help);
+                    pretty(&v)
+                }
                 Some(c) => format!(
                     "{}  {}  [{}]\n{}\n\n如何修复：{}\n",
                     c.code,
@@ -125,12 +122,17 @@ fn list_text(set: &RuleSet) -> String {
 fn list_json(set: &RuleSet) -> String {
     let rules: Vec<_> = codes::ALL
         .iter()
-        .map(|c| json!({"code": c.code, "name": c.name, "severity": c.severity, "summary": c.summary, "pack": null}))
+        .map(|c| builtin_json(c))
         .chain(set.rules().map(|r| {
             json!({"code": r.code, "name": r.name(), "severity": r.severity, "summary": r.summary, "pack": r.pack(), "over": r.over.name()})
         }))
         .collect();
     pretty(&json!({ "rules": rules }))
+}
+
+/// A reader's built-in check as `kpilint rules --format json` lists it (no pack).
+fn builtin_json(c: &codes::Code) -> serde_json::Value {
+    json!({"code": c.code, "name": c.name, "severity": c.severity, "summary": c.summary, "pack": null})
 }
 
 fn pretty(v: &serde_json::Value) -> String {
