@@ -328,6 +328,59 @@ fn a_year_in_the_title_a_remarks_column_and_a_filler() {
     );
 }
 
+/// The budget management system's sources (一般公共预算, 政府性基金预算, 财政专户管理资金,
+/// 单位资金, 上年结转) were not read at all: a total that did not add up passed, as F001 had
+/// nothing to add. Where 财政拨款 is printed above its parts, the parts are checked against it
+/// (F014) and not counted again in the total; where it is not, they are the sources.
+#[test]
+fn sources_by_budget_are_added_up() {
+    let path = Path::new("tests/fixtures/other_issuer_budget_sources.txt");
+    let ing = ingest::read_path(path);
+    assert!(ing.diagnostics.is_empty(), "{:?}", ing.diagnostics);
+    let text = &ing.document.text;
+    let [first, second] = &ing.document.forms[..] else {
+        panic!("two forms: {:?}", ing.document.forms.len());
+    };
+    let wan = |n: i64| Some(Decimal::from(n * 10_000));
+    let a = &first.funds_annual;
+    assert_eq!(
+        [
+            a.total.value,
+            a.fiscal.value,
+            a.general.value,
+            a.government_fund.value
+        ],
+        [wan(100), wan(90), wan(70), wan(10)]
+    );
+    assert_eq!([a.carryover.value, a.other.value], [wan(10), wan(0)]);
+    assert_eq!(&text[a.government_fund.span.range()], "10");
+    let b = &second.funds_annual;
+    assert_eq!(
+        [
+            b.general.value,
+            b.government_fund.value,
+            b.special_account.value,
+            b.self_raised.value
+        ],
+        [wan(8), wan(2), wan(1), wan(0)]
+    );
+    assert_eq!(b.fiscal.value, None);
+    assert_eq!(
+        messages(path),
+        [
+            (
+                "F014".to_owned(),
+                "年度财政拨款 90 万元 ≠ 其中按预算划分的各项之和 80 万元（相差 10 万元）"
+                    .to_owned()
+            ),
+            (
+                "F001".to_owned(),
+                "年度资金总额 12 万元 ≠ 各来源之和 11 万元（相差 1 万元）".to_owned()
+            ),
+        ]
+    );
+}
+
 /// The Ministry's 部门（单位）整体支出绩效目标表: 部门（单位）名称 with no code, a table of
 /// 年度主要任务 with their amounts, 年度总体目标 and 年度绩效指标. Its name and goal were not
 /// read, and K007 asked the department for a code the template does not print.

@@ -132,6 +132,41 @@ fn funds_in_the_ministry_template_are_read_in_either_spelling() {
     assert!(f001[0].ends_with("off.form.yaml"), "{f001:?}");
 }
 
+/// The budget management system's sources, by their keys or their labels: 财政拨款 printed
+/// above its parts is checked against them (F014), and parts without it add up to the total.
+#[test]
+fn sources_by_budget_are_read_in_either_spelling() {
+    let dir = tempfile::tempdir().unwrap();
+    let form = |funds: &str| {
+        format!(
+            "项目名称: 教师培训\n资金:\n  年度: {funds}\n绩效指标:\n  - 年度: {{二级指标: 数量指标, 三级指标: 培训人数, 指标值: 500人}}\n"
+        )
+    };
+    for (file, funds) in [
+        (
+            "zh.form.yaml",
+            "{资金总额: 100, 财政拨款: 90, 一般公共预算: 70, 政府性基金预算: 10, 上年结转: 10}",
+        ),
+        (
+            "en.form.yaml",
+            "{total: 100, general: 80, government_fund: 5, state_capital: 5, special_account: 10}",
+        ),
+    ] {
+        std::fs::write(dir.path().join(file), form(funds)).unwrap();
+    }
+    let (_, v) = check(dir.path(), &["."]);
+    let funds: Vec<(&str, &str)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"].as_str().unwrap().starts_with('F'))
+        .map(|d| (d["code"].as_str().unwrap(), d["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(funds.len(), 1, "{v:#}");
+    assert_eq!(funds[0].0, "F014");
+    assert!(funds[0].1.ends_with("zh.form.yaml"), "{funds:?}");
+}
+
 #[test]
 fn a_hand_written_form_is_read_with_chinese_names_and_located() {
     let dir = tempfile::tempdir().unwrap();

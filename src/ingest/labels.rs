@@ -5,8 +5,8 @@
 //! ([`normalize`]), so `绩效 指 标`, `项目资金 (元)` and `联系电话:` need no entries of their own.
 
 use super::cells::{self, is_space};
-use crate::model::MoneyUnit;
 use crate::model::QuickMap;
+use crate::model::{MoneyUnit, Source};
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
@@ -134,17 +134,11 @@ const GOAL_COLUMN_BYTES_MAX: usize = 64;
 /// Watermarks and scanner stamps that printers put between and inside forms.
 pub static NOISE: &[&str] = &["仅供内部审核", "内部审核", "扫描全能王", "CS扫描全能王"];
 
-/// Which column of the funds block a label names.
+/// Which row of the funds block a label names: its total or one of its sources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FundsRow {
     Total,
-    Central,
-    Provincial,
-    Local,
-    /// 财政拨款 (the Ministry's template: 财政拨款 and 其他资金 only).
-    Fiscal,
-    SelfRaised,
-    Other,
+    Source(Source),
 }
 
 /// Funds labels by their full spellings. A printed label matches when it is a prefix of one
@@ -156,18 +150,42 @@ pub static FUNDS_LABELS: &[(&str, FundsRow)] = &[
     ("资金总额", FundsRow::Total),
     ("年度本级预算金额", FundsRow::Total),
     ("年度预算金额", FundsRow::Total),
-    ("中央财政资金", FundsRow::Central),
-    ("省级财政资金", FundsRow::Provincial),
-    ("市县（区）财政资金", FundsRow::Local),
-    ("市级（区）财政资金", FundsRow::Local),
-    ("市县财政资金", FundsRow::Local),
-    ("市级财政资金", FundsRow::Local),
-    ("区县财政资金", FundsRow::Local),
-    ("财政拨款", FundsRow::Fiscal),
-    ("财政拨款资金", FundsRow::Fiscal),
-    ("单位自筹", FundsRow::SelfRaised),
-    ("单位自筹资金", FundsRow::SelfRaised),
-    ("其他资金", FundsRow::Other),
+    ("中央财政资金", FundsRow::Source(Source::Central)),
+    ("省级财政资金", FundsRow::Source(Source::Provincial)),
+    ("市县（区）财政资金", FundsRow::Source(Source::Local)),
+    ("市级（区）财政资金", FundsRow::Source(Source::Local)),
+    ("市县财政资金", FundsRow::Source(Source::Local)),
+    ("市级财政资金", FundsRow::Source(Source::Local)),
+    ("区县财政资金", FundsRow::Source(Source::Local)),
+    ("财政拨款", FundsRow::Source(Source::Fiscal)),
+    ("财政拨款资金", FundsRow::Source(Source::Fiscal)),
+    ("当年财政拨款", FundsRow::Source(Source::Fiscal)),
+    // The budget management system's split of 财政拨款 by budget, and its other sources.
+    ("一般公共预算拨款", FundsRow::Source(Source::General)),
+    ("一般公共预算资金", FundsRow::Source(Source::General)),
+    (
+        "政府性基金预算拨款",
+        FundsRow::Source(Source::GovernmentFund),
+    ),
+    (
+        "政府性基金预算资金",
+        FundsRow::Source(Source::GovernmentFund),
+    ),
+    ("政府性基金拨款", FundsRow::Source(Source::GovernmentFund)),
+    (
+        "国有资本经营预算拨款",
+        FundsRow::Source(Source::StateCapital),
+    ),
+    (
+        "国有资本经营预算资金",
+        FundsRow::Source(Source::StateCapital),
+    ),
+    ("财政专户管理资金", FundsRow::Source(Source::SpecialAccount)),
+    ("单位自筹", FundsRow::Source(Source::SelfRaised)),
+    ("单位自筹资金", FundsRow::Source(Source::SelfRaised)),
+    ("单位资金", FundsRow::Source(Source::SelfRaised)),
+    ("上年结转资金", FundsRow::Source(Source::Carryover)),
+    ("其他资金", FundsRow::Source(Source::Other)),
 ];
 
 /// The canonical 一级指标.
@@ -1123,21 +1141,60 @@ mod tests {
 
     #[test]
     fn funds_labels_match_cut_and_variant_spellings() {
-        assert_eq!(funds_row("其中：中央财政资金"), Some(FundsRow::Central));
-        assert_eq!(funds_row("市县（区）财政资 金"), Some(FundsRow::Local));
-        assert_eq!(funds_row("市县（区）财政资"), Some(FundsRow::Local));
-        assert_eq!(funds_row("市级（区）财政资金"), Some(FundsRow::Local));
+        assert_eq!(
+            funds_row("其中：中央财政资金"),
+            Some(FundsRow::Source(Source::Central))
+        );
+        assert_eq!(
+            funds_row("市县（区）财政资 金"),
+            Some(FundsRow::Source(Source::Local))
+        );
+        assert_eq!(
+            funds_row("市县（区）财政资"),
+            Some(FundsRow::Source(Source::Local))
+        );
+        assert_eq!(
+            funds_row("市级（区）财政资金"),
+            Some(FundsRow::Source(Source::Local))
+        );
         assert_eq!(
             funds_row("市县(区)财政资金"),
-            Some(FundsRow::Local),
+            Some(FundsRow::Source(Source::Local)),
             "ASCII parentheses, line 1083"
         );
-        assert_eq!(funds_row("单位自"), Some(FundsRow::SelfRaised));
-        assert_eq!(funds_row("其中：财政拨款"), Some(FundsRow::Fiscal));
-        assert_eq!(funds_row("财政拨款资金"), Some(FundsRow::Fiscal));
+        assert_eq!(
+            funds_row("单位自"),
+            Some(FundsRow::Source(Source::SelfRaised))
+        );
+        assert_eq!(
+            funds_row("其中：财政拨款"),
+            Some(FundsRow::Source(Source::Fiscal))
+        );
+        assert_eq!(
+            funds_row("财政拨款资金"),
+            Some(FundsRow::Source(Source::Fiscal))
+        );
         assert_eq!(funds_row("实施期资金总额："), Some(FundsRow::Total));
         assert_eq!(funds_row("金"), None);
         assert_eq!(funds_row("筹金"), None);
+        // The budget management system's sources, full, short and after 其中.
+        for (cell, source) in [
+            ("一般公共预算", Source::General),
+            ("其中：一般公共预算拨款", Source::General),
+            ("政府性基金", Source::GovernmentFund),
+            ("政府性基金拨款", Source::GovernmentFund),
+            ("政府性基金预算资金", Source::GovernmentFund),
+            ("国有资本经营预算", Source::StateCapital),
+            ("财政专户管理资金", Source::SpecialAccount),
+            ("单位资金", Source::SelfRaised),
+            ("上年结转", Source::Carryover),
+            ("当年财政拨款", Source::Fiscal),
+        ] {
+            assert_eq!(funds_row(cell), Some(FundsRow::Source(source)), "{cell}");
+        }
+        // Two characters are too few to tell a source (单位 is 单位自筹 or 单位资金).
+        assert_eq!(funds_row("单位"), None);
+        assert_eq!(funds_row("上年"), None);
     }
 
     proptest::proptest! {
@@ -1145,7 +1202,7 @@ mod tests {
         /// label in full turns away too.
         #[test]
         fn funds_rows_are_read_as_before(
-            t in "[ \u{3000}*★：:其中市县（）()区级财政资金单位自筹实施期年度总额他省央12.0]{0,12}"
+            t in "[ \u{3000}*★：:其中市县（）()区级财政资金单位自筹实施期年度总额他省央一般公共预算上结转12.0]{0,12}"
         ) {
             proptest::prop_assert_eq!(funds_row(&t), funds_label(&t));
         }

@@ -12,8 +12,8 @@ use super::Ingested;
 use crate::diagnostics::{codes, quoted, Diagnostic, Label, Severity};
 use crate::model::{
     Cell, DepartmentSection, Document, Form, FormKind, Funds, GridLayout, IndicatorHalf,
-    IndicatorRow, KeyTask, LabelledAmount, LabelledValue, LineIndex, MoneyUnit, SignOff, Span,
-    Text,
+    IndicatorRow, KeyTask, LabelledAmount, LabelledValue, LineIndex, MoneyUnit, SignOff, Source,
+    Span, Text,
 };
 use rust_decimal::Decimal;
 use serde_yaml::Value;
@@ -46,13 +46,29 @@ const PERIOD_KEYS: &[(&str, &[&str])] = &[
     ("implementation", &["实施期", "中期"]),
     ("annual", &["年度"]),
 ];
+/// The names a funds source goes by in a structured form (its key comes first): rule
+/// examples write funds the same way.
+pub fn funds_names(s: Source) -> impl Iterator<Item = &'static str> {
+    let spelled = FUNDS_KEYS.iter().find(|(key, _)| *key == s.key());
+    std::iter::once(s.key()).chain(
+        spelled
+            .into_iter()
+            .flat_map(|(_, names)| names.iter().copied()),
+    )
+}
+
 const FUNDS_KEYS: &[(&str, &[&str])] = &[
     ("total", &["资金总额"]),
     ("central", &["中央财政资金", "中央"]),
     ("provincial", &["省级财政资金", "省级"]),
     ("local", &["市县（区）财政资金", "市县财政资金", "市县"]),
     ("fiscal", &["财政拨款"]),
-    ("self_raised", &["单位自筹"]),
+    ("general", &["一般公共预算", "一般公共预算拨款"]),
+    ("government_fund", &["政府性基金预算", "政府性基金"]),
+    ("state_capital", &["国有资本经营预算"]),
+    ("special_account", &["财政专户管理资金"]),
+    ("self_raised", &["单位自筹", "单位资金"]),
+    ("carryover", &["上年结转"]),
     ("other", &["其他资金", "其他"]),
 ];
 const HALF_KEYS: &[(&str, &[&str])] = &[
@@ -590,14 +606,9 @@ impl<'t> Reader<'t> {
         let mut f = Funds::missing_at(at);
         for (name, key, val) in self.fields(v, FUNDS_KEYS, "资金") {
             let cell = self.amount(&key, val, scale);
-            match name {
-                "total" => f.total = cell,
-                "central" => f.central = cell,
-                "provincial" => f.provincial = cell,
-                "local" => f.local = cell,
-                "fiscal" => f.fiscal = cell,
-                "self_raised" => f.self_raised = cell,
-                _ => f.other = cell,
+            match Source::of_key(name) {
+                Some(s) => *f.cell_mut(s) = cell,
+                None => f.total = cell,
             }
         }
         f

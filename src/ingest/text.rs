@@ -1384,12 +1384,7 @@ fn is_block_start(field: Option<Field>) -> bool {
 fn fund_cell(funds: &mut Funds, row: FundsRow) -> &mut Cell<Decimal> {
     match row {
         FundsRow::Total => &mut funds.total,
-        FundsRow::Central => &mut funds.central,
-        FundsRow::Provincial => &mut funds.provincial,
-        FundsRow::Local => &mut funds.local,
-        FundsRow::Fiscal => &mut funds.fiscal,
-        FundsRow::SelfRaised => &mut funds.self_raised,
-        FundsRow::Other => &mut funds.other,
+        FundsRow::Source(s) => funds.cell_mut(s),
     }
 }
 

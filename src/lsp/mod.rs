@@ -13,7 +13,7 @@ use crate::cli::config;
 use crate::diagnostics::{quoted, Severity};
 use crate::ingest;
 use crate::lint::{Linted, Linter, RuleCache};
-use crate::model::Span;
+use crate::model::{Source, Span};
 use crate::rules::RuleSet;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::Notification as _;
@@ -706,7 +706,12 @@ fn hover(server: &Server, p: &lsp_types::HoverParams) -> Option<Hover> {
             if !inside(funds.total.span) {
                 continue;
             }
-            let (sum, parts) = sources(&funds.sources());
+            let cells: Vec<_> = funds
+                .sources()
+                .filter(|(s, c)| Source::SHOWN.contains(s) || c.value.is_some())
+                .map(|(s, c)| (s.label(), c))
+                .collect();
+            let (sum, parts) = sources(&cells);
             let (total, u) = (amount(&funds.total), unit.label());
             let md = format!("**{label}资金总额** {total} {u}\n\n各来源之和：{sum} {u}\n\n{parts}");
             return Some(markdown(md, doc, funds.total.span));

@@ -298,36 +298,194 @@ pub struct Funds {
     /// 财政拨款: the Ministry's own template splits funds into 财政拨款 and 其他资金 only,
     /// without saying which level of government pays.
     pub fiscal: Cell<Decimal>,
-    /// 单位自筹.
+    /// 一般公共预算（拨款）: with the two below, 财政拨款 split by budget, as the budget
+    /// management system's forms print it.
+    pub general: Cell<Decimal>,
+    /// 政府性基金预算（拨款）.
+    pub government_fund: Cell<Decimal>,
+    /// 国有资本经营预算（拨款）.
+    pub state_capital: Cell<Decimal>,
+    /// 财政专户管理资金: fees kept in a special account, not an appropriation.
+    pub special_account: Cell<Decimal>,
+    /// 单位自筹, or 单位资金 as the budget management system calls it.
     pub self_raised: Cell<Decimal>,
+    /// 上年结转: money carried over from last year, beside this year's appropriation.
+    pub carryover: Cell<Decimal>,
     /// 其他资金 (usually left blank rather than 0).
     pub other: Cell<Decimal>,
+}
+
+/// A source of funds: one row of the funds block under its total.
+///
+/// Forms split a total two ways. Shanxi's by the level of government that pays (中央, 省级,
+/// 市县) beside 单位自筹 and 其他; the Ministry's template and the budget management system's
+/// by kind: 财政拨款, itself split by budget (一般公共预算, 政府性基金, 国有资本经营), beside
+/// 财政专户管理资金, 单位资金, 上年结转 and 其他资金. A form prints one way or the other, and
+/// may print 财政拨款 above its parts: which cells add up to the total is
+/// [`Funds::sources`]'s to say, not the reader's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Source {
+    Central,
+    Provincial,
+    Local,
+    Fiscal,
+    General,
+    GovernmentFund,
+    StateCapital,
+    SpecialAccount,
+    SelfRaised,
+    Carryover,
+    Other,
+}
+
+impl Source {
+    /// Every source, in the order forms print them.
+    pub const ALL: [Source; 11] = [
+        Source::Central,
+        Source::Provincial,
+        Source::Local,
+        Source::Fiscal,
+        Source::General,
+        Source::GovernmentFund,
+        Source::StateCapital,
+        Source::SpecialAccount,
+        Source::SelfRaised,
+        Source::Carryover,
+        Source::Other,
+    ];
+
+    /// The sources shown blank or not (in `dump`, in the editor): the template the disclosure
+    /// follows prints them all; the others are shown where a form has them.
+    pub const SHOWN: [Source; 6] = [
+        Source::Central,
+        Source::Provincial,
+        Source::Local,
+        Source::Fiscal,
+        Source::SelfRaised,
+        Source::Other,
+    ];
+
+    /// The parts 财政拨款 is split into by budget.
+    pub const FISCAL_PARTS: [Source; 3] = [
+        Source::General,
+        Source::GovernmentFund,
+        Source::StateCapital,
+    ];
+
+    /// The sources that say which level of government pays.
+    const LEVELS: [Source; 3] = [Source::Central, Source::Provincial, Source::Local];
+
+    /// Its name in rule packs, structured forms and JSON output.
+    pub fn key(self) -> &'static str {
+        match self {
+            Source::Central => "central",
+            Source::Provincial => "provincial",
+            Source::Local => "local",
+            Source::Fiscal => "fiscal",
+            Source::General => "general",
+            Source::GovernmentFund => "government_fund",
+            Source::StateCapital => "state_capital",
+            Source::SpecialAccount => "special_account",
+            Source::SelfRaised => "self_raised",
+            Source::Carryover => "carryover",
+            Source::Other => "other",
+        }
+    }
+
+    /// Its label as the template prints it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Source::Central => "中央财政资金",
+            Source::Provincial => "省级财政资金",
+            Source::Local => "市县（区）财政资金",
+            Source::Fiscal => "财政拨款",
+            Source::General => "一般公共预算",
+            Source::GovernmentFund => "政府性基金预算",
+            Source::StateCapital => "国有资本经营预算",
+            Source::SpecialAccount => "财政专户管理资金",
+            Source::SelfRaised => "单位自筹",
+            Source::Carryover => "上年结转",
+            Source::Other => "其他资金",
+        }
+    }
+
+    /// The source a key names, if it names one.
+    pub fn of_key(key: &str) -> Option<Source> {
+        Source::ALL.into_iter().find(|s| s.key() == key)
+    }
 }
 
 impl Funds {
     /// A column with nothing read: every cell missing at `at`.
     pub fn missing_at(at: Span) -> Funds {
-        Funds {
+        let mut f = Funds {
             total: Cell::missing(at),
-            central: Cell::missing(at),
-            provincial: Cell::missing(at),
-            local: Cell::missing(at),
-            fiscal: Cell::missing(at),
-            self_raised: Cell::missing(at),
-            other: Cell::missing(at),
+            ..Funds::default()
+        };
+        for s in Source::ALL {
+            *f.cell_mut(s) = Cell::missing(at);
+        }
+        f
+    }
+
+    /// A source's cell.
+    pub fn cell(&self, s: Source) -> &Cell<Decimal> {
+        match s {
+            Source::Central => &self.central,
+            Source::Provincial => &self.provincial,
+            Source::Local => &self.local,
+            Source::Fiscal => &self.fiscal,
+            Source::General => &self.general,
+            Source::GovernmentFund => &self.government_fund,
+            Source::StateCapital => &self.state_capital,
+            Source::SpecialAccount => &self.special_account,
+            Source::SelfRaised => &self.self_raised,
+            Source::Carryover => &self.carryover,
+            Source::Other => &self.other,
         }
     }
 
-    /// The source cells in the order the form prints them, with their labels.
-    pub fn sources(&self) -> [(&'static str, &Cell<Decimal>); 6] {
-        [
-            ("中央财政资金", &self.central),
-            ("省级财政资金", &self.provincial),
-            ("市县（区）财政资金", &self.local),
-            ("财政拨款", &self.fiscal),
-            ("单位自筹", &self.self_raised),
-            ("其他资金", &self.other),
-        ]
+    /// A source's cell, to fill.
+    pub fn cell_mut(&mut self, s: Source) -> &mut Cell<Decimal> {
+        match s {
+            Source::Central => &mut self.central,
+            Source::Provincial => &mut self.provincial,
+            Source::Local => &mut self.local,
+            Source::Fiscal => &mut self.fiscal,
+            Source::General => &mut self.general,
+            Source::GovernmentFund => &mut self.government_fund,
+            Source::StateCapital => &mut self.state_capital,
+            Source::SpecialAccount => &mut self.special_account,
+            Source::SelfRaised => &mut self.self_raised,
+            Source::Carryover => &mut self.carryover,
+            Source::Other => &mut self.other,
+        }
+    }
+
+    /// The sources whose sum is the total, in the order the form prints them.
+    ///
+    /// 财政拨款's parts by budget (一般公共预算 and the others) are among them only where the
+    /// form does not print 财政拨款 itself, nor the levels of government: then they are the
+    /// appropriation, and adding them to it, or to the levels that already split it, would
+    /// count the same money twice. Where 财政拨款 is printed above them, they are checked
+    /// against it instead ([`Funds::fiscal_parts`]).
+    pub fn sources(&self) -> impl Iterator<Item = (Source, &Cell<Decimal>)> {
+        let parts_are_sources = self.fiscal.value.is_none()
+            && Source::LEVELS.iter().all(|&s| self.cell(s).value.is_none());
+        Source::ALL
+            .into_iter()
+            .filter(move |s| parts_are_sources || !Source::FISCAL_PARTS.contains(s))
+            .map(|s| (s, self.cell(s)))
+    }
+
+    /// 财政拨款's parts by budget, where the form prints 财政拨款 itself: they are then what it is
+    /// the sum of. Empty otherwise.
+    pub fn fiscal_parts(&self) -> impl Iterator<Item = (Source, &Cell<Decimal>)> {
+        let printed = self.fiscal.value.is_some();
+        Source::FISCAL_PARTS
+            .into_iter()
+            .filter(move |_| printed)
+            .map(|s| (s, self.cell(s)))
     }
 }
 

@@ -1,7 +1,7 @@
 //! The shapes of `kpilint dump`: the model as JSON (with 1-based lines and columns for
 //! every cell) and as a compact text listing.
 
-use crate::model::{BudgetTable, Cell, Document, Form, Funds, IndicatorHalf};
+use crate::model::{BudgetTable, Cell, Document, Form, Funds, IndicatorHalf, Source};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 
@@ -15,15 +15,12 @@ fn cell<T: ToString>(doc: &Document, c: &Cell<T>) -> Value {
 }
 
 fn funds_json(doc: &Document, f: &Funds) -> Value {
-    json!({
-        "total": cell(doc, &f.total),
-        "central": cell(doc, &f.central),
-        "provincial": cell(doc, &f.provincial),
-        "local": cell(doc, &f.local),
-        "fiscal": cell(doc, &f.fiscal),
-        "self_raised": cell(doc, &f.self_raised),
-        "other": cell(doc, &f.other),
-    })
+    let mut m = serde_json::Map::new();
+    m.insert("total".into(), cell(doc, &f.total));
+    for s in Source::ALL {
+        m.insert(s.key().into(), cell(doc, f.cell(s)));
+    }
+    Value::Object(m)
 }
 
 fn half_json(doc: &Document, h: Option<&IndicatorHalf>) -> Value {
@@ -211,16 +208,15 @@ pub fn document_text(doc: &Document) -> String {
             f.money_unit.label()
         );
         let _ = writeln!(s, "  资金（元）        实施期            年度");
-        let rows = [("总额", &f.funds_implementation.total, &f.funds_annual.total)];
-        let sources = f
-            .funds_implementation
-            .sources()
+        let (i, a) = (&f.funds_implementation, &f.funds_annual);
+        let rows = [("总额", &i.total, &a.total)];
+        let sources = Source::ALL
             .into_iter()
-            .zip(f.funds_annual.sources());
-        for (label, a, b) in rows
-            .into_iter()
-            .chain(sources.map(|((l, a), (_, b))| (l, a, b)))
-        {
+            .filter(|&s| {
+                Source::SHOWN.contains(&s) || i.cell(s).value.is_some() || a.cell(s).value.is_some()
+            })
+            .map(|s| (s.label(), i.cell(s), a.cell(s)));
+        for (label, a, b) in rows.into_iter().chain(sources) {
             let _ = writeln!(s, "    {label:<12}{:>16}{:>16}", opt(a), opt(b));
         }
         for r in &f.indicators {

@@ -2,7 +2,7 @@
 //! English field names in the order of the printed form, amounts in the unit the form
 //! declares, blank cells left out. Reading the file back gives the same form.
 
-use crate::model::{Cell, Document, Form, FormKind, Funds, GridLayout, IndicatorHalf};
+use crate::model::{Cell, Document, Form, FormKind, Funds, GridLayout, IndicatorHalf, Source};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde_yaml::{Mapping, Value};
@@ -40,19 +40,9 @@ fn amounts<const N: usize>(m: &mut Mapping, cells: [(&str, &Cell<Decimal>); N], 
 
 fn funds(f: &Funds, scale: Decimal) -> Value {
     let mut m = Mapping::new();
-    amounts(
-        &mut m,
-        [
-            ("total", &f.total),
-            ("central", &f.central),
-            ("provincial", &f.provincial),
-            ("local", &f.local),
-            ("fiscal", &f.fiscal),
-            ("self_raised", &f.self_raised),
-            ("other", &f.other),
-        ],
-        scale,
-    );
+    let sources = Source::ALL.map(|s| (s.key(), f.cell(s)));
+    amounts(&mut m, [("total", &f.total)], scale);
+    amounts(&mut m, sources, scale);
     Value::Mapping(m)
 }
 

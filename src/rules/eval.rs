@@ -16,7 +16,7 @@ use crate::ingest::labels::parent_of;
 use crate::model::QuickMap;
 use crate::model::{
     BudgetTable, Cell, Document, ExtraCell, Form, FormKind, Funds, GridLayout, IndicatorHalf,
-    KeyTask, Span,
+    KeyTask, Source, Span,
 };
 use crate::value::{self, Kind, Note, Reason};
 use regex::Regex;
@@ -1686,16 +1686,9 @@ pub fn field<'a>(base: &V<'a>, name: &str) -> Option<V<'a>> {
         Val::Funds(f, p) => match name {
             "period" => V::new(s(p.label())),
             "total" => V::num_cell(&f.total),
-            "central" => V::num_cell(&f.central),
-            "provincial" => V::num_cell(&f.provincial),
-            "local" => V::num_cell(&f.local),
-            "fiscal" => V::num_cell(&f.fiscal),
-            "self_raised" => V::num_cell(&f.self_raised),
-            "other" => V::num_cell(&f.other),
-            "sources" => V::new(Val::List(Rc::new(
-                f.sources().iter().map(|(_, c)| V::num_cell(c)).collect(),
-            ))),
-            _ => return None,
+            "sources" => list(f.sources().map(|(_, c)| V::num_cell(c)).collect()),
+            "fiscal_parts" => list(f.fiscal_parts().map(|(_, c)| V::num_cell(c)).collect()),
+            _ => V::num_cell(f.cell(Source::of_key(name)?)),
         },
         Val::Half(h) => half_field(h, FieldKey::of(name)?)?,
         Val::Pair(i, a) => match name {

@@ -22,9 +22,10 @@
 //! written as above.
 
 use crate::ingest::labels::parent_of;
+use crate::ingest::structured::funds_names;
 use crate::model::{
     Cell, DepartmentRef, Document, Form, FormKind, Funds, GridLayout, IndicatorHalf, IndicatorRow,
-    LineIndex, MoneyUnit, SignOff, Span, Text, TextFields,
+    LineIndex, MoneyUnit, SignOff, Source, Span, Text, TextFields,
 };
 use rust_decimal::Decimal;
 use serde_yaml::Value;
@@ -67,15 +68,15 @@ fn funds(v: Option<&Value>) -> Result<Funds, String> {
     let Some(v) = v else {
         return Ok(Funds::default());
     };
-    Ok(Funds {
+    let mut f = Funds {
         total: amount(get(v, &["total", "总额"]))?,
-        central: amount(get(v, &["central", "中央"]))?,
-        provincial: amount(get(v, &["provincial", "省级"]))?,
-        local: amount(get(v, &["local", "市县"]))?,
-        fiscal: amount(get(v, &["fiscal", "财政拨款"]))?,
-        self_raised: amount(get(v, &["self_raised", "单位自筹"]))?,
-        other: amount(get(v, &["other", "其他"]))?,
-    })
+        ..Funds::default()
+    };
+    // A source by any name a structured form may give it (`central`, `中央`).
+    for s in Source::ALL {
+        *f.cell_mut(s) = amount(funds_names(s).find_map(|k| v.get(k)))?;
+    }
+    Ok(f)
 }
 
 fn half(level2: &str, name: &str, value: &str) -> IndicatorHalf {
