@@ -381,6 +381,41 @@ fn sources_by_budget_are_added_up() {
     );
 }
 
+/// Funds printed across (`资金总额 | 财政拨款 | 其他资金` over a line of amounts) were not read,
+/// so a total that did not add up passed; a total that does not name its period (`资金总额`)
+/// on a form with one 指标值 column was taken for the implementation period's, and F005, an
+/// error, asked for the year's; and a title over several years (`2024—2026年度…`) was budgeted
+/// in its last, so V010 faulted a deadline in the first.
+#[test]
+fn funds_across_a_plain_total_and_a_title_over_years() {
+    let path = Path::new("tests/fixtures/other_issuer_funds_across.txt");
+    let ing = ingest::read_path(path);
+    assert!(ing.diagnostics.is_empty(), "{:?}", ing.diagnostics);
+    let text = &ing.document.text;
+    let [across, down] = &ing.document.forms[..] else {
+        panic!("two forms: {:?}", ing.document.forms.len());
+    };
+    assert_eq!(across.year.value, Some(2024));
+    assert_eq!(&text[across.year.span.range()], "2024");
+    let wan = |n: i64| Some(Decimal::from(n * 10_000));
+    for (f, [total, fiscal, other]) in [(across, [100, 80, 10]), (down, [100, 80, 20])] {
+        let a = &f.funds_annual;
+        assert_eq!(
+            [a.total.value, a.fiscal.value, a.other.value],
+            [wan(total), wan(fiscal), wan(other)]
+        );
+        assert!(f.funds_implementation.total.value.is_none());
+    }
+    assert_eq!(&text[across.funds_annual.fiscal.span.range()], "80");
+    assert_eq!(
+        messages(path),
+        [(
+            "F001".to_owned(),
+            "年度资金总额 100 万元 ≠ 各来源之和 90 万元（相差 10 万元）".to_owned()
+        )]
+    );
+}
+
 /// The Ministry's 部门（单位）整体支出绩效目标表: 部门（单位）名称 with no code, a table of
 /// 年度主要任务 with their amounts, 年度总体目标 and 年度绩效指标. Its name and goal were not
 /// read, and K007 asked the department for a code the template does not print.

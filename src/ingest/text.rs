@@ -11,8 +11,8 @@ use super::labels::{self, Field, FundsRow};
 use super::{prose, tables, tasks};
 use crate::diagnostics::{codes, quoted, Diagnostic, Label};
 use crate::model::{
-    BudgetTable, Cell, DepartmentRef, Form, FormKind, Funds, IndicatorHalf, IndicatorRow,
-    LabelledAmount, LabelledValue, MoneyUnit, ProseFigure, Span, TableSection, Text,
+    BudgetTable, Cell, DepartmentRef, Form, FormKind, Funds, GridLayout, IndicatorHalf,
+    IndicatorRow, LabelledAmount, LabelledValue, MoneyUnit, ProseFigure, Span, TableSection, Text,
 };
 use rayon::prelude::*;
 use regex::Regex;
@@ -691,19 +691,31 @@ fn read_form(kind: FormKind, text: &str, range: Range<usize>) -> (Form, Vec<Diag
 }
 
 /// Where a title's budget year is written (`2025年度…`, `某县2025年…`): the first four digits
-/// of a year (19xx or 20xx) followed by 年, spaces allowed between.
+/// of a year (19xx or 20xx) followed by 年, spaces allowed between. A title over several years
+/// (`2025—2027年中期绩效目标表`) is budgeted from the first: its annual targets are that year's.
 fn title_year(title: &str) -> Option<usize> {
     // Looked for from each 年 back, not at every byte: asked of every form's title.
     title.match_indices('年').find_map(|(at, _)| {
         let before = title[..at].trim_end_matches(cells::is_space);
-        let i = before.len().checked_sub(4)?;
-        let b = before.as_bytes();
-        let digits = &b[i..];
-        (digits.iter().all(u8::is_ascii_digit)
-            && (digits.starts_with(b"19") || digits.starts_with(b"20"))
-            && (i == 0 || !b[i - 1].is_ascii_digit()))
-        .then_some(i)
+        let i = year_before(before)?;
+        let range = before[..i]
+            .trim_end_matches(cells::is_space)
+            .strip_suffix(['—', '–', '-', '－', '~', '～', '至', '到'])
+            .map(|b| b.trim_end_matches(cells::is_space));
+        Some(range.and_then(year_before).unwrap_or(i))
     })
+}
+
+/// Where the year (four digits, 19xx or 20xx, not part of a longer number) that `text` ends
+/// with starts.
+fn year_before(text: &str) -> Option<usize> {
+    let i = text.len().checked_sub(4)?;
+    let b = text.as_bytes();
+    let digits = &b[i..];
+    (digits.iter().all(u8::is_ascii_digit)
+        && (digits.starts_with(b"19") || digits.starts_with(b"20"))
+        && (i == 0 || !b[i - 1].is_ascii_digit()))
+    .then_some(i)
 }
 
 impl<'a> FormReader<'a> {
@@ -1184,8 +1196,30 @@ impl<'a> FormReader<'a> {
             .find(|c| labels::is_annual_total(c.text))
             .map(|c| c.col)
             .unwrap_or(usize::MAX);
+        // A form with one 指标值 column sets one year's targets: a total that does not name
+        // its period (`资金总额`) is that year's, unless the block names the implementation
+        // period (`实施期资金总额`, `中期资金总额`).
+        let right_col = if right_col == usize::MAX
+            && self.form.grid_layout == GridLayout::SinglePeriod
+            && !first
+                .non_empty()
+                .any(|c| c.text.contains("实施期") || c.text.contains("中期"))
+        {
+            0
+        } else {
+            right_col
+        };
         let lines = std::mem::take(&mut self.funds_lines);
+        // The labels of the line above, where it was labels only: a block printed across
+        // (`资金总额 | 财政拨款 | 其他资金` over a line of amounts) has its amounts below them.
+        let mut above: smallvec::SmallVec<[(FundsRow, &RawCell); 8]> = smallvec::SmallVec::new();
         for line in lines {
+            if !above.is_empty() && self.funds_below(&above, line, right_col, unit, form) {
+                above.clear();
+                continue;
+            }
+            above.clear();
+            let mut across = true;
             let mut pending: Option<(FundsRow, &RawCell)> = None;
             for cell in line.non_empty() {
                 if labels::may_be_funds_block(cell.text)
@@ -1198,17 +1232,62 @@ impl<'a> FormReader<'a> {
                         self.fund_missing(prow, pcell, line, right_col);
                     }
                     pending = Some((row, cell));
+                    above.push((row, cell));
                 } else if let Some((row, at)) = shared_funds_cell(cell.text) {
                     let span = Span::new(cell.span.start() + at, cell.span.end());
                     self.fund_value(row, cell, &cell.text[at..], span, right_col, unit, form);
+                    across = false;
                 } else if let Some((row, label)) = pending.take() {
                     self.fund_value(row, label, cell.text, cell.span, right_col, unit, form);
+                    across = false;
                 }
             }
             if let Some((prow, pcell)) = pending {
                 self.fund_missing(prow, pcell, line, right_col);
             }
+            if !across || above.len() < 2 {
+                above.clear();
+            }
         }
+    }
+
+    /// Reads `line` as the amounts of the labels printed across the line above it, if it is
+    /// one: amounts only, one under each label (by its column, or in order where the
+    /// extraction shifted them and there are as many amounts as labels).
+    fn funds_below(
+        &mut self,
+        above: &[(FundsRow, &RawCell)],
+        line: &Line,
+        right_col: usize,
+        unit: MoneyUnit,
+        form: Option<&str>,
+    ) -> bool {
+        let amounts: smallvec::SmallVec<[&RawCell; 8]> = line.non_empty().collect();
+        if amounts.is_empty()
+            || amounts
+                .iter()
+                .any(|c| !matches!(parse_amount(c.text), Amount::Number(_)))
+        {
+            return false;
+        }
+        let by_column = amounts
+            .iter()
+            .all(|c| above.iter().any(|(_, label)| label.col == c.col));
+        if !by_column && amounts.len() != above.len() {
+            return false;
+        }
+        for (i, cell) in amounts.iter().enumerate() {
+            let (row, label) = if by_column {
+                *above
+                    .iter()
+                    .find(|(_, l)| l.col == cell.col)
+                    .expect("checked above")
+            } else {
+                above[i]
+            };
+            self.fund_value(row, label, cell.text, cell.span, right_col, unit, form);
+        }
+        true
     }
 
     fn funds_side(&mut self, label: &RawCell, right_col: usize) -> &mut Funds {
@@ -1795,6 +1874,11 @@ mod tests {
             ("3025年度", None),
             ("2025项目", None),
             ("202", None),
+            // A range is budgeted from its first year.
+            ("2025—2027年中期绩效目标表", Some(0)),
+            ("某县2025 - 2027年项目", Some("某县".len())),
+            ("2025至2027年度", Some(0)),
+            ("第1-2025年", Some("第1-".len())),
         ] {
             assert_eq!(title_year(title), at, "{title}");
         }
