@@ -416,6 +416,51 @@ fn funds_across_a_plain_total_and_a_title_over_years() {
     );
 }
 
+/// Labels printed short (`产出 | 数量`, `满意度 | 服务对象满意度`) were read as names: every row
+/// of the grid lost its labels, and K001 (an error) reported all four 产出 categories missing.
+/// They are labels in a grid that prints `产出`, or in a column its header names; `满意度`
+/// before a value is still the indicator's name.
+#[test]
+fn short_labels_are_labels() {
+    let path = Path::new("tests/fixtures/other_issuer_short_labels.txt");
+    let ing = ingest::read_path(path);
+    assert!(ing.diagnostics.is_empty(), "{:?}", ing.diagnostics);
+    let labelled = |f: &kpilint::model::Form| -> Vec<(String, String, String)> {
+        f.indicators
+            .iter()
+            .map(|r| {
+                let h = r.annual.as_ref().unwrap();
+                (
+                    h.level1.value.as_deref().unwrap_or("").to_owned(),
+                    h.level2.value.as_deref().unwrap_or("").to_owned(),
+                    h.name.value.as_deref().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    };
+    let owned = |rows: &[(&str, &str, &str)]| -> Vec<(String, String, String)> {
+        rows.iter()
+            .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+            .collect()
+    };
+    let expected = [
+        ("产出指标", "数量指标", "培训人数"),
+        ("产出指标", "质量指标", "培训合格率"),
+        ("产出指标", "时效指标", "完成时间"),
+        ("产出指标", "成本指标", "人均培训成本"),
+        ("效益指标", "社会效益指标", "课堂教学评价优良率"),
+        ("满意度指标", "服务对象满意度指标", "满意度"),
+    ];
+    let [by_tokens, by_columns] = &ing.document.forms[..] else {
+        panic!("two forms: {:?}", ing.document.forms.len());
+    };
+    assert_eq!(labelled(by_tokens), owned(&expected));
+    let mut expected = expected;
+    expected[5].2 = "参训教师满意度";
+    assert_eq!(labelled(by_columns), owned(&expected));
+    assert_eq!(messages(path), []);
+}
+
 /// The Ministry's 部门（单位）整体支出绩效目标表: 部门（单位）名称 with no code, a table of
 /// 年度主要任务 with their amounts, 年度总体目标 and 年度绩效指标. Its name and goal were not
 /// read, and K007 asked the department for a code the template does not print.

@@ -131,12 +131,24 @@ enum Tok<'a> {
     Data(&'a RawCell<'a>),
 }
 
+impl<'a> Tok<'a> {
+    fn of(label: Option<GridLabel>, cell: &'a RawCell<'a>) -> Self {
+        match label {
+            Some(GridLabel::Level1(l)) => Tok::L1(l, cell),
+            Some(GridLabel::Level2(l)) => Tok::L2(l, cell),
+            None => Tok::Data(cell),
+        }
+    }
+}
+
 /// A grid line's tokens and groups, in vectors kept for all the lines of a grid, and each
 /// group's data cells held inline (a group is a name and a value): allocating the three for
 /// each line was a tenth of the allocations of reading a form.
 struct Scratch<'a> {
     toks: Vec<Tok<'a>>,
     groups: Vec<Group<'a>>,
+    /// See [`prints_short_labels`]: asked once a grid.
+    short_labels: bool,
 }
 
 #[derive(Default)]
@@ -165,6 +177,7 @@ pub fn read_rows(
     let mut scratch = Scratch {
         toks: Vec::with_capacity(16),
         groups: Vec::with_capacity(4),
+        short_labels: prints_short_labels(lines),
     };
     for line in lines {
         if line.is_blank() {
@@ -225,8 +238,19 @@ pub fn read_rows(
     resolve(raw, header.layout, form, diagnostics)
 }
 
-/// The tokens of a grid line, into `toks`.
-fn classify<'a>(line: &'a Line<'a>, toks: &mut Vec<Tok<'a>>) {
+/// Whether a grid prints its labels short (`产出 | 数量 | 培训人数 | ≥500人`): a line that starts
+/// with `产出`, which names no indicator. Only the first two cells of a line are looked at (the
+/// grid's header cell, then the 一级 column).
+fn prints_short_labels(lines: &[&Line]) -> bool {
+    lines
+        .iter()
+        .any(|l| l.non_empty().take(2).any(|c| c.text == "产出"))
+}
+
+/// The tokens of a grid line, into `toks`. Where the grid prints its labels short, a short
+/// spelling (`数量`, `满意度`) is a label too, unless a value follows it: then it is the
+/// indicator's name (`服务对象满意度 | 满意度 | ≥90%`).
+fn classify<'a>(line: &'a Line<'a>, toks: &mut Vec<Tok<'a>>, short_labels: bool) {
     toks.clear();
     let mut leading = true;
     for cell in line.non_empty() {
@@ -237,11 +261,19 @@ fn classify<'a>(line: &'a Line<'a>, toks: &mut Vec<Tok<'a>>) {
             continue;
         }
         leading = false;
-        toks.push(match labels::grid_label(cell.text) {
-            Some(GridLabel::Level1(l)) => Tok::L1(l, cell),
-            Some(GridLabel::Level2(l)) => Tok::L2(l, cell),
-            None => Tok::Data(cell),
-        });
+        toks.push(Tok::of(labels::grid_label(cell.text), cell));
+    }
+    if !short_labels {
+        return;
+    }
+    for i in 0..toks.len().saturating_sub(1) {
+        let (Tok::Data(cell), next) = (toks[i], toks[i + 1]) else {
+            continue;
+        };
+        if matches!(next, Tok::Data(next) if looks_like_value(next.text)) {
+            continue;
+        }
+        toks[i] = Tok::of(labels::grid_label_in_column(cell.text), cell);
     }
 }
 
@@ -319,7 +351,7 @@ fn read_by_tokens<'a>(
     scratch: &mut Scratch<'a>,
     row: &mut RawRow,
 ) {
-    classify(line, &mut scratch.toks);
+    classify(line, &mut scratch.toks, scratch.short_labels);
     group_tokens(&scratch.toks, header.right_col, &mut scratch.groups);
     let groups = &scratch.groups;
     if groups.is_empty() {
@@ -497,7 +529,7 @@ fn read_by_columns(line: &Line, cols: &[HeaderColumn], row: &mut RawRow) {
         touched[hc.half] = true;
         match hc.role {
             Column::Level1 | Column::Level2 => {
-                if let Some(l) = labels::grid_label(cell.text) {
+                if let Some(l) = labels::grid_label_in_column(cell.text) {
                     let p = match l {
                         GridLabel::Level1(x) | GridLabel::Level2(x) => Printed {
                             label: x,

@@ -648,6 +648,16 @@ pub fn grid_label(cell: &str) -> Option<GridLabel> {
     grid_label_normalised(cell)
 }
 
+/// A cell of a column the grid's header names 一级指标 or 二级指标: a label there may be printed
+/// short (`产出`, `数量`, `满意度`), which [`grid_label`] reads as a name where it cannot tell
+/// the column.
+pub fn grid_label_in_column(cell: &str) -> Option<GridLabel> {
+    grid_label(cell).or_else(|| {
+        let n = normalize(cell);
+        grid_labels().get(n.as_ref()).copied()
+    })
+}
+
 /// Four characters at least: a shorter cell (`数量`, `满意度`) is a name, not a cut-off label.
 fn long_enough(label: &str) -> bool {
     label.chars().nth(3).is_some()
